@@ -1,0 +1,47 @@
+"""``geo-heart assign``: add beat, district and service-area columns to a table of points."""
+
+from __future__ import annotations
+
+import click
+
+from geo_heart.cli.options import pass_ctx
+
+
+@click.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Output file (.csv, .parquet, .geojson, .gpkg).",
+)
+@click.option(
+    "--lon-column", default="lon", show_default=True, help="Longitude column (CSV/Parquet)."
+)
+@click.option(
+    "--lat-column", default="lat", show_default=True, help="Latitude column (CSV/Parquet)."
+)
+@pass_ctx
+def assign(obj, input_path, output_path, lon_column, lat_column) -> None:
+    """Add beat, district, in_service_area, status and reason to every row of INPUT.
+
+    Exactly one output row per input row, in input order. Rows with missing or invalid
+    coordinates get an empty beat, status 'invalid' and a reason naming the value.
+    """
+    from geo_heart.assign import assign_table
+    from geo_heart.io import read_table, write_table
+
+    ws = obj.workspace
+    df = read_table(input_path)
+    out, summary = assign_table(
+        ws, df, lon_column=lon_column, lat_column=lat_column, source=input_path
+    )
+    write_table(out, output_path)
+    click.echo(
+        f"{summary['rows']:,} rows -> {output_path}: {summary['ok']:,} in a beat, "
+        f"{summary['in_service_area']:,} in the {ws.area.default_service_area} area, "
+        f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates",
+        err=True,
+    )

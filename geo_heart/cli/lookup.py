@@ -1,0 +1,98 @@
+"""``geo-heart lookup``: one dispatch lookup, by coordinates or by address."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo_heart.cli.options import (
+    at_option,
+    call_type_option,
+    json_option,
+    pass_ctx,
+    risk_option,
+    scenario_option,
+)
+from geo_heart.errors import InputError
+
+
+@click.command()
+@click.argument("address", required=False)
+@click.option("--lon", type=float, help="Longitude (WGS84).")
+@click.option("--lat", type=float, help="Latitude (WGS84).")
+@call_type_option
+@at_option
+@risk_option
+@scenario_option
+@json_option
+@pass_ctx
+def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> None:
+    """Beat, pilot-area membership and program eligibility for ADDRESS or --lon/--lat.
+
+    \b
+    Examples:
+      geo-heart lookup --lon -78.9016 --lat 35.9960 --call-type trespass --at 2024-06-01T11:00
+      geo-heart lookup "200 PACIFIC AVE" --call-type "MENTAL HE" --json
+    """
+    ws = obj.workspace
+    if address is not None and (lon is not None or lat is not None):
+        raise click.UsageError("give an ADDRESS or --lon/--lat, not both")
+    if address is None:
+        if lon is None or lat is None:
+            raise click.UsageError("give an ADDRESS, or both --lon and --lat")
+        from geo_heart.dispatch import lookup_point
+
+        result = lookup_point(
+            ws, lon, lat, call_type=call_type, at=at, risk=risk, scenario=scenario
+        )
+    else:
+        try:
+            from geo_heart.dispatch import lookup_address
+        except ImportError:
+            raise InputError(
+                "address lookups need the geocoder, which is not installed in this build"
+            ) from None
+        result = lookup_address(
+            ws, address, call_type=call_type, at=at, risk=risk, scenario=scenario
+        )
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(render_card(result))
+
+
+def render_card(r: dict) -> str:
+    """A short, plain text answer card for a terminal."""
+    lines = []
+    if "matched_address" in r:
+        lines.append(
+            f"Location:  {r.get('matched_address') or '(no match)'}  "
+            f"[{r.get('match_type')}, score {r.get('score', 0):.2f}]"
+        )
+    if r.get("lon") is not None and r.get("lat") is not None:
+        lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
+    if r.get("beat"):
+        sa = "IN" if r["in_service_area"] else "NOT in"
+        lines.append(
+            f"Beat:      {r['beat']} (district {r.get('district') or '?'}) - {sa} the {r['service_area']} service area"
+        )
+    else:
+        lines.append(f"Beat:      none - {r.get('reason', '')}")
+    if r.get("reason") and r.get("beat"):
+        lines.append(f"Note:      {r['reason']}")
+    ct = r.get("call_type")
+    ct_text = (
+        f"{ct['label']} ({ct['raw']}){' - weapon/violence' if ct['risk'] else ''}"
+        if ct
+        else "not given"
+    )
+    lines.append(f"Call type: {ct_text}")
+    lines.append(f"Time:      {r['local_time']} {r['timezone']}")
+    progs = r["programs"]
+    lines.append(f"Eligible:  {', '.join(progs) if progs else 'no HEART program'}")
+    for code, why in r["reasons"].items():
+        lines.append(f"  {code:<4} no: {why}")
+    for note in r.get("notes", []):
+        lines.append(f"Note:      {note}")
+    return "\n".join(lines)

@@ -1,0 +1,162 @@
+"""``geo-heart``: the command group.
+
+Global options (``--data``, ``--area``, ``--cache``, ``-v/-q``) live here; each subcommand is a thin
+module in this package (parse → call the library → write), imported only when it runs so that
+``--help`` is instant. :func:`main` turns library errors into one clean line and exit code 1 (usage
+errors exit 2).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+
+import click
+
+from geo_heart import __version__
+from geo_heart.cli.options import Ctx
+
+#: command name → (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "lookup": (
+        "geo_heart.cli.lookup",
+        "lookup",
+        "Beat, pilot area and program eligibility for a point or an address.",
+    ),
+    "assign": (
+        "geo_heart.cli.assign",
+        "assign",
+        "Add beat, district and service-area columns to a table of points.",
+    ),
+    "beats": (
+        "geo_heart.cli.beats",
+        "beats",
+        "List beats, districts, areas and service-area membership.",
+    ),
+    "geocode": (
+        "geo_heart.cli.geocode",
+        "geocode",
+        "Batch-geocode 911-style addresses to points and beats.",
+    ),
+    "index": ("geo_heart.cli.index", "index", "Build or inspect the geocoder's reference index."),
+    "demand": (
+        "geo_heart.cli.demand",
+        "demand",
+        "Demand tables: eligible calls by beat, hour of week and month.",
+    ),
+    "coverage": (
+        "geo_heart.cli.coverage",
+        "coverage",
+        "Share of eligible calls the service area and hours cover.",
+    ),
+    "hotspots": (
+        "geo_heart.cli.hotspots",
+        "hotspots",
+        "Getis-Ord Gi* hot spots of eligible demand.",
+    ),
+    "map": ("geo_heart.cli.map", "map_cmd", "Interactive and static maps and the planner report."),
+    "expand": ("geo_heart.cli.expand", "expand", "Which beats to add to the service area next."),
+    "serve": (
+        "geo_heart.cli.serve",
+        "serve",
+        "Run the dispatch lookup HTTP service and call-taker page.",
+    ),
+    "data": ("geo_heart.cli.data", "data", "Fetch or check the area's data files."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on use; unfinished modules are simply not listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [n for n, (mod, _a, _h) in COMMANDS.items() if importlib.util.find_spec(mod)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        mod, attr, _help = COMMANDS[cmd_name]
+        if importlib.util.find_spec(mod) is None:
+            return None
+        return getattr(importlib.import_module(mod), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="geo-heart")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    envvar="GEO_HEART_DATA",
+    help="Data folder (beats layer, address points …). Env: GEO_HEART_DATA. Default: ../shared/data/durham.",
+)
+@click.option(
+    "--area",
+    envvar="GEO_HEART_AREA",
+    help="Area configuration: a name in boundaries/ (default: durham) or a path to a .toml file. Env: GEO_HEART_AREA.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False),
+    envvar="GEO_HEART_CACHE",
+    help="Cache folder for built indexes. Env: GEO_HEART_CACHE. Default: ~/.cache/geo-heart.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.pass_context
+def cli(ctx: click.Context, data_dir, area, cache_dir, verbose: int, quiet: bool) -> None:
+    """Plan and run alternative 911 crisis response (Durham HEART by default).
+
+    \b
+    Examples:
+      geo-heart lookup --lon -78.9016 --lat 35.9960 --call-type trespass --at 2024-06-01T11:00
+      geo-heart lookup "200 PACIFIC AVE" --call-type "MENTAL HE" --json
+      geo-heart assign points.csv -o with_beats.csv
+      geo-heart beats
+    """
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    from geo_heart.settings import Settings
+
+    settings = Settings().with_overrides(data_dir=data_dir, area=area, cache_dir=cache_dir)
+    ctx.obj = Ctx(settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the group and turn GeoHeartErrors into one line and exit code 1."""
+    from geo_heart.errors import GeoHeartError
+
+    try:
+        rv = cli.main(args=argv, prog_name="geo-heart", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except GeoHeartError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    else:
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

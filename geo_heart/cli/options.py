@@ -1,0 +1,51 @@
+"""Reusable click options and the context object shared by subcommands."""
+
+from __future__ import annotations
+
+import click
+
+from geo_heart.settings import Settings
+
+
+class Ctx:
+    """What the group hands to subcommands: resolved settings and a lazily loaded workspace."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ws = None
+
+    @property
+    def workspace(self):
+        """The :class:`~geo_heart.workspace.Workspace` (area config validated on first use)."""
+        if self._ws is None:
+            from geo_heart.workspace import Workspace
+
+            self._ws = Workspace.from_settings(self.settings)
+        return self._ws
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+call_type_option = click.option(
+    "--call-type",
+    "call_type",
+    metavar="TYPE",
+    help="Raw CAD code (e.g. 'CRT - TRESPASS', 'URGENT WE') or canonical type (e.g. trespass).",
+)
+at_option = click.option(
+    "--at",
+    "at",
+    metavar="ISO_TIME",
+    help="When the call comes in: ISO 8601; without an offset it is local time of the area. Default: now.",
+)
+risk_option = click.option(
+    "--weapon",
+    "--violent",
+    "risk",
+    is_flag=True,
+    help="A weapon is present or the person is physically violent toward others (routes CRT calls to CoR).",
+)
+scenario_option = click.option(
+    "--scenario", metavar="NAME", help="Apply a what-if scenario from the area file."
+)
