@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from geo_heart.config import AreaConfig, normalize_code
@@ -130,22 +131,20 @@ class CallTypeTable:
     def classify_series(self, codes: Iterable[str | None]) -> pd.DataFrame:
         """Vectorised classification: one row per input, columns ``call_type``, ``label``,
         ``risk``, ``prefix_program``, ``matched_by`` (computed once per distinct code)."""
-        s = pd.Series(list(codes) if not isinstance(codes, pd.Series) else codes, dtype=object)
-        s = s.where(s.notna(), "")
-        uniques = pd.unique(s.astype(str))
-        rows = [self.classify(u) for u in uniques]
-        table = pd.DataFrame(
-            {
-                "call_type": [r.call_type for r in rows],
-                "label": [r.label for r in rows],
-                "risk": [r.risk for r in rows],
-                "prefix_program": [r.prefix_program for r in rows],
-                "matched_by": [r.matched_by for r in rows],
-            },
-            index=pd.Index(uniques, name="raw"),
+        s = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
+        text = np.array(["" if v is None or v != v else str(v) for v in s.tolist()], dtype=object)
+        uniques, inverse = np.unique(text.astype(str), return_inverse=True)
+        rows = [self.classify(u) for u in uniques.tolist()]
+        cols = {
+            "call_type": np.array([r.call_type for r in rows], dtype=object),
+            "label": np.array([r.label for r in rows], dtype=object),
+            "risk": np.array([r.risk for r in rows], dtype=bool),
+            "prefix_program": np.array([r.prefix_program for r in rows], dtype=object),
+            "matched_by": np.array([r.matched_by for r in rows], dtype=object),
+        }
+        out = pd.DataFrame(
+            {k: pd.Series(v[inverse], dtype=v.dtype, index=s.index) for k, v in cols.items()}
         )
-        out = table.reindex(s.astype(str).to_numpy())
-        out.index = s.index
         return out
 
 
