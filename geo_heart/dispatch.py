@@ -76,7 +76,7 @@ def lookup_point(
         For an unknown call type or a malformed time (invalid coordinates are a result with
         ``status="invalid"``, not an error).
     """
-    hit: BeatHit = ws.beat_index.locate(lon, lat)
+    hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
     elig = evaluate(
         ws.area, beat=hit.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
     )

@@ -44,7 +44,8 @@ def test_shared_boundary_goes_to_first_beat_by_id_and_says_so(toy):
 
 
 def test_outside_and_invalid(toy):
-    hit = toy.locate(3.0, 3.0)
+    assert toy.locate(3.0, 3.0).nearest_beat is None  # only on request
+    hit = toy.locate(3.0, 3.0, nearest=True)
     assert hit.beat is None and hit.status == "outside"
     assert hit.nearest_beat in ("20", "30") and hit.distance_m > 100_000
     assert toy.locate(float("nan"), 1).status == "invalid"

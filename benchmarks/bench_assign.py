@@ -1,0 +1,132 @@
+"""Bulk beat assignment: geo-heart's grid index vs geopandas.sjoin, in the same process.
+
+Run by hand (not in CI):
+
+    .venv/bin/python benchmarks/bench_assign.py [--points 1000000] [--seed 0]
+
+Prints points/second for ``BeatIndex.locate_many`` and for ``geopandas.sjoin`` on the same seeded
+random points in the beats' bounding box, their ratio, whether every beat agrees (sjoin rows for
+points on a shared edge are reduced with geo-heart's documented rule: first beat by id), the median
+warm single-point lookup time, and a fresh-process ``geo-heart lookup`` wall time (cache warm).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "durham"))
+    args = ap.parse_args()
+
+    import geopandas as gpd
+
+    from geo_heart.settings import Settings
+    from geo_heart.workspace import Workspace
+
+    cache = Path(tempfile.mkdtemp(prefix="gh-bench-"))
+    settings = Settings(data_dir=Path(args.data), cache_dir=cache)
+    t = time.perf_counter()
+    idx = Workspace.from_settings(settings).beat_index
+    build_s = time.perf_counter() - t
+    t = time.perf_counter()
+    Workspace.from_settings(settings).beat_index  # noqa: B018 - second start reads the cache
+    load_s = time.perf_counter() - t
+
+    rng = np.random.default_rng(args.seed)
+    x0, y0, x1, y1 = shapely.total_bounds(idx.geoms)
+    lon = rng.uniform(x0, x1, args.points)
+    lat = rng.uniform(y0, y1, args.points)
+
+    idx.locate_many(lon[:1000], lat[:1000])  # warm
+    t = time.perf_counter()
+    pos = idx.locate_many(lon, lat)
+    ours_s = time.perf_counter() - t
+
+    beats = idx.to_geodataframe()
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    t = time.perf_counter()
+    joined = gpd.sjoin(pts, beats, how="left", predicate="intersects")
+    sjoin_s = time.perf_counter() - t
+
+    order = {b: i for i, b in enumerate(idx.beats)}
+    joined["rank"] = joined["beat"].map(order).fillna(len(order))
+    first = joined.sort_values("rank", kind="stable")
+    first = first[~first.index.duplicated(keep="first")].sort_index()
+    ref = first["rank"].to_numpy().astype(int)
+    ref[ref == len(order)] = -1
+    mine = np.where(pos >= 0, pos, -1)
+    agree = int((ref == mine).sum())
+
+    def time_single(points, **kw):
+        out = []
+        for x, y in points:
+            idx.locate(x, y, **kw)
+        for x, y in points:
+            t = time.perf_counter_ns()
+            idx.locate(x, y, **kw)
+            out.append(time.perf_counter_ns() - t)
+        return np.array(out) / 1000
+
+    sample = list(zip(lon[:5000].tolist(), lat[:5000].tolist(), strict=True))
+    single = time_single(sample)
+    inside = [(x, y) for (x, y), p in zip(sample, pos[:5000], strict=True) if p >= 0]
+    single_in = time_single(inside)
+    outside = [(x, y) for (x, y), p in zip(sample, pos[:5000], strict=True) if p == -1][:500]
+    single_near = time_single(outside, nearest=True)
+
+    exe = Path(sys.executable).with_name("geo-heart")
+    env = dict(os.environ, GEO_HEART_CACHE=str(cache), GEO_HEART_DATA=args.data)
+    walls = []
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(
+            [str(exe), "lookup", "--lon", "-78.9016", "--lat", "35.996", "--json"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        walls.append(time.perf_counter() - t)
+
+    n = args.points
+    print(
+        f"points                      {n:,} (seed {args.seed}, {int((pos >= 0).sum()):,} inside a beat)"
+    )
+    print(f"index build / cached load   {build_s:.2f} s / {load_s * 1000:.0f} ms")
+    print(f"geo-heart locate_many       {n / ours_s:,.0f} points/s ({ours_s:.3f} s)")
+    print(f"geopandas.sjoin             {n / sjoin_s:,.0f} points/s ({sjoin_s:.3f} s)")
+    print(f"ratio (geo-heart / sjoin)   {sjoin_s / ours_s:.1f}x   (target >= 10x)")
+    print(
+        f"beats agree                 {agree:,}/{n:,} {'IDENTICAL' if agree == n else 'DIFFERENT'}"
+    )
+    print(
+        f"single warm lookup          median {np.median(single):.1f} us, p99 {np.percentile(single, 99):.1f} us over 5,000 random points (target <= 20 us)"
+    )
+    print(
+        f"  points inside a beat      median {np.median(single_in):.1f} us, p99 {np.percentile(single_in, 99):.1f} us"
+    )
+    print(
+        f"  outside, with nearest=True median {np.median(single_near):.1f} us (dispatch lookups ask for the nearest beat)"
+    )
+    print(
+        f"fresh `geo-heart lookup`    {min(walls):.2f} s best, {max(walls):.2f} s worst of 3 (cache warm, target <= 1.5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
