@@ -1,0 +1,144 @@
+"""Integer programs behind :mod:`geo_heart.expansion` (PuLP + the CBC solver bundled with PuLP).
+
+Model (one binary ``x_i`` per candidate beat):
+
+* covered demand ``D(x) = base + sum_i w_i x_i`` (eligible calls within hours);
+* with a team-capacity limit, demand is split into shift classes ``s`` (weekday of the call) and
+  only what the teams can serve counts: ``y_s <= cap_s``, ``y_s <= base_s + sum_i d_is x_i``,
+  objective ``sum_s y_s``;
+* ``sum_i x_i = k`` (or, for a coverage target, minimise ``sum_i x_i`` subject to
+  ``objective >= target``);
+* contiguity: a single-commodity flow from the current service area (one collapsed source node).
+  Every selected beat consumes one unit of flow; flow may only move along beat adjacencies between
+  selected beats (``f_ij <= M x_i``, ``f_ij <= M x_j``), so a beat can be selected only if a chain
+  of selected beats links it to the current area. With an empty current area the source is one
+  selected "root" beat (``r_i <= x_i``, ``sum r_i = 1``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SolveOutcome:
+    """Raw outcome of one integer program."""
+
+    status: str
+    optimal: bool
+    chosen: list[int]
+    objective: float
+    solve_time_s: float
+
+
+def solve_selection(
+    *,
+    weights: np.ndarray,
+    base: float,
+    edges: list[tuple[int, int]],
+    source_edges: list[int],
+    k: int | None = None,
+    target: float | None = None,
+    contiguous: bool = False,
+    required: list[int] | None = None,
+    excluded: list[int] | None = None,
+    shift_demand: np.ndarray | None = None,
+    shift_base: np.ndarray | None = None,
+    shift_capacity: np.ndarray | None = None,
+    time_limit_s: float | None = 60.0,
+    has_base_area: bool = True,
+) -> SolveOutcome:
+    """Solve one selection problem over ``n = len(weights)`` candidates.
+
+    Parameters
+    ----------
+    weights
+        Demand each candidate adds (used when there is no capacity limit).
+    base
+        Demand already covered by the current area.
+    edges
+        Undirected candidate–candidate adjacencies ``(i, j)``.
+    source_edges
+        Candidates that touch the current area.
+    k, target
+        Exactly ``k`` beats, or the fewest beats whose objective reaches ``target`` (absolute
+        calls). With both, at most ``k`` beats must reach the target.
+    shift_demand, shift_base, shift_capacity
+        ``n × S`` demand by shift class, the current area's demand by class and the capacity per
+        class; given together to count only servable demand.
+    """
+    import pulp
+
+    n = len(weights)
+    required = list(required or [])
+    excluded = list(excluded or [])
+    prob = pulp.LpProblem("expansion", pulp.LpMinimize if target is not None else pulp.LpMaximize)
+    x = [pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(n)]
+    capacity = shift_capacity is not None
+    if capacity:
+        S = shift_demand.shape[1]
+        y = [pulp.LpVariable(f"y_{s}", lowBound=0) for s in range(S)]
+        for s in range(S):
+            prob += y[s] <= float(shift_capacity[s])
+            prob += y[s] <= float(shift_base[s]) + pulp.lpSum(
+                float(shift_demand[i, s]) * x[i] for i in range(n) if shift_demand[i, s]
+            )
+        served = pulp.lpSum(y)
+    else:
+        served = base + pulp.lpSum(float(weights[i]) * x[i] for i in range(n) if weights[i])
+    if target is None:
+        prob += served
+        prob += pulp.lpSum(x) == int(k)
+    else:
+        prob += pulp.lpSum(x)
+        prob += served >= float(target)
+        if k is not None:
+            prob += pulp.lpSum(x) <= int(k)
+    for i in required:
+        prob += x[i] == 1
+    for i in excluded:
+        prob += x[i] == 0
+    if contiguous:
+        big_m = int(k) if k is not None else n
+        arcs = [(i, j) for i, j in edges] + [(j, i) for i, j in edges]
+        f = {a: pulp.LpVariable(f"f_{a[0]}_{a[1]}", lowBound=0) for a in arcs}
+        if has_base_area:
+            g = {j: pulp.LpVariable(f"g_{j}", lowBound=0) for j in source_edges}
+            for j in source_edges:
+                prob += g[j] <= big_m * x[j]
+        else:
+            r = [pulp.LpVariable(f"r_{i}", cat="Binary") for i in range(n)]
+            g = {j: pulp.LpVariable(f"g_{j}", lowBound=0) for j in range(n)}
+            prob += pulp.lpSum(r) == 1
+            for j in range(n):
+                prob += r[j] <= x[j]
+                prob += g[j] <= big_m * r[j]
+        out_arcs: dict[int, list] = {i: [] for i in range(n)}
+        in_arcs: dict[int, list] = {i: [] for i in range(n)}
+        for (i, j), var in f.items():
+            prob += var <= big_m * x[i]
+            prob += var <= big_m * x[j]
+            out_arcs[i].append(var)
+            in_arcs[j].append(var)
+        for j in range(n):
+            inflow = pulp.lpSum(in_arcs[j]) + (g[j] if j in g else 0)
+            prob += inflow - pulp.lpSum(out_arcs[j]) == x[j]
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
+    t0 = time.perf_counter()
+    prob.solve(solver)
+    dt = time.perf_counter() - t0
+    status = pulp.LpStatus[prob.status]
+    sol_status = getattr(prob, "sol_status", None)
+    optimal = status == "Optimal" and sol_status in (None, pulp.LpSolutionOptimal)
+    if status != "Optimal":
+        return SolveOutcome(status, False, [], float("nan"), dt)
+    chosen = [i for i in range(n) if (x[i].value() or 0) > 0.5]
+    value = float(pulp.value(served))
+    log.debug("solved: %s, %d beats, objective %.1f in %.3f s", status, len(chosen), value, dt)
+    return SolveOutcome(status, optimal, chosen, value, dt)
