@@ -1,0 +1,220 @@
+// geo-heart call-taker page: plain JavaScript, no libraries, no network access beyond this server.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const form = $("lookup-form"), addressBox = $("address"), callType = $("call-type");
+  const atBox = $("at"), weapon = $("weapon"), submit = $("submit"), card = $("card"), svg = $("map");
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  let atTouched = false;      // untouched time box = "now" (judged by the server in area time)
+  let proj = null;            // lon/lat <-> SVG projection, set once the beats are drawn
+  let serviceAreaLabel = "pilot area";
+
+  function pad(n) { return String(n).padStart(2, "0"); }
+  function nowLocal() {
+    const d = new Date();
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v; else e.setAttribute(k, v);
+    }
+    for (const c of children) {
+      if (c === null || c === undefined) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  // ------------------------------------------------------------------ area metadata
+  async function loadArea() {
+    const r = await fetch("/area");
+    if (!r.ok) return;
+    const area = await r.json();
+    $("area-name").textContent = "— " + area.name;
+    const sa = area.service_areas[area.default_service_area];
+    if (sa) { serviceAreaLabel = sa.label; $("sa-label").textContent = sa.label; $("legend-sa").textContent = sa.label; }
+    for (const ct of area.call_types) {
+      callType.append(el("option", { value: ct.key }, ct.label));
+    }
+  }
+
+  // ------------------------------------------------------------------ map (SVG, no tiles)
+  async function loadMap() {
+    const r = await fetch("/beats?simplify_m=15");
+    if (!r.ok) return;
+    const gj = await r.json();
+    const [x0, y0, x1, y1] = gj.bbox;
+    const kx = Math.cos(((y0 + y1) / 2) * Math.PI / 180);
+    const W = 600, margin = 8;
+    const scale = (W - 2 * margin) / ((x1 - x0) * kx);
+    const H = Math.round((y1 - y0) * scale + 2 * margin);
+    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    proj = {
+      x: (lon) => margin + (lon - x0) * kx * scale,
+      y: (lat) => margin + (y1 - lat) * scale,
+      lon: (x) => x0 + (x - margin) / (kx * scale),
+      lat: (y) => y1 - (y - margin) / scale,
+    };
+    const beats = document.createElementNS(SVG_NS, "g");
+    const labels = document.createElementNS(SVG_NS, "g");
+    for (const f of gj.features) {
+      const g = f.geometry;
+      const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      let d = "";
+      for (const poly of polys) {
+        for (const ring of poly) {
+          d += ring.map((c, i) => (i ? "L" : "M") + proj.x(c[0]).toFixed(1) + " " + proj.y(c[1]).toFixed(1)).join("") + "Z";
+        }
+      }
+      const p = document.createElementNS(SVG_NS, "path");
+      p.setAttribute("d", d);
+      p.setAttribute("fill-rule", "evenodd");
+      p.setAttribute("class", "beat" + (f.properties.in_service_area ? " pilot" : ""));
+      p.dataset.beat = f.properties.beat;
+      const t = document.createElementNS(SVG_NS, "title");
+      t.textContent = `Beat ${f.properties.beat}` + (f.properties.district ? ` (district ${f.properties.district})` : "") +
+        (f.properties.in_service_area ? ` — ${serviceAreaLabel}` : "");
+      p.append(t);
+      beats.append(p);
+      const lab = document.createElementNS(SVG_NS, "text");
+      lab.setAttribute("x", proj.x(f.properties.label_lon).toFixed(1));
+      lab.setAttribute("y", proj.y(f.properties.label_lat).toFixed(1));
+      lab.setAttribute("class", "label");
+      lab.textContent = f.properties.beat;
+      labels.append(lab);
+    }
+    const marker = document.createElementNS(SVG_NS, "g");
+    marker.setAttribute("id", "marker");
+    svg.replaceChildren(beats, labels, marker);
+    svg.addEventListener("click", (ev) => {
+      const pt = svg.createSVGPoint();
+      pt.x = ev.clientX; pt.y = ev.clientY;
+      const loc = pt.matrixTransform(svg.getScreenCTM().inverse());
+      const lon = proj.lon(loc.x), lat = proj.lat(loc.y);
+      addressBox.value = `${lat.toFixed(6)}, ${lon.toFixed(6)}`;
+      lookup();
+    });
+  }
+
+  function showOnMap(result) {
+    if (!proj) return;
+    for (const p of svg.querySelectorAll(".beat.hit")) p.classList.remove("hit");
+    const marker = $("marker");
+    marker.replaceChildren();
+    if (result && result.beat) {
+      const p = svg.querySelector(`.beat[data-beat="${CSS.escape(result.beat)}"]`);
+      if (p) p.classList.add("hit");
+    }
+    if (result && Number.isFinite(result.lon) && Number.isFinite(result.lat)) {
+      const c = document.createElementNS(SVG_NS, "circle");
+      c.setAttribute("cx", proj.x(result.lon).toFixed(1));
+      c.setAttribute("cy", proj.y(result.lat).toFixed(1));
+      c.setAttribute("r", "6");
+      c.setAttribute("class", "pt");
+      marker.append(c);
+    }
+  }
+
+  // ------------------------------------------------------------------ lookups
+  // "lat, lon" (or "lon, lat": a first value beyond ±90 must be a longitude)
+  function parseCoordinates(text) {
+    const m = text.trim().match(/^(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)$/);
+    if (!m) return null;
+    const a = parseFloat(m[1]), b = parseFloat(m[2]);
+    return Math.abs(a) > 90 ? { lon: a, lat: b } : { lat: a, lon: b };
+  }
+
+  async function lookup() {
+    const text = addressBox.value.trim();
+    if (!text) {
+      renderError("Type an address (or “lat, lon”) first.");
+      addressBox.focus();
+      return;
+    }
+    const q = new URLSearchParams();
+    const coords = parseCoordinates(text);
+    if (coords) { q.set("lon", coords.lon); q.set("lat", coords.lat); } else { q.set("address", text); }
+    if (callType.value) q.set("call_type", callType.value);
+    if (atTouched && atBox.value) q.set("at", atBox.value); else atBox.value = nowLocal();
+    if (weapon.checked) q.set("weapon", "true");
+    submit.disabled = true;
+    card.setAttribute("aria-busy", "true");
+    try {
+      const r = await fetch("/lookup?" + q.toString(), { headers: { Accept: "application/json" } });
+      const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
+      if (!r.ok) { renderError(body.error || `HTTP ${r.status}`); showOnMap(null); return; }
+      if (coords) { body.lon = body.lon ?? coords.lon; body.lat = body.lat ?? coords.lat; }
+      renderCard(body);
+      showOnMap(body);
+    } catch (e) {
+      renderError("The lookup service did not answer: " + e.message);
+    } finally {
+      submit.disabled = false;
+      card.removeAttribute("aria-busy");
+    }
+  }
+
+  function renderError(message) {
+    card.className = "card";
+    card.dataset.state = "error";
+    card.replaceChildren(el("p", { class: "error", id: "card-error" }, message));
+  }
+
+  function quality(r) {
+    if (r.match_type === undefined) return null;
+    if (!r.match_type || r.lon === null || r.lon === undefined) return el("span", { class: "badge q-poor" }, "no match");
+    const s = typeof r.score === "number" ? r.score : 0;
+    const cls = s >= 0.9 ? "q-good" : s >= 0.7 ? "q-fair" : "q-poor";
+    const word = s >= 0.9 ? "good" : s >= 0.7 ? "fair — confirm with caller" : "poor — confirm with caller";
+    return el("span", {}, el("span", { class: "badge " + cls }, word), ` ${r.match_type}, score ${s.toFixed(2)}`);
+  }
+
+  function renderCard(r) {
+    const progs = r.programs || [];
+    const decisions = r.decisions || [];
+    const names = Object.fromEntries(decisions.map((d) => [d.program, d.name]));
+    let verdict;
+    if (!r.beat) {
+      verdict = el("p", { class: "verdict warn", id: "card-verdict" }, "Location not in any beat — no HEART program; dispatch as usual");
+    } else if (progs.length) {
+      verdict = el("p", { class: "verdict ok", id: "card-verdict" },
+        progs.map((c) => `${c}${names[c] ? " (" + names[c] + ")" : ""}`).join(", ") + " can respond now");
+    } else {
+      verdict = el("p", { class: "verdict no", id: "card-verdict" }, "No HEART program can respond now");
+    }
+    const dl = el("dl");
+    const row = (label, id, value) => { if (value !== null && value !== undefined) dl.append(el("dt", {}, label), el("dd", { id }, value)); };
+    if (r.match_type !== undefined) {
+      row("Matched", "card-matched", r.matched_address || "(no match)");
+      row("Match quality", "card-quality", quality(r));
+    }
+    row("Beat", "card-beat", r.beat ? `${r.beat}${r.district ? " (district " + r.district + ")" : ""}` : (r.reason || "none"));
+    row(serviceAreaLabel.replace(/\s*\(.*\)$/, ""), "card-pilot",
+      el("span", { class: "badge " + (r.in_service_area ? "in" : "out") }, r.in_service_area ? "IN" : "OUT"));
+    if (r.nearest_beat) row("Nearest beat", "card-nearest", `${r.nearest_beat}, ${Math.round(r.distance_m).toLocaleString()} m away`);
+    const ct = r.call_type;
+    row("Call type", "card-calltype", ct ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` : "not given");
+    row("Time", "card-time", `${(r.local_time || "").replace("T", " ")} ${r.timezone || ""}`);
+    const list = el("ul", { class: "programs", id: "card-programs" });
+    for (const d of decisions) {
+      list.append(el("li", { "data-program": d.program, "data-eligible": String(d.eligible) },
+        el("span", { class: d.eligible ? "yes" : "no" }, d.eligible ? "✔ " : "✘ "),
+        `${d.program} ${d.name}`,
+        d.eligible ? null : el("div", { class: "why" }, d.reason)));
+    }
+    row("Programs", "card-decisions", list);
+    const notes = (r.notes || []).concat(r.beat && r.reason ? [r.reason] : []);
+    const children = [verdict, dl];
+    if (notes.length) children.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", {}, n))));
+    card.className = "card";
+    card.dataset.state = r.beat ? (r.in_service_area ? "in" : "out") : "none";
+    card.replaceChildren(...children);
+  }
+
+  // ------------------------------------------------------------------ wiring
+  atBox.value = nowLocal();
+  atBox.addEventListener("input", () => { atTouched = atBox.value !== ""; });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); lookup(); });
+  loadArea().catch(() => {}).then(loadMap).then(() => { document.body.dataset.ready = "true"; });
+})();

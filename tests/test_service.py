@@ -1,0 +1,294 @@
+"""The dispatch lookup service over real HTTP (uvicorn on a free loopback port, Durham data)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from service_support import serve_in_thread
+
+# 200 Pacific Ave area, downtown Durham: beat 512 (district D5), in the HEART pilot
+PILOT = {"lon": -78.9016, "lat": 35.9960}
+# Southpoint area: beat 422 (district D4), a city beat outside the pilot
+CITY = {"lon": -78.9381, "lat": 35.9017}
+# Raleigh: in no Durham beat
+AWAY = {"lon": -78.64, "lat": 35.78}
+SATURDAY_11 = "2024-06-01T11:00"
+TUESDAY_11 = "2024-06-04T11:00"
+
+
+@pytest.fixture(scope="module")
+def app(workspace):
+    from geo_heart.service import create_app
+
+    return create_app(workspace)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url, timeout=30) as c:
+        yield c
+
+
+def _error(r: httpx.Response, status: int = 422) -> str:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert isinstance(body["error"], str) and body["error"]
+    return body["error"]
+
+
+# ------------------------------------------------------------------ coordinate lookups
+def test_point_in_pilot_beat(client):
+    r = client.get("/lookup", params={**PILOT, "call_type": "trespass", "at": SATURDAY_11})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["beat"] == "512"
+    assert body["district"] == "D5"
+    assert body["status"] == "ok"
+    assert body["in_service_area"] is True
+    assert body["programs"] == ["CRT"]
+    assert body["local_time"] == SATURDAY_11
+    assert body["call_type"]["canonical"] == "trespass"
+    assert set(body["reasons"]) == {"CCD", "CoR", "CN"}
+    assert "outside CoR hours" in body["reasons"]["CoR"]
+
+
+def test_raw_cad_code_and_weapon_route_to_co_response(client):
+    r = client.get(
+        "/lookup",
+        params={**PILOT, "call_type": "CRT - TRESPASS", "at": TUESDAY_11, "weapon": "true"},
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["programs"] == ["CoR"]
+    assert "weapon or violence flagged" in body["reasons"]["CRT"]
+    assert body["call_type"]["risk"] is True
+    assert body["call_type"]["prefix_program"] == "CRT"
+
+
+def test_point_in_city_beat_outside_pilot(client):
+    r = client.get(
+        "/lookup", params={**CITY, "call_type": "mental_health_crisis", "at": TUESDAY_11}
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert (body["beat"], body["district"]) == ("422", "D4")
+    assert body["in_service_area"] is False
+    # CCD (clinicians by phone) is citywide; CRT is not
+    assert body["programs"] == ["CCD"]
+    assert "beat 422 is outside the HEART pilot" in body["reasons"]["CRT"]
+
+
+def test_point_outside_every_beat(client, workspace):
+    r = client.get("/lookup", params=AWAY)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["beat"] is None
+    assert body["status"] == "outside"
+    assert body["programs"] == []
+    assert body["nearest_beat"] in workspace.beat_index.beats
+    assert body["distance_m"] > 10_000
+    assert "no call type given" in body["notes"][0]
+
+
+def test_aware_time_is_converted_to_area_time(client):
+    # 15:00 UTC on 1 June 2024 is 11:00 in Durham (EDT)
+    r = client.get("/lookup", params={**PILOT, "at": "2024-06-01T15:00Z"})
+    assert r.status_code == 200
+    assert r.json()["local_time"] == SATURDAY_11
+
+
+# ------------------------------------------------------------------ invalid input → 4xx that says why
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"lon": 999, "lat": 36}, "lon"),
+        ({"lon": -78.9, "lat": -91}, "lat"),
+        ({"lon": "east", "lat": 36}, "lon"),
+        ({"lon": "nan", "lat": 36}, "finite"),
+        ({"lon": -78.9}, "both lon and lat"),
+        ({}, "give an address"),
+        ({"address": "200 PACIFIC AVE", **PILOT}, "not both"),
+        ({"address": "x" * 201}, "address"),
+        ({**PILOT, "at": "next tuesday"}, "not ISO 8601"),
+        ({**PILOT, "at": "9999-12-31T23:59-12:00"}, "out of range"),
+        ({**PILOT, "weapon": "maybe"}, "weapon"),
+        ({**PILOT, "scenario": "nope"}, "unknown scenario"),
+        ({**PILOT, "call_type": "C" * 81}, "call_type"),
+    ],
+)
+def test_invalid_lookups_are_422_and_say_why(client, params, expected):
+    message = _error(client.get("/lookup", params=params))
+    assert expected in message
+
+
+def test_unknown_call_type_lists_the_known_types(client, workspace):
+    r = client.get("/lookup", params={**PILOT, "call_type": "ALIEN ABDUCTION"})
+    message = _error(r)
+    assert "ALIEN ABDUCTION" in message
+    assert r.json()["known"] == sorted(workspace.area.call_types)
+    assert "trespass" in r.json()["known"]
+
+
+# ------------------------------------------------------------------ batch
+def test_batch_answers_in_order_with_ids(client):
+    items = [
+        {"id": "a", **PILOT},
+        {"id": "b", **CITY, "call_type": "trespass"},
+        {"id": "c", **AWAY},
+        {"id": "d", "lon": 500.0, "lat": 2.0},
+        {"id": "e", **PILOT, "call_type": "ALIEN ABDUCTION"},
+        {"id": "f", **PILOT, "address": "200 PACIFIC AVE"},
+    ]
+    r = client.post("/lookup/batch", json={"items": items, "at": SATURDAY_11})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["count"] == 6
+    rows = body["results"]
+    assert [row["id"] for row in rows] == list("abcdef")
+    assert [row["index"] for row in rows] == list(range(6))
+    assert [row["beat"] for row in rows[:4]] == ["512", "422", None, None]
+    assert [row["status"] for row in rows] == ["ok", "ok", "outside", "invalid", "error", "error"]
+    assert rows[0]["local_time"] == SATURDAY_11
+    assert rows[1]["call_type"]["canonical"] == "trespass"
+    assert "ALIEN ABDUCTION" in rows[4]["reason"]
+    assert "not both" in rows[5]["reason"]
+    assert (body["ok"], body["errors"]) == (2, 2)
+
+
+def test_batch_item_settings_override_defaults(client):
+    items = [{**PILOT}, {**PILOT, "at": TUESDAY_11, "weapon": True}]
+    r = client.post(
+        "/lookup/batch", json={"items": items, "call_type": "trespass", "at": SATURDAY_11}
+    )
+    assert r.status_code == 200
+    a, b = r.json()["results"]
+    assert a["programs"] == ["CRT"]
+    assert b["programs"] == ["CoR"]
+
+
+def test_batch_limits(client):
+    from geo_heart.service import MAX_BATCH
+
+    ok = client.post("/lookup/batch", json={"items": [PILOT] * MAX_BATCH})
+    assert ok.status_code == 200
+    assert ok.json()["count"] == MAX_BATCH
+    assert all(row["beat"] == "512" for row in ok.json()["results"])
+    assert "items" in _error(
+        client.post("/lookup/batch", json={"items": [PILOT] * (MAX_BATCH + 1)})
+    )
+    assert "items" in _error(client.post("/lookup/batch", json={"items": []}))
+    assert "Extra inputs" in _error(
+        client.post("/lookup/batch", json={"items": [{**PILOT, "x": 1}]})
+    )
+    assert "lon" in _error(client.post("/lookup/batch", json={"items": [{"lon": "a", "lat": 1}]}))
+    bad_json = client.post(
+        "/lookup/batch", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    _error(bad_json)
+    # JSON allows no NaN, Python's parser does: it must not reach the lookup
+    nan = client.post(
+        "/lookup/batch",
+        content=b'{"items": [{"lon": NaN, "lat": 36}]}',
+        headers={"content-type": "application/json"},
+    )
+    assert "finite" in _error(nan)
+
+
+# ------------------------------------------------------------------ reference routes
+def test_beats_geojson(client, workspace):
+    r = client.get("/beats")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/geo+json")
+    gj = r.json()
+    assert gj["type"] == "FeatureCollection"
+    props = {f["properties"]["beat"]: f["properties"] for f in gj["features"]}
+    assert len(props) == 37
+    pilot = {b for b, p in props.items() if p["in_service_area"]}
+    assert pilot == set(workspace.area.service_areas["pilot"].beats)
+    assert props["512"]["district"] == "D5"
+    assert props["512"]["programs"] == ["CCD", "CRT", "CoR", "CN"]
+    assert props["422"]["programs"] == ["CCD"]
+    assert props["999"]["programs"] == []
+    assert "Sheriff" in props["999"]["special"]
+    assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"} for f in gj["features"])
+    x0, y0, x1, y1 = gj["bbox"]
+    assert x0 < PILOT["lon"] < x1 and y0 < PILOT["lat"] < y1
+
+    small = client.get("/beats", params={"simplify_m": 50})
+    assert small.status_code == 200
+    assert len(small.content) < len(r.content) / 3
+    assert len(small.json()["features"]) == 37
+    assert "simplify_m" in _error(client.get("/beats", params={"simplify_m": -1}))
+    assert "simplify_m" in _error(client.get("/beats", params={"simplify_m": 10**6}))
+
+
+def test_health_and_area(client, workspace):
+    h = client.get("/health").json()
+    assert h["status"] == "ok"
+    assert h["beats"] == 37
+    assert h["area"] == "Durham, NC"
+    area = client.get("/area").json()
+    assert area["default_service_area"] == "pilot"
+    assert len(area["service_areas"]["pilot"]["beats"]) == 12
+    assert [p["code"] for p in area["programs"]] == ["CCD", "CRT", "CoR", "CN"]
+    assert {c["key"] for c in area["call_types"]} == set(workspace.area.call_types)
+
+
+def test_openapi_document(client):
+    doc = client.get("/openapi.json").json()
+    assert {"/lookup", "/lookup/batch", "/beats", "/health", "/area"} <= set(doc["paths"])
+    params = {p["name"]: p for p in doc["paths"]["/lookup"]["get"]["parameters"]}
+    assert {"address", "lon", "lat", "call_type", "at", "weapon", "scenario"} <= set(params)
+    assert params["address"]["schema"]["anyOf"][0]["maxLength"] == 200
+    err = doc["paths"]["/lookup"]["get"]["responses"]["422"]
+    assert err["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorAnswer")
+    assert client.get("/docs").status_code == 200
+
+
+def test_page_and_static_files(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'id="lookup-form"' in page.text and 'aria-live="polite"' in page.text
+    assert "http://" not in page.text and "https://" not in page.text  # nothing from a CDN
+    js = client.get("/static/app.js")
+    assert js.status_code == 200 and "fetch(" in js.text
+    assert client.get("/static/app.css").status_code == 200
+    # only those files: no traversal, no other names
+    for path in ("/static/../service.py", "/static/%2e%2e/service.py", "/static/index.html.bak"):
+        assert client.get(path).status_code == 404
+    assert client.get("/etc/passwd").status_code == 404
+
+
+def test_unexpected_error_is_a_logged_500_without_details(client, app, monkeypatch, caplog):
+    def boom(**kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(app.state.service, "lookup", boom)
+    with caplog.at_level(logging.ERROR, logger="geo_heart.service"):
+        r = client.get("/lookup", params=PILOT)
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal error (logged)"}
+    assert "secret" not in r.text
+    assert any("unhandled error" in rec.getMessage() for rec in caplog.records)
+
+
+def test_json_answers_never_carry_nan():
+    from geo_heart.service import JSONAnswer
+
+    body = JSONAnswer({"a": float("nan"), "b": [1.5, float("inf")], "c": "x"}).body
+    assert json.loads(body) == {"a": None, "b": [1.5, None], "c": "x"}
+
+
+def test_serve_command_help(cli_env):
+    from geo_heart.cli.main import cli
+
+    r = CliRunner().invoke(cli, ["serve", "--help"])
+    assert r.exit_code == 0
+    assert "--port" in r.output and "127.0.0.1" in r.output
+    bad = CliRunner().invoke(cli, ["serve", "--port", "70000"])
+    assert bad.exit_code == 2
