@@ -524,7 +524,7 @@ class BeatIndex:
         proj = self._projected_geoms()
         self._transformer()
         m2 = shapely.area(proj) * self._unit_to_m**2
-        return {b: float(a) / 2_589_988.110336 for b, a in zip(self._id_list, m2)}
+        return {b: float(a) / 2_589_988.110336 for b, a in zip(self._id_list, m2, strict=True)}
 
     def to_geodataframe(self):
         """The dissolved beats as a GeoDataFrame (EPSG:4326): ``beat``, ``district``, ``geometry``."""
