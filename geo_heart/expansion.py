@@ -886,3 +886,156 @@ def compare_greedy_optimal(
             }
         )
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------- team bases
+def bases_from_table(
+    ws,
+    table: pd.DataFrame,
+    *,
+    source: str = "bases",
+    name_column: str = "name",
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    address_column: str = "address",
+) -> pd.DataFrame:
+    """Team bases as ``name, lon, lat`` from a table with lon/lat or (with the geocoder) addresses.
+
+    Raises
+    ------
+    InputError
+        No usable location columns, or a base that cannot be placed (row and value named).
+    """
+    df = table.reset_index(drop=True)
+    names = (
+        df[name_column].astype(str).tolist()
+        if name_column in df.columns
+        else [f"base {i + 1}" for i in range(len(df))]
+    )
+    if df.empty:
+        raise InputError(f"{source}: no team bases in the file")
+    if lon_column in df.columns and lat_column in df.columns:
+        lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=float)
+        for i in range(len(df)):
+            if not (np.isfinite(lon[i]) and np.isfinite(lat[i])) or abs(lat[i]) > 90:
+                raise InputError(
+                    f"{source}: row {i + 2}: invalid {lon_column}/{lat_column} "
+                    f"{df[lon_column].iloc[i]!r}, {df[lat_column].iloc[i]!r}"
+                )
+    elif address_column in df.columns:
+        try:
+            from geo_heart.geocoder import geocoder_for
+        except ImportError:
+            raise InputError(
+                f"{source}: bases given by {address_column!r} need the geocoder, which is not "
+                f"available; give {lon_column}/{lat_column} columns"
+            ) from None
+        res = geocoder_for(ws).geocode_many(df[address_column].astype(str).tolist())
+        lon = pd.to_numeric(res["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(res["lat"], errors="coerce").to_numpy(dtype=float)
+        for i in range(len(df)):
+            if not (np.isfinite(lon[i]) and np.isfinite(lat[i])):
+                raise InputError(
+                    f"{source}: row {i + 2}: could not geocode {address_column} "
+                    f"{df[address_column].iloc[i]!r}"
+                )
+    else:
+        raise InputError(
+            f"{source}: needs {lon_column!r} and {lat_column!r} columns (or {address_column!r}); "
+            f"has {list(df.columns)}"
+        )
+    return pd.DataFrame({"name": names, "lon": lon, "lat": lat})
+
+
+def distances_from_bases(
+    ws,
+    problem: ExpansionProblem,
+    bases: pd.DataFrame,
+    *,
+    method: str = "straight",
+    roads_path=None,
+) -> pd.DataFrame:
+    """Distance in metres from each base to each beat's demand point.
+
+    Parameters
+    ----------
+    bases
+        ``name, lon, lat`` (:func:`bases_from_table`).
+    method
+        ``"straight"`` (straight line in the projected CRS) or ``"network"`` (shortest path over
+        the road layer, snap distances included; see :mod:`geo_heart._expansion_network`).
+    roads_path
+        Road line file (default: ``[layers.roads].file``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index beats, one column per base, plus ``nearest_base`` and ``distance_m`` (to the nearest).
+    """
+    from pyproj import Transformer
+
+    if problem.demand_xy is None:
+        raise InputError("distances need demand points per beat (build the problem from calls)")
+    if method not in ("straight", "network"):
+        raise InputError(f"distance method must be 'straight' or 'network', got {method!r}")
+    crs = ws.area.projected_crs
+    unit = _crs_unit_m(crs)
+    tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    bx, by = tr.transform(bases["lon"].to_numpy(dtype=float), bases["lat"].to_numpy(dtype=float))
+    base_xy = np.column_stack([bx, by])
+    pts = problem.demand_xy.loc[problem.beats, ["x", "y"]].to_numpy()
+    if method == "straight":
+        d = np.hypot(base_xy[:, None, 0] - pts[None, :, 0], base_xy[:, None, 1] - pts[None, :, 1])
+    else:
+        if roads_path is None:
+            roads_path = ws.layer_path("roads")
+        type_field = (
+            ws.area.layer_value("roads", "type_field", "type")
+            if "roads" in ws.area.layers
+            else "type"
+        )
+        net = _network_cached(str(roads_path), crs, type_field)
+        d = net.distances(base_xy, pts)
+    d = d * unit
+    out = pd.DataFrame(d.T, index=pd.Index(problem.beats, name="beat"), columns=list(bases["name"]))
+    out["nearest_base"] = out[list(bases["name"])].idxmin(axis=1)
+    out["distance_m"] = out[list(bases["name"])].min(axis=1)
+    return out
+
+
+_NETWORKS: dict = {}
+
+
+def _network_cached(path: str, crs: str, type_field: str):
+    from pathlib import Path
+
+    from geo_heart._expansion_network import RoadNetwork
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"road file {path!r} does not exist")
+    key = (path, p.stat().st_mtime, crs, type_field)
+    if key not in _NETWORKS:
+        _NETWORKS[key] = RoadNetwork.from_file(p, crs, type_field=type_field)
+    return _NETWORKS[key]
+
+
+def calls_within_distance(
+    problem: ExpansionProblem, threshold_m: float, *, beats: Iterable[str] = ()
+) -> dict[str, float]:
+    """Eligible calls (``eligible_any`` and per program) in the current area plus ``beats`` whose
+    beat demand point lies within ``threshold_m`` of the nearest base, and their share of the
+    calls those beats cover."""
+    if problem.distance_m is None:
+        raise InputError("no distances: add team bases first (ExpansionProblem.with_distance)")
+    sel = [b for b in problem.beats if b in set(problem.base) | set(beats)]
+    near = [b for b in sel if problem.distance_m[b] <= threshold_m]
+    out = {}
+    for col in ["eligible_any"] + [f"eligible_{p}" for p in problem.programs]:
+        tot = float(problem.demand.loc[sel, col].sum())
+        hit = float(problem.demand.loc[near, col].sum())
+        name = col[len("eligible_") :]
+        out[f"within_{name}"] = hit
+        out[f"share_within_{name}"] = round(hit / tot, 5) if tot else float("nan")
+    return out
