@@ -93,3 +93,77 @@ def lookup_point(
         out["distance_m"] = round(hit.distance_m or 0.0, 1)
     out.update(eligibility_dict(ws, hit.beat, elig))
     return out
+
+
+def lookup_address(
+    ws: Workspace,
+    address: str,
+    *,
+    call_type: str | None = None,
+    at: datetime | str | None = None,
+    risk: bool = False,
+    scenario: str | None = None,
+) -> dict[str, Any]:
+    """Geocode ``address`` and answer as :func:`lookup_point` does, plus the match.
+
+    Adds ``lon``, ``lat``, ``match_type``, ``score``, ``matched_address``, ``match_status``,
+    ``match_reason``, ``beat_source`` and ``straddle_beats`` (the beats a hundred-block straddles,
+    or ``null``). When the match has no coordinates but the history guide knows the block, the beat
+    comes from history and ``status`` is ``ok`` with the reason saying so; when nothing matched,
+    ``status`` is ``unmatched`` (or ``invalid`` for text that is not an address).
+
+    Raises
+    ------
+    CallTypeError, InputError
+        For an unknown call type or a malformed time.
+    """
+    from geo_heart.geocoder import geocoder_for
+
+    g = geocoder_for(ws).geocode_one(address)
+    if g.lon is not None and g.lat is not None:
+        out = lookup_point(
+            ws, g.lon, g.lat, call_type=call_type, at=at, risk=risk, scenario=scenario
+        )
+        if g.beat != out["beat"] and g.beat is not None:
+            # the beat came from the block's history (the point's side of a beat line is unsure)
+            elig = evaluate(
+                ws.area, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
+            )
+            out.update(eligibility_dict(ws, g.beat, elig))
+            out["beat"], out["district"] = g.beat, g.district
+            out["status"] = "ok"
+            out["reason"] = g.reason
+    else:
+        elig = evaluate(
+            ws.area, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
+        )
+        out = {
+            "beat": g.beat,
+            "district": g.district,
+            "status": "ok" if g.beat is not None else g.status,
+            "reason": g.reason,
+            "on_boundary": False,
+            "covering": [],
+        }
+        out.update(eligibility_dict(ws, g.beat, elig))
+    if g.reason and not out.get("reason"):
+        out["reason"] = g.reason
+    out.update(
+        {
+            "lon": g.lon,
+            "lat": g.lat,
+            "match_type": g.match_type,
+            "score": g.score,
+            "matched_address": g.matched_address,
+            "match_status": g.status,
+            "match_reason": g.reason,
+            "beat_source": g.beat_source,
+            "straddle_beats": None if not g.straddle_beats else g.straddle_beats.split(";"),
+        }
+    )
+    if g.straddle_beats:
+        out["notes"] = [
+            *out.get("notes", []),
+            f"this hundred-block straddles beats {g.straddle_beats.replace(';', ' and ')}",
+        ]
+    return out

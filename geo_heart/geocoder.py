@@ -1,0 +1,576 @@
+"""Offline geocoder: 911-style addresses → coordinates, beat and an honest match quality.
+
+Match cascade (first that applies wins; see ``docs/geocoder.md``):
+
+=========================  =====  =====================================================================
+``match_type``             score  meaning
+=========================  =====  =====================================================================
+``address_point``          1.00   the house number is a known address point on the street
+``interpolated``           0.90   between two known same-parity numbers ≤ 40 apart (0.85 ≤ 200, 0.75)
+``range_interpolated``     0.85   along a centerline segment whose address range holds the number
+``block``                  0.80   hundred-block: middle of the known points in that block
+``block_interpolated``     0.75   hundred-block with no known point: interpolated at ``block+50``
+``intersection``           0.80   two named roads cross (road lines); 0.65 when only near (points)
+``history_block``          0.60   no coordinates: the beat DPD gave this block in past records
+``history_intersection``   0.60   no coordinates: the beat DPD gave this intersection in past records
+``place``                  0.70   a named place (park, school)
+``nearest_address``        0.50   closest known number on the street (far from the number asked)
+``street``                 0.30   the street is known, only its middle point is given
+``unmatched``              0.00   nothing found (``status`` says why)
+=========================  =====  =====================================================================
+
+The score is multiplied by 0.95 when the street matched only with a different suffix or
+directional and by ``0.9 × similarity`` when it matched by fuzzy spelling. Ties between candidate
+streets are broken by (house number covered, same directional, same suffix, more points, name
+order) and named in ``reason``.
+
+Beat: from the coordinates (beat index); for hundred-block and intersection matches, when the history
+guide knows the block, DPD's majority beat for it (``beat_source="history"``), since a block's
+centre can sit on the wrong side of a beat line. A block whose records or points fall in two beats
+lists them in ``straddle_beats``.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_left
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import numpy as np
+
+from geo_heart._geocode_index import ReferenceIndex, StreetData, load_or_build, place_key
+from geo_heart.address import ParsedAddress, StreetKey, parse_address
+
+log = logging.getLogger(__name__)
+
+__all__ = ["GeocodeResult", "Geocoder", "geocoder_for", "RESULT_COLUMNS"]
+
+#: A second beat with at least this share of a block's records makes the block a straddler.
+STRADDLE_SHARE = 0.10
+_NEAR_INTERSECTION_FT = 600.0
+
+
+@dataclass(frozen=True)
+class GeocodeResult:
+    """The answer for one address (see the module docstring for match types and scores)."""
+
+    lon: float | None
+    lat: float | None
+    beat: str | None
+    district: str | None
+    in_service_area: bool
+    match_type: str
+    score: float
+    matched_address: str | None
+    status: str
+    reason: str
+    straddle_beats: str | None = None
+    beat_source: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+
+RESULT_COLUMNS = [f.name for f in fields(GeocodeResult)]
+
+
+@dataclass
+class _Match:
+    lon: float | None
+    lat: float | None
+    match_type: str
+    score: float
+    matched: str | None
+    reason: str = ""
+    hist: dict[str, int] | None = None  # beat → records for the block/intersection
+    block_beats: tuple[str, ...] = ()
+    prefer_history: bool = False
+    invalid: bool = False
+
+
+def _majority(hist: dict[str, int]) -> tuple[str, float, tuple[str, ...]]:
+    total = sum(hist.values())
+    ranked = sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))
+    beat, n = ranked[0]
+    straddle = tuple(sorted(b for b, c in ranked if c / total >= STRADDLE_SHARE))
+    return beat, n / total, straddle
+
+
+class Geocoder:
+    """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
+
+    def __init__(self, index: ReferenceIndex, beat_index, service_area) -> None:
+        self.index = index
+        self.beat_index = beat_index
+        self.service_area = service_area
+        self._memo: dict[str, GeocodeResult] = {}
+        self._street_memo: dict[str, tuple[list[str], float, str]] = {}
+        names = sorted(index.by_name)
+        self._names_by_initial: dict[str, list[str]] = {}
+        for n in names:
+            self._names_by_initial.setdefault(n[:1], []).append(n)
+        self._place_names = sorted(index.places)
+
+    # ------------------------------------------------------------------ public API
+    def geocode_one(self, text: str | None) -> GeocodeResult:
+        """Geocode one address text (never raises for bad text: see ``status``/``reason``)."""
+        p = parse_address(text if isinstance(text, str) else None)
+        key = p.key
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._finish([self._match(p)])[0]
+            self._memo[key] = hit
+        return hit
+
+    def geocode_many(self, texts) -> Any:
+        """Geocode many texts: a DataFrame with :data:`RESULT_COLUMNS`, one row per input, in order.
+
+        Each distinct normalised address is matched once; beats are assigned in one vectorised pass.
+        """
+        import pandas as pd
+
+        values = pd.Series(texts, dtype=object) if not isinstance(texts, pd.Series) else texts
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        parsed = [parse_address(u if isinstance(u, str) else None) for u in uniques]
+        keys = [p.key for p in parsed]
+        todo: dict[str, ParsedAddress] = {}
+        for k, p in zip(keys, parsed, strict=True):
+            if k not in self._memo and k not in todo:
+                todo[k] = p
+        if todo:
+            results = self._finish([self._match(p) for p in todo.values()])
+            self._memo.update(zip(todo.keys(), results, strict=True))
+        empty = self.geocode_one(None)
+        per_unique = [self._memo[k] for k in keys]
+        table = pd.DataFrame(
+            [tuple(getattr(r, c) for c in RESULT_COLUMNS) for r in per_unique] or None,
+            columns=RESULT_COLUMNS,
+        )
+        empty_row = pd.DataFrame(
+            [tuple(getattr(empty, c) for c in RESULT_COLUMNS)], columns=RESULT_COLUMNS
+        )
+        table = pd.concat([table, empty_row], ignore_index=True) if len(table) else empty_row
+        take = np.where(codes < 0, len(table) - 1, codes)
+        out = table.iloc[take].reset_index(drop=True)
+        out["lon"] = out["lon"].astype(float)
+        out["lat"] = out["lat"].astype(float)
+        out["score"] = out["score"].astype(float)
+        out["in_service_area"] = out["in_service_area"].astype(bool)
+        return out
+
+    # ------------------------------------------------------------------ street resolution
+    def resolve_street(
+        self, key: StreetKey, number: int | None = None
+    ) -> tuple[list[str], float, str]:
+        """Candidate canonical streets for ``key``: (keys best first, score factor, note)."""
+        streets = self.index.streets
+        if key.full in streets:
+            return [key.full], 1.0, ""
+        memo_key = key.full
+        hit = self._street_memo.get(memo_key)
+        if hit is None:
+            hit = self._resolve_uncached(key)
+            self._street_memo[memo_key] = hit
+        cands, factor, note = hit
+        if len(cands) > 1:
+            cands = self._rank(cands, key, number)
+        return cands, factor, note
+
+    def _resolve_uncached(self, key: StreetKey) -> tuple[list[str], float, str]:
+        by_name = self.index.by_name
+        if key.name in by_name:
+            return (
+                list(by_name[key.name]),
+                0.95,
+                "street matched with a different suffix/directional",
+            )
+        # "GREGSON" written as "GREGSON ST" in a name (no suffix parsed) or suffix inside name
+        words = key.name.split(" ")
+        if len(words) > 1 and words[-1] in ("EXT", "EXTENSION"):
+            base = " ".join(words[:-1])
+            if base in by_name:
+                return list(by_name[base]), 0.9, "street matched without 'EXT'"
+        from rapidfuzz import fuzz, process
+
+        pool = self._names_by_initial.get(key.name[:1], [])
+        if not pool or len(key.name) < 3:
+            return [], 0.0, ""
+        found = process.extract(key.name, pool, scorer=fuzz.ratio, score_cutoff=84, limit=5)
+        if not found:
+            return [], 0.0, ""
+        best = max(s for _, s, _ in found)
+        names = sorted(n for n, s, _ in found if s == best)
+        cands = [k for n in names for k in by_name[n]]
+        note = f"street spelled differently: matched {names[0]!r} (similarity {best:.0f}%)"
+        if len(names) > 1:
+            note += f"; tie with {names[1:]!r}, chose the first by name"
+        return cands, 0.9 * best / 100.0, note
+
+    def _rank(self, cands: list[str], key: StreetKey, number: int | None) -> list[str]:
+        streets = self.index.streets
+
+        def covers(sd: StreetData) -> int:
+            if number is None:
+                return 0
+            blk = (number // 100) * 100
+            if sd.numbers is not None and len(sd.numbers):
+                if sd.numbers[0] - 100 <= number <= sd.numbers[-1] + 100:
+                    return 2
+            if blk in sd.history:
+                return 2
+            for lf, lt, rf, rt, _, _ in sd.ranges:
+                if min(lf, lt, rf, rt) <= number <= max(lf, lt, rf, rt):
+                    return 2
+            return 0
+
+        def rank(k: str):
+            sd = streets[k]
+            sk = k.split(" ")
+            same_pre = int(bool(key.predir) and sk[0] == key.predir)
+            same_suf = int(bool(key.suffix) and f" {key.suffix}" in f" {k}")
+            n = 0 if sd.numbers is None else len(sd.numbers)
+            return (
+                -covers(sd),
+                -same_pre,
+                -same_suf,
+                -n - sum(sum(v.values()) for v in sd.history.values()),
+                k,
+            )
+
+        return sorted(cands, key=rank)
+
+    # ------------------------------------------------------------------ cascade
+    def _match(self, p: ParsedAddress) -> _Match:
+        if p.status != "ok":
+            return _Match(None, None, "unmatched", 0.0, None, p.reason, invalid=True)
+        if p.kind == "intersection":
+            return self._match_intersection(p)
+        if p.kind == "place":
+            m = self._match_place(p.place or "")
+            if m is not None:
+                return m
+        if p.kind in ("street", "place"):
+            m = self._match_place(p.place or p.street or "") if p.kind == "street" else None
+            if m is not None and m.score >= 0.7:
+                return m
+            return self._match_street_only(p)
+        return self._match_numbered(p)
+
+    def _match_place(self, text: str) -> _Match | None:
+        places = self.index.places
+        k = place_key(text)
+        if not k:
+            return None
+        if k in places:
+            lon, lat, name = places[k]
+            return _Match(lon, lat, "place", 0.7, name, "named place")
+        from rapidfuzz import fuzz, process
+
+        found = process.extractOne(k, self._place_names, scorer=fuzz.ratio, score_cutoff=88)
+        if found:
+            lon, lat, name = places[found[0]]
+            return _Match(lon, lat, "place", round(0.7 * found[1] / 100, 3), name,
+                          f"named place, spelled differently (similarity {found[1]:.0f}%)")  # fmt: skip
+        return None
+
+    def _match_street_only(self, p: ParsedAddress) -> _Match:
+        cands, factor, note = self.resolve_street(p.street_key)
+        if not cands:
+            return _Match(
+                None, None, "unmatched", 0.0, None, f"street {p.street!r} is not in the reference"
+            )
+        sd = self.index.streets[cands[0]]
+        tie = f"; {len(cands)} streets share the name, chose {cands[0]!r}" if len(cands) > 1 else ""
+        reason = "street only: the point is the street's middle, the beat is approximate" + tie
+        if note:
+            reason = f"{note}; {reason}"
+        if sd.mid is not None:
+            return _Match(sd.mid[0], sd.mid[1], "street", round(0.3 * factor, 3), sd.key, reason)
+        if sd.history:
+            hist: dict[str, int] = {}
+            for h in sd.history.values():
+                for b, n in h.items():
+                    hist[b] = hist.get(b, 0) + n
+            return _Match(None, None, "history_street", round(0.3 * factor, 3), sd.key,
+                          reason + " (beat from past records of the street)", hist=hist,
+                          prefer_history=True)  # fmt: skip
+        return _Match(None, None, "unmatched", 0.0, sd.key, "street known but has no location")
+
+    def _match_numbered(self, p: ParsedAddress) -> _Match:
+        n = int(p.number)  # type: ignore[arg-type]
+        cands, factor, note = self.resolve_street(p.street_key, n)
+        if not cands:
+            m = self._match_place(p.street or "")
+            if m is not None:
+                return m
+            return _Match(None, None, "unmatched", 0.0, None,
+                          f"street {p.street!r} is not in the reference")  # fmt: skip
+        sd = self.index.streets[cands[0]]
+        m = self._on_street(sd, n, p.is_block)
+        if len(cands) > 1 and m.match_type in ("street", "history_street"):
+            for k in cands[1:]:
+                alt = self._on_street(self.index.streets[k], n, p.is_block)
+                if alt.score > m.score:
+                    sd, m = self.index.streets[k], alt
+                    break
+        m.score = round(m.score * factor, 3)
+        extra = []
+        if note:
+            extra.append(note)
+        if len(cands) > 1:
+            extra.append(f"{len(cands)} candidate streets {cands[:4]!r}, chose {sd.key!r}")
+        if extra:
+            m.reason = "; ".join([*extra, m.reason] if m.reason else extra)
+        return m
+
+    def _on_street(self, sd: StreetData, n: int, is_block: bool) -> _Match:
+        blk = (n // 100) * 100
+        hist = sd.history.get(blk)
+        nums = sd.numbers
+        hundred = is_block or (n % 100 == 0 and hist is not None)
+        if nums is not None and not hundred:
+            i = bisect_left(nums, n)
+            if i < len(nums) and nums[i] == n:
+                return _Match(float(sd.lon[i]), float(sd.lat[i]), "address_point", 1.0,
+                              f"{n} {sd.key}", hist=hist)  # fmt: skip
+            m = self._interpolate(sd, n, max_gap=200)
+            if m is not None:
+                m.hist = hist
+                return m
+        if not hundred:
+            m = self._range(sd, n)
+            if m is not None:
+                m.hist = hist
+                return m
+        # hundred-block
+        if nums is not None:
+            lo, hi = bisect_left(nums, blk), bisect_left(nums, blk + 100)
+            if hi > lo:
+                beats_pts = ()
+                if hi - lo > 1:
+                    bi = self.beat_index.locate_many(sd.lon[lo:hi], sd.lat[lo:hi])
+                    ids = {str(self.beat_index.ids[b]) for b in bi if b >= 0}
+                    beats_pts = tuple(sorted(ids)) if len(ids) > 1 else ()
+                j = lo + int(np.argmin(np.abs(nums[lo:hi] - (blk + 50))))
+                return _Match(float(sd.lon[j]), float(sd.lat[j]), "block", 0.8,
+                              f"{blk} block of {sd.key}", hist=hist, block_beats=beats_pts,
+                              prefer_history=True)  # fmt: skip
+            m = self._interpolate(sd, blk + 50 if not is_block or n == blk else n, max_gap=400)
+            if m is not None:
+                m.match_type, m.score = "block_interpolated", 0.75
+                m.matched = f"{blk} block of {sd.key}"
+                m.hist, m.prefer_history = hist, True
+                return m
+        m = self._range(sd, blk + 50 if n == blk else n)
+        if m is not None:
+            m.hist, m.prefer_history = hist, True
+            return m
+        if hist is not None:
+            return _Match(None, None, "history_block", 0.6, f"{blk} block of {sd.key}",
+                          "no reference point in this block: beat from past records of the block",
+                          hist=hist, prefer_history=True)  # fmt: skip
+        if nums is not None and len(nums):
+            i = int(np.argmin(np.abs(nums - n)))
+            if abs(int(nums[i]) - n) <= 400:
+                return _Match(float(sd.lon[i]), float(sd.lat[i]), "nearest_address", 0.5,
+                              f"{int(nums[i])} {sd.key}",
+                              f"nearest known number on the street is {int(nums[i])}")  # fmt: skip
+        # nearest block known from history on the same street
+        if sd.history:
+            near = min(sd.history, key=lambda b: (abs(b - blk), b))
+            if abs(near - blk) <= 300:
+                return _Match(None, None, "history_block", 0.5, f"{near} block of {sd.key}",
+                              f"beat from past records of the nearby {near} block",
+                              hist=sd.history[near], prefer_history=True)  # fmt: skip
+        if sd.mid is not None:
+            return _Match(sd.mid[0], sd.mid[1], "street", 0.3, sd.key,
+                          f"number {n} not placed on the street; the point is the street's middle")  # fmt: skip
+        return _Match(None, None, "unmatched", 0.0, sd.key, f"number {n} not found on {sd.key}")
+
+    def _interpolate(self, sd: StreetData, n: int, *, max_gap: int) -> _Match | None:
+        nums = sd.numbers
+        if nums is None or len(nums) < 1:
+            return None
+        for same_parity in (True, False):
+            mask = (nums % 2 == n % 2) if same_parity else np.ones(len(nums), bool)
+            idx = np.flatnonzero(mask)
+            if len(idx) == 0:
+                continue
+            sub = nums[idx]
+            i = bisect_left(sub, n)
+            if 0 < i < len(sub):
+                a, b = idx[i - 1], idx[i]
+                gap = int(nums[b] - nums[a])
+                if gap <= max_gap:
+                    t = (n - nums[a]) / gap
+                    lon = float(sd.lon[a] + t * (sd.lon[b] - sd.lon[a]))
+                    lat = float(sd.lat[a] + t * (sd.lat[b] - sd.lat[a]))
+                    score = 0.9 if gap <= 40 else 0.85 if gap <= 200 else 0.75
+                    if not same_parity:
+                        score -= 0.1
+                    return _Match(lon, lat, "interpolated", score, f"{n} {sd.key}",
+                                  f"interpolated between {int(nums[a])} and {int(nums[b])}")  # fmt: skip
+            # one side only: nearest same-parity number close by
+            j = idx[min(max(i - 1, 0), len(sub) - 1)] if i >= len(sub) else idx[i]
+            if abs(int(nums[j]) - n) <= 30 and same_parity:
+                return _Match(float(sd.lon[j]), float(sd.lat[j]), "interpolated", 0.8,
+                              f"{n} {sd.key}", f"beyond the known numbers; placed at {int(nums[j])}")  # fmt: skip
+        return None
+
+    def _range(self, sd: StreetData, n: int) -> _Match | None:
+        for lf, lt, rf, rt, xs, ys in sd.ranges:
+            for a, b, side in ((lf, lt, "left"), (rf, rt, "right")):
+                if a < 0 or b < 0 or a % 2 != n % 2 or not (min(a, b) <= n <= max(a, b)):
+                    continue
+                t = 0.5 if a == b else (n - a) / (b - a)
+                seg = np.hypot(np.diff(xs), np.diff(ys))
+                cum = np.concatenate([[0.0], np.cumsum(seg)])
+                d = t * cum[-1]
+                k = min(int(np.searchsorted(cum, d, side="right")) - 1, len(seg) - 1)
+                f = 0.0 if seg[k] == 0 else (d - cum[k]) / seg[k]
+                lon = float(xs[k] + f * (xs[k + 1] - xs[k]))
+                lat = float(ys[k] + f * (ys[k + 1] - ys[k]))
+                return _Match(lon, lat, "range_interpolated", 0.85, f"{n} {sd.key}",
+                              f"along the centerline range {a}-{b} ({side} side)")  # fmt: skip
+        return None
+
+    def _match_intersection(self, p: ParsedAddress) -> _Match:
+        c1, f1, _ = self.resolve_street(p.street_key, p.number)
+        c2, f2, _ = self.resolve_street(p.street2_key)
+        factor = min(f1 or 0.0, f2 or 0.0)
+        pair_hist = None
+        for a in c1[:4]:
+            for b in c2[:4]:
+                k = (a, b) if a <= b else (b, a)
+                if pair_hist is None and k in self.index.pair_history:
+                    pair_hist = self.index.pair_history[k]
+        label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
+        for a in c1[:4]:
+            for b in c2[:4]:
+                k = (a, b) if a <= b else (b, a)
+                if k in self.index.intersections:
+                    lon, lat = self.index.intersections[k]
+                    return _Match(lon, lat, "intersection", round(0.8 * factor, 3), f"{k[0]} & {k[1]}",
+                                  "crossing of the two road lines", hist=pair_hist,
+                                  prefer_history=pair_hist is not None)  # fmt: skip
+        # near each other: closest pair of known points on the two streets
+        best = None
+        for a in c1[:2]:
+            for b in c2[:2]:
+                sa, sb = self.index.streets[a], self.index.streets[b]
+                if sa.numbers is None or sb.numbers is None:
+                    continue
+                d2 = (sa.x_ft[:, None] - sb.x_ft[None, :]) ** 2 + (
+                    sa.y_ft[:, None] - sb.y_ft[None, :]
+                ) ** 2
+                i, j = np.unravel_index(int(np.argmin(d2)), d2.shape)
+                d = float(np.sqrt(d2[i, j]))
+                if d <= _NEAR_INTERSECTION_FT and (best is None or d < best[0]):
+                    lon = (sa.lon[i] + sb.lon[j]) / 2
+                    lat = (sa.lat[i] + sb.lat[j]) / 2
+                    best = (d, float(lon), float(lat), f"{a} & {b}")
+        if best is not None:
+            return _Match(best[1], best[2], "intersection", round(0.65 * factor, 3), best[3],
+                          f"between the nearest known addresses of the two streets ({best[0] * 0.3048:.0f} m apart)",
+                          hist=pair_hist, prefer_history=pair_hist is not None)  # fmt: skip
+        if pair_hist is not None:
+            return _Match(None, None, "history_intersection", round(0.6 * factor, 3), label,
+                          "beat from past records of this intersection", hist=pair_hist,
+                          prefer_history=True)  # fmt: skip
+        # fall back to the first street (its block when a number is given)
+        if c1:
+            if p.number is not None:
+                m = self._on_street(self.index.streets[c1[0]], p.number, True)
+            else:
+                m = self._match_street_only(
+                    ParsedAddress(
+                        raw=p.raw, kind="street", street=p.street, street_key=p.street_key
+                    )
+                )
+            m.score = round(m.score * 0.8 * (f1 or 1.0), 3)
+            m.reason = f"intersection with {p.street2!r} not found; located on {c1[0]!r}" + (
+                f" ({m.reason})" if m.reason else ""
+            )
+            return m
+        return _Match(None, None, "unmatched", 0.0, None,
+                      f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
+
+    # ------------------------------------------------------------------ beats
+    def _finish(self, matches: list[_Match]) -> list[GeocodeResult]:
+        lon = np.array([np.nan if m.lon is None else m.lon for m in matches], dtype=float)
+        lat = np.array([np.nan if m.lat is None else m.lat for m in matches], dtype=float)
+        has = np.isfinite(lon) & np.isfinite(lat)
+        assigned = self.beat_index.assign(lon, lat) if has.any() else None
+        out = []
+        for i, m in enumerate(matches):
+            beat = district = None
+            source = None
+            status = (
+                "ok" if has[i] else ("unmatched" if m.match_type == "unmatched" else "beat_only")
+            )
+            if m.invalid:
+                status = "invalid"
+            reason = m.reason
+            straddle: tuple[str, ...] = m.block_beats
+            if has[i] and assigned is not None:
+                beat = assigned["beat"][i]
+                district = assigned["district"][i]
+                source = "coordinates" if beat is not None else None
+                if assigned["status"][i] != "ok":
+                    status = str(assigned["status"][i])
+                    reason = "; ".join(x for x in (reason, str(assigned["reason"][i])) if x)
+            if m.hist:
+                hb, share, hstraddle = _majority(m.hist)
+                straddle = (
+                    tuple(sorted(set(straddle) | set(hstraddle)))
+                    if len(hstraddle) > 1 or straddle
+                    else ()
+                )
+                if beat is None or m.prefer_history:
+                    if beat is not None and beat != hb:
+                        reason = "; ".join(
+                            x
+                            for x in (
+                                reason,
+                                f"the point lies in beat {beat}, past records put the block in {hb}",
+                            )
+                            if x
+                        )
+                    beat = hb
+                    district = (
+                        self.beat_index.district_of(hb) if hb in set(self.beat_index.ids) else None
+                    )
+                    source = f"history ({share:.0%} of {sum(m.hist.values())} records)"
+            if len(straddle) > 1:
+                reason = "; ".join(
+                    x for x in (reason, f"block straddles beats {', '.join(straddle)}") if x
+                )
+            out.append(
+                GeocodeResult(
+                    lon=None if not has[i] else round(float(lon[i]), 7),
+                    lat=None if not has[i] else round(float(lat[i]), 7),
+                    beat=beat,
+                    district=district,
+                    in_service_area=bool(self.service_area.contains(beat)),
+                    match_type=m.match_type,
+                    score=float(m.score),
+                    matched_address=m.matched,
+                    status=status,
+                    reason=reason,
+                    straddle_beats=";".join(straddle) if len(straddle) > 1 else None,
+                    beat_source=source,
+                )  # fmt: skip
+            )
+        return out
+
+
+def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
+    """The workspace's geocoder (index built once, then cached on disk and on the workspace)."""
+    g = None if rebuild else ws._extras.get("geocoder")
+    if g is None:
+        idx = load_or_build(ws, rebuild=rebuild)
+        g = Geocoder(idx, ws.beat_index, ws.area.service_area)
+        ws._extras["geocoder"] = g
+    return g
