@@ -393,6 +393,9 @@ def beat_neighbors(
     """
     import libpysal
 
+    key = (id(ws.beat_index), contiguity, float(tolerance_m))
+    if key in _NEIGHBORS:
+        return {b: set(v) for b, v in _NEIGHBORS[key].items()}
     if contiguity not in ("rook", "queen"):
         raise InputError(f"contiguity must be 'rook' or 'queen', got {contiguity!r}")
     gdf = ws.beat_index.to_geodataframe().to_crs(ws.area.projected_crs).reset_index(drop=True)
@@ -401,15 +404,21 @@ def beat_neighbors(
     w = cls.from_dataframe(gdf, use_index=False, ids=ids, silence_warnings=True)
     nb = {b: set(w.neighbors[b]) for b in ids}
     if tolerance_m > 0:
+        import shapely
+
         unit = _crs_unit_m(ws.area.projected_crs)
-        fuzzy = libpysal.weights.fuzzy_contiguity(
-            gdf, buffering=True, buffer=tolerance_m / unit, silence_warnings=True
-        )
-        for i, others in fuzzy.neighbors.items():
-            for j in others:
+        geoms = gdf.geometry.values
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms, predicate="dwithin", distance=tolerance_m / unit)
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            if i != j:
                 nb[ids[i]].add(ids[j])
                 nb[ids[j]].add(ids[i])
-    return nb
+    _NEIGHBORS[key] = nb
+    return {b: set(v) for b, v in nb.items()}
+
+
+_NEIGHBORS: dict = {}
 
 
 def _crs_unit_m(crs: str) -> float:
@@ -863,12 +872,14 @@ def compare_greedy_optimal(
     Columns: k, greedy_beats, greedy_covered, optimal_beats, optimal_covered, gap (optimal −
     greedy calls), optimal (proven), solve_time_s.
     """
+    required = [str(b) for b in required]
     opts = dict(
         capacity=capacity, required=required, excluded=excluded, max_distance_m=max_distance_m
     )
     curve = greedy_curve(problem, k=k_max, contiguous=contiguous, **opts)
     rows = []
-    for k in range(1, k_max + 1):
+    first = max(1, len(list(required)))
+    for k in range(first, k_max + 1):
         if k >= len(curve):
             break
         g = curve.iloc[k]
