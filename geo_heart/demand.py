@@ -228,16 +228,27 @@ def unknown_codes_table(data: CallData) -> pd.DataFrame:
     )
 
 
-def write_demand_tables(ws: Workspace, data: CallData, out_dir: str | Path) -> dict[str, Path]:
+def write_demand_tables(
+    ws: Workspace,
+    data: CallData,
+    out_dir: str | Path,
+    *,
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> dict[str, Path]:
     """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv`` and
-    ``unknown_call_types.csv`` into ``out_dir``; return name → path."""
+    ``unknown_call_types.csv`` into ``out_dir``; return name → path.
+
+    ``tables`` reuses already computed (by beat, by hour, by month) tables.
+    """
     from geo_heart.io import write_table
 
     out = Path(out_dir)
-    written = {
-        "by_beat": write_table(beat_demand(ws, data), out / "demand_by_beat.csv"),
-        "by_hour": write_table(hour_of_week_demand(ws, data), out / "demand_by_hour.csv"),
-        "by_month": write_table(monthly_demand(data), out / "demand_by_month.csv"),
+    if tables is None:
+        tables = (beat_demand(ws, data), hour_of_week_demand(ws, data), monthly_demand(data))
+    by_beat, by_hour, by_month = tables
+    return {
+        "by_beat": write_table(by_beat, out / "demand_by_beat.csv"),
+        "by_hour": write_table(by_hour, out / "demand_by_hour.csv"),
+        "by_month": write_table(by_month, out / "demand_by_month.csv"),
         "unknown": write_table(unknown_codes_table(data), out / "unknown_call_types.csv"),
     }
-    return written
