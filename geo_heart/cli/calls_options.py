@@ -1,0 +1,69 @@
+"""Options shared by the call-table commands (``demand``, ``coverage``, ``hotspots``, ``map``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+
+_OPTIONS = [
+    click.argument(
+        "calls_path", metavar="[CALLS]", required=False, type=click.Path(dir_okay=False)
+    ),
+    click.option("--call-type-column", help="Column holding the CAD call type ([layers.calls])."),
+    click.option("--time-column", help="Column holding the call time ([layers.calls])."),
+    click.option(
+        "--time-zone",
+        help="Zone of times without an offset in the time column, e.g. UTC ([layers.calls]).",
+    ),
+    click.option("--beat-column", help="Column holding the beat code."),
+    click.option("--lon-column", help="Longitude column (WGS84); needs --lat-column."),
+    click.option("--lat-column", help="Latitude column (WGS84); needs --lon-column."),
+    click.option(
+        "--address-column", help="Address column, geocoded when there is no beat/lon/lat."
+    ),
+    click.option("--id-column", help="Call id column (copied to outputs)."),
+]
+
+
+def calls_options(func: Callable) -> Callable:
+    """Decorate a command with CALLS and the column options."""
+    for opt in reversed(_OPTIONS):
+        func = opt(func)
+    return func
+
+
+def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
+    """Load the call table named by the shared options (pops them from ``kwargs``)."""
+    from geo_heart.calls import load_calls
+
+    ws = obj.workspace
+    data = load_calls(
+        ws,
+        kwargs.pop("calls_path"),
+        call_type_column=kwargs.pop("call_type_column"),
+        time_column=kwargs.pop("time_column"),
+        time_zone=kwargs.pop("time_zone"),
+        beat_column=kwargs.pop("beat_column"),
+        lon_column=kwargs.pop("lon_column"),
+        lat_column=kwargs.pop("lat_column"),
+        address_column=kwargs.pop("address_column"),
+        id_column=kwargs.pop("id_column"),
+        geocode=geocode,
+        progress=sys.stderr.isatty(),
+    )
+    s = data.summary()
+    click.echo(
+        f"{s['rows']:,} calls from {s['source']} (located by {s['location_mode']}): "
+        f"{s['classified']:,} classified, {s['unknown_calls']:,} with {s['unknown_distinct_codes']} "
+        f"codes not in the call-type table, {s['unplaced']:,} not placed in a beat"
+        + (f" ({_reasons(s['unplaced_reasons'])})" if s["unplaced"] else "")
+        + (f", {s['bad_times']:,} unreadable times" if s["bad_times"] else ""),
+        err=True,
+    )
+    return ws, data
+
+
+def _reasons(reasons: dict) -> str:
+    return "; ".join(f"{k}: {v:,}" for k, v in list(reasons.items())[:4])

@@ -1,0 +1,84 @@
+"""``geo-heart hotspots``: Getis-Ord Gi* hot spots of eligible demand by beat and hexagon."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo_heart.cli.calls_options import calls_options, load_calls_from_options
+from geo_heart.cli.options import json_option, pass_ctx
+
+
+@click.command()
+@calls_options
+@click.option("--program", help="Only calls eligible for this program (default: any program).")
+@click.option(
+    "--beat-metric",
+    type=click.Choice(["count", "per_sq_mi"]),
+    default="count",
+    show_default=True,
+    help="Gi* variable for beats.",
+)
+@click.option("--no-hexagons", is_flag=True, help="Beats only (skip the H3 hexagon analysis).")
+@click.option(
+    "-o",
+    "--output-dir",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for hotspots_beats.csv/.geojson and hotspots_hexagons.csv/.geojson.",
+)
+@json_option
+@pass_ctx
+def hotspots(obj, program, beat_metric, no_hexagons, out_dir, as_json, **kwargs) -> None:
+    """Gi* (esda) hot and cold spots of eligible demand, with permutation significance.
+
+    \b
+    Example:
+      geo-heart hotspots -o out/ --program CRT
+    """
+    from pathlib import Path
+
+    from geo_heart.hotspots import hotspots as run
+    from geo_heart.io import write_table
+
+    ws, data = load_calls_from_options(obj, kwargs)
+    hot = run(ws, data, program=program, hexagons=not no_hexagons, beat_metric=beat_metric)
+    out = Path(out_dir)
+    outputs = {
+        "beats_csv": write_table(hot.beats.drop(columns="geometry"), out / "hotspots_beats.csv"),
+        "beats_geojson": write_table(hot.beats, out / "hotspots_beats.geojson"),
+    }
+    if hot.hexagons is not None:
+        outputs["hexagons_csv"] = write_table(
+            hot.hexagons.drop(columns="geometry"), out / "hotspots_hexagons.csv"
+        )
+        outputs["hexagons_geojson"] = write_table(hot.hexagons, out / "hotspots_hexagons.geojson")
+    counts = {"beats": hot.beats["hotspot"].value_counts().to_dict()}
+    if hot.hexagons is not None:
+        counts["hexagons"] = hot.hexagons["hotspot"].value_counts().to_dict()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "variable": hot.variable,
+                    "hexagon_values": hot.hex_source,
+                    "classes": counts,
+                    "outputs": {k: str(v) for k, v in outputs.items()},
+                }
+            )
+        )
+        return
+    sig = hot.beats[hot.beats["hotspot"] != "not significant"].sort_values("gi_z", ascending=False)
+    click.echo(f"Gi* on {hot.variable} by beat ({beat_metric}):")
+    for r in sig.itertuples():
+        click.echo(
+            f"  beat {r.beat:>5}  {r.hotspot:<12} z={r.gi_z:+.2f}  p={r.p_sim:.3f}  value={r.value:,}"
+        )
+    if sig.empty:
+        click.echo("  no significant beats")
+    if hot.hexagons is not None:
+        click.echo(f"hexagons ({hot.hex_source}): {counts['hexagons']}")
+    for name, path in outputs.items():
+        click.echo(f"{name}: {path}", err=True)

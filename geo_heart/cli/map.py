@@ -1,0 +1,79 @@
+"""``geo-heart map``: interactive map, static PNG maps and the planner report."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from geo_heart.cli.calls_options import calls_options, load_calls_from_options
+from geo_heart.cli.options import json_option, pass_ctx
+
+
+@click.command("map")
+@calls_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["rate", "count", "density"]),
+    default="rate",
+    show_default=True,
+    help="Choropleth: per 1,000 residents, count, or per sq mi.",
+)
+@click.option(
+    "--points",
+    is_flag=True,
+    help="Add a layer of individual eligible calls (sensitive; needs coordinates or --geocode).",
+)
+@click.option(
+    "--geocode", is_flag=True, help="Geocode the address column to get call points (for --points)."
+)
+@click.option("--tiles", help="Optional base tiles (folium name or URL template; needs network).")
+@click.option(
+    "--cdn", is_flag=True, help="Load Leaflet from the CDN instead of inlining a local copy."
+)
+@json_option
+@pass_ctx
+def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs) -> None:
+    """Write demand_map.html, static PNG maps and report.html for CALLS.
+
+    Maps aggregate by beat and H3 hexagon; call points only with --points.
+
+    \b
+    Example:
+      geo-heart map                       # Durham incidents -> maps/
+      geo-heart map --metric count --out council/
+    """
+    from pathlib import Path
+
+    from geo_heart.report import write_planner_outputs
+
+    ws, data = load_calls_from_options(obj, kwargs, geocode=geocode)
+    out = Path(out_dir) if out_dir else Path(obj.settings.maps_dir)
+    written = write_planner_outputs(
+        ws,
+        data,
+        out,
+        metric=metric,
+        points=points,
+        tiles=tiles,
+        inline_assets=not cdn,
+        progress=sys.stderr.isatty(),
+    )
+    size = written.pop("html_bytes")
+    if as_json:
+        click.echo(
+            json.dumps({"outputs": {k: str(v) for k, v in written.items()}, "map_bytes": size})
+        )
+        return
+    click.echo(f"interactive map: {written['map']} ({size / 1e6:.2f} MB)")
+    click.echo(f"report: {written['report']}")
+    for k, v in written.items():
+        if k not in ("map", "report"):
+            click.echo(f"{k}: {v}", err=True)
