@@ -51,6 +51,7 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_heart import __version__
 from geo_heart.dispatch import lookup_point
@@ -249,7 +250,13 @@ class Health(BaseModel):
     uptime_s: float
 
 
-_ERRORS = {422: {"model": ErrorAnswer, "description": "Invalid input: what is wrong and why."}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorAnswer, "description": "Invalid input: what is wrong and why."}
+}
+_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorAnswer, "description": "The body is not JSON."},
+    **_ERRORS,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -556,6 +563,15 @@ def create_app(ws: Workspace, *, warm: bool = True) -> FastAPI:
         message, detail = _one_line_validation(exc)
         return JSONAnswer(error_body(message, detail=detail), status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "invalid request"
+        if exc.status_code == 400 and "parsing the body" in message:
+            message = "the request body is not valid JSON (UTF-8)"
+        return JSONAnswer(
+            error_body(message), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
+
     @app.exception_handler(GeoHeartError)
     async def _geoheart(request: Request, exc: GeoHeartError) -> Response:
         if isinstance(exc, CallTypeError):
@@ -633,7 +649,7 @@ def create_app(ws: Workspace, *, warm: bool = True) -> FastAPI:
     @app.post(
         "/lookup/batch",
         response_model=BatchAnswer,
-        responses=_ERRORS,
+        responses=_BODY_ERRORS,
         summary=f"Up to {MAX_BATCH} lookups in one request, answered in input order",
     )
     def post_batch(req: Annotated[BatchRequest, Body()]) -> Response:

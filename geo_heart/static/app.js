@@ -161,13 +161,29 @@
     card.replaceChildren(el("p", { class: "error", id: "card-error" }, message));
   }
 
+  const MATCH_WORDS = {
+    address_point: "exact address point",
+    interpolated: "between known address points",
+    range_interpolated: "along the street's address range",
+    block: "hundred-block",
+    block_interpolated: "hundred-block (estimated point)",
+    intersection: "intersection",
+    history_block: "block known from past calls (no map point)",
+    history_intersection: "intersection known from past calls (no map point)",
+    place: "named place",
+    nearest_address: "nearest known house number",
+    street: "street only",
+    unmatched: "no match",
+  };
+
   function quality(r) {
     if (r.match_type === undefined) return null;
-    if (!r.match_type || r.lon === null || r.lon === undefined) return el("span", { class: "badge q-poor" }, "no match");
+    if (!r.match_type || r.match_type === "unmatched") return el("span", { class: "badge q-poor" }, "no match");
     const s = typeof r.score === "number" ? r.score : 0;
-    const cls = s >= 0.9 ? "q-good" : s >= 0.7 ? "q-fair" : "q-poor";
-    const word = s >= 0.9 ? "good" : s >= 0.7 ? "fair — confirm with caller" : "poor — confirm with caller";
-    return el("span", {}, el("span", { class: "badge " + cls }, word), ` ${r.match_type}, score ${s.toFixed(2)}`);
+    const cls = s >= 0.85 ? "q-good" : s >= 0.6 ? "q-fair" : "q-poor";
+    const word = s >= 0.85 ? "good" : s >= 0.6 ? "fair" : "poor — confirm with caller";
+    const what = MATCH_WORDS[r.match_type] || r.match_type;
+    return el("span", {}, el("span", { class: "badge " + cls }, word), ` ${what} (score ${s.toFixed(2)})`);
   }
 
   function renderCard(r) {
@@ -175,7 +191,9 @@
     const decisions = r.decisions || [];
     const names = Object.fromEntries(decisions.map((d) => [d.program, d.name]));
     let verdict;
-    if (!r.beat) {
+    if (!r.beat && r.match_type !== undefined && (r.lon === null || r.lon === undefined)) {
+      verdict = el("p", { class: "verdict warn", id: "card-verdict" }, "Address not found — confirm the location with the caller");
+    } else if (!r.beat) {
       verdict = el("p", { class: "verdict warn", id: "card-verdict" }, "Location not in any beat — no HEART program; dispatch as usual");
     } else if (progs.length) {
       verdict = el("p", { class: "verdict ok", id: "card-verdict" },

@@ -1,0 +1,196 @@
+"""The call-taker page in real headless Chromium (Debian ``chromium``), driven by Playwright.
+
+The page is served by the real app on a free loopback port; the browser is offline apart from
+that server (every other request is aborted and counted, so a CDN dependency would fail the test).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from service_support import serve_in_thread
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()),
+    None,
+)
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(workspace):
+    from geo_heart.service import create_app
+
+    with serve_in_thread(create_app(workspace)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary (apt-get install -y chromium) - browser test not run")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture()
+def page(browser, base_url):
+    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
+    outside: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith(base_url):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.goto(base_url + "/")
+    pg.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    yield pg
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert outside == [], f"the page tried to reach the internet: {outside}"
+
+
+def _card(pg) -> dict[str, str]:
+    pg.wait_for_function(
+        "() => ['in','out','none','error'].includes(document.getElementById('card').dataset.state)"
+    )
+    out = {"state": pg.get_attribute("#card", "data-state") or ""}
+    for key in ("verdict", "beat", "pilot", "decisions", "matched", "quality", "error"):
+        loc = pg.locator(f"#card-{key}")
+        out[key] = loc.inner_text() if loc.count() else ""
+    return out
+
+
+def test_page_loads_call_types_and_map(page, workspace):
+    labels = page.locator("#call-type option").all_inner_texts()
+    assert labels[0] == "(not given)"
+    assert set(labels[1:]) == {ct.label for ct in workspace.area.call_types.values()}
+    assert page.locator("#map path.beat").count() == 37
+    assert page.locator("#map path.beat.pilot").count() == 12
+    assert page.get_attribute("#card", "aria-live") == "polite"
+    # the address box has focus on load, and the time defaults to now (not empty)
+    assert page.evaluate("document.activeElement.id") == "address"
+    assert page.input_value("#at") != ""
+
+
+def test_typing_coordinates_and_enter_gives_the_card(page):
+    page.fill("#at", "2024-06-01T11:00")  # Saturday, CRT hours
+    page.select_option("#call-type", "trespass")
+    page.click("#address")
+    page.keyboard.type("35.9960, -78.9016")
+    page.keyboard.press("Enter")
+    card = _card(page)
+    assert card["state"] == "in"
+    assert card["beat"].startswith("512")
+    assert card["pilot"] == "IN"
+    assert "CRT" in card["verdict"] and "can respond now" in card["verdict"]
+    assert page.get_attribute("li[data-program=CRT]", "data-eligible") == "true"
+    assert page.get_attribute("li[data-program=CoR]", "data-eligible") == "false"
+    # the point is drawn and its beat highlighted
+    assert page.locator("#marker circle").count() == 1
+    assert page.get_attribute("#map path.beat.hit", "data-beat") == "512"
+
+
+def test_weapon_checkbox_by_keyboard_routes_away_from_crt(page):
+    page.fill("#at", "2024-06-01T11:00")
+    page.select_option("#call-type", "trespass")
+    page.fill("#address", "35.9960, -78.9016")
+    page.focus("#weapon")
+    page.keyboard.press("Space")
+    assert page.is_checked("#weapon")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "submit"
+    page.keyboard.press("Enter")
+    card = _card(page)
+    assert card["pilot"] == "IN"
+    assert "No HEART program" in card["verdict"]
+    assert "weapon or violence flagged" in page.inner_text("li[data-program=CRT]")
+
+
+def test_point_outside_the_pilot(page):
+    page.fill("#at", "2024-06-04T11:00")
+    page.select_option("#call-type", "mental_health_crisis")
+    page.fill("#address", "35.9017, -78.9381")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "out"
+    assert card["beat"].startswith("422")
+    assert card["pilot"] == "OUT"
+    assert "CCD" in card["verdict"]
+    assert "outside the HEART pilot" in page.inner_text("li[data-program=CRT]")
+
+
+def test_bad_input_shows_the_error(page):
+    page.fill("#address", "x" * 10)
+    page.fill("#at", "")
+    page.evaluate(
+        "() => { const a = document.getElementById('at'); a.type = 'text'; a.value = 'soon';"
+        " a.dispatchEvent(new Event('input')); }"
+    )
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "error"
+    assert "not ISO 8601" in card["error"]
+
+
+def test_typing_an_address(page):
+    page.fill("#at", "2024-06-01T11:00")
+    page.select_option("#call-type", "trespass")
+    page.click("#address")
+    page.keyboard.type("200 s mangum st")
+    page.keyboard.press("Enter")
+    card = _card(page)
+    assert card["state"] == "in", card
+    assert card["beat"].startswith("512")
+    assert card["pilot"] == "IN"
+    assert card["matched"] == "200 block of S MANGUM ST"
+    assert card["quality"] == "fair hundred-block (score 0.80)"
+    assert "CRT" in card["verdict"]
+    assert page.locator("#marker circle").count() == 1
+    assert page.get_attribute("#map path.beat.hit", "data-beat") == "512"
+
+
+def test_address_known_only_from_history_and_no_match(page):
+    page.fill("#at", "2024-06-01T11:00")
+    page.select_option("#call-type", "trespass")
+    page.fill("#address", "200 PACIFIC AVE")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["beat"].startswith("223")
+    assert card["pilot"] == "IN"
+    assert "past calls" in card["quality"]
+    assert page.locator("#marker circle").count() == 0  # no map point to draw
+
+    page.fill("#address", "99999 NOWHERE IMAGINARY BLVD")
+    page.press("#address", "Enter")
+    page.wait_for_function(
+        "() => document.getElementById('card-quality')?.innerText.includes('no match')"
+    )
+    card = _card(page)
+    assert card["state"] == "none"
+    assert "Address not found" in card["verdict"]
