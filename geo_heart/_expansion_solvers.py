@@ -79,11 +79,11 @@ def solve_selection(
     required = list(required or [])
     excluded = list(excluded or [])
     prob = pulp.LpProblem("expansion", pulp.LpMinimize if target is not None else pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x_{i}", cat="Binary") for i in range(n)]
+    x = [_var(prob, f"x_{i}", cat="Binary") for i in range(n)]
     capacity = shift_capacity is not None
     if capacity:
         S = shift_demand.shape[1]
-        y = [pulp.LpVariable(f"y_{s}", lowBound=0) for s in range(S)]
+        y = [_var(prob, f"y_{s}", low=0) for s in range(S)]
         for s in range(S):
             prob += y[s] <= float(shift_capacity[s])
             prob += y[s] <= float(shift_base[s]) + pulp.lpSum(
@@ -107,14 +107,14 @@ def solve_selection(
     if contiguous:
         big_m = int(k) if k is not None else n
         arcs = [(i, j) for i, j in edges] + [(j, i) for i, j in edges]
-        f = {a: pulp.LpVariable(f"f_{a[0]}_{a[1]}", lowBound=0) for a in arcs}
+        f = {a: _var(prob, f"f_{a[0]}_{a[1]}", low=0) for a in arcs}
         if has_base_area:
-            g = {j: pulp.LpVariable(f"g_{j}", lowBound=0) for j in source_edges}
+            g = {j: _var(prob, f"g_{j}", low=0) for j in source_edges}
             for j in source_edges:
                 prob += g[j] <= big_m * x[j]
         else:
-            r = [pulp.LpVariable(f"r_{i}", cat="Binary") for i in range(n)]
-            g = {j: pulp.LpVariable(f"g_{j}", lowBound=0) for j in range(n)}
+            r = [_var(prob, f"r_{i}", cat="Binary") for i in range(n)]
+            g = {j: _var(prob, f"g_{j}", low=0) for j in range(n)}
             prob += pulp.lpSum(r) == 1
             for j in range(n):
                 prob += r[j] <= x[j]
@@ -129,7 +129,7 @@ def solve_selection(
         for j in range(n):
             inflow = pulp.lpSum(in_arcs[j]) + (g[j] if j in g else 0)
             prob += inflow - pulp.lpSum(out_arcs[j]) == x[j]
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)
+    solver = _cbc(time_limit_s)
     t0 = time.perf_counter()
     prob.solve(solver)
     dt = time.perf_counter() - t0
@@ -142,3 +142,28 @@ def solve_selection(
     value = float(pulp.value(served))
     log.debug("solved: %s, %d beats, objective %.1f in %.3f s", status, len(chosen), value, dt)
     return SolveOutcome(status, optimal, chosen, value, dt)
+
+
+def _var(prob, name: str, *, low: float | None = None, cat: str = "Continuous"):
+    """A variable attached to ``prob`` (PuLP >= 3.3 API when present, else ``LpVariable``)."""
+    import pulp
+
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, lowBound=low, cat=cat)
+    return pulp.LpVariable(name, lowBound=low, cat=cat)
+
+
+def _cbc(time_limit_s: float | None):
+    """CBC: a ``cbc`` on the PATH (``COIN_CMD``) if there is one, else the copy bundled with PuLP
+    (``PULP_CBC_CMD``, which PuLP 3.3 flags as deprecated for 4.0; the warning is silenced here
+    because it is the only solver that ships with ``pip install pulp``)."""
+    import warnings
+
+    import pulp
+
+    coin = pulp.COIN_CMD(msg=False, timeLimit=time_limit_s)
+    if coin.available():
+        return coin
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit_s)

@@ -468,7 +468,7 @@ def _open_days_in_period(local_time: pd.Series, programs: Sequence) -> np.ndarra
     for p in programs:
         mask = np.asarray(p.hours.hour_mask(), dtype=float).reshape(7, 24)
         open_wd |= mask.sum(axis=1) > 0
-    wd = days.dayofweek.to_numpy()
+    wd = days.day_of_week.to_numpy()
     for d in range(7):
         counts[d] = float((wd == d).sum()) if open_wd[d] else 0.0
     return counts
