@@ -33,7 +33,7 @@ from geo_heart.errors import ConfigError, DataSourceError, InputError
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 ROLES = ("address_points", "centerlines", "roads", "landmarks", "history")
 
 
@@ -49,7 +49,7 @@ class StreetData:
     x_ft: np.ndarray | None = None
     y_ft: np.ndarray | None = None
     # hundred-block → Counter(beat → records)
-    history: dict[int, dict[str, int]] = field(default_factory=dict)
+    history: dict[int, dict[str, float]] = field(default_factory=dict)
     # centerline segments: (lfrom, lto, rfrom, rto, lon array, lat array)
     ranges: list[tuple[int, int, int, int, np.ndarray, np.ndarray]] = field(default_factory=list)
     # a representative point for street-level matches (lon, lat), and where it came from
@@ -388,28 +388,41 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
             raise InputError(
                 f"layers.history: {str(path)!r} has no column {c!r}; columns are {list(df.columns)}"
             )
-    counts = (
-        pd.DataFrame({"a": df[addr_c].astype(str), "b": df[beat_c].astype(str).str.strip()})
-        .query("b != '' and b != 'nan'")
-        .value_counts()
-    )
+    frame = pd.DataFrame({"a": df[addr_c].astype(str), "b": df[beat_c].astype(str).str.strip()})
+    # Recent records weigh more (beats are redrawn, blocks change hands): weight 2^(-age/half-life)
+    time_c = _col(table, "time_column")
+    half_life = float(table.get("half_life_years", 1.0))
+    if time_c:
+        if time_c not in df.columns:
+            raise InputError(
+                f"layers.history: {str(path)!r} has no column {time_c!r} (time_column); "
+                f"columns are {list(df.columns)}"
+            )
+        year = pd.to_numeric(df[time_c].astype(str).str.slice(0, 4), errors="coerce")
+        newest = year.max()
+        age = (newest - year).fillna(year.max() - year.min() if year.notna().any() else 0)
+        frame["w"] = np.power(2.0, -age.to_numpy(float) / max(half_life, 1e-6))
+    else:
+        frame["w"] = 1.0
+    frame = frame[(frame["b"] != "") & (frame["b"] != "nan")]
+    counts = frame.groupby(["a", "b"], sort=True)["w"].sum()
     pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    used = 0
+    used = 0.0
     for (addr, beat), n in counts.items():
         p = parse_address(addr)
         if p.kind in ("address", "block") and p.number is not None:
             sd = _street(streets, p.street_key)
             blk = (p.number // 100) * 100
             sd.history.setdefault(blk, {})
-            sd.history[blk][beat] = sd.history[blk].get(beat, 0) + int(n)
-            used += int(n)
+            sd.history[blk][beat] = round(sd.history[blk].get(beat, 0) + float(n), 4)
+            used += 1
         elif p.kind == "intersection":
             a, b = sorted([p.street, p.street2])
-            pairs[(a, b)][beat] += int(n)
-            used += int(n)
+            pairs[(a, b)][beat] += float(n)
+            used += 1
             for k in (p.street_key, p.street2_key):
                 _street(streets, k)
     info["history"] = {
-        "file": str(path), "records": len(df), "records_used": used, "pairs": len(pairs),
+        "file": str(path), "records": len(df), "address_beat_pairs_used": int(used), "pairs": len(pairs),
     }  # fmt: skip
     return {k: dict(v) for k, v in pairs.items()}

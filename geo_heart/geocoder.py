@@ -14,7 +14,8 @@ Match cascade (first that applies wins; see ``docs/geocoder.md``):
 ``history_block``          0.60   no coordinates: the beat DPD gave this block in past records
 ``history_intersection``   0.60   no coordinates: the beat DPD gave this intersection in past records
 ``place``                  0.70   a named place (park, school)
-``nearest_address``        0.50   closest known number on the street (far from the number asked)
+``extrapolated``           0.60   beyond the known numbers, along the line through the two nearest
+``nearest_address``        0.50   closest known number on the street (up to 3000 numbers away)
 ``street``                 0.30   the street is known, only its middle point is given
 ``unmatched``              0.00   nothing found (``status`` says why)
 =========================  =====  =====================================================================
@@ -49,6 +50,8 @@ __all__ = ["GeocodeResult", "Geocoder", "geocoder_for", "RESULT_COLUMNS"]
 #: A second beat with at least this share of a block's records makes the block a straddler.
 STRADDLE_SHARE = 0.10
 _NEAR_INTERSECTION_FT = 600.0
+#: An imprecise point takes its beat from a block this many hundreds away when its own is unknown.
+NEIGHBOUR_BLOCKS = 1
 
 
 @dataclass(frozen=True)
@@ -330,53 +333,57 @@ class Geocoder:
         hist = sd.history.get(blk)
         nums = sd.numbers
         hundred = is_block or (n % 100 == 0 and hist is not None)
+        target = blk + 50 if hundred and n == blk else n
+        m: _Match | None = None
         if nums is not None and not hundred:
             i = bisect_left(nums, n)
             if i < len(nums) and nums[i] == n:
                 return _Match(float(sd.lon[i]), float(sd.lat[i]), "address_point", 1.0,
                               f"{n} {sd.key}", hist=hist)  # fmt: skip
             m = self._interpolate(sd, n, max_gap=200)
-            if m is not None:
-                m.hist = hist
-                return m
-        if not hundred:
+        if m is None and not hundred:
             m = self._range(sd, n)
-            if m is not None:
-                m.hist = hist
-                return m
-        # hundred-block
-        if nums is not None:
+        if m is None and hundred and nums is not None:
             lo, hi = bisect_left(nums, blk), bisect_left(nums, blk + 100)
             if hi > lo:
-                beats_pts = ()
+                beats_pts: tuple[str, ...] = ()
                 if hi - lo > 1:
                     bi = self.beat_index.locate_many(sd.lon[lo:hi], sd.lat[lo:hi])
                     ids = {str(self.beat_index.ids[b]) for b in bi if b >= 0}
                     beats_pts = tuple(sorted(ids)) if len(ids) > 1 else ()
-                j = lo + int(np.argmin(np.abs(nums[lo:hi] - (blk + 50))))
+                j = lo + int(np.argmin(np.abs(nums[lo:hi] - target)))
                 return _Match(float(sd.lon[j]), float(sd.lat[j]), "block", 0.8,
                               f"{blk} block of {sd.key}", hist=hist, block_beats=beats_pts,
                               prefer_history=True)  # fmt: skip
-            m = self._interpolate(sd, blk + 50 if not is_block or n == blk else n, max_gap=400)
+            m = self._interpolate(sd, target, max_gap=400)
             if m is not None:
-                m.match_type, m.score = "block_interpolated", 0.75
+                m.match_type, m.score = "block_interpolated", min(m.score, 0.75)
                 m.matched = f"{blk} block of {sd.key}"
-                m.hist, m.prefer_history = hist, True
-                return m
-        m = self._range(sd, blk + 50 if n == blk else n)
+        if m is None and hundred:
+            m = self._range(sd, target)
+        if m is None:
+            # wider gaps, then extrapolation, then the nearest known number
+            m = self._interpolate(sd, target, max_gap=3000, wide=True)
         if m is not None:
-            m.hist, m.prefer_history = hist, True
+            m.hist = hist
+            m.prefer_history = hundred or m.score < 0.8
+            if hist is None and m.score < 0.8 and sd.history:
+                # an imprecise point: the neighbouring block's records are better evidence
+                near = min(sd.history, key=lambda b: (abs(b - blk), b))
+                if abs(near - blk) <= NEIGHBOUR_BLOCKS * 100:
+                    m.hist = sd.history[near]
+                    m.reason = "; ".join(
+                        x
+                        for x in (m.reason, f"beat from past records of the nearby {near} block")
+                        if x
+                    )
+            if hundred and m.match_type not in ("block", "block_interpolated"):
+                m.matched = f"{blk} block of {sd.key}"
             return m
         if hist is not None:
             return _Match(None, None, "history_block", 0.6, f"{blk} block of {sd.key}",
-                          "no reference point in this block: beat from past records of the block",
+                          "no reference point near this block: beat from past records of the block",
                           hist=hist, prefer_history=True)  # fmt: skip
-        if nums is not None and len(nums):
-            i = int(np.argmin(np.abs(nums - n)))
-            if abs(int(nums[i]) - n) <= 400:
-                return _Match(float(sd.lon[i]), float(sd.lat[i]), "nearest_address", 0.5,
-                              f"{int(nums[i])} {sd.key}",
-                              f"nearest known number on the street is {int(nums[i])}")  # fmt: skip
         # nearest block known from history on the same street
         if sd.history:
             near = min(sd.history, key=lambda b: (abs(b - blk), b))
@@ -389,13 +396,20 @@ class Geocoder:
                           f"number {n} not placed on the street; the point is the street's middle")  # fmt: skip
         return _Match(None, None, "unmatched", 0.0, sd.key, f"number {n} not found on {sd.key}")
 
-    def _interpolate(self, sd: StreetData, n: int, *, max_gap: int) -> _Match | None:
+    def _interpolate(
+        self, sd: StreetData, n: int, *, max_gap: int, wide: bool = False
+    ) -> _Match | None:
+        """Parity-aware linear interpolation between known numbers on the street.
+
+        With ``wide=True`` also: extrapolation beyond the known numbers along the line through the
+        two nearest (at most as far again as their spacing) and, last, the nearest known number
+        (within ``max_gap`` numbers).
+        """
         nums = sd.numbers
         if nums is None or len(nums) < 1:
             return None
         for same_parity in (True, False):
-            mask = (nums % 2 == n % 2) if same_parity else np.ones(len(nums), bool)
-            idx = np.flatnonzero(mask)
+            idx = np.flatnonzero(nums % 2 == n % 2) if same_parity else np.arange(len(nums))
             if len(idx) == 0:
                 continue
             sub = nums[idx]
@@ -407,16 +421,40 @@ class Geocoder:
                     t = (n - nums[a]) / gap
                     lon = float(sd.lon[a] + t * (sd.lon[b] - sd.lon[a]))
                     lat = float(sd.lat[a] + t * (sd.lat[b] - sd.lat[a]))
-                    score = 0.9 if gap <= 40 else 0.85 if gap <= 200 else 0.75
+                    score = (
+                        0.9 if gap <= 40 else 0.85 if gap <= 200 else 0.75 if gap <= 600 else 0.65
+                    )
                     if not same_parity:
                         score -= 0.1
-                    return _Match(lon, lat, "interpolated", score, f"{n} {sd.key}",
+                    return _Match(lon, lat, "interpolated", round(score, 3), f"{n} {sd.key}",
                                   f"interpolated between {int(nums[a])} and {int(nums[b])}")  # fmt: skip
-            # one side only: nearest same-parity number close by
-            j = idx[min(max(i - 1, 0), len(sub) - 1)] if i >= len(sub) else idx[i]
-            if abs(int(nums[j]) - n) <= 30 and same_parity:
-                return _Match(float(sd.lon[j]), float(sd.lat[j]), "interpolated", 0.8,
-                              f"{n} {sd.key}", f"beyond the known numbers; placed at {int(nums[j])}")  # fmt: skip
+            elif same_parity:
+                near = idx[i] if i == 0 else idx[i - 1]
+                if abs(int(nums[near]) - n) <= 20:
+                    return _Match(float(sd.lon[near]), float(sd.lat[near]), "interpolated", 0.8,
+                                  f"{n} {sd.key}", f"next to the known number {int(nums[near])}")  # fmt: skip
+        if not wide:
+            return None
+        order = np.argsort(np.abs(nums - n), kind="stable")
+        j = int(order[0])
+        if len(nums) >= 2:
+            # the two nearest on the same side
+            side = np.flatnonzero(nums > n) if n < nums[0] else np.flatnonzero(nums < n)
+            if n < nums[0] or n > nums[-1]:
+                pair = side[:2] if n < nums[0] else side[-2:][::-1]
+                a, b = int(pair[0]), int(pair[1])  # a nearest, b next
+                span = abs(int(nums[b]) - int(nums[a]))
+                dn = abs(n - int(nums[a]))
+                if span > 0 and dn <= max(span, 100) and dn <= max_gap:
+                    t = dn / span
+                    lon = float(sd.lon[a] + t * (sd.lon[a] - sd.lon[b]))
+                    lat = float(sd.lat[a] + t * (sd.lat[a] - sd.lat[b]))
+                    return _Match(lon, lat, "extrapolated", 0.6, f"{n} {sd.key}",
+                                  f"extrapolated beyond {int(nums[b])} and {int(nums[a])}")  # fmt: skip
+        if abs(int(nums[j]) - n) <= max_gap:
+            return _Match(float(sd.lon[j]), float(sd.lat[j]), "nearest_address", 0.5,
+                          f"{int(nums[j])} {sd.key}",
+                          f"nearest known number on the street is {int(nums[j])}")  # fmt: skip
         return None
 
     def _range(self, sd: StreetData, n: int) -> _Match | None:
@@ -542,7 +580,7 @@ class Geocoder:
                     district = (
                         self.beat_index.district_of(hb) if hb in set(self.beat_index.ids) else None
                     )
-                    source = f"history ({share:.0%} of {sum(m.hist.values())} records)"
+                    source = f"history ({share:.0%} of recency-weighted records)"
             if len(straddle) > 1:
                 reason = "; ".join(
                     x for x in (reason, f"block straddles beats {', '.join(straddle)}") if x
