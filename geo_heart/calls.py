@@ -365,7 +365,13 @@ def load_calls(
     )
     out = pd.concat([out, elig.set_index(out.index)], axis=1)
     unplaced_mask = placed == "unplaced"
-    reasons = dict(Counter(_reason_class(r) for r in reason[unplaced_mask]).most_common())
+    if mode == "geocoder" and "status" in g.columns:
+        classes = [
+            f"geocoder status {s!r}" for s in g["status"].astype(str).to_numpy()[unplaced_mask]
+        ]
+    else:
+        classes = [_reason_class(r) for r in reason[unplaced_mask]]
+    reasons = dict(Counter(classes).most_common())
     data = CallData(
         frame=out,
         source=str(path),
