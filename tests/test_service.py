@@ -231,6 +231,7 @@ def test_health_and_area(client, workspace):
     assert h["status"] == "ok"
     assert h["beats"] == 37
     assert h["area"] == "Durham, NC"
+    assert h["geocoder"] is True
     area = client.get("/area").json()
     assert area["default_service_area"] == "pilot"
     assert len(area["service_areas"]["pilot"]["beats"]) == 12
@@ -292,3 +293,56 @@ def test_serve_command_help(cli_env):
     assert "--port" in r.output and "127.0.0.1" in r.output
     bad = CliRunner().invoke(cli, ["serve", "--port", "70000"])
     assert bad.exit_code == 2
+
+
+# ------------------------------------------------------------------ address lookups (geocoder)
+def test_address_lookup(client):
+    r = client.get(
+        "/lookup", params={"address": "200 s mangum st", "call_type": "trespass", "at": SATURDAY_11}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["beat"], body["district"]) == ("512", "D5")
+    assert body["in_service_area"] is True
+    assert body["programs"] == ["CRT"]
+    assert body["matched_address"] == "200 block of S MANGUM ST"
+    assert body["match_type"] == "block"
+    assert body["score"] == pytest.approx(0.8)
+    assert -78.91 < body["lon"] < -78.89 and 35.98 < body["lat"] < 36.0
+
+
+def test_address_known_only_from_history(client):
+    body = client.get("/lookup", params={"address": "200 PACIFIC AVE"}).json()
+    assert body["beat"] == "223"
+    assert body["in_service_area"] is True
+    assert body["lon"] is None and body["match_type"] == "history_block"
+
+
+def test_address_that_matches_nothing_is_an_answer_not_an_error(client):
+    r = client.get("/lookup", params={"address": "99999 NOWHERE IMAGINARY BLVD"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["beat"] is None
+    assert body["match_type"] == "unmatched"
+    assert body["status"] in {"unmatched", "invalid"}
+    assert body["programs"] == []
+
+
+def test_blank_address_is_422(client):
+    assert "address is empty" in _error(client.get("/lookup", params={"address": "   "}))
+    assert "address" in _error(client.get("/lookup", params={"address": ""}))
+
+
+def test_batch_of_addresses(client):
+    items = [
+        {"id": "1", "address": "200 S MANGUM ST"},
+        {"id": "2", "address": "500 FOSTER ST"},
+        {"id": "3", "address": "99999 NOWHERE IMAGINARY BLVD"},
+        {"id": "4", **CITY},
+    ]
+    r = client.post("/lookup/batch", json={"items": items, "call_type": "trespass"})
+    assert r.status_code == 200
+    rows = r.json()["results"]
+    assert [row["beat"] for row in rows] == ["512", "512", None, "422"]
+    assert rows[0]["match_type"] == "block"
+    assert "match_type" not in rows[3]
