@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 __all__ = [
     "ParsedAddress",
@@ -156,7 +156,7 @@ class StreetKey:
     suffix: str
     postdir: str
 
-    @property
+    @cached_property
     def full(self) -> str:
         """The canonical full street (``N DUKE ST``)."""
         return " ".join(p for p in (self.predir, self.name, self.suffix, self.postdir) if p)
@@ -395,6 +395,19 @@ def _number_and_street(part: str) -> tuple[int | None, bool, list[str], tuple[st
     return number, is_block, words, tuple(notes)
 
 
+_RE_FAST = re.compile(r"^(\d{1,6}) ([A-Z][A-Z0-9 ]*[A-Z0-9])$")
+_RE_SLOW = re.compile(
+    r"\b(?:APT|APARTMENT|UNIT|STE|SUITE|BLDG|BUILDING|RM|ROOM|FL|FLOOR|LOT|SPC|SPACE|TRLR|DEPT|"
+    r"OFC|OFFICE|BLK|BLOCK|BLOCKS|HUNDRED|AND|AT|OF|BOX|P O|PO|POST|NAN|NONE|NULL|UNKNOWN)\b"
+    r"|\d{5}$|  | NC$|\b(?:I|US|NC|SR)\d"
+)
+
+
+@lru_cache(maxsize=50_000)
+def _street_key_cached(street_text: str) -> StreetKey | None:
+    return _street_key(street_text.split(" "))
+
+
 @lru_cache(maxsize=200_000)
 def parse_address(text: str | None) -> ParsedAddress:
     """Parse one address text (never raises).
@@ -412,6 +425,13 @@ def parse_address(text: str | None) -> ParsedAddress:
     if text is None or not isinstance(text, str):
         return _invalid(str(text), "no address given (empty value)")
     raw = text
+    m = _RE_FAST.match(text)
+    if m is not None and _RE_SLOW.search(text) is None:
+        # the common 911 form "1200 N DUKE ST": same result as the general path, faster
+        key = _street_key_cached(m.group(2))
+        if key is not None and not m.group(2)[0].isdigit():
+            return ParsedAddress(raw=raw, kind="address", number=int(m.group(1)), street=key.full,
+                                 street_key=key)  # fmt: skip
     if not text.strip() or text.strip().upper() in ("NAN", "NONE", "NULL", "UNKNOWN", "N/A"):
         return _invalid(raw, "no address given (empty value)")
     t = _prepare(text)

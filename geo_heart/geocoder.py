@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,7 @@ class GeocodeResult:
 
 
 RESULT_COLUMNS = [f.name for f in fields(GeocodeResult)]
+_ROW = attrgetter(*RESULT_COLUMNS)
 
 
 @dataclass
@@ -115,6 +117,33 @@ class Geocoder:
         for n in names:
             self._names_by_initial.setdefault(n[:1], []).append(n)
         self._place_names = sorted(index.places)
+        self._beat_ids = {str(b) for b in beat_index.ids}
+        # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
+        # and (numbers, positions) per parity
+        keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
+        self._pts: dict[str, tuple[list[int], list[float], list[float], list[str | None]]] = {}
+        self._parity: dict[
+            str, tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]
+        ] = {}
+        if keys:
+            lon = np.concatenate([index.streets[k].lon for k in keys])
+            lat = np.concatenate([index.streets[k].lat for k in keys])
+            pos = beat_index.locate_many(lon, lat)
+            ids = [str(b) for b in beat_index.ids]
+            beats = [ids[b] if b >= 0 else None for b in pos.tolist()]
+            at = 0
+            for k in keys:
+                sd = index.streets[k]
+                nums = sd.numbers.tolist()
+                m = len(nums)
+                self._pts[k] = (nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m])
+                at += m
+                even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
+                odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
+                self._parity[k] = (
+                    ([v for v, _ in even], [i for _, i in even]),
+                    ([v for v, _ in odd], [i for _, i in odd]),
+                )
 
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
@@ -146,21 +175,20 @@ class Geocoder:
             results = self._finish([self._match(p) for p in todo.values()])
             self._memo.update(zip(todo.keys(), results, strict=True))
         empty = self.geocode_one(None)
-        per_unique = [self._memo[k] for k in keys]
-        table = pd.DataFrame(
-            [tuple(getattr(r, c) for c in RESULT_COLUMNS) for r in per_unique] or None,
-            columns=RESULT_COLUMNS,
-        )
-        empty_row = pd.DataFrame(
-            [tuple(getattr(empty, c) for c in RESULT_COLUMNS)], columns=RESULT_COLUMNS
-        )
-        table = pd.concat([table, empty_row], ignore_index=True) if len(table) else empty_row
-        take = np.where(codes < 0, len(table) - 1, codes)
-        out = table.iloc[take].reset_index(drop=True)
-        out["lon"] = out["lon"].astype(float)
-        out["lat"] = out["lat"].astype(float)
-        out["score"] = out["score"].astype(float)
-        out["in_service_area"] = out["in_service_area"].astype(bool)
+        memo = self._memo
+        rows = [_ROW(memo[k]) for k in keys]
+        rows.append(_ROW(empty))
+        take = np.where(codes < 0, len(rows) - 1, codes)
+        data: dict[str, Any] = {}
+        for name, col in zip(RESULT_COLUMNS, zip(*rows, strict=True), strict=True):
+            if name in ("lon", "lat", "score"):
+                arr = np.array([np.nan if v is None else v for v in col], dtype=float)
+            elif name == "in_service_area":
+                arr = np.array(col, dtype=bool)
+            else:
+                arr = np.array(col, dtype=object)
+            data[name] = arr[take]
+        out = pd.DataFrame(data)
         return out
 
     # ------------------------------------------------------------------ street resolution
@@ -331,30 +359,28 @@ class Geocoder:
     def _on_street(self, sd: StreetData, n: int, is_block: bool) -> _Match:
         blk = (n // 100) * 100
         hist = sd.history.get(blk)
-        nums = sd.numbers
+        pts = self._pts.get(sd.key)
         hundred = is_block or (n % 100 == 0 and hist is not None)
         target = blk + 50 if hundred and n == blk else n
         m: _Match | None = None
-        if nums is not None and not hundred:
+        if pts is not None and not hundred:
+            nums = pts[0]
             i = bisect_left(nums, n)
             if i < len(nums) and nums[i] == n:
-                return _Match(float(sd.lon[i]), float(sd.lat[i]), "address_point", 1.0,
-                              f"{n} {sd.key}", hist=hist)  # fmt: skip
+                return _Match(pts[1][i], pts[2][i], "address_point", 1.0, f"{n} {sd.key}",
+                              hist=hist)  # fmt: skip
             m = self._interpolate(sd, n, max_gap=200)
         if m is None and not hundred:
             m = self._range(sd, n)
-        if m is None and hundred and nums is not None:
+        if m is None and hundred and pts is not None:
+            nums = pts[0]
             lo, hi = bisect_left(nums, blk), bisect_left(nums, blk + 100)
             if hi > lo:
-                beats_pts: tuple[str, ...] = ()
-                if hi - lo > 1:
-                    bi = self.beat_index.locate_many(sd.lon[lo:hi], sd.lat[lo:hi])
-                    ids = {str(self.beat_index.ids[b]) for b in bi if b >= 0}
-                    beats_pts = tuple(sorted(ids)) if len(ids) > 1 else ()
-                j = lo + int(np.argmin(np.abs(nums[lo:hi] - target)))
-                return _Match(float(sd.lon[j]), float(sd.lat[j]), "block", 0.8,
-                              f"{blk} block of {sd.key}", hist=hist, block_beats=beats_pts,
-                              prefer_history=True)  # fmt: skip
+                ids = {b for b in pts[3][lo:hi] if b is not None}
+                beats_pts = tuple(sorted(ids)) if len(ids) > 1 else ()
+                j = min(range(lo, hi), key=lambda q: (abs(nums[q] - target), q))
+                return _Match(pts[1][j], pts[2][j], "block", 0.8, f"{blk} block of {sd.key}",
+                              hist=hist, block_beats=beats_pts, prefer_history=True)  # fmt: skip
             m = self._interpolate(sd, target, max_gap=400)
             if m is not None:
                 m.match_type, m.score = "block_interpolated", min(m.score, 0.75)
@@ -405,36 +431,38 @@ class Geocoder:
         two nearest (at most as far again as their spacing) and, last, the nearest known number
         (within ``max_gap`` numbers).
         """
-        nums = sd.numbers
-        if nums is None or len(nums) < 1:
+        pts = self._pts.get(sd.key)
+        if pts is None:
             return None
+        nums, lons, lats, _ = pts
+        even, odd = self._parity[sd.key]
         for same_parity in (True, False):
-            idx = np.flatnonzero(nums % 2 == n % 2) if same_parity else np.arange(len(nums))
-            if len(idx) == 0:
+            sub, idx = (odd if n % 2 else even) if same_parity else (nums, range(len(nums)))
+            if not sub:
                 continue
-            sub = nums[idx]
             i = bisect_left(sub, n)
             if 0 < i < len(sub):
                 a, b = idx[i - 1], idx[i]
-                gap = int(nums[b] - nums[a])
+                gap = nums[b] - nums[a]
                 if gap <= max_gap:
                     t = (n - nums[a]) / gap
-                    lon = float(sd.lon[a] + t * (sd.lon[b] - sd.lon[a]))
-                    lat = float(sd.lat[a] + t * (sd.lat[b] - sd.lat[a]))
+                    lon = lons[a] + t * (lons[b] - lons[a])
+                    lat = lats[a] + t * (lats[b] - lats[a])
                     score = (
                         0.9 if gap <= 40 else 0.85 if gap <= 200 else 0.75 if gap <= 600 else 0.65
                     )
                     if not same_parity:
                         score -= 0.1
                     return _Match(lon, lat, "interpolated", round(score, 3), f"{n} {sd.key}",
-                                  f"interpolated between {int(nums[a])} and {int(nums[b])}")  # fmt: skip
+                                  f"interpolated between {nums[a]} and {nums[b]}")  # fmt: skip
             elif same_parity:
                 near = idx[i] if i == 0 else idx[i - 1]
-                if abs(int(nums[near]) - n) <= 20:
-                    return _Match(float(sd.lon[near]), float(sd.lat[near]), "interpolated", 0.8,
-                                  f"{n} {sd.key}", f"next to the known number {int(nums[near])}")  # fmt: skip
+                if abs(nums[near] - n) <= 20:
+                    return _Match(lons[near], lats[near], "interpolated", 0.8, f"{n} {sd.key}",
+                                  f"next to the known number {nums[near]}")  # fmt: skip
         if not wide:
             return None
+        nums = sd.numbers
         order = np.argsort(np.abs(nums - n), kind="stable")
         j = int(order[0])
         if len(nums) >= 2:
@@ -577,9 +605,7 @@ class Geocoder:
                             if x
                         )
                     beat = hb
-                    district = (
-                        self.beat_index.district_of(hb) if hb in set(self.beat_index.ids) else None
-                    )
+                    district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
                     source = f"history ({share:.0%} of recency-weighted records)"
             if len(straddle) > 1:
                 reason = "; ".join(
