@@ -129,6 +129,17 @@ def solve_selection(
         for j in range(n):
             inflow = pulp.lpSum(in_arcs[j]) + (g[j] if j in g else 0)
             prob += inflow - pulp.lpSum(out_arcs[j]) == x[j]
+        # valid cuts (tighten the relaxation): a selected beat that does not touch the current
+        # area needs a selected neighbour (with no current area: when more than one is chosen)
+        nbrs: dict[int, list[int]] = {i: [] for i in range(n)}
+        for i, j in edges:
+            nbrs[i].append(j)
+            nbrs[j].append(i)
+        touching = set(source_edges) if has_base_area else set()
+        if has_base_area or (k is not None and int(k) >= 2):
+            for j in range(n):
+                if j not in touching:
+                    prob += x[j] <= pulp.lpSum(x[i] for i in nbrs[j])
     solver = _cbc(time_limit_s)
     t0 = time.perf_counter()
     prob.solve(solver)
