@@ -313,6 +313,10 @@ def expand(
         if total
         else "  no eligible calls"
     )
+    if cap is not None:
+        click.echo(
+            "  (per program: eligible calls in the area; the line above counts only servable calls)"
+        )
     for p in problem.programs:
         tot = float(problem.demand[f"eligible_{p}"].sum())
         if tot:
