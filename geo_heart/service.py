@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -69,6 +70,8 @@ MAX_ADDRESS_CHARS = 200
 MAX_CODE_CHARS = 80
 #: Largest ``simplify_m`` tolerance for ``GET /beats``.
 MAX_SIMPLIFY_M = 1000
+#: The tolerance the call-taker page asks for (pre-built at start-up).
+PAGE_SIMPLIFY_M = 15
 #: Metres per degree of latitude (for the simplification tolerance in degrees).
 _M_PER_DEG = 111_320.0
 
@@ -292,9 +295,18 @@ class LookupService:
         first = index.geoms[0].representative_point()
         lookup_point(self.ws, first.x, first.y, call_type=next(iter(self.ws.area.call_types)))
         lookup_point(self.ws, x1 + 0.5, y1 + 0.5)
-        self.beats_geojson(0)
         self.geocoder_ready()
         log.info("lookup service warmed in %.2f s", time.perf_counter() - t0)
+        # the beats GeoJSON (~0.5 s per tolerance) is built in the background: it is not needed
+        # for lookups, and the page asks for it only after it has loaded
+        threading.Thread(target=self._warm_beats, name="warm-beats", daemon=True).start()
+
+    def _warm_beats(self) -> None:
+        try:
+            for tolerance in PAGE_SIMPLIFY_M, 0:
+                self.beats_geojson(tolerance)
+        except Exception:  # pragma: no cover - logged; /beats will build it on demand
+            log.exception("could not pre-build the beats GeoJSON")
 
     def geocoder_ready(self) -> bool:
         """Load the geocoder if it is installed; True when address lookups are available."""
