@@ -161,6 +161,19 @@ class Geocoder:
 
         Each distinct normalised address is matched once; beats are assigned in one vectorised pass.
         """
+        import gc
+
+        # Matching allocates many small objects that all survive (the memo): pausing the cyclic
+        # garbage collector meanwhile avoids repeated full scans of the large reference index.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._geocode_many(texts)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _geocode_many(self, texts) -> Any:
         import pandas as pd
 
         values = pd.Series(texts, dtype=object) if not isinstance(texts, pd.Series) else texts
