@@ -143,15 +143,11 @@ def hex_cells_for(ws: Workspace, *, resolution: int = H3_RESOLUTION):
 
     beats = city_beats(ws)
     union = shapely.union_all(beats.geometry.values)
-    cells = set(h3.geo_to_cells(union.__geo_interface__, resolution))
-    # cells whose centre is outside but which overlap the edge: add the ring around the set
-    ring = set()
-    for c in cells:
-        ring.update(h3.grid_disk(c, 1))
-    ring -= cells
-    polys = {c: _cell_polygon(c) for c in cells | ring}
-    edge = [c for c in ring if shapely.intersects(polys[c], union)]
-    keep = sorted(cells | set(edge))
+    # every cell that overlaps a beat, however small the overlap (beats have small enclaves)
+    shape = h3.geo_to_h3shape(union.__geo_interface__)
+    cells = set(h3.h3shape_to_cells_experimental(shape, resolution, contain="overlap"))
+    polys = {c: _cell_polygon(c) for c in cells}
+    keep = sorted(c for c in cells if shapely.intersects(polys[c], union))
     return gpd.GeoDataFrame({"h3": keep}, geometry=[polys[c] for c in keep], crs="EPSG:4326")
 
 
