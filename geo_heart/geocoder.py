@@ -252,6 +252,11 @@ class Geocoder:
             note += f"; tie with {names[1:]!r}, chose the first by name"
         return cands, 0.9 * best / 100.0, note
 
+    def _siblings(self, cands: list[str]) -> list[str]:
+        if not cands:
+            return []
+        return self.index.by_name.get(self.index.streets[cands[0]].name, [])
+
     def _rank(self, cands: list[str], key: StreetKey, number: int | None) -> list[str]:
         streets = self.index.streets
 
@@ -518,16 +523,19 @@ class Geocoder:
     def _match_intersection(self, p: ParsedAddress) -> _Match:
         c1, f1, _ = self.resolve_street(p.street_key, p.number)
         c2, f2, _ = self.resolve_street(p.street2_key)
+        # "MAIN ST & GREGSON ST": also the same-name streets with a directional (W MAIN ST)
+        c1 = c1 + [k for k in self._siblings(c1) if k not in c1]
+        c2 = c2 + [k for k in self._siblings(c2) if k not in c2]
         factor = min(f1 or 0.0, f2 or 0.0)
         pair_hist = None
-        for a in c1[:4]:
-            for b in c2[:4]:
+        for a in c1[:8]:
+            for b in c2[:8]:
                 k = (a, b) if a <= b else (b, a)
                 if pair_hist is None and k in self.index.pair_history:
                     pair_hist = self.index.pair_history[k]
         label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
-        for a in c1[:4]:
-            for b in c2[:4]:
+        for a in c1[:8]:
+            for b in c2[:8]:
                 k = (a, b) if a <= b else (b, a)
                 if k in self.index.intersections:
                     lon, lat = self.index.intersections[k]
@@ -536,8 +544,8 @@ class Geocoder:
                                   prefer_history=pair_hist is not None)  # fmt: skip
         # near each other: closest pair of known points on the two streets
         best = None
-        for a in c1[:2]:
-            for b in c2[:2]:
+        for a in c1[:4]:
+            for b in c2[:4]:
                 sa, sb = self.index.streets[a], self.index.streets[b]
                 if sa.numbers is None or sb.numbers is None:
                     continue
