@@ -1,0 +1,93 @@
+"""Benchmark: demand tables + all maps + report for the 125k-row Durham incident file.
+
+Targets (issue 3): everything in <= 20 s, interactive HTML <= 5 MB.
+
+Peers measured in the same run:
+* tables — a plain pandas groupby of eligible calls per beat on the already classified frame
+  (the least work possible for one table);
+* interactive map — ``GeoDataFrame.explore()`` (geopandas' folium map) of the same beat
+  choropleth, unsimplified: time and HTML size.
+
+Run: ``.venv/bin/python benchmarks/bench_demand.py [--out DIR]`` (the Durham data next to the repo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", type=Path, default=None, help="Output folder (default: a temp dir)"
+    )
+    args = parser.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="geo-heart-bench-"))
+
+    t_all = time.perf_counter()
+    from geo_heart.calls import load_calls
+    from geo_heart.report import write_planner_outputs
+    from geo_heart.settings import Settings
+    from geo_heart.workspace import Workspace
+
+    ws = Workspace.from_settings(Settings())
+    ws.beat_index  # noqa: B018  (build/load the index outside the timed stages)
+    t0 = time.perf_counter()
+    data = load_calls(ws)
+    t_load = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    written = write_planner_outputs(ws, data, out)
+    t_outputs = time.perf_counter() - t0
+    total = time.perf_counter() - t_all
+    html_mb = written["html_bytes"] / 1e6
+
+    # ---- peers
+    f = data.frame
+    t0 = time.perf_counter()
+    type_cols = [f"{p}_type" for p in data.programs]
+    peer_table = f[f["beat"].notna()].groupby("beat")[type_cols].sum()
+    t_peer_table = time.perf_counter() - t0
+    from geo_heart.demand import beat_demand
+
+    t0 = time.perf_counter()
+    bt = beat_demand(ws, data)
+    t_table = time.perf_counter() - t0
+    assert (
+        peer_table["CRT_type"].reindex(bt["beat"]).fillna(0).to_numpy() == bt["eligible_CRT"]
+    ).all()
+
+    t0 = time.perf_counter()
+    gdf = ws.beat_index.to_geodataframe().merge(bt.drop(columns="district"), on="beat")
+    m = gdf.explore(column="eligible_per_1000", tiles=None)
+    peer_html = m.get_root().render()
+    t_peer_map = time.perf_counter() - t0
+
+    print(f"calls: {data.rows:,} rows from {data.source}")
+    print(
+        f"load + classify + place + eligibility: {t_load:6.2f} s ({data.rows / t_load:,.0f} rows/s)"
+    )
+    print(f"tables + coverage + hot spots + interactive map + 5 PNGs + report: {t_outputs:6.2f} s")
+    print(
+        f"TOTAL (imports included): {total:6.2f} s   target <= 20 s   {'OK' if total <= 20 else 'OVER'}"
+    )
+    print(
+        f"interactive HTML: {html_mb:.2f} MB   target <= 5 MB   {'OK' if html_mb <= 5 else 'OVER'}"
+    )
+    print(
+        f"per-beat table: {t_table * 1000:.0f} ms vs plain pandas groupby {t_peer_table * 1000:.0f} ms "
+        f"(ratio {t_table / t_peer_table:.1f}x; ours adds population, areas, rates, shares)"
+    )
+    print(
+        f"peer GeoDataFrame.explore() beat choropleth: {t_peer_map:.2f} s, "
+        f"{len(peer_html.encode()) / 1e6:.2f} MB (ours, all layers + inlined Leaflet: {html_mb:.2f} MB, "
+        f"ratio {html_mb / (len(peer_html.encode()) / 1e6):.2f}x)"
+    )
+    print(f"outputs in {out}")
+
+
+if __name__ == "__main__":
+    main()
