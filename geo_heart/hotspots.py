@@ -129,7 +129,7 @@ def beat_hotspots(
     out = gdf.copy()
     out["value"] = np.round(vals, 3)
     out["gi_z"] = np.round(z, 4)
-    out["p_sim"] = p
+    out["p_sim"] = np.round(p, 4)
     out["p_norm"] = np.round(pn, 5)
     out["hotspot"] = classify_gi(z, p)
     return out
@@ -223,7 +223,7 @@ def hex_hotspots(
     out = cells.copy()
     out["value"] = np.round(vals, 2)
     out["gi_z"] = np.round(z, 4)
-    out["p_sim"] = p
+    out["p_sim"] = np.round(p, 4)
     out["p_norm"] = np.round(pn, 5)
     out["hotspot"] = classify_gi(z, p)
     return out, source

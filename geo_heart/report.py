@@ -92,7 +92,9 @@ def planner_report_html(
         {
             "program": data.programs,
             "name": [ws.area.programs[p].name for p in data.programs],
-            "eligible citywide": [int(beat_table[f"eligible_{p}"].sum()) for p in data.programs],
+            "eligible citywide (placed)": [
+                int(beat_table[f"eligible_{p}"].sum()) for p in data.programs
+            ],
             f"eligible in {sa_key}": [
                 int(beat_table.loc[in_sa, f"eligible_{p}"].sum()) for p in data.programs
             ],
