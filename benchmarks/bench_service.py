@@ -293,7 +293,10 @@ def main() -> None:
     env = {**os.environ, "GEO_HEART_DATA": str(data), "GEO_HEART_CACHE": str(settings.cache_dir)}
     env.pop("GEO_HEART_AREA", None)
     n = min(int(args.rate * args.seconds), MAX_REQUESTS)
-    print(f"geo-heart service load test: {os.cpu_count()} cores, cache {settings.cache_dir}")
+    print(
+        f"geo-heart service load test: {os.cpu_count()} cores, cache {settings.cache_dir}, "
+        f"load average {os.getloadavg()[0]:.2f} (other processes on the machine skew p99)"
+    )
 
     probe = "/lookup?lon=-78.9016&lat=35.996"
     proc, port, first_s = start_server(env, probe)
@@ -312,6 +315,7 @@ def main() -> None:
         stop_server(proc)
     report("address lookups", res_addr, n, args.rate, in_process_ms(settings, addr))
     report("coordinate lookups", res_pts, n, args.rate, in_process_ms(settings, pts))
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
