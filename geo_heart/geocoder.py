@@ -236,21 +236,31 @@ class Geocoder:
             base = " ".join(words[:-1])
             if base in by_name:
                 return list(by_name[base]), 0.9, "street matched without 'EXT'"
-        from rapidfuzz import fuzz, process
+        return self._fuzzy(key)
 
-        pool = self._names_by_initial.get(key.name[:1], [])
-        if not pool or len(key.name) < 3:
+    def _fuzzy(self, key: StreetKey) -> tuple[list[str], float, str]:
+        """Street names within a small edit distance (OSA: a transposition is one edit)."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        name = key.name
+        max_edits = 0 if len(name) < 4 else 1 if len(name) < 8 else 2
+        pool = self._names_by_initial.get(name[:1], [])
+        if not pool or max_edits == 0:
             return [], 0.0, ""
-        found = process.extract(key.name, pool, scorer=fuzz.ratio, score_cutoff=84, limit=5)
+        found = process.extract(name, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
+        found = [(n, d) for n, d, _ in found if n != name]
         if not found:
             return [], 0.0, ""
-        best = max(s for _, s, _ in found)
-        names = sorted(n for n, s, _ in found if s == best)
+        best = min(d for _, d in found)
+        names = sorted(n for n, d in found if d == best)
+        by_name = self.index.by_name
         cands = [k for n in names for k in by_name[n]]
-        note = f"street spelled differently: matched {names[0]!r} (similarity {best:.0f}%)"
+        sim = 1.0 - best / max(len(name), len(names[0]))
+        note = f"street spelled differently: matched {names[0]!r} ({best} edit{'s' if best > 1 else ''})"
         if len(names) > 1:
-            note += f"; tie with {names[1:]!r}, chose the first by name"
-        return cands, 0.9 * best / 100.0, note
+            note += f"; tie with {names[1:]!r}"
+        return cands, round(0.9 * sim, 3), note
 
     def _siblings(self, cands: list[str]) -> list[str]:
         if not cands:
@@ -358,13 +368,23 @@ class Geocoder:
                           f"street {p.street!r} is not in the reference")  # fmt: skip
         sd = self.index.streets[cands[0]]
         m = self._on_street(sd, n, p.is_block)
-        if len(cands) > 1 and m.match_type in ("street", "history_street"):
+        weak = ("street", "history_street", "unmatched", "nearest_address")
+        if len(cands) > 1 and m.match_type in weak:
             for k in cands[1:]:
                 alt = self._on_street(self.index.streets[k], n, p.is_block)
                 if alt.score > m.score:
                     sd, m = self.index.streets[k], alt
                     break
         m.score = round(m.score * factor, 3)
+        if factor < 1.0 and m.match_type in weak and p.street_key is not None:
+            # the name matched another street only loosely: a near spelling may fit better
+            fc, ff, fnote = self._fuzzy(p.street_key)
+            for k in fc[:4]:
+                alt = self._on_street(self.index.streets[k], n, p.is_block)
+                alt.score = round(alt.score * ff, 3)
+                if alt.match_type not in weak and alt.score > m.score:
+                    sd, m, cands, note = self.index.streets[k], alt, fc, fnote
+                    break
         extra = []
         if note:
             extra.append(note)
