@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from geo_heart.cli.options import pass_ctx
@@ -42,6 +44,11 @@ def serve(obj, host: str, port: int, log_level: str, no_access_log: bool) -> Non
     from geo_heart.service import create_app
 
     app = create_app(obj.workspace)
+    # Everything loaded so far (indexes, tables) lives as long as the process: move it out of the
+    # garbage collector's reach, so that full collections (70-130 ms over ~170k index objects)
+    # do not stall requests.
+    gc.collect()
+    gc.freeze()
     click.echo(f"geo-heart: serving {obj.workspace.area.name} on http://{host}:{port}/", err=True)
     uvicorn.run(
         app,
