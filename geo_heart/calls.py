@@ -30,7 +30,7 @@ import pandas as pd
 
 from geo_heart.calltypes import call_type_table
 from geo_heart.eligibility import eligibility_frame
-from geo_heart.errors import InputError
+from geo_heart.errors import ConfigError, InputError
 from geo_heart.io import read_table, require_columns
 from geo_heart.workspace import Workspace
 
@@ -202,7 +202,7 @@ def load_calls(
         A named column is missing, or no location column is available.
     """
     area = ws.area
-    cfg = dict(area.layers.get("calls", {}))
+    cfg = calls_layer(area)
     if path is None:
         if "file" not in cfg:
             raise InputError(f"no calls file given and {area.path} has no [layers.calls] file")
@@ -391,6 +391,40 @@ def load_calls(
         f"{bad_times:,}",
     )
     return data
+
+
+def calls_layer(area) -> dict:
+    """The ``[layers.calls]`` table, validated (empty when the area has none).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, key and value of an unknown key, a non-string value or a bad time zone.
+    """
+    from zoneinfo import ZoneInfo
+
+    cfg = dict(area.layers.get("calls", {}))
+    for key, value in cfg.items():
+        if key == "source_url":
+            continue
+        if key not in CALL_LAYER_KEYS:
+            raise ConfigError(
+                f"{area.path}: layers.calls.{key} = {value!r}: unknown key; "
+                f"known: {', '.join(CALL_LAYER_KEYS)}, source_url"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{area.path}: layers.calls.{key} = {value!r}: expected a non-empty string"
+            )
+    if "time_zone" in cfg:
+        try:
+            ZoneInfo(cfg["time_zone"])
+        except Exception:
+            raise ConfigError(
+                f"{area.path}: layers.calls.time_zone = {cfg['time_zone']!r}: not an IANA zone "
+                "name (e.g. UTC, America/New_York)"
+            ) from None
+    return cfg
 
 
 def _beat_text(value: object) -> str:

@@ -316,22 +316,24 @@ def demand_map(
                 "--points needs calls with coordinates (lon/lat columns, or --geocode to geocode "
                 "the address column)"
             )
+        import geopandas as gpd
+
         f = data.frame
         elig = f[[f"{p}_type" for p in data.programs]].any(axis=1) & f["lon"].notna()
-        group = folium.FeatureGroup(name="Eligible calls (points — sensitive)", show=False)
-        for x, y, t in zip(
-            f.loc[elig, "lon"], f.loc[elig, "lat"], f.loc[elig, "label"], strict=True
-        ):
-            folium.CircleMarker(
-                [round(y, 5), round(x, 5)],
-                radius=2,
-                weight=0,
-                fill=True,
-                fill_opacity=0.6,
-                fill_color="#5e3c99",
-                tooltip=str(t),
-            ).add_to(group)
-        group.add_to(m)
+        pts = gpd.GeoDataFrame(
+            {"call_type": f.loc[elig, "label"].astype(str).to_numpy()},
+            geometry=gpd.points_from_xy(f.loc[elig, "lon"].round(5), f.loc[elig, "lat"].round(5)),
+            crs="EPSG:4326",
+        )
+        folium.GeoJson(
+            pts,
+            name="Eligible calls (points — sensitive)",
+            marker=folium.CircleMarker(
+                radius=2, weight=0, fill=True, fill_opacity=0.6, fill_color="#5e3c99"
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["call_type"], aliases=["call type"]),
+            show=False,
+        ).add_to(m)
     m.get_root().html.add_child(
         folium.Element(_legend_html(caption, breaks, colors, hot is not None, ws, title))
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -205,3 +204,21 @@ def test_address_column_uses_the_geocoder(workspace, tmp_path):
     # 200 Pacific Ave is in beat 223 (the DPD beat of that block in the incident table)
     assert f.loc[0, "beat"] == f.loc[2, "beat"] == "223"
     assert d.unplaced == 1
+
+
+def test_calls_layer_is_validated(workspace):
+    from dataclasses import replace
+
+    from geo_heart.calls import calls_layer
+    from geo_heart.errors import ConfigError
+
+    area = workspace.area
+    assert calls_layer(area)["time_column"] == "DATE_REPT"
+    bad = replace(
+        area, layers={**area.layers, "calls": {"file": "x.csv", "time_zone": "Nowhere/City"}}
+    )
+    with pytest.raises(ConfigError, match="layers.calls.time_zone = 'Nowhere/City'"):
+        calls_layer(bad)
+    bad = replace(area, layers={**area.layers, "calls": {"file": "x.csv", "beat_colum": "BEAT"}})
+    with pytest.raises(ConfigError, match="layers.calls.beat_colum = 'BEAT': unknown key"):
+        calls_layer(bad)
