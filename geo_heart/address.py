@@ -167,13 +167,14 @@ class StreetKey:
         return bool(self.name) and self.name.split(" ", 1)[0] in ("I", "US", "NC", "SR")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ParsedAddress:
     """The parts of one address text.
 
     ``kind`` is ``address`` (house number + street), ``block`` (hundred-block), ``intersection``,
     ``street`` (a street with no number), ``place`` (text that may be a named place) or
-    ``invalid``. ``status`` is ``ok`` or ``invalid`` with a ``reason``.
+    ``invalid``. ``status`` is ``ok`` or ``invalid`` with a ``reason``. Instances are shared by
+    the parse cache: treat them as read-only.
     """
 
     raw: str

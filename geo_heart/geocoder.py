@@ -564,11 +564,11 @@ class Geocoder:
                                   prefer_history=pair_hist is not None)  # fmt: skip
         # near each other: closest pair of known points on the two streets
         best = None
-        for a in c1[:4]:
-            for b in c2[:4]:
+        p1 = [a for a in c1[:8] if self.index.streets[a].numbers is not None][:2]
+        p2 = [b for b in c2[:8] if self.index.streets[b].numbers is not None][:2]
+        for a in p1:
+            for b in p2:
                 sa, sb = self.index.streets[a], self.index.streets[b]
-                if sa.numbers is None or sb.numbers is None:
-                    continue
                 d2 = (sa.x_ft[:, None] - sb.x_ft[None, :]) ** 2 + (
                     sa.y_ft[:, None] - sb.y_ft[None, :]
                 ) ** 2
