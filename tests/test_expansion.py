@@ -360,3 +360,29 @@ def test_cli_expand_errors(cli_env, tmp_path, capsys):
     assert code == 1 and "left out of the analysis" in err and "Traceback" not in err
     code, _out, err = run_main(["expand", "--target", "1.5", "--out", str(tmp_path)])
     assert code == 2 and "--target" in err
+
+
+def test_durham_single_program_and_target_via_cli(workspace, durham, cli_env, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from geo_heart.cli.main import cli
+
+    _p, data = durham
+    crt = ex.ExpansionProblem.from_calls(workspace, data, programs=["CRT"])
+    assert crt.programs == ["CRT"] and crt.covered([]) == int(data.frame["CRT"].sum())
+    res = ex.optimal_selection(crt, k=2, contiguous=True)
+    best, _ = brute_best(crt, 2, contiguous=True)
+    assert res.covered == pytest.approx(best)
+    r = CliRunner().invoke(
+        cli,
+        ["expand", "--target", "0.6", "--contiguous", "--json", "--no-map", "--out", str(tmp_path)],
+    )
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    p, _ = durham
+    fewest = ex.optimal_selection(p, target=0.6, contiguous=True)
+    assert d["result"]["beats"] == fewest.beats and d["result"]["coverage"] >= 0.6
+    # one beat fewer cannot reach the target
+    assert ex.optimal_selection(p, k=len(fewest.beats) - 1, contiguous=True).coverage < 0.6
