@@ -118,6 +118,7 @@ class Geocoder:
             self._names_by_initial.setdefault(n[:1], []).append(n)
         self._place_names = sorted(index.places)
         self._beat_ids = {str(b) for b in beat_index.ids}
+        self._majority_memo: dict[int, tuple] = {}
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
         # and (numbers, positions) per parity
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
@@ -548,20 +549,22 @@ class Geocoder:
         c2 = c2 + [k for k in self._siblings(c2) if k not in c2]
         factor = min(f1 or 0.0, f2 or 0.0)
         pair_hist = None
+        crossing = None
+        inter, ph = self.index.intersections, self.index.pair_history
         for a in c1[:8]:
             for b in c2[:8]:
                 k = (a, b) if a <= b else (b, a)
-                if pair_hist is None and k in self.index.pair_history:
-                    pair_hist = self.index.pair_history[k]
+                if pair_hist is None:
+                    pair_hist = ph.get(k)
+                if crossing is None and k in inter:
+                    crossing = k
         label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
-        for a in c1[:8]:
-            for b in c2[:8]:
-                k = (a, b) if a <= b else (b, a)
-                if k in self.index.intersections:
-                    lon, lat = self.index.intersections[k]
-                    return _Match(lon, lat, "intersection", round(0.8 * factor, 3), f"{k[0]} & {k[1]}",
-                                  "crossing of the two road lines", hist=pair_hist,
-                                  prefer_history=pair_hist is not None)  # fmt: skip
+        if crossing is not None:
+            lon, lat = inter[crossing]
+            hist = ph.get(crossing, pair_hist)
+            return _Match(lon, lat, "intersection", round(0.8 * factor, 3),
+                          f"{crossing[0]} & {crossing[1]}", "crossing of the two road lines",
+                          hist=hist, prefer_history=hist is not None)  # fmt: skip
         # near each other: closest pair of known points on the two streets
         best = None
         p1 = [a for a in c1[:8] if self.index.streets[a].numbers is not None][:2]
@@ -608,57 +611,61 @@ class Geocoder:
     def _finish(self, matches: list[_Match]) -> list[GeocodeResult]:
         lon = np.array([np.nan if m.lon is None else m.lon for m in matches], dtype=float)
         lat = np.array([np.nan if m.lat is None else m.lat for m in matches], dtype=float)
-        has = np.isfinite(lon) & np.isfinite(lat)
-        assigned = self.beat_index.assign(lon, lat) if has.any() else None
+        has_arr = np.isfinite(lon) & np.isfinite(lat)
+        has = has_arr.tolist()
+        if has_arr.any():
+            assigned = self.beat_index.assign(lon, lat)
+            a_beat = assigned["beat"].tolist()
+            a_dist = assigned["district"].tolist()
+            a_status = assigned["status"].tolist()
+            a_reason = assigned["reason"].tolist()
+        lon_l = np.round(lon, 7).tolist()
+        lat_l = np.round(lat, 7).tolist()
+        majority = self._majority_memo
+        contains = self.service_area.contains
         out = []
         for i, m in enumerate(matches):
-            beat = district = None
-            source = None
-            status = (
-                "ok" if has[i] else ("unmatched" if m.match_type == "unmatched" else "beat_only")
-            )
-            if m.invalid:
-                status = "invalid"
+            beat = district = source = None
             reason = m.reason
             straddle: tuple[str, ...] = m.block_beats
-            if has[i] and assigned is not None:
-                beat = assigned["beat"][i]
-                district = assigned["district"][i]
-                source = "coordinates" if beat is not None else None
-                if assigned["status"][i] != "ok":
-                    status = str(assigned["status"][i])
-                    reason = "; ".join(x for x in (reason, str(assigned["reason"][i])) if x)
+            if has[i]:
+                status = "ok"
+                beat = a_beat[i]
+                district = a_dist[i]
+                if beat is not None:
+                    source = "coordinates"
+                if a_status[i] != "ok":
+                    status = str(a_status[i])
+                    reason = f"{reason}; {a_reason[i]}" if reason else str(a_reason[i])
+            elif m.invalid:
+                status = "invalid"
+            else:
+                status = "unmatched" if m.match_type == "unmatched" else "beat_only"
             if m.hist:
-                hb, share, hstraddle = _majority(m.hist)
-                straddle = (
-                    tuple(sorted(set(straddle) | set(hstraddle)))
-                    if len(hstraddle) > 1 or straddle
-                    else ()
-                )
+                key = id(m.hist)
+                got = majority.get(key)
+                if got is None or got[0] is not m.hist:
+                    got = majority[key] = (m.hist, *_majority(m.hist))
+                _, hb, share, hstraddle = got
+                if straddle or len(hstraddle) > 1:
+                    straddle = tuple(sorted(set(straddle) | set(hstraddle)))
                 if beat is None or m.prefer_history:
                     if beat is not None and beat != hb:
-                        reason = "; ".join(
-                            x
-                            for x in (
-                                reason,
-                                f"the point lies in beat {beat}, past records put the block in {hb}",
-                            )
-                            if x
-                        )
+                        note = f"the point lies in beat {beat}, past records put the block in {hb}"
+                        reason = f"{reason}; {note}" if reason else note
                     beat = hb
                     district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
                     source = f"history ({share:.0%} of recency-weighted records)"
             if len(straddle) > 1:
-                reason = "; ".join(
-                    x for x in (reason, f"block straddles beats {', '.join(straddle)}") if x
-                )
+                note = f"block straddles beats {', '.join(straddle)}"
+                reason = f"{reason}; {note}" if reason else note
             out.append(
                 GeocodeResult(
-                    lon=None if not has[i] else round(float(lon[i]), 7),
-                    lat=None if not has[i] else round(float(lat[i]), 7),
+                    lon=lon_l[i] if has[i] else None,
+                    lat=lat_l[i] if has[i] else None,
                     beat=beat,
                     district=district,
-                    in_service_area=bool(self.service_area.contains(beat)),
+                    in_service_area=contains(beat),
                     match_type=m.match_type,
                     score=float(m.score),
                     matched_address=m.matched,
@@ -666,7 +673,7 @@ class Geocoder:
                     reason=reason,
                     straddle_beats=";".join(straddle) if len(straddle) > 1 else None,
                     beat_source=source,
-                )  # fmt: skip
+                )
             )
         return out
 
