@@ -224,6 +224,7 @@ def test_beats_geojson(client, workspace):
     assert len(small.json()["features"]) == 37
     assert "simplify_m" in _error(client.get("/beats", params={"simplify_m": -1}))
     assert "simplify_m" in _error(client.get("/beats", params={"simplify_m": 10**6}))
+    assert "one of [0, 5, 15, 50, 150]" in _error(client.get("/beats", params={"simplify_m": 7}))
 
 
 def test_health_and_area(client, workspace):
