@@ -404,6 +404,9 @@ _RE_SLOW = re.compile(
 )
 
 
+_RE_FAST_X = re.compile(r"^(?:(\d{1,6}) )?([A-Z][A-Z0-9 ]*[A-Z0-9])/([A-Z][A-Z0-9 ]*[A-Z0-9])$")
+
+
 @lru_cache(maxsize=50_000)
 def _street_key_cached(street_text: str) -> StreetKey | None:
     return _street_key(street_text.split(" "))
@@ -433,6 +436,18 @@ def parse_address(text: str | None) -> ParsedAddress:
         if key is not None and not m.group(2)[0].isdigit():
             return ParsedAddress(raw=raw, kind="address", number=int(m.group(1)), street=key.full,
                                  street_key=key)  # fmt: skip
+    if m is None and "/" in text:
+        m = _RE_FAST_X.match(text)
+        if m is not None and _RE_SLOW.search(text) is None:
+            # the common 911 intersection form "100 A ST/B RD"
+            k1 = _street_key_cached(m.group(2))
+            k2 = _street_key_cached(m.group(3))
+            if k1 is not None and k2 is not None:
+                return ParsedAddress(
+                    raw=raw, kind="intersection",
+                    number=None if m.group(1) is None else int(m.group(1)), street=k1.full,
+                    street_key=k1, street2=k2.full, street2_key=k2,
+                )  # fmt: skip
     if not text.strip() or text.strip().upper() in ("NAN", "NONE", "NULL", "UNKNOWN", "N/A"):
         return _invalid(raw, "no address given (empty value)")
     t = _prepare(text)

@@ -113,7 +113,9 @@ def test_street_key_from_text_canonical():
 
 def test_fast_path_equals_general_path():
     # the fast path for "NUMBER STREET" text must give what the general parser gives
-    for t in ["1200 N DUKE ST", "27800 I40 W", "200 PACIFIC AVE", "5420 NC 55 HWY", "0 BRYANT ST"]:
+    texts = ["1200 N DUKE ST", "27800 I40 W", "200 PACIFIC AVE", "5420 NC 55 HWY", "0 BRYANT ST"]
+    texts += ["100 A ST/B RD", "GUESS RD/I85 N", "US 15 501 HWY S/W CORNWALLIS RD", "A/B"]
+    for t in texts:
         a = parse_address(t)
         b = parse_address(t + " ")  # a trailing space takes the general path
-        assert (a.kind, a.number, a.street) == (b.kind, b.number, b.street)
+        assert (a.kind, a.number, a.street, a.street2) == (b.kind, b.number, b.street, b.street2)
