@@ -95,6 +95,22 @@ class _Match:
     invalid: bool = False
 
 
+def _as_text(value: Any) -> str | None:
+    """Address text from a cell: strings as they are, missing values as None, others as text."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
 def _majority(hist: dict[str, int]) -> tuple[str, float, tuple[str, ...]]:
     total = sum(hist.values())
     ranked = sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -149,7 +165,7 @@ class Geocoder:
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
         """Geocode one address text (never raises for bad text: see ``status``/``reason``)."""
-        p = parse_address(text if isinstance(text, str) else None)
+        p = parse_address(_as_text(text))
         key = p.key
         hit = self._memo.get(key)
         if hit is None:
@@ -179,7 +195,7 @@ class Geocoder:
 
         values = pd.Series(texts, dtype=object) if not isinstance(texts, pd.Series) else texts
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-        parsed = [parse_address(u if isinstance(u, str) else None) for u in uniques]
+        parsed = [parse_address(_as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
         todo: dict[str, ParsedAddress] = {}
         for k, p in zip(keys, parsed, strict=True):
