@@ -34,6 +34,7 @@ lists them in ``straddle_beats``.
 from __future__ import annotations
 
 import logging
+import math
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, fields
 from operator import attrgetter
@@ -588,15 +589,20 @@ class Geocoder:
         for a in p1:
             for b in p2:
                 sa, sb = self.index.streets[a], self.index.streets[b]
-                d2 = (sa.x_ft[:, None] - sb.x_ft[None, :]) ** 2 + (
-                    sa.y_ft[:, None] - sb.y_ft[None, :]
-                ) ** 2
-                i, j = np.unravel_index(int(np.argmin(d2)), d2.shape)
-                d = float(np.sqrt(d2[i, j]))
-                if d <= _NEAR_INTERSECTION_FT and (best is None or d < best[0]):
+                dx = sa.x_ft[:, None] - sb.x_ft[None, :]
+                dy = sa.y_ft[:, None] - sb.y_ft[None, :]
+                d2 = dx * dx + dy * dy
+                flat = int(d2.argmin())
+                i, j = divmod(flat, d2.shape[1])
+                d = math.sqrt(float(d2.flat[flat]))
+                if d <= _NEAR_INTERSECTION_FT:
+                    # candidates are ranked (exact names first): the first close pair wins
                     lon = (sa.lon[i] + sb.lon[j]) / 2
                     lat = (sa.lat[i] + sb.lat[j]) / 2
                     best = (d, float(lon), float(lat), f"{a} & {b}")
+                    break
+            if best is not None:
+                break
         if best is not None:
             return _Match(best[1], best[2], "intersection", round(0.65 * factor, 3), best[3],
                           f"between the nearest known addresses of the two streets ({best[0] * 0.3048:.0f} m apart)",
