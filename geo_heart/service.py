@@ -75,6 +75,15 @@ PAGE_SIMPLIFY_M = 15
 #: Metres per degree of latitude (for the simplification tolerance in degrees).
 _M_PER_DEG = 111_320.0
 
+#: Headers of the page's files: the browser may load nothing from anywhere but this server.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+}
 _STATIC_FILES = {
     "index.html": "text/html; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
@@ -695,7 +704,7 @@ def create_app(ws: Workspace, *, warm: bool = True) -> FastAPI:
         body = static.get(name)
         if body is None:  # pragma: no cover - broken install
             return JSONAnswer(error_body(f"{name} is missing from this build"), status_code=404)
-        return Response(body, media_type=_STATIC_FILES[name], headers={"Cache-Control": "no-cache"})
+        return Response(body, media_type=_STATIC_FILES[name], headers=_PAGE_HEADERS)
 
     @app.get("/", include_in_schema=False)
     async def page() -> Response:

@@ -257,6 +257,7 @@ def test_page_and_static_files(client):
     assert page.headers["content-type"].startswith("text/html")
     assert 'id="lookup-form"' in page.text and 'aria-live="polite"' in page.text
     assert "http://" not in page.text and "https://" not in page.text  # nothing from a CDN
+    assert "default-src 'self'" in page.headers["content-security-policy"]
     js = client.get("/static/app.js")
     assert js.status_code == 200 and "fetch(" in js.text
     assert client.get("/static/app.css").status_code == 200

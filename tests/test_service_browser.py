@@ -67,11 +67,20 @@ def page(browser, base_url):
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    def console(msg):
+        # console errors include Content-Security-Policy violations ("Refused to …"); HTTP
+        # error statuses ("Failed to load resource", e.g. a 422 the page shows, or the favicon)
+        # are checked by the tests themselves
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            errors.append(msg.text)
+
+    pg.on("console", console)
     pg.goto(base_url + "/")
     pg.wait_for_selector("body[data-ready=true]", timeout=15_000)
     yield pg
     context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert errors == [], f"JavaScript or console errors on the page: {errors}"
     assert outside == [], f"the page tried to reach the internet: {outside}"
 
 
