@@ -123,6 +123,19 @@ def test_typing_coordinates_and_enter_gives_the_card(page):
     # the point is drawn and its beat highlighted
     assert page.locator("#marker circle").count() == 1
     assert page.get_attribute("#map path.beat.hit", "data-beat") == "512"
+    # zoom to the point and back, by keyboard
+    full = page.get_attribute("#map", "viewBox")
+    page.focus("#zoom")
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#zoom", "aria-pressed") == "true"
+    x, y, w, h = map(float, page.get_attribute("#map", "viewBox").split())
+    fx, fy, fw, fh = map(float, full.split())
+    assert w == pytest.approx(fw / 4, abs=0.1) and h == pytest.approx(fh / 4, abs=0.1)
+    cx = float(page.get_attribute("#marker circle", "cx"))
+    cy = float(page.get_attribute("#marker circle", "cy"))
+    assert cx == pytest.approx(x + w / 2, abs=0.2) and cy == pytest.approx(y + h / 2, abs=0.2)
+    page.keyboard.press("Enter")
+    assert page.get_attribute("#map", "viewBox") == full
 
 
 def test_weapon_checkbox_by_keyboard_routes_away_from_crt(page):

@@ -8,6 +8,10 @@
   let atTouched = false;      // untouched time box = "now" (judged by the server in area time)
   let proj = null;            // lon/lat <-> SVG projection, set once the beats are drawn
   let serviceAreaLabel = "pilot area";
+  let fullView = null;        // the whole area's viewBox
+  let lastPoint = null;       // SVG coordinates of the last looked-up point
+  let zoomed = false;
+  const ZOOM = 4;             // "around the point" shows a quarter of the area's width
 
   function pad(n) { return String(n).padStart(2, "0"); }
   function nowLocal() {
@@ -50,6 +54,7 @@
     const scale = (W - 2 * margin) / ((x1 - x0) * kx);
     const H = Math.round((y1 - y0) * scale + 2 * margin);
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    fullView = { x: 0, y: 0, w: W, h: H };
     proj = {
       x: (lon) => margin + (lon - x0) * kx * scale,
       y: (lat) => margin + (y1 - lat) * scale,
@@ -81,6 +86,7 @@
       lab.setAttribute("x", proj.x(f.properties.label_lon).toFixed(1));
       lab.setAttribute("y", proj.y(f.properties.label_lat).toFixed(1));
       lab.setAttribute("class", "label");
+      lab.setAttribute("font-size", "9");
       lab.textContent = f.properties.beat;
       labels.append(lab);
     }
@@ -95,6 +101,25 @@
       addressBox.value = `${lat.toFixed(6)}, ${lon.toFixed(6)}`;
       lookup();
     });
+  }
+
+  function setView() {
+    if (!fullView) return;
+    const zoomBtn = $("zoom");
+    let v = fullView, k = 1;
+    if (zoomed && lastPoint) {
+      k = ZOOM;
+      const w = fullView.w / k, h = fullView.h / k;
+      v = { x: lastPoint.x - w / 2, y: lastPoint.y - h / 2, w, h };
+    }
+    svg.setAttribute("viewBox", `${v.x.toFixed(1)} ${v.y.toFixed(1)} ${v.w.toFixed(1)} ${v.h.toFixed(1)}`);
+    svg.style.setProperty("--k", String(k));
+    for (const t of svg.querySelectorAll("text.label")) t.setAttribute("font-size", (9 / k).toFixed(2));
+    const c = svg.querySelector("#marker circle");
+    if (c) { c.setAttribute("r", (6 / k).toFixed(2)); c.setAttribute("stroke-width", (2 / k).toFixed(2)); }
+    zoomBtn.disabled = !lastPoint;
+    zoomBtn.textContent = zoomed && lastPoint ? "Show whole area" : "Zoom to point";
+    zoomBtn.setAttribute("aria-pressed", String(zoomed && !!lastPoint));
   }
 
   function showOnMap(result) {
@@ -113,7 +138,11 @@
       c.setAttribute("r", "6");
       c.setAttribute("class", "pt");
       marker.append(c);
+      lastPoint = { x: proj.x(result.lon), y: proj.y(result.lat) };
+    } else {
+      lastPoint = null;
     }
+    setView();
   }
 
   // ------------------------------------------------------------------ lookups
@@ -234,5 +263,6 @@
   atBox.value = nowLocal();
   atBox.addEventListener("input", () => { atTouched = atBox.value !== ""; });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); lookup(); });
+  $("zoom").addEventListener("click", () => { zoomed = !zoomed; setView(); });
   loadArea().catch(() => {}).then(loadMap).then(() => { document.body.dataset.ready = "true"; });
 })();
