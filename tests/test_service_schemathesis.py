@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 #: examples per operation and mode: bounded so the whole file runs in well under a minute
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 100
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
