@@ -96,6 +96,7 @@ def geocode_file(
     min_score: float = 0.0,
     chunk_rows: int = CHUNK_ROWS,
     progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Geocode INPUT's ``address_column`` into OUTPUT, resuming an interrupted run.
 
@@ -103,6 +104,8 @@ def geocode_file(
     ----------
     progress
         Called with the number of rows finished after each chunk (e.g. a tqdm ``update``).
+    on_total
+        Called once with the number of input rows, before any work.
 
     Returns
     -------
@@ -115,6 +118,8 @@ def geocode_file(
     df = read_table(inp)
     require_columns(df, {"--address-column": address_column}, inp)
     names = result_column_names(df.columns)
+    if on_total:
+        on_total(len(df))
     parts = outp.with_name(outp.name + ".parts")
     marker = parts / "progress.json"
     want = {

@@ -65,6 +65,7 @@ def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows)
             min_score=min_score,
             chunk_rows=chunk_rows,
             progress=bar.update,
+            on_total=lambda n: setattr(bar, "total", n),
         )
     finally:
         bar.close()
