@@ -348,3 +348,46 @@ def test_batch_of_addresses(client):
     assert [row["beat"] for row in rows] == ["512", "512", None, "422"]
     assert rows[0]["match_type"] == "block"
     assert "match_type" not in rows[3]
+
+
+def test_geo_heart_serve_runs_and_stops(cli_env):
+    """The real command in its own process: loopback, a free port, answers, stops on SIGTERM."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "geo_heart.cli.main", "serve", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--no-access-log", "--log-level", "warning"],
+        env={**os.environ, **cli_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        body = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/lookup", params=PILOT, timeout=2)
+                body = r.json()
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert body is not None, proc.stderr.read().decode() if proc.poll() is not None else ""
+        assert body["beat"] == "512"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert f"serving Durham, NC on http://127.0.0.1:{port}/" in err
+    assert "Traceback" not in err
