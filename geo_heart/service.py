@@ -147,6 +147,8 @@ class ErrorAnswer(BaseModel):
 
 
 class CallTypeOut(BaseModel):
+    """How the call type was understood."""
+
     raw: str
     canonical: str | None
     label: str | None
@@ -155,6 +157,8 @@ class CallTypeOut(BaseModel):
 
 
 class DecisionOut(BaseModel):
+    """One program's answer."""
+
     program: str
     name: str
     eligible: bool
@@ -245,6 +249,8 @@ class BatchRow(LookupResult):
 
 
 class BatchAnswer(BaseModel):
+    """Body of a batch answer: one row per item, in input order."""
+
     count: int
     ok: int = Field(description="Items whose location was found in a beat.")
     errors: int = Field(description="Items that could not be handled (status 'error').")
@@ -252,6 +258,8 @@ class BatchAnswer(BaseModel):
 
 
 class Health(BaseModel):
+    """Body of ``GET /health``."""
+
     model_config = ConfigDict(extra="allow")
 
     status: Literal["ok"]
@@ -449,6 +457,7 @@ class LookupService:
         }
 
     def health(self) -> dict[str, Any]:
+        """Liveness, version, beats and whether address lookups are available."""
         return {
             "status": "ok",
             "version": __version__,
