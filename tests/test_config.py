@@ -40,7 +40,7 @@ def test_area_by_name_and_unknown_area():
     with pytest.raises(ConfigError, match="unknown area 'atlantis'"):
         resolve_area_file("atlantis")
     with pytest.raises(ConfigError, match="does not exist"):
-        Settings(area="/nope/missing.toml").area_file
+        _ = Settings(area="/nope/missing.toml").area_file
 
 
 def _broken(tmp_path, old: str, new: str) -> Path:
