@@ -324,8 +324,8 @@ class LookupService:
         if self._geocoder_error is not None:
             return False
         try:
-            from geo_heart.dispatch import lookup_address  # type: ignore[attr-defined]
-            from geo_heart.geocoder import geocoder_for  # type: ignore[import-not-found]
+            from geo_heart.dispatch import lookup_address
+            from geo_heart.geocoder import geocoder_for
         except ImportError as exc:
             self._geocoder_error = f"the geocoder is not installed in this build ({exc})"
             log.warning("address lookups unavailable: %s", self._geocoder_error)
