@@ -120,6 +120,11 @@ def _majority(hist: dict[str, int]) -> tuple[str, float, tuple[str, ...]]:
     return beat, n / total, straddle
 
 
+#: Results remembered per normalised address; past this the memo starts afresh, so a long-running
+#: service fed endless distinct addresses stays bounded in memory.
+MEMO_MAX_ENTRIES = 250_000
+
+
 class Geocoder:
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
@@ -171,6 +176,8 @@ class Geocoder:
         hit = self._memo.get(key)
         if hit is None:
             hit = self._finish([self._match(p)])[0]
+            if len(self._memo) >= MEMO_MAX_ENTRIES:
+                self._memo.clear()
             self._memo[key] = hit
         return hit
 
@@ -195,6 +202,8 @@ class Geocoder:
         import pandas as pd
 
         values = pd.Series(texts, dtype=object) if not isinstance(texts, pd.Series) else texts
+        if len(self._memo) >= MEMO_MAX_ENTRIES:
+            self._memo.clear()
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
         parsed = [parse_address(_as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
@@ -234,6 +243,8 @@ class Geocoder:
         hit = self._street_memo.get(memo_key)
         if hit is None:
             hit = self._resolve_uncached(key)
+            if len(self._street_memo) >= MEMO_MAX_ENTRIES:
+                self._street_memo.clear()
             self._street_memo[memo_key] = hit
         cands, factor, note = hit
         if len(cands) > 1:

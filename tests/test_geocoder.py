@@ -336,3 +336,17 @@ def test_eval_unseen_points(geocoder, workspace, data_dir):
     )
     assert has.mean() >= 0.80
     assert np.nanmedian(err) <= 60
+
+
+def test_memo_is_bounded(workspace, monkeypatch):
+    """A long-running service fed endless distinct addresses does not grow without limit."""
+    import geo_heart.geocoder as g
+
+    geo = g.geocoder_for(workspace)
+    monkeypatch.setattr(g, "MEMO_MAX_ENTRIES", 5)
+    for n in range(20):
+        geo.geocode_one(f"{100 + n} MORNING GLORY AVE")
+    assert len(geo._memo) <= 5
+    out = geo.geocode_many([f"{200 + n} MORNING GLORY AVE" for n in range(3)])
+    assert len(out) == 3 and len(geo._memo) <= 5 + 3
+    assert out["beat"].notna().all()
