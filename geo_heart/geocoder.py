@@ -37,7 +37,6 @@ import logging
 import math
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, fields
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -79,7 +78,6 @@ class GeocodeResult:
 
 
 RESULT_COLUMNS = [f.name for f in fields(GeocodeResult)]
-_ROW = attrgetter(*RESULT_COLUMNS)
 
 
 @dataclass
@@ -132,7 +130,7 @@ class Geocoder:
         self.index = index
         self.beat_index = beat_index
         self.service_area = service_area
-        self._memo: dict[str, GeocodeResult] = {}
+        self._memo: dict[str, tuple] = {}  # normalised address -> result row
         self._street_memo: dict[str, tuple[list[str], float, str]] = {}
         names = sorted(index.by_name)
         self._names_by_initial: dict[str, list[str]] = {}
@@ -171,7 +169,10 @@ class Geocoder:
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
         """Geocode one address text (never raises for bad text: see ``status``/``reason``)."""
-        p = parse_address(_as_text(text))
+        return GeocodeResult(*self._row(parse_address(_as_text(text))))
+
+    def _row(self, p: ParsedAddress) -> tuple:
+        """The memoised result row of one parsed address (in :data:`RESULT_COLUMNS` order)."""
         key = p.key
         hit = self._memo.get(key)
         if hit is None:
@@ -214,15 +215,15 @@ class Geocoder:
         if todo:
             results = self._finish([self._match(p) for p in todo.values()])
             self._memo.update(zip(todo.keys(), results, strict=True))
-        empty = self.geocode_one(None)
+        empty = self._row(parse_address(None))
         memo = self._memo
-        rows = [_ROW(memo[k]) for k in keys]
-        rows.append(_ROW(empty))
+        rows = [memo[k] for k in keys]
+        rows.append(empty)
         take = np.where(codes < 0, len(rows) - 1, codes)
         data: dict[str, Any] = {}
         for name, col in zip(RESULT_COLUMNS, zip(*rows, strict=True), strict=True):
             if name in ("lon", "lat", "score"):
-                arr = np.array([np.nan if v is None else v for v in col], dtype=float)
+                arr = np.array(col, dtype=float)  # None -> NaN
             elif name == "in_service_area":
                 arr = np.array(col, dtype=bool)
             else:
@@ -641,9 +642,10 @@ class Geocoder:
                       f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
 
     # ------------------------------------------------------------------ beats
-    def _finish(self, matches: list[_Match]) -> list[GeocodeResult]:
-        lon = np.array([np.nan if m.lon is None else m.lon for m in matches], dtype=float)
-        lat = np.array([np.nan if m.lat is None else m.lat for m in matches], dtype=float)
+    def _finish(self, matches: list[_Match]) -> list[tuple]:
+        """Beats for all matches at once; one result row (in :data:`RESULT_COLUMNS` order) each."""
+        lon = np.array([m.lon for m in matches], dtype=float)  # None -> NaN
+        lat = np.array([m.lat for m in matches], dtype=float)
         has_arr = np.isfinite(lon) & np.isfinite(lat)
         has = has_arr.tolist()
         if has_arr.any():
@@ -656,7 +658,9 @@ class Geocoder:
         lat_l = np.round(lat, 7).tolist()
         majority = self._majority_memo
         contains = self.service_area.contains
+        in_area: dict[str | None, bool] = {}
         out = []
+        append = out.append
         for i, m in enumerate(matches):
             beat = district = source = None
             reason = m.reason
@@ -674,12 +678,12 @@ class Geocoder:
                 status = "invalid"
             else:
                 status = "unmatched" if m.match_type == "unmatched" else "beat_only"
-            if m.hist:
-                key = id(m.hist)
-                got = majority.get(key)
-                if got is None or got[0] is not m.hist:
-                    got = majority[key] = (m.hist, *_majority(m.hist))
-                _, hb, share, hstraddle = got
+            hist = m.hist
+            if hist:
+                got = majority.get(id(hist))
+                if got is None or got[0] is not hist:
+                    got = majority[id(hist)] = self._majority_entry(hist)
+                _, hb, hstraddle, hdistrict, hsource = got
                 if straddle or len(hstraddle) > 1:
                     straddle = tuple(sorted(set(straddle) | set(hstraddle)))
                 if beat is None or m.prefer_history:
@@ -687,28 +691,35 @@ class Geocoder:
                         note = f"the point lies in beat {beat}, past records put the block in {hb}"
                         reason = f"{reason}; {note}" if reason else note
                     beat = hb
-                    district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
-                    source = f"history ({share:.0%} of recency-weighted records)"
+                    district = hdistrict
+                    source = hsource
             if len(straddle) > 1:
-                note = f"block straddles beats {', '.join(straddle)}"
+                sb = ", ".join(straddle)
+                note = f"block straddles beats {sb}"
                 reason = f"{reason}; {note}" if reason else note
-            out.append(
-                GeocodeResult(
-                    lon=lon_l[i] if has[i] else None,
-                    lat=lat_l[i] if has[i] else None,
-                    beat=beat,
-                    district=district,
-                    in_service_area=contains(beat),
-                    match_type=m.match_type,
-                    score=float(m.score),
-                    matched_address=m.matched,
-                    status=status,
-                    reason=reason,
-                    straddle_beats=";".join(straddle) if len(straddle) > 1 else None,
-                    beat_source=source,
-                )
-            )
+                straddle_beats = ";".join(straddle)
+            else:
+                straddle_beats = None
+            sa = in_area.get(beat)
+            if sa is None:
+                sa = in_area[beat] = contains(beat)
+            if has[i]:
+                append((lon_l[i], lat_l[i], beat, district, sa, m.match_type, float(m.score),
+                        m.matched, status, reason, straddle_beats, source))  # fmt: skip
+            else:
+                append((None, None, beat, district, sa, m.match_type, float(m.score),
+                        m.matched, status, reason, straddle_beats, source))  # fmt: skip
         return out
+
+    def _majority_entry(self, hist: dict[str, int]) -> tuple:
+        """(hist, majority beat, straddle beats, its district, beat_source text) of a history."""
+        if len(hist) == 1:
+            ((hb, _),) = hist.items()
+            share, hstraddle = 1.0, (hb,)
+        else:
+            hb, share, hstraddle = _majority(hist)
+        district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
+        return (hist, hb, hstraddle, district, f"history ({share:.0%} of recency-weighted records)")
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
