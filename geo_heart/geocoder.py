@@ -530,27 +530,26 @@ class Geocoder:
                                   f"next to the known number {nums[near]}")  # fmt: skip
         if not wide:
             return None
-        nums = sd.numbers
-        order = np.argsort(np.abs(nums - n), kind="stable")
-        j = int(order[0])
-        if len(nums) >= 2:
-            # the two nearest on the same side
-            side = np.flatnonzero(nums > n) if n < nums[0] else np.flatnonzero(nums < n)
-            if n < nums[0] or n > nums[-1]:
-                pair = side[:2] if n < nums[0] else side[-2:][::-1]
-                a, b = int(pair[0]), int(pair[1])  # a nearest, b next
-                span = abs(int(nums[b]) - int(nums[a]))
-                dn = abs(n - int(nums[a]))
-                if span > 0 and dn <= max(span, 100) and dn <= max_gap:
-                    t = dn / span
-                    lon = float(sd.lon[a] + t * (sd.lon[a] - sd.lon[b]))
-                    lat = float(sd.lat[a] + t * (sd.lat[a] - sd.lat[b]))
-                    return _Match(lon, lat, "extrapolated", 0.6, f"{n} {sd.key}",
-                                  f"extrapolated beyond {int(nums[b])} and {int(nums[a])}")  # fmt: skip
-        if abs(int(nums[j]) - n) <= max_gap:
-            return _Match(float(sd.lon[j]), float(sd.lat[j]), "nearest_address", 0.5,
-                          f"{int(nums[j])} {sd.key}",
-                          f"nearest known number on the street is {int(nums[j])}")  # fmt: skip
+        # nums is sorted and unique: the nearest is next to the insertion point (lower on a tie)
+        i = bisect_left(nums, n)
+        if i == 0 or (i < len(nums) and nums[i] - n < n - nums[i - 1]):
+            j = i
+        else:
+            j = bisect_left(nums, nums[i - 1])  # the first of equal numbers, as a stable sort
+        if len(nums) >= 2 and (n < nums[0] or n > nums[-1]):
+            # beyond the known numbers: the two nearest (a nearest, b next)
+            a, b = (0, 1) if n < nums[0] else (len(nums) - 1, len(nums) - 2)
+            span = abs(nums[b] - nums[a])
+            dn = abs(n - nums[a])
+            if span > 0 and dn <= max(span, 100) and dn <= max_gap:
+                t = dn / span
+                lon = lons[a] + t * (lons[a] - lons[b])
+                lat = lats[a] + t * (lats[a] - lats[b])
+                return _Match(lon, lat, "extrapolated", 0.6, f"{n} {sd.key}",
+                              f"extrapolated beyond {nums[b]} and {nums[a]}")  # fmt: skip
+        if abs(nums[j] - n) <= max_gap:
+            return _Match(lons[j], lats[j], "nearest_address", 0.5, f"{nums[j]} {sd.key}",
+                          f"nearest known number on the street is {nums[j]}")  # fmt: skip
         return None
 
     def _range(self, sd: StreetData, n: int) -> _Match | None:
