@@ -143,6 +143,7 @@ class Geocoder:
         # and (numbers, positions) per parity
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
         self._pts: dict[str, tuple[list[int], list[float], list[float], list[str | None]]] = {}
+        self._xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
         self._parity: dict[
             str, tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]
         ] = {}
@@ -158,6 +159,7 @@ class Geocoder:
                 nums = sd.numbers.tolist()
                 m = len(nums)
                 self._pts[k] = (nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m])
+                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
                 at += m
                 even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
                 odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
@@ -586,6 +588,10 @@ class Geocoder:
                     pair_hist = ph.get(k)
                 if crossing is None and k in inter:
                     crossing = k
+                if crossing is not None and pair_hist is not None:
+                    break  # both found: later pairs change nothing
+            if crossing is not None and pair_hist is not None:
+                break
         label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
         if crossing is not None:
             lon, lat = inter[crossing]
@@ -599,18 +605,13 @@ class Geocoder:
         p2 = [b for b in c2[:8] if self.index.streets[b].numbers is not None][:2]
         for a in p1:
             for b in p2:
-                sa, sb = self.index.streets[a], self.index.streets[b]
-                dx = sa.x_ft[:, None] - sb.x_ft[None, :]
-                dy = sa.y_ft[:, None] - sb.y_ft[None, :]
-                d2 = dx * dx + dy * dy
-                flat = int(d2.argmin())
-                i, j = divmod(flat, d2.shape[1])
-                d = math.sqrt(float(d2.flat[flat]))
+                i, j, d = self._closest_pair(a, b)
                 if d <= _NEAR_INTERSECTION_FT:
                     # candidates are ranked (exact names first): the first close pair wins
-                    lon = (sa.lon[i] + sb.lon[j]) / 2
-                    lat = (sa.lat[i] + sb.lat[j]) / 2
-                    best = (d, float(lon), float(lat), f"{a} & {b}")
+                    pa, pb = self._pts[a], self._pts[b]
+                    lon = (pa[1][i] + pb[1][j]) / 2
+                    lat = (pa[2][i] + pb[2][j]) / 2
+                    best = (d, lon, lat, f"{a} & {b}")
                     break
             if best is not None:
                 break
@@ -639,6 +640,32 @@ class Geocoder:
             return m
         return _Match(None, None, "unmatched", 0.0, None,
                       f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
+
+    def _closest_pair(self, a: str, b: str) -> tuple[int, int, float]:
+        """(i, j, feet) of the closest pair of known points of streets ``a`` and ``b``.
+
+        The first pair in (i, j) order wins a tie, as ``argmin`` over the distance matrix would.
+        """
+        xa, ya = self._xy[a]
+        xb, yb = self._xy[b]
+        if len(xa) * len(xb) > 100:
+            sa, sb = self.index.streets[a], self.index.streets[b]
+            dx = sa.x_ft[:, None] - sb.x_ft[None, :]
+            dy = sa.y_ft[:, None] - sb.y_ft[None, :]
+            d2 = dx * dx + dy * dy
+            flat = int(d2.argmin())
+            i, j = divmod(flat, d2.shape[1])
+            return i, j, math.sqrt(float(d2.flat[flat]))
+        best, bi, bj = math.inf, 0, 0
+        pb = list(enumerate(zip(xb, yb, strict=True)))
+        for i, (x1, y1) in enumerate(zip(xa, ya, strict=True)):
+            for j, (x2, y2) in pb:
+                dx = x1 - x2
+                dy = y1 - y2
+                d2 = dx * dx + dy * dy
+                if d2 < best:
+                    best, bi, bj = d2, i, j
+        return bi, bj, math.sqrt(best)
 
     # ------------------------------------------------------------------ beats
     def _finish(self, matches: list[_Match]) -> list[tuple]:
