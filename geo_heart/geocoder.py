@@ -118,6 +118,8 @@ def _majority(hist: dict[str, int]) -> tuple[str, float, tuple[str, ...]]:
     return beat, n / total, straddle
 
 
+_SOURCE_ALL = f"history ({1.0:.0%} of recency-weighted records)"
+
 #: Results remembered per normalised address; past this the memo starts afresh, so a long-running
 #: service fed endless distinct addresses stays bounded in memory.
 MEMO_MAX_ENTRIES = 250_000
@@ -208,7 +210,7 @@ class Geocoder:
         if len(self._memo) >= MEMO_MAX_ENTRIES:
             self._memo.clear()
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-        parsed = [parse_address(_as_text(u)) for u in uniques]
+        parsed = [parse_address(u if type(u) is str else _as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
         todo: dict[str, ParsedAddress] = {}
         for k, p in zip(keys, parsed, strict=True):
@@ -448,7 +450,10 @@ class Geocoder:
             if hi > lo:
                 ids = {b for b in pts[3][lo:hi] if b is not None}
                 beats_pts = tuple(sorted(ids)) if len(ids) > 1 else ()
-                j = min(range(lo, hi), key=lambda q: (abs(nums[q] - target), q))
+                # the known number nearest the target (numbers are unique; lower on a tie)
+                j = bisect_left(nums, target, lo, hi)
+                if j == hi or (j > lo and target - nums[j - 1] <= nums[j] - target):
+                    j -= 1
                 return _Match(pts[1][j], pts[2][j], "block", 0.8, f"{blk} block of {sd.key}",
                               hist=hist, block_beats=beats_pts, prefer_history=True)  # fmt: skip
             m = self._interpolate(sd, target, max_gap=400)
@@ -745,7 +750,10 @@ class Geocoder:
         else:
             hb, share, hstraddle = _majority(hist)
         district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
-        return (hist, hb, hstraddle, district, f"history ({share:.0%} of recency-weighted records)")
+        source = (
+            _SOURCE_ALL if share == 1.0 else f"history ({share:.0%} of recency-weighted records)"
+        )
+        return (hist, hb, hstraddle, district, source)
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
