@@ -80,7 +80,7 @@ class GeocodeResult:
 RESULT_COLUMNS = [f.name for f in fields(GeocodeResult)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Match:
     lon: float | None
     lat: float | None
