@@ -779,6 +779,22 @@ def optimal_selection(
             capacity,
             base_value,
         )
+
+    def _no_solution(status: str, elapsed_s: float) -> ExpansionResult:
+        return _result(
+            problem,
+            [],
+            status,
+            False,
+            float("nan"),
+            elapsed_s,
+            k,
+            target,
+            contiguous,
+            capacity,
+            base_value,
+        )
+
     if target is None:
         out = solve_selection(k=int(k), **common)
         elapsed = out.solve_time_s
@@ -786,37 +802,13 @@ def optimal_selection(
         first = solve_selection(k=k, target=goal, **common)
         elapsed = first.solve_time_s
         if first.status != "Optimal":
-            return _result(
-                problem,
-                [],
-                first.status,
-                False,
-                float("nan"),
-                elapsed,
-                k,
-                target,
-                contiguous,
-                capacity,
-                base_value,
-            )
+            return _no_solution(first.status, elapsed)
         # second stage: among selections of that size, cover the most
         out = solve_selection(k=len(first.chosen), **common)
         elapsed += out.solve_time_s
         out.optimal = out.optimal and first.optimal
     if out.status != "Optimal":
-        return _result(
-            problem,
-            [],
-            out.status,
-            False,
-            float("nan"),
-            elapsed,
-            k,
-            target,
-            contiguous,
-            capacity,
-            base_value,
-        )
+        return _no_solution(out.status, elapsed)
     chosen = [cands[i] for i in out.chosen]
     return _result(
         problem,
