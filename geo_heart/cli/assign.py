@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import click
 
-from geo_heart.cli.options import pass_ctx
+from geo_heart.cli.options import input_argument, output_file_option, pass_ctx
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    "output_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Output file (.csv, .parquet, .geojson, .gpkg).",
-)
+@input_argument
+@output_file_option("Output file (.csv, .parquet, .geojson, .gpkg).")
 @click.option(
     "--lon-column", default="lon", show_default=True, help="Longitude column (CSV/Parquet)."
 )

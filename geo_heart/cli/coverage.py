@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, pass_ctx
+from geo_heart.cli.options import json_option, output_dir_option, pass_ctx
 
 
 @click.command()
@@ -31,13 +31,7 @@ from geo_heart.cli.options import json_option, pass_ctx
     "--programs",
     help="Programs the --beats/--hours what-if applies to, e.g. 'CRT,CoR' (default all).",
 )
-@click.option(
-    "-o",
-    "--output-dir",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Write coverage.csv and coverage.json here.",
-)
+@output_dir_option("Write coverage.csv and coverage.json here.", required=False)
 @json_option
 @pass_ctx
 def coverage(

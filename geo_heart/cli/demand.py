@@ -7,19 +7,12 @@ import json
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, pass_ctx
+from geo_heart.cli.options import json_option, output_dir_option, pass_ctx
 
 
 @click.command()
 @calls_options
-@click.option(
-    "-o",
-    "--output-dir",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for the CSV tables.",
-)
+@output_dir_option("Folder for the CSV tables.")
 @json_option
 @pass_ctx
 def demand(obj, out_dir, as_json, **kwargs) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from geo_heart.cli.options import json_option, pass_ctx, scenario_option
+from geo_heart.cli.options import json_option, maps_dir_option, pass_ctx, scenario_option
 from geo_heart.errors import InputError
 
 
@@ -96,12 +96,7 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
     "--compare-k", type=int, default=5, show_default=True, help="Greedy vs optimal for k = 1..N."
 )
 @scenario_option
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Output folder for CSV, map and report (default: settings maps folder, 'maps').",
-)
+@maps_dir_option("Output folder for CSV, map and report (default: settings maps folder, 'maps').")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map and report (CSV only).")
 @click.option("--beat-column", help="Beat column of CALLS (default from [layers.calls]).")
 @click.option("--call-type-column", help="Call-type column of CALLS.")

@@ -6,19 +6,12 @@ import sys
 
 import click
 
-from geo_heart.cli.options import pass_ctx
+from geo_heart.cli.options import input_argument, output_file_option, pass_ctx
 
 
 @click.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    "output_path",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Output table (.csv, .tsv, .parquet).",
-)
+@input_argument
+@output_file_option("Output table (.csv, .tsv, .parquet).")
 @click.option(
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )

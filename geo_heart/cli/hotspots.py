@@ -7,7 +7,7 @@ import json
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, pass_ctx
+from geo_heart.cli.options import json_option, output_dir_option, pass_ctx
 
 
 @click.command()
@@ -21,14 +21,7 @@ from geo_heart.cli.options import json_option, pass_ctx
     help="Gi* variable for beats.",
 )
 @click.option("--no-hexagons", is_flag=True, help="Beats only (skip the H3 hexagon analysis).")
-@click.option(
-    "-o",
-    "--output-dir",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for hotspots_beats.csv/.geojson and hotspots_hexagons.csv/.geojson.",
-)
+@output_dir_option("Folder for hotspots_beats.csv/.geojson and hotspots_hexagons.csv/.geojson.")
 @json_option
 @pass_ctx
 def hotspots(obj, program, beat_metric, no_hexagons, out_dir, as_json, **kwargs) -> None:

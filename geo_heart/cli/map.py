@@ -8,17 +8,12 @@ import sys
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, pass_ctx
+from geo_heart.cli.options import json_option, maps_dir_option, pass_ctx
 
 
 @click.command("map")
 @calls_options
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    help="Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').",
-)
+@maps_dir_option("Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').")
 @click.option(
     "--metric",
     type=click.Choice(["rate", "count", "density"]),

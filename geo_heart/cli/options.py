@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from geo_heart.settings import Settings
@@ -49,3 +51,34 @@ risk_option = click.option(
 scenario_option = click.option(
     "--scenario", metavar="NAME", help="Apply a what-if scenario from the area file."
 )
+
+input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+
+
+def output_file_option(help_text: str) -> Callable:
+    """``-o/--output FILE`` (required), stored as ``output_path``."""
+    return click.option(
+        "-o",
+        "--output",
+        "output_path",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help=help_text,
+    )
+
+
+def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
+    """``-o/--output-dir DIR``, stored as ``out_dir``."""
+    return click.option(
+        "-o",
+        "--output-dir",
+        "out_dir",
+        required=required,
+        type=click.Path(file_okay=False),
+        help=help_text,
+    )
+
+
+def maps_dir_option(help_text: str) -> Callable:
+    """``--out DIR`` for commands that write maps (default: the maps folder), stored as ``out_dir``."""
+    return click.option("--out", "out_dir", type=click.Path(file_okay=False), help=help_text)
