@@ -36,8 +36,8 @@ def main() -> None:
 
     import geopandas as gpd
 
-    from geo_heart.settings import Settings
-    from geo_heart.workspace import Workspace
+    from geo_heart.area import Workspace
+    from geo_heart.config.settings import Settings
 
     cache = Path(tempfile.mkdtemp(prefix="gh-bench-"))
     settings = Settings(data_dir=Path(args.data), cache_dir=cache)

@@ -28,10 +28,10 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="geo-heart-bench-"))
 
     t_all = time.perf_counter()
-    from geo_heart.calls import load_calls
-    from geo_heart.report import write_planner_outputs
-    from geo_heart.settings import Settings
-    from geo_heart.workspace import Workspace
+    from geo_heart.analysis.calls import load_calls
+    from geo_heart.area import Workspace
+    from geo_heart.config.settings import Settings
+    from geo_heart.render.report import write_planner_outputs
 
     ws = Workspace.from_settings(Settings())
     ws.beat_index  # noqa: B018  (build/load the index outside the timed stages)
@@ -51,7 +51,7 @@ def main() -> None:
     type_cols = [f"{p}_type" for p in data.programs]
     peer_table = f[f["beat"].notna()].groupby("beat")[type_cols].sum()
     t_peer_table = time.perf_counter() - t0
-    from geo_heart.demand import beat_demand
+    from geo_heart.analysis.demand import beat_demand
 
     t0 = time.perf_counter()
     bt = beat_demand(ws, data)

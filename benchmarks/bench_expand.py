@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import time
 
-from geo_heart import expansion as ex
-from geo_heart.calls import load_calls
-from geo_heart.settings import Settings
-from geo_heart.workspace import Workspace
+from geo_heart.analysis.calls import load_calls
+from geo_heart.area import Workspace
+from geo_heart.config.settings import Settings
+from geo_heart.expansion import model as ex
 
 
 def connected_sets(problem: ex.ExpansionProblem, k: int) -> set[frozenset[str]]:

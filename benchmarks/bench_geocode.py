@@ -24,11 +24,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_heart.address import parse_address  # noqa: E402
-from geo_heart.dispatch import lookup_address  # noqa: E402
-from geo_heart.geocoder import Geocoder, geocoder_for  # noqa: E402
-from geo_heart.settings import Settings  # noqa: E402
-from geo_heart.workspace import Workspace  # noqa: E402
+from geo_heart.area import Workspace  # noqa: E402
+from geo_heart.config.settings import Settings  # noqa: E402
+from geo_heart.dispatch.lookup import lookup_address  # noqa: E402
+from geo_heart.geocode.address import parse_address  # noqa: E402
+from geo_heart.geocode.match import Geocoder, geocoder_for  # noqa: E402
 
 
 def fresh(g: Geocoder) -> Geocoder:

@@ -17,7 +17,7 @@ What it does
    **coordinate lookups** at address points of ``address_points.csv``. Never the ``*_eval`` files.
 3. Prints throughput, p50/p90/p99/max latency and the error count (non-200 answers or failed
    connections), and, as the named peer measured in the same run, the same lookups as in-process
-   calls of :func:`geo_heart.dispatch.lookup_address` / ``lookup_point`` (no HTTP), with the ratio.
+   calls of :func:`geo_heart.dispatch.lookup.lookup_address` / ``lookup_point`` (no HTTP), with the ratio.
 
 Targets (issue 5): p99 ≤ 25 ms at 200 requests/s for address lookups on 2 cores, no errors;
 start-up to first answer ≤ 3 s with a warm cache. All traffic goes to 127.0.0.1; request count and
@@ -229,13 +229,13 @@ def run_load(port: int, reqs: list[dict], rate: float, connections: int) -> dict
 
 def in_process_ms(settings, reqs: list[dict]) -> np.ndarray:
     """The peer: the same lookups as direct library calls in this process (fresh geocoder memo)."""
-    from geo_heart.dispatch import lookup_address, lookup_point
-    from geo_heart.workspace import Workspace
+    from geo_heart.area import Workspace
+    from geo_heart.dispatch.lookup import lookup_address, lookup_point
 
     ws = Workspace.from_settings(settings)
     ws.beat_index  # noqa: B018 - load before timing
     if any("address" in r for r in reqs):
-        from geo_heart.geocoder import geocoder_for
+        from geo_heart.geocode.match import geocoder_for
 
         geocoder_for(ws)
     times = []
@@ -286,7 +286,7 @@ def main() -> None:
         client_main(args.client)
         return
 
-    from geo_heart.settings import Settings
+    from geo_heart.config.settings import Settings
 
     data = Path(args.data)
     settings = Settings(data_dir=data).with_overrides(cache_dir=args.cache)

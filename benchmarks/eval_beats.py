@@ -18,9 +18,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_heart.quality import beat_agreement_with_history  # noqa: E402
-from geo_heart.settings import Settings  # noqa: E402
-from geo_heart.workspace import Workspace  # noqa: E402
+from geo_heart.analysis.quality import beat_agreement_with_history  # noqa: E402
+from geo_heart.area import Workspace  # noqa: E402
+from geo_heart.config.settings import Settings  # noqa: E402
 
 
 def main() -> None:

@@ -27,9 +27,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_heart.geocoder import geocoder_for  # noqa: E402
-from geo_heart.settings import Settings  # noqa: E402
-from geo_heart.workspace import Workspace  # noqa: E402
+from geo_heart.area import Workspace  # noqa: E402
+from geo_heart.config.settings import Settings  # noqa: E402
+from geo_heart.geocode.match import geocoder_for  # noqa: E402
 
 _SPELL = {
     "ST": "Street", "AVE": "Avenue", "DR": "Drive", "RD": "Road", "LN": "Lane", "CT": "Court",

@@ -25,7 +25,7 @@ def cache_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(data_dir, cache_dir):
-    from geo_heart.settings import Settings
+    from geo_heart.config.settings import Settings
 
     return Settings(data_dir=data_dir, area="durham", cache_dir=cache_dir)
 
@@ -33,7 +33,7 @@ def settings(data_dir, cache_dir):
 @pytest.fixture(scope="session")
 def workspace(settings):
     """The Durham workspace (area config + beat index), shared by the session."""
-    from geo_heart.workspace import Workspace
+    from geo_heart.area import Workspace
 
     return Workspace.from_settings(settings)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo_heart.address import parse_address, street_key_from_text
+from geo_heart.geocode.address import parse_address, street_key_from_text
 
 
 @pytest.mark.parametrize(

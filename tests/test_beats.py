@@ -7,8 +7,8 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from geo_heart.beats import BeatIndex
 from geo_heart.errors import CRSError, DataSourceError
+from geo_heart.geo.beats import BeatIndex
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from geo_heart.calls import load_calls, local_times_from_text
+from geo_heart.analysis.calls import load_calls, local_times_from_text
 from geo_heart.errors import DataSourceError, InputError
 
 INCIDENTS = "incidents_2021_2024.csv"
@@ -183,13 +183,13 @@ def test_address_without_geocoder_is_a_clear_error(workspace, tmp_path, monkeypa
     pd.DataFrame(
         {"a": ["TRESPASS"], "b": ["2024-01-01 10:00"], "addr": ["200 PACIFIC AVE"]}
     ).to_csv(path, index=False)
-    monkeypatch.setitem(sys.modules, "geo_heart.geocoder", None)
+    monkeypatch.setitem(sys.modules, "geo_heart.geocode.match", None)
     with pytest.raises(InputError, match="needs the geocoder"):
         load_calls(workspace, path, call_type_column="a", time_column="b", address_column="addr")
 
 
 def test_address_column_uses_the_geocoder(workspace, tmp_path):
-    pytest.importorskip("geo_heart.geocoder", reason="geocoder module not in this checkout")
+    pytest.importorskip("geo_heart.geocode.match", reason="geocoder module not in this checkout")
     path = tmp_path / "c.csv"
     pd.DataFrame(
         {
@@ -209,7 +209,7 @@ def test_address_column_uses_the_geocoder(workspace, tmp_path):
 def test_calls_layer_is_validated(workspace):
     from dataclasses import replace
 
-    from geo_heart.calls import calls_layer
+    from geo_heart.analysis.calls import calls_layer
     from geo_heart.errors import ConfigError
 
     area = workspace.area

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo_heart.calltypes import call_type_table
+from geo_heart.config.calltypes import call_type_table
 from geo_heart.errors import CallTypeError
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geo_heart.config import load_area
+from geo_heart.config.areafile import load_area
+from geo_heart.config.settings import Settings, resolve_area_file
 from geo_heart.errors import ConfigError
-from geo_heart.settings import Settings, resolve_area_file
 
 DURHAM = Path(__file__).resolve().parent.parent / "boundaries" / "durham.toml"
 

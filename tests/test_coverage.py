@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from geo_heart.calls import load_calls
-from geo_heart.coverage import (
+from geo_heart.analysis.calls import load_calls
+from geo_heart.analysis.coverage import (
     coverage_table,
     coverage_text,
     hours_from_text,

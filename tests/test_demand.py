@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo_heart.calls import load_calls
-from geo_heart.demand import (
+from geo_heart.analysis.calls import load_calls
+from geo_heart.analysis.demand import (
     beat_demand,
     hour_of_week_demand,
     monthly_demand,

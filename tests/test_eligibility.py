@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_heart.eligibility import eligibility_frame, evaluate, parse_time
+from geo_heart.dispatch.eligibility import eligibility_frame, evaluate, parse_time
 from geo_heart.errors import CallTypeError, InputError
 
 

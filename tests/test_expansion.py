@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_heart import expansion as ex
 from geo_heart.errors import InputError
+from geo_heart.expansion import model as ex
 
 PILOT = ["111", "112", "113", "114", "122", "214", "223", "411", "413", "511", "512", "513"]
 
@@ -200,7 +200,7 @@ def test_from_demand_validates():
 def test_road_network_distance_follows_the_roads():
     import shapely
 
-    from geo_heart._expansion_network import RoadNetwork
+    from geo_heart.geo.network import RoadNetwork
 
     # an L of two roads plus a crossing road that only meets the L in mid-segment
     lines = [
@@ -217,7 +217,7 @@ def test_road_network_distance_follows_the_roads():
 # ----------------------------------------------------------------------------- Durham
 @pytest.fixture(scope="module")
 def durham(workspace):
-    from geo_heart.calls import load_calls
+    from geo_heart.analysis.calls import load_calls
 
     data = load_calls(workspace)
     return ex.ExpansionProblem.from_calls(workspace, data), data

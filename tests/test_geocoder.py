@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geo_heart.geocoder import RESULT_COLUMNS, geocoder_for
-from geo_heart.settings import Settings
-from geo_heart.workspace import Workspace
+from geo_heart.area import Workspace
+from geo_heart.config.settings import Settings
+from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
 
 
 def _dist_m(lon1, lat1, lon2, lat2) -> float:
@@ -118,15 +118,15 @@ def test_synthetic_fuzzy_and_suffix(synthetic_ws):
 
 
 def test_synthetic_index_is_cached(synthetic_ws):
-    from geo_heart._geocode_index import cache_path
+    from geo_heart.geocode.reference import cache_path
 
     geocoder_for(synthetic_ws)
     assert cache_path(synthetic_ws).exists()
 
 
 def test_eval_file_refused_as_history(workspace, tmp_path):
-    from geo_heart._geocode_index import index_key
     from geo_heart.errors import ConfigError
+    from geo_heart.geocode.reference import index_key
 
     layers = dict(workspace.area.layers)
     layers["history"] = {**layers["history"], "file": "incidents_2025_eval.csv"}
@@ -205,7 +205,7 @@ def test_geocode_many_order_and_dedupe(geocoder):
 
 
 def test_lookup_address_contract(workspace):
-    from geo_heart.dispatch import lookup_address, lookup_point
+    from geo_heart.dispatch.lookup import lookup_address, lookup_point
 
     r = lookup_address(workspace, "200 PACIFIC AVE", call_type="MENTAL HE", at="2024-06-01T11:00")
     base = lookup_point(workspace, -78.9, 35.99, call_type="MENTAL HE", at="2024-06-01T11:00")
@@ -243,7 +243,7 @@ def test_cli_index_build_and_info(cli_env):
 
 def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, data_dir):
     from geo_heart.cli.main import cli
-    from geo_heart.geocoder import Geocoder
+    from geo_heart.geocode.match import Geocoder
 
     src = pd.read_csv(data_dir / "incidents_2021_2024.csv", dtype=str, nrows=1000)
     src = src[["INCI_ID", "ADDRESS2", "BEAT"]]
@@ -340,7 +340,7 @@ def test_eval_unseen_points(geocoder, workspace, data_dir):
 
 def test_memo_is_bounded(workspace, monkeypatch):
     """A long-running service fed endless distinct addresses does not grow without limit."""
-    import geo_heart.geocoder as g
+    import geo_heart.geocode.match as g
 
     geo = g.geocoder_for(workspace)
     monkeypatch.setattr(g, "MEMO_MAX_ENTRIES", 5)

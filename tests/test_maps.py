@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo_heart.calls import load_calls
-from geo_heart.demand import beat_demand
+from geo_heart.analysis.calls import load_calls
+from geo_heart.analysis.demand import beat_demand
+from geo_heart.analysis.hotspots import hotspots
 from geo_heart.errors import InputError
-from geo_heart.hotspots import hotspots
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def hot(workspace, durham_calls):
 
 @pytest.fixture(scope="module")
 def map_html(workspace, beat_table, hot):
-    from geo_heart.maps import demand_map, html_from_map
+    from geo_heart.render.maps import demand_map, html_from_map
 
     m = demand_map(workspace, beat_table, metric="rate", hot=hot, title="Test map")
     return m, html_from_map(m)
@@ -110,7 +110,7 @@ def test_interactive_map_layers(map_html, workspace):
 
 
 def test_points_need_explicit_coordinates(workspace, tmp_path):
-    from geo_heart.maps import demand_map
+    from geo_heart.render.maps import demand_map
 
     pd.DataFrame(
         {"REPORTEDAS": ["TRESPASS"], "DATE_REPT": ["2024/06/03 15:00:00+00"], "BEAT": ["111"]}
@@ -134,7 +134,7 @@ def _chromium():
 @pytest.mark.slow
 @pytest.mark.browser
 def test_interactive_map_renders_in_headless_chromium(map_html, tmp_path):
-    from geo_heart.maps import HOT_COLORS, leaflet_dir
+    from geo_heart.render.maps import HOT_COLORS, leaflet_dir
 
     browser = _chromium()
     if browser is None:
@@ -161,7 +161,7 @@ def test_interactive_map_renders_in_headless_chromium(map_html, tmp_path):
     assert px.shape[:2] == (900, 1200)
     # not blank: many distinct colours, and the choropleth's colours are on screen
     assert len(np.unique(px.reshape(-1, 3), axis=0)) > 50
-    from geo_heart.maps import class_colors
+    from geo_heart.render.maps import class_colors
 
     painted = sum(_count_color(px, c, tol=40) for c in class_colors(5))
     assert painted > 20_000, f"only {painted} choropleth pixels"
@@ -175,7 +175,7 @@ def test_interactive_map_renders_in_headless_chromium(map_html, tmp_path):
 # ------------------------------------------------------------------ static maps and report
 @pytest.mark.slow
 def test_static_beat_map_png(workspace, beat_table, tmp_path):
-    from geo_heart.maps import class_colors, static_beat_map
+    from geo_heart.render.maps import class_colors, static_beat_map
 
     fig = static_beat_map(workspace, beat_table, metric="count")
     out = tmp_path / "beats.png"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo_heart.quality import beat_agreement_with_history, hundred_block
+from geo_heart.analysis.quality import beat_agreement_with_history, hundred_block
 
 
 def test_hundred_block():

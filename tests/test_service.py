@@ -22,7 +22,7 @@ TUESDAY_11 = "2024-06-04T11:00"
 
 @pytest.fixture(scope="module")
 def app(workspace):
-    from geo_heart.service import create_app
+    from geo_heart.service.app import create_app
 
     return create_app(workspace)
 
@@ -171,7 +171,7 @@ def test_batch_item_settings_override_defaults(client):
 
 
 def test_batch_limits(client):
-    from geo_heart.service import MAX_BATCH
+    from geo_heart.service.app import MAX_BATCH
 
     ok = client.post("/lookup/batch", json={"items": [PILOT] * MAX_BATCH})
     assert ok.status_code == 200
@@ -272,7 +272,7 @@ def test_unexpected_error_is_a_logged_500_without_details(client, app, monkeypat
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(app.state.service, "lookup", boom)
-    with caplog.at_level(logging.ERROR, logger="geo_heart.service"):
+    with caplog.at_level(logging.ERROR, logger="geo_heart.service.app"):
         r = client.get("/lookup", params=PILOT)
     assert r.status_code == 500
     assert r.json() == {"error": "internal error (logged)"}
@@ -281,7 +281,7 @@ def test_unexpected_error_is_a_logged_500_without_details(client, app, monkeypat
 
 
 def test_json_answers_never_carry_nan():
-    from geo_heart.service import JSONAnswer
+    from geo_heart.service.app import JSONAnswer
 
     body = JSONAnswer({"a": float("nan"), "b": [1.5, float("inf")], "c": "x"}).body
     assert json.loads(body) == {"a": None, "b": [1.5, None], "c": "x"}

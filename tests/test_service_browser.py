@@ -31,7 +31,7 @@ ARGS = [
 
 @pytest.fixture(scope="module")
 def base_url(workspace):
-    from geo_heart.service import create_app
+    from geo_heart.service.app import create_app
 
     with serve_in_thread(create_app(workspace)) as url:
         yield url

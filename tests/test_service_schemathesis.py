@@ -32,7 +32,7 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def api_schema(workspace):
-    from geo_heart.service import create_app
+    from geo_heart.service.app import create_app
 
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(workspace))
 

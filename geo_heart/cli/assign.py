@@ -23,8 +23,8 @@ def assign(obj, input_path, output_path, lon_column, lat_column) -> None:
     Exactly one output row per input row, in input order. Rows with missing or invalid
     coordinates get an empty beat, status 'invalid' and a reason naming the value.
     """
-    from geo_heart.assign import assign_table
-    from geo_heart.io import read_table, write_table
+    from geo_heart.geo.assign import assign_table
+    from geo_heart.io.tables import read_table, write_table
 
     ws = obj.workspace
     df = read_table(input_path)

@@ -14,7 +14,7 @@ from geo_heart.cli.options import json_option, pass_ctx
 @pass_ctx
 def beats(obj, as_json) -> None:
     """List beats, districts, areas (sq mi) and service-area membership."""
-    from geo_heart.analysis_beats import beats_table
+    from geo_heart.analysis.beat_table import beats_table
 
     ws = obj.workspace
     table = beats_table(ws)

@@ -36,7 +36,7 @@ def calls_options(func: Callable) -> Callable:
 
 def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
     """Load the call table named by the shared options (pops them from ``kwargs``)."""
-    from geo_heart.calls import load_calls
+    from geo_heart.analysis.calls import load_calls
 
     ws = obj.workspace
     data = load_calls(

@@ -47,8 +47,8 @@ def coverage(
       geo-heart coverage --beats pilot,121,123 --hours "Mon-Sun 08:00-22:00" --programs CRT
       geo-heart coverage calls.parquet --scenario-file whatif.toml -o out/
     """
-    from geo_heart.coverage import coverage_table, coverage_text, resolve_what_ifs
-    from geo_heart.io import write_table
+    from geo_heart.analysis.coverage import coverage_table, coverage_text, resolve_what_ifs
+    from geo_heart.io.tables import write_table
 
     ws, data = load_calls_from_options(obj, kwargs)
     beats_arg = beats

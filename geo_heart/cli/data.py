@@ -16,7 +16,7 @@ def data() -> None:
 @pass_ctx
 def check(obj) -> None:
     """List every configured layer, whether its file is in the data folder, and its size."""
-    from geo_heart.fetch import layer_statuses
+    from geo_heart.io.fetch import layer_statuses
 
     ws = obj.workspace
     click.echo(f"area {ws.area.name} ({ws.area.path}); data folder {ws.settings.data_dir}")
@@ -40,7 +40,7 @@ def check(obj) -> None:
 @pass_ctx
 def fetch(obj, roles, overwrite) -> None:
     """Download official layers into the data folder (needs network access)."""
-    from geo_heart.fetch import fetch_layers
+    from geo_heart.io.fetch import fetch_layers
 
     for st, outcome in fetch_layers(obj.workspace, roles=list(roles) or None, overwrite=overwrite):
         click.echo(f"  {st.role:<15} {outcome:<20} {st.path}")

@@ -30,7 +30,7 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
       geo-heart demand -o out/
       geo-heart demand calls.csv --lon-column x --lat-column y --time-zone America/New_York -o out/
     """
-    from geo_heart.demand import write_demand_tables
+    from geo_heart.analysis.demand import write_demand_tables
 
     ws, data = load_calls_from_options(obj, kwargs)
     written = write_demand_tables(ws, data, out_dir)

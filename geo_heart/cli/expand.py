@@ -145,9 +145,9 @@ def expand(
     """
     import pandas as pd
 
-    from geo_heart import expansion as ex
-    from geo_heart.calls import load_calls
-    from geo_heart.io import read_table, write_table
+    from geo_heart.analysis.calls import load_calls
+    from geo_heart.expansion import model as ex
+    from geo_heart.io.tables import read_table, write_table
 
     ws = obj.workspace
     if k is None and target is None:
@@ -242,7 +242,7 @@ def expand(
         write_table(compare, out / "expansion_compare.csv"),
     ]
     if not no_map:
-        from geo_heart._expansion_outputs import (
+        from geo_heart.render.expansion import (
             curve_figure,
             expansion_map,
             figure_png,

@@ -43,7 +43,7 @@ def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows)
     """
     from tqdm import tqdm
 
-    from geo_heart.geocode_batch import geocode_file
+    from geo_heart.geocode.batch import geocode_file
 
     ws = obj.workspace
     bar = tqdm(

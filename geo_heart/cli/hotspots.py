@@ -33,8 +33,8 @@ def hotspots(obj, program, beat_metric, no_hexagons, out_dir, as_json, **kwargs)
     """
     from pathlib import Path
 
-    from geo_heart.hotspots import hotspots as run
-    from geo_heart.io import write_table
+    from geo_heart.analysis.hotspots import hotspots as run
+    from geo_heart.io.tables import write_table
 
     ws, data = load_calls_from_options(obj, kwargs)
     hot = run(ws, data, program=program, hexagons=not no_hexagons, beat_metric=beat_metric)

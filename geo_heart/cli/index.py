@@ -21,8 +21,8 @@ def build(obj, force) -> None:
     """Build the reference index from the area's layers and cache it."""
     import time
 
-    from geo_heart._geocode_index import cache_path
-    from geo_heart.geocoder import geocoder_for
+    from geo_heart.geocode.match import geocoder_for
+    from geo_heart.geocode.reference import cache_path
 
     ws = obj.workspace
     t = time.perf_counter()
@@ -39,8 +39,8 @@ def build(obj, force) -> None:
 @pass_ctx
 def info(obj, as_json) -> None:
     """Show what the cached reference index was built from."""
-    from geo_heart._geocode_index import cache_path
-    from geo_heart.geocoder import geocoder_for
+    from geo_heart.geocode.match import geocoder_for
+    from geo_heart.geocode.reference import cache_path
 
     ws = obj.workspace
     g = geocoder_for(ws)

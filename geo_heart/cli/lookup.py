@@ -41,14 +41,14 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
     if address is None:
         if lon is None or lat is None:
             raise click.UsageError("give an ADDRESS, or both --lon and --lat")
-        from geo_heart.dispatch import lookup_point
+        from geo_heart.dispatch.lookup import lookup_point
 
         result = lookup_point(
             ws, lon, lat, call_type=call_type, at=at, risk=risk, scenario=scenario
         )
     else:
         try:
-            from geo_heart.dispatch import lookup_address
+            from geo_heart.dispatch.lookup import lookup_address
         except ImportError:
             raise InputError(
                 "address lookups need the geocoder, which is not installed in this build"

@@ -128,7 +128,7 @@ def cli(ctx: click.Context, data_dir, area, cache_dir, verbose: int, quiet: bool
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    from geo_heart.settings import Settings
+    from geo_heart.config.settings import Settings
 
     settings = Settings().with_overrides(data_dir=data_dir, area=area, cache_dir=cache_dir)
     ctx.obj = Ctx(settings)

@@ -47,7 +47,7 @@ def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs
     """
     from pathlib import Path
 
-    from geo_heart.report import write_planner_outputs
+    from geo_heart.render.report import write_planner_outputs
 
     ws, data = load_calls_from_options(obj, kwargs, geocode=geocode)
     out = Path(out_dir) if out_dir else Path(obj.settings.maps_dir)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import click
 
-from geo_heart.settings import Settings
+from geo_heart.config.settings import Settings
 
 
 class Ctx:
@@ -18,9 +18,9 @@ class Ctx:
 
     @property
     def workspace(self):
-        """The :class:`~geo_heart.workspace.Workspace` (area config validated on first use)."""
+        """The :class:`~geo_heart.area.Workspace` (area config validated on first use)."""
         if self._ws is None:
-            from geo_heart.workspace import Workspace
+            from geo_heart.area import Workspace
 
             self._ws = Workspace.from_settings(self.settings)
         return self._ws

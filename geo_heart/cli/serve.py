@@ -41,7 +41,7 @@ def serve(obj, host: str, port: int, log_level: str, no_access_log: bool) -> Non
     """
     import uvicorn
 
-    from geo_heart.service import create_app
+    from geo_heart.service.app import create_app
 
     app = create_app(obj.workspace)
     # Everything loaded so far (indexes, tables) lives as long as the process: move it out of the

@@ -1,0 +1,465 @@
+"""Load a CAD/RMS call export and classify, place and time every call.
+
+One row per input call comes out, in input order. Nothing is dropped silently:
+
+* call codes not in the area's call-type table keep ``call_type = None`` and are counted and listed
+  in :attr:`CallData.unknown_codes`;
+* calls that cannot be placed in a beat keep ``beat = None``, ``placed_by = "unplaced"`` and a
+  ``place_reason``; they are counted in :attr:`CallData.unplaced` (by reason in
+  :attr:`CallData.unplaced_reasons`);
+* calls whose time cannot be read keep ``local_time = NaT`` and ``minute_of_week = -1`` (never
+  inside any program's hours) and are counted in :attr:`CallData.bad_times`.
+
+Location, in order of preference: longitude/latitude columns (located with the beat index), a beat
+column (validated against the beat layer), or an address column (geocoded with
+:func:`geo_heart.geocode.match.geocoder_for`). Column names default to ``[layers.calls]`` of the area file.
+
+>>> data = load_calls(ws)                      # doctest: +SKIP
+>>> data.frame[["call_type", "beat", "CRT"]].head()   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.area import Workspace
+from geo_heart.config.calltypes import call_type_table
+from geo_heart.dispatch.eligibility import eligibility_frame
+from geo_heart.errors import ConfigError, InputError
+from geo_heart.io.tables import read_table, require_columns
+
+log = logging.getLogger(__name__)
+
+#: keys of ``[layers.calls]`` read by :func:`load_calls`
+CALL_LAYER_KEYS = (
+    "file",
+    "call_type_column",
+    "time_column",
+    "time_zone",
+    "beat_column",
+    "lon_column",
+    "lat_column",
+    "address_column",
+    "id_column",
+)
+
+_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "ISO8601")
+
+
+@dataclass
+class CallData:
+    """Classified, placed and timed calls.
+
+    Attributes
+    ----------
+    frame
+        One row per input call (input order): ``call_id``, ``raw_call_type``, ``call_type``,
+        ``label``, ``risk``, ``prefix_program``, ``local_time`` (naive, area time zone),
+        ``minute_of_week`` (Mon 00:00 = 0; -1 when unknown), ``month`` (``YYYY-MM``), ``beat``,
+        ``district``, ``placed_by`` (``coordinates``/``beat_column``/``geocoder``/``unplaced``),
+        ``place_reason``, ``lon``/``lat`` when known, and per program ``P_type``, ``P_area``,
+        ``P_hours`` and ``P`` (eligible) from :func:`~geo_heart.dispatch.eligibility.eligibility_frame`.
+    source
+        The file read.
+    programs
+        Program codes, in configuration order.
+    unknown_codes
+        Raw codes not in the call-type table → number of calls.
+    unplaced
+        Calls with no beat.
+    unplaced_reasons
+        Reason → number of calls.
+    bad_times
+        Calls whose time could not be parsed.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    programs: list[str]
+    unknown_codes: dict[str, int] = field(default_factory=dict)
+    unplaced: int = 0
+    unplaced_reasons: dict[str, int] = field(default_factory=dict)
+    bad_times: int = 0
+    location_mode: str = ""
+
+    @property
+    def rows(self) -> int:
+        """Number of calls read."""
+        return len(self.frame)
+
+    @property
+    def unknown_calls(self) -> int:
+        """Number of calls whose code is not in the call-type table."""
+        return int(sum(self.unknown_codes.values()))
+
+    @property
+    def has_points(self) -> bool:
+        """True when calls carry coordinates (from the file or the geocoder)."""
+        return "lon" in self.frame.columns and bool(self.frame["lon"].notna().any())
+
+    def summary(self) -> dict:
+        """Counters as a JSON-ready dict."""
+        eligible = {p: int(self.frame[p].sum()) for p in self.programs}
+        return {
+            "source": self.source,
+            "rows": self.rows,
+            "location_mode": self.location_mode,
+            "classified": int(self.frame["call_type"].notna().sum()),
+            "unknown_calls": self.unknown_calls,
+            "unknown_distinct_codes": len(self.unknown_codes),
+            "unplaced": self.unplaced,
+            "unplaced_reasons": dict(self.unplaced_reasons),
+            "bad_times": self.bad_times,
+            "eligible": eligible,
+        }
+
+    def eligible_any(self) -> pd.Series:
+        """True where at least one program may take the call."""
+        return self.frame[self.programs].any(axis=1)
+
+
+def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) -> pd.Series:
+    """Parse time text into naive local times of ``area_zone``.
+
+    Values carrying an offset are honoured; naive values are taken to be in ``time_zone``.
+    Unparseable values become ``NaT``.
+    """
+    s = values.astype(object).where(values.notna(), None)
+    s = s.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+    parsed = None
+    for fmt in _TIME_FORMATS:
+        try:
+            parsed = pd.to_datetime(s, format=fmt, utc=False)
+            break
+        except (ValueError, TypeError):
+            continue
+    if parsed is None:
+        parsed = pd.to_datetime(s, format="mixed", errors="coerce", utc=False)
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        aware = parsed
+    else:
+        if parsed.dtype == object:  # mixed offsets → aware objects; go through UTC
+            parsed = pd.to_datetime(s, format="mixed", errors="coerce", utc=True)
+            aware = parsed
+        else:
+            aware = parsed.dt.tz_localize(time_zone, ambiguous="NaT", nonexistent="NaT")
+    return aware.dt.tz_convert(area_zone).dt.tz_localize(None)
+
+
+def load_calls(
+    ws: Workspace,
+    path: str | Path | None = None,
+    *,
+    call_type_column: str | None = None,
+    time_column: str | None = None,
+    time_zone: str | None = None,
+    beat_column: str | None = None,
+    lon_column: str | None = None,
+    lat_column: str | None = None,
+    address_column: str | None = None,
+    id_column: str | None = None,
+    geocode: bool = False,
+    scenario: str | None = None,
+    progress: bool = False,
+) -> CallData:
+    """Read, classify, place and time a call table.
+
+    Parameters
+    ----------
+    ws
+        The workspace (area configuration and beat index).
+    path
+        CSV, Parquet or vector file; default: ``[layers.calls].file`` in the data folder.
+    call_type_column, time_column, time_zone, beat_column, lon_column, lat_column, address_column,
+    id_column
+        Column names (default from ``[layers.calls]``). ``time_zone`` is the zone of naive times in
+        the time column (default ``[layers.calls].time_zone``, else the area's zone). When
+        ``path`` is given and differs from the configured file, only explicitly given location
+        columns and the configured ones that exist in the file are used.
+    geocode
+        Also geocode the address column to get points (for hexagon and heat layers) when the
+        location comes from a beat column.
+    scenario
+        Apply a what-if scenario to the eligibility columns.
+    progress
+        Show progress bars (stderr) for slow steps.
+
+    Returns
+    -------
+    CallData
+
+    Raises
+    ------
+    DataSourceError
+        The file is missing or unreadable.
+    InputError
+        A named column is missing, or no location column is available.
+    """
+    area = ws.area
+    cfg = calls_layer(area)
+    if path is None:
+        if "file" not in cfg:
+            raise InputError(f"no calls file given and {area.path} has no [layers.calls] file")
+        path = ws.data_path(cfg["file"])
+    path = Path(path)
+    df = read_table(path)
+    explicit_location = any(c is not None for c in (beat_column, lon_column, address_column))
+
+    def pick(given: str | None, key: str) -> str | None:
+        if given is not None:
+            return given
+        value = cfg.get(key)
+        if value is None:
+            return None
+        if explicit_location and key in (
+            "beat_column",
+            "lon_column",
+            "lat_column",
+            "address_column",
+        ):
+            return None
+        return (
+            str(value)
+            if str(value) in df.columns or key in ("call_type_column", "time_column")
+            else None
+        )
+
+    ct_col = pick(call_type_column, "call_type_column")
+    t_col = pick(time_column, "time_column")
+    b_col = pick(beat_column, "beat_column")
+    lon_col = pick(lon_column, "lon_column")
+    lat_col = pick(lat_column, "lat_column")
+    a_col = pick(address_column, "address_column")
+    id_col = id_column if id_column is not None else cfg.get("id_column")
+    if id_col is not None and id_col not in df.columns:
+        id_col = None if id_column is None else id_col
+    tz = time_zone or cfg.get("time_zone") or area.timezone
+    if ct_col is None:
+        raise InputError(f"{str(path)!r}: no call-type column; give --call-type-column")
+    if t_col is None:
+        raise InputError(f"{str(path)!r}: no time column; give --time-column")
+    if (lon_col is None) != (lat_col is None):
+        raise InputError(f"{str(path)!r}: give both a longitude and a latitude column")
+    require_columns(
+        df,
+        {
+            "--call-type-column": ct_col,
+            "--time-column": t_col,
+            "--beat-column": b_col,
+            "--lon-column": lon_col,
+            "--lat-column": lat_col,
+            "--address-column": a_col,
+            "--id-column": id_col,
+        },
+        path,
+    )
+    if lon_col is None and b_col is None and a_col is None:
+        raise InputError(
+            f"{str(path)!r}: no location column; give --lon-column/--lat-column, --beat-column "
+            "or --address-column"
+        )
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except Exception:
+        raise InputError(
+            f"time zone {tz!r} is not an IANA zone name (e.g. UTC, America/New_York)"
+        ) from None
+
+    n = len(df)
+    log.info("read %s calls from %s", f"{n:,}", path)
+    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out["call_id"] = df[id_col].to_numpy() if id_col else np.arange(1, n + 1)
+    out["raw_call_type"] = df[ct_col].astype(object).to_numpy()
+
+    # ---- call types
+    classes = call_type_table(area).classify_series(df[ct_col].reset_index(drop=True))
+    for c in ("call_type", "label", "risk", "prefix_program"):
+        out[c] = classes[c].to_numpy()
+    unknown_mask = out["call_type"].isna()
+    raw_text = out["raw_call_type"].map(lambda v: "" if v is None or v != v else str(v).strip())
+    unknown_codes = dict(Counter(raw_text[unknown_mask].tolist()).most_common())
+
+    # ---- times
+    local = local_times_from_text(
+        df[t_col].reset_index(drop=True), time_zone=tz, area_zone=area.timezone
+    )
+    out["local_time"] = local.to_numpy()
+    ok_t = local.notna().to_numpy()
+    mow = np.full(n, -1, dtype=np.int64)
+    lt = local[ok_t]
+    mow[ok_t] = (lt.dt.day_of_week * 1440 + lt.dt.hour * 60 + lt.dt.minute).to_numpy()
+    out["minute_of_week"] = mow
+    month = np.full(n, None, dtype=object)
+    month[ok_t] = lt.dt.strftime("%Y-%m").to_numpy()
+    out["month"] = month
+    bad_times = int((~ok_t).sum())
+
+    # ---- locations
+    idx = ws.beat_index
+    beat = np.full(n, None, dtype=object)
+    district = np.full(n, None, dtype=object)
+    placed = np.full(n, "unplaced", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    lon = lat = None
+    if lon_col is not None:
+        mode = "coordinates"
+        lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
+        res = idx.assign(lon, lat)
+        ok = res["status"] == "ok"
+        beat[ok] = res["beat"][ok]
+        district[ok] = res["district"][ok]
+        placed[ok] = "coordinates"
+        reason[~ok] = res["reason"][~ok]
+    elif b_col is not None:
+        mode = "beat_column"
+        codes = df[b_col].map(_beat_text).to_numpy(dtype=object)
+        known = set(idx.beats)
+        is_known = np.array([c in known for c in codes], dtype=bool)
+        blank = np.array([c == "" for c in codes], dtype=bool)
+        beat[is_known] = codes[is_known]
+        district[is_known] = [idx.district_of(c) for c in codes[is_known]]
+        placed[is_known] = "beat_column"
+        reason[blank] = f"empty {b_col}"
+        bad = ~is_known & ~blank
+        reason[bad] = [f"{b_col} {c!r} is not a beat of the layer" for c in codes[bad]]
+        if a_col is not None and geocode:
+            lon, lat, _g = _geocode(ws, df[a_col], progress=progress)
+    else:
+        mode = "geocoder"
+        lon, lat, g = _geocode(ws, df[a_col], progress=progress)
+        gb = g["beat"].to_numpy(dtype=object)
+        ok = np.array([b is not None and b == b and str(b) != "" for b in gb], dtype=bool)
+        beat[ok] = [str(b) for b in gb[ok]]
+        district[ok] = [idx.district_of(str(b)) for b in gb[ok]]
+        placed[ok] = "geocoder"
+        if "reason" in g.columns:
+            reason[~ok] = g["reason"].astype(object).to_numpy()[~ok]
+        else:
+            reason[~ok] = f"{a_col} could not be geocoded to a beat"
+        reason[~ok] = [r if r else f"{a_col} could not be geocoded to a beat" for r in reason[~ok]]
+    out["beat"] = beat
+    out["district"] = district
+    out["placed_by"] = placed
+    out["place_reason"] = reason
+    if lon is not None:
+        out["lon"] = lon
+        out["lat"] = lat
+
+    # ---- eligibility
+    elig = eligibility_frame(
+        area,
+        beats=out["beat"],
+        call_types=out["call_type"],
+        risk=out["risk"].to_numpy(dtype=bool),
+        minute_of_week=out["minute_of_week"],
+        scenario=scenario,
+    )
+    out = pd.concat([out, elig.set_index(out.index)], axis=1)
+    unplaced_mask = placed == "unplaced"
+    if mode == "geocoder" and "status" in g.columns:
+        classes = [
+            f"geocoder status {s!r}" for s in g["status"].astype(str).to_numpy()[unplaced_mask]
+        ]
+    else:
+        classes = [_reason_class(r) for r in reason[unplaced_mask]]
+    reasons = dict(Counter(classes).most_common())
+    data = CallData(
+        frame=out,
+        source=str(path),
+        programs=list(area.programs),
+        unknown_codes=unknown_codes,
+        unplaced=int(unplaced_mask.sum()),
+        unplaced_reasons=reasons,
+        bad_times=bad_times,
+        location_mode=mode,
+    )
+    log.info(
+        "%s calls: %s unknown call types (%s distinct codes), %s unplaced, %s bad times",
+        f"{n:,}",
+        f"{data.unknown_calls:,}",
+        len(unknown_codes),
+        f"{data.unplaced:,}",
+        f"{bad_times:,}",
+    )
+    return data
+
+
+def calls_layer(area) -> dict:
+    """The ``[layers.calls]`` table, validated (empty when the area has none).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, key and value of an unknown key, a non-string value or a bad time zone.
+    """
+    from zoneinfo import ZoneInfo
+
+    cfg = dict(area.layers.get("calls", {}))
+    for key, value in cfg.items():
+        if key == "source_url":
+            continue
+        if key not in CALL_LAYER_KEYS:
+            raise ConfigError(
+                f"{area.path}: layers.calls.{key} = {value!r}: unknown key; "
+                f"known: {', '.join(CALL_LAYER_KEYS)}, source_url"
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{area.path}: layers.calls.{key} = {value!r}: expected a non-empty string"
+            )
+    if "time_zone" in cfg:
+        try:
+            ZoneInfo(cfg["time_zone"])
+        except Exception:
+            raise ConfigError(
+                f"{area.path}: layers.calls.time_zone = {cfg['time_zone']!r}: not an IANA zone "
+                "name (e.g. UTC, America/New_York)"
+            ) from None
+    return cfg
+
+
+def _beat_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value).strip()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    return text
+
+
+def _reason_class(reason: str) -> str:
+    """Group per-row reasons so that many distinct bad codes do not flood the summary."""
+    if " is not a beat of the layer" in reason:
+        return "beat code not in the layer"
+    return reason or "unplaced"
+
+
+def _geocode(ws: Workspace, addresses: pd.Series, *, progress: bool):
+    """Geocode distinct addresses once; return lon, lat arrays and the per-row result frame."""
+    try:
+        from geo_heart.geocode.match import geocoder_for
+    except ImportError:
+        raise InputError(
+            "placing calls by address needs the geocoder (geo_heart.geocode.match), which is not "
+            "available in this installation; give a beat column or lon/lat columns instead"
+        ) from None
+    text = addresses.map(lambda v: "" if v is None or v != v else str(v).strip())
+    uniq, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
+    geocoder = geocoder_for(ws)
+    try:
+        result = geocoder.geocode_many(list(uniq), progress=progress)
+    except TypeError:
+        result = geocoder.geocode_many(list(uniq))
+    result = result.reset_index(drop=True).iloc[inverse].reset_index(drop=True)
+    lon = pd.to_numeric(result["lon"], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(result["lat"], errors="coerce").to_numpy(dtype=float)
+    return lon, lat, result

@@ -1,0 +1,315 @@
+"""Coverage: of the calls a program could take by call type, how many fall inside its area and hours.
+
+For each program ``P`` and scenario, the denominator is the calls eligible **by call type**
+(``P_type``, including the weapon/violence rule). Of those:
+
+* ``in_area``   — the call's beat is in the program's service area;
+* ``in_hours``  — the local time is within the program's hours;
+* ``covered``   — both (the call could have gone to the program).
+
+Calls that could not be placed in a beat are in the denominator and never ``in_area``; calls with an
+unreadable time are never ``in_hours``. So ``covered <= min(in_area, in_hours)`` always holds.
+
+Scenarios ("what if"):
+
+* ``current`` — the area file as configured;
+* a named ``[scenarios.<key>]`` of the area file (e.g. ``citywide_12h``);
+* a scenario TOML file holding ``[scenarios.<key>]`` tables of the same form, where
+  ``service_area`` may name a service area of the area file or ``beats = ["111", …]`` list beats;
+* options: ``beats`` (beat codes or a service-area name) and/or ``hours``
+  (``"Mon-Sun 08:00-20:00; Sat 10:00-14:00"``) applied to the named programs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+import tomllib
+
+from geo_heart.analysis.calls import CallData
+from geo_heart.area import Workspace
+from geo_heart.config.areafile import AreaConfig, Program, ServiceArea
+from geo_heart.config.schedule import WeeklySchedule
+from geo_heart.dispatch.eligibility import eligibility_frame, programs_for
+from geo_heart.errors import ConfigError, InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A scenario resolved to concrete programs (and the area holding any ad-hoc service area)."""
+
+    key: str
+    label: str
+    area: AreaConfig
+    programs: Mapping[str, Program]
+
+
+def current_what_if(area: AreaConfig) -> WhatIf:
+    """The programs as configured."""
+    return WhatIf("current", "Current configuration", area, programs_for(area))
+
+
+def what_if_from_scenario(area: AreaConfig, key: str) -> WhatIf:
+    """A ``[scenarios.<key>]`` of the area file."""
+    if key == "current":
+        return current_what_if(area)
+    if key not in area.scenarios:
+        raise InputError(
+            f"unknown scenario {key!r}; scenarios in {area.path}: {sorted(area.scenarios)}"
+        )
+    sc = area.scenarios[key]
+    return WhatIf(key, sc.label, area, programs_for(area, sc))
+
+
+def hours_from_text(text: str) -> WeeklySchedule:
+    """Parse ``"Mon-Fri 09:00-17:00; Sat-Sun 10:00-14:00"`` (or ``"24/7"``) into a schedule."""
+    spec = str(text).strip()
+    if spec.lower() in ("24/7", "always"):
+        return WeeklySchedule.always()
+    items = []
+    for part in [p.strip() for p in spec.split(";") if p.strip()]:
+        bits = part.split()
+        if len(bits) != 2 or "-" not in bits[1]:
+            raise InputError(f"hours {part!r}: expected DAYS START-END, e.g. 'Mon-Sun 08:00-20:00'")
+        start, _, end = bits[1].partition("-")
+        items.append({"days": bits[0], "start": start, "end": end})
+    if not items:
+        raise InputError(f"hours {text!r} is empty; e.g. 'Mon-Sun 08:00-20:00'")
+    try:
+        return WeeklySchedule.from_config(items)
+    except (ValueError, KeyError) as exc:
+        raise InputError(f"hours {text!r}: {exc}") from None
+
+
+def _service_area_for(
+    area: AreaConfig, beats: Iterable[str] | str, known_beats: list[str], key: str
+) -> tuple[AreaConfig, str]:
+    """Resolve beats (codes or a service-area name) to a service-area key, adding one if needed."""
+    if isinstance(beats, str):
+        if beats in area.service_areas:
+            return area, beats
+        beats = [b.strip() for b in beats.split(",") if b.strip()]
+    codes = [str(b).strip() for b in beats]
+    if len(codes) == 1 and codes[0] in area.service_areas:
+        return area, codes[0]
+    bad = [b for b in codes if b not in known_beats]
+    if bad or not codes:
+        raise InputError(
+            f"beats {bad or codes!r} are not beats of the layer; beats: {', '.join(known_beats)}; "
+            f"or name a service area: {sorted(area.service_areas)}"
+        )
+    sa_key = f"whatif_{key}"
+    sa = ServiceArea(key=sa_key, label=f"what-if area ({len(codes)} beats)", beats=frozenset(codes))
+    return replace(area, service_areas={**area.service_areas, sa_key: sa}), sa_key
+
+
+def what_if_from_options(
+    ws: Workspace,
+    *,
+    beats: Iterable[str] | str | None = None,
+    hours: str | None = None,
+    programs: Iterable[str] | None = None,
+    key: str = "custom",
+    label: str | None = None,
+) -> WhatIf:
+    """A scenario from command-line style options.
+
+    Parameters
+    ----------
+    beats
+        Beat codes (``["111", "121"]`` or ``"111,121"``) or a service-area name (``"citywide"``).
+    hours
+        Weekly hours text, e.g. ``"Mon-Sun 08:00-20:00"``.
+    programs
+        Programs the change applies to (default: every program with its own service area,
+        i.e. all programs).
+    """
+    area = ws.area
+    if beats is None and hours is None:
+        raise InputError("a what-if needs --beats and/or --hours")
+    progs = list(programs) if programs else list(area.programs)
+    for p in progs:
+        if p not in area.programs:
+            raise InputError(f"unknown program {p!r}; programs: {list(area.programs)}")
+    sa_key = None
+    if beats is not None:
+        area, sa_key = _service_area_for(area, beats, ws.beat_index.beats, key)
+    sched = hours_from_text(hours) if hours is not None else None
+    out = dict(programs_for(area))
+    for p in progs:
+        if sa_key is not None:
+            out[p] = replace(out[p], service_area=sa_key)
+        if sched is not None:
+            out[p] = replace(out[p], hours=sched)
+    parts = []
+    if beats is not None:
+        parts.append(f"area {beats if isinstance(beats, str) else ','.join(beats)}")
+    if sched is not None:
+        parts.append(f"hours {sched.describe()}")
+    text = label or f"What if ({'; '.join(parts)}) for {', '.join(progs)}"
+    return WhatIf(key, text, area, out)
+
+
+def what_ifs_from_file(ws: Workspace, path: str | Path) -> list[WhatIf]:
+    """Scenarios from a TOML file of ``[scenarios.<key>]`` tables.
+
+    Keys per table: ``label``, ``programs`` (list; default all), ``service_area`` (a service area
+    of the area file) or ``beats`` (list of beat codes), ``hours`` (list of ``{days, start, end}``).
+    """
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"scenario file {str(p)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    table = raw.get("scenarios")
+    if not isinstance(table, Mapping) or not table:
+        raise ConfigError(f"{p}: no [scenarios.<name>] tables")
+    out = []
+    for key, entry in table.items():
+        where = f"{p}: scenarios.{key}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where} = {entry!r}: expected a table")
+        unknown = set(entry) - {"label", "programs", "service_area", "beats", "hours"}
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown keys {sorted(unknown)}; "
+                "allowed: label, programs, service_area, beats, hours"
+            )
+        if "service_area" in entry and "beats" in entry:
+            raise ConfigError(f"{where}: give service_area or beats, not both")
+        beats = entry.get("service_area", entry.get("beats"))
+        if beats is not None and not isinstance(beats, (str, list)):
+            raise ConfigError(f"{where}: beats/service_area = {beats!r}: expected a list or name")
+        if "service_area" in entry and entry["service_area"] not in ws.area.service_areas:
+            raise ConfigError(
+                f"{where}.service_area = {entry['service_area']!r}: known service areas: "
+                f"{sorted(ws.area.service_areas)}"
+            )
+        hours = entry.get("hours")
+        sched = None
+        if hours is not None:
+            if not isinstance(hours, list):
+                raise ConfigError(
+                    f"{where}.hours = {hours!r}: expected a list of {{days, start, end}}"
+                )
+            try:
+                sched = WeeklySchedule.from_config(hours)
+            except (ValueError, KeyError) as exc:
+                raise ConfigError(f"{where}.hours = {hours!r}: {exc}") from None
+        if beats is None and sched is None:
+            raise ConfigError(f"{where}: needs service_area/beats and/or hours")
+        try:
+            wi = (
+                what_if_from_options(
+                    ws,
+                    beats=beats,
+                    hours=None,
+                    programs=entry.get("programs"),
+                    key=str(key),
+                    label=str(entry.get("label", key)),
+                )
+                if beats is not None
+                else current_what_if(ws.area)
+            )
+        except InputError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        progs = dict(wi.programs)
+        if sched is not None:
+            for code in entry.get("programs") or list(ws.area.programs):
+                progs[code] = replace(progs[code], hours=sched)
+        out.append(WhatIf(str(key), str(entry.get("label", key)), wi.area, progs))
+    return out
+
+
+def resolve_what_ifs(
+    ws: Workspace,
+    *,
+    scenarios: Iterable[str] = (),
+    scenario_file: str | Path | None = None,
+    beats: str | None = None,
+    hours: str | None = None,
+    programs: Iterable[str] | None = None,
+    include_current: bool = True,
+) -> list[WhatIf]:
+    """The list of scenarios to compare: current, named, from a file, and from options."""
+    out = [current_what_if(ws.area)] if include_current else []
+    for key in scenarios:
+        if key == "all":
+            out += [what_if_from_scenario(ws.area, k) for k in ws.area.scenarios]
+        elif key != "current" or not include_current:
+            out.append(what_if_from_scenario(ws.area, key))
+    if scenario_file is not None:
+        out += what_ifs_from_file(ws, scenario_file)
+    if beats is not None or hours is not None:
+        out.append(what_if_from_options(ws, beats=beats, hours=hours, programs=programs))
+    return out
+
+
+def coverage_table(data: CallData, what_ifs: Iterable[WhatIf]) -> pd.DataFrame:
+    """Coverage per scenario and program.
+
+    Columns: scenario, scenario_label, program, eligible, in_area, in_hours, covered,
+    share_in_area, share_in_hours, share_covered (shares of ``eligible``; empty when 0),
+    hours (text), service_area.
+    """
+    f = data.frame
+    rows = []
+    for wi in what_ifs:
+        elig = eligibility_frame(
+            wi.area,
+            beats=f["beat"],
+            call_types=f["call_type"],
+            risk=f["risk"].to_numpy(dtype=bool),
+            minute_of_week=f["minute_of_week"],
+            programs=wi.programs,
+        )
+        for code, prog in wi.programs.items():
+            t = elig[f"{code}_type"]
+            n = int(t.sum())
+            a = int((t & elig[f"{code}_area"]).sum())
+            h = int((t & elig[f"{code}_hours"]).sum())
+            c = int(elig[code].sum())
+            rows.append(
+                {
+                    "scenario": wi.key,
+                    "scenario_label": wi.label,
+                    "program": code,
+                    "eligible": n,
+                    "in_area": a,
+                    "in_hours": h,
+                    "covered": c,
+                    "share_in_area": round(a / n, 4) if n else None,
+                    "share_in_hours": round(h / n, 4) if n else None,
+                    "share_covered": round(c / n, 4) if n else None,
+                    "service_area": wi.area.service_areas[prog.service_area].label,
+                    "hours": prog.hours.describe(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def coverage_text(table: pd.DataFrame) -> str:
+    """A readable fixed-width rendering of :func:`coverage_table`."""
+    lines = []
+    for key, g in table.groupby("scenario", sort=False):
+        lines.append(f"{key}: {g['scenario_label'].iloc[0]}")
+        lines.append(f"  {'program':<8}{'eligible':>10}{'in area':>16}{'in hours':>16}{'both':>16}")
+        for r in g.itertuples():
+
+            def pct(v, s):
+                return f"{v:,} ({s:.1%})" if pd.notna(s) else f"{v:,} (-)"
+
+            lines.append(
+                f"  {r.program:<8}{r.eligible:>10,}{pct(r.in_area, r.share_in_area):>16}"
+                f"{pct(r.in_hours, r.share_in_hours):>16}{pct(r.covered, r.share_covered):>16}"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,254 @@
+"""Demand tables: eligible calls by beat, by hour of the week and by month.
+
+"Eligible" here means **eligible by call type** (``P_type``: the call type, with the weapon/violence
+flag, is one the program takes), wherever and whenever the call came in: that is the demand a program
+could serve. ``covered_<P>`` counts the calls the program could take as configured today (call type,
+service area and hours all satisfied). The coverage module explains the gap.
+
+Population per beat is apportioned from census tracts by area: each tract's population is split
+among the beats it overlaps in proportion to the overlapping area, computed in the area's projected
+CRS (``[area].projected_crs``, EPSG:2264 for Durham). This assumes people are spread evenly within a
+tract; tract parts outside every beat (county land outside the layer) are not counted.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.analysis.calls import CallData
+from geo_heart.area import Workspace
+from geo_heart.errors import ConfigError, DataSourceError
+
+log = logging.getLogger(__name__)
+
+SQ_FT_PER_SQ_MI = 5280.0**2
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def population_by_beat(ws: Workspace) -> pd.Series:
+    """Residents per beat, apportioned from ``[layers.population]`` polygons by area.
+
+    Returns
+    -------
+    pandas.Series
+        Beat code → population (float), for every beat of the layer.
+
+    Raises
+    ------
+    ConfigError
+        The layer or its ``population_field`` is not configured.
+    DataSourceError
+        The file is missing, has no CRS or lacks the population field.
+    """
+    path = ws.layer_path("population")
+    field = ws.area.layer_value("population", "population_field")
+    if not isinstance(field, str) or not field:
+        raise ConfigError(
+            f"{ws.area.path}: layers.population.population_field must be a column name, got {field!r}"
+        )
+    key = (str(path), path.stat().st_mtime if path.exists() else 0, field, ws.area.projected_crs)
+    beats = ws.beat_index.to_geodataframe()
+    return _population_cached(key, tuple(beats["beat"]), beats.geometry.values, path, field)
+
+
+def _population_cached(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
+    hit = _POP_CACHE.get((key, beat_ids))
+    if hit is not None:
+        return hit.copy()
+    import geopandas as gpd
+
+    from geo_heart.io.tables import read_table
+
+    tracts = read_table(path)
+    if not isinstance(tracts, gpd.GeoDataFrame):
+        raise DataSourceError(f"population layer {str(path)!r} has no geometries")
+    if tracts.crs is None:
+        raise DataSourceError(f"population layer {str(path)!r} has no CRS")
+    if field not in tracts.columns:
+        raise DataSourceError(
+            f"population layer {str(path)!r} has no column {field!r} "
+            "(layers.population.population_field)"
+        )
+    crs = key[3]
+    pop = pd.to_numeric(tracts[field], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    tr = tracts.set_geometry(tracts.geometry.make_valid()).to_crs(crs)
+    bt = gpd.GeoDataFrame({"beat": list(beat_ids)}, geometry=list(beat_geoms), crs="EPSG:4326")
+    bt = bt.to_crs(crs)
+    tr = gpd.GeoDataFrame(
+        {"pop": pop, "tract_area": tr.geometry.area}, geometry=tr.geometry, crs=crs
+    )
+    pieces = gpd.overlay(tr, bt, how="intersection", keep_geom_type=True)
+    share = pieces.geometry.area / pieces["tract_area"].where(pieces["tract_area"] > 0)
+    pieces["pop_part"] = pieces["pop"] * share.fillna(0.0)
+    out = pieces.groupby("beat")["pop_part"].sum().reindex(list(beat_ids), fill_value=0.0)
+    out.name = "population"
+    _POP_CACHE[(key, beat_ids)] = out
+    return out.copy()
+
+
+_POP_CACHE: dict = {}
+
+
+def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd.DataFrame:
+    """One row per beat of the layer: how much eligible demand it has.
+
+    Columns
+    -------
+    beat, district, area_sq_mi, population, in_<service area> (default service area, e.g.
+    ``in_pilot``), total_calls, eligible_any, eligible_<P> and covered_<P> for each program,
+    share_of_city_eligible (eligible_any / citywide eligible_any placed in a beat),
+    eligible_per_1000 (eligible_any per 1,000 residents; empty when population is 0),
+    eligible_per_sq_mi.
+    """
+    f = data.frame
+    idx = ws.beat_index
+    beats = idx.beats
+    placed = f["beat"].notna()
+    g = f[placed]
+    table = pd.DataFrame({"beat": beats})
+    table["district"] = [idx.district_of(b) for b in beats]
+    areas = idx.area_sq_mi()
+    table["area_sq_mi"] = [round(areas[b], 4) for b in beats]
+    if population:
+        pop = population_by_beat(ws)
+        table["population"] = pop.reindex(beats).fillna(0.0).round(1).to_numpy()
+    else:
+        table["population"] = np.nan
+    sa_key = ws.area.default_service_area
+    sa = ws.area.service_areas[sa_key]
+    table[f"in_{sa_key}"] = [sa.contains(b) for b in beats]
+    counts = g.groupby("beat").size()
+    table["total_calls"] = counts.reindex(beats, fill_value=0).astype(int).to_numpy()
+    type_cols = [f"{p}_type" for p in data.programs]
+    any_eligible = g[type_cols].any(axis=1)
+    table["eligible_any"] = (
+        any_eligible.groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
+    )
+    for p in data.programs:
+        table[f"eligible_{p}"] = (
+            g[f"{p}_type"]
+            .groupby(g["beat"])
+            .sum()
+            .reindex(beats, fill_value=0)
+            .astype(int)
+            .to_numpy()
+        )
+        table[f"covered_{p}"] = (
+            g[p].groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
+        )
+    city = table["eligible_any"].sum()
+    table["share_of_city_eligible"] = (table["eligible_any"] / city).round(5) if city else 0.0
+    popv = table["population"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(popv > 0, table["eligible_any"].to_numpy() / popv * 1000.0, np.nan)
+    table["eligible_per_1000"] = np.round(rate, 3)
+    table["eligible_per_sq_mi"] = (table["eligible_any"] / table["area_sq_mi"]).round(3)
+    return table
+
+
+def hour_of_week_demand(
+    ws: Workspace, data: CallData, *, scenario: str | None = None
+) -> pd.DataFrame:
+    """168 rows (Mon 00 = 0): calls and eligible calls per hour of the week, with program hours.
+
+    Columns: hour_of_week, day, hour, total_calls, eligible_any, eligible_<P> per program and
+    ``open_<P>`` (share of the hour the program is open, 0..1).
+    """
+    from geo_heart.dispatch.eligibility import programs_for
+
+    f = data.frame
+    ok = f["minute_of_week"] >= 0
+    how = (f.loc[ok, "minute_of_week"] // 60).astype(int)
+    hours = np.arange(168)
+    table = pd.DataFrame(
+        {"hour_of_week": hours, "day": [DAY_NAMES[h // 24] for h in hours], "hour": hours % 24}
+    )
+    table["total_calls"] = how.value_counts().reindex(hours, fill_value=0).to_numpy()
+    type_cols = [f"{p}_type" for p in data.programs]
+    anyv = f.loc[ok, type_cols].any(axis=1)
+    table["eligible_any"] = (
+        anyv.groupby(how).sum().reindex(hours, fill_value=0).astype(int).to_numpy()
+    )
+    progs = programs_for(ws.area, scenario)
+    for p in data.programs:
+        table[f"eligible_{p}"] = (
+            f.loc[ok, f"{p}_type"]
+            .groupby(how)
+            .sum()
+            .reindex(hours, fill_value=0)
+            .astype(int)
+            .to_numpy()
+        )
+    for p in data.programs:
+        table[f"open_{p}"] = np.round(progs[p].hours.hour_mask(), 4)
+    return table
+
+
+def monthly_demand(data: CallData) -> pd.DataFrame:
+    """One row per month: month, total_calls, eligible_any, eligible_<P>, covered_<P>."""
+    f = data.frame
+    ok = f["month"].notna()
+    g = f[ok]
+    months = sorted(g["month"].unique().tolist())
+    table = pd.DataFrame({"month": months})
+    table["total_calls"] = g.groupby("month").size().reindex(months, fill_value=0).to_numpy()
+    type_cols = [f"{p}_type" for p in data.programs]
+    table["eligible_any"] = (
+        g[type_cols]
+        .any(axis=1)
+        .groupby(g["month"])
+        .sum()
+        .reindex(months, fill_value=0)
+        .astype(int)
+        .to_numpy()
+    )
+    for p in data.programs:
+        table[f"eligible_{p}"] = (
+            g[f"{p}_type"]
+            .groupby(g["month"])
+            .sum()
+            .reindex(months, fill_value=0)
+            .astype(int)
+            .to_numpy()
+        )
+        table[f"covered_{p}"] = (
+            g[p].groupby(g["month"]).sum().reindex(months, fill_value=0).astype(int).to_numpy()
+        )
+    return table
+
+
+def unknown_codes_table(data: CallData) -> pd.DataFrame:
+    """Raw call codes not in the call-type table: ``raw_call_type``, ``calls``, most frequent first."""
+    return pd.DataFrame(
+        {"raw_call_type": list(data.unknown_codes), "calls": list(data.unknown_codes.values())}
+    )
+
+
+def write_demand_tables(
+    ws: Workspace,
+    data: CallData,
+    out_dir: str | Path,
+    *,
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> dict[str, Path]:
+    """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv`` and
+    ``unknown_call_types.csv`` into ``out_dir``; return name → path.
+
+    ``tables`` reuses already computed (by beat, by hour, by month) tables.
+    """
+    from geo_heart.io.tables import write_table
+
+    out = Path(out_dir)
+    if tables is None:
+        tables = (beat_demand(ws, data), hour_of_week_demand(ws, data), monthly_demand(data))
+    by_beat, by_hour, by_month = tables
+    return {
+        "by_beat": write_table(by_beat, out / "demand_by_beat.csv"),
+        "by_hour": write_table(by_hour, out / "demand_by_hour.csv"),
+        "by_month": write_table(by_month, out / "demand_by_month.csv"),
+        "unknown": write_table(unknown_codes_table(data), out / "unknown_call_types.csv"),
+    }

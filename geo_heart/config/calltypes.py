@@ -1,0 +1,166 @@
+"""Raw CAD call codes → canonical call types.
+
+The rule (see the comment above ``[call_type_prefixes]`` in the area file):
+
+1. Upper-case the code and fold white space (``"SUICIDAL /  ATT"`` → ``"SUICIDAL / ATT"``).
+2. Strip a known program prefix (``"CRT - "``); remember the program and whether it implies risk.
+3. Look the rest up: a canonical key (``trespass``) or label (``Trespass``); a listed code; a listed
+   risk code (the code itself says weapon or violence).
+4. Otherwise, since CAD cuts codes to 15 characters, accept a remainder that is the leading part of
+   exactly one call type's codes or label (``"DISTURBAN"`` → disturbance). Ambiguous → unknown.
+
+Unknown codes are not errors in bulk classification (they are counted by callers); in a single
+lookup :func:`classify_call_type` with ``strict=True`` raises :class:`CallTypeError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.config.areafile import AreaConfig, normalize_code
+from geo_heart.errors import CallTypeError
+
+
+@dataclass(frozen=True)
+class CallClass:
+    """How one raw call code was understood.
+
+    Attributes
+    ----------
+    raw
+        The code as given.
+    call_type
+        Canonical key (``"trespass"``), or ``None`` when unknown.
+    label
+        Canonical label, or ``None``.
+    risk
+        True when the code (or its program prefix) says a weapon or violence is involved.
+    prefix_program
+        Program named by a CAD prefix (``"CRT"`` for ``"CRT - TRESPASS"``), else ``None``.
+    matched_by
+        ``"key"``, ``"label"``, ``"code"``, ``"risk_code"``, ``"truncation"`` or ``"unknown"``.
+    """
+
+    raw: str
+    call_type: str | None
+    label: str | None
+    risk: bool
+    prefix_program: str | None
+    matched_by: str
+
+
+class CallTypeTable:
+    """The area's call-type table, with exact and truncation lookups precomputed."""
+
+    def __init__(self, area: AreaConfig) -> None:
+        self.area = area
+        self._exact: dict[str, tuple[str, bool, str]] = {}
+        for ct in area.call_types.values():
+            self._exact[normalize_code(ct.key)] = (ct.key, False, "key")
+            self._exact[normalize_code(ct.key.replace("_", " "))] = (ct.key, False, "key")
+            self._exact.setdefault(normalize_code(ct.label), (ct.key, False, "label"))
+            for c in ct.codes:
+                self._exact[c] = (ct.key, False, "code")
+            for c in ct.risk_codes:
+                self._exact[c] = (ct.key, True, "risk_code")
+        # Full forms a truncated remainder may be the start of.
+        self._fulls: list[tuple[str, str, bool]] = []
+        for ct in area.call_types.values():
+            for c in ct.codes:
+                self._fulls.append((c, ct.key, False))
+            for c in ct.risk_codes:
+                self._fulls.append((c, ct.key, True))
+            self._fulls.append((normalize_code(ct.label), ct.key, False))
+        self._prefixes = sorted(area.prefixes, key=lambda p: -len(p.prefix))
+        self._cache = lru_cache(maxsize=65536)(self._classify)
+
+    def classify(self, raw: str | None) -> CallClass:
+        """Classify one raw code (cached)."""
+        return self._cache("" if raw is None else str(raw))
+
+    def _classify(self, raw: str) -> CallClass:
+        code = normalize_code(raw)
+        program = None
+        risk = False
+        for p in self._prefixes:
+            if code.startswith(p.prefix) or code + " " == p.prefix:
+                program = p.program
+                risk = p.implies_risk
+                code = code[len(p.prefix) :].strip()
+                break
+        if not code:
+            return CallClass(raw, None, None, risk, program, "unknown")
+        hit = self._exact.get(code)
+        if hit is not None:
+            key, code_risk, how = hit
+            return CallClass(
+                raw, key, self.area.call_types[key].label, risk or code_risk, program, how
+            )
+        if len(code) >= 4:
+            keys = {(k, r) for full, k, r in self._fulls if full.startswith(code)}
+            distinct = {k for k, _ in keys}
+            if len(distinct) == 1:
+                key = distinct.pop()
+                code_risk = all(r for _, r in keys)
+                return CallClass(
+                    raw,
+                    key,
+                    self.area.call_types[key].label,
+                    risk or code_risk,
+                    program,
+                    "truncation",
+                )
+        return CallClass(raw, None, None, risk, program, "unknown")
+
+    def classify_strict(self, raw: str) -> CallClass:
+        """Classify one code; raise :class:`CallTypeError` if it is unknown."""
+        result = self.classify(raw)
+        if result.call_type is None:
+            known = ", ".join(sorted(self.area.call_types))
+            raise CallTypeError(
+                f"call type {raw!r} is not in the call-type table of {self.area.name} "
+                f"({self.area.path}); known canonical types: {known}"
+            )
+        return result
+
+    def classify_series(self, codes: Iterable[str | None]) -> pd.DataFrame:
+        """Vectorised classification: one row per input, columns ``call_type``, ``label``,
+        ``risk``, ``prefix_program``, ``matched_by`` (computed once per distinct code)."""
+        s = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
+        text = np.array(["" if v is None or v != v else str(v) for v in s.tolist()], dtype=object)
+        uniques, inverse = np.unique(text.astype(str), return_inverse=True)
+        rows = [self.classify(u) for u in uniques.tolist()]
+        cols = {
+            "call_type": np.array([r.call_type for r in rows], dtype=object),
+            "label": np.array([r.label for r in rows], dtype=object),
+            "risk": np.array([r.risk for r in rows], dtype=bool),
+            "prefix_program": np.array([r.prefix_program for r in rows], dtype=object),
+            "matched_by": np.array([r.matched_by for r in rows], dtype=object),
+        }
+        out = pd.DataFrame(
+            {k: pd.Series(v[inverse], dtype=v.dtype, index=s.index) for k, v in cols.items()}
+        )
+        return out
+
+
+def classify_call_type(area: AreaConfig, raw: str, *, strict: bool = False) -> CallClass:
+    """Classify one raw call code with the area's table (the table is cached per area)."""
+    table = call_type_table(area)
+    return table.classify_strict(raw) if strict else table.classify(raw)
+
+
+_TABLES: dict[int, CallTypeTable] = {}
+
+
+def call_type_table(area: AreaConfig) -> CallTypeTable:
+    """The (cached) call-type table of an area."""
+    t = _TABLES.get(id(area))
+    if t is None or t.area is not area:
+        t = CallTypeTable(area)
+        _TABLES[id(area)] = t
+    return t

@@ -1,0 +1,195 @@
+"""Weekly service hours in local time.
+
+A schedule is a list of windows ``{days = "Mon-Fri", start = "09:00", end = "17:00"}``; ``end`` is
+exclusive, ``end`` earlier than ``start`` means the window runs past midnight (into the next day), and
+``end = "24:00"`` means midnight. Times are interpreted in the area's time zone; an aware datetime is
+converted into it first, a naive one is taken to be local already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAY_INDEX = {d.lower(): i for i, d in enumerate(DAY_NAMES)}
+_DAY_INDEX.update(
+    {
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    }
+)
+
+
+def parse_days(spec: str | Iterable[str]) -> tuple[int, ...]:
+    """Parse ``"Mon-Fri"``, ``"Sat,Sun"`` or ``["Mon", "Wed"]`` into weekday numbers (Mon = 0).
+
+    Raises
+    ------
+    ValueError
+        Naming the day that is not understood.
+    """
+    parts: list[str] = []
+    if isinstance(spec, str):
+        parts = [p.strip() for p in spec.split(",") if p.strip()]
+    else:
+        parts = [str(p).strip() for p in spec]
+    if not parts:
+        raise ValueError("empty list of days")
+    out: list[int] = []
+    for part in parts:
+        if "-" in part:
+            a, b = (x.strip().lower() for x in part.split("-", 1))
+            if a not in _DAY_INDEX or b not in _DAY_INDEX:
+                raise ValueError(f"day range {part!r}: days are {', '.join(DAY_NAMES)}")
+            i, j = _DAY_INDEX[a], _DAY_INDEX[b]
+            k = i
+            while True:
+                out.append(k)
+                if k == j:
+                    break
+                k = (k + 1) % 7
+        else:
+            key = part.lower()
+            if key not in _DAY_INDEX:
+                raise ValueError(f"day {part!r}: days are {', '.join(DAY_NAMES)}")
+            out.append(_DAY_INDEX[key])
+    return tuple(sorted(set(out)))
+
+
+def parse_clock(value: str) -> int:
+    """Parse ``"HH:MM"`` into minutes after midnight (``"24:00"`` → 1440)."""
+    text = str(value).strip()
+    try:
+        hh, mm = text.split(":")
+        h, m = int(hh), int(mm)
+    except ValueError:
+        raise ValueError(f"time {value!r} is not HH:MM") from None
+    if not (0 <= m < 60 and (0 <= h < 24 or (h == 24 and m == 0))):
+        raise ValueError(f"time {value!r} is out of range 00:00-24:00")
+    return h * 60 + m
+
+
+@dataclass(frozen=True)
+class Window:
+    """One weekly window: on ``days``, from ``start_min`` (inclusive) for ``length_min`` minutes."""
+
+    days: tuple[int, ...]
+    start_min: int
+    length_min: int
+
+    def describe(self) -> str:
+        """Human form, e.g. ``Mon-Fri 09:00-17:00``."""
+        end = (self.start_min + self.length_min) % 1440
+        return f"{_days_text(self.days)} {_hhmm(self.start_min)}-{_hhmm(end) if end else '24:00'}"
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _days_text(days: tuple[int, ...]) -> str:
+    if days == tuple(range(7)):
+        return "Mon-Sun"
+    if len(days) > 2 and days == tuple(range(days[0], days[-1] + 1)):
+        return f"{DAY_NAMES[days[0]]}-{DAY_NAMES[days[-1]]}"
+    return ",".join(DAY_NAMES[d] for d in days)
+
+
+@dataclass(frozen=True)
+class WeeklySchedule:
+    """A set of weekly windows; answers "open at this local time?" singly or vectorised."""
+
+    windows: tuple[Window, ...]
+
+    @classmethod
+    def from_config(cls, items: Iterable[Mapping[str, object]]) -> WeeklySchedule:
+        """Build from the TOML form (a list of ``{days, start, end}`` tables).
+
+        Raises ``ValueError`` / ``KeyError`` naming the bad entry; :mod:`geo_heart.config.areafile` wraps
+        these with the file and key.
+        """
+        windows = []
+        for i, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise ValueError(f"entry {i} is {item!r}, expected a table {{days, start, end}}")
+            for key in ("days", "start", "end"):
+                if key not in item:
+                    raise ValueError(f"entry {i} has no {key!r}")
+            days = parse_days(item["days"])  # type: ignore[arg-type]
+            start = parse_clock(str(item["start"]))
+            end = parse_clock(str(item["end"]))
+            length = end - start if end > start else end + 1440 - start
+            windows.append(Window(days, start, length))
+        return cls(tuple(windows))
+
+    @classmethod
+    def always(cls) -> WeeklySchedule:
+        """Open 24/7."""
+        return cls((Window(tuple(range(7)), 0, 1440),))
+
+    def describe(self) -> str:
+        """Human form of all windows, e.g. ``Mon-Fri 09:00-17:00``."""
+        return "; ".join(w.describe() for w in self.windows) or "never"
+
+    def minute_mask(self) -> np.ndarray:
+        """Boolean array of the 10,080 minutes of the week (Mon 00:00 = 0), True when open."""
+        mask = np.zeros(7 * 1440, dtype=bool)
+        for w in self.windows:
+            for d in w.days:
+                s = d * 1440 + w.start_min
+                idx = np.arange(s, s + w.length_min) % (7 * 1440)
+                mask[idx] = True
+        return mask
+
+    def hour_mask(self) -> np.ndarray:
+        """Share of each of the 168 hours of the week (Mon 00 = 0) that is open, 0..1."""
+        return self.minute_mask().reshape(168, 60).mean(axis=1)
+
+    def is_open(self, local: datetime | time | None = None, *, weekday: int | None = None) -> bool:
+        """True if open at a local wall-clock time.
+
+        Parameters
+        ----------
+        local
+            A naive local datetime (its weekday is used), or a ``time`` with ``weekday`` given.
+        """
+        if isinstance(local, datetime):
+            weekday = local.weekday()
+            minute = local.hour * 60 + local.minute
+        elif isinstance(local, time) and weekday is not None:
+            minute = local.hour * 60 + local.minute
+        else:
+            raise TypeError("is_open needs a datetime, or a time and weekday=")
+        return bool(self.minute_mask_cached()[weekday * 1440 + minute])
+
+    def is_open_minutes(self, minute_of_week: np.ndarray) -> np.ndarray:
+        """Vectorised: minute-of-week integers (Mon 00:00 = 0) → boolean array."""
+        m = np.asarray(minute_of_week, dtype=np.int64)
+        return self.minute_mask_cached()[m % (7 * 1440)]
+
+    def minute_mask_cached(self) -> np.ndarray:
+        cached = _MASKS.get(self)
+        if cached is None:
+            cached = self.minute_mask()
+            _MASKS[self] = cached
+        return cached
+
+
+_MASKS: dict[WeeklySchedule, np.ndarray] = {}
+
+
+def to_local(moment: datetime, tz: str) -> datetime:
+    """Return ``moment`` as a naive local wall-clock time in ``tz``.
+
+    An aware datetime is converted; a naive one is taken to be local already.
+    """
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None)

@@ -1,0 +1,673 @@
+"""The beat index: point → police beat and district, one at a time or millions at once.
+
+Loading
+    Any polygon layer pyogrio can read (GeoJSON, Shapefile, GeoPackage …). The layer must carry a CRS
+    (GeoJSON is WGS84 by definition); it is transformed to WGS84 lon/lat with ``always_xy=True``.
+    Multi-part beats are dissolved by the configured id field, invalid rings are repaired with
+    ``shapely.make_valid`` and anything that is not polygonal is dropped.
+
+Lookup rule
+    A point belongs to a beat whose *closed* polygon covers it (interior or boundary). A point on a
+    shared boundary is covered by several beats: it goes to the beat whose id sorts first, and the
+    single-point lookup reports ``on_boundary=True`` with every beat that covers it. A point covered by
+    no beat gets no beat, ``status="outside"`` and a reason; the single-point lookup also names the
+    nearest beat and the distance to it in metres (measured in the area's projected CRS).
+    Coordinates that are missing, not finite or outside lon -180..180 / lat -90..90 get
+    ``status="invalid"``.
+
+Speed
+    A regular grid over the layer's extent is precomputed: each cell is either wholly inside one beat
+    (answered by an array read), touched by no beat (outside), or on a boundary (exact test against
+    the few beats that touch it, with prepared geometries). The grid and the dissolved geometries are
+    cached in the cache folder under a key made of the layer file's content hash and the
+    configuration, so a second start reads one ``.npz`` file and never imports geopandas.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from geo_heart.config.areafile import AreaConfig
+from geo_heart.errors import CRSError, DataSourceError, InputError
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cache layout or the grid rule changes.
+INDEX_FORMAT = 3
+#: Cells along the longer side of the layer's extent.
+GRID_CELLS = 768
+
+STATUS_OK = "ok"
+STATUS_OUTSIDE = "outside"
+STATUS_INVALID = "invalid"
+
+_SQ_FT_PER_SQ_MI = 5280.0**2
+
+
+@dataclass(frozen=True)
+class BeatHit:
+    """The answer for one point.
+
+    Attributes
+    ----------
+    beat, district
+        The beat code and its district, or ``None`` when the point is in no beat.
+    status
+        ``"ok"``, ``"outside"`` or ``"invalid"``.
+    reason
+        Plain-language explanation when status is not ``"ok"`` (empty otherwise), or a note when the
+        point lies on a boundary.
+    on_boundary
+        True when more than one beat covers the point (it lies on a shared edge).
+    covering
+        Every beat covering the point (more than one only on a boundary).
+    nearest_beat, distance_m
+        For points outside every beat: the closest beat and the distance to it, in metres.
+    """
+
+    beat: str | None
+    district: str | None
+    status: str
+    reason: str = ""
+    on_boundary: bool = False
+    covering: tuple[str, ...] = ()
+    nearest_beat: str | None = None
+    distance_m: float | None = None
+
+
+@dataclass
+class BeatIndex:
+    """Dissolved beat polygons (WGS84) plus a lookup grid.
+
+    Build with :meth:`from_area` (cached) or :meth:`from_geometries` (in memory, for tests and other
+    layers). Beats are kept sorted by id; ``ids[i]`` is the beat of ``geoms[i]``.
+    """
+
+    ids: np.ndarray  # str, sorted
+    districts: np.ndarray  # str ('' when unknown)
+    geoms: np.ndarray  # shapely (Multi)Polygons in EPSG:4326
+    x0: float
+    y0: float
+    dx: float
+    dy: float
+    nx: int
+    ny: int
+    grid: np.ndarray  # int32 [ny, nx]: >=0 beat index, -1 outside, <=-2 boundary row -(v+2)
+    cand: np.ndarray  # bool [n_boundary_rows, n_beats]
+    projected_crs: str = "EPSG:3857"
+    source: str = ""
+    _position: dict[str, int] = field(default_factory=dict, repr=False)
+    _projected: np.ndarray | None = field(default=None, repr=False)
+    _to_projected: object | None = field(default=None, repr=False)
+    _tree: object | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        shapely.prepare(self.geoms)
+        self._position = {b: i for i, b in enumerate(self.ids.tolist())}
+        self._id_list = self.ids.tolist()
+        self._district_list = self.districts.tolist()
+        self._grid_list = self.grid.tolist()
+        self._cand_lists = [tuple(np.flatnonzero(row).tolist()) for row in self.cand]
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_geometries(
+        cls,
+        ids: Sequence[object],
+        geoms: Sequence[shapely.Geometry],
+        districts: Sequence[object] | None = None,
+        *,
+        crs: object,
+        projected_crs: str = "EPSG:3857",
+        grid_cells: int = GRID_CELLS,
+        source: str = "",
+    ) -> BeatIndex:
+        """Build an index from polygons (dissolving repeated ids).
+
+        Parameters
+        ----------
+        ids, geoms, districts
+            Parallel sequences; several parts with one id are dissolved into one beat.
+        crs
+            CRS of ``geoms`` (anything pyproj accepts). Required: never guessed.
+        projected_crs
+            CRS for distances (metres or feet).
+        grid_cells
+            Grid cells along the longer side of the extent.
+        """
+        if crs is None:
+            raise CRSError("the beats layer has no CRS; set one (for example EPSG:4326) and retry")
+        geoms_arr = np.asarray(geoms, dtype=object)
+        ids_arr = np.array([_beat_code(i) for i in ids], dtype=object)
+        if districts is None:
+            dist_arr = np.array([""] * len(ids_arr), dtype=object)
+        else:
+            dist_arr = np.array(
+                ["" if d is None else str(d).strip() for d in districts], dtype=object
+            )
+        if len(ids_arr) != len(geoms_arr) or len(dist_arr) != len(geoms_arr):
+            raise InputError("ids, geometries and districts must have the same length")
+        if len(ids_arr) == 0:
+            raise DataSourceError("the beats layer has no features")
+        geoms_arr = _to_wgs84(geoms_arr, crs)
+        geoms_arr = _repair(geoms_arr)
+        keep = ~shapely.is_empty(geoms_arr) & (ids_arr != "")
+        geoms_arr, ids_arr, dist_arr = geoms_arr[keep], ids_arr[keep], dist_arr[keep]
+        uniq = sorted(set(ids_arr.tolist()), key=_sort_key)
+        out_geoms, out_dists = [], []
+        for beat in uniq:
+            sel = ids_arr == beat
+            merged = shapely.union_all(geoms_arr[sel])
+            out_geoms.append(_polygonal(shapely.make_valid(merged)))
+            ds = [d for d in dist_arr[sel].tolist() if d]
+            out_dists.append(max(set(ds), key=ds.count) if ds else "")
+        return cls._with_grid(
+            np.array(uniq, dtype=object),
+            np.array(out_dists, dtype=object),
+            np.array(out_geoms, dtype=object),
+            grid_cells=grid_cells,
+            projected_crs=projected_crs,
+            source=source,
+        )
+
+    @classmethod
+    def _with_grid(
+        cls,
+        ids: np.ndarray,
+        districts: np.ndarray,
+        geoms: np.ndarray,
+        *,
+        grid_cells: int,
+        projected_crs: str,
+        source: str,
+    ) -> BeatIndex:
+        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+        span = max(xmax - xmin, ymax - ymin)
+        # pad so that edge points fall in a cell, and cells are square in degrees
+        pad = span * 1e-3
+        xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
+        d = max(xmax - xmin, ymax - ymin) / grid_cells
+        nx = max(1, math.ceil((xmax - xmin) / d))
+        ny = max(1, math.ceil((ymax - ymin) / d))
+        grid, cand = _build_grid(geoms, xmin, ymin, d, d, nx, ny)
+        return cls(
+            ids=ids,
+            districts=districts,
+            geoms=geoms,
+            x0=xmin,
+            y0=ymin,
+            dx=d,
+            dy=d,
+            nx=nx,
+            ny=ny,
+            grid=grid,
+            cand=cand,
+            projected_crs=projected_crs,
+            source=source,
+        )
+
+    @classmethod
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        id_field: str,
+        district_field: str | None = None,
+        projected_crs: str = "EPSG:3857",
+        cache_dir: str | Path | None = None,
+        grid_cells: int = GRID_CELLS,
+    ) -> BeatIndex:
+        """Load (or read from cache) the index of a beats layer file."""
+        path = Path(path)
+        if not path.exists():
+            raise DataSourceError(
+                f"beats layer {str(path)!r} does not exist (set the data folder with --data or "
+                "GEO_HEART_DATA, or run `geo-heart data fetch`)"
+            )
+        key = None
+        if cache_dir is not None:
+            key = _cache_key(path, id_field, district_field, projected_crs, grid_cells)
+            cached = Path(cache_dir) / f"beats-{key}.npz"
+            if cached.exists():
+                try:
+                    return cls._load_npz(cached, source=str(path))
+                except (OSError, ValueError, KeyError) as exc:
+                    log.warning("ignoring unreadable beat cache %s: %s", cached, exc)
+        ids, geoms, districts, crs = _read_layer(path, id_field, district_field)
+        index = cls.from_geometries(
+            ids,
+            geoms,
+            districts,
+            crs=crs,
+            projected_crs=projected_crs,
+            grid_cells=grid_cells,
+            source=str(path),
+        )
+        if cache_dir is not None and key is not None:
+            try:
+                index._save_npz(Path(cache_dir) / f"beats-{key}.npz")
+            except OSError as exc:
+                log.warning("could not write beat cache in %s: %s", cache_dir, exc)
+        return index
+
+    @classmethod
+    def from_area(
+        cls, area: AreaConfig, data_dir: str | Path, *, cache_dir: str | Path | None
+    ) -> BeatIndex:
+        """Load the beats layer named by an area configuration."""
+        p = Path(area.beats.file).expanduser()
+        p = p if p.is_absolute() else Path(data_dir) / p
+        return cls.from_file(
+            p,
+            id_field=area.beats.id_field,
+            district_field=area.beats.district_field,
+            projected_crs=area.projected_crs,
+            cache_dir=cache_dir,
+        )
+
+    def _save_npz(self, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wkb = shapely.to_wkb(self.geoms)
+        lengths = np.array([len(w) for w in wkb], dtype=np.int64)
+        blob = np.frombuffer(b"".join(wkb), dtype=np.uint8)
+        meta = {
+            "format": INDEX_FORMAT,
+            "ids": self.ids.tolist(),
+            "districts": self.districts.tolist(),
+            "grid": [self.x0, self.y0, self.dx, self.dy, self.nx, self.ny],
+            "projected_crs": self.projected_crs,
+        }
+        tmp = target.with_suffix(".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            wkb=blob,
+            wkb_len=lengths,
+            grid=self.grid,
+            cand=np.packbits(self.cand, axis=1) if self.cand.size else self.cand.astype(np.uint8),
+            cand_shape=np.array(self.cand.shape, dtype=np.int64),
+        )
+        tmp.replace(target)
+
+    @classmethod
+    def _load_npz(cls, path: Path, *, source: str) -> BeatIndex:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(z["meta"].tobytes().decode())
+            if meta.get("format") != INDEX_FORMAT:
+                raise ValueError("old cache format")
+            blob = z["wkb"].tobytes()
+            lengths = z["wkb_len"]
+            grid = z["grid"]
+            shape = tuple(int(v) for v in z["cand_shape"])
+            packed = z["cand"]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        wkb = [blob[offsets[i] : offsets[i + 1]] for i in range(len(lengths))]
+        cand = (
+            np.unpackbits(packed, axis=1, count=shape[1]).astype(bool)
+            if shape[0]
+            else np.zeros(shape, dtype=bool)
+        )
+        x0, y0, dx, dy, nx, ny = meta["grid"]
+        return cls(
+            ids=np.array(meta["ids"], dtype=object),
+            districts=np.array(meta["districts"], dtype=object),
+            geoms=shapely.from_wkb(np.array(wkb, dtype=object)),
+            x0=x0,
+            y0=y0,
+            dx=dx,
+            dy=dy,
+            nx=int(nx),
+            ny=int(ny),
+            grid=grid,
+            cand=cand,
+            projected_crs=meta["projected_crs"],
+            source=source,
+        )
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def beats(self) -> list[str]:
+        """Beat codes, sorted."""
+        return list(self._id_list)
+
+    def district_of(self, beat: str) -> str | None:
+        """District of a beat code, or ``None`` if the code is not in the layer."""
+        i = self._position.get(beat)
+        return None if i is None else (self._district_list[i] or None)
+
+    def geometry_of(self, beat: str) -> shapely.Geometry:
+        """The dissolved polygon of a beat (WGS84)."""
+        try:
+            return self.geoms[self._position[beat]]
+        except KeyError:
+            raise InputError(f"beat {beat!r} is not in the layer; beats: {self.beats}") from None
+
+    def locate(self, lon: float, lat: float, *, nearest: bool = False) -> BeatHit:
+        """Beat and district of one WGS84 point (see the module docstring for the rule).
+
+        With ``nearest=True`` a point outside every beat also gets the closest beat and the
+        distance to it (a few hundred microseconds more, only for such points).
+        """
+        try:
+            x = float(lon)
+            y = float(lat)
+        except (TypeError, ValueError):
+            return BeatHit(
+                None, None, STATUS_INVALID, f"coordinates ({lon!r}, {lat!r}) are not numbers"
+            )
+        if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+            return BeatHit(
+                None,
+                None,
+                STATUS_INVALID,
+                f"coordinates ({lon!r}, {lat!r}) are not a WGS84 lon/lat (lon -180..180, lat -90..90)",
+            )
+        ix = int((x - self.x0) / self.dx)
+        iy = int((y - self.y0) / self.dy)
+        if 0 <= ix < self.nx and 0 <= iy < self.ny and x >= self.x0 and y >= self.y0:
+            v = self._grid_list[iy][ix]
+            if v >= 0:
+                return BeatHit(
+                    self._id_list[v],
+                    self._district_list[v] or None,
+                    STATUS_OK,
+                    covering=(self._id_list[v],),
+                )
+            if v < -1:
+                hits = [
+                    i
+                    for i in self._cand_lists[-(v + 2)]
+                    if shapely.intersects_xy(self.geoms[i], x, y)
+                ]
+                if hits:
+                    i = hits[0]
+                    covering = tuple(self._id_list[j] for j in hits)
+                    note = (
+                        f"on the boundary of beats {', '.join(covering)}: assigned to {covering[0]} "
+                        "(the first by id)"
+                        if len(hits) > 1
+                        else ""
+                    )
+                    return BeatHit(
+                        self._id_list[i],
+                        self._district_list[i] or None,
+                        STATUS_OK,
+                        note,
+                        on_boundary=len(hits) > 1,
+                        covering=covering,
+                    )
+        text = f"point ({x:.6f}, {y:.6f}) is outside every beat of the layer"
+        if not nearest:
+            return BeatHit(None, None, STATUS_OUTSIDE, text)
+        near, dist = self.nearest(x, y)
+        return BeatHit(
+            None,
+            None,
+            STATUS_OUTSIDE,
+            f"{text}; nearest beat {near} is {dist:,.0f} m away",
+            nearest_beat=near,
+            distance_m=dist,
+        )
+
+    def nearest(self, lon: float, lat: float) -> tuple[str, float]:
+        """The closest beat to a point and the distance in metres (projected CRS)."""
+        proj = self._projected_geoms()
+        px, py = self._transformer().transform(lon, lat)
+        if self._tree is None:
+            self._tree = shapely.STRtree(proj)
+        found, dist = self._tree.query_nearest(
+            shapely.Point(px, py), return_distance=True, all_matches=True
+        )
+        i = int(np.min(found))  # ties: first by id
+        return self._id_list[i], float(dist.min()) * self._unit_to_m
+
+    def _transformer(self):
+        if self._to_projected is None:
+            from pyproj import CRS, Transformer
+
+            crs = CRS.from_user_input(self.projected_crs)
+            self._unit_to_m = float(crs.axis_info[0].unit_conversion_factor)
+            self._to_projected = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        return self._to_projected
+
+    def _projected_geoms(self) -> np.ndarray:
+        if self._projected is None:
+            t = self._transformer()
+            self._projected = shapely.transform(
+                self.geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
+            )
+        return self._projected
+
+    def locate_many(
+        self, lon: Sequence[float] | np.ndarray, lat: Sequence[float] | np.ndarray
+    ) -> np.ndarray:
+        """Vectorised lookup.
+
+        Returns
+        -------
+        numpy.ndarray
+            int32 array: index into :attr:`beats` for each point; ``-1`` outside every beat;
+            ``-2`` invalid coordinates (missing, not finite or out of range).
+        """
+        x = np.asarray(lon, dtype=np.float64)
+        y = np.asarray(lat, dtype=np.float64)
+        if x.shape != y.shape:
+            raise InputError(f"lon and lat differ in length ({x.shape} vs {y.shape})")
+        out = np.full(x.shape, -1, dtype=np.int32)
+        valid = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
+        out[~valid] = -2
+        fx = (x - self.x0) / self.dx
+        fy = (y - self.y0) / self.dy
+        inside = valid & (fx >= 0) & (fy >= 0) & (fx < self.nx) & (fy < self.ny)
+        idx = np.flatnonzero(inside)
+        ix = fx[idx].astype(np.int64)
+        iy = fy[idx].astype(np.int64)
+        label = self.grid[iy, ix]
+        interior = label >= 0
+        out[idx[interior]] = label[interior]
+        edge = label < -1
+        if edge.any():
+            eidx = idx[edge]
+            rows = -(label[edge] + 2)
+            ex, ey = x[eidx], y[eidx]
+            result = np.full(len(eidx), -1, dtype=np.int32)
+            cand = self.cand[rows]  # [n_edge_points, n_beats]
+            for b in np.flatnonzero(cand.any(axis=0)):  # beats in id order: the first hit wins
+                sel = np.flatnonzero(cand[:, b] & (result < 0))
+                if len(sel) == 0:
+                    continue
+                hit = shapely.intersects_xy(self.geoms[b], ex[sel], ey[sel])
+                result[sel[hit]] = b
+            out[eidx] = result
+        return out
+
+    def assign(self, lon, lat) -> dict[str, np.ndarray]:
+        """Vectorised lookup returning columns ``beat``, ``district``, ``status``, ``reason``.
+
+        Beat and district are object arrays holding ``None`` where there is no beat.
+        """
+        pos = self.locate_many(lon, lat)
+        ids = np.append(self.ids, [None, None]).astype(object)  # -2 and -1 index the Nones
+        dists = np.append(
+            np.array([d or None for d in self._district_list], dtype=object), [None, None]
+        )
+        beat = ids[pos]
+        district = dists[pos]
+        status = np.where(pos >= 0, STATUS_OK, np.where(pos == -1, STATUS_OUTSIDE, STATUS_INVALID))
+        reason = np.where(
+            pos >= 0,
+            "",
+            np.where(
+                pos == -1,
+                "outside every beat of the layer",
+                "missing or invalid coordinates (need WGS84 lon -180..180, lat -90..90)",
+            ),
+        )
+        return {
+            "beat": beat,
+            "district": district,
+            "status": status.astype(object),
+            "reason": reason.astype(object),
+        }
+
+    def area_sq_mi(self) -> dict[str, float]:
+        """Area of each beat in square miles (computed in the projected CRS)."""
+        proj = self._projected_geoms()
+        self._transformer()
+        m2 = shapely.area(proj) * self._unit_to_m**2
+        return {b: float(a) / 2_589_988.110336 for b, a in zip(self._id_list, m2, strict=True)}
+
+    def to_geodataframe(self):
+        """The dissolved beats as a GeoDataFrame (EPSG:4326): ``beat``, ``district``, ``geometry``."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {"beat": self.ids.tolist(), "district": [d or None for d in self._district_list]},
+            geometry=list(self.geoms),
+            crs="EPSG:4326",
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+def _beat_code(value: object) -> str:
+    """Beat ids as strings: 111.0 → '111', ' 111 ' → '111'."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()
+
+
+def _sort_key(code: str) -> tuple:
+    return (0, int(code), code) if code.isdigit() else (1, 0, code)
+
+
+def _to_wgs84(geoms: np.ndarray, crs: object) -> np.ndarray:
+    from pyproj import CRS, Transformer
+
+    try:
+        src = CRS.from_user_input(crs)
+    except Exception:
+        raise CRSError(f"the beats layer's CRS {crs!r} is not understood by pyproj") from None
+    dst = CRS.from_epsg(4326)
+    if src.equals(dst, ignore_axis_order=True):
+        return geoms
+    t = Transformer.from_crs(src, dst, always_xy=True)
+    return shapely.transform(geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+def _repair(geoms: np.ndarray) -> np.ndarray:
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        log.info("repairing %d invalid beat geometries", int(bad.sum()))
+        geoms = geoms.copy()
+        geoms[bad] = shapely.make_valid(geoms[bad])
+    return np.array([_polygonal(g) for g in geoms], dtype=object)
+
+
+def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygonal parts of a geometry (make_valid may return collections)."""
+    if g is None:
+        return shapely.Polygon()
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
+    n = len(geoms)
+    xs = x0 + dx * np.arange(nx)
+    ys = y0 + dy * np.arange(ny)
+    gx, gy = np.meshgrid(xs, ys)
+    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + dx, gy.ravel() + dy)
+    tree = shapely.STRtree(boxes)
+    shapely.prepare(geoms)
+    touch_count = np.zeros(len(boxes), dtype=np.int32)
+    inner = np.full(len(boxes), -1, dtype=np.int32)
+    touching: list[np.ndarray] = []
+    for i, g in enumerate(geoms):
+        if g.is_empty:
+            touching.append(np.empty(0, dtype=np.int64))
+            continue
+        hit = tree.query(g, predicate="intersects")
+        touching.append(hit)
+        touch_count[hit] += 1
+        contained = hit[shapely.contains_properly(g, boxes[hit])]
+        inner[contained] = i
+    grid = np.full(len(boxes), -1, dtype=np.int32)
+    single = (touch_count == 1) & (inner >= 0)
+    grid[single] = inner[single]
+    edge_cells = np.flatnonzero((touch_count > 0) & ~single)
+    row_of = np.full(len(boxes), -1, dtype=np.int64)
+    row_of[edge_cells] = np.arange(len(edge_cells))
+    cand = np.zeros((len(edge_cells), n), dtype=bool)
+    for i, hit in enumerate(touching):
+        rows = row_of[hit]
+        cand[rows[rows >= 0], i] = True
+    grid[edge_cells] = -(np.arange(len(edge_cells), dtype=np.int32) + 2)
+    return grid.reshape(ny, nx), cand
+
+
+def _read_layer(path: Path, id_field: str, district_field: str | None):
+    try:
+        import pyogrio.raw
+        from pyogrio.errors import DataSourceError as _PyogrioError
+    except ImportError as exc:  # pragma: no cover
+        raise DataSourceError(f"pyogrio is required to read {path}: {exc}") from None
+    try:
+        info = pyogrio.read_info(path)
+    except _PyogrioError as exc:
+        raise DataSourceError(f"cannot read beats layer {str(path)!r}: {exc}") from None
+    fields = [str(f) for f in info["fields"]]
+    for needed in [id_field] + ([district_field] if district_field else []):
+        if needed not in fields:
+            raise DataSourceError(
+                f"beats layer {str(path)!r} has no field {needed!r}; fields: {fields} "
+                "(set beats.id_field / beats.district_field in the area file)"
+            )
+    cols = [id_field] + ([district_field] if district_field else [])
+    meta, _fids, wkb, values = pyogrio.raw.read(path, columns=cols)
+    order = [str(f) for f in meta["fields"]]
+    ids = values[order.index(id_field)]
+    districts = values[order.index(district_field)] if district_field else None
+    crs = meta.get("crs")
+    if not crs:
+        raise CRSError(
+            f"beats layer {str(path)!r} has no CRS; assign one (e.g. with ogr2ogr -a_srs) and retry"
+        )
+    if wkb is None:
+        raise DataSourceError(f"beats layer {str(path)!r} has no geometry column")
+    geoms = shapely.from_wkb(wkb)
+    kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
+    if kinds - {3, 6}:
+        raise DataSourceError(
+            f"beats layer {str(path)!r} holds non-polygon geometries; beats must be polygons"
+        )
+    return list(ids), geoms, None if districts is None else list(districts), crs
+
+
+def _cache_key(path: Path, *parts: object) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    h.update(json.dumps([INDEX_FORMAT, *[str(p) for p in parts]]).encode())
+    return h.hexdigest()[:20]
+
+
+def beat_sort_key(code: str) -> tuple:
+    """Sort key for beat codes: numeric codes numerically, then the rest."""
+    return _sort_key(code)

@@ -1,0 +1,428 @@
+"""Build the geocoder's reference index from the configured layers (private; see geocoder.py).
+
+Sources (each optional except the address points):
+
+- ``[layers.address_points]``: house-numbered points (``address_column`` or ``number_column`` +
+  ``street_column``; ``lon_column``/``lat_column``). County points, OpenAddresses, etc.
+- ``[layers.centerlines]``: street lines with TIGER-style ranges (``from_left``…, ``name_field``).
+- ``[layers.roads]``: named (major) roads; two roads' line intersections give intersections.
+- ``[layers.landmarks]``: named places with coordinates.
+- ``[layers.history]``: past records with an address and a beat: a hundred-block → beat guide.
+
+The index is plain Python/numpy data, cached in the cache folder (pickle, cache only) under a
+key made of the source files' content hashes and the layer configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geo_heart.errors import ConfigError, DataSourceError, InputError
+from geo_heart.geocode.address import parse_address, street_key_from_text
+
+log = logging.getLogger(__name__)
+
+#: Bump when the index layout or the build rules change.
+INDEX_VERSION = 5
+ROLES = ("address_points", "centerlines", "roads", "landmarks", "history")
+
+
+@dataclass
+class StreetData:
+    """Everything known about one canonical street (``N DUKE ST``)."""
+
+    key: str
+    name: str
+    numbers: np.ndarray | None = None  # sorted house numbers (unique)
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    x_ft: np.ndarray | None = None
+    y_ft: np.ndarray | None = None
+    # hundred-block → Counter(beat → records)
+    history: dict[int, dict[str, float]] = field(default_factory=dict)
+    # centerline segments: (lfrom, lto, rfrom, rto, lon array, lat array)
+    ranges: list[tuple[int, int, int, int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # a representative point for street-level matches (lon, lat), and where it came from
+    mid: tuple[float, float] | None = None
+
+
+@dataclass
+class ReferenceIndex:
+    """The geocoder's reference data (see the module docstring)."""
+
+    streets: dict[str, StreetData]
+    by_name: dict[str, list[str]]
+    intersections: dict[tuple[str, str], tuple[float, float]]
+    pair_history: dict[tuple[str, str], dict[str, int]]
+    places: dict[str, tuple[float, float, str]]
+    sources: dict[str, Any]
+    version: int = INDEX_VERSION
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:
+    out = {}
+    for role in ROLES:
+        if role not in ws.area.layers:
+            continue
+        table = dict(ws.area.layers[role])
+        if role == "history" and not table.get("use_for_geocoding", True):
+            continue
+        file = table.get("file")
+        if not file:
+            raise ConfigError(f"{ws.area.path}: layers.{role} has no key 'file'")
+        if role == "history" and "_eval" in Path(file).name:
+            raise ConfigError(
+                f"{ws.area.path}: layers.history.file = {file!r} is an evaluation file; "
+                "a reference must never be learned from *_eval files"
+            )
+        out[role] = (ws.data_path(file), table)
+    if "address_points" not in out:
+        raise ConfigError(f"{ws.area.path}: the geocoder needs a [layers.address_points] table")
+    return out
+
+
+def index_key(ws) -> str:
+    """Cache key: index version + each source file's content hash + its layer table."""
+    h = hashlib.sha1(f"v{INDEX_VERSION}".encode())
+    for role, (path, table) in sorted(_layer_sources(ws).items()):
+        if not path.exists():
+            if role == "address_points":
+                raise DataSourceError(f"address points file {str(path)!r} does not exist")
+            continue
+        h.update(role.encode())
+        h.update(_file_hash(path).encode())
+        h.update(json.dumps(table, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:20]
+
+
+def cache_path(ws) -> Path:
+    """Where the index for this workspace is cached."""
+    return Path(ws.settings.cache_dir) / f"geocode-index-{index_key(ws)}.pkl"
+
+
+def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
+    """Read the cached index, or build it from the layers and cache it."""
+    path = cache_path(ws)
+    if path.exists() and not rebuild:
+        try:
+            with open(path, "rb") as f:
+                idx = pickle.load(f)
+            if isinstance(idx, ReferenceIndex) and idx.version == INDEX_VERSION:
+                return idx
+        except Exception as exc:  # a corrupt cache is rebuilt, never fatal
+            log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
+    idx = build_index(ws)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("cannot cache the geocode index in %s: %s", path, exc)
+    return idx
+
+
+def _col(table: dict, key: str, default: str | None = None) -> str | None:
+    v = table.get(key, default)
+    return None if v is None else str(v)
+
+
+def _read(path: Path, role: str):
+    from geo_heart.io.tables import read_table
+
+    if not path.exists():
+        raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
+    return read_table(path)
+
+
+def _street(streets: dict[str, StreetData], key) -> StreetData:
+    sd = streets.get(key.full)
+    if sd is None:
+        sd = streets[key.full] = StreetData(key=key.full, name=key.name)
+    return sd
+
+
+def build_index(ws) -> ReferenceIndex:
+    """Build the reference index from the configured layers (no cache)."""
+    import pandas as pd
+    from pyproj import Transformer
+
+    sources = _layer_sources(ws)
+    to_ft = Transformer.from_crs("EPSG:4326", ws.area.projected_crs, always_xy=True)
+    streets: dict[str, StreetData] = {}
+    info: dict[str, Any] = {}
+
+    # --- address points -------------------------------------------------------------------
+    path, table = sources["address_points"]
+    df = _read(path, "address_points")
+    lon_c, lat_c = _col(table, "lon_column", "lon"), _col(table, "lat_column", "lat")
+    addr_c = _col(table, "address_column")
+    num_c, street_c = _col(table, "number_column"), _col(table, "street_column")
+    needed = [lon_c, lat_c] + ([addr_c] if addr_c else [num_c, street_c])
+    for c in needed:
+        if c is None or c not in df.columns:
+            raise InputError(
+                f"layers.address_points: {str(path)!r} has no column {c!r}; "
+                f"columns are {list(df.columns)}"
+            )
+    if addr_c:
+        text = df[addr_c].astype(str)
+    else:
+        text = df[num_c].astype(str).str.strip() + " " + df[street_c].astype(str)
+    lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy(float)
+    rows: dict[tuple[str, int], list[int]] = defaultdict(list)
+    keys: dict[str, Any] = {}
+    skipped = 0
+    for i, t in enumerate(text):
+        p = parse_address(t)
+        if p.kind != "address" or p.number is None or not np.isfinite(lon[i] + lat[i]):
+            skipped += 1
+            continue
+        rows[(p.street, p.number)].append(i)
+        keys[p.street] = p.street_key
+    by_street: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    for (st, num), idx in rows.items():
+        by_street[st].append((num, float(np.mean(lon[idx])), float(np.mean(lat[idx]))))
+    for st, items in by_street.items():
+        items.sort()
+        sd = _street(streets, keys[st])
+        sd.numbers = np.array([a for a, _, _ in items], dtype=np.int64)
+        sd.lon = np.array([b for _, b, _ in items])
+        sd.lat = np.array([c for _, _, c in items])
+        sd.x_ft, sd.y_ft = (np.asarray(v) for v in to_ft.transform(sd.lon, sd.lat))
+        j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
+        sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
+    info["address_points"] = {
+        "file": str(path), "rows": len(df), "addresses": len(rows), "streets": len(by_street),
+        "skipped": skipped,
+    }  # fmt: skip
+
+    # --- centerlines with address ranges -----------------------------------------------------
+    if "centerlines" in sources:
+        _add_centerlines(streets, *sources["centerlines"], info)
+
+    # --- roads: names and intersections -------------------------------------------------------
+    intersections: dict[tuple[str, str], tuple[float, float]] = {}
+    if "roads" in sources and sources["roads"][0].exists():
+        intersections = _add_roads(streets, *sources["roads"], ws.area.projected_crs, info)
+
+    # --- landmarks ------------------------------------------------------------------------------
+    places: dict[str, tuple[float, float, str]] = {}
+    if "landmarks" in sources and sources["landmarks"][0].exists():
+        path, table = sources["landmarks"]
+        lm = _read(path, "landmarks")
+        name_c = _col(table, "name_column", "name")
+        lo = pd.to_numeric(lm[_col(table, "lon_column", "lon")], errors="coerce")
+        la = pd.to_numeric(lm[_col(table, "lat_column", "lat")], errors="coerce")
+        for name, x, y in zip(lm[name_c].astype(str), lo, la, strict=True):
+            if np.isfinite(x) and np.isfinite(y):
+                places.setdefault(place_key(name), (float(x), float(y), name))
+        info["landmarks"] = {"file": str(path), "places": len(places)}
+
+    # --- history: hundred-block → beat guide -------------------------------------------------------
+    pair_history: dict[tuple[str, str], dict[str, int]] = {}
+    if "history" in sources and sources["history"][0].exists():
+        pair_history = _add_history(streets, *sources["history"], info)
+
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for key, sd in streets.items():
+        by_name[sd.name].append(key)
+    for v in by_name.values():
+        v.sort()
+    log.info("geocode index: %d streets, %d intersections", len(streets), len(intersections))
+    return ReferenceIndex(
+        streets=streets, by_name=dict(by_name), intersections=intersections,
+        pair_history=pair_history, places=places, sources=info,
+    )  # fmt: skip
+
+
+_RE_PLACE = re.compile(r"[^A-Z0-9 ]")
+
+
+def place_key(name: str) -> str:
+    """Normalised place name (``Bay-Hargrove Park`` → ``BAY HARGROVE PARK``)."""
+    return " ".join(_RE_PLACE.sub(" ", str(name).upper()).split())
+
+
+def _road_keys(name: str | None, ref: str | None) -> list:
+    keys = []
+    if name and name not in ("None", "nan"):
+        k = street_key_from_text(name)
+        if k is not None:
+            keys.append(k)
+    if ref and ref not in ("None", "nan"):
+        parts = [r.strip() for r in ref.split(";") if r.strip()]
+        for r in parts:
+            k = street_key_from_text(r)
+            if k is not None:
+                keys.append(k)
+        # "US 15;US 501" is written "US 15 501 HWY" in Durham's records
+        systems = defaultdict(list)
+        for r in parts:
+            m = re.fullmatch(r"(US|NC|I)\s*-?\s*(\d+)", r)
+            if m:
+                systems[m.group(1)].append(m.group(2))
+        for sys_, nums in systems.items():
+            if len(nums) > 1:
+                k = street_key_from_text(f"{sys_} {' '.join(nums)}")
+                if k is not None:
+                    keys.append(k)
+    return keys
+
+
+def _add_roads(streets, path: Path, table: dict, projected_crs: str, info) -> dict:
+    import geopandas as gpd
+    import shapely
+
+    gdf = gpd.read_file(path)
+    if gdf.crs is None:
+        raise DataSourceError(f"layers.roads: {str(path)!r} has no CRS")
+    gdf = gdf.to_crs("EPSG:4326")
+    name_f, ref_f = _col(table, "name_field", "name"), _col(table, "ref_field", "ref")
+    lines: dict[str, list] = defaultdict(list)
+    keyobj = {}
+    for name, ref, geom in zip(
+        gdf[name_f] if name_f in gdf else [None] * len(gdf),
+        gdf[ref_f] if ref_f in gdf else [None] * len(gdf),
+        gdf.geometry,
+        strict=True,
+    ):
+        if geom is None or geom.is_empty:
+            continue
+        for k in _road_keys(None if name is None else str(name), None if ref is None else str(ref)):
+            lines[k.full].append(geom)
+            keyobj[k.full] = k
+    keys = sorted(lines)
+    merged = [shapely.union_all(lines[k]) for k in keys]
+    for k, g in zip(keys, merged, strict=True):
+        sd = _street(streets, keyobj[k])
+        if sd.mid is None:
+            p = shapely.line_interpolate_point(shapely.line_merge(g), 0.5, normalized=True)
+            if p.is_empty:
+                p = g.representative_point()
+            sd.mid = (float(p.x), float(p.y))
+    tree = shapely.STRtree(merged)
+    left, right = tree.query(merged, predicate="intersects")
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        if i >= j or keyobj[keys[i]].name == keyobj[keys[j]].name:
+            continue
+        inter = merged[i].intersection(merged[j])
+        if inter.is_empty:
+            continue
+        pts = shapely.get_coordinates(inter)
+        # several crossings: take the one nearest the crossings' middle (deterministic)
+        c = pts.mean(axis=0)
+        p = pts[int(np.argmin(((pts - c) ** 2).sum(axis=1)))]
+        out[(keys[i], keys[j])] = (float(p[0]), float(p[1]))
+    info["roads"] = {"file": str(path), "named_roads": len(keys), "intersections": len(out)}
+    return out
+
+
+def _add_centerlines(streets, path: Path, table: dict, info) -> None:
+    import geopandas as gpd
+    import pandas as pd
+
+    gdf = gpd.read_file(path)
+    if gdf.crs is None:
+        raise DataSourceError(f"layers.centerlines: {str(path)!r} has no CRS")
+    gdf = gdf.to_crs("EPSG:4326")
+    f = {
+        k: _col(table, k, d)
+        for k, d in (
+            ("name_field", "FULLNAME"), ("from_left", "LFROMADD"), ("to_left", "LTOADD"),
+            ("from_right", "RFROMADD"), ("to_right", "RTOADD"),
+        )
+    }  # fmt: skip
+    for k, c in f.items():
+        if c not in gdf.columns:
+            raise InputError(
+                f"layers.centerlines: {str(path)!r} has no column {c!r} (key {k}); "
+                f"columns are {list(gdf.columns)}"
+            )
+    nums = {k: pd.to_numeric(gdf[f[k]], errors="coerce") for k in list(f)[1:]}
+    n = 0
+    for i, (name, geom) in enumerate(zip(gdf[f["name_field"]], gdf.geometry, strict=True)):
+        key = street_key_from_text(str(name)) if name is not None else None
+        if key is None or geom is None or geom.is_empty or geom.geom_type != "LineString":
+            continue
+        vals = [nums[k].iloc[i] for k in ("from_left", "to_left", "from_right", "to_right")]
+        vals = [int(v) if np.isfinite(v) else -1 for v in vals]
+        xy = np.asarray(geom.coords)
+        sd = _street(streets, key)
+        sd.ranges.append((*vals, xy[:, 0].copy(), xy[:, 1].copy()))
+        if sd.mid is None:
+            sd.mid = (float(xy[len(xy) // 2, 0]), float(xy[len(xy) // 2, 1]))
+        n += 1
+    info["centerlines"] = {"file": str(path), "segments": n}
+
+
+def _add_history(streets, path: Path, table: dict, info) -> dict:
+    import pandas as pd
+
+    addr_c = _col(table, "address_column", "ADDRESS2")
+    beat_c = _col(table, "beat_column", "BEAT")
+    df = _read(path, "history")
+    for c in (addr_c, beat_c):
+        if c not in df.columns:
+            raise InputError(
+                f"layers.history: {str(path)!r} has no column {c!r}; columns are {list(df.columns)}"
+            )
+    frame = pd.DataFrame({"a": df[addr_c].astype(str), "b": df[beat_c].astype(str).str.strip()})
+    # Recent records weigh more (beats are redrawn, blocks change hands): weight 2^(-age/half-life)
+    time_c = _col(table, "time_column")
+    half_life = float(table.get("half_life_years", 1.0))
+    if time_c:
+        if time_c not in df.columns:
+            raise InputError(
+                f"layers.history: {str(path)!r} has no column {time_c!r} (time_column); "
+                f"columns are {list(df.columns)}"
+            )
+        year = pd.to_numeric(df[time_c].astype(str).str.slice(0, 4), errors="coerce")
+        newest = year.max()
+        age = (newest - year).fillna(year.max() - year.min() if year.notna().any() else 0)
+        frame["w"] = np.power(2.0, -age.to_numpy(float) / max(half_life, 1e-6))
+    else:
+        frame["w"] = 1.0
+    frame = frame[(frame["b"] != "") & (frame["b"] != "nan")]
+    counts = frame.groupby(["a", "b"], sort=True)["w"].sum()
+    pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    used = 0.0
+    for (addr, beat), n in counts.items():
+        p = parse_address(addr)
+        if p.kind in ("address", "block") and p.number is not None:
+            sd = _street(streets, p.street_key)
+            blk = (p.number // 100) * 100
+            sd.history.setdefault(blk, {})
+            sd.history[blk][beat] = round(sd.history[blk].get(beat, 0) + float(n), 4)
+            used += 1
+        elif p.kind == "intersection":
+            a, b = sorted([p.street, p.street2])
+            pairs[(a, b)][beat] += float(n)
+            used += 1
+            for k in (p.street_key, p.street2_key):
+                _street(streets, k)
+    info["history"] = {
+        "file": str(path), "records": len(df), "address_beat_pairs_used": int(used), "pairs": len(pairs),
+    }  # fmt: skip
+    return {k: dict(v) for k, v in pairs.items()}

@@ -1,0 +1,102 @@
+"""Fetching official layers, and checking what an area's data folder holds.
+
+The area file names a download address for the beats layer (``beats.source_url``) and, optionally,
+for other layers (``layers.<role>.download_url``). :func:`fetch_layers` downloads them into the data
+folder (to a temporary name first, then renamed, so an interrupted download leaves nothing half
+written). Any URL scheme urllib supports works, ``file://`` included (that is how the tests run
+it, without the network).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo_heart.area import Workspace
+from geo_heart.errors import DataSourceError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LayerStatus:
+    """One configured layer: its role, file, whether it exists, and where it can be downloaded."""
+
+    role: str
+    path: Path
+    exists: bool
+    size_bytes: int
+    download_url: str | None
+
+
+def layer_statuses(ws: Workspace) -> list[LayerStatus]:
+    """Every file the area configuration names, with presence and size."""
+    entries = [("beats", ws.area.beats.file, ws.area.beats.source_url)]
+    for role, table in ws.area.layers.items():
+        entries.append((role, table["file"], table.get("download_url")))
+    out = []
+    for role, file, url in entries:
+        p = ws.data_path(file)
+        out.append(LayerStatus(role, p, p.is_file(), p.stat().st_size if p.is_file() else 0, url))
+    return out
+
+
+def fetch_layers(
+    ws: Workspace,
+    *,
+    roles: list[str] | None = None,
+    overwrite: bool = False,
+    timeout_s: float = 60.0,
+) -> list[tuple[LayerStatus, str]]:
+    """Download the layers that have a download address.
+
+    Returns
+    -------
+    list of (LayerStatus, outcome)
+        outcome is ``"downloaded"``, ``"present"`` (kept, use ``overwrite``) or ``"no download
+        address"``.
+
+    Raises
+    ------
+    DataSourceError
+        When a download fails (the message names the layer and the URL).
+    """
+    results = []
+    for st in layer_statuses(ws):
+        if roles and st.role not in roles:
+            continue
+        if not st.download_url:
+            results.append((st, "no download address"))
+            continue
+        if st.exists and not overwrite:
+            results.append((st, "present"))
+            continue
+        st.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = st.path.with_name(st.path.name + ".part")
+        try:
+            with (
+                urllib.request.urlopen(st.download_url, timeout=timeout_s) as resp,
+                open(tmp, "wb") as fh,
+            ):  # noqa: S310
+                shutil.copyfileobj(resp, fh)
+            if tmp.stat().st_size == 0:
+                raise DataSourceError(f"layer {st.role!r}: {st.download_url} returned nothing")
+            tmp.replace(st.path)
+        except (OSError, ValueError) as exc:
+            raise DataSourceError(
+                f"layer {st.role!r}: cannot download {st.download_url}: {exc}"
+            ) from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        log.info("downloaded %s to %s", st.role, st.path)
+        results.append(
+            (
+                LayerStatus(st.role, st.path, True, st.path.stat().st_size, st.download_url),
+                "downloaded",
+            )
+        )
+    return results

@@ -1,0 +1,658 @@
+"""Maps of eligible demand: an interactive folium map and static matplotlib figures.
+
+Builders return objects and never save: :func:`demand_map` returns a ``folium.Map``,
+:func:`static_beat_map` and friends return matplotlib ``Figure`` objects. The CLI writes them
+(:func:`html_from_map` renders a map to one HTML string, optionally with Leaflet inlined so the file
+works without network).
+
+Privacy: layers aggregate by default (beats, H3 hexagons, a heat layer weighted by hexagon totals).
+Call points are drawn only with ``points=True`` (``--points``) and only when the calls carry
+coordinates.
+
+Offline: the map has no tile layer unless ``tiles`` is given; the beat outlines are the base. With
+``inline_assets=True`` :func:`html_from_map` replaces the Leaflet CDN links by a local copy of
+Leaflet (``GEO_HEART_LEAFLET_DIR``, or Debian's ``libjs-leaflet`` in /usr/share/javascript/leaflet)
+and folium's bundled heat plugin, and drops the unused jQuery/Bootstrap/awesome-markers links.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.area import Workspace
+from geo_heart.errors import InputError
+
+log = logging.getLogger(__name__)
+
+METRICS = {
+    "rate": ("eligible_per_1000", "Eligible calls per 1,000 residents"),
+    "count": ("eligible_any", "Eligible calls"),
+    "density": ("eligible_per_sq_mi", "Eligible calls per sq mi"),
+}
+HOT_COLORS = {
+    "hot 99%": "#b2182b",
+    "hot 95%": "#ef8a62",
+    "hot 90%": "#fddbc7",
+    "not significant": "#f7f7f7",
+    "cold 90%": "#d1e5f0",
+    "cold 95%": "#67a9cf",
+    "cold 99%": "#2166ac",
+}
+PILOT_COLOR = "#1b1b1b"
+SIMPLIFY_FT = 40.0
+N_CLASSES = 5
+
+
+# ---------------------------------------------------------------------------- helpers
+def metric_column(metric: str) -> tuple[str, str]:
+    """Column of the per-beat table and its caption for ``rate``, ``count`` or ``density``."""
+    if metric not in METRICS:
+        raise InputError(f"map metric {metric!r}: use one of {sorted(METRICS)}")
+    return METRICS[metric]
+
+
+def class_breaks(values: np.ndarray, *, k: int = N_CLASSES) -> np.ndarray:
+    """Upper bounds of ``k`` quantile classes (mapclassify), for map colours and legends."""
+    import mapclassify
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return np.array([0.0])
+    uniq = np.unique(v)
+    if len(uniq) <= k:
+        return uniq
+    return np.asarray(mapclassify.Quantiles(v, k=k).bins, dtype=float)
+
+
+def class_colors(n: int, cmap: str = "YlOrRd") -> list[str]:
+    """``n`` hex colours from a matplotlib colour map."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cm = colormaps[cmap]
+    return [to_hex(cm(x)) for x in np.linspace(0.15, 0.95, max(n, 1))]
+
+
+def color_for(value: float, breaks: np.ndarray, colors: list[str]) -> str:
+    """Colour of the class holding ``value``; light grey for missing values."""
+    if value is None or not np.isfinite(value):
+        return "#dddddd"
+    i = int(np.searchsorted(breaks, value, side="left"))
+    return colors[min(i, len(colors) - 1)]
+
+
+def _display_geoms(gdf, ws: Workspace, *, tolerance_ft: float = SIMPLIFY_FT):
+    """Simplify in the projected CRS (keeps the HTML small), back to WGS84, 5-decimal grid."""
+    import shapely
+
+    proj = gdf.to_crs(ws.area.projected_crs)
+    simple = shapely.simplify(proj.geometry.values, tolerance_ft, preserve_topology=True)
+    out = proj.set_geometry(list(simple)).to_crs("EPSG:4326")
+    out = out.set_geometry(list(shapely.set_precision(out.geometry.values, 1e-5)))
+    return out
+
+
+def _beats_with(ws: Workspace, beat_table: pd.DataFrame):
+    gdf = ws.beat_index.to_geodataframe()
+    cols = [c for c in beat_table.columns if c != "district"]
+    return gdf.merge(beat_table[cols], on="beat", how="left")
+
+
+def pilot_outline(ws: Workspace):
+    """The default service area dissolved to one outline (GeoDataFrame, EPSG:4326)."""
+    import geopandas as gpd
+    import shapely
+
+    sa = ws.area.service_area
+    geoms = [ws.beat_index.geometry_of(b) for b in ws.beat_index.beats if sa.contains(b)]
+    geom = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
+    return gpd.GeoDataFrame({"name": [sa.label]}, geometry=[geom], crs="EPSG:4326")
+
+
+def _json_safe(gdf):
+    out = gdf.copy()
+    for c in out.columns:
+        if c == out.geometry.name:
+            continue
+        if out[c].dtype == bool:
+            out[c] = out[c].map({True: "yes", False: "no"})
+        elif pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(3).astype(object).where(out[c].notna(), None)
+    return out
+
+
+# ---------------------------------------------------------------------------- interactive
+def demand_map(
+    ws: Workspace,
+    beat_table: pd.DataFrame,
+    *,
+    metric: str = "rate",
+    hot=None,
+    data=None,
+    points: bool = False,
+    tiles: str | None = None,
+    title: str | None = None,
+):
+    """Interactive map of eligible demand.
+
+    Parameters
+    ----------
+    beat_table
+        :func:`geo_heart.analysis.demand.beat_demand` output.
+    metric
+        ``rate`` (per 1,000 residents), ``count`` or ``density`` (per sq mi) for the choropleth.
+    hot
+        :class:`geo_heart.analysis.hotspots.HotSpots` for the hexagon, heat and hot-spot layers.
+    data
+        :class:`geo_heart.analysis.calls.CallData`; needed only for ``points=True``.
+    points
+        Add a layer of eligible call points (privacy: explicit opt-in; needs coordinates).
+    tiles
+        A folium tile name or URL template for an optional base map (needs network); default none.
+
+    Returns
+    -------
+    folium.Map
+        Layers: beat choropleth, pilot outline, hexagons, heat, hot spots (beats and hexagons),
+        optional points; a legend and a layer control.
+    """
+    import folium
+    from folium.plugins import HeatMap
+
+    col, caption = metric_column(metric)
+    beats = _display_geoms(_beats_with(ws, beat_table), ws)
+    minx, miny, maxx, maxy = beats.total_bounds
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if tiles:
+        folium.TileLayer(tiles, name="Base map (tiles)", control=True).add_to(m)
+    # offline base: a pale fill of every beat, always present
+    folium.GeoJson(
+        _json_safe(beats[["beat", "geometry"]]),
+        name="Beat outlines (offline base)",
+        style_function=lambda f: {
+            "color": "#888888",
+            "weight": 0.6,
+            "fillColor": "#f2f2f2",
+            "fillOpacity": 1.0,
+        },
+        control=False,
+        interactive=False,
+    ).add_to(m)
+
+    values = beats[col].to_numpy(dtype=float)
+    breaks = class_breaks(values)
+    colors = class_colors(len(breaks))
+    beats["_color"] = [color_for(v, breaks, colors) for v in values]
+    prog_cols = [
+        c
+        for c in beat_table.columns
+        if c.startswith("eligible_")
+        and c not in ("eligible_any", "eligible_per_1000", "eligible_per_sq_mi")
+    ]
+    sa_col = f"in_{ws.area.default_service_area}"
+    fields = [
+        "beat",
+        "district",
+        sa_col,
+        "total_calls",
+        "eligible_any",
+        *prog_cols,
+        "population",
+        "eligible_per_1000",
+        "eligible_per_sq_mi",
+        "share_of_city_eligible",
+    ]
+    fields = [f for f in fields if f in beats.columns]
+    aliases = [f.replace("_", " ") for f in fields]
+    folium.GeoJson(
+        _json_safe(beats[[*fields, "_color", "geometry"]]),
+        name=f"Eligible demand by beat ({caption.lower()})",
+        style_function=lambda f: {
+            "color": "#555555",
+            "weight": 0.8,
+            "fillColor": f["properties"]["_color"],
+            "fillOpacity": 0.8,
+        },
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=True),
+    ).add_to(m)
+
+    folium.GeoJson(
+        pilot_outline(ws),
+        name=f"{ws.area.service_area.label} (outline)",
+        style_function=lambda f: {
+            "color": PILOT_COLOR,
+            "weight": 3.5,
+            "fill": False,
+            "dashArray": "6 4",
+        },
+        tooltip=ws.area.service_area.label,
+    ).add_to(m)
+
+    hex_breaks = None
+    if hot is not None and hot.hexagons is not None:
+        hexes = hot.hexagons.copy()
+        hv = hexes["value"].to_numpy(dtype=float)
+        hex_breaks = class_breaks(hv[hv > 0])
+        hcolors = class_colors(len(hex_breaks), "PuRd")
+        hexes["_color"] = [color_for(v, hex_breaks, hcolors) if v > 0 else "#ffffff" for v in hv]
+        hexes["value"] = hexes["value"].round(1)
+        folium.GeoJson(
+            _json_safe(hexes[["h3", "value", "hotspot", "gi_z", "p_sim", "_color", "geometry"]]),
+            name=f"Eligible demand by H3 hexagon ({hot.hex_source})",
+            style_function=lambda f: {
+                "color": "#999999",
+                "weight": 0.3,
+                "fillColor": f["properties"]["_color"],
+                "fillOpacity": 0.75,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["h3", "value", "hotspot", "gi_z", "p_sim"],
+                aliases=["hexagon", "eligible calls", "Gi* class", "Gi* z", "pseudo p"],
+            ),
+            show=False,
+        ).add_to(m)
+        cent = hexes.to_crs(ws.area.projected_crs).geometry.centroid.to_crs("EPSG:4326")
+        heat = [
+            [round(p.y, 5), round(p.x, 5), round(float(v), 2)]
+            for p, v in zip(cent, hv, strict=True)
+            if v > 0
+        ]
+        HeatMap(
+            heat, name="Heat (hexagon totals)", radius=22, blur=18, min_opacity=0.3, show=False
+        ).add_to(m)
+        sig = hexes[hexes["hotspot"] != "not significant"]
+        folium.GeoJson(
+            _json_safe(sig[["h3", "value", "hotspot", "gi_z", "p_sim", "geometry"]]),
+            name="Hot and cold spots (hexagons, Gi*)",
+            style_function=lambda f: {
+                "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
+                "weight": 1,
+                "fillColor": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
+                "fillOpacity": 0.6,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["h3", "hotspot", "value", "gi_z", "p_sim"],
+                aliases=["hexagon", "Gi* class", "eligible calls", "Gi* z", "pseudo p"],
+            ),
+            show=False,
+        ).add_to(m)
+    if hot is not None:
+        hb = _display_geoms(
+            hot.beats[["beat", "value", "gi_z", "p_sim", "hotspot", "geometry"]], ws
+        )
+        hb = hb[hb["hotspot"] != "not significant"]
+        folium.GeoJson(
+            _json_safe(hb),
+            name="Hot and cold spots (beats, Gi*)",
+            style_function=lambda f: {
+                "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
+                "weight": 4,
+                "fill": False,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["beat", "hotspot", "value", "gi_z", "p_sim"],
+                aliases=["beat", "Gi* class", "value", "Gi* z", "pseudo p"],
+            ),
+        ).add_to(m)
+    if points:
+        if data is None or not data.has_points:
+            raise InputError(
+                "--points needs calls with coordinates (lon/lat columns, or --geocode to geocode "
+                "the address column)"
+            )
+        import geopandas as gpd
+
+        f = data.frame
+        elig = f[[f"{p}_type" for p in data.programs]].any(axis=1) & f["lon"].notna()
+        pts = gpd.GeoDataFrame(
+            {"call_type": f.loc[elig, "label"].astype(str).to_numpy()},
+            geometry=gpd.points_from_xy(f.loc[elig, "lon"].round(5), f.loc[elig, "lat"].round(5)),
+            crs="EPSG:4326",
+        )
+        folium.GeoJson(
+            pts,
+            name="Eligible calls (points — sensitive)",
+            marker=folium.CircleMarker(
+                radius=2, weight=0, fill=True, fill_opacity=0.6, fill_color="#5e3c99"
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["call_type"], aliases=["call type"]),
+            show=False,
+        ).add_to(m)
+    m.get_root().html.add_child(
+        folium.Element(_legend_html(caption, breaks, colors, hot is not None, ws, title))
+    )
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def _legend_html(caption, breaks, colors, with_hot, ws, title) -> str:
+    rows = []
+    lo = None
+    for b, c in zip(breaks, colors, strict=True):
+        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
+        rows.append(f'<div><span class="gh-sw" style="background:{c}"></span>{label}</div>')
+        lo = b
+    hot_rows = ""
+    if with_hot:
+        hot_rows = "<div style='margin-top:4px'><b>Gi* hot/cold spots</b></div>" + "".join(
+            f'<div><span class="gh-sw" style="background:{c}"></span>{html.escape(k)}</div>'
+            for k, c in HOT_COLORS.items()
+            if k != "not significant"
+        )
+    head = f"<div style='font-size:14px'><b>{html.escape(title)}</b></div>" if title else ""
+    return f"""
+<style>
+.gh-legend {{position: fixed; bottom: 24px; left: 12px; z-index: 9999; background: white;
+  padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px sans-serif;}}
+.gh-sw {{display:inline-block; width:14px; height:12px; margin-right:6px; border:1px solid #777;
+  vertical-align: middle;}}
+</style>
+<div class="gh-legend" id="geo-heart-legend">{head}
+<div><b>{html.escape(caption)}</b> (quantiles)</div>{"".join(rows)}
+<div style="margin-top:4px"><span class="gh-sw" style="background:none;border:2px dashed {PILOT_COLOR}">
+</span>{html.escape(ws.area.service_area.label)}</div>{hot_rows}
+</div>"""
+
+
+def leaflet_dir() -> Path | None:
+    """A local Leaflet 1.x folder (``leaflet.js`` + ``leaflet.css``), or ``None``."""
+    candidates = [os.environ.get("GEO_HEART_LEAFLET_DIR"), "/usr/share/javascript/leaflet"]
+    for c in candidates:
+        if c and (Path(c) / "leaflet.js").is_file() and (Path(c) / "leaflet.css").is_file():
+            return Path(c)
+    return None
+
+
+_DROP = ("jquery", "bootstrap", "awesome-markers", "fontawesome", "glyphicons", "awesome.rotate")
+
+
+def html_from_map(m, *, inline_assets: bool = True) -> str:
+    """Render a folium map to one HTML string.
+
+    With ``inline_assets`` and a local Leaflet (see :func:`leaflet_dir`), Leaflet and the heat
+    plugin are inlined and unused CDN links dropped, so the page works offline. Without a local
+    Leaflet the CDN links stay (a warning is logged).
+    """
+    text = m.get_root().render()
+    if not inline_assets:
+        return text
+    local = leaflet_dir()
+    if local is None:
+        log.warning(
+            "no local Leaflet found (set GEO_HEART_LEAFLET_DIR or install Debian libjs-leaflet): "
+            "the map loads Leaflet from the CDN and needs network"
+        )
+        return text
+    import folium
+
+    js = (local / "leaflet.js").read_text(encoding="utf-8")
+    css = (local / "leaflet.css").read_text(encoding="utf-8")
+    heat_path = Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"
+
+    def repl_script(match: re.Match) -> str:
+        src = match.group(1)
+        if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.js$", src):
+            return f"<script>{js}</script>"
+        if src.endswith("leaflet_heat.min.js") and heat_path.is_file():
+            return f"<script>{heat_path.read_text(encoding='utf-8')}</script>"
+        if any(d in src.lower() for d in _DROP):
+            return ""
+        return match.group(0)
+
+    def repl_css(match: re.Match) -> str:
+        href = match.group(1)
+        if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.css$", href):
+            return f"<style>{css}</style>"
+        if any(d in href.lower() for d in _DROP):
+            return ""
+        return match.group(0)
+
+    text = re.sub(r'<script src="([^"]+)"></script>', repl_script, text)
+    text = re.sub(r'<link rel="stylesheet" href="([^"]+)"\s*/>', repl_css, text)
+    return text
+
+
+# ---------------------------------------------------------------------------- static
+def _projected(gdf, ws: Workspace):
+    return gdf.to_crs(ws.area.projected_crs)
+
+
+def _unit_to_m(ws: Workspace) -> float:
+    from pyproj import CRS
+
+    return float(CRS.from_user_input(ws.area.projected_crs).axis_info[0].unit_conversion_factor)
+
+
+def add_scale_bar(ax, ws: Workspace, *, miles: float | None = None) -> None:
+    """A scale bar in miles at the lower right of an axes drawn in the projected CRS."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    units_per_mile = 1609.344 / _unit_to_m(ws)
+    if miles is None:
+        span = (x1 - x0) / units_per_mile
+        miles = next(v for v in (0.5, 1, 2, 5, 10, 20, 50) if v >= span / 6)
+    length = miles * units_per_mile
+    xs = x1 - (x1 - x0) * 0.05 - length
+    ys = y0 + (y1 - y0) * 0.05
+    h = (y1 - y0) * 0.008
+    ax.add_patch(_rect(xs, ys, length / 2, h, "black"))
+    ax.add_patch(_rect(xs + length / 2, ys, length / 2, h, "white"))
+    ax.text(xs, ys + 2.5 * h, "0", ha="center", fontsize=8)
+    ax.text(xs + length, ys + 2.5 * h, f"{miles:g} mi", ha="center", fontsize=8)
+
+
+def _rect(x, y, w, h, color):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), w, h, facecolor=color, edgecolor="black", linewidth=0.8)
+
+
+def add_north_arrow(ax) -> None:
+    """A north arrow at the upper right (the projected CRS has grid north up)."""
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.95),
+        xytext=(0.95, 0.85),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=12,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "width": 4, "headwidth": 12},
+    )
+
+
+def _base_figure(title: str):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 9), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_title(title, fontsize=13)
+    ax.set_axis_off()
+    fig.subplots_adjust(left=0.02, right=0.75, top=0.93, bottom=0.04)
+    return fig, ax
+
+
+def _finish(fig, ax, ws: Workspace, note: str) -> None:
+    pilot = _projected(pilot_outline(ws), ws)
+    pilot.boundary.plot(ax=ax, color=PILOT_COLOR, linewidth=2.2, linestyle="--")
+    add_scale_bar(ax, ws)
+    add_north_arrow(ax)
+    fig.text(0.01, 0.01, note, fontsize=7, color="#444444")
+
+
+def static_beat_map(
+    ws: Workspace, beat_table: pd.DataFrame, *, metric: str = "rate", title: str | None = None
+):
+    """Choropleth of a per-beat metric with the pilot outlined, legend, scale bar and north arrow."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    col, caption = metric_column(metric)
+    gdf = _projected(_beats_with(ws, beat_table), ws)
+    values = gdf[col].to_numpy(dtype=float)
+    breaks = class_breaks(values)
+    colors = class_colors(len(breaks))
+    gdf["_color"] = [color_for(v, breaks, colors) for v in values]
+    fig, ax = _base_figure(title or f"{caption} by police beat, {ws.area.name}")
+    gdf.plot(ax=ax, color=gdf["_color"], edgecolor="#555555", linewidth=0.5)
+    for _, r in gdf.iterrows():
+        pt = r.geometry.representative_point()
+        ax.text(pt.x, pt.y, r["beat"], fontsize=6, ha="center", va="center", color="#222222")
+    lo = None
+    handles = []
+    for b, c in zip(breaks, colors, strict=True):
+        handles.append(
+            Patch(
+                facecolor=c,
+                edgecolor="#555555",
+                label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}",
+            )
+        )
+        lo = b
+    handles.append(
+        Line2D([0], [0], color=PILOT_COLOR, lw=2.2, ls="--", label=ws.area.service_area.label)
+    )
+    ax.legend(
+        handles=handles,
+        title=caption,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 0.6),
+        fontsize=8,
+        title_fontsize=9,
+        frameon=True,
+    )
+    _finish(
+        fig,
+        ax,
+        ws,
+        "Eligible = call type eligible for a HEART program. Quantile classes. "
+        f"CRS {ws.area.projected_crs}.",
+    )
+    return fig
+
+
+def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
+    """H3 hexagons of eligible demand (static)."""
+    from matplotlib.patches import Patch
+
+    hexes = _projected(hot.hexagons, ws)
+    hv = hexes["value"].to_numpy(dtype=float)
+    breaks = class_breaks(hv[hv > 0])
+    colors = class_colors(len(breaks), "PuRd")
+    hexes["_color"] = [color_for(v, breaks, colors) if v > 0 else "#ffffff" for v in hv]
+    fig, ax = _base_figure(title or f"Eligible calls by H3 hexagon ({hot.hex_source})")
+    _projected(ws.beat_index.to_geodataframe(), ws).boundary.plot(
+        ax=ax, color="#aaaaaa", linewidth=0.4
+    )
+    hexes.plot(ax=ax, color=hexes["_color"], edgecolor="#bbbbbb", linewidth=0.2, alpha=0.9)
+    lo = None
+    handles = []
+    for b, c in zip(breaks, colors, strict=True):
+        handles.append(
+            Patch(facecolor=c, label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}")
+        )
+        lo = b
+    ax.legend(
+        handles=handles,
+        title="Eligible calls per hexagon",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 0.6),
+        fontsize=8,
+    )
+    import h3
+
+    res = h3.get_resolution(hexes["h3"].iloc[0]) if len(hexes) else "-"
+    _finish(fig, ax, ws, f"H3 resolution {res}; values {hot.hex_source}.")
+    return fig
+
+
+def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
+    """Gi* classes by beat (static)."""
+    from matplotlib.patches import Patch
+
+    gdf = _projected(hot.beats, ws)
+    fig, ax = _base_figure(title or "Hot and cold spots of eligible demand by beat (Getis-Ord Gi*)")
+    gdf.plot(
+        ax=ax, color=[HOT_COLORS[h] for h in gdf["hotspot"]], edgecolor="#555555", linewidth=0.5
+    )
+    for _, r in gdf.iterrows():
+        pt = r.geometry.representative_point()
+        ax.text(pt.x, pt.y, r["beat"], fontsize=6, ha="center", va="center")
+    handles = [Patch(facecolor=c, edgecolor="#555555", label=k) for k, c in HOT_COLORS.items()]
+    ax.legend(
+        handles=handles,
+        title="Gi* class (pseudo p)",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 0.6),
+        fontsize=8,
+    )
+    _finish(fig, ax, ws, "Queen contiguity, 999 permutations. Special beat codes left out.")
+    return fig
+
+
+def hour_of_week_figure(hour_table: pd.DataFrame, *, programs: list[str]):
+    """Eligible calls by hour of the week with each program's hours shaded."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 3.6), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    x = hour_table["hour_of_week"].to_numpy()
+    ax.bar(x, hour_table["eligible_any"], width=1.0, color="#d95f0e", label="eligible calls")
+    ymax = float(hour_table["eligible_any"].max() or 1)
+    palette = ["#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
+    for i, p in enumerate(programs):
+        open_ = hour_table[f"open_{p}"].to_numpy() > 0
+        band = ymax * (1.04 + 0.05 * i)
+        ax.fill_between(
+            x,
+            band,
+            band + ymax * 0.035,
+            where=open_,
+            step="mid",
+            color=palette[i % len(palette)],
+            label=f"{p} hours",
+        )
+    ax.set_xticks(np.arange(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_xlim(-0.5, 167.5)
+    ax.set_ylabel("calls")
+    ax.set_title("Eligible calls by hour of the week (local time) and program hours")
+    ax.legend(loc="upper left", fontsize=7, ncol=len(programs) + 1, bbox_to_anchor=(0, -0.12))
+    fig.tight_layout()
+    return fig
+
+
+def monthly_figure(month_table: pd.DataFrame, *, programs: list[str]):
+    """Eligible calls per month, per program."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 3.2), dpi=110)
+    ax = fig.add_subplot(1, 1, 1)
+    x = np.arange(len(month_table))
+    for p in programs:
+        if month_table[f"eligible_{p}"].sum() > 0:
+            ax.plot(x, month_table[f"eligible_{p}"], label=f"{p} eligible", lw=1.5)
+    ax.plot(x, month_table["eligible_any"], label="any program", color="black", lw=2)
+    step = max(1, len(x) // 12)
+    ax.set_xticks(x[::step], month_table["month"].iloc[::step], rotation=45, fontsize=7)
+    ax.set_ylabel("calls per month")
+    ax.set_title("Eligible calls by month")
+    ax.legend(fontsize=7, ncol=len(programs) + 1)
+    fig.tight_layout()
+    return fig
