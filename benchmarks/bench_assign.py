@@ -36,16 +36,16 @@ def main() -> None:
 
     import geopandas as gpd
 
-    from geo_heart.area import Workspace
+    from geo_heart.area import Area
     from geo_heart.config.settings import Settings
 
     cache = Path(tempfile.mkdtemp(prefix="gh-bench-"))
     settings = Settings(data_dir=Path(args.data), cache_dir=cache)
     t = time.perf_counter()
-    idx = Workspace.from_settings(settings).beat_index
+    idx = Area.from_settings(settings).beat_index
     build_s = time.perf_counter() - t
     t = time.perf_counter()
-    Workspace.from_settings(settings).beat_index  # noqa: B018 - second start reads the cache
+    Area.from_settings(settings).beat_index  # noqa: B018 - second start reads the cache
     load_s = time.perf_counter() - t
 
     rng = np.random.default_rng(args.seed)

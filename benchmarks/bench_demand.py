@@ -29,11 +29,11 @@ def main() -> None:
 
     t_all = time.perf_counter()
     from geo_heart.analysis.calls import load_calls
-    from geo_heart.area import Workspace
+    from geo_heart.area import Area
     from geo_heart.config.settings import Settings
     from geo_heart.render.report import write_planner_outputs
 
-    ws = Workspace.from_settings(Settings())
+    ws = Area.from_settings(Settings())
     ws.beat_index  # noqa: B018  (build/load the index outside the timed stages)
     t0 = time.perf_counter()
     data = load_calls(ws)

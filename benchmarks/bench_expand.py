@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 
 from geo_heart.analysis.calls import load_calls
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.config.settings import Settings
 from geo_heart.expansion import model as ex
 
@@ -41,7 +41,7 @@ def connected_sets(problem: ex.ExpansionProblem, k: int) -> set[frozenset[str]]:
 
 
 def main() -> None:
-    ws = Workspace.from_settings(Settings())
+    ws = Area.from_settings(Settings())
     t0 = time.perf_counter()
     data = load_calls(ws)
     pilot = ex.ExpansionProblem.from_calls(ws, data)

@@ -24,7 +24,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo_heart.area import Workspace  # noqa: E402
+from geo_heart.area import Area  # noqa: E402
 from geo_heart.config.settings import Settings  # noqa: E402
 from geo_heart.dispatch.lookup import lookup_address  # noqa: E402
 from geo_heart.geocode.address import parse_address  # noqa: E402
@@ -47,7 +47,7 @@ def main() -> None:
     kw = {"data_dir": Path(args.data), "area": "durham"}
     if args.cache:
         kw["cache_dir"] = Path(args.cache)
-    ws = Workspace.from_settings(Settings(**kw))
+    ws = Area.from_settings(Settings(**kw))
     t = time.perf_counter()
     g = geocoder_for(ws)
     print(f"index load/build: {time.perf_counter() - t:.2f} s (then cached)")

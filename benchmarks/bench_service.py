@@ -229,10 +229,10 @@ def run_load(port: int, reqs: list[dict], rate: float, connections: int) -> dict
 
 def in_process_ms(settings, reqs: list[dict]) -> np.ndarray:
     """The peer: the same lookups as direct library calls in this process (fresh geocoder memo)."""
-    from geo_heart.area import Workspace
+    from geo_heart.area import Area
     from geo_heart.dispatch.lookup import lookup_address, lookup_point
 
-    ws = Workspace.from_settings(settings)
+    ws = Area.from_settings(settings)
     ws.beat_index  # noqa: B018 - load before timing
     if any("address" in r for r in reqs):
         from geo_heart.geocode.match import geocoder_for

@@ -19,13 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo_heart.analysis.quality import beat_agreement_with_history  # noqa: E402
-from geo_heart.area import Workspace  # noqa: E402
+from geo_heart.area import Area  # noqa: E402
 from geo_heart.config.settings import Settings  # noqa: E402
 
 
 def main() -> None:
     data = Path(os.environ.get("GEO_HEART_DATA", ROOT.parent / "shared" / "data" / "durham"))
-    ws = Workspace.from_settings(
+    ws = Area.from_settings(
         Settings(data_dir=data, cache_dir=Path(tempfile.gettempdir()) / "gh-eval")
     )
     points = pd.read_csv(data / "address_points.csv", dtype=str, keep_default_na=False)

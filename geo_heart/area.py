@@ -1,52 +1,186 @@
-"""A workspace: settings + area configuration + lazily built indexes, shared by CLI and service.
+"""The :class:`Area`: one city's configuration, data folder and every index and cache built from them.
 
->>> ws = Workspace.from_settings(Settings())            # doctest: +SKIP
->>> ws.beat_index.locate(-78.9, 35.99).beat             # doctest: +SKIP
-'512'
+``Area`` is the library's entry point; the CLI and the HTTP service hold one each::
+
+    >>> import geo_heart as gh
+    >>> area = gh.Area.load("durham")                                  # doctest: +SKIP
+    >>> area.lookup(lon=-78.89055, lat=36.00169, call_type="trespass",
+    ...             at="2023-03-14T11:00")["beat"]                    # doctest: +SKIP
+    '111'
+
+Indexes (beats, geocoder reference, call-type table, adjacency, road network, population by beat)
+are built on first use and kept on the ``Area`` that built them, never in module globals, so two
+areas in one process never share or confuse caches.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from geo_heart.config.areafile import AreaConfig, load_area
 from geo_heart.config.calltypes import CallTypeTable, call_type_table
 from geo_heart.config.settings import Settings
 from geo_heart.geo.beats import BeatIndex
 
+if TYPE_CHECKING:  # pragma: no cover
+    from datetime import datetime
+
+    import pandas as pd
+
+    from geo_heart.analysis.calls import CallData
+    from geo_heart.geocode.match import Geocoder
+
+T = TypeVar("T")
+
 
 @dataclass
-class Workspace:
-    """Everything a command needs, loaded once."""
+class Area:
+    """An area (a city): validated configuration + settings + lazily built indexes.
+
+    Parameters
+    ----------
+    settings
+        Data folder, cache folder, area name.
+    config
+        The validated area file (:class:`~geo_heart.config.areafile.AreaConfig`).
+    """
 
     settings: Settings
-    area: AreaConfig
-    _extras: dict = field(default_factory=dict, repr=False)
+    config: AreaConfig
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def load(
+        cls,
+        area: str | Path | None = None,
+        *,
+        data_dir: str | Path | None = None,
+        cache_dir: str | Path | None = None,
+    ) -> Area:
+        """Load an area by name (``"durham"`` → ``boundaries/durham.toml``) or TOML path.
+
+        Parameters
+        ----------
+        area
+            Name or path; default ``GEO_HEART_AREA`` or ``durham``.
+        data_dir, cache_dir
+            Override the data and cache folders (default: settings / environment).
+        """
+        settings = Settings().with_overrides(
+            area=None if area is None else str(area), data_dir=data_dir, cache_dir=cache_dir
+        )
+        return cls.from_settings(settings)
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Workspace:
+    def from_settings(cls, settings: Settings | None = None) -> Area:
         """Load the area configuration named by ``settings`` (validated)."""
         settings = settings or Settings()
-        return cls(settings=settings, area=load_area(settings.area_file))
+        return cls(settings=settings, config=load_area(settings.area_file))
+
+    # ------------------------------------------------------------------ caches
+    def cached(self, key: Any, build: Callable[[], T]) -> T:
+        """Return the value cached under ``key`` on this area, building it on first use."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = build()
+            return value
+
+    def forget(self, key: Any) -> None:
+        """Drop one cached value (e.g. after rebuilding an index)."""
+        self._cache.pop(key, None)
 
     @cached_property
     def beat_index(self) -> BeatIndex:
         """The beat index (built once, then read from the cache folder)."""
         return BeatIndex.from_area(
-            self.area, self.settings.data_dir, cache_dir=self.settings.cache_dir
+            self.config, self.settings.data_dir, cache_dir=self.settings.cache_dir
         )
 
     @property
     def call_types(self) -> CallTypeTable:
         """The area's call-type table."""
-        return call_type_table(self.area)
+        return call_type_table(self.config)
 
+    def geocoder(self, *, rebuild: bool = False) -> Geocoder:
+        """The offline geocoder (reference index built once, cached on disk and here)."""
+        from geo_heart.geocode.match import geocoder_for
+
+        return geocoder_for(self, rebuild=rebuild)
+
+    # ------------------------------------------------------------------ data files
     def data_path(self, relative: str | Path) -> Path:
         """A file named in the configuration, resolved against the data folder."""
         return self.settings.data_path(relative)
 
     def layer_path(self, role: str) -> Path:
         """Path of the ``[layers.<role>]`` file in the data folder."""
-        return self.data_path(self.area.layer_value(role, "file"))
+        return self.data_path(self.config.layer_value(role, "file"))
+
+    # ------------------------------------------------------------------ the verbs
+    def lookup(
+        self,
+        address: str | None = None,
+        *,
+        lon: float | None = None,
+        lat: float | None = None,
+        call_type: str | None = None,
+        at: datetime | str | None = None,
+        weapon: bool = False,
+        scenario: str | None = None,
+    ) -> dict[str, Any]:
+        """Dispatch lookup by address text or by WGS84 point.
+
+        Returns the dispatch answer (see :mod:`geo_heart.dispatch.lookup` for its keys): beat,
+        location status and confidence, and which program may take ``call_type`` at ``at``
+        (default: now, in the area's time zone).
+        """
+        from geo_heart.dispatch.lookup import lookup_address, lookup_point
+        from geo_heart.errors import InputError
+
+        if address is not None and (lon is not None or lat is not None):
+            raise InputError("give an address or lon/lat, not both")
+        if address is not None:
+            return lookup_address(
+                self, address, call_type=call_type, at=at, risk=weapon, scenario=scenario
+            )
+        if lon is None or lat is None:
+            raise InputError("give an address, or both lon and lat")
+        return lookup_point(
+            self, lon, lat, call_type=call_type, at=at, risk=weapon, scenario=scenario
+        )
+
+    def geocode(self, addresses: Any) -> pd.DataFrame:
+        """Geocode address texts (a string, a list or a pandas Series); one row per input."""
+        import pandas as pd
+
+        from geo_heart.geocode.batch import geocode_frame
+
+        if isinstance(addresses, str):
+            addresses = [addresses]
+        frame = pd.DataFrame({"address": pd.Series(list(addresses), dtype=object)})
+        return geocode_frame(self, frame, address_column="address")
+
+    def load_calls(self, path: str | Path | None = None, **options: Any) -> CallData:
+        """Read, classify, place and time a call table (default ``[layers.calls]``)."""
+        from geo_heart.analysis.calls import load_calls
+
+        return load_calls(self, path, **options)
+
+    def demand(self, data: CallData | None = None) -> pd.DataFrame:
+        """Eligible demand by beat (calls per program, per resident, per sq mi)."""
+        from geo_heart.analysis.demand import beat_demand
+
+        return beat_demand(self, data if data is not None else self.load_calls())
+
+    def coverage(self, data: CallData | None = None, *, scenarios: list[str] | None = None):
+        """Coverage table (area, hours, both) for the current rules and named scenarios."""
+        from geo_heart.analysis.coverage import coverage_table, resolve_what_ifs
+
+        data = data if data is not None else self.load_calls()
+        return coverage_table(data, resolve_what_ifs(self, scenarios=scenarios or []))

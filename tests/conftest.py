@@ -33,9 +33,9 @@ def settings(data_dir, cache_dir):
 @pytest.fixture(scope="session")
 def workspace(settings):
     """The Durham workspace (area config + beat index), shared by the session."""
-    from geo_heart.area import Workspace
+    from geo_heart.area import Area
 
-    return Workspace.from_settings(settings)
+    return Area.from_settings(settings)
 
 
 @pytest.fixture()

@@ -212,7 +212,7 @@ def test_calls_layer_is_validated(workspace):
     from geo_heart.analysis.calls import calls_layer
     from geo_heart.errors import ConfigError
 
-    area = workspace.area
+    area = workspace.config
     assert calls_layer(area)["time_column"] == "DATE_REPT"
     bad = replace(
         area, layers={**area.layers, "calls": {"file": "x.csv", "time_zone": "Nowhere/City"}}

@@ -11,7 +11,7 @@ from geo_heart.errors import CallTypeError
 
 @pytest.fixture(scope="module")
 def table(workspace):
-    return call_type_table(workspace.area)
+    return call_type_table(workspace.config)
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ def _tiny(workspace, tmp_path):
 
 def test_what_if_from_options(workspace, tmp_path):
     data = _tiny(workspace, tmp_path)
-    base = coverage_table(data, [what_if_from_scenario(workspace.area, "current")])
+    base = coverage_table(data, [what_if_from_scenario(workspace.config, "current")])
     crt = base.set_index("program").loc["CRT"]
     assert (crt["eligible"], crt["in_area"], crt["in_hours"], crt["covered"]) == (3, 2, 2, 2)
     wi = what_if_from_options(workspace, beats="121", hours="Mon-Sun 20:00-23:00", programs=["CRT"])
@@ -116,7 +116,7 @@ def test_scenario_file(workspace, tmp_path):
 
 def test_bad_options(workspace):
     with pytest.raises(InputError, match="unknown scenario 'nope'"):
-        what_if_from_scenario(workspace.area, "nope")
+        what_if_from_scenario(workspace.config, "nope")
     with pytest.raises(InputError, match="not beats of the layer"):
         what_if_from_options(workspace, beats="111,777")
     with pytest.raises(InputError, match="expected DAYS START-END"):

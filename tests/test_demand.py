@@ -165,8 +165,8 @@ def test_population_apportioned_by_area(workspace, data_dir):
     assert 0.5 * total < pop.sum() < total
     assert (pop >= 0).all() and pop.index.tolist() == workspace.beat_index.beats
     # a beat entirely inside one tract gets that tract's density times its area
-    beats = workspace.beat_index.to_geodataframe().to_crs(workspace.area.projected_crs)
-    tp = tracts.to_crs(workspace.area.projected_crs)
+    beats = workspace.beat_index.to_geodataframe().to_crs(workspace.config.projected_crs)
+    tp = tracts.to_crs(workspace.config.projected_crs)
     for b, geom in zip(beats["beat"], beats.geometry, strict=True):
         inside = tp[tp.geometry.buffer(1).contains(geom)]
         if len(inside) == 1:

@@ -14,7 +14,7 @@ from geo_heart.errors import CallTypeError, InputError
 
 @pytest.fixture(scope="module")
 def area(workspace):
-    return workspace.area
+    return workspace.config
 
 
 def test_trespass_beat_111_saturday_11_is_crt(area):

@@ -293,7 +293,7 @@ def test_durham_distances_from_bases(workspace, durham):
     from pyproj import Transformer
 
     lon, lat = Transformer.from_crs(
-        workspace.area.projected_crs, "EPSG:4326", always_xy=True
+        workspace.config.projected_crs, "EPSG:4326", always_xy=True
     ).transform(xy["x"], xy["y"])
     bases = ex.bases_from_table(
         workspace, pd.DataFrame({"name": ["X"], "lon": [lon], "lat": [lat]})

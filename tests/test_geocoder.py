@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.config.settings import Settings
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
 
@@ -74,9 +74,9 @@ def synthetic_ws(workspace, tmp_path_factory):
         },
         "centerlines": {"file": str(tmp / "centerlines.geojson")},
     }
-    area = dataclasses.replace(workspace.area, layers=layers)
+    area = dataclasses.replace(workspace.config, layers=layers)
     settings = Settings(data_dir=workspace.settings.data_dir, cache_dir=tmp / "cache")
-    return Workspace(settings=settings, area=area)
+    return Area(settings=settings, config=area)
 
 
 def test_synthetic_exact_and_parity_interpolation(synthetic_ws):
@@ -128,10 +128,10 @@ def test_eval_file_refused_as_history(workspace, tmp_path):
     from geo_heart.errors import ConfigError
     from geo_heart.geocode.reference import index_key
 
-    layers = dict(workspace.area.layers)
+    layers = dict(workspace.config.layers)
     layers["history"] = {**layers["history"], "file": "incidents_2025_eval.csv"}
-    area = dataclasses.replace(workspace.area, layers=layers)
-    ws = Workspace(settings=workspace.settings, area=area)
+    area = dataclasses.replace(workspace.config, layers=layers)
+    ws = Area(settings=workspace.settings, config=area)
     with pytest.raises(ConfigError, match="evaluation file"):
         index_key(ws)
 

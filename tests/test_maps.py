@@ -54,7 +54,7 @@ def _count_color(px, hex_color, tol=12):
 @pytest.mark.slow
 def test_hotspots_on_durham(hot, workspace, durham_calls):
     b = hot.beats
-    special = set(workspace.area.beats.special)
+    special = set(workspace.config.beats.special)
     assert len(b) == len(workspace.beat_index.beats) - len(special)
     assert not set(b["beat"]) & special
     assert ((b["p_sim"] > 0) & (b["p_sim"] <= 1)).all()

@@ -129,7 +129,7 @@ def test_unknown_call_type_lists_the_known_types(client, workspace):
     r = client.get("/lookup", params={**PILOT, "call_type": "ALIEN ABDUCTION"})
     message = _error(r)
     assert "ALIEN ABDUCTION" in message
-    assert r.json()["known"] == sorted(workspace.area.call_types)
+    assert r.json()["known"] == sorted(workspace.config.call_types)
     assert "trespass" in r.json()["known"]
 
 
@@ -208,7 +208,7 @@ def test_beats_geojson(client, workspace):
     props = {f["properties"]["beat"]: f["properties"] for f in gj["features"]}
     assert len(props) == 37
     pilot = {b for b, p in props.items() if p["in_service_area"]}
-    assert pilot == set(workspace.area.service_areas["pilot"].beats)
+    assert pilot == set(workspace.config.service_areas["pilot"].beats)
     assert props["512"]["district"] == "D5"
     assert props["512"]["programs"] == ["CCD", "CRT", "CoR", "CN"]
     assert props["422"]["programs"] == ["CCD"]
@@ -237,7 +237,7 @@ def test_health_and_area(client, workspace):
     assert area["default_service_area"] == "pilot"
     assert len(area["service_areas"]["pilot"]["beats"]) == 12
     assert [p["code"] for p in area["programs"]] == ["CCD", "CRT", "CoR", "CN"]
-    assert {c["key"] for c in area["call_types"]} == set(workspace.area.call_types)
+    assert {c["key"] for c in area["call_types"]} == set(workspace.config.call_types)
 
 
 def test_openapi_document(client):

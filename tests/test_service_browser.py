@@ -98,7 +98,7 @@ def _card(pg) -> dict[str, str]:
 def test_page_loads_call_types_and_map(page, workspace):
     labels = page.locator("#call-type option").all_inner_texts()
     assert labels[0] == "(not given)"
-    assert set(labels[1:]) == {ct.label for ct in workspace.area.call_types.values()}
+    assert set(labels[1:]) == {ct.label for ct in workspace.config.call_types.values()}
     assert page.locator("#map path.beat").count() == 37
     assert page.locator("#map path.beat.pilot").count() == 12
     assert page.get_attribute("#card", "aria-live") == "polite"

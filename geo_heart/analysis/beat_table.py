@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 
 
-def beats_table(ws: Workspace) -> pd.DataFrame:
+def beats_table(ws: Area) -> pd.DataFrame:
     """One row per beat: ``beat``, ``district``, ``area_sq_mi``, ``in_<service area>`` per area,
     ``note`` (label of special codes such as 999)."""
     idx = ws.beat_index
@@ -15,9 +15,9 @@ def beats_table(ws: Workspace) -> pd.DataFrame:
     rows = []
     for b in idx.beats:
         row = {"beat": b, "district": idx.district_of(b), "area_sq_mi": round(areas[b], 3)}
-        for key, sa in ws.area.service_areas.items():
+        for key, sa in ws.config.service_areas.items():
             row[f"in_{key}"] = sa.contains(b)
-        special = ws.area.beats.special.get(b)
+        special = ws.config.beats.special.get(b)
         row["note"] = special.label if special else ""
         rows.append(row)
     return pd.DataFrame(rows)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import ConfigError, InputError
@@ -153,7 +153,7 @@ def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) 
 
 
 def load_calls(
-    ws: Workspace,
+    ws: Area,
     path: str | Path | None = None,
     *,
     call_type_column: str | None = None,
@@ -201,7 +201,7 @@ def load_calls(
     InputError
         A named column is missing, or no location column is available.
     """
-    area = ws.area
+    area = ws.config
     cfg = calls_layer(area)
     if path is None:
         if "file" not in cfg:
@@ -443,7 +443,7 @@ def _reason_class(reason: str) -> str:
     return reason or "unplaced"
 
 
-def _geocode(ws: Workspace, addresses: pd.Series, *, progress: bool):
+def _geocode(ws: Area, addresses: pd.Series, *, progress: bool):
     """Geocode distinct addresses once; return lon, lat arrays and the per-row result frame."""
     try:
         from geo_heart.geocode.match import geocoder_for

@@ -31,7 +31,7 @@ import pandas as pd
 import tomllib
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.config.areafile import AreaConfig, Program, ServiceArea
 from geo_heart.config.schedule import WeeklySchedule
 from geo_heart.dispatch.eligibility import eligibility_frame, programs_for
@@ -110,7 +110,7 @@ def _service_area_for(
 
 
 def what_if_from_options(
-    ws: Workspace,
+    ws: Area,
     *,
     beats: Iterable[str] | str | None = None,
     hours: str | None = None,
@@ -130,7 +130,7 @@ def what_if_from_options(
         Programs the change applies to (default: every program with its own service area,
         i.e. all programs).
     """
-    area = ws.area
+    area = ws.config
     if beats is None and hours is None:
         raise InputError("a what-if needs --beats and/or --hours")
     progs = list(programs) if programs else list(area.programs)
@@ -156,7 +156,7 @@ def what_if_from_options(
     return WhatIf(key, text, area, out)
 
 
-def what_ifs_from_file(ws: Workspace, path: str | Path) -> list[WhatIf]:
+def what_ifs_from_file(ws: Area, path: str | Path) -> list[WhatIf]:
     """Scenarios from a TOML file of ``[scenarios.<key>]`` tables.
 
     Keys per table: ``label``, ``programs`` (list; default all), ``service_area`` (a service area
@@ -188,10 +188,10 @@ def what_ifs_from_file(ws: Workspace, path: str | Path) -> list[WhatIf]:
         beats = entry.get("service_area", entry.get("beats"))
         if beats is not None and not isinstance(beats, (str, list)):
             raise ConfigError(f"{where}: beats/service_area = {beats!r}: expected a list or name")
-        if "service_area" in entry and entry["service_area"] not in ws.area.service_areas:
+        if "service_area" in entry and entry["service_area"] not in ws.config.service_areas:
             raise ConfigError(
                 f"{where}.service_area = {entry['service_area']!r}: known service areas: "
-                f"{sorted(ws.area.service_areas)}"
+                f"{sorted(ws.config.service_areas)}"
             )
         hours = entry.get("hours")
         sched = None
@@ -217,20 +217,20 @@ def what_ifs_from_file(ws: Workspace, path: str | Path) -> list[WhatIf]:
                     label=str(entry.get("label", key)),
                 )
                 if beats is not None
-                else current_what_if(ws.area)
+                else current_what_if(ws.config)
             )
         except InputError as exc:
             raise ConfigError(f"{where}: {exc}") from None
         progs = dict(wi.programs)
         if sched is not None:
-            for code in entry.get("programs") or list(ws.area.programs):
+            for code in entry.get("programs") or list(ws.config.programs):
                 progs[code] = replace(progs[code], hours=sched)
         out.append(WhatIf(str(key), str(entry.get("label", key)), wi.area, progs))
     return out
 
 
 def resolve_what_ifs(
-    ws: Workspace,
+    ws: Area,
     *,
     scenarios: Iterable[str] = (),
     scenario_file: str | Path | None = None,
@@ -240,12 +240,12 @@ def resolve_what_ifs(
     include_current: bool = True,
 ) -> list[WhatIf]:
     """The list of scenarios to compare: current, named, from a file, and from options."""
-    out = [current_what_if(ws.area)] if include_current else []
+    out = [current_what_if(ws.config)] if include_current else []
     for key in scenarios:
         if key == "all":
-            out += [what_if_from_scenario(ws.area, k) for k in ws.area.scenarios]
+            out += [what_if_from_scenario(ws.config, k) for k in ws.config.scenarios]
         elif key != "current" or not include_current:
-            out.append(what_if_from_scenario(ws.area, key))
+            out.append(what_if_from_scenario(ws.config, key))
     if scenario_file is not None:
         out += what_ifs_from_file(ws, scenario_file)
     if beats is not None or hours is not None:

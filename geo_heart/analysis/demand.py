@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.errors import ConfigError, DataSourceError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ SQ_FT_PER_SQ_MI = 5280.0**2
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def population_by_beat(ws: Workspace) -> pd.Series:
+def population_by_beat(ws: Area) -> pd.Series:
     """Residents per beat, apportioned from ``[layers.population]`` polygons by area.
 
     Returns
@@ -45,20 +45,21 @@ def population_by_beat(ws: Workspace) -> pd.Series:
         The file is missing, has no CRS or lacks the population field.
     """
     path = ws.layer_path("population")
-    field = ws.area.layer_value("population", "population_field")
+    field = ws.config.layer_value("population", "population_field")
     if not isinstance(field, str) or not field:
         raise ConfigError(
-            f"{ws.area.path}: layers.population.population_field must be a column name, got {field!r}"
+            f"{ws.config.path}: layers.population.population_field must be a column name, got {field!r}"
         )
-    key = (str(path), path.stat().st_mtime if path.exists() else 0, field, ws.area.projected_crs)
+    key = (str(path), path.stat().st_mtime if path.exists() else 0, field, ws.config.projected_crs)
     beats = ws.beat_index.to_geodataframe()
-    return _population_cached(key, tuple(beats["beat"]), beats.geometry.values, path, field)
+    out = ws.cached(
+        ("population", *key),
+        lambda: _population(key, tuple(beats["beat"]), beats.geometry.values, path, field),
+    )
+    return out.copy()
 
 
-def _population_cached(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
-    hit = _POP_CACHE.get((key, beat_ids))
-    if hit is not None:
-        return hit.copy()
+def _population(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
     import geopandas as gpd
 
     from geo_heart.io.tables import read_table
@@ -86,14 +87,10 @@ def _population_cached(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.
     pieces["pop_part"] = pieces["pop"] * share.fillna(0.0)
     out = pieces.groupby("beat")["pop_part"].sum().reindex(list(beat_ids), fill_value=0.0)
     out.name = "population"
-    _POP_CACHE[(key, beat_ids)] = out
-    return out.copy()
+    return out
 
 
-_POP_CACHE: dict = {}
-
-
-def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd.DataFrame:
+def beat_demand(ws: Area, data: CallData, *, population: bool = True) -> pd.DataFrame:
     """One row per beat of the layer: how much eligible demand it has.
 
     Columns
@@ -118,8 +115,8 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
         table["population"] = pop.reindex(beats).fillna(0.0).round(1).to_numpy()
     else:
         table["population"] = np.nan
-    sa_key = ws.area.default_service_area
-    sa = ws.area.service_areas[sa_key]
+    sa_key = ws.config.default_service_area
+    sa = ws.config.service_areas[sa_key]
     table[f"in_{sa_key}"] = [sa.contains(b) for b in beats]
     counts = g.groupby("beat").size()
     table["total_calls"] = counts.reindex(beats, fill_value=0).astype(int).to_numpy()
@@ -151,7 +148,7 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
 
 
 def hour_of_week_demand(
-    ws: Workspace, data: CallData, *, scenario: str | None = None
+    ws: Area, data: CallData, *, scenario: str | None = None
 ) -> pd.DataFrame:
     """168 rows (Mon 00 = 0): calls and eligible calls per hour of the week, with program hours.
 
@@ -173,7 +170,7 @@ def hour_of_week_demand(
     table["eligible_any"] = (
         anyv.groupby(how).sum().reindex(hours, fill_value=0).astype(int).to_numpy()
     )
-    progs = programs_for(ws.area, scenario)
+    progs = programs_for(ws.config, scenario)
     for p in data.programs:
         table[f"eligible_{p}"] = (
             f.loc[ok, f"{p}_type"]
@@ -229,7 +226,7 @@ def unknown_codes_table(data: CallData) -> pd.DataFrame:
 
 
 def write_demand_tables(
-    ws: Workspace,
+    ws: Area,
     data: CallData,
     out_dir: str | Path,
     *,

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -88,10 +88,10 @@ def _gi_star(values: np.ndarray, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     )
 
 
-def city_beats(ws: Workspace):
+def city_beats(ws: Area):
     """The ordinary beats (EPSG:4326): the layer without the area file's special codes."""
     gdf = ws.beat_index.to_geodataframe()
-    special = set(ws.area.beats.special)
+    special = set(ws.config.beats.special)
     return gdf[~gdf["beat"].isin(special)].reset_index(drop=True)
 
 
@@ -108,7 +108,7 @@ def beat_values(data: CallData, *, program: str | None = None) -> pd.Series:
 
 
 def beat_hotspots(
-    ws: Workspace, data: CallData, *, program: str | None = None, metric: str = "count"
+    ws: Area, data: CallData, *, program: str | None = None, metric: str = "count"
 ):
     """Gi* by beat (Queen contiguity) on eligible calls (``metric="count"``) or on eligible calls
     per square mile (``metric="per_sq_mi"``, fairer when beats differ much in size)."""
@@ -121,7 +121,7 @@ def beat_hotspots(
     if metric == "per_sq_mi":
         areas = ws.beat_index.area_sq_mi()
         vals = vals / np.array([areas[b] for b in gdf["beat"]])
-    proj = gdf.to_crs(ws.area.projected_crs)
+    proj = gdf.to_crs(ws.config.projected_crs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         w = Queen.from_dataframe(proj, use_index=False, silence_warnings=True)
@@ -135,7 +135,7 @@ def beat_hotspots(
     return out
 
 
-def hex_cells_for(ws: Workspace, *, resolution: int = H3_RESOLUTION):
+def hex_cells_for(ws: Area, *, resolution: int = H3_RESOLUTION):
     """H3 cells covering the city beats, as a GeoDataFrame (h3, geometry; EPSG:4326)."""
     import geopandas as gpd
     import h3
@@ -159,7 +159,7 @@ def _cell_polygon(cell: str):
 
 
 def hex_values(
-    ws: Workspace, data: CallData, cells, *, program: str | None = None
+    ws: Area, data: CallData, cells, *, program: str | None = None
 ) -> tuple[np.ndarray, str]:
     """Eligible calls per H3 cell: from points when present, else apportioned from beats."""
     import geopandas as gpd
@@ -185,7 +185,7 @@ def hex_values(
         return out, "points"
     per_beat = beat_values(data, program=program)
     beats = city_beats(ws)
-    crs = ws.area.projected_crs
+    crs = ws.config.projected_crs
     bp = beats.to_crs(crs)
     bp["beat_area"] = bp.geometry.area
     bp["value"] = per_beat.reindex(bp["beat"]).fillna(0).to_numpy()
@@ -201,7 +201,7 @@ def hex_values(
 
 
 def hex_hotspots(
-    ws: Workspace, data: CallData, *, program: str | None = None, resolution: int = H3_RESOLUTION
+    ws: Area, data: CallData, *, program: str | None = None, resolution: int = H3_RESOLUTION
 ):
     """Gi* by H3 hexagon (rook-like adjacency: the six neighbouring cells)."""
     import h3
@@ -230,7 +230,7 @@ def hex_hotspots(
 
 
 def hotspots(
-    ws: Workspace,
+    ws: Area,
     data: CallData,
     *,
     program: str | None = None,

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 
 _NUM_STREET = re.compile(r"^\s*(\d+)\s+(.+?)\s*$")
 
@@ -31,7 +31,7 @@ def hundred_block(address: pd.Series) -> pd.Series:
 
 
 def beat_agreement_with_history(
-    ws: Workspace,
+    ws: Area,
     points: pd.DataFrame,
     history: pd.DataFrame,
     *,

@@ -34,7 +34,7 @@ def assign(obj, input_path, output_path, lon_column, lat_column) -> None:
     write_table(out, output_path)
     click.echo(
         f"{summary['rows']:,} rows -> {output_path}: {summary['ok']:,} in a beat, "
-        f"{summary['in_service_area']:,} in the {ws.area.default_service_area} area, "
+        f"{summary['in_service_area']:,} in the {ws.config.default_service_area} area, "
         f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates",
         err=True,
     )

@@ -22,6 +22,6 @@ def beats(obj, as_json) -> None:
         click.echo(json.dumps(table.to_dict(orient="records")))
         return
     click.echo(table.to_string(index=False))
-    pilot = ws.area.service_area
+    pilot = ws.config.service_area
     n = int(table[f"in_{pilot.key}"].sum())
     click.echo(f"\n{len(table)} beats; {n} in the {pilot.label}; layer: {ws.beat_index.source}")

@@ -56,8 +56,8 @@ def coverage(
         parts = [b.strip() for b in beats.split(",") if b.strip()]
         expanded: list[str] = []
         for b in parts:  # a service-area name inside a list expands to its beats
-            if b in ws.area.service_areas:
-                expanded += ws.area.service_areas[b].resolve(ws.beat_index.beats)
+            if b in ws.config.service_areas:
+                expanded += ws.config.service_areas[b].resolve(ws.beat_index.beats)
             else:
                 expanded.append(b)
         beats_arg = ",".join(dict.fromkeys(expanded))

@@ -19,7 +19,7 @@ def check(obj) -> None:
     from geo_heart.io.fetch import layer_statuses
 
     ws = obj.workspace
-    click.echo(f"area {ws.area.name} ({ws.area.path}); data folder {ws.settings.data_dir}")
+    click.echo(f"area {ws.config.name} ({ws.config.path}); data folder {ws.settings.data_dir}")
     missing = 0
     for st in layer_statuses(ws):
         mark = "ok " if st.exists else "MISSING"

@@ -67,7 +67,7 @@ def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows)
         f"{summary['rows']:,} rows -> {output_path}: "
         f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
-        f"{summary['in_service_area']:,} in the {ws.area.default_service_area} area"
+        f"{summary['in_service_area']:,} in the {ws.config.default_service_area} area"
         + (f"; resumed after {summary['resumed_rows']:,} rows" if summary["resumed_rows"] else ""),
         err=True,
     )

@@ -18,11 +18,11 @@ class Ctx:
 
     @property
     def workspace(self):
-        """The :class:`~geo_heart.area.Workspace` (area config validated on first use)."""
+        """The :class:`~geo_heart.area.Area` (area config validated on first use)."""
         if self._ws is None:
-            from geo_heart.area import Workspace
+            from geo_heart.area import Area
 
-            self._ws = Workspace.from_settings(self.settings)
+            self._ws = Area.from_settings(self.settings)
         return self._ws
 
 

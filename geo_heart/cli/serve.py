@@ -49,7 +49,7 @@ def serve(obj, host: str, port: int, log_level: str, no_access_log: bool) -> Non
     # do not stall requests.
     gc.collect()
     gc.freeze()
-    click.echo(f"geo-heart: serving {obj.workspace.area.name} on http://{host}:{port}/", err=True)
+    click.echo(f"geo-heart: serving {obj.workspace.config.name} on http://{host}:{port}/", err=True)
     uvicorn.run(
         app,
         host=host,

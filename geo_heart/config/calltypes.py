@@ -154,13 +154,10 @@ def classify_call_type(area: AreaConfig, raw: str, *, strict: bool = False) -> C
     return table.classify_strict(raw) if strict else table.classify(raw)
 
 
-_TABLES: dict[int, CallTypeTable] = {}
-
-
 def call_type_table(area: AreaConfig) -> CallTypeTable:
-    """The (cached) call-type table of an area."""
-    t = _TABLES.get(id(area))
-    if t is None or t.area is not area:
+    """The call-type table of an area, built once and kept on the (immutable) configuration."""
+    t = area.__dict__.get("_call_type_table")
+    if t is None:
         t = CallTypeTable(area)
-        _TABLES[id(area)] = t
+        area.__dict__["_call_type_table"] = t  # frozen dataclass: a derived, private cache
     return t

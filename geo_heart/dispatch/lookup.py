@@ -26,17 +26,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
 from geo_heart.geo.beats import BeatHit
 
 
-def eligibility_dict(ws: Workspace, hit_beat: str | None, elig: Eligibility) -> dict[str, Any]:
+def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[str, Any]:
     """The eligibility part of a lookup result."""
     call = elig.call
     return {
         "in_service_area": elig.in_service_area,
-        "service_area": ws.area.default_service_area,
+        "service_area": ws.config.default_service_area,
         "programs": elig.programs,
         "reasons": elig.reasons,
         "decisions": [
@@ -44,7 +44,7 @@ def eligibility_dict(ws: Workspace, hit_beat: str | None, elig: Eligibility) -> 
             for d in elig.decisions.values()
         ],
         "local_time": elig.local_time.isoformat(timespec="minutes"),
-        "timezone": ws.area.timezone,
+        "timezone": ws.config.timezone,
         "call_type": None
         if call is None
         else {
@@ -59,7 +59,7 @@ def eligibility_dict(ws: Workspace, hit_beat: str | None, elig: Eligibility) -> 
 
 
 def lookup_point(
-    ws: Workspace,
+    ws: Area,
     lon: float,
     lat: float,
     *,
@@ -78,7 +78,7 @@ def lookup_point(
     """
     hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
     elig = evaluate(
-        ws.area, beat=hit.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
+        ws.config, beat=hit.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
     )
     out: dict[str, Any] = {
         "beat": hit.beat,
@@ -96,7 +96,7 @@ def lookup_point(
 
 
 def lookup_address(
-    ws: Workspace,
+    ws: Area,
     address: str,
     *,
     call_type: str | None = None,
@@ -127,7 +127,7 @@ def lookup_address(
         if g.beat != out["beat"] and g.beat is not None:
             # the beat came from the block's history (the point's side of a beat line is unsure)
             elig = evaluate(
-                ws.area, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
+                ws.config, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
             )
             out.update(eligibility_dict(ws, g.beat, elig))
             out["beat"], out["district"] = g.beat, g.district
@@ -135,7 +135,7 @@ def lookup_address(
             out["reason"] = g.reason
     else:
         elig = evaluate(
-            ws.area, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
+            ws.config, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
         )
         out = {
             "beat": g.beat,

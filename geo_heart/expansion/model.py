@@ -237,7 +237,7 @@ class ExpansionProblem:
         """
         from geo_heart.dispatch.eligibility import eligibility_frame, programs_for
 
-        area = ws.area
+        area = ws.config
         sa_key = service_area or area.default_service_area
         if sa_key not in area.service_areas:
             raise InputError(
@@ -393,12 +393,12 @@ def beat_neighbors(
     """
     import libpysal
 
-    key = (id(ws.beat_index), contiguity, float(tolerance_m))
-    if key in _NEIGHBORS:
-        return {b: set(v) for b, v in _NEIGHBORS[key].items()}
+    key = ("neighbors", contiguity, float(tolerance_m))
+    if key in ws._cache:
+        return {b: set(v) for b, v in ws._cache[key].items()}
     if contiguity not in ("rook", "queen"):
         raise InputError(f"contiguity must be 'rook' or 'queen', got {contiguity!r}")
-    gdf = ws.beat_index.to_geodataframe().to_crs(ws.area.projected_crs).reset_index(drop=True)
+    gdf = ws.beat_index.to_geodataframe().to_crs(ws.config.projected_crs).reset_index(drop=True)
     ids = gdf["beat"].tolist()
     cls = libpysal.weights.Rook if contiguity == "rook" else libpysal.weights.Queen
     w = cls.from_dataframe(gdf, use_index=False, ids=ids, silence_warnings=True)
@@ -406,7 +406,7 @@ def beat_neighbors(
     if tolerance_m > 0:
         import shapely
 
-        unit = _crs_unit_m(ws.area.projected_crs)
+        unit = _crs_unit_m(ws.config.projected_crs)
         geoms = gdf.geometry.values
         tree = shapely.STRtree(geoms)
         left, right = tree.query(geoms, predicate="dwithin", distance=tolerance_m / unit)
@@ -414,11 +414,8 @@ def beat_neighbors(
             if i != j:
                 nb[ids[i]].add(ids[j])
                 nb[ids[j]].add(ids[i])
-    _NEIGHBORS[key] = nb
+    ws._cache[key] = nb
     return {b: set(v) for b, v in nb.items()}
-
-
-_NEIGHBORS: dict = {}
 
 
 def _crs_unit_m(crs: str) -> float:
@@ -436,7 +433,7 @@ def demand_points(ws, data, beats: Sequence[str], *, mask: np.ndarray | None = N
     """
     from pyproj import Transformer
 
-    crs = ws.area.projected_crs
+    crs = ws.config.projected_crs
     idx = ws.beat_index
     gdf = idx.to_geodataframe().set_index("beat").to_crs(crs)
     rep = gdf.geometry.representative_point()
@@ -982,7 +979,7 @@ def distances_from_bases(
         raise InputError("distances need demand points per beat (build the problem from calls)")
     if method not in ("straight", "network"):
         raise InputError(f"distance method must be 'straight' or 'network', got {method!r}")
-    crs = ws.area.projected_crs
+    crs = ws.config.projected_crs
     unit = _crs_unit_m(crs)
     tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     bx, by = tr.transform(bases["lon"].to_numpy(dtype=float), bases["lat"].to_numpy(dtype=float))
@@ -994,11 +991,11 @@ def distances_from_bases(
         if roads_path is None:
             roads_path = ws.layer_path("roads")
         type_field = (
-            ws.area.layer_value("roads", "type_field", "type")
-            if "roads" in ws.area.layers
+            ws.config.layer_value("roads", "type_field", "type")
+            if "roads" in ws.config.layers
             else "type"
         )
-        net = _network_cached(str(roads_path), crs, type_field)
+        net = _network_cached(ws, str(roads_path), crs, type_field)
         d = net.distances(base_xy, pts)
     d = d * unit
     out = pd.DataFrame(d.T, index=pd.Index(problem.beats, name="beat"), columns=list(bases["name"]))
@@ -1007,10 +1004,7 @@ def distances_from_bases(
     return out
 
 
-_NETWORKS: dict = {}
-
-
-def _network_cached(path: str, crs: str, type_field: str):
+def _network_cached(ws, path: str, crs: str, type_field: str):
     from pathlib import Path
 
     from geo_heart.geo.network import RoadNetwork
@@ -1018,10 +1012,8 @@ def _network_cached(path: str, crs: str, type_field: str):
     p = Path(path)
     if not p.exists():
         raise InputError(f"road file {path!r} does not exist")
-    key = (path, p.stat().st_mtime, crs, type_field)
-    if key not in _NETWORKS:
-        _NETWORKS[key] = RoadNetwork.from_file(p, crs, type_field=type_field)
-    return _NETWORKS[key]
+    key = ("road_network", path, p.stat().st_mtime, crs, type_field)
+    return ws.cached(key, lambda: RoadNetwork.from_file(p, crs, type_field=type_field))
 
 
 def calls_within_distance(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.errors import CRSError
 from geo_heart.io.tables import require_columns
 
@@ -61,7 +61,7 @@ def coordinates_from_table(
 
 
 def assign_table(
-    ws: Workspace,
+    ws: Area,
     df: pd.DataFrame,
     *,
     lon_column: str = "lon",
@@ -83,7 +83,7 @@ def assign_table(
     reason[has_problem] = problem[has_problem]
     beat = np.where(has_problem, None, res["beat"])
     district = np.where(has_problem, None, res["district"])
-    sa = ws.area.service_area
+    sa = ws.config.service_area
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
     out = df.copy()

@@ -758,9 +758,11 @@ class Geocoder:
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
     """The workspace's geocoder (index built once, then cached on disk and on the workspace)."""
-    g = None if rebuild else ws._extras.get("geocoder")
-    if g is None:
+    if rebuild:
+        ws.forget("geocoder")
+
+    def build() -> Geocoder:
         idx = load_or_build(ws, rebuild=rebuild)
-        g = Geocoder(idx, ws.beat_index, ws.area.service_area)
-        ws._extras["geocoder"] = g
-    return g
+        return Geocoder(idx, ws.beat_index, ws.config.service_area)
+
+    return ws.cached("geocoder", build)

@@ -80,22 +80,22 @@ def _file_hash(path: Path) -> str:
 def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:
     out = {}
     for role in ROLES:
-        if role not in ws.area.layers:
+        if role not in ws.config.layers:
             continue
-        table = dict(ws.area.layers[role])
+        table = dict(ws.config.layers[role])
         if role == "history" and not table.get("use_for_geocoding", True):
             continue
         file = table.get("file")
         if not file:
-            raise ConfigError(f"{ws.area.path}: layers.{role} has no key 'file'")
+            raise ConfigError(f"{ws.config.path}: layers.{role} has no key 'file'")
         if role == "history" and "_eval" in Path(file).name:
             raise ConfigError(
-                f"{ws.area.path}: layers.history.file = {file!r} is an evaluation file; "
+                f"{ws.config.path}: layers.history.file = {file!r} is an evaluation file; "
                 "a reference must never be learned from *_eval files"
             )
         out[role] = (ws.data_path(file), table)
     if "address_points" not in out:
-        raise ConfigError(f"{ws.area.path}: the geocoder needs a [layers.address_points] table")
+        raise ConfigError(f"{ws.config.path}: the geocoder needs a [layers.address_points] table")
     return out
 
 
@@ -167,7 +167,7 @@ def build_index(ws) -> ReferenceIndex:
     from pyproj import Transformer
 
     sources = _layer_sources(ws)
-    to_ft = Transformer.from_crs("EPSG:4326", ws.area.projected_crs, always_xy=True)
+    to_ft = Transformer.from_crs("EPSG:4326", ws.config.projected_crs, always_xy=True)
     streets: dict[str, StreetData] = {}
     info: dict[str, Any] = {}
 
@@ -224,7 +224,7 @@ def build_index(ws) -> ReferenceIndex:
     # --- roads: names and intersections -------------------------------------------------------
     intersections: dict[tuple[str, str], tuple[float, float]] = {}
     if "roads" in sources and sources["roads"][0].exists():
-        intersections = _add_roads(streets, *sources["roads"], ws.area.projected_crs, info)
+        intersections = _add_roads(streets, *sources["roads"], ws.config.projected_crs, info)
 
     # --- landmarks ------------------------------------------------------------------------------
     places: dict[str, tuple[float, float, str]] = {}

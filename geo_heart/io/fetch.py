@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.errors import DataSourceError
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,10 @@ class LayerStatus:
     download_url: str | None
 
 
-def layer_statuses(ws: Workspace) -> list[LayerStatus]:
+def layer_statuses(ws: Area) -> list[LayerStatus]:
     """Every file the area configuration names, with presence and size."""
-    entries = [("beats", ws.area.beats.file, ws.area.beats.source_url)]
-    for role, table in ws.area.layers.items():
+    entries = [("beats", ws.config.beats.file, ws.config.beats.source_url)]
+    for role, table in ws.config.layers.items():
         entries.append((role, table["file"], table.get("download_url")))
     out = []
     for role, file, url in entries:
@@ -45,7 +45,7 @@ def layer_statuses(ws: Workspace) -> list[LayerStatus]:
 
 
 def fetch_layers(
-    ws: Workspace,
+    ws: Area,
     *,
     roles: list[str] | None = None,
     overwrite: bool = False,

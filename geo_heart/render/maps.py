@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -89,29 +89,29 @@ def color_for(value: float, breaks: np.ndarray, colors: list[str]) -> str:
     return colors[min(i, len(colors) - 1)]
 
 
-def _display_geoms(gdf, ws: Workspace, *, tolerance_ft: float = SIMPLIFY_FT):
+def _display_geoms(gdf, ws: Area, *, tolerance_ft: float = SIMPLIFY_FT):
     """Simplify in the projected CRS (keeps the HTML small), back to WGS84, 5-decimal grid."""
     import shapely
 
-    proj = gdf.to_crs(ws.area.projected_crs)
+    proj = gdf.to_crs(ws.config.projected_crs)
     simple = shapely.simplify(proj.geometry.values, tolerance_ft, preserve_topology=True)
     out = proj.set_geometry(list(simple)).to_crs("EPSG:4326")
     out = out.set_geometry(list(shapely.set_precision(out.geometry.values, 1e-5)))
     return out
 
 
-def _beats_with(ws: Workspace, beat_table: pd.DataFrame):
+def _beats_with(ws: Area, beat_table: pd.DataFrame):
     gdf = ws.beat_index.to_geodataframe()
     cols = [c for c in beat_table.columns if c != "district"]
     return gdf.merge(beat_table[cols], on="beat", how="left")
 
 
-def pilot_outline(ws: Workspace):
+def pilot_outline(ws: Area):
     """The default service area dissolved to one outline (GeoDataFrame, EPSG:4326)."""
     import geopandas as gpd
     import shapely
 
-    sa = ws.area.service_area
+    sa = ws.config.service_area
     geoms = [ws.beat_index.geometry_of(b) for b in ws.beat_index.beats if sa.contains(b)]
     geom = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
     return gpd.GeoDataFrame({"name": [sa.label]}, geometry=[geom], crs="EPSG:4326")
@@ -131,7 +131,7 @@ def _json_safe(gdf):
 
 # ---------------------------------------------------------------------------- interactive
 def demand_map(
-    ws: Workspace,
+    ws: Area,
     beat_table: pd.DataFrame,
     *,
     metric: str = "rate",
@@ -204,7 +204,7 @@ def demand_map(
         if c.startswith("eligible_")
         and c not in ("eligible_any", "eligible_per_1000", "eligible_per_sq_mi")
     ]
-    sa_col = f"in_{ws.area.default_service_area}"
+    sa_col = f"in_{ws.config.default_service_area}"
     fields = [
         "beat",
         "district",
@@ -234,14 +234,14 @@ def demand_map(
 
     folium.GeoJson(
         pilot_outline(ws),
-        name=f"{ws.area.service_area.label} (outline)",
+        name=f"{ws.config.service_area.label} (outline)",
         style_function=lambda f: {
             "color": PILOT_COLOR,
             "weight": 3.5,
             "fill": False,
             "dashArray": "6 4",
         },
-        tooltip=ws.area.service_area.label,
+        tooltip=ws.config.service_area.label,
     ).add_to(m)
 
     hex_breaks = None
@@ -267,7 +267,7 @@ def demand_map(
             ),
             show=False,
         ).add_to(m)
-        cent = hexes.to_crs(ws.area.projected_crs).geometry.centroid.to_crs("EPSG:4326")
+        cent = hexes.to_crs(ws.config.projected_crs).geometry.centroid.to_crs("EPSG:4326")
         heat = [
             [round(p.y, 5), round(p.x, 5), round(float(v), 2)]
             for p, v in zip(cent, hv, strict=True)
@@ -366,7 +366,7 @@ def _legend_html(caption, breaks, colors, with_hot, ws, title) -> str:
 <div class="gh-legend" id="geo-heart-legend">{head}
 <div><b>{html.escape(caption)}</b> (quantiles)</div>{"".join(rows)}
 <div style="margin-top:4px"><span class="gh-sw" style="background:none;border:2px dashed {PILOT_COLOR}">
-</span>{html.escape(ws.area.service_area.label)}</div>{hot_rows}
+</span>{html.escape(ws.config.service_area.label)}</div>{hot_rows}
 </div>"""
 
 
@@ -429,17 +429,17 @@ def html_from_map(m, *, inline_assets: bool = True) -> str:
 
 
 # ---------------------------------------------------------------------------- static
-def _projected(gdf, ws: Workspace):
-    return gdf.to_crs(ws.area.projected_crs)
+def _projected(gdf, ws: Area):
+    return gdf.to_crs(ws.config.projected_crs)
 
 
-def _unit_to_m(ws: Workspace) -> float:
+def _unit_to_m(ws: Area) -> float:
     from pyproj import CRS
 
-    return float(CRS.from_user_input(ws.area.projected_crs).axis_info[0].unit_conversion_factor)
+    return float(CRS.from_user_input(ws.config.projected_crs).axis_info[0].unit_conversion_factor)
 
 
-def add_scale_bar(ax, ws: Workspace, *, miles: float | None = None) -> None:
+def add_scale_bar(ax, ws: Area, *, miles: float | None = None) -> None:
     """A scale bar in miles at the lower right of an axes drawn in the projected CRS."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -489,7 +489,7 @@ def _base_figure(title: str):
     return fig, ax
 
 
-def _finish(fig, ax, ws: Workspace, note: str) -> None:
+def _finish(fig, ax, ws: Area, note: str) -> None:
     pilot = _projected(pilot_outline(ws), ws)
     pilot.boundary.plot(ax=ax, color=PILOT_COLOR, linewidth=2.2, linestyle="--")
     add_scale_bar(ax, ws)
@@ -498,7 +498,7 @@ def _finish(fig, ax, ws: Workspace, note: str) -> None:
 
 
 def static_beat_map(
-    ws: Workspace, beat_table: pd.DataFrame, *, metric: str = "rate", title: str | None = None
+    ws: Area, beat_table: pd.DataFrame, *, metric: str = "rate", title: str | None = None
 ):
     """Choropleth of a per-beat metric with the pilot outlined, legend, scale bar and north arrow."""
     from matplotlib.lines import Line2D
@@ -510,7 +510,7 @@ def static_beat_map(
     breaks = class_breaks(values)
     colors = class_colors(len(breaks))
     gdf["_color"] = [color_for(v, breaks, colors) for v in values]
-    fig, ax = _base_figure(title or f"{caption} by police beat, {ws.area.name}")
+    fig, ax = _base_figure(title or f"{caption} by police beat, {ws.config.name}")
     gdf.plot(ax=ax, color=gdf["_color"], edgecolor="#555555", linewidth=0.5)
     for _, r in gdf.iterrows():
         pt = r.geometry.representative_point()
@@ -527,7 +527,7 @@ def static_beat_map(
         )
         lo = b
     handles.append(
-        Line2D([0], [0], color=PILOT_COLOR, lw=2.2, ls="--", label=ws.area.service_area.label)
+        Line2D([0], [0], color=PILOT_COLOR, lw=2.2, ls="--", label=ws.config.service_area.label)
     )
     ax.legend(
         handles=handles,
@@ -543,12 +543,12 @@ def static_beat_map(
         ax,
         ws,
         "Eligible = call type eligible for a HEART program. Quantile classes. "
-        f"CRS {ws.area.projected_crs}.",
+        f"CRS {ws.config.projected_crs}.",
     )
     return fig
 
 
-def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
+def static_hex_map(ws: Area, hot, *, title: str | None = None):
     """H3 hexagons of eligible demand (static)."""
     from matplotlib.patches import Patch
 
@@ -583,7 +583,7 @@ def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
     return fig
 
 
-def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
+def static_hotspot_map(ws: Area, hot, *, title: str | None = None):
     """Gi* classes by beat (static)."""
     from matplotlib.patches import Patch
 

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _table(df: pd.DataFrame, *, pct: tuple[str, ...] = ()) -> str:
 
 
 def planner_report_html(
-    ws: Workspace,
+    ws: Area,
     data: CallData,
     *,
     beat_table: pd.DataFrame,
@@ -67,8 +67,8 @@ def planner_report_html(
         Relative link to the interactive map, or ``None``.
     """
     s = data.summary()
-    sa_key = ws.area.default_service_area
-    sa_label = ws.area.service_area.label
+    sa_key = ws.config.default_service_area
+    sa_label = ws.config.service_area.label
     in_sa = beat_table[f"in_{sa_key}"]
     city_elig = int(beat_table["eligible_any"].sum())
     sa_elig = int(beat_table.loc[in_sa, "eligible_any"].sum())
@@ -91,7 +91,7 @@ def planner_report_html(
     per_prog = pd.DataFrame(
         {
             "program": data.programs,
-            "name": [ws.area.programs[p].name for p in data.programs],
+            "name": [ws.config.programs[p].name for p in data.programs],
             "eligible citywide (placed)": [
                 int(beat_table[f"eligible_{p}"].sum()) for p in data.programs
             ],
@@ -139,7 +139,7 @@ def planner_report_html(
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<title>HEART demand and coverage — {html.escape(ws.area.name)}</title>
+<title>HEART demand and coverage — {html.escape(ws.config.name)}</title>
 <style>
 body {{font: 14px/1.4 system-ui, sans-serif; max-width: 1100px; margin: 1.5em auto; color: #222;}}
 h1 {{font-size: 22px; margin-bottom: 0}} h2 {{font-size: 17px; border-bottom: 1px solid #ccc;}}
@@ -149,7 +149,7 @@ table.h th {{text-align: left}} figure {{margin: 1em 0}} img {{max-width: 100%}}
 figcaption {{font-size: 12px; color: #555}} .note {{font-size: 12px; color: #555}}
 .grid {{display: grid; grid-template-columns: 1fr 1fr; gap: 1em}}
 </style></head><body>
-<h1>HEART demand and coverage — {html.escape(ws.area.name)}</h1>
+<h1>HEART demand and coverage — {html.escape(ws.config.name)}</h1>
 <p class="note">Source: {html.escape(s["source"])}. Generated {stamp} by geo-heart.
 Only aggregates are shown (beats, hexagons, hours, months).</p>
 <h2>Headline</h2>
@@ -165,10 +165,10 @@ Only aggregates are shown (beats, hexagons, hours, months).</p>
 {figs}
 <h2>Method notes</h2>
 <ul class="note">
-<li>Call codes are classified with the call-type table of {html.escape(str(ws.area.path.name))};
+<li>Call codes are classified with the call-type table of {html.escape(str(ws.config.path.name))};
 "eligible" means the call type (with the weapon/violence rule) is one the program takes.</li>
 <li>Residents per beat: census-tract population apportioned to beats by overlapping area in
-{html.escape(ws.area.projected_crs)}.</li>
+{html.escape(ws.config.projected_crs)}.</li>
 <li>Hot spots: Getis-Ord Gi* (esda), Queen contiguity of beats and H3 hexagon adjacency, 999 permutations.</li>
 <li>Incident reports undercount behavioral-health calls that produce no report.</li>
 </ul>
@@ -177,7 +177,7 @@ Only aggregates are shown (beats, hexagons, hours, months).</p>
 
 
 def write_planner_outputs(
-    ws: Workspace,
+    ws: Area,
     data: CallData,
     out_dir,
     *,
@@ -241,7 +241,7 @@ def write_planner_outputs(
         data=data,
         points=points,
         tiles=tiles,
-        title=f"HEART-eligible demand, {ws.area.name}",
+        title=f"HEART-eligible demand, {ws.config.name}",
     )
     text = maps.html_from_map(m, inline_assets=inline_assets)
     map_path = out / "demand_map.html"

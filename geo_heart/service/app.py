@@ -1,6 +1,6 @@
 """The dispatch lookup HTTP service and the call-taker page.
 
-:func:`create_app` builds a FastAPI application around one :class:`~geo_heart.area.Workspace`.
+:func:`create_app` builds a FastAPI application around one :class:`~geo_heart.area.Area`.
 Everything expensive (the beat index, the call-type table, the projected beats used for distances,
 the geocoder when it is installed, the beats GeoJSON) is loaded once, when the app is created, so
 every request is a few dictionary reads and array lookups.
@@ -54,7 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_heart import __version__
-from geo_heart.area import Workspace
+from geo_heart.area import Area
 from geo_heart.dispatch.eligibility import parse_time
 from geo_heart.dispatch.lookup import lookup_point
 from geo_heart.errors import CallTypeError, GeoHeartError, InputError
@@ -292,7 +292,7 @@ class LookupService:
         Load the beat index, distances and geocoder now (default) rather than on first use.
     """
 
-    def __init__(self, ws: Workspace, *, warm: bool = True) -> None:
+    def __init__(self, ws: Area, *, warm: bool = True) -> None:
         self.ws = ws
         self.started = time.monotonic()
         self._geocoder: Any = None
@@ -310,7 +310,7 @@ class LookupService:
         # geometries used for nearest-beat distances are all loaded here
         x0, y0, x1, y1 = shapely.total_bounds(index.geoms)
         first = index.geoms[0].representative_point()
-        lookup_point(self.ws, first.x, first.y, call_type=next(iter(self.ws.area.call_types)))
+        lookup_point(self.ws, first.x, first.y, call_type=next(iter(self.ws.config.call_types)))
         lookup_point(self.ws, x1 + 0.5, y1 + 0.5)
         self.geocoder_ready()
         for tolerance in (PAGE_SIMPLIFY_M, 0):
@@ -345,7 +345,7 @@ class LookupService:
         if at is None or not at.strip():
             return None
         try:
-            return parse_time(at, self.ws.area.timezone)
+            return parse_time(at, self.ws.config.timezone)
         except (OverflowError, OSError, ValueError) as exc:
             if isinstance(exc, InputError):
                 raise
@@ -427,7 +427,7 @@ class LookupService:
 
     def area_summary(self) -> dict[str, Any]:
         """Area name, time zone, service areas, programs and call types (for the page)."""
-        area = self.ws.area
+        area = self.ws.config
         beats = self.ws.beat_index.beats
         return {
             "name": area.name,
@@ -461,7 +461,7 @@ class LookupService:
         return {
             "status": "ok",
             "version": __version__,
-            "area": self.ws.area.name,
+            "area": self.ws.config.name,
             "beats": len(self.ws.beat_index.beats),
             "geocoder": self._lookup_address is not None,
             "geocoder_error": self._geocoder_error,
@@ -473,7 +473,7 @@ class AddressLookupUnavailable(Exception):
     """Address lookups were asked for but the geocoder is not available (answered with 503)."""
 
 
-def beats_geojson_from_workspace(ws: Workspace, *, simplify_m: float = 0.0) -> str:
+def beats_geojson_from_workspace(ws: Area, *, simplify_m: float = 0.0) -> str:
     """The dissolved beats as GeoJSON FeatureCollection text (WGS84, 6 decimals).
 
     Each feature has ``beat``, ``district``, ``in_service_area`` (the default service area),
@@ -488,7 +488,7 @@ def beats_geojson_from_workspace(ws: Workspace, *, simplify_m: float = 0.0) -> s
         Douglas-Peucker tolerance in metres (0 keeps every vertex); topology of each beat is kept.
     """
     index = ws.beat_index
-    area = ws.area
+    area = ws.config
     geoms = index.geoms
     if simplify_m > 0:
         geoms = shapely.simplify(geoms, simplify_m / _M_PER_DEG, preserve_topology=True)
@@ -554,7 +554,7 @@ def _one_line_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
 
 # ---------------------------------------------------------------------------------------------
 # The app
-def create_app(ws: Workspace, *, warm: bool = True) -> FastAPI:
+def create_app(ws: Area, *, warm: bool = True) -> FastAPI:
     """Build the dispatch lookup service for a workspace.
 
     Parameters
@@ -575,8 +575,8 @@ def create_app(ws: Workspace, *, warm: bool = True) -> FastAPI:
         title="geo-heart dispatch lookup",
         version=__version__,
         description=(
-            f"Beat, {ws.area.service_area.label} membership and program eligibility for a point "
-            f"or an address in {ws.area.name}."
+            f"Beat, {ws.config.service_area.label} membership and program eligibility for a point "
+            f"or an address in {ws.config.name}."
         ),
     )
     app.state.service = svc
@@ -598,7 +598,7 @@ def create_app(ws: Workspace, *, warm: bool = True) -> FastAPI:
     @app.exception_handler(GeoHeartError)
     async def _geoheart(request: Request, exc: GeoHeartError) -> Response:
         if isinstance(exc, CallTypeError):
-            known = sorted(ws.area.call_types)
+            known = sorted(ws.config.call_types)
             return JSONAnswer(error_body(str(exc), known=known), status_code=422)
         if isinstance(exc, InputError):
             return JSONAnswer(error_body(str(exc)), status_code=422)
