@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT.parent / "shared" / "data" / "durham"
+if not DATA_DIR.is_dir() and os.environ.get("GEO_HEART_DATA"):  # e.g. a git worktree elsewhere
+    DATA_DIR = Path(os.environ["GEO_HEART_DATA"])
 
 
 @pytest.fixture(scope="session")

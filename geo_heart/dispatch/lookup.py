@@ -8,8 +8,11 @@ key                    meaning
 =====================  ==========================================================================
 ``beat``               beat code, or ``null`` when the point is in no beat
 ``district``           district of the beat, or ``null``
-``in_service_area``    true when the beat is in the default service area (the HEART pilot)
-``service_area``       key of that service area (``pilot``)
+``in_service_area``    true when the beat is in the service area of the rules in force
+``service_area``       key of that service area (``pilot`` in 2023, ``citywide`` since 2023-10-23;
+                       ``null`` when no program was in force)
+``rules``              the rule set in force at ``local_time``: ``{name, label, effective_from,
+                       effective_to}`` (ISO dates, ``null`` when open-ended)
 ``programs``           codes of the programs that may take this call now (``["CRT"]``)
 ``reasons``            program code → why not, for every program that may not
 ``status``/``reason``  ``ok``, ``outside`` or ``invalid`` (location), with an explanation
@@ -36,7 +39,8 @@ def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[
     call = elig.call
     return {
         "in_service_area": elig.in_service_area,
-        "service_area": ws.config.default_service_area,
+        "service_area": None if elig.service_area is None else elig.service_area.key,
+        "rules": None if elig.rules is None else elig.rules.as_dict(),
         "programs": elig.programs,
         "reasons": elig.reasons,
         "decisions": [
