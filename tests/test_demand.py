@@ -196,7 +196,7 @@ def test_write_demand_tables(workspace, tmp_path):
     pd.DataFrame(
         {
             "REPORTEDAS": ["CRT - TRESPASS", "LARCENY"],
-            "DATE_REPT": ["2024/06/03 15:00:00+00"] * 2,
+            "DATE_REPT": ["2023/06/05 15:00:00+00"] * 2,
             "BEAT": ["111", "421"],
         }
     ).to_csv(tmp_path / "calls.csv", index=False)
@@ -215,7 +215,7 @@ def test_demand_cli(cli_env, tmp_path, capsys):
     from geo_heart.cli.main import cli, main
 
     pd.DataFrame(
-        {"code": ["URGENT WE", "URGENT WE"], "t": ["2024-06-03 11:00"] * 2, "b": ["511", ""]}
+        {"code": ["URGENT WE", "URGENT WE"], "t": ["2023-06-05 11:00"] * 2, "b": ["511", ""]}
     ).to_csv(tmp_path / "c.csv", index=False)
     r = CliRunner().invoke(
         cli,

@@ -95,6 +95,12 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--compare-k", type=int, default=5, show_default=True, help="Greedy vs optimal for k = 1..N."
 )
+@click.option(
+    "--rules",
+    metavar="NAME",
+    help="Rule set to expand from (a [[rules]] name, e.g. pilot for the pilot retrospective; "
+    "default: the latest). Every call is judged under it.",
+)
 @scenario_option
 @maps_dir_option("Output folder for CSV, map and report (default: settings maps folder, 'maps').")
 @click.option("--no-map", is_flag=True, help="Skip the HTML map and report (CSV only).")
@@ -122,6 +128,7 @@ def expand(
     programs,
     include_outside_city,
     compare_k,
+    rules,
     scenario,
     out_dir,
     no_map,
@@ -169,6 +176,7 @@ def expand(
         call_type_column=call_type_column,
         time_column=time_column,
         scenario=scenario,
+        rules=ws.config.rule_set(rules).name,
     )
     problem = ex.ExpansionProblem.from_calls(
         ws,
@@ -176,6 +184,7 @@ def expand(
         service_area=service_area,
         programs=list(programs) or None,
         scenario=scenario,
+        rules=rules,
         include_outside_city=include_outside_city,
     )
     notes = [

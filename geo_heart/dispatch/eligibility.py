@@ -230,6 +230,7 @@ def evaluate(
     when = f"{DAY_NAMES[local.weekday()]} {local:%H:%M}"
     past = local.date() < datetime.now(ZoneInfo(area.timezone)).date().replace(day=1)
     month = f"in {local:%B %Y}"
+    dated = len(area.timeline.rule_sets) > 1 or rule_set.effective_from is not None
     decisions = {}
     for code, p in progs.items():
         reasons: list[str] = []
@@ -247,12 +248,12 @@ def evaluate(
             reasons.append(
                 f"{month} {p.code} {served} only the {sa.label}; beat {beat} {was} not one of "
                 f"them (rules: {rule_set.label}, {rule_set.span()})"
+                if dated
+                else f"beat {beat} is outside the {sa.label}"
             )
         if not p.hours.is_open_minutes(np.array([minute]))[0]:
-            reasons.append(
-                f"{when} is outside {p.code} hours under the {rule_set.label} rules "
-                f"({p.hours.describe()})"
-            )
+            under = f" under the {rule_set.label} rules" if dated else ""
+            reasons.append(f"{when} is outside {p.code} hours ({p.hours.describe()}){under}")
         decisions[code] = ProgramDecision(code, p.name, not reasons, tuple(reasons))
     sa_now = area.service_area_under(rule_set)
     if scenario is not None:

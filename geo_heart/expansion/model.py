@@ -207,6 +207,7 @@ class ExpansionProblem:
         service_area: str | None = None,
         programs: Sequence[str] | None = None,
         scenario: str | None = None,
+        rules: str | None = None,
         include_outside_city: bool = False,
         contiguity: str = "rook",
         tolerance_m: float = 1.0,
@@ -227,6 +228,10 @@ class ExpansionProblem:
         scenario
             Take program hours from this ``[scenarios.*]`` entry. The service area expanded is
             still ``service_area``.
+        rules
+            The rule set whose programs, areas and hours are expanded (default: the latest). Every
+            call is judged under these rules, whatever its date (a retrospective: "which beats
+            should the pilot have added?" is ``rules="pilot"``).
         include_outside_city
             Keep beats flagged ``outside_city`` in ``[beats.special]`` (Durham: ``999``, Sheriff
             territory) as candidates; by default they are left out, with their calls.
@@ -238,24 +243,28 @@ class ExpansionProblem:
         from geo_heart.dispatch.eligibility import eligibility_frame, programs_for
 
         area = ws.config
-        sa_key = service_area or area.default_service_area
+        rule_set = area.rule_set(rules)
+        under = area.programs_under(rule_set)
+        sa_key = service_area or rule_set.service_area or area.default_service_area
         if sa_key not in area.service_areas:
             raise InputError(
                 f"unknown service area {sa_key!r}; known: {sorted(area.service_areas)}"
             )
         sa = area.service_areas[sa_key]
         if programs is None:
-            programs = [c for c, p in area.programs.items() if p.service_area == sa_key]
+            programs = [c for c, p in under.items() if p.service_area == sa_key and p.active]
             if not programs:
                 raise InputError(
-                    f"no program is configured with service area {sa_key!r}; pass programs"
+                    f"under the {rule_set.label} rules no program has service area {sa_key!r}; "
+                    "pass programs, or choose rules with partial coverage (e.g. --rules "
+                    f"{_partial_rule_sets(area) or 'NAME'})"
                 )
         else:
             bad = [p for p in programs if p not in area.programs]
             if bad:
                 raise InputError(f"unknown programs {bad}; known: {list(area.programs)}")
         programs = list(programs)
-        progs = programs_for(area, scenario)
+        progs = programs_for(area, scenario, rules=rule_set)
         idx = ws.beat_index
         excluded: dict[str, str] = {}
         if not include_outside_city:
@@ -452,6 +461,20 @@ def demand_points(ws, data, beats: Sequence[str], *, mask: np.ndarray | None = N
                 if b in mean.index:
                     out[i] = mean.loc[b].to_numpy()
     return out
+
+
+def _partial_rule_sets(area) -> str:
+    """Names of rule sets under which some program serves only part of the beats."""
+    out = []
+    for rs in area.timeline.rule_sets:
+        if rs.synthetic:
+            continue
+        progs = area.programs_under(rs)
+        if any(
+            p.active and not area.service_areas[p.service_area].all_beats for p in progs.values()
+        ):
+            out.append(rs.name)
+    return ", ".join(out)
 
 
 def _open_days_in_period(local_time: pd.Series, programs: Sequence) -> np.ndarray:
