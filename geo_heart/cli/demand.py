@@ -41,6 +41,8 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     else:
         s = data.summary()
         elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
-        click.echo(f"covered today (type, area and hours): {elig}")
+        click.echo(
+            f"covered under the rules in force at each call's time (type, area, hours): {elig}"
+        )
         for name, path in written.items():
             click.echo(f"{name}: {path}")
