@@ -199,15 +199,18 @@ def monthly_demand(data: CallData) -> pd.DataFrame:
     months = sorted(g["month"].unique().tolist())
     table = pd.DataFrame({"month": months})
     if "rules" in g.columns:
-        names = g.groupby("month", sort=True)["rules"].agg(lambda s: "+".join(dict.fromkeys(s)))
+        in_order = g.sort_values("local_time", kind="stable")
+        names = in_order.groupby("month", sort=True)["rules"].agg(
+            lambda s: "+".join(dict.fromkeys(s))
+        )
         table["rules"] = names.reindex(months).to_numpy()
         table["rule_change"] = table["rules"].str.contains("+", regex=False)
     partial = np.zeros(len(months), dtype=bool)
     if months:
         first, last = g["local_time"].min(), g["local_time"].max()
-        partial[0] = first > pd.Timestamp(first.year, first.month, 1) + pd.Timedelta(days=1)
-        month_end = pd.Timestamp(last.year, last.month, 1) + pd.offsets.MonthEnd(1)
-        partial[-1] = partial[-1] or last < month_end - pd.Timedelta(days=1)
+        # the calls must reach the month's first day (first month) and last day (last month)
+        partial[0] = first.day > 1
+        partial[-1] = partial[-1] or last.day < last.days_in_month
     table["partial_data"] = partial
     table["total_calls"] = g.groupby("month").size().reindex(months, fill_value=0).to_numpy()
     type_cols = [f"{p}_type" for p in data.programs]
