@@ -66,3 +66,36 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def periods_sentence(table: pd.DataFrame, service_name: str = "the service") -> str:
+    """One sentence comparing the rule periods' coverage, naming the periods.
+
+    E.g. "Under the HEART pilot (12 beats) rules (calls 2022-06-27 to 2023-10-22) HEART covered
+    12.3% of the calls eligible by type (CRT 17.0%, CoR 10.1%); under the HEART citywide rules
+    (2023-10-23 to 2024-12-31) 70.8% (CRT 52.1%, CoR 77.2%)."
+    """
+    parts = []
+    for _name, g in table.groupby("rules", sort=False):
+        if g["covered"].sum() == 0:
+            continue
+        row = g.iloc[0]
+        n = int(g["eligible"].sum())
+        share = g["covered"].sum() / n if n else 0.0
+        per = ", ".join(
+            f"{r.program} {r.share_covered:.1%}"
+            for r in g.itertuples()
+            if r.eligible >= 20 and r.share_covered == r.share_covered
+        )
+        parts.append((row["label"], row["first_call"], row["last_call"], share, per))
+    if not parts:
+        return f"No call in the table fell in a period when {service_name} operated."
+    texts = []
+    for i, (label, a, b, share, per) in enumerate(parts):
+        lead = f"{service_name} covered " if i == 0 else ""
+        texts.append(
+            f"under the {label} rules (calls {a} to {b}) {lead}{share:.1%} of the calls eligible "
+            f"by type ({per})"
+        )
+    text = "; ".join(texts)
+    return text[0].upper() + text[1:] + "."

@@ -136,6 +136,7 @@ def planner_report_html(
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in headline
     )
+    periods_html = _periods_section(ws, data)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -158,6 +159,7 @@ Only aggregates are shown (beats, hexagons, hours, months).</p>
 {_table(per_prog)}
 <h2>Coverage: of the calls eligible by type, the share inside the service area, inside the hours, and both</h2>
 {_table(cov, pct=("share_in_area", "share_in_hours", "share_covered"))}
+{periods_html}
 <h2>Beats with the most eligible calls</h2>
 {_table(top, pct=("share_of_city_eligible",))}
 <h2>Maps and charts</h2>
@@ -174,6 +176,31 @@ Only aggregates are shown (beats, hexagons, hours, months).</p>
 </ul>
 </body></html>
 """
+
+
+def _periods_section(ws: Area, data: CallData) -> str:
+    """Rules over time: one sentence naming the periods, the table and the before/after chart."""
+    if "rules" not in data.frame.columns:
+        return ""
+    from geo_heart.analysis.coverage import rules_coverage_table
+    from geo_heart.render.periods import period_chart, periods_sentence
+
+    table = rules_coverage_table(data, ws.config)
+    if table.empty:
+        return ""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        png = period_chart(table, Path(tmp) / "p.png").read_bytes()
+    cols = ["label", "program", "eligible", "share_in_area", "share_in_hours", "share_covered"]
+    return (
+        "<h2>Rules over time: each call under the rules in force at its time</h2>\n"
+        f"<p>{html.escape(periods_sentence(table, ws.config.service_name))}</p>\n"
+        + _table(table[cols], pct=("share_in_area", "share_in_hours", "share_covered"))
+        + f"<figure>{_img(png, 'coverage by rule period')}<figcaption>Share of type-eligible "
+        "calls covered under each period's rules</figcaption></figure>"
+    )
 
 
 def write_planner_outputs(

@@ -165,6 +165,15 @@ class DecisionOut(BaseModel):
     reason: str
 
 
+class RulesOut(BaseModel):
+    """The rule set in force at the call's time (local dates; ``effective_to`` exclusive)."""
+
+    name: str
+    label: str
+    effective_from: str | None
+    effective_to: str | None
+
+
 class LookupResult(BaseModel):
     """One dispatch lookup (see :mod:`geo_heart.dispatch.lookup` for the meaning of each key).
 
@@ -182,7 +191,10 @@ class LookupResult(BaseModel):
     nearest_beat: str | None = None
     distance_m: float | None = None
     in_service_area: bool
-    service_area: str
+    service_area: str | None = Field(
+        description="service area of the rules in force (null: no program was in force)"
+    )
+    rules: RulesOut | None = None
     programs: list[str]
     reasons: dict[str, str]
     decisions: list[DecisionOut]
@@ -238,7 +250,7 @@ class BatchRow(LookupResult):
     on_boundary: bool = False
     covering: list[str] = []
     in_service_area: bool = False
-    service_area: str = ""
+    service_area: str | None = ""
     programs: list[str] = []
     reasons: dict[str, str] = {}
     decisions: list[DecisionOut] = []
@@ -454,6 +466,26 @@ class LookupService:
                 for ct in area.call_types.values()
             ],
             "scenarios": {k: s.label for k, s in area.scenarios.items()},
+            "rules_in_force": self._rules_now(),
+            "rules": [r.as_dict() for r in area.timeline.rule_sets],
+        }
+
+    def _rules_now(self) -> dict[str, Any]:
+        """The rule set in force now (area time zone), its service area and programs' hours."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        area = self.ws.config
+        now = datetime.now(ZoneInfo(area.timezone)).replace(tzinfo=None)
+        period = area.rules_at(now)
+        sa = area.service_area_under(period.rule_set)
+        return {
+            **period.rule_set.as_dict(),
+            "service_area": None if sa is None else sa.key,
+            "programs": {
+                c: {"active": p.active, "service_area": p.service_area, "hours": p.hours.describe()}
+                for c, p in period.programs.items()
+            },
         }
 
     def health(self) -> dict[str, Any]:
