@@ -28,8 +28,12 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
     t = table[table["in_area"].notna()].copy()
     real = [r for r in t["rules"].unique() if (t.loc[t["rules"] == r, "covered"].sum() > 0)]
     t = t[t["rules"].isin(real)]
+    labels = {
+        r["rules"]: f"{r['label']} ({r['first_call']} to {r['last_call']})"
+        for _i, r in t.drop_duplicates("rules").iterrows()
+    }
     keep = t.groupby("program", sort=False)["eligible"].max()
-    programs = [p for p, n in keep.items() if n >= min_eligible]
+    programs = [p for p, n in keep.items() if n >= min_eligible] or list(keep.index)
     t = t[t["program"].isin(programs)]
     panels = (
         ("share_in_area", "in the service area"),
@@ -42,8 +46,7 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         for j, name in enumerate(real):
             g = t[t["rules"] == name].set_index("program").reindex(programs)
             xs = [i + (j - (len(real) - 1) / 2) * width for i in range(len(programs))]
-            row = t[t["rules"] == name].iloc[0]
-            label = f"{row['label']} ({row['first_call']} to {row['last_call']})"
+            label = labels[name]
             vals = g[col].fillna(0).to_numpy(dtype=float) * 100
             bars = ax.bar(
                 xs, vals, width=width * 0.95, color=PERIOD_COLORS[(j + 1) % 5], label=label
