@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geo_heart.expansion as ex
 from geo_heart.errors import InputError
-from geo_heart.expansion import model as ex
 
 PILOT = ["111", "112", "113", "114", "122", "214", "223", "411", "413", "511", "512", "513"]
 
