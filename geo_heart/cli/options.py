@@ -180,3 +180,25 @@ def emit_json(payload: dict) -> None:
     import json
 
     click.echo(json.dumps(payload, default=str))
+
+
+def check_output_dir(out_dir: str | None, *, create: bool = True):
+    """Check an output folder before work starts: not a file, parent exists; create it.
+
+    Raises click.BadParameter (usage error, exit 2) with the path.
+    """
+    from pathlib import Path
+
+    if out_dir is None:
+        return None
+    p = Path(out_dir)
+    if p.exists() and not p.is_dir():
+        raise click.BadParameter(f"{str(p)!r} is a file, not a folder", param_hint="-o/--output-dir")
+    parent = p.resolve().parent
+    if not p.exists() and not parent.is_dir():
+        raise click.BadParameter(
+            f"the parent folder of {str(p)!r} does not exist", param_hint="-o/--output-dir"
+        )
+    if create:
+        p.mkdir(exist_ok=True)
+    return p

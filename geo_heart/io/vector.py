@@ -271,13 +271,13 @@ def write_beat_layers(ws, tables: dict[str, pd.DataFrame], path: str | Path) -> 
     """Write per-beat tables as layers of one GeoPackage (beat polygons, EPSG:4326).
 
     Each table needs a ``beat`` column; it is joined to the beat layer's polygons (beats missing
-    from the layer keep an empty geometry). An existing file is replaced.
+    from the layer keep an empty geometry). Other layers of an existing file are kept, so commands
+    writing to the same folder fill one GeoPackage; a layer of the same name is replaced.
     """
     import geopandas as gpd
 
     p = Path(path)
-    if p.exists():
-        p.unlink()
+    p.parent.mkdir(parents=True, exist_ok=True)
     shapes = ws.beat_index.to_geodataframe()[["beat", "geometry"]]
     layers = {}
     for name, table in tables.items():

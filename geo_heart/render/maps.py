@@ -46,8 +46,11 @@ HOT_COLORS = {
     "cold 99%": "#2166ac",
 }
 PILOT_COLOR = "#1b1b1b"
+NO_DATA_COLOR = "#bdbdbd"
 SIMPLIFY_FT = 40.0
 N_CLASSES = 5
+#: counts below this are shown as "<N" on sensitive layers (``--min-count``)
+MIN_COUNT = 5
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -82,9 +85,9 @@ def class_colors(n: int, cmap: str = "YlOrRd") -> list[str]:
 
 
 def color_for(value: float, breaks: np.ndarray, colors: list[str]) -> str:
-    """Colour of the class holding ``value``; light grey for missing values."""
+    """Colour of the class holding ``value``; the "no data" grey for missing values."""
     if value is None or not np.isfinite(value):
-        return "#dddddd"
+        return NO_DATA_COLOR
     i = int(np.searchsorted(breaks, value, side="left"))
     return colors[min(i, len(colors) - 1)]
 
@@ -104,6 +107,136 @@ def _beats_with(ws: Area, beat_table: pd.DataFrame):
     gdf = ws.beat_index.to_geodataframe()
     cols = [c for c in beat_table.columns if c != "district"]
     return gdf.merge(beat_table[cols], on="beat", how="left")
+
+
+def no_data_mask(ws: Area, beats, col: str) -> np.ndarray:
+    """Beats drawn as "no data": special codes (e.g. 999, 299), missing values, and for a
+    per-resident rate, beats without residents."""
+    special = set(getattr(ws.config.beats, "special", {}) or {})
+    v = pd.to_numeric(beats[col], errors="coerce").to_numpy(dtype=float)
+    mask = beats["beat"].astype(str).isin(special).to_numpy() | ~np.isfinite(v)
+    if col == "eligible_per_1000" and "population" in beats.columns:
+        pop = pd.to_numeric(beats["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        mask |= pop <= 0
+    return mask
+
+
+def suppressed(value, min_count: int = MIN_COUNT) -> str:
+    """A count as text for a sensitive layer: whole number, or ``"<min_count"`` below it."""
+    if value is None or not np.isfinite(float(value)):
+        return ""
+    v = float(value)
+    if 0 < v < min_count:
+        return f"<{min_count}"
+    return f"{v:,.0f}"
+
+
+def _fmt_num(v, decimals: int = 1) -> str:
+    return "" if v is None or not np.isfinite(float(v)) else f"{float(v):,.{decimals}f}"
+
+
+def _fmt_pct(v) -> str:
+    return "" if v is None or not np.isfinite(float(v)) else f"{100 * float(v):.1f}%"
+
+
+def road_layer(ws: Area, *, tolerance_ft: float = 30.0):
+    """The area's road lines ([layers.roads]) simplified for display (EPSG:4326), or ``None``."""
+    import geopandas as gpd
+    import shapely
+
+    from geo_heart.errors import ConfigError, DataSourceError
+
+    try:
+        path = ws.layer_path("roads")
+    except ConfigError:
+        return None
+    if not path.exists():
+        raise DataSourceError(f"road layer {str(path)!r} ([layers.roads]) does not exist")
+    roads = gpd.read_file(path, columns=[])
+    proj = roads.to_crs(ws.config.projected_crs)
+    simple = shapely.simplify(proj.geometry.values, tolerance_ft)
+    out = proj.set_geometry(list(simple)).to_crs("EPSG:4326")
+    out = out.set_geometry(list(shapely.set_precision(out.geometry.values, 1e-5)))
+    return out[~out.geometry.is_empty]
+
+
+def add_basemap(m, ws: Area, basemap: str | None):
+    """Add an offline base map layer: ``"roads"`` draws the area's road layer; ``None``/``"none"``
+    adds nothing (the beat outlines are the base)."""
+    import folium
+
+    if basemap in (None, "none"):
+        return m
+    if basemap != "roads":
+        raise InputError(f"basemap {basemap!r}: use 'none' or 'roads'")
+    roads = road_layer(ws)
+    if roads is None:
+        raise InputError("--basemap roads needs a [layers.roads] table in the area file")
+    folium.GeoJson(
+        roads[["geometry"]],
+        name="Roads (offline base map)",
+        style_function=lambda f: {"color": "#9a9a9a", "weight": 1.2, "opacity": 0.9},
+        interactive=False,
+    ).add_to(m)
+    return m
+
+
+def legend_html(sections: list[tuple[object | None, str]], *, title: str | None = None) -> str:
+    """A fixed legend whose sections follow the layers shown.
+
+    ``sections`` are (folium layer or ``None`` for always shown, inner HTML). A section tied to
+    a layer is visible only while that layer is on the map (script on overlayadd/overlayremove).
+    """
+    parts = []
+    for layer, inner in sections:
+        attr = f' data-layer="{layer.get_name()}"' if layer is not None else ""
+        parts.append(f'<div class="gh-sec"{attr}>{inner}</div>')
+    head = f"<div style='font-size:14px'><b>{html.escape(title)}</b></div>" if title else ""
+    return f"""
+<style>
+.gh-legend {{position: fixed; bottom: 24px; left: 12px; z-index: 9999; background: white;
+  padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px sans-serif;
+  max-height: 70vh; overflow-y: auto;}}
+.gh-sw {{display:inline-block; width:14px; height:12px; margin-right:6px; border:1px solid #777;
+  vertical-align: middle;}}
+.gh-sec + .gh-sec {{margin-top: 5px}}
+</style>
+<div class="gh-legend" id="geo-heart-legend">{head}{"".join(parts)}</div>"""
+
+
+def legend_script(m) -> str:
+    """Script that shows a legend section only while its layer is on the map."""
+    name = m.get_name()
+    return f"""
+<script>
+window.addEventListener("load", function () {{
+  var map = window["{name}"];
+  if (!map) return;
+  function sync() {{
+    document.querySelectorAll("#geo-heart-legend .gh-sec[data-layer]").forEach(function (el) {{
+      var layer = window[el.getAttribute("data-layer")];
+      el.style.display = layer && map.hasLayer(layer) ? "" : "none";
+    }});
+  }}
+  map.on("overlayadd overlayremove layeradd layerremove", sync);
+  sync();
+}});
+</script>"""
+
+
+def _class_rows(breaks, colors, *, decimals: int = 1, no_data: str | None = None) -> str:
+    rows = []
+    lo = None
+    for b, c in zip(breaks, colors, strict=True):
+        label = f"≤ {b:,.{decimals}f}" if lo is None else f"{lo:,.{decimals}f} – {b:,.{decimals}f}"
+        rows.append(f'<div><span class="gh-sw" style="background:{c}"></span>{label}</div>')
+        lo = b
+    if no_data:
+        rows.append(
+            f'<div><span class="gh-sw" style="background:{NO_DATA_COLOR}"></span>'
+            f"{html.escape(no_data)}</div>"
+        )
+    return "".join(rows)
 
 
 def pilot_outline(ws: Area):
@@ -139,6 +272,8 @@ def demand_map(
     data=None,
     points: bool = False,
     tiles: str | None = None,
+    basemap: str | None = None,
+    min_count: int = MIN_COUNT,
     title: str | None = None,
 ):
     """Interactive map of eligible demand.
@@ -149,20 +284,27 @@ def demand_map(
         :func:`geo_heart.analysis.demand.beat_demand` output.
     metric
         ``rate`` (per 1,000 residents), ``count`` or ``density`` (per sq mi) for the choropleth.
+        Special beat codes and (for ``rate``) beats without residents are drawn as "no data".
     hot
-        :class:`geo_heart.analysis.hotspots.HotSpots` for the hexagon, heat and hot-spot layers.
+        :class:`geo_heart.analysis.hotspots.HotSpots` for the hot-spot layers; the hexagon and
+        heat layers only when it holds hexagons (computed from call points).
     data
         :class:`geo_heart.analysis.calls.CallData`; needed only for ``points=True``.
     points
         Add a layer of eligible call points (privacy: explicit opt-in; needs coordinates).
     tiles
-        A folium tile name or URL template for an optional base map (needs network); default none.
+        A folium tile name or URL template for an optional web base map (needs network).
+    basemap
+        ``"roads"`` for an offline base map from the area's road layer; default none.
+    min_count
+        Counts of eligible calls below this are shown as ``"<min_count"`` in tooltips of the
+        beat and hexagon layers (small-count suppression).
 
     Returns
     -------
     folium.Map
         Layers: beat choropleth, pilot outline, hexagons, heat, hot spots (beats and hexagons),
-        optional points; a legend and a layer control.
+        optional points; a legend that follows the visible layers, and a layer control.
     """
     import folium
     from folium.plugins import HeatMap
@@ -179,7 +321,7 @@ def demand_map(
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if tiles:
-        folium.TileLayer(tiles, name="Base map (tiles)", control=True).add_to(m)
+        folium.TileLayer(tiles, name="Base map (web tiles)", control=True).add_to(m)
     # offline base: a pale fill of every beat, always present
     folium.GeoJson(
         _json_safe(beats[["beat", "geometry"]]),
@@ -193,8 +335,11 @@ def demand_map(
         control=False,
         interactive=False,
     ).add_to(m)
+    add_basemap(m, ws, basemap)
 
-    values = beats[col].to_numpy(dtype=float)
+    nodata = no_data_mask(ws, beats, col)
+    values = beats[col].to_numpy(dtype=float).copy()
+    values[nodata] = np.nan
     breaks = class_breaks(values)
     colors = class_colors(len(breaks))
     beats["_color"] = [color_for(v, breaks, colors) for v in values]
@@ -205,22 +350,46 @@ def demand_map(
         and c not in ("eligible_any", "eligible_per_1000", "eligible_per_sq_mi")
     ]
     sa_col = f"in_{ws.config.default_service_area}"
-    fields = [
-        "beat",
-        "district",
-        sa_col,
-        "total_calls",
-        "eligible_any",
-        *prog_cols,
-        "population",
-        "eligible_per_1000",
-        "eligible_per_sq_mi",
-        "share_of_city_eligible",
+    special = getattr(ws.config.beats, "special", {}) or {}
+    tip = pd.DataFrame(index=beats.index)
+    tip["beat"] = [
+        f"{b} ({special[b].label})" if b in special else b for b in beats["beat"].astype(str)
     ]
-    fields = [f for f in fields if f in beats.columns]
-    aliases = [f.replace("_", " ") for f in fields]
-    folium.GeoJson(
-        _json_safe(beats[[*fields, "_color", "geometry"]]),
+    if "district" in beats:
+        tip["district"] = beats["district"].fillna("").astype(str)
+    if sa_col in beats:
+        tip[sa_col] = beats[sa_col].map({True: "yes", False: "no"}).fillna("")
+    if "total_calls" in beats:
+        tip["total_calls"] = beats["total_calls"].map(lambda v: _fmt_num(v, 0))
+    for c in ["eligible_any", *prog_cols]:
+        if c in beats:
+            tip[c] = beats[c].map(lambda v: suppressed(v, min_count))
+    if "population" in beats:
+        tip["population"] = beats["population"].map(lambda v: _fmt_num(v, 0))
+    for c in ("eligible_per_1000", "eligible_per_sq_mi"):
+        if c in beats:
+            tip[c] = [
+                "no data" if nd else _fmt_num(v, 1)
+                for v, nd in zip(beats[c], nodata if c == col else np.zeros(len(beats), bool), strict=True)
+            ]
+    if "share_of_city_eligible" in beats:
+        tip["share_of_city_eligible"] = beats["share_of_city_eligible"].map(_fmt_pct)
+    fields = list(tip.columns)
+    aliases = {
+        "beat": "beat",
+        "district": "district",
+        sa_col: f"in {ws.config.service_area.label}",
+        "total_calls": "all calls",
+        "eligible_any": "eligible calls (any program)",
+        "population": "residents (apportioned)",
+        "eligible_per_1000": "eligible per 1,000 residents",
+        "eligible_per_sq_mi": "eligible per sq mi",
+        "share_of_city_eligible": "share of city's eligible calls",
+    }
+    tip["_color"] = beats["_color"]
+    tip_gdf = beats[["geometry"]].join(tip)
+    choropleth = folium.GeoJson(
+        tip_gdf,
         name=f"Eligible demand by beat ({caption.lower()})",
         style_function=lambda f: {
             "color": "#555555",
@@ -229,10 +398,11 @@ def demand_map(
             "fillOpacity": 0.8,
         },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=True),
+        tooltip=folium.GeoJsonTooltip(
+            fields=fields, aliases=[aliases.get(f, f.replace("_", " ")) for f in fields]
+        ),
     ).add_to(m)
-
-    folium.GeoJson(
+    pilot_layer = folium.GeoJson(
         pilot_outline(ws),
         name=f"{ws.config.service_area.label} (outline)",
         style_function=lambda f: {
@@ -243,18 +413,34 @@ def demand_map(
         },
         tooltip=ws.config.service_area.label,
     ).add_to(m)
+    no_data_text = "no data (special code" + (
+        " or no residents)" if col == "eligible_per_1000" else ")"
+    )
+    sections: list[tuple[object | None, str]] = [
+        (
+            choropleth,
+            f"<div><b>{html.escape(caption)}</b> (quantiles)</div>"
+            + _class_rows(breaks, colors, no_data=no_data_text if nodata.any() else None),
+        ),
+        (
+            pilot_layer,
+            f'<div><span class="gh-sw" style="background:none;border:2px dashed {PILOT_COLOR}">'
+            f"</span>{html.escape(ws.config.service_area.label)}</div>",
+        ),
+    ]
 
-    hex_breaks = None
     if hot is not None and hot.hexagons is not None:
         hexes = hot.hexagons.copy()
         hv = hexes["value"].to_numpy(dtype=float)
         hex_breaks = class_breaks(hv[hv > 0])
         hcolors = class_colors(len(hex_breaks), "PuRd")
         hexes["_color"] = [color_for(v, hex_breaks, hcolors) if v > 0 else "#ffffff" for v in hv]
-        hexes["value"] = hexes["value"].round(1)
-        folium.GeoJson(
-            _json_safe(hexes[["h3", "value", "hotspot", "gi_z", "p_sim", "_color", "geometry"]]),
-            name=f"Eligible demand by H3 hexagon ({hot.hex_source})",
+        hexes["calls"] = [suppressed(v, min_count) for v in hv]
+        hexes["p"] = hexes.get("p_fdr", hexes["p_sim"]).map(lambda v: f"{v:.3f}")
+        hexes["z"] = hexes["gi_z"].map(lambda v: f"{v:+.2f}")
+        hex_layer = folium.GeoJson(
+            hexes[["h3", "calls", "hotspot", "z", "p", "_color", "geometry"]],
+            name="Eligible calls by H3 hexagon (call points)",
             style_function=lambda f: {
                 "color": "#999999",
                 "weight": 0.3,
@@ -262,24 +448,32 @@ def demand_map(
                 "fillOpacity": 0.75,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["h3", "value", "hotspot", "gi_z", "p_sim"],
-                aliases=["hexagon", "eligible calls", "Gi* class", "Gi* z", "pseudo p"],
+                fields=["h3", "calls", "hotspot", "z", "p"],
+                aliases=["hexagon", "eligible calls", "Gi* class", "Gi* z", "FDR-adjusted p"],
             ),
             show=False,
         ).add_to(m)
+        sections.append(
+            (
+                hex_layer,
+                "<div><b>Eligible calls per hexagon</b></div>"
+                + _class_rows(hex_breaks, hcolors, decimals=0)
+                + f"<div class='note'>counts below {min_count} shown as &lt;{min_count}</div>",
+            )
+        )
         cent = hexes.to_crs(ws.config.projected_crs).geometry.centroid.to_crs("EPSG:4326")
         heat = [
             [round(p.y, 5), round(p.x, 5), round(float(v), 2)]
             for p, v in zip(cent, hv, strict=True)
-            if v > 0
+            if v >= min_count
         ]
         HeatMap(
             heat, name="Heat (hexagon totals)", radius=22, blur=18, min_opacity=0.3, show=False
         ).add_to(m)
         sig = hexes[hexes["hotspot"] != "not significant"]
-        folium.GeoJson(
-            _json_safe(sig[["h3", "value", "hotspot", "gi_z", "p_sim", "geometry"]]),
-            name="Hot and cold spots (hexagons, Gi*)",
+        hex_hot = folium.GeoJson(
+            sig[["h3", "calls", "hotspot", "z", "p", "geometry"]],
+            name="Hot and cold spots (hexagons, Gi*, FDR)",
             style_function=lambda f: {
                 "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
                 "weight": 1,
@@ -287,29 +481,32 @@ def demand_map(
                 "fillOpacity": 0.6,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["h3", "hotspot", "value", "gi_z", "p_sim"],
-                aliases=["hexagon", "Gi* class", "eligible calls", "Gi* z", "pseudo p"],
+                fields=["h3", "hotspot", "calls", "z", "p"],
+                aliases=["hexagon", "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
             ),
             show=False,
         ).add_to(m)
+        sections.append((hex_hot, _hot_rows("Gi* hot/cold spots (hexagons)")))
     if hot is not None:
-        hb = _display_geoms(
-            hot.beats[["beat", "value", "gi_z", "p_sim", "hotspot", "geometry"]], ws
-        )
-        hb = hb[hb["hotspot"] != "not significant"]
-        folium.GeoJson(
-            _json_safe(hb),
-            name="Hot and cold spots (beats, Gi*)",
+        hb = _display_geoms(hot.beats, ws)
+        hb = hb[hb["hotspot"] != "not significant"].copy()
+        hb["calls"] = hb["value"].map(lambda v: suppressed(v, min_count))
+        hb["p"] = hb.get("p_fdr", hb["p_sim"]).map(lambda v: f"{v:.3f}")
+        hb["z"] = hb["gi_z"].map(lambda v: f"{v:+.2f}")
+        beat_hot = folium.GeoJson(
+            hb[["beat", "hotspot", "calls", "z", "p", "geometry"]],
+            name="Hot and cold spots (beats, Gi*, FDR)",
             style_function=lambda f: {
                 "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
                 "weight": 4,
                 "fill": False,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["beat", "hotspot", "value", "gi_z", "p_sim"],
-                aliases=["beat", "Gi* class", "value", "Gi* z", "pseudo p"],
+                fields=["beat", "hotspot", "calls", "z", "p"],
+                aliases=["beat", "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
             ),
         ).add_to(m)
+        sections.append((beat_hot, _hot_rows("Gi* hot/cold spots (beats, outline)")))
     if points:
         if data is None or not data.has_points:
             raise InputError(
@@ -325,7 +522,7 @@ def demand_map(
             geometry=gpd.points_from_xy(f.loc[elig, "lon"].round(5), f.loc[elig, "lat"].round(5)),
             crs="EPSG:4326",
         )
-        folium.GeoJson(
+        pts_layer = folium.GeoJson(
             pts,
             name="Eligible calls (points — sensitive)",
             marker=folium.CircleMarker(
@@ -334,40 +531,25 @@ def demand_map(
             tooltip=folium.GeoJsonTooltip(fields=["call_type"], aliases=["call type"]),
             show=False,
         ).add_to(m)
-    m.get_root().html.add_child(
-        folium.Element(_legend_html(caption, breaks, colors, hot is not None, ws, title))
-    )
+        sections.append(
+            (
+                pts_layer,
+                '<div><span class="gh-sw" style="background:#5e3c99;border-radius:7px"></span>'
+                "eligible call (point)</div>",
+            )
+        )
+    m.get_root().html.add_child(folium.Element(legend_html(sections, title=title)))
+    m.get_root().html.add_child(folium.Element(legend_script(m)))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
-def _legend_html(caption, breaks, colors, with_hot, ws, title) -> str:
-    rows = []
-    lo = None
-    for b, c in zip(breaks, colors, strict=True):
-        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
-        rows.append(f'<div><span class="gh-sw" style="background:{c}"></span>{label}</div>')
-        lo = b
-    hot_rows = ""
-    if with_hot:
-        hot_rows = "<div style='margin-top:4px'><b>Gi* hot/cold spots</b></div>" + "".join(
-            f'<div><span class="gh-sw" style="background:{c}"></span>{html.escape(k)}</div>'
-            for k, c in HOT_COLORS.items()
-            if k != "not significant"
-        )
-    head = f"<div style='font-size:14px'><b>{html.escape(title)}</b></div>" if title else ""
-    return f"""
-<style>
-.gh-legend {{position: fixed; bottom: 24px; left: 12px; z-index: 9999; background: white;
-  padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px sans-serif;}}
-.gh-sw {{display:inline-block; width:14px; height:12px; margin-right:6px; border:1px solid #777;
-  vertical-align: middle;}}
-</style>
-<div class="gh-legend" id="geo-heart-legend">{head}
-<div><b>{html.escape(caption)}</b> (quantiles)</div>{"".join(rows)}
-<div style="margin-top:4px"><span class="gh-sw" style="background:none;border:2px dashed {PILOT_COLOR}">
-</span>{html.escape(ws.config.service_area.label)}</div>{hot_rows}
-</div>"""
+def _hot_rows(caption: str) -> str:
+    return f"<div><b>{html.escape(caption)}</b></div>" + "".join(
+        f'<div><span class="gh-sw" style="background:{c}"></span>{html.escape(k)}</div>'
+        for k, c in HOT_COLORS.items()
+        if k != "not significant"
+    )
 
 
 def leaflet_dir() -> Path | None:
