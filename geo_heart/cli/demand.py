@@ -39,13 +39,20 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     from geo_heart.io.vector import write_beat_layers
 
     ws, data = load_calls_from_options(obj, kwargs)
-    tables = (dm.beat_demand(ws, data), dm.hour_of_week_demand(ws, data), dm.monthly_demand(data))
+    from geo_heart.render.tables import data_period, with_partial_months, with_weekly_averages
+
+    period = data_period(data)
+    tables = (
+        dm.beat_demand(ws, data),
+        with_weekly_averages(dm.hour_of_week_demand(ws, data), period["weeks"]),
+        with_partial_months(dm.monthly_demand(data), period),
+    )
     written = dm.write_demand_tables(ws, data, out, tables=tables)
     layers = write_beat_layers(ws, {"demand_by_beat": tables[0]}, Path(out) / "beats.gpkg")
     written["beats_gpkg"] = layers["path"]
     s = data.summary()
     if as_json:
-        emit_json({**s, "outputs": {k: str(v) for k, v in written.items()}})
+        emit_json({**s, "period": period, "outputs": {k: str(v) for k, v in written.items()}})
         return
     elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
     obj.say(f"covered today (type, area and hours): {elig}")

@@ -71,7 +71,7 @@ def geocode(
 
     One output row (or feature) per input row, in input order, original columns kept; rows
     without a location keep an empty geometry. An interrupted run resumes where it stopped when
-    rerun with the same arguments (progress is kept in OUTPUT.geocode.parquet.parts/). The
+    rerun with the same arguments (progress is kept in OUTPUT.parts/). The
     fix-up loop: write an overrides table for the failures, then rerun with
     --retry-failed OUTPUT --overrides fixes.csv. Columns: docs/outputs.md.
 
@@ -123,7 +123,10 @@ def geocode(
     else:
         from geo_heart.geocode.batch import geocode_file
 
-        work = spec.path.with_name(spec.path.name + ".geocode.parquet")
+        # CSV/Parquet: geocode straight into OUTPUT (resume state in OUTPUT.parts/), then add
+        # census GEOIDs and rewrite it; vector formats go through a Parquet work file
+        direct = spec.fmt in ("csv", "tsv", "parquet")
+        work = spec.path if direct else spec.path.with_name(spec.path.name + ".geocode.parquet")
         bar = obj.progress(total=None, unit="rows", desc="geocoding")
         try:
             s = geocode_file(
@@ -138,8 +141,9 @@ def geocode(
             )
         finally:
             bar.close()
-        out = pd.read_parquet(work)
-        work.unlink()
+        out = read_table(work)
+        if not direct:
+            work.unlink()
         resumed = s.get("resumed_rows", 0)
     names = _names(out)
     out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])

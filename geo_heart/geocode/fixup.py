@@ -224,14 +224,15 @@ def retry_failed(
             f"{previous[address_column].iloc[row - 2]!r}, the input {df[address_column].iloc[row - 2]!r}"
         )
     failed = previous[status].isin(FAILED_STATUSES).to_numpy()
-    cols = [*df.columns, *names.values(), "override", "override_note"]
-    merged = pd.DataFrame(index=range(len(df)), columns=cols, dtype=object)
-    merged[list(df.columns)] = df
-    for c in cols[len(df.columns) :]:
-        if c in previous.columns:
-            merged[c] = previous[c].to_numpy(dtype=object)
-        else:
-            merged[c] = ""
+    cols = [*names.values(), "override", "override_note"]
+    arrays = {
+        c: (
+            previous[c].to_numpy(dtype=object).copy()
+            if c in previous.columns
+            else np.full(len(df), "", dtype=object)
+        )
+        for c in cols
+    }
     fixed = 0
     if failed.any():
         idx = np.flatnonzero(failed)
@@ -244,8 +245,11 @@ def retry_failed(
             source=source,
         )
         for c in cols:
-            merged.loc[idx, c] = new[c].to_numpy(dtype=object)
+            arrays[c][idx] = new[c].to_numpy(dtype=object)
         fixed = int((~new[status].isin(FAILED_STATUSES)).sum())
+    merged = df.copy()
+    for c in cols:
+        merged[c] = pd.Series(arrays[c], dtype=object)
     merged = _restore_types(merged, names)
     return merged, {"retried": int(failed.sum()), "fixed": fixed}
 

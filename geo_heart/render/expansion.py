@@ -124,7 +124,7 @@ def recommended_beats_figure(ws, problem, result, *, title: str | None = None):
     """Static map: current area, recommended beats (labelled) and other candidates."""
     from matplotlib.patches import Patch
 
-    from geo_heart.render.maps import _base_figure, add_north_arrow, add_scale_bar
+    from geo_heart.render.static import _base_figure, add_north_arrow, add_scale_bar
 
     gdf = ws.beat_index.to_geodataframe()
     gdf = gdf[gdf["beat"].isin(problem.beats)].to_crs(ws.config.projected_crs)

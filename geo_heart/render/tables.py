@@ -109,3 +109,42 @@ def display_table(
             out[c] = s.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
     names = {c: (headers or {}).get(c, header(c)) for c in df.columns}
     return out.rename(columns=names)
+
+
+def data_period(data) -> dict:
+    """First and last call (local time) and the number of weeks between them.
+
+    Returns ``{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "weeks": float, "text": "..."}``.
+    """
+    t = pd.to_datetime(data.frame["local_time"], errors="coerce", utc=False).dropna()
+    if t.empty:
+        return {"start": None, "end": None, "weeks": float("nan"), "text": "unknown period"}
+    start, end = t.min(), t.max()
+    weeks = max((end - start).total_seconds() / (7 * 86400), 1 / 7)
+    text = f"{start:%d %b %Y} to {end:%d %b %Y} ({weeks:,.0f} weeks)"
+    return {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}", "weeks": weeks, "text": text}
+
+
+def with_weekly_averages(hour_table: pd.DataFrame, weeks: float) -> pd.DataFrame:
+    """Add ``<col>_per_week`` (average per week of the period) for every count column."""
+    out = hour_table.copy()
+    counts = [c for c in out.columns if c == "total_calls" or c.startswith("eligible_")]
+    for c in counts:
+        out[f"{c}_per_week"] = (out[c] / weeks).round(3) if weeks and weeks == weeks else np.nan
+    return out
+
+
+def with_partial_months(month_table: pd.DataFrame, period: dict) -> pd.DataFrame:
+    """Add ``partial`` (the data start or end inside the month: counts are not a full month)."""
+    out = month_table.copy()
+    out["partial"] = False
+    if period.get("start") and len(out):
+        start = pd.Timestamp(period["start"])
+        end = pd.Timestamp(period["end"])
+        first = out["month"] == f"{start:%Y-%m}"
+        last = out["month"] == f"{end:%Y-%m}"
+        if start.day > 1:
+            out.loc[first, "partial"] = True
+        if end.day < end.days_in_month:
+            out.loc[last, "partial"] = True
+    return out
