@@ -28,8 +28,12 @@ def check(obj, as_json) -> None:
                 "area_file": str(ws.config.path),
                 "data_dir": str(ws.settings.data_dir),
                 "layers": [
-                    {"role": st.role, "path": str(st.path), "exists": bool(st.exists),
-                     "size_bytes": st.size_bytes if st.exists else None}
+                    {
+                        "role": st.role,
+                        "path": str(st.path),
+                        "exists": bool(st.exists),
+                        "size_bytes": st.size_bytes if st.exists else None,
+                    }
                     for st in statuses
                 ],
                 "missing": sum(not st.exists for st in statuses),

@@ -103,7 +103,9 @@ def geocode(
     extra: dict[str, object] = {}
     if overrides_path or previous_path:
         df = read_table(input_path)
-        df = pd.DataFrame(df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore"))
+        df = pd.DataFrame(
+            df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
+        )
         ov = fixup.read_overrides(overrides_path) if overrides_path else None
         if previous_path:
             out, extra = fixup.retry_failed(
@@ -117,7 +119,12 @@ def geocode(
             )
         else:
             out = fixup.geocode_with_overrides(
-                ws, df, address_column=address_column, overrides=ov, min_score=min_score, source=input_path
+                ws,
+                df,
+                address_column=address_column,
+                overrides=ov,
+                min_score=min_score,
+                source=input_path,
             )
         resumed = 0
     else:
@@ -160,8 +167,16 @@ def geocode(
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
         f"{summary['in_service_area']:,} in the {ws.config.default_service_area} area"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
-        + (f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found" if extra else "")
-        + (f"; {summary['overrides_applied']:,} overrides applied" if summary["overrides_applied"] else "")
+        + (
+            f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"
+            if extra
+            else ""
+        )
+        + (
+            f"; {summary['overrides_applied']:,} overrides applied"
+            if summary["overrides_applied"]
+            else ""
+        )
     )
     types = ", ".join(f"{k} {v:,} ({100 * v / n:.1f}%)" for k, v in summary["match_types"].items())
     obj.say(f"match types: {types}")

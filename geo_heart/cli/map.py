@@ -43,7 +43,9 @@ from geo_heart.cli.options import check_output_dir, json_option, maps_dir_option
     show_default=True,
     help="Counts below this are shown as '<N' on the beat and hexagon layers (small-count suppression).",
 )
-@click.option("--tiles", help="Optional web base tiles (folium name or URL template; needs network).")
+@click.option(
+    "--tiles", help="Optional web base tiles (folium name or URL template; needs network)."
+)
 @click.option(
     "--cdn", is_flag=True, help="Load Leaflet from the CDN instead of inlining a local copy."
 )

@@ -193,7 +193,9 @@ def check_output_dir(out_dir: str | None, *, create: bool = True):
         return None
     p = Path(out_dir)
     if p.exists() and not p.is_dir():
-        raise click.BadParameter(f"{str(p)!r} is a file, not a folder", param_hint="-o/--output-dir")
+        raise click.BadParameter(
+            f"{str(p)!r} is a file, not a folder", param_hint="-o/--output-dir"
+        )
     parent = p.resolve().parent
     if not p.exists() and not parent.is_dir():
         raise click.BadParameter(

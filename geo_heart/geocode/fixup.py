@@ -59,7 +59,9 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
     from geo_heart.io.tables import read_table
 
     t = read_table(path)
-    t = pd.DataFrame(t.drop(columns=getattr(t, "_geometry_column_name", None) or [], errors="ignore"))
+    t = pd.DataFrame(
+        t.drop(columns=getattr(t, "_geometry_column_name", None) or [], errors="ignore")
+    )
     if "address" not in t.columns:
         raise InputError(
             f"overrides {str(path)!r} has no 'address' column; expected columns {OVERRIDE_COLUMNS}"
@@ -166,7 +168,9 @@ def _point_results(ws, df, overrides, address_column, rows, names) -> pd.DataFra
         "score": 1.0,
         "matched_address": ov["corrected_address"].replace("", None).to_numpy(dtype=object),
         "status": np.asarray(res["status"], dtype=object),
-        "reason": [("point from the overrides table; " + str(r)).rstrip("; ") for r in res["reason"]],
+        "reason": [
+            ("point from the overrides table; " + str(r)).rstrip("; ") for r in res["reason"]
+        ],
         "straddle_beats": None,
         "beat_source": "point",
     }
@@ -202,7 +206,9 @@ def retry_failed(
     """
     df = df.reset_index(drop=True)
     previous = pd.DataFrame(
-        previous.drop(columns=getattr(previous, "_geometry_column_name", None) or [], errors="ignore")
+        previous.drop(
+            columns=getattr(previous, "_geometry_column_name", None) or [], errors="ignore"
+        )
     ).reset_index(drop=True)
     names = result_names(df.columns)
     status = names["status"]
@@ -214,9 +220,10 @@ def retry_failed(
     for col in (address_column, status):
         if col not in previous.columns:
             raise InputError(f"--retry-failed: the previous output has no column {col!r}")
-    same = previous[address_column].fillna("").astype(str).to_numpy() == df[address_column].fillna(
-        ""
-    ).astype(str).to_numpy()
+    same = (
+        previous[address_column].fillna("").astype(str).to_numpy()
+        == df[address_column].fillna("").astype(str).to_numpy()
+    )
     if not same.all():
         row = int(np.flatnonzero(~same)[0]) + 2
         raise InputError(
@@ -261,7 +268,9 @@ def _restore_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     sa = out[names["in_service_area"]]
     out[names["in_service_area"]] = sa.map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
     for c in ("beat", "district", "matched_address", "straddle_beats", "beat_source"):
-        out[names[c]] = out[names[c]].map(lambda v: None if v is None or v == "" or v != v else str(v))
+        out[names[c]] = out[names[c]].map(
+            lambda v: None if v is None or v == "" or v != v else str(v)
+        )
     for c in ("override", "override_note"):
         out[c] = out[c].fillna("").astype(str)
     return out

@@ -70,7 +70,9 @@ def format_from_path(path: str | Path) -> str:
         if suffix in exts:
             return fmt
     known = sorted(e for exts, _d in FORMATS.values() for e in exts)
-    raise InputError(f"{str(path)!r}: unknown output type {suffix or '(none)'!r}; use one of {known}")
+    raise InputError(
+        f"{str(path)!r}: unknown output type {suffix or '(none)'!r}; use one of {known}"
+    )
 
 
 def check_crs(crs: str | int | None) -> str:
@@ -83,7 +85,9 @@ def check_crs(crs: str | int | None) -> str:
     try:
         c = CRS.from_user_input(crs)
     except ProjCRSError:
-        raise CRSError(f"--crs {crs!r} is not a CRS pyproj knows (e.g. EPSG:4326, EPSG:2264)") from None
+        raise CRSError(
+            f"--crs {crs!r} is not a CRS pyproj knows (e.g. EPSG:4326, EPSG:2264)"
+        ) from None
     auth = c.to_authority()
     return f"{auth[0]}:{auth[1]}" if auth else c.to_wkt()
 
@@ -193,7 +197,9 @@ def _writable(gdf):
             continue
         s = out[col]
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
-            out[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+            out[col] = s.map(
+                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
+            )
         elif isinstance(s.dtype, pd.CategoricalDtype):
             out[col] = s.astype(str)
     return out
@@ -222,7 +228,9 @@ def write_vector(
     if not spec.is_vector:
         from geo_heart.io.tables import write_table
 
-        plain = pd.DataFrame(df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore"))
+        plain = pd.DataFrame(
+            df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
+        )
         write_table(plain, p)
         info.update(features=len(plain), located=None)
         return info

@@ -63,7 +63,9 @@ def expansion_map(
     gdf["_color"] = [color_for(v, breaks, colors) for v in vals]
     minx, miny, maxx, maxy = gdf.total_bounds
     m = folium.Map(
-        location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None,
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
         control_scale=True,
     )
     add_basemap(m, ws, basemap)
@@ -110,8 +112,13 @@ def expansion_map(
     if bases is not None:
         for row in bases.itertuples():
             folium.CircleMarker(
-                [row.lat, row.lon], radius=6, color="#000", fill=True, fill_color="#ffd400",
-                fill_opacity=1, tooltip=f"Team base: {row.name}",
+                [row.lat, row.lon],
+                radius=6,
+                color="#000",
+                fill=True,
+                fill_color="#ffd400",
+                fill_opacity=1,
+                tooltip=f"Team base: {row.name}",
             ).add_to(m)
     m.get_root().html.add_child(folium.Element(legend_html(sections, title="Expansion")))
     m.get_root().html.add_child(folium.Element(legend_script(m)))
@@ -130,28 +137,39 @@ def recommended_beats_figure(ws, problem, result, *, title: str | None = None):
     gdf = gdf[gdf["beat"].isin(problem.beats)].to_crs(ws.config.projected_crs)
     rec = set(result.beats) if result is not None else set()
     colors = {"current": CURRENT_COLOR, "recommended": PROPOSED_COLOR, "other": "#eeeeee"}
-    kind = ["current" if b in problem.base else "recommended" if b in rec else "other"
-            for b in gdf["beat"]]
+    kind = [
+        "current" if b in problem.base else "recommended" if b in rec else "other"
+        for b in gdf["beat"]
+    ]
     fig, ax = _base_figure(title or f"Recommended beats to add to the {problem.label}")
-    gdf.plot(ax=ax, color=[colors[k] for k in kind], edgecolor="#666666", linewidth=0.5,
-             alpha=0.85)
+    gdf.plot(ax=ax, color=[colors[k] for k in kind], edgecolor="#666666", linewidth=0.5, alpha=0.85)
     for (_, r), k in zip(gdf.iterrows(), kind, strict=True):
         pt = r.geometry.representative_point()
-        ax.text(pt.x, pt.y, r["beat"], fontsize=7 if k != "other" else 5.5, ha="center",
-                va="center", color="white" if k != "other" else "#555555",
-                fontweight="bold" if k == "recommended" else "normal")
+        ax.text(
+            pt.x,
+            pt.y,
+            r["beat"],
+            fontsize=7 if k != "other" else 5.5,
+            ha="center",
+            va="center",
+            color="white" if k != "other" else "#555555",
+            fontweight="bold" if k == "recommended" else "normal",
+        )
     ax.legend(
         handles=[
             Patch(facecolor=CURRENT_COLOR, label=f"{problem.label} (today)"),
             Patch(facecolor=PROPOSED_COLOR, label="recommended to add"),
             Patch(facecolor="#eeeeee", edgecolor="#666666", label="other beats"),
         ],
-        loc="upper left", bbox_to_anchor=(1.0, 0.6), fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 0.6),
+        fontsize=8,
     )
     add_scale_bar(ax, ws)
     add_north_arrow(ax)
-    fig.text(0.01, 0.01, f"Police beats; CRS {ws.config.projected_crs}.", fontsize=7,
-             color="#444444")
+    fig.text(
+        0.01, 0.01, f"Police beats; CRS {ws.config.projected_crs}.", fontsize=7, color="#444444"
+    )
     return fig
 
 
@@ -258,7 +276,9 @@ def report_html(
     ]
     if map_png:
         mp = base64.b64encode(map_png).decode("ascii")
-        parts.append(f"<figure><img alt='map of the recommended beats' src='data:image/png;base64,{mp}'></figure>")
+        parts.append(
+            f"<figure><img alt='map of the recommended beats' src='data:image/png;base64,{mp}'></figure>"
+        )
     parts += [
         "<table><caption>Eligible calls within program hours in the service area</caption>"
         "<tr><th>program</th><th>all beats</th><th>today</th><th>with the proposal</th></tr>",
@@ -270,13 +290,30 @@ def report_html(
         parts.append("<h2>Step-by-step (greedy) versus best choice (optimal)</h2>")
         cmp_pct = tuple(c for c in compare.columns if "coverage" in c or c.startswith("share"))
         cmp_int = tuple(c for c in compare.columns if c.endswith("covered"))
-        parts.append(display_table(compare, pct=cmp_pct, ints=cmp_int).to_html(index=False, border=0))
+        parts.append(
+            display_table(compare, pct=cmp_pct, ints=cmp_int).to_html(index=False, border=0)
+        )
     parts.append("<h2>Candidate beats</h2>")
-    keep = [c for c in ("rank", "beat", "touches_area", "eligible_any_in_hours", "eligible_any",
-                        "eligible_per_1000", "distance_m", "greedy_step", "selected")
-            if c in candidates.columns]
-    keep += [c for c in candidates.columns if c.startswith("eligible_") and c.endswith("_in_hours")
-             and c not in keep]
+    keep = [
+        c
+        for c in (
+            "rank",
+            "beat",
+            "touches_area",
+            "eligible_any_in_hours",
+            "eligible_any",
+            "eligible_per_1000",
+            "distance_m",
+            "greedy_step",
+            "selected",
+        )
+        if c in candidates.columns
+    ]
+    keep += [
+        c
+        for c in candidates.columns
+        if c.startswith("eligible_") and c.endswith("_in_hours") and c not in keep
+    ]
     ints = tuple(c for c in keep if c.startswith("eligible_") and c != "eligible_per_1000")
     parts.append(
         display_table(candidates[keep], ints=ints + ("distance_m",)).to_html(

@@ -374,7 +374,9 @@ def demand_map(
         if c in beats:
             tip[c] = [
                 "no data" if nd else _fmt_num(v, 1)
-                for v, nd in zip(beats[c], nodata if c == col else np.zeros(len(beats), bool), strict=True)
+                for v, nd in zip(
+                    beats[c], nodata if c == col else np.zeros(len(beats), bool), strict=True
+                )
             ]
     if "share_of_city_eligible" in beats:
         tip["share_of_city_eligible"] = beats["share_of_city_eligible"].map(_fmt_pct)

@@ -94,7 +94,11 @@ def planner_report_html(
     per_year = city_elig / (period["weeks"] / 52.18) if period["weeks"] == period["weeks"] else 0
     src_name = Path(str(s["source"])).name
     source = f"{src_name} ({s['rows']:,} records)"
-    cov_now = coverage[coverage["scenario"] == coverage["scenario"].iloc[0]] if len(coverage) else coverage
+    cov_now = (
+        coverage[coverage["scenario"] == coverage["scenario"].iloc[0]]
+        if len(coverage)
+        else coverage
+    )
     top = beat_table.sort_values("eligible_any", ascending=False).head(top_n)
     summary = [
         f"Between {period['text']}, {city_elig:,} calls in {src_name} had a call type that a "
@@ -164,8 +168,15 @@ def planner_report_html(
             "covered_today": "In area and hours",
         },
     ).to_html(index=False, border=0)
-    top_cols = ["beat", "district", f"in_{sa_key}", "eligible_any", "eligible_per_1000",
-                "eligible_per_sq_mi", "share_of_city_eligible"]
+    top_cols = [
+        "beat",
+        "district",
+        f"in_{sa_key}",
+        "eligible_any",
+        "eligible_per_1000",
+        "eligible_per_sq_mi",
+        "share_of_city_eligible",
+    ]
     top_html = display_table(
         top[[c for c in top_cols if c in top.columns]],
         pct=("share_of_city_eligible",),
@@ -178,11 +189,15 @@ def planner_report_html(
             "title": "Where and when eligible demand is",
             "major": False,
             "tables": [
-                {"html": f"<table><caption>Eligible calls per program, {period['text']}</caption>"
-                 + prog_html.split(">", 1)[1]},
-                {"html": f"<table><caption>The {top_n} beats with the most eligible calls</caption>"
-                 + top_html.split(">", 1)[1],
-                 "note": "Per 1,000 residents: census-tract population apportioned to beats by area."},
+                {
+                    "html": f"<table><caption>Eligible calls per program, {period['text']}</caption>"
+                    + prog_html.split(">", 1)[1]
+                },
+                {
+                    "html": f"<table><caption>The {top_n} beats with the most eligible calls</caption>"
+                    + top_html.split(">", 1)[1],
+                    "note": "Per 1,000 residents: census-tract population apportioned to beats by area.",
+                },
             ],
             "figures": fig("beat_map", "hour", "month"),
         },
@@ -194,9 +209,17 @@ def planner_report_html(
             "tables": [
                 {
                     "html": display_table(
-                        coverage[["scenario_label" if "scenario_label" in coverage else "scenario",
-                                  "program", "eligible", "share_in_area", "share_in_hours",
-                                  "share_covered", "hours"]],
+                        coverage[
+                            [
+                                "scenario_label" if "scenario_label" in coverage else "scenario",
+                                "program",
+                                "eligible",
+                                "share_in_area",
+                                "share_in_hours",
+                                "share_covered",
+                                "hours",
+                            ]
+                        ],
                         pct=("share_in_area", "share_in_hours", "share_covered"),
                         ints=("eligible",),
                     ).to_html(index=False, border=0)
@@ -243,9 +266,9 @@ def planner_report_html(
         sections.append(e)
     notes = [
         f"Call codes are classified with the call-type table of {ws.config.path.name}; "
-        "\"eligible\" means the call type (with the weapon/violence rule) is one the program "
+        '"eligible" means the call type (with the weapon/violence rule) is one the program '
         "takes, at any time and place.",
-        "\"Covered\" means eligible and inside the program's service area and weekly hours.",
+        '"Covered" means eligible and inside the program\'s service area and weekly hours.',
         f"Residents per beat: census-tract population apportioned to beats by overlapping area in "
         f"{ws.config.projected_crs}.",
         "Hourly figures are averages per week over the data period; partial months at the start "
@@ -254,7 +277,7 @@ def planner_report_html(
         "Benjamini–Hochberg false-discovery-rate correction; special beat codes left out.",
         "Incident reports undercount behavioral-health calls that produce no report.",
         "Only aggregates are shown (beats, hours, months); counts below the suppression threshold "
-        "are shown as \"<N\" on the interactive map.",
+        'are shown as "<N" on the interactive map.',
     ]
     return render_report(
         {
@@ -283,7 +306,9 @@ def _figs(images: dict[str, bytes]):
 
     def pick(*keys):
         return [
-            {"caption": captions.get(k, k), "src": _data_uri(images[k])} for k in keys if k in images
+            {"caption": captions.get(k, k), "src": _data_uri(images[k])}
+            for k in keys
+            if k in images
         ]
 
     return pick
@@ -388,13 +413,18 @@ def write_planner_outputs(
         "hour": (
             "demand_by_hour.png",
             static.hour_of_week_figure(
-                hour_t, programs=data.programs, weeks=period["weeks"], period=period["text"],
+                hour_t,
+                programs=data.programs,
+                weeks=period["weeks"],
+                period=period["text"],
                 source=src,
             ),
         ),
         "month": (
             "demand_by_month.png",
-            static.monthly_figure(month_t, programs=data.programs, period=period["text"], source=src),
+            static.monthly_figure(
+                month_t, programs=data.programs, period=period["text"], source=src
+            ),
         ),
         "hotspots": ("hotspots_beats.png", static.static_hotspot_map(ws, hot)),
     }

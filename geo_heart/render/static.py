@@ -126,8 +126,12 @@ def static_beat_map(
         lo = b
     if nodata.any():
         handles.append(
-            Patch(facecolor=NO_DATA_COLOR, edgecolor="#555555", label="no data (special code"
-                  + (" or no residents)" if col == "eligible_per_1000" else ")"))
+            Patch(
+                facecolor=NO_DATA_COLOR,
+                edgecolor="#555555",
+                label="no data (special code"
+                + (" or no residents)" if col == "eligible_per_1000" else ")"),
+            )
         )
     handles.append(
         Line2D([0], [0], color=PILOT_COLOR, lw=2.2, ls="--", label=ws.config.service_area.label)
@@ -287,7 +291,12 @@ def monthly_figure(
     ax.plot(x[full], ya[full], label="any program", color="black", lw=2)
     if partial.any():
         ax.plot(
-            x[partial], ya[partial], "o", mfc="white", mec="black", label="partial month (not a full count)"
+            x[partial],
+            ya[partial],
+            "o",
+            mfc="white",
+            mec="black",
+            label="partial month (not a full count)",
         )
     step = max(1, len(x) // 12)
     ax.set_xticks(x[::step], month_table["month"].iloc[::step], rotation=45, fontsize=7)

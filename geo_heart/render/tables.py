@@ -98,7 +98,9 @@ def display_table(
             out[c] = s.map(lambda v: "" if pd.isna(v) else f"{100 * float(v):.1f}%")
         elif c in ints:
             out[c] = s.map(lambda v: "" if pd.isna(v) else f"{float(v):,.0f}")
-        elif s.dtype == bool or (s.dtype == object and s.dropna().map(type).eq(bool).all() and len(s.dropna())):
+        elif s.dtype == bool or (
+            s.dtype == object and s.dropna().map(type).eq(bool).all() and len(s.dropna())
+        ):
             out[c] = s.map(lambda v: "" if pd.isna(v) else ("yes" if v else "no"))
         elif pd.api.types.is_integer_dtype(s):
             out[c] = s.map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
@@ -106,7 +108,9 @@ def display_table(
             d = decimals.get(c, 1)
             out[c] = s.map(lambda v, d=d: "" if not np.isfinite(v) else f"{v:,.{d}f}")
         else:
-            out[c] = s.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+            out[c] = s.map(
+                lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)
+            )
     names = {c: (headers or {}).get(c, header(c)) for c in df.columns}
     return out.rename(columns=names)
 

@@ -12,7 +12,7 @@ from geo_heart.geocode import fixup
 def _previous(df, statuses):
     names = fixup.result_names(df.columns)
     prev = df.copy()
-    for col, name in names.items():
+    for name in names.values():
         prev[name] = ""
     prev[names["status"]] = statuses
     prev[names["match_type"]] = ["block" if s == "ok" else "unmatched" for s in statuses]

@@ -15,7 +15,9 @@ NETWORK = re.compile(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?://", re.I)
 
 @pytest.fixture()
 def calls_csv(tmp_path):
-    rows = [("CRT - TRESPASS", "2024/06/03 15:00:00+00", b) for b in ["111", "121", "223", "421"] * 5]
+    rows = [
+        ("CRT - TRESPASS", "2024/06/03 15:00:00+00", b) for b in ["111", "121", "223", "421"] * 5
+    ]
     rows += [("MENTAL HE", "2024/07/15 13:00:00+00", "313")] * 3
     p = tmp_path / "c.csv"
     pd.DataFrame(rows, columns=["REPORTEDAS", "DATE_REPT", "BEAT"]).to_csv(p, index=False)
@@ -48,7 +50,9 @@ def test_map_output_dir_is_offline_and_report_reads_well(cli_env, calls_csv, tmp
     assert "Recommended beats" in report
     import pyogrio
 
-    assert {"demand_by_beat", "hotspots_beats"} <= set(pyogrio.list_layers(out / "beats.gpkg")[:, 0])
+    assert {"demand_by_beat", "hotspots_beats"} <= set(
+        pyogrio.list_layers(out / "beats.gpkg")[:, 0]
+    )
 
 
 @pytest.mark.slow
@@ -62,8 +66,13 @@ def test_report_takes_extra_sections(cli_env, calls_csv, tmp_path, workspace):
         data,
         tmp_path,
         expansion_k=None,
-        extra_sections=[{"title": "Staffing", "intro": "Two teams per shift.", "tables": [
-            {"html": "<table><tr><td>x</td></tr></table>", "note": "a note"}]}],
+        extra_sections=[
+            {
+                "title": "Staffing",
+                "intro": "Two teams per shift.",
+                "tables": [{"html": "<table><tr><td>x</td></tr></table>", "note": "a note"}],
+            }
+        ],
     )
     text = written["report"].read_text()
     assert "Staffing" in text and "Two teams per shift." in text and "a note" in text
