@@ -95,7 +95,7 @@ def _run_once(times: np.ndarray, capacity: np.ndarray, hold: np.ndarray) -> np.n
 
     def arrivals():
         timeout = env.timeout
-        for i, (t, cap) in enumerate(zip(times.tolist(), capacity.tolist())):
+        for i, (t, cap) in enumerate(zip(times.tolist(), capacity.tolist(), strict=True)):
             yield timeout(t - env.now)
             if busy[0] < cap:
                 busy[0] += 1
