@@ -188,9 +188,10 @@ def _shift_rows(df: pd.DataFrame, p: Path) -> np.ndarray:
 def _shift_grid(df: pd.DataFrame, p: Path) -> np.ndarray:
     rows = [list(r) for r in df.itertuples(index=False)]
     rows = [r for r in rows if any(x != "" for x in r)]
-    if rows and not _all_int(rows[0][-24:]):
-        rows = rows[1:]  # header
     days = {d.lower() for d in DAY_NAMES}
+    if rows and (not _all_int(rows[0][-24:]) or not _all_int(rows[0][:1])):
+        if rows[0][0].lower()[:3] not in days:
+            rows = rows[1:]  # header row
     rows = [r[1:] if r and r[0].lower()[:3] in days else r for r in rows]
     rows = [[x for x in r if x != ""] for r in rows]
     if len(rows) != 7 or any(len(r) != 24 for r in rows):

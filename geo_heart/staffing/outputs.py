@@ -42,6 +42,7 @@ def chart_by_hour(result: StaffingResult):
             ax.axvline(d * 24, color="#999999", lw=0.6)
         ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax1.step(x, t["arrivals_per_week"], where="post", color="#1f4e79", lw=1.3)
+    ax1.set_ylim(bottom=0)
     ax1.set_ylabel("eligible calls\nper hour (avg week)")
     ax1.set_title(
         f"{result.demand.program}: demand, teams and answered share by hour of the week "
