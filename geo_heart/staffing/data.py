@@ -58,7 +58,9 @@ def arrivals_from_calls(
     """
     f = data.frame
     if program not in data.programs or f"{program}_type" not in f.columns:
-        raise InputError(f"program {program!r} is not in the data; known: {', '.join(data.programs)}")
+        raise InputError(
+            f"program {program!r} is not in the data; known: {', '.join(data.programs)}"
+        )
     timed = (f["minute_of_week"] >= 0).to_numpy()
     if year is not None:
         timed &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
@@ -72,7 +74,7 @@ def arrivals_from_calls(
     times = f["local_time"][timed]
     first, last = times.min().normalize(), times.max().normalize() + pd.Timedelta(days=1)
     span = pd.date_range(first, last, freq="h", inclusive="left")
-    occurrences = np.bincount(span.dayofweek * 24 + span.hour, minlength=HOURS).astype(float)
+    occurrences = np.bincount(span.day_of_week * 24 + span.hour, minlength=HOURS).astype(float)
     in_hours = np.bincount(
         hour, weights=f[f"{program}_hours"].to_numpy(dtype=float)[timed], minlength=HOURS
     )

@@ -118,7 +118,9 @@ class ServiceTime:
 
     def describe(self) -> str:
         """E.g. ``exponential, mean 60 min + 10 min travel``."""
-        dist = self.distribution + (f" (cv {self.cv:g})" if self.distribution == "lognormal" else "")
+        dist = self.distribution + (
+            f" (cv {self.cv:g})" if self.distribution == "lognormal" else ""
+        )
         travel = f" + {self.travel_minutes:g} min travel" if self.travel_minutes else ""
         return f"{dist}, mean {self.mean_minutes:g} min{travel}"
 

@@ -203,7 +203,7 @@ def _ci95(x: np.ndarray) -> tuple[float, float]:
     mean = float(x.mean())
     if x.size < 2:
         return (mean, mean)
-    from scipy.stats import t as student_t
+    from scipy.special import stdtrit  # Student t quantile (lighter import than scipy.stats)
 
-    half = float(student_t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    half = float(stdtrit(x.size - 1, 0.975) * x.std(ddof=1) / math.sqrt(x.size))
     return (mean - half, mean + half)
