@@ -61,7 +61,7 @@ def arrivals_from_calls(
         raise InputError(
             f"program {program!r} is not in the data; known: {', '.join(data.programs)}"
         )
-    timed = (f["minute_of_week"] >= 0).to_numpy()
+    timed = (f["minute_of_week"] >= 0).to_numpy().copy()
     if year is not None:
         timed &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
     if not timed.any():
