@@ -13,9 +13,10 @@ import os
 import time
 from pathlib import Path
 
-from geo_heart.calls import load_calls
-from geo_heart.eligibility import programs_for
-from geo_heart.settings import Settings
+from geo_heart.analysis.calls import load_calls
+from geo_heart.area import Area
+from geo_heart.config.settings import Settings
+from geo_heart.dispatch.eligibility import programs_for
 from geo_heart.staffing import (
     ServiceTime,
     arrivals_from_calls,
@@ -23,7 +24,6 @@ from geo_heart.staffing import (
     plan_for_target,
     simulate,
 )
-from geo_heart.workspace import Workspace
 
 DATA = Path(
     os.environ.get(
@@ -35,10 +35,10 @@ VOLUME = 40_000
 
 
 def main() -> None:
-    ws = Workspace.from_settings(Settings(data_dir=DATA))
+    ws = Area.from_settings(Settings(data_dir=DATA))
     t0 = time.perf_counter()
     data = load_calls(ws, scenario=SCENARIO)
-    fallback = programs_for(ws.area, SCENARIO)["CRT"].hours
+    fallback = programs_for(ws.config, SCENARIO)["CRT"].hours
     raw = arrivals_from_calls(data, "CRT", fallback_hours=fallback)
     demand = raw.scaled_to(VOLUME)
     print(

@@ -81,19 +81,19 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
     if kw["target"] is not None and not 0 < kw["target"] < 1:
         raise InputError(f"--target {kw['target']!r}: must be a share between 0 and 1")
     ws = obj.workspace
-    if program not in ws.area.programs:
-        raise InputError(f"--program {program!r}: known {', '.join(ws.area.programs)}")
+    if program not in ws.config.programs:
+        raise InputError(f"--program {program!r}: known {', '.join(ws.config.programs)}")
     override = schedule_from_text(kw["hours_text"]) if kw["hours_text"] else None
     calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
     ws, data = load_calls_from_options(obj, calls_kw)
     if scenario is not None:
-        _apply_scenario(ws.area, data, scenario)
-    from geo_heart.eligibility import programs_for
+        _apply_scenario(ws.config, data, scenario)
+    from geo_heart.dispatch.eligibility import programs_for
 
     demand = arrivals_from_calls(
         data,
         program,
-        fallback_hours=programs_for(ws.area, scenario)[program].hours,
+        fallback_hours=programs_for(ws.config, scenario)[program].hours,
         year=kw["year"],
     )
     if override is not None:
@@ -102,7 +102,7 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
         )
     if kw["scale_to"] is not None:
         demand = demand.scaled_to(kw["scale_to"])
-    cfg = staffing_config(ws.area, program)
+    cfg = staffing_config(ws.config, program)
     service = service_from_config(
         cfg,
         service_minutes=kw["service_minutes"],
@@ -117,7 +117,7 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
         teams, note = kw["teams"], f"{kw['teams']} teams in service hours (--teams)"
     elif kw["target"] is None and "teams" in cfg:
         teams = int(cfg["teams"])
-        note = f"{teams} teams in service hours ([staffing] in {ws.area.path.name}, assumed)"
+        note = f"{teams} teams in service hours ([staffing] in {ws.config.path.name}, assumed)"
     else:
         teams, note = None, ""
     result = analyse_staffing(
@@ -160,7 +160,7 @@ _CALL_KEYS = {
 
 def _apply_scenario(area, data, scenario: str) -> None:
     """Recompute the eligibility columns of ``data`` under a what-if scenario."""
-    from geo_heart.eligibility import eligibility_frame
+    from geo_heart.dispatch.eligibility import eligibility_frame
     from geo_heart.errors import InputError
 
     if scenario not in area.scenarios:

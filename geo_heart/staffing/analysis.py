@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo_heart.schedule import DAY_NAMES
+from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.staffing.erlang import (
     HOURS,
     WEEKS_PER_YEAR,

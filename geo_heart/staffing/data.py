@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo_heart.config.schedule import DAY_NAMES, WeeklySchedule, parse_clock, parse_days
 from geo_heart.errors import InputError
-from geo_heart.schedule import DAY_NAMES, WeeklySchedule, parse_clock, parse_days
 from geo_heart.staffing.erlang import HOURS, HourlyDemand, ServiceTime
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def arrivals_from_calls(
     Parameters
     ----------
     data
-        :class:`~geo_heart.calls.CallData` (``frame`` with ``minute_of_week``, ``local_time`` and
+        :class:`~geo_heart.analysis.calls.CallData` (``frame`` with ``minute_of_week``, ``local_time`` and
         the eligibility columns ``P_type``, ``P_area``, ``P_hours``).
     program
         Program code, e.g. ``CRT``.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo_heart.schedule import DAY_NAMES
+from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.staffing.analysis import StaffingResult
 
 log = logging.getLogger(__name__)
