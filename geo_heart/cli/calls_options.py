@@ -56,8 +56,8 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
     s = data.summary()
     obj.say(
         f"{s['rows']:,} calls from {s['source']} (located by {s['location_mode']}): "
-        f"{s['classified']:,} classified, {s['unknown_calls']:,} with {s['unknown_distinct_codes']} "
-        f"codes not in the call-type table, {s['unplaced']:,} not placed in a beat"
+        f"{s['classified']:,} classified, {s['unknown_calls']:,} with a code not in the call-type "
+        f"table ({s['unknown_distinct_codes']:,} distinct codes), {s['unplaced']:,} not placed in a beat"
         + (f" ({_reasons(s['unplaced_reasons'])})" if s["unplaced"] else "")
         + (f", {s['bad_times']:,} unreadable times" if s["bad_times"] else "")
     )

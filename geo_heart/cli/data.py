@@ -39,6 +39,8 @@ def check(obj, as_json) -> None:
                 "missing": sum(not st.exists for st in statuses),
             }
         )
+        if any(not st.exists for st in statuses):
+            raise SystemExit(1)  # the JSON says which; the exit code says that something is
         return
     click.echo(f"area {ws.config.name} ({ws.config.path}); data folder {ws.settings.data_dir}")
     missing = 0
