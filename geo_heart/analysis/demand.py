@@ -189,9 +189,9 @@ def monthly_demand(data: CallData) -> pd.DataFrame:
     """One row per month: eligible and covered calls per program under each month's rules.
 
     Columns: month, rules (the rule set(s) the month's calls were judged under, ``+``-joined when
-    the rules changed within the month), rule_change (True then), partial_data (the calls do not
-    span the whole month: the first or last month of the table), total_calls, eligible_any,
-    eligible_<P>, covered_<P>.
+    the rules changed within the month), rule_change (True then), total_calls, eligible_any,
+    eligible_<P>, covered_<P>. Partial months (data starting or ending inside them) are flagged by
+    :func:`geo_heart.render.tables.with_partial_months`.
     """
     f = data.frame
     ok = f["month"].notna()
@@ -205,13 +205,6 @@ def monthly_demand(data: CallData) -> pd.DataFrame:
         )
         table["rules"] = names.reindex(months).to_numpy()
         table["rule_change"] = table["rules"].str.contains("+", regex=False)
-    partial = np.zeros(len(months), dtype=bool)
-    if months:
-        first, last = g["local_time"].min(), g["local_time"].max()
-        # the calls must reach the month's first day (first month) and last day (last month)
-        partial[0] = first.day > 1
-        partial[-1] = partial[-1] or last.day < last.days_in_month
-    table["partial_data"] = partial
     table["total_calls"] = g.groupby("month").size().reindex(months, fill_value=0).to_numpy()
     type_cols = [f"{p}_type" for p in data.programs]
     table["eligible_any"] = (

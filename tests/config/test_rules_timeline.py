@@ -204,7 +204,6 @@ def test_vectorised_and_monthly_counts_match_an_independent_count(dated):
     flags = months.set_index("month")
     assert flags.loc["2024-03", "rules"] == "none+early" and flags.loc["2024-03", "rule_change"]
     assert flags.loc["2024-11", "rules"] == "early+late" and not flags.loc["2024-06", "rule_change"]
-    assert flags["partial_data"].iloc[-1] and not flags.loc["2024-06", "partial_data"]
 
 
 def test_rules_command_prints_the_timeline(tmp_path, dated):
