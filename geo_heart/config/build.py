@@ -145,9 +145,11 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         role: table.model_dump(exclude_none=True) for role, table in m.layers if table is not None
     }
 
-    for key, value in m.staffing.items():
-        if isinstance(value, dict):
-            known(f"staffing.{key}", key, programs, "program")
+    # [staffing] is free-form for now (read by geo_heart.staffing); only program names are checked
+    per_program = m.staffing.get("programs")
+    if isinstance(per_program, dict):
+        for key in per_program:
+            known(f"staffing.programs.{key}", key, programs, "program")
 
     rule_sets = _rule_sets(m, programs, service_areas, call_types, problems)
     service_name = m.area.service_name

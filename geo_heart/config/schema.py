@@ -330,6 +330,12 @@ class PopulationLayer(LayerModel):
     population_field: Text
 
 
+class CensusLayer(LayerModel):
+    """``[layers.tracts]`` / ``[layers.blockgroups]``: census polygons whose id is added to rows."""
+
+    geoid_field: Text = "GEOID"
+
+
 class BoundaryLayer(LayerModel):
     """``[layers.county]`` (or another outline): one polygon, e.g. the county around the city."""
 
@@ -345,6 +351,8 @@ LAYER_MODELS: dict[str, type[LayerModel]] = {
     "roads": RoadsLayer,
     "centerlines": CenterlinesLayer,
     "population": PopulationLayer,
+    "tracts": CensusLayer,
+    "blockgroups": CensusLayer,
     "county": BoundaryLayer,
 }
 
@@ -359,6 +367,8 @@ class LayersSection(_Model):
     roads: RoadsLayer | None = None
     centerlines: CenterlinesLayer | None = None
     population: PopulationLayer | None = None
+    tracts: CensusLayer | None = None
+    blockgroups: CensusLayer | None = None
     county: BoundaryLayer | None = None
 
 

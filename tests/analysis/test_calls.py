@@ -212,7 +212,7 @@ def test_calls_layer_is_validated(tmp_path):
     from geo_heart.config.areafile import load_area
     from geo_heart.errors import ConfigError
 
-    durham = Path(__file__).resolve().parent.parent / "boundaries" / "durham.toml"
+    durham = Path(__file__).resolve().parents[2] / "boundaries" / "durham.toml"
     assert calls_layer(load_area(durham))["time_column"] == "DATE_REPT"
     text = durham.read_text().replace('time_zone = "UTC"', 'time_zone = "Nowhere/City"')
     text = text.replace(

@@ -64,18 +64,18 @@ def test_cross_checks_are_collected_too(tmp_path):
 def test_places_staffing_and_layers(tmp_path):
     text = DURHAM.read_text() + (
         '\n[places]\nfile = "durham_places.csv"\n'
-        '\n[staffing.CRT]\nservice_minutes = 60\nassumed = true\nsource = "a guess"\n'
+        '\n[staffing.programs.CN]\nservice_minutes = 61\nassumed = true\nsource = "a guess"\n'
     )
     area = load_area(_write(tmp_path, text))
     assert area.places_file == tmp_path / "durham_places.csv"
-    assert area.staffing["CRT"]["service_minutes"] == 60
+    assert area.staffing["programs"]["CN"]["service_minutes"] == 61
     assert area.layers["history"]["address_column"] == "ADDRESS2"
     assert (
         load_area(DURHAM).places_file is None
         or load_area(DURHAM).places_file.parent == DURHAM.parent
     )
-    bad = text.replace("[staffing.CRT]", "[staffing.CRTX]")
-    with pytest.raises(ConfigError, match="staffing.CRTX = 'CRTX': not a program"):
+    bad = text.replace("[staffing.programs.CN]", "[staffing.programs.CRTX]")
+    with pytest.raises(ConfigError, match="staffing.programs.CRTX = 'CRTX': not a program"):
         load_area(_write(tmp_path, bad, "z.toml"))
     # Durham column names live in the file: a history layer must name its columns
     bad = DURHAM.read_text().replace(
