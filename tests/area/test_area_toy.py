@@ -27,9 +27,7 @@ def test_lookup_point_beat_and_programs(toy):
     assert r["beat"] == "22" and "CRT" not in r["programs"]
     assert "CRT" in r["reasons"]
     # a weapon sends trespass to CoR, which works Mon-Fri only: Monday 10:00 in beat 11
-    r = toy.lookup(
-        lon=-99.995, lat=40.005, call_type="trespass", at="2024-06-03T10:00", weapon=True
-    )
+    r = toy.lookup(lon=-99.995, lat=40.005, call_type="trespass", at="2024-06-03T10:00", weapon=True)
     assert r["programs"] == ["CoR"]
 
 
@@ -79,18 +77,8 @@ def test_cli_lookup_json_on_the_toy_area(toy_env):
 
     res = CliRunner().invoke(
         cli,
-        [
-            "lookup",
-            "--lon",
-            "-99.995",
-            "--lat",
-            "40.005",
-            "--call-type",
-            "trespass",
-            "--at",
-            "2024-06-01T11:00",
-            "--json",
-        ],
+        ["lookup", "--lon", "-99.995", "--lat", "40.005", "--call-type", "trespass",
+         "--at", "2024-06-01T11:00", "--json"],
     )
     assert res.exit_code == 0, res.output
     body = json.loads(res.output)
