@@ -164,7 +164,7 @@ def test_point_outside_the_pilot(page):
     assert card["beat"].startswith("422")
     assert card["pilot"] == "OUT"
     assert "CCD" in card["verdict"]
-    assert "outside the HEART pilot" in page.inner_text("li[data-program=CRT]")
+    assert "only the HEART pilot service area" in page.inner_text("li[data-program=CRT]")
 
 
 def test_bad_input_shows_the_error(page):
