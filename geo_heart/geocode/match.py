@@ -38,12 +38,13 @@ from typing import Any
 
 import numpy as np
 
-from geo_heart.geocode.address import ParsedAddress, parse_address
+from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
 from geo_heart.geocode.streets import StreetMatcher
 from geo_heart.geocode.types import (
     RESULT_COLUMNS,
+    UNCERTAINTY_M,
     GeocodeResult,
     _as_text,
     _majority,
@@ -62,6 +63,14 @@ _SOURCE_ALL = f"history ({1.0:.0%} of recency-weighted records)"
 MEMO_MAX_ENTRIES = 250_000
 
 
+_WEAK = ("street", "history_street", "unmatched", "nearest_address")
+
+
+def _copy_match(m: _Match) -> _Match:
+    return _Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason, m.hist, m.block_beats,
+                  m.prefer_history, m.invalid, m.uncertainty_m)  # fmt: skip
+
+
 class Geocoder(StreetMatcher, IntersectionMatcher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
@@ -70,11 +79,18 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self.beat_index = beat_index
         self.service_area = service_area
         self._memo: dict[str, tuple] = {}  # normalised address -> result row
-        self._street_memo: dict[str, tuple[list[str], float, str]] = {}
-        names = sorted(index.by_name)
-        self._names_by_initial: dict[str, list[str]] = {}
-        for n in names:
-            self._names_by_initial.setdefault(n[:1], []).append(n)
+        self._street_memo: dict[Any, tuple[list[str], float, str]] = {}
+        # fuzzy search pools: every known street name by length, plus spelled ordinals as aliases
+        self._name_alias: dict[str, str] = {}
+        self._names_by_len: dict[int, list[str]] = {}
+        self._pool_memo: dict[tuple[int, int], list[str]] = {}
+        for n in sorted(index.by_name):
+            self._names_by_len.setdefault(len(n), []).append(n)
+            words = n.split(" ")
+            if any(w in SPELLED_ORDINALS for w in words):
+                spelled = " ".join(SPELLED_ORDINALS.get(w, w) for w in words)
+                self._name_alias[spelled] = n
+                self._names_by_len.setdefault(len(spelled), []).append(spelled)
         self._place_names = sorted(index.places)
         self._beat_ids = {str(b) for b in beat_index.ids}
         self._majority_memo: dict[int, tuple] = {}
@@ -162,16 +178,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         rows.append(empty)
         take = np.where(codes < 0, len(rows) - 1, codes)
         data: dict[str, Any] = {}
-        for name, col in zip(RESULT_COLUMNS, zip(*rows, strict=True), strict=True):
-            if name in ("lon", "lat", "score"):
+        for name, col in zip(RESULT_COLUMNS, zip(*rows, strict=True), strict=False):
+            if name in ("lon", "lat", "score", "uncertainty_m"):
                 arr = np.array(col, dtype=float)  # None -> NaN
             elif name == "in_service_area":
-                arr = np.array(col, dtype=bool)
+                arr = np.array(col, dtype=object)  # True / False, None when location unknown
             else:
                 arr = np.array(col, dtype=object)
             data[name] = arr[take]
         out = pd.DataFrame(data)
         return out
+
     # ------------------------------------------------------------------ cascade
     def _match(self, p: ParsedAddress) -> _Match:
         if p.status != "ok":
@@ -207,27 +224,66 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         return None
 
     def _match_street_only(self, p: ParsedAddress) -> _Match:
+        """A street with no number: one place when the street is one place, else candidates."""
         cands, factor, note = self.resolve_street(p.street_key)
         if not cands:
             return _Match(
                 None, None, "unmatched", 0.0, None, f"street {p.street!r} is not in the reference"
             )
-        sd = self.index.streets[cands[0]]
-        tie = f"; {len(cands)} streets share the name, chose {cands[0]!r}" if len(cands) > 1 else ""
-        reason = "street only: the point is the street's middle, the beat is approximate" + tie
+        key = p.street_key
+        # every street of that name the text does not rule out (no directional typed: all of them)
+        fits = [
+            k
+            for k in [*cands, *self._siblings(cands)]
+            if (not key.predir or k.split(" ")[0] == key.predir)
+            and (not key.suffix or f" {key.suffix}" in f" {k}" or factor < 1.0)
+        ]
+        fits = list(dict.fromkeys(fits or cands[:1]))
+        places: list[_Match] = []
+        for k in fits[:8]:
+            places.extend(self._street_places(k, round(0.3 * factor, 3)))
+        reason = "street only: no number given"
         if note:
             reason = f"{note}; {reason}"
+        if not places:
+            return _Match(None, None, "unmatched", 0.0, fits[0], "street known but has no location")
+        if len(places) == 1:
+            m = places[0]
+            m.reason = f"{reason}; {m.reason}" if m.reason else reason
+            return m
+        return _Match(None, None, "street", round(0.3 * factor, 3), " / ".join(fits[:4]),
+                      reason, candidates=places)  # fmt: skip
+
+    def _street_places(self, key: str, score: float) -> list[_Match]:
+        """A street as places: one per beat it crosses (its known points, else its history)."""
+        sd = self.index.streets[key]
+        pts = self._pts.get(key)
+        out: list[_Match] = []
+        if pts is not None:
+            by_beat: dict[str | None, list[int]] = {}
+            for i, b in enumerate(pts[3]):
+                by_beat.setdefault(b, []).append(i)
+            named = {b: v for b, v in by_beat.items() if b is not None} or by_beat
+            ranked = sorted(named.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
+            for b, idx in ranked:
+                j = idx[len(idx) // 2]  # the middle known number of the street in that beat
+                lo, hi = pts[0][idx[0]], pts[0][idx[-1]]
+                label = f"{key} ({lo}-{hi})" if len(ranked) > 1 else key
+                out.append(_Match(pts[1][j], pts[2][j], "street", score, label,
+                                  "street only: a point on the street" + (f" in beat {b}" if b else ""),
+                                  uncertainty_m=1500.0))  # fmt: skip
+            return out
         if sd.mid is not None:
-            return _Match(sd.mid[0], sd.mid[1], "street", round(0.3 * factor, 3), sd.key, reason)
+            return [_Match(sd.mid[0], sd.mid[1], "street", score, key,
+                           "street only: the point is the street's middle", uncertainty_m=1500.0)]  # fmt: skip
         if sd.history:
-            hist: dict[str, int] = {}
+            hist: dict[str, float] = {}
             for h in sd.history.values():
-                for b, n in h.items():
-                    hist[b] = hist.get(b, 0) + n
-            return _Match(None, None, "history_street", round(0.3 * factor, 3), sd.key,
-                          reason + " (beat from past records of the street)", hist=hist,
-                          prefer_history=True)  # fmt: skip
-        return _Match(None, None, "unmatched", 0.0, sd.key, "street known but has no location")
+                for bt, n in h.items():
+                    hist[bt] = hist.get(bt, 0) + n
+            return [_Match(None, None, "history_street", score, key,
+                           "beat from past records of the street", hist=hist, prefer_history=True)]  # fmt: skip
+        return []
 
     def _match_numbered(self, p: ParsedAddress) -> _Match:
         n = int(p.number)  # type: ignore[arg-type]
@@ -240,14 +296,36 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                           f"street {p.street!r} is not in the reference")  # fmt: skip
         sd = self.index.streets[cands[0]]
         m = self._on_street(sd, n, p.is_block)
-        weak = ("street", "history_street", "unmatched", "nearest_address")
-        if len(cands) > 1 and m.match_type in weak:
-            for k in cands[1:]:
+        weak = _WEAK
+        if m.match_type in weak:
+            # the typed street does not hold the number: its same-name siblings may (W MAIN ST)
+            cands = cands + [k for k in self._siblings(cands) if k not in cands]
+        others: list[tuple[str, _Match]] = []
+        if len(cands) > 1 and (factor < 1.0 or m.match_type in weak):
+            for k in cands[1:8]:
                 alt = self._on_street(self.index.streets[k], n, p.is_block)
-                if alt.score > m.score:
-                    sd, m = self.index.streets[k], alt
-                    break
+                if alt.match_type not in weak:
+                    others.append((k, alt))
+            if m.match_type in weak and others:
+                best = max(range(len(others)), key=lambda i: (others[i][1].score, -i))
+                k, m = others.pop(best)
+                sd = self.index.streets[k]
+            elif m.match_type in weak:
+                for k in cands[1:8]:
+                    alt = self._on_street(self.index.streets[k], n, p.is_block)
+                    if alt.score > m.score:
+                        sd, m = self.index.streets[k], alt
+                        break
         m.score = round(m.score * factor, 3)
+        if others and m.match_type not in weak:
+            # the text did not say which of these streets: each holds the number
+            for _, o in others:
+                o.score = round(o.score * factor, 3)
+            m.candidates = [_copy_match(m), *(o for _, o in others[:5])]
+            m.reason = f"{p.street} names {1 + len(others[:5])} streets holding {n}: " + ", ".join(
+                [sd.key, *(k for k, _ in others[:5])]
+            )
+            return m
         if factor < 1.0 and m.match_type in weak and p.street_key is not None:
             # the name matched another street only loosely: a near spelling may fit better
             fc, ff, fnote = self._fuzzy(p.street_key)
@@ -268,7 +346,44 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
 
     # ------------------------------------------------------------------ beats
     def _finish(self, matches: list[_Match]) -> list[tuple]:
-        """Beats for all matches at once; one result row (in :data:`RESULT_COLUMNS` order) each."""
+        """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
+        rows = self._finish_plain(matches)
+        for i, m in enumerate(matches):
+            if m.candidates:
+                rows[i] = self._finish_ambiguous(m, rows[i])
+        return rows
+
+    def _finish_ambiguous(self, m: _Match, row: tuple) -> tuple:
+        """Several places fit: the candidates with their beats; the beat only if they share it."""
+        crow = self._finish_plain(m.candidates or [])
+        cands = []
+        for r in crow:
+            cands.append({
+                "matched_address": r[7], "lon": r[0], "lat": r[1], "beat": r[2],
+                "district": r[3], "in_service_area": r[4], "match_type": r[5], "score": r[6],
+                "straddle_beats": r[10], "uncertainty_m": r[12],
+            })  # fmt: skip
+        beats = sorted({c["beat"] for c in cands if c["beat"] is not None})
+        unknown = any(c["beat"] is None for c in cands)
+        shared = beats[0] if len(beats) == 1 and not unknown else None
+        if len(cands) < 2 and not (len(cands) == 1 and cands[0]["straddle_beats"]):
+            return row
+        district = next((c["district"] for c in cands if c["beat"] == shared), None)
+        sa = None if shared is None else self.service_area.contains(shared)
+        text = ", ".join(f"{c['matched_address']} (beat {c['beat'] or '?'})" for c in cands[:6])
+        reason = f"{len(cands)} places fit: {text}"
+        if m.reason:
+            reason = f"{m.reason}; {reason}"
+        if shared is None:
+            reason += "; the beat depends on which"
+        return (None, None, shared, district, sa, m.match_type, float(m.score), m.matched,
+                "ambiguous", reason, ";".join(beats) or None,
+                "candidates" if shared else None, None, tuple(cands))  # fmt: skip
+
+    def _finish_plain(self, matches: list[_Match]) -> list[tuple]:
+        """Beats for matches without candidates (candidates are finished by the caller)."""
+        if not matches:
+            return []
         lon = np.array([m.lon for m in matches], dtype=float)  # None -> NaN
         lat = np.array([m.lat for m in matches], dtype=float)
         has_arr = np.isfinite(lon) & np.isfinite(lat)
@@ -325,15 +440,21 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 straddle_beats = ";".join(straddle)
             else:
                 straddle_beats = None
-            sa = in_area.get(beat)
-            if sa is None:
-                sa = in_area[beat] = contains(beat)
+            if beat is None and status != "outside":
+                sa = None  # the location is unknown: neither in nor out of the service area
+            else:
+                sa = in_area.get(beat)
+                if sa is None:
+                    sa = in_area[beat] = contains(beat)
+            unc = m.uncertainty_m
             if has[i]:
+                if unc is None:
+                    unc = UNCERTAINTY_M.get(m.match_type)
                 append((lon_l[i], lat_l[i], beat, district, sa, m.match_type, float(m.score),
-                        m.matched, status, reason, straddle_beats, source))  # fmt: skip
+                        m.matched, status, reason, straddle_beats, source, unc, ()))  # fmt: skip
             else:
                 append((None, None, beat, district, sa, m.match_type, float(m.score),
-                        m.matched, status, reason, straddle_beats, source))  # fmt: skip
+                        m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
     def _majority_entry(self, hist: dict[str, int]) -> tuple:

@@ -25,7 +25,7 @@ class StreetMatcher:
         streets = self.index.streets
         if key.full in streets:
             return [key.full], 1.0, ""
-        memo_key = key.full
+        memo_key = key  # the whole key (a frozen dataclass), not its text
         hit = self._street_memo.get(memo_key)
         if hit is None:
             hit = self._resolve_uncached(key)
@@ -54,21 +54,30 @@ class StreetMatcher:
         return self._fuzzy(key)
 
     def _fuzzy(self, key: StreetKey) -> tuple[list[str], float, str]:
-        """Street names within a small edit distance (OSA: a transposition is one edit)."""
+        """Street names within a small edit distance (OSA: a transposition is one edit).
+
+        Searched over every known name (reference and history) of a similar length, and over the
+        spelled form of ordinal names (``9TH`` is also ``NINTH``, so ``NITNH`` finds it).
+        """
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         name = key.name
         max_edits = 0 if len(name) < 4 else 1 if len(name) < 8 else 2
-        pool = self._names_by_initial.get(name[:1], [])
-        if not pool or max_edits == 0:
+        if max_edits == 0:
             return [], 0.0, ""
-        found = process.extract(name, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=8)
-        found = [(n, d) for n, d, _ in found if n != name]
-        if not found:
+        pool = self._fuzzy_pool(len(name), max_edits)
+        found = process.extract(name, pool, scorer=OSA.distance, score_cutoff=max_edits, limit=12)
+        alias = self._name_alias
+        hits: dict[str, int] = {}
+        for n, d, _ in found:
+            real = alias.get(n, n)
+            if real != name and d < hits.get(real, 99):
+                hits[real] = d
+        if not hits:
             return [], 0.0, ""
-        best = min(d for _, d in found)
-        names = sorted(n for n, d in found if d == best)
+        best = min(hits.values())
+        names = sorted(n for n, d in hits.items() if d == best)
         by_name = self.index.by_name
         cands = [k for n in names for k in by_name[n]]
         sim = 1.0 - best / max(len(name), len(names[0]))
@@ -76,6 +85,17 @@ class StreetMatcher:
         if len(names) > 1:
             note += f"; tie with {names[1:]!r}"
         return cands, round(0.9 * sim, 3), note
+
+    def _fuzzy_pool(self, length: int, max_edits: int) -> list[str]:
+        """Known names (and spelled aliases) whose length is within ``max_edits`` of ``length``."""
+        key = (length, max_edits)
+        pool = self._pool_memo.get(key)
+        if pool is None:
+            by_len = self._names_by_len
+            pool = [n for m in range(length - max_edits, length + max_edits + 1)
+                    for n in by_len.get(m, ())]  # fmt: skip
+            self._pool_memo[key] = pool
+        return pool
 
     def _siblings(self, cands: list[str]) -> list[str]:
         if not cands:

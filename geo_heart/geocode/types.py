@@ -21,7 +21,7 @@ class GeocodeResult:
     lat: float | None
     beat: str | None
     district: str | None
-    in_service_area: bool
+    in_service_area: bool | None
     match_type: str
     score: float
     matched_address: str | None
@@ -29,13 +29,28 @@ class GeocodeResult:
     reason: str
     straddle_beats: str | None = None
     beat_source: str | None = None
+    uncertainty_m: float | None = None
+    #: For ``status="ambiguous"``: the places that fit, best first (dicts with ``matched_address``,
+    #: ``lon``, ``lat``, ``beat``, ``district``, ``in_service_area``, ``match_type``, ``score``).
+    candidates: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return asdict(self)
+        d = asdict(self)
+        d["candidates"] = [dict(c) for c in self.candidates]
+        return d
 
 
-RESULT_COLUMNS = [f.name for f in fields(GeocodeResult)]
+#: Columns of batch output (every field but ``candidates``, which is per-lookup detail).
+RESULT_COLUMNS = [f.name for f in fields(GeocodeResult) if f.name != "candidates"]
+
+#: How far (metres) the point may be from the true place, by match type (a rough guide; an
+#: intersection or interpolation sets its own).
+UNCERTAINTY_M = {
+    "address_point": 15.0, "interpolated": 40.0, "range_interpolated": 50.0, "block": 80.0,
+    "block_interpolated": 100.0, "intersection": 40.0, "place": 150.0, "extrapolated": 150.0,
+    "nearest_address": 250.0, "street": 1500.0,
+}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -50,6 +65,9 @@ class _Match:
     block_beats: tuple[str, ...] = ()
     prefer_history: bool = False
     invalid: bool = False
+    uncertainty_m: float | None = None
+    #: several places fit: the alternatives (each a _Match with a point and/or history)
+    candidates: list[_Match] | None = None
 
 
 def _as_text(value: Any) -> str | None:
