@@ -297,25 +297,46 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         sd = self.index.streets[cands[0]]
         m = self._on_street(sd, n, p.is_block)
         weak = _WEAK
-        if m.match_type in weak:
-            # the typed street does not hold the number: its same-name siblings may (W MAIN ST)
-            cands = cands + [k for k in self._siblings(cands) if k not in cands]
+        key = p.street_key
+
+        def fits(k: str) -> bool:  # consistent with what was typed (directional, suffix)
+            sd_k = self.index.streets[k]
+            words = k.split(" ")
+            same_pre = not key.predir or words[0] == key.predir
+            same_suf = (
+                not key.suffix
+                or f" {key.suffix}" in f" {k}"
+                or sd_k.name == key.name + " " + key.suffix
+            )
+            return same_pre and same_suf
+
+        if factor == 1.0:
+            # the typed street exists; if it does not hold the number, a same-name street the
+            # text does not rule out may (``212 MAIN ST``: W MAIN ST and E MAIN ST)
+            pool = [k for k in self._siblings(cands) if k != cands[0] and fits(k)]
+        else:
+            pool = cands[1:]
         others: list[tuple[str, _Match]] = []
-        if len(cands) > 1 and (factor < 1.0 or m.match_type in weak):
-            for k in cands[1:8]:
+        if pool and (factor < 1.0 or m.match_type in weak):
+            for k in pool[:8]:
                 alt = self._on_street(self.index.streets[k], n, p.is_block)
-                if alt.match_type not in weak:
+                if alt.match_type not in weak and (fits(k) or m.match_type in weak):
                     others.append((k, alt))
             if m.match_type in weak and others:
                 best = max(range(len(others)), key=lambda i: (others[i][1].score, -i))
                 k, m = others.pop(best)
                 sd = self.index.streets[k]
-            elif m.match_type in weak:
-                for k in cands[1:8]:
+                others = [(k2, o) for k2, o in others if fits(k2)]
+            elif m.match_type in weak and factor < 1.0:
+                for k in pool[:8]:
                     alt = self._on_street(self.index.streets[k], n, p.is_block)
                     if alt.score > m.score:
                         sd, m = self.index.streets[k], alt
                         break
+            if factor == 1.0 and sd.key != cands[0]:
+                cands = [cands[0], sd.key]
+            if not fits(sd.key):
+                others = []
         m.score = round(m.score * factor, 3)
         if others and m.match_type not in weak:
             # the text did not say which of these streets: each holds the number
