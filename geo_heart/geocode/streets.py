@@ -6,9 +6,15 @@ from bisect import bisect_left
 
 import numpy as np
 
-from geo_heart.geocode.address import StreetKey
+from geo_heart.geocode.address import SUFFIXES, StreetKey
 from geo_heart.geocode.reference import StreetData
 from geo_heart.geocode.types import NEIGHBOUR_BLOCKS, _Match
+
+#: Standard suffix → every form of it (``PNE`` → ``PINE``, ``PNE``), longest first.
+SUFFIX_FORMS: dict[str, tuple[str, ...]] = {}
+for _form, _std in SUFFIXES.items():
+    SUFFIX_FORMS[_std] = (*SUFFIX_FORMS.get(_std, ()), _form)
+SUFFIX_FORMS = {k: tuple(sorted(v, key=lambda f: (-len(f), f))) for k, v in SUFFIX_FORMS.items()}
 
 #: Results remembered per street key; past this the memo starts afresh.
 MEMO_MAX_ENTRIES = 250_000
@@ -39,6 +45,17 @@ class StreetMatcher:
 
     def _resolve_uncached(self, key: StreetKey) -> tuple[list[str], float, str]:
         by_name = self.index.by_name
+        if key.suffix:
+            # "SUGAR PINE" typed without its suffix: PINE was read as the suffix (PNE) but is
+            # the last word of the name of "SUGAR PINE DR"
+            for form in SUFFIX_FORMS.get(key.suffix, ()):
+                whole = f"{key.name} {form}"
+                if whole in by_name:
+                    return (
+                        list(by_name[whole]),
+                        0.95,
+                        f"street matched as {whole!r} (no suffix typed)",
+                    )
         if key.name in by_name:
             return (
                 list(by_name[key.name]),
