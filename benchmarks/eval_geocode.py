@@ -98,7 +98,12 @@ def messy_incident(address: str, rng: random.Random) -> str:
     if kind == 3:  # spelled-out suffix/directional
         return " ".join(_SPELL.get(w, w) for w in words)
     if kind == 4:  # missing suffix (last word a suffix after a name)
-        if len(words) >= 3 and "/" not in address and words[-1] in _SPELL and words[-1] not in "NSEW":
+        if (
+            len(words) >= 3
+            and "/" not in address
+            and words[-1] in _SPELL
+            and words[-1] not in "NSEW"
+        ):
             return " ".join(words[:-1])
         return address
     if kind == 5:  # BLOCK OF
@@ -192,10 +197,14 @@ def main() -> None:
     has_m = pd.notna(pd.Series(beat_m, dtype=object)).to_numpy()
     agree_m = np.array([b == t for b, t in zip(beat_m, truth, strict=True)])
     same = np.array([a == b for a, b in zip(beat_m, beat, strict=True)])
-    print("\n== incidents_2025_eval.csv, messy variants (city/state/ZIP, units, typos, suffixes) ==")
+    print(
+        "\n== incidents_2025_eval.csv, messy variants (city/state/ZIP, units, typos, suffixes) =="
+    )
     print(f"a beat for:            {100 * has_m.mean():6.2f}% of rows   (target >= 97.5%)")
     print(f"agreeing with DPD:     {100 * agree_m[has_m].mean():6.2f}% of those (target >= 95.5%)")
-    print(f"same beat as the clean text: {100 * same[has_beat].mean():6.2f}% of clean rows with a beat")
+    print(
+        f"same beat as the clean text: {100 * same[has_beat].mean():6.2f}% of clean rows with a beat"
+    )
     print("status:", res_m["status"].value_counts().to_dict())
     lost = messy_text[has_beat & ~has_m].head(12).tolist()
     print("examples that lost their beat:", lost)
