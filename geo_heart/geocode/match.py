@@ -92,6 +92,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 self._name_alias[spelled] = n
                 self._names_by_len.setdefault(len(spelled), []).append(spelled)
         self._place_names = sorted(index.places)
+        self._named_keys = sorted(getattr(index, "named_places", {}) or {})
         self._beat_ids = {str(b) for b in beat_index.ids}
         self._majority_memo: dict[int, tuple] = {}
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
@@ -207,15 +208,39 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         return self._match_numbered(p)
 
     def _match_place(self, text: str) -> _Match | None:
-        places = self.index.places
+        """A named place: the places table (names and aliases), then the landmarks layer.
+
+        Exact name or alias first; then a near spelling (``fuzz.ratio`` ≥ 88); then a name that
+        holds every typed word or is held by it (``token_set_ratio`` ≥ 90, shortest name first).
+        """
         k = place_key(text)
         if not k:
             return None
+        named = self.index.named_places
+        if k in named:
+            lon, lat, name, cat = named[k]
+            return _Match(lon, lat, "place", 0.8, name, f"named place ({cat})", uncertainty_m=200.0)
+        places = self.index.places
         if k in places:
             lon, lat, name = places[k]
             return _Match(lon, lat, "place", 0.7, name, "named place")
         from rapidfuzz import fuzz, process
 
+        if named:
+            found = process.extractOne(k, self._named_keys, scorer=fuzz.ratio, score_cutoff=88)
+            if found is None and len(k) >= 4:
+                hits = process.extract(
+                    k, self._named_keys, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=20
+                )
+                if hits:
+                    top = max(h[1] for h in hits)
+                    best = sorted((h for h in hits if h[1] == top), key=lambda h: (len(h[0]), h[0]))
+                    found = best[0]
+            if found is not None:
+                lon, lat, name, cat = named[found[0]]
+                return _Match(lon, lat, "place", round(0.8 * found[1] / 100, 3), name,
+                              f"named place ({cat}), matched {found[0]!r} ({found[1]:.0f}%)",
+                              uncertainty_m=250.0)  # fmt: skip
         found = process.extractOne(k, self._place_names, scorer=fuzz.ratio, score_cutoff=88)
         if found:
             lon, lat, name = places[found[0]]

@@ -87,3 +87,29 @@ def test_answers_do_not_depend_on_order_or_earlier_lookups(fresh):
         for t, beat in zip(order, df["beat"], strict=True):
             assert (beat if isinstance(beat, str) else None) == alone[t]["beat"], t
     assert alone["FOSTER ST/PACIFIC AVE"] == alone["PACIFIC AVE/FOSTER ST"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Duke Hospital", "Duke University Hospital"),
+        ("duke regional", "Duke Regional Hospital"),
+        ("VA hospital", "Durham VA Medical Center"),
+        ("the county jail", "Durham County Detention Center"),
+        ("bus station", "Durham Station"),
+        ("Amtrak", "Durham Amtrak Station"),
+        ("Northgate Mall", "Northgate Mall"),
+        ("Southpoint", "The Streets at Southpoint"),
+        ("NCCU", "North Carolina Central University"),
+        ("Durham Rescue Mision", "Durham Rescue Mission"),
+    ],
+)
+def test_places_layer_by_name_and_alias(fresh, typed, name):
+    r = fresh().geocode_one(typed)
+    assert r.match_type == "place" and r.matched_address == name and r.beat, r
+
+
+def test_places_file_is_configured(workspace):
+    assert workspace.config.places_file is not None
+    assert workspace.config.places_file.name == "durham_places.csv"
+    assert workspace.config.places_file.exists()
