@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "map": ("geo_heart.cli.map", "map_cmd", "Interactive and static maps and the planner report."),
     "expand": ("geo_heart.cli.expand", "expand", "Which beats to add to the service area next."),
+    "staffing": (
+        "geo_heart.cli.staffing",
+        "staffing",
+        "Teams and shifts: answered share of eligible calls, fewest team-hours for a target.",
+    ),
     "serve": (
         "geo_heart.cli.serve",
         "serve",
