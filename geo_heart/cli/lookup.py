@@ -65,14 +65,25 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
 def render_card(r: dict) -> str:
     """A short, plain text answer card for a terminal."""
     lines = []
-    if "matched_address" in r:
+    if r.get("match_type") is not None:
         lines.append(
             f"Location:  {r.get('matched_address') or '(no match)'}  "
-            f"[{r.get('match_type')}, score {r.get('score', 0):.2f}]"
+            f"[{r.get('match_type')}, score {r.get('score') or 0:.2f}]"
+        )
+    for i, c in enumerate(r.get("candidates") or [], start=1):
+        sa = {True: "IN", False: "not in", None: "?"}[c.get("in_service_area")]
+        progs = ", ".join(c.get("programs") or []) or "no HEART program"
+        lines.append(
+            f"  {i}. {c.get('matched_address')}  beat {c.get('beat') or '?'} ({sa}) - {progs}"
         )
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
-    if r.get("beat"):
+    if r.get("status") in ("unknown", "invalid") or (
+        r.get("status") == "ambiguous" and not r.get("beat")
+    ):
+        what = "several places fit" if r.get("status") == "ambiguous" else "location unknown"
+        lines.append(f"Beat:      unknown - {what}: ask the caller ({r.get('reason', '')})")
+    elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"
         lines.append(
             f"Beat:      {r['beat']} (district {r.get('district') or '?'}) - {sa} the {r['service_area']} service area"

@@ -133,6 +133,8 @@ class AreaConfig:
     prefixes: tuple[CallTypePrefix, ...]
     scenarios: Mapping[str, Scenario]
     layers: Mapping[str, Mapping[str, Any]]
+    #: ``[places] file``: the named-places table (resolved against the area file's folder)
+    places_file: Path | None = None
 
     @property
     def service_area(self) -> ServiceArea:
@@ -424,6 +426,11 @@ def _load_area_cached(path_text: str) -> AreaConfig:
         r.string(entry, "file", f"layers.{role}")
         layers[role] = dict(entry)
 
+    places_file = None
+    places = r.table(raw, "places", "", required=False)
+    if places:
+        places_file = (path.parent / str(r.string(places, "file", "places"))).resolve()
+
     return AreaConfig(
         path=path,
         name=name,
@@ -437,4 +444,5 @@ def _load_area_cached(path_text: str) -> AreaConfig:
         prefixes=tuple(prefixes),
         scenarios=scenarios,
         layers=layers,
+        places_file=places_file,
     )

@@ -33,7 +33,7 @@ from geo_heart.geocode.address import parse_address, street_key_from_text
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 ROLES = ("address_points", "centerlines", "roads", "landmarks", "history")
 
 
@@ -67,6 +67,8 @@ class ReferenceIndex:
     places: dict[str, tuple[float, float, str]]
     sources: dict[str, Any]
     version: int = INDEX_VERSION
+    #: place key (name or alias) → (lon, lat, display name, category) from the ``[places]`` table
+    named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
 
 
 def _file_hash(path: Path) -> str:
@@ -110,6 +112,10 @@ def index_key(ws) -> str:
         h.update(role.encode())
         h.update(_file_hash(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())
+    places = getattr(ws.config, "places_file", None)
+    if places is not None and Path(places).exists():
+        h.update(b"places")
+        h.update(_file_hash(Path(places)).encode())
     return h.hexdigest()[:20]
 
 
@@ -250,10 +256,57 @@ def build_index(ws) -> ReferenceIndex:
     for v in by_name.values():
         v.sort()
     log.info("geocode index: %d streets, %d intersections", len(streets), len(intersections))
-    return ReferenceIndex(
+    idx = ReferenceIndex(
         streets=streets, by_name=dict(by_name), intersections=intersections,
         pair_history=pair_history, places=places, sources=info,
     )  # fmt: skip
+    places_file = getattr(ws.config, "places_file", None)
+    if places_file is not None:
+        idx.named_places = _read_places(ws, idx, Path(places_file), info)
+    return idx
+
+
+def _read_places(ws, idx: ReferenceIndex, path: Path, info: dict) -> dict:
+    """The ``[places]`` table: each row's name and aliases → its point (address geocoded here)."""
+    import pandas as pd
+
+    from geo_heart.geocode.match import Geocoder
+
+    if not path.exists():
+        raise DataSourceError(f"places: file {str(path)!r} does not exist")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    need = ["name", "aliases", "category", "address", "lon", "lat", "source"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"places: {str(path)!r} has no column {missing[0]!r}; columns are {list(df.columns)}"
+        )
+    g = Geocoder(idx, ws.beat_index, ws.config.service_area)
+    out: dict[str, tuple[float, float, str, str]] = {}
+    skipped = []
+    for i, row in df.iterrows():
+        name = row["name"].strip()
+        lon = pd.to_numeric(row["lon"], errors="coerce")
+        lat = pd.to_numeric(row["lat"], errors="coerce")
+        if row["address"].strip() and not (np.isfinite(lon) and np.isfinite(lat)):
+            # a point, when given, is the more specific; else the address, geocoded here
+            r = g.geocode_one(row["address"])
+            good = r.status == "ok" and r.score >= 0.6
+            if r.lon is None or not good or r.match_type in ("nearest_address", "street"):
+                skipped.append(f"row {i + 2} {name!r}: address {row['address']!r} not placed")
+                continue
+            lon, lat = r.lon, r.lat
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            skipped.append(f"row {i + 2} {name!r}: neither an address nor lon/lat")
+            continue
+        for alias in [name, *row["aliases"].split(";")]:
+            k = place_key(alias)
+            if k:
+                out.setdefault(k, (float(lon), float(lat), name, row["category"].strip()))
+    for msg in skipped:
+        log.warning("places %s: %s", path.name, msg)
+    info["places"] = {"file": str(path), "rows": len(df), "names": len(out), "skipped": skipped}
+    return out
 
 
 _RE_PLACE = re.compile(r"[^A-Z0-9 ]")

@@ -57,6 +57,7 @@ from geo_heart import __version__
 from geo_heart.area import Area
 from geo_heart.dispatch.eligibility import parse_time
 from geo_heart.dispatch.lookup import lookup_point
+from geo_heart.dispatch.result import LookupResult
 from geo_heart.errors import CallTypeError, GeoHeartError, InputError
 
 log = logging.getLogger(__name__)
@@ -146,57 +147,6 @@ class ErrorAnswer(BaseModel):
     )
 
 
-class CallTypeOut(BaseModel):
-    """How the call type was understood."""
-
-    raw: str
-    canonical: str | None
-    label: str | None
-    risk: bool
-    prefix_program: str | None
-
-
-class DecisionOut(BaseModel):
-    """One program's answer."""
-
-    program: str
-    name: str
-    eligible: bool
-    reason: str
-
-
-class LookupResult(BaseModel):
-    """One dispatch lookup (see :mod:`geo_heart.dispatch.lookup` for the meaning of each key).
-
-    Address lookups add ``lon``, ``lat``, ``match_type``, ``score`` and ``matched_address``.
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    beat: str | None
-    district: str | None
-    status: str = Field(description="ok, outside, invalid (location) or a geocoder status")
-    reason: str
-    on_boundary: bool
-    covering: list[str]
-    nearest_beat: str | None = None
-    distance_m: float | None = None
-    in_service_area: bool
-    service_area: str
-    programs: list[str]
-    reasons: dict[str, str]
-    decisions: list[DecisionOut]
-    local_time: str
-    timezone: str
-    call_type: CallTypeOut | None
-    notes: list[str]
-    lon: float | None = None
-    lat: float | None = None
-    match_type: str | None = None
-    score: float | None = None
-    matched_address: str | None = None
-
-
 class BatchItem(BaseModel):
     """One item of a batch: an address or a lon/lat point, with optional call details."""
 
@@ -232,20 +182,6 @@ class BatchRow(LookupResult):
 
     index: int
     id: str | None = None
-    beat: str | None = None
-    district: str | None = None
-    reason: str = ""
-    on_boundary: bool = False
-    covering: list[str] = []
-    in_service_area: bool = False
-    service_area: str = ""
-    programs: list[str] = []
-    reasons: dict[str, str] = {}
-    decisions: list[DecisionOut] = []
-    local_time: str = ""
-    timezone: str = ""
-    call_type: CallTypeOut | None = None
-    notes: list[str] = []
 
 
 class BatchAnswer(BaseModel):
