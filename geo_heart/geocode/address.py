@@ -38,6 +38,7 @@ __all__ = [
     "ORDINALS",
 ]
 
+
 def _load_pub28() -> tuple[dict[str, str], dict[str, str], dict[str, bool], dict[str, str]]:
     """USPS Publication 28 tables from ``data/usps_pub28.csv`` (suffixes, directionals, units,
     states): form → standard abbreviation (units: form → needs a number)."""
@@ -176,7 +177,9 @@ class ParsedAddress:
         """A key of everything matching depends on: inputs with the same key geocode the same."""
         k1 = _sk(self.street_key)
         if self.kind == "intersection":
-            return f"X|{self.number if self.number is not None else ''}|{k1}/{_sk(self.street2_key)}"
+            return (
+                f"X|{self.number if self.number is not None else ''}|{k1}/{_sk(self.street2_key)}"
+            )
         if self.kind in ("address", "block"):
             return f"{self.number}{'B' if self.is_block else ''}|{k1}"
         if self.kind in ("street", "place"):
@@ -291,7 +294,9 @@ def _split_unit(words: list[str]) -> tuple[list[str], str | None]:
         if _unit_value(words[1]) and words[2][:1].isdigit():
             units.append(words[1])
             i = 2
-    elif len(words) > 1 and words[0].startswith("#") and len(words[0]) > 1 and words[1][:1].isdigit():
+    elif (
+        len(words) > 1 and words[0].startswith("#") and len(words[0]) > 1 and words[1][:1].isdigit()
+    ):
         units.append(words[0][1:])
         i = 1
     start = i
@@ -647,7 +652,9 @@ def _parse_usaddress(raw: str) -> ParsedAddress | None:
     if key is None:
         return None
     number_text = _prepare(tags.get("AddressNumber", "")).split(" ")[0]
-    number, _, _, notes = _number_and_street(f"{number_text} X") if number_text else (None, 0, 0, ())
+    number, _, _, notes = (
+        _number_and_street(f"{number_text} X") if number_text else (None, 0, 0, ())
+    )
     unit = tags.get("OccupancyIdentifier")
     zip_code = tags.get("ZipCode", "")[:5] or None
     state = tags.get("StateName")

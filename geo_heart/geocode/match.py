@@ -95,6 +95,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._named_keys = sorted(getattr(index, "named_places", {}) or {})
         self._beat_ids = {str(b) for b in beat_index.ids}
         self._majority_memo: dict[int, tuple] = {}
+        # intersections: street shapes and crossings (pure functions of the index), projection
+        self._shape_memo: dict[str, list] = {}
+        self._crossing_memo: dict[tuple[str, str], Any] = {}
+        self._proj = None
+        self._beat_tree = None
+        self._beat_geoms = None
+        self._beat_id_list = [str(b) for b in beat_index.ids]
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
         # and (numbers, positions) per parity
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]

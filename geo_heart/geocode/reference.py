@@ -33,7 +33,7 @@ from geo_heart.geocode.address import parse_address, street_key_from_text
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 ROLES = ("address_points", "centerlines", "roads", "landmarks", "history")
 
 
@@ -54,6 +54,12 @@ class StreetData:
     ranges: list[tuple[int, int, int, int, np.ndarray, np.ndarray]] = field(default_factory=list)
     # a representative point for street-level matches (lon, lat), and where it came from
     mid: tuple[float, float] | None = None
+    #: projected road lines of the street (``[layers.roads]``), each an ``(n, 2)`` array
+    road_parts: list[np.ndarray] = field(default_factory=list)
+    #: projected polyline parts through the known points (see :mod:`geo_heart.geocode.lines`)
+    path_parts: list[np.ndarray] = field(default_factory=list)
+    #: mean distance (projected units) of the known points from ``path_parts``
+    path_sigma: float = 0.0
 
 
 @dataclass
@@ -69,6 +75,8 @@ class ReferenceIndex:
     version: int = INDEX_VERSION
     #: place key (name or alias) → (lon, lat, display name, category) from the ``[places]`` table
     named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
+    #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``)
+    projected_crs: str = "EPSG:2264"
 
 
 def _file_hash(path: Path) -> str:
@@ -167,13 +175,20 @@ def _street(streets: dict[str, StreetData], key) -> StreetData:
     return sd
 
 
-def build_index(ws) -> ReferenceIndex:
-    """Build the reference index from the configured layers (no cache)."""
+def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
+    """Build the reference index from the configured layers (no cache).
+
+    ``without`` names layer roles to leave out (an evaluation switches the road lines off to
+    measure what the address points alone give).
+    """
     import pandas as pd
     from pyproj import Transformer
 
-    sources = _layer_sources(ws)
+    from geo_heart.geocode.lines import street_paths
+
+    sources = {k: v for k, v in _layer_sources(ws).items() if k not in without}
     to_ft = Transformer.from_crs("EPSG:4326", ws.config.projected_crs, always_xy=True)
+    unit_m = float(to_ft.target_crs.axis_info[0].unit_conversion_factor)
     streets: dict[str, StreetData] = {}
     info: dict[str, Any] = {}
 
@@ -218,6 +233,7 @@ def build_index(ws) -> ReferenceIndex:
         sd.x_ft, sd.y_ft = (np.asarray(v) for v in to_ft.transform(sd.lon, sd.lat))
         j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
         sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
+        sd.path_parts, sd.path_sigma = street_paths(sd.numbers, sd.x_ft, sd.y_ft, unit_m)
     info["address_points"] = {
         "file": str(path), "rows": len(df), "addresses": len(rows), "streets": len(by_street),
         "skipped": skipped,
@@ -230,7 +246,7 @@ def build_index(ws) -> ReferenceIndex:
     # --- roads: names and intersections -------------------------------------------------------
     intersections: dict[tuple[str, str], tuple[float, float]] = {}
     if "roads" in sources and sources["roads"][0].exists():
-        intersections = _add_roads(streets, *sources["roads"], ws.config.projected_crs, info)
+        intersections = _add_roads(streets, *sources["roads"], to_ft, info)
 
     # --- landmarks ------------------------------------------------------------------------------
     places: dict[str, tuple[float, float, str]] = {}
@@ -259,6 +275,7 @@ def build_index(ws) -> ReferenceIndex:
     idx = ReferenceIndex(
         streets=streets, by_name=dict(by_name), intersections=intersections,
         pair_history=pair_history, places=places, sources=info,
+        projected_crs=str(ws.config.projected_crs),
     )  # fmt: skip
     places_file = getattr(ws.config, "places_file", None)
     if places_file is not None:
@@ -343,7 +360,7 @@ def _road_keys(name: str | None, ref: str | None) -> list:
     return keys
 
 
-def _add_roads(streets, path: Path, table: dict, projected_crs: str, info) -> dict:
+def _add_roads(streets, path: Path, table: dict, to_ft, info) -> dict:
     import geopandas as gpd
     import shapely
 
@@ -369,6 +386,10 @@ def _add_roads(streets, path: Path, table: dict, projected_crs: str, info) -> di
     merged = [shapely.union_all(lines[k]) for k in keys]
     for k, g in zip(keys, merged, strict=True):
         sd = _street(streets, keyobj[k])
+        for part in shapely.get_parts(shapely.line_merge(g)):
+            xy = shapely.get_coordinates(part)
+            if len(xy) >= 2:
+                sd.road_parts.append(np.column_stack(to_ft.transform(xy[:, 0], xy[:, 1])))
         if sd.mid is None:
             p = shapely.line_interpolate_point(shapely.line_merge(g), 0.5, normalized=True)
             if p.is_empty:
