@@ -142,7 +142,6 @@ def shape_of(
         return None
     known = _multi(parts, extend=False, unit_m=unit_m)
     extended = _multi(parts, extend=True, unit_m=unit_m)
-    shapely.prepare(extended)
     return StreetShape(source, known, extended, sigma, unit_m)
 
 
@@ -171,13 +170,18 @@ def crossing(a: StreetShape, b: StreetShape) -> Crossing | None:
     Distances in the result are in projected units.
     """
     how = a.source if a.source == b.source else f"{a.source} and {b.source}"
-    inter = shapely.intersection(a.extended, b.extended)
+    # part by part (GEOS's nearest-point code is not safe on geometry collections)
+    ga, gb = shapely.get_parts(a.extended), shapely.get_parts(b.extended)
+    inter = shapely.intersection(ga[:, None], gb[None, :])
+    pts = shapely.get_coordinates(inter.ravel())
     gap = 0.0
-    if inter.is_empty:
-        d = shapely.distance(a.extended, b.extended)
+    if len(pts) == 0:
+        dm = shapely.distance(ga[:, None], gb[None, :])
+        i, j = divmod(int(np.argmin(dm)), dm.shape[1])
+        d = float(dm[i, j])
         if not d * a.unit_m <= NEAR_M:
             return None
-        pa, pb = shapely.get_coordinates(shapely.shortest_line(a.extended, b.extended))
+        pa, pb = shapely.get_coordinates(shapely.shortest_line(ga[i], gb[j]))
         # the point on the better-drawn geometry, else halfway
         if a.sigma < b.sigma:
             pts = np.array([pa])
@@ -185,11 +189,7 @@ def crossing(a: StreetShape, b: StreetShape) -> Crossing | None:
             pts = np.array([pb])
         else:
             pts = np.array([(pa + pb) / 2])
-        gap = float(d)
-    else:
-        pts = shapely.get_coordinates(inter)
-        if len(pts) == 0:
-            return None
+        gap = d
     # several crossings: the least extrapolated, then the lowest x, y (deterministic)
     P = shapely.points(pts)
     ext = shapely.distance(a.known, P) + shapely.distance(b.known, P)
