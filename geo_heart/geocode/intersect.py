@@ -55,9 +55,9 @@ class IntersectionMatcher:
                 rank += 1
                 if a == b:
                     continue
-                cr = self._crossing(a, b)
-                if cr is not None and (best is None or cr.uncertainty < best[0]):
-                    best = (cr.uncertainty, rank, a, b, cr)
+                cr = self._crossing_place(a, b)
+                if cr is not None and (best is None or cr[0].uncertainty < best[0]):
+                    best = (cr[0].uncertainty, rank, a, b, cr)
         if best is not None:
             _, _, a, b, cr = best
             k = (a, b) if a <= b else (b, a)
@@ -103,35 +103,55 @@ class IntersectionMatcher:
         return got
 
     def _crossing(self, a: str, b: str) -> Crossing | None:
-        """The surest meeting of streets ``a`` and ``b`` over their shapes (memoised per pair)."""
-        k = (a, b) if a <= b else (b, a)
-        if k in self._crossing_memo:
-            return self._crossing_memo[k]
+        """The surest meeting of streets ``a`` and ``b`` over their shapes (``a < b``)."""
         best = None
-        for sa in self._shapes(k[0]):
-            for sb in self._shapes(k[1]):
+        for sa in self._shapes(a):
+            for sb in self._shapes(b):
                 cr = crossing(sa, sb)
                 if cr is not None and (best is None or cr.uncertainty < best.uncertainty):
                     best = cr
-        self._crossing_memo[k] = best
         return best
 
-    def _located(self, cr: Crossing, matched: str, factor: float, hist) -> _Match:
+    def _crossing_place(self, a: str, b: str) -> tuple | None:
+        """(crossing, lon, lat, uncertainty m, beats within reach as (beat, lon, lat)) of a pair.
+
+        Read from the index (every pair of streets whose geometries come within reach is
+        precomputed when the index is built); computed (and memoised) only while building it.
+        """
+        k = (a, b) if a <= b else (b, a)
+        pre = getattr(self.index, "crossings", None)
+        if pre is not None:
+            return pre.get(k)
+        if k in self._crossing_memo:
+            return self._crossing_memo[k]
+        cr = self._crossing(*k)
+        rec = None
+        if cr is not None:
+            _, to_lonlat, to_m = self._projection()
+            unc = round(cr.uncertainty * to_m + 5.0, 1)
+            lon, lat = to_lonlat.transform(cr.x, cr.y)
+            # an intersection is a place some tens of metres across: beats within that are named
+            near = []
+            for beat, qx, qy in self._beats_within(cr.x, cr.y, max(unc, CROSSING_REACH_M) / to_m):
+                qlon, qlat = to_lonlat.transform(qx, qy)
+                near.append((beat, float(qlon), float(qlat)))
+            rec = (cr, float(lon), float(lat), unc, tuple(near))
+        self._crossing_memo[k] = rec
+        return rec
+
+    def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:
         """A located crossing: its point, uncertainty, and the beats within that radius."""
-        _, to_lonlat, to_m = self._projection()
-        unc = round(cr.uncertainty * to_m + 5.0, 1)
+        cr, lon, lat, unc, near = rec
+        to_m = self._projection()[2]
         score = next(s for limit, s in _SCORES if unc <= limit)
-        lon, lat = to_lonlat.transform(cr.x, cr.y)
         reason = f"crossing of the {cr.how}"
         if cr.gap > 0:
             reason = f"the {cr.how} pass {cr.gap * to_m:.0f} m apart"
         if cr.extrapolated > 1:
             reason += f", {cr.extrapolated * to_m:.0f} m beyond the known geometry"
         reason += f" (within ~{unc:.0f} m)"
-        m = _Match(float(lon), float(lat), "intersection", round(score * factor, 3), matched,
+        m = _Match(lon, lat, "intersection", round(score * factor, 3), matched,
                    reason, uncertainty_m=unc)  # fmt: skip
-        # an intersection is a place some tens of metres across: beats within that are named too
-        near = self._beats_within(cr.x, cr.y, max(unc, CROSSING_REACH_M) / to_m)
         beats = tuple(b for b, _, _ in near)
         if len(beats) > 1:
             m.block_beats = beats
@@ -148,12 +168,11 @@ class IntersectionMatcher:
         if len(beats) <= 1:
             return m
         # no records to choose: one candidate per beat, at the point nearest it within the radius
-        cands = []
-        for b, qx, qy in near:
-            clon, clat = to_lonlat.transform(qx, qy)
-            cands.append(_Match(float(clon), float(clat), "intersection", m.score,
-                                f"{matched} (beat {b} side)", reason, uncertainty_m=unc))  # fmt: skip
-        m.candidates = cands
+        m.candidates = [
+            _Match(clon, clat, "intersection", m.score, f"{matched} (beat {b} side)", reason,
+                   uncertainty_m=unc)
+            for b, clon, clat in near
+        ]  # fmt: skip
         m.reason = (
             f"{reason}; the crossing lies near the line between beats {', '.join(m.block_beats)}"
         )
@@ -199,3 +218,32 @@ class IntersectionMatcher:
             out.append((d, ids[i], float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])))
         out.sort(key=lambda t: (t[0], t[1]))
         return [(b, qx, qy) for _, b, qx, qy in out]
+
+
+def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
+    """Every pair of streets whose geometries come within reach → its crossing record.
+
+    ``g`` is a :class:`~geo_heart.geocode.match.Geocoder` on an index without crossings yet.
+    """
+    from geo_heart.geocode.lines import NEAR_M
+
+    keys, geoms = [], []
+    for k in sorted(g.index.streets):
+        for sh in g._shapes(k):
+            for part in shapely.get_parts(sh.extended):
+                keys.append(k)
+                geoms.append(part)
+    if not geoms:
+        return {}
+    arr = np.array(geoms, dtype=object)
+    left, right = shapely.STRtree(arr).query(
+        arr, predicate="dwithin", distance=NEAR_M / g._projection()[2]
+    )
+    pairs = sorted({(keys[i], keys[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)
+                    if keys[i] < keys[j]})  # fmt: skip
+    out = {}
+    for a, b in pairs:
+        rec = g._crossing_place(a, b)
+        if rec is not None:
+            out[(a, b)] = rec
+    return out

@@ -75,6 +75,8 @@ class ReferenceIndex:
     version: int = INDEX_VERSION
     #: place key (name or alias) → (lon, lat, display name, category) from the ``[places]`` table
     named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
+    #: street pair → crossing record (see :func:`geo_heart.geocode.intersect.precompute_crossings`)
+    crossings: dict[tuple[str, str], tuple] | None = None
     #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``)
     projected_crs: str = "EPSG:2264"
 
@@ -120,6 +122,10 @@ def index_key(ws) -> str:
         h.update(role.encode())
         h.update(_file_hash(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())
+    beats = ws.data_path(ws.config.beats.file)  # crossings name the beats near them
+    if beats.exists():
+        h.update(b"beats")
+        h.update(_file_hash(beats).encode())
     places = getattr(ws.config, "places_file", None)
     if places is not None and Path(places).exists():
         h.update(b"places")
@@ -277,6 +283,11 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         pair_history=pair_history, places=places, sources=info,
         projected_crs=str(ws.config.projected_crs),
     )  # fmt: skip
+    from geo_heart.geocode.intersect import precompute_crossings
+    from geo_heart.geocode.match import Geocoder
+
+    idx.crossings = precompute_crossings(Geocoder(idx, ws.beat_index, ws.config.service_area))
+    info["crossings"] = {"street_pairs": len(idx.crossings)}
     places_file = getattr(ws.config, "places_file", None)
     if places_file is not None:
         idx.named_places = _read_places(ws, idx, Path(places_file), info)
