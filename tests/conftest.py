@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT.parent / "shared" / "data" / "durham"
+DATA_DIR = Path(os.environ.get("GEO_HEART_TEST_DATA", ROOT.parent / "shared" / "data" / "durham"))
 
 
 @pytest.fixture(scope="session")
