@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from geo_heart.cli.options import input_argument, output_file_option, pass_ctx
+from geo_heart.cli.options import encoding_option, input_argument, output_file_option, pass_ctx
 
 
 @click.command()
@@ -29,13 +29,15 @@ from geo_heart.cli.options import input_argument, output_file_option, pass_ctx
     show_default=True,
     help="Rows per chunk; progress is saved after each chunk.",
 )
+@encoding_option
 @pass_ctx
-def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows) -> None:
+def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows, encoding) -> None:
     """Geocode ADDRESS text in INPUT to lon, lat, beat, district and match quality.
 
     One output row per input row, in input order, original columns kept. An interrupted run
     resumes where it stopped when rerun with the same arguments (progress is kept in
-    OUTPUT.parts/). A summary of match types and rates is printed at the end (stderr).
+    OUTPUT.parts/). The input is streamed in chunks, so memory does not grow with its length.
+    Two runs writing the same OUTPUT are refused; OUTPUT may not be INPUT. A summary of match types and rates is printed at the end (stderr).
 
     \b
     Example:
@@ -44,7 +46,9 @@ def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows)
     from tqdm import tqdm
 
     from geo_heart.geocode.batch import geocode_file
+    from geo_heart.io.files import refuse_same_file
 
+    refuse_same_file(input_path, output_path)
     ws = obj.workspace
     bar = tqdm(
         total=None, unit="rows", desc="geocoding", disable=not sys.stderr.isatty(), leave=False
@@ -57,6 +61,7 @@ def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows)
             address_column=address_column,
             min_score=min_score,
             chunk_rows=chunk_rows,
+            encoding=encoding,
             progress=bar.update,
             on_total=lambda n: setattr(bar, "total", n),
         )
