@@ -153,8 +153,8 @@ def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) 
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if has_offset.any():
         aware = _parse_times(s[has_offset], utc=True)
-        out[has_offset] = aware.dt.tz_convert(area_zone).dt.tz_localize(None).astype(
-            "datetime64[ns]"
+        out[has_offset] = (
+            aware.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
         )
     naive_mask = ~has_offset
     if naive_mask.any():

@@ -13,9 +13,7 @@ from geo_heart.io.tables import require_columns
 RESULT_COLUMNS = ("beat", "district", "in_service_area", "status", "reason")
 
 
-def result_column_names(
-    columns, results, *, prefix: str, source: str = "input"
-) -> dict[str, str]:
+def result_column_names(columns, results, *, prefix: str, source: str = "input") -> dict[str, str]:
     """Result column → output name: ``prefix + name`` where the input already has ``name``.
 
     Raises

@@ -83,6 +83,8 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
         raise write_error(p, exc) from None
     os.close(fd)
     tmp = Path(name)
+    with contextlib.suppress(OSError):  # mkstemp makes 0600; a normal new file follows umask
+        os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield tmp
         os.replace(tmp, p)
@@ -91,6 +93,12 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def lock_path(path: str | Path) -> Path:
