@@ -47,20 +47,33 @@ def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs
     """
     from pathlib import Path
 
+    from geo_heart.errors import InputError
     from geo_heart.render.report import write_planner_outputs
 
     ws, data = load_calls_from_options(obj, kwargs, geocode=geocode)
+    if data.rows == 0:
+        raise InputError(
+            f"{data.source}: the call file has no rows (only a header); nothing to map"
+        )
     out = Path(out_dir) if out_dir else Path(obj.settings.maps_dir)
-    written = write_planner_outputs(
-        ws,
-        data,
-        out,
-        metric=metric,
-        points=points,
-        tiles=tiles,
-        inline_assets=not cdn,
-        progress=sys.stderr.isatty(),
-    )
+    try:
+        written = write_planner_outputs(
+            ws,
+            data,
+            out,
+            metric=metric,
+            points=points,
+            tiles=tiles,
+            inline_assets=not cdn,
+            progress=sys.stderr.isatty(),
+        )
+    except ValueError as exc:
+        if tiles and "tiles" in str(exc).lower():
+            raise InputError(
+                f"--tiles {tiles!r}: {exc} (a URL template needs an attribution; use a folium "
+                "tile name such as OpenStreetMap or CartoDB positron)"
+            ) from None
+        raise
     size = written.pop("html_bytes")
     if as_json:
         click.echo(

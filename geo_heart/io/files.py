@@ -60,9 +60,12 @@ def ensure_folder(path: str | Path) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataSourceError(
-            f"cannot create the output folder {str(folder)!r}: {describe_os_error(exc)}"
-        ) from None
+        why = (
+            "a part of the path is a file, not a folder"
+            if exc.errno == errno.EEXIST
+            else describe_os_error(exc)
+        )
+        raise DataSourceError(f"cannot create the output folder {str(folder)!r}: {why}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise DataSourceError(f"cannot write to the output folder {str(folder)!r}: not writable")
     return folder
