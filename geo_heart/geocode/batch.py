@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo_heart.errors import DataSourceError, InputError
@@ -47,7 +48,16 @@ def geocode_frame(
     with ``status="low_score"`` and a reason.
     """
     require_columns(df, {"--address-column": address_column}, source)
-    res = geocoder_for(ws).geocode_many(df[address_column].reset_index(drop=True))
+    text = df[address_column].reset_index(drop=True)
+    if text.dtype == object:
+        nested = text.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray)))
+        if nested.any():
+            row = int(df.index[int(np.flatnonzero(nested.to_numpy())[0])]) + 1
+            raise InputError(
+                f"{source!r}: column {address_column!r} holds lists or records, not text "
+                f"(data row {row}); give a column of address text"
+            )
+    res = geocoder_for(ws).geocode_many(text)
     if min_score > 0:
         low = (res["score"] < min_score) & res["status"].isin(["ok", "beat_only", "outside"])
         if low.any():
@@ -61,7 +71,6 @@ def geocode_frame(
                 + f"; score below --min-score {min_score:g}"
             ).str.lstrip("; ")
             res.loc[low, "status"] = "low_score"
-    text = df[address_column].reset_index(drop=True)
     blank = text.isna() | (text.astype(str).str.strip() == "")
     if blank.any():  # a blank line or empty cell is a row too, reported as such
         res.loc[blank, "status"] = "empty"
