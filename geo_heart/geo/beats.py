@@ -526,8 +526,9 @@ class BeatIndex:
         out = np.full(x.shape, -1, dtype=np.int32)
         valid = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
         out[~valid] = -2
-        fx = (x - self.x0) / self.dx
-        fy = (y - self.y0) / self.dy
+        # invalid values (NaN, 1e308 …) never reach the arithmetic (no overflow warnings)
+        fx = (np.where(valid, x, self.x0) - self.x0) / self.dx
+        fy = (np.where(valid, y, self.y0) - self.y0) / self.dy
         inside = valid & (fx >= 0) & (fy >= 0) & (fx < self.nx) & (fy < self.ny)
         idx = np.flatnonzero(inside)
         ix = fx[idx].astype(np.int64)

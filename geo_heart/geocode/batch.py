@@ -163,11 +163,29 @@ def _join_parts(parts: Path, n_parts: int, header: list[str], outp: Path) -> Non
                     writer.write_table(t.rename_columns(header).cast(out_schema))
             return
         sep = "\t" if kind == "tsv" else ","
+        # a bare CR in a cell is only quoted when CR is part of the line ending
+        eol = "\r\n" if any(_has_cr(p) for p in paths) or any("\r" in h for h in header) else "\n"
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             for i, p in enumerate(paths):
                 frame = pq.read_table(p).to_pandas()
                 frame.columns = pd.Index(header, dtype=object)
-                frame.to_csv(f, index=False, header=i == 0, sep=sep)
+                frame.to_csv(f, index=False, header=i == 0, sep=sep, lineterminator=eol)
+
+
+def _has_cr(path: Path) -> bool:
+    """True when a text column of a part file holds a carriage return."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    cols = [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+    if not cols:
+        return False
+    table = pq.read_table(path, columns=cols)
+    return any(pc.any(pc.match_substring(table[c], "\r")).as_py() for c in cols)
 
 
 def _check_unique(header: list[str], outp: Path) -> None:

@@ -283,7 +283,9 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     with output_lock(p), atomic_write(p) as tmp:
         try:
             if kind in ("csv", "tsv"):
-                df.to_csv(tmp, index=False, sep="\t" if kind == "tsv" else ",")
+                df.to_csv(
+                    tmp, index=False, sep="\t" if kind == "tsv" else ",", lineterminator=_eol(df)
+                )
             elif kind == "parquet":
                 _check_unique_columns(df, p)
                 _writable(df).to_parquet(tmp, index=False)
@@ -307,6 +309,18 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
                 raise DataSourceError(f"cannot write {str(p)!r} as {kind}: {exc}") from None
             raise
     return p
+
+
+def _eol(df: pd.DataFrame) -> str:
+    """``\\r\\n`` when a text cell or name holds a bare CR (so that it gets quoted), else ``\\n``."""
+    for col in df.columns:
+        if "\r" in str(col):
+            return "\r\n"
+        s = df[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            if s.astype(str).str.contains("\r", regex=False).any():
+                return "\r\n"
+    return "\n"
 
 
 def _check_unique_columns(df: pd.DataFrame, p: Path) -> None:

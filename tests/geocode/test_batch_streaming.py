@@ -26,7 +26,7 @@ def test_blank_lines_are_empty_rows(workspace, tmp_path):
     summary = geocode_file(workspace, f, out, address_column="ADDRESS2")
     df = _read(out)
     assert summary["rows"] == len(df) == 6
-    assert df["status"].tolist()[1:5:] [0] == "empty"
+    assert df["status"].tolist()[1:5:][0] == "empty"
     assert (df["status"] == "empty").sum() == 3 and df.loc[0, "beat"] == "223"
 
 

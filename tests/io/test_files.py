@@ -45,7 +45,10 @@ def test_disk_full_is_one_line(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full)
-    with pytest.raises(DataSourceError, match="disk full") as info, atomic_write(tmp_path / "x") as t:
+    with (
+        pytest.raises(DataSourceError, match="disk full") as info,
+        atomic_write(tmp_path / "x") as t,
+    ):
         t.write_text("x")
     assert "\n" not in str(info.value) and "'" + str(tmp_path / "x") + "'" in str(info.value)
 

@@ -13,7 +13,14 @@ def test_blank_lines_are_rows(tmp_path):
     f = tmp_path / "a.csv"
     f.write_text("ADDRESS2\n200 PACIFIC AVE\n\n500 FOSTER ST\n\n\n212 W MAIN ST\n")
     df = read_table(f)
-    assert df["ADDRESS2"].tolist() == ["200 PACIFIC AVE", "", "500 FOSTER ST", "", "", "212 W MAIN ST"]
+    assert df["ADDRESS2"].tolist() == [
+        "200 PACIFIC AVE",
+        "",
+        "500 FOSTER ST",
+        "",
+        "",
+        "212 W MAIN ST",
+    ]
 
 
 @pytest.mark.parametrize("header", [",ADDRESS2", "a,a", '"x,y",z', "a,,a"])
