@@ -313,10 +313,10 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
 
 def _eol(df: pd.DataFrame) -> str:
     """``\\r\\n`` when a text cell or name holds a bare CR (so that it gets quoted), else ``\\n``."""
-    for col in df.columns:
+    for i, col in enumerate(df.columns):
         if "\r" in str(col):
             return "\r\n"
-        s = df[col]
+        s = df.iloc[:, i]
         if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             if s.astype(str).str.contains("\r", regex=False).any():
                 return "\r\n"
