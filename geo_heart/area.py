@@ -173,10 +173,14 @@ class Area:
         return load_calls(self, path, **options)
 
     def demand(self, data: CallData | None = None) -> pd.DataFrame:
-        """Eligible demand by beat (calls per program, per resident, per sq mi)."""
+        """Eligible demand by beat (calls per program, per resident, per sq mi).
+
+        Population columns are empty when the area file has no ``[layers.population]``.
+        """
         from geo_heart.analysis.demand import beat_demand
 
-        return beat_demand(self, data if data is not None else self.load_calls())
+        data = data if data is not None else self.load_calls()
+        return beat_demand(self, data, population="population" in self.config.layers)
 
     def coverage(self, data: CallData | None = None, *, scenarios: list[str] | None = None):
         """Coverage table (area, hours, both) for the current rules and named scenarios."""

@@ -1,4 +1,14 @@
-"""Shared fixtures. The real Durham files are read from ../shared/data/durham (never copied)."""
+"""Shared fixtures.
+
+Two kinds of test:
+
+- **unit tests** use the toy area in ``tests/data/toy`` (four synthetic beats, a few dozen address
+  points and calls, its own ``toy.toml``) or data made inside the test; they run in seconds;
+- **integration tests** read the real Durham files from ``../shared/data/durham`` (never copied). Any
+  test that uses the ``data_dir``, ``settings``, ``workspace`` or ``cli_env`` fixture is marked
+  ``integration`` and ``slow`` automatically, so ``pytest -m "not slow and not browser"`` is the fast
+  unit subset.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("GEO_HEART_TEST_DATA", ROOT.parent / "shared" / "data" / "durham"))
+TOY_DIR = Path(__file__).resolve().parent / "data" / "toy"
+
+#: fixtures that read the real Durham data
+DURHAM_FIXTURES = {"data_dir", "settings", "workspace", "cli_env"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if DURHAM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +54,7 @@ def settings(data_dir, cache_dir):
 
 @pytest.fixture(scope="session")
 def workspace(settings):
-    """The Durham workspace (area config + beat index), shared by the session."""
+    """The Durham area (configuration + indexes), shared by the session."""
     from geo_heart.area import Area
 
     return Area.from_settings(settings)
@@ -46,3 +67,33 @@ def cli_env(data_dir, cache_dir, monkeypatch):
     monkeypatch.setenv("GEO_HEART_CACHE", str(cache_dir))
     monkeypatch.delenv("GEO_HEART_AREA", raising=False)
     return {"GEO_HEART_DATA": str(data_dir), "GEO_HEART_CACHE": str(cache_dir)}
+
+
+# ---------------------------------------------------------------------------------------- toy area
+@pytest.fixture(scope="session")
+def toy_dir() -> Path:
+    """Folder of the toy area: ``toy.toml`` and its synthetic data files."""
+    return TOY_DIR
+
+
+@pytest.fixture(scope="session")
+def toy(tmp_path_factory):
+    """The toy area (``tests/data/toy/toy.toml``) with its own cache folder."""
+    from geo_heart.area import Area
+
+    return Area.load(
+        TOY_DIR / "toy.toml", data_dir=TOY_DIR, cache_dir=tmp_path_factory.mktemp("toy-cache")
+    )
+
+
+@pytest.fixture()
+def toy_env(toy, monkeypatch):
+    """Environment for CliRunner invocations against the toy area."""
+    env = {
+        "GEO_HEART_DATA": str(TOY_DIR),
+        "GEO_HEART_AREA": str(TOY_DIR / "toy.toml"),
+        "GEO_HEART_CACHE": str(toy.settings.cache_dir),
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return env

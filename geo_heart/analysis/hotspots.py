@@ -3,17 +3,20 @@
 The variable is the number of calls eligible by call type for any program (``eligible_any``), or
 for one program. Gi* compares each unit's neighbourhood sum (the unit included) with the city-wide
 mean; a large positive z is a hot spot, a large negative z a cold spot. Significance is the
-permutation pseudo p-value (``p_sim``, conditional randomisation, 999 permutations, fixed seed);
-classes are ``hot 99%`` (p ≤ 0.01), ``hot 95%`` (≤ 0.05), ``hot 90%`` (≤ 0.10), the same for
-``cold``, else ``not significant``. No correction for multiple testing is applied.
+permutation pseudo p-value (``p_sim``, conditional randomisation, 999 permutations, fixed seed),
+corrected for testing every unit at once with the Benjamini–Hochberg false-discovery rate
+(``p_fdr``, the BH-adjusted p-value within one analysis: all beats, or all hexagons). Classes use
+``p_fdr``: ``hot 99%`` (≤ 0.01), ``hot 95%`` (≤ 0.05), ``hot 90%`` (≤ 0.10), the same for
+``cold``, else ``not significant``.
 
 * **Beats** — Queen contiguity of the beat polygons (libpysal). The special codes of the area
   file (``[beats.special.*]``: Sheriff territory 999, special service area 299) are left out: they
   are not ordinary police beats and would show as artificial cold spots.
 * **Hexagons** — H3 cells (resolution 8, about 0.74 km² each) covering the city beats; neighbours
-  are the six adjacent cells. Counts come from call points when the calls carry coordinates;
-  otherwise each beat's count is spread over the cells by the share of the beat's area in each cell
-  (areal apportionment, projected CRS), which is a modelled surface, not observed locations.
+  are the six adjacent cells. Counts come only from call points (calls with coordinates). When
+  the calls carry only a beat there is no hexagon layer and no hexagon test: spreading beat
+  counts over cells by area would be a modelled surface, and testing it finds "significant"
+  patterns that are artefacts of the spreading (``HotSpots.hex_note`` says why).
 """
 
 from __future__ import annotations
@@ -47,15 +50,41 @@ class HotSpots:
     hexagons
         GeoDataFrame (EPSG:4326): h3, value, gi_z, p_sim, p_norm, hotspot; ``None`` if not computed.
     hex_source
-        ``"points"`` or ``"apportioned from beats"``.
+        ``"points"``, or ``""`` when no hexagons were computed.
     variable
         What was counted (e.g. ``eligible_any``).
+    hex_note
+        Why there are no hexagons (e.g. the calls carry only a beat), else ``""``.
     """
 
     beats: object
     hexagons: object | None
     hex_source: str
     variable: str
+    hex_note: str = ""
+
+
+NO_POINTS_NOTE = (
+    "no hexagon map or hexagon hot spots: the calls carry only a beat, not a location, and "
+    "testing counts spread over hexagons by area would find artefacts of the spreading"
+)
+
+
+def fdr_bh(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values), same order as ``p``.
+
+    ``q_(i) = min_{j >= i} (n / j) p_(j)`` over the sorted p-values, capped at 1.
+    """
+    p = np.asarray(p, dtype=float)
+    n = len(p)
+    if n == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * n / np.arange(1, n + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(q, 1.0)
+    return out
 
 
 def classify_gi(z: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -107,7 +136,9 @@ def beat_values(data: CallData, *, program: str | None = None) -> pd.Series:
     return col[f["beat"].notna()].groupby(f.loc[f["beat"].notna(), "beat"]).sum()
 
 
-def beat_hotspots(ws: Area, data: CallData, *, program: str | None = None, metric: str = "count"):
+def beat_hotspots(
+    ws: Area, data: CallData, *, program: str | None = None, metric: str = "count"
+):
     """Gi* by beat (Queen contiguity) on eligible calls (``metric="count"``) or on eligible calls
     per square mile (``metric="per_sq_mi"``, fairer when beats differ much in size)."""
     from libpysal.weights import Queen
@@ -129,7 +160,9 @@ def beat_hotspots(ws: Area, data: CallData, *, program: str | None = None, metri
     out["gi_z"] = np.round(z, 4)
     out["p_sim"] = np.round(p, 4)
     out["p_norm"] = np.round(pn, 5)
-    out["hotspot"] = classify_gi(z, p)
+    q = fdr_bh(p)
+    out["p_fdr"] = np.round(q, 4)
+    out["hotspot"] = classify_gi(z, q)
     return out
 
 
@@ -159,8 +192,13 @@ def _cell_polygon(cell: str):
 def hex_values(
     ws: Area, data: CallData, cells, *, program: str | None = None
 ) -> tuple[np.ndarray, str]:
-    """Eligible calls per H3 cell: from points when present, else apportioned from beats."""
-    import geopandas as gpd
+    """Eligible calls per H3 cell from call points.
+
+    Raises
+    ------
+    InputError
+        When the calls carry no coordinates (see :data:`NO_POINTS_NOTE`).
+    """
     import h3
 
     f = data.frame
@@ -181,21 +219,7 @@ def hex_values(
             if i is not None:
                 out[i] += n
         return out, "points"
-    per_beat = beat_values(data, program=program)
-    beats = city_beats(ws)
-    crs = ws.config.projected_crs
-    bp = beats.to_crs(crs)
-    bp["beat_area"] = bp.geometry.area
-    bp["value"] = per_beat.reindex(bp["beat"]).fillna(0).to_numpy()
-    cp = cells.to_crs(crs)
-    pieces = gpd.overlay(
-        cp, bp[["beat", "beat_area", "value", "geometry"]], how="intersection", keep_geom_type=True
-    )
-    part = pieces["value"] * pieces.geometry.area / pieces["beat_area"]
-    sums = part.groupby(pieces["h3"]).sum()
-    for c, v in sums.items():
-        out[index[c]] = v
-    return out, "apportioned from beats"
+    raise InputError(NO_POINTS_NOTE)
 
 
 def hex_hotspots(
@@ -223,7 +247,9 @@ def hex_hotspots(
     out["gi_z"] = np.round(z, 4)
     out["p_sim"] = np.round(p, 4)
     out["p_norm"] = np.round(pn, 5)
-    out["hotspot"] = classify_gi(z, p)
+    q = fdr_bh(p)
+    out["p_fdr"] = np.round(q, 4)
+    out["hotspot"] = classify_gi(z, q)
     return out, source
 
 
@@ -235,9 +261,18 @@ def hotspots(
     hexagons: bool = True,
     beat_metric: str = "count",
 ) -> HotSpots:
-    """Gi* by beat and (optionally) by H3 hexagon."""
+    """Gi* by beat and (optionally, only from call points) by H3 hexagon."""
     b = beat_hotspots(ws, data, program=program, metric=beat_metric)
-    h, source = (None, "")
-    if hexagons:
+    h, source, note = None, "", ""
+    if hexagons and data.has_points:
         h, source = hex_hotspots(ws, data, program=program)
-    return HotSpots(beats=b, hexagons=h, hex_source=source, variable=f"eligible_{program or 'any'}")
+    elif hexagons:
+        note = NO_POINTS_NOTE
+        log.info(note)
+    return HotSpots(
+        beats=b,
+        hexagons=h,
+        hex_source=source,
+        variable=f"eligible_{program or 'any'}",
+        hex_note=note,
+    )

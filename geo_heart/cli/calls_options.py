@@ -51,16 +51,15 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
         address_column=kwargs.pop("address_column"),
         id_column=kwargs.pop("id_column"),
         geocode=geocode,
-        progress=sys.stderr.isatty(),
+        progress=sys.stderr.isatty() and not obj.quiet,
     )
     s = data.summary()
-    click.echo(
+    obj.say(
         f"{s['rows']:,} calls from {s['source']} (located by {s['location_mode']}): "
-        f"{s['classified']:,} classified, {s['unknown_calls']:,} with {s['unknown_distinct_codes']} "
-        f"codes not in the call-type table, {s['unplaced']:,} not placed in a beat"
+        f"{s['classified']:,} classified, {s['unknown_calls']:,} with a code not in the call-type "
+        f"table ({s['unknown_distinct_codes']:,} distinct codes), {s['unplaced']:,} not placed in a beat"
         + (f" ({_reasons(s['unplaced_reasons'])})" if s["unplaced"] else "")
-        + (f", {s['bad_times']:,} unreadable times" if s["bad_times"] else ""),
-        err=True,
+        + (f", {s['bad_times']:,} unreadable times" if s["bad_times"] else "")
     )
     return ws, data
 

@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, output_dir_option, pass_ctx
+from geo_heart.cli.options import (
+    check_output_dir,
+    emit_json,
+    json_option,
+    output_dir_option,
+    pass_ctx,
+    program_option,
+)
 
 
 @click.command()
@@ -27,11 +34,14 @@ from geo_heart.cli.options import json_option, output_dir_option, pass_ctx
 )
 @click.option("--beats", help="What-if service area: beat codes '111,121' or a service-area name.")
 @click.option("--hours", help="What-if hours, e.g. 'Mon-Sun 08:00-20:00; Sat 10:00-14:00'.")
-@click.option(
-    "--programs",
-    help="Programs the --beats/--hours what-if applies to, e.g. 'CRT,CoR' (default all).",
+@program_option(
+    "Programs the --beats/--hours what-if applies to, e.g. 'CRT,CoR' or repeated (default all).",
+    multiple=True,
 )
-@output_dir_option("Write coverage.csv and coverage.json here.", required=False)
+@output_dir_option(
+    "Write coverage.csv, coverage.json and layer coverage_by_beat of beats.gpkg here.",
+    required=False,
+)
 @json_option
 @pass_ctx
 def coverage(
@@ -47,6 +57,8 @@ def coverage(
       geo-heart coverage --beats pilot,121,123 --hours "Mon-Sun 08:00-22:00" --programs CRT
       geo-heart coverage calls.parquet --scenario-file whatif.toml -o out/
     """
+    check_output_dir(out_dir)
+
     from geo_heart.analysis.coverage import coverage_table, coverage_text, resolve_what_ifs
     from geo_heart.io.tables import write_table
 
@@ -67,7 +79,7 @@ def coverage(
         scenario_file=scenario_file,
         beats=beats_arg,
         hours=hours,
-        programs=[p.strip() for p in programs.split(",")] if programs else None,
+        programs=programs or None,
     )
     table = coverage_table(data, wis)
     records = json.loads(table.to_json(orient="records"))
@@ -77,8 +89,14 @@ def coverage(
         (out / "coverage.json").write_text(
             json.dumps({"summary": data.summary(), "coverage": records}, indent=2), encoding="utf-8"
         )
-        click.echo(f"wrote {out / 'coverage.csv'} and {out / 'coverage.json'}", err=True)
+        from geo_heart.analysis.demand import beat_demand
+        from geo_heart.io.vector import write_beat_layers
+        from geo_heart.render.tables import coverage_by_beat
+
+        layer = coverage_by_beat(beat_demand(ws, data), data.programs)
+        gpkg = write_beat_layers(ws, {"coverage_by_beat": layer}, out / "beats.gpkg")["path"]
+        obj.say(f"wrote {out / 'coverage.csv'}, {out / 'coverage.json'} and {gpkg}")
     if as_json:
-        click.echo(json.dumps({"summary": data.summary(), "coverage": records}))
+        emit_json({"summary": data.summary(), "coverage": records})
     else:
         click.echo(coverage_text(table), nl=False)

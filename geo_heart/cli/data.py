@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from geo_heart.cli.options import pass_ctx
+from geo_heart.cli.options import emit_json, json_option, pass_ctx
 
 
 @click.group()
@@ -13,15 +13,38 @@ def data() -> None:
 
 
 @data.command("check")
+@json_option
 @pass_ctx
-def check(obj) -> None:
+def check(obj, as_json) -> None:
     """List every configured layer, whether its file is in the data folder, and its size."""
     from geo_heart.io.fetch import layer_statuses
 
     ws = obj.workspace
+    statuses = list(layer_statuses(ws))
+    if as_json:
+        emit_json(
+            {
+                "area": ws.config.name,
+                "area_file": str(ws.config.path),
+                "data_dir": str(ws.settings.data_dir),
+                "layers": [
+                    {
+                        "role": st.role,
+                        "path": str(st.path),
+                        "exists": bool(st.exists),
+                        "size_bytes": st.size_bytes if st.exists else None,
+                    }
+                    for st in statuses
+                ],
+                "missing": sum(not st.exists for st in statuses),
+            }
+        )
+        if any(not st.exists for st in statuses):
+            raise SystemExit(1)  # the JSON says which; the exit code says that something is
+        return
     click.echo(f"area {ws.config.name} ({ws.config.path}); data folder {ws.settings.data_dir}")
     missing = 0
-    for st in layer_statuses(ws):
+    for st in statuses:
         mark = "ok " if st.exists else "MISSING"
         missing += not st.exists
         size = f"{st.size_bytes / 1e6:8.2f} MB" if st.exists else " " * 11
@@ -37,10 +60,16 @@ def check(obj) -> None:
     "--layer", "roles", multiple=True, help="Only this layer role (repeatable), e.g. beats."
 )
 @click.option("--overwrite", is_flag=True, help="Download again even if the file exists.")
+@json_option
 @pass_ctx
-def fetch(obj, roles, overwrite) -> None:
+def fetch(obj, roles, overwrite, as_json) -> None:
     """Download official layers into the data folder (needs network access)."""
     from geo_heart.io.fetch import fetch_layers
 
+    done = []
     for st, outcome in fetch_layers(obj.workspace, roles=list(roles) or None, overwrite=overwrite):
-        click.echo(f"  {st.role:<15} {outcome:<20} {st.path}")
+        done.append({"role": st.role, "outcome": outcome, "path": str(st.path)})
+        if not as_json:
+            click.echo(f"  {st.role:<15} {outcome:<20} {st.path}")
+    if as_json:
+        emit_json({"layers": done})

@@ -2,45 +2,59 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, output_dir_option, pass_ctx
+from geo_heart.cli.options import emit_json, json_option, output_dir_option, pass_ctx
 
 
 @click.command()
 @calls_options
-@output_dir_option("Folder for the CSV tables.")
+@output_dir_option("Folder for the CSV tables and beats.gpkg.")
 @json_option
 @pass_ctx
 def demand(obj, out_dir, as_json, **kwargs) -> None:
     """Write demand tables for CALLS (default: the area's [layers.calls] file).
 
     \b
-    Outputs in DIR (columns documented in docs/demand.md):
+    Outputs in DIR (columns documented in docs/outputs.md):
       demand_by_beat.csv      per beat: calls, eligible per program, rates, in pilot
-      demand_by_hour.csv      168 hours of the week with each program's hours
-      demand_by_month.csv     trend by month
+      demand_by_hour.csv      168 hours of the week: average calls per week in each hour
+      demand_by_month.csv     trend by month (partial months flagged)
       unknown_call_types.csv  codes not in the call-type table, with counts
+      beats.gpkg              layer demand_by_beat: the beat table with beat polygons
 
     \b
     Example:
       geo-heart demand -o out/
       geo-heart demand calls.csv --lon-column x --lat-column y --time-zone America/New_York -o out/
     """
-    from geo_heart.analysis.demand import write_demand_tables
+    from pathlib import Path
+
+    from geo_heart.cli.options import check_output_dir
+
+    out = check_output_dir(out_dir)
+
+    from geo_heart.analysis import demand as dm
+    from geo_heart.io.vector import write_beat_layers
 
     ws, data = load_calls_from_options(obj, kwargs)
-    written = write_demand_tables(ws, data, out_dir)
+    from geo_heart.render.tables import data_period, with_partial_months, with_weekly_averages
+
+    period = data_period(data)
+    tables = (
+        dm.beat_demand(ws, data),
+        with_weekly_averages(dm.hour_of_week_demand(ws, data), period["weeks"]),
+        with_partial_months(dm.monthly_demand(data), period),
+    )
+    written = dm.write_demand_tables(ws, data, out, tables=tables)
+    layers = write_beat_layers(ws, {"demand_by_beat": tables[0]}, Path(out) / "beats.gpkg")
+    written["beats_gpkg"] = layers["path"]
+    s = data.summary()
     if as_json:
-        click.echo(
-            json.dumps({**data.summary(), "outputs": {k: str(v) for k, v in written.items()}})
-        )
-    else:
-        s = data.summary()
-        elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
-        click.echo(f"covered today (type, area and hours): {elig}")
-        for name, path in written.items():
-            click.echo(f"{name}: {path}")
+        emit_json({**s, "period": period, "outputs": {k: str(v) for k, v in written.items()}})
+        return
+    elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
+    obj.say(f"covered today (type, area and hours): {elig}")
+    for name, path in written.items():
+        obj.say(f"{name}: {path}")

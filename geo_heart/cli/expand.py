@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from geo_heart.cli.options import json_option, maps_dir_option, pass_ctx, scenario_option
+from geo_heart.cli.options import (
+    check_output_dir,
+    json_option,
+    maps_dir_option,
+    pass_ctx,
+    program_option,
+    scenario_option,
+)
 from geo_heart.errors import InputError
 
 
@@ -81,11 +88,9 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--service-area", help="Service area to expand (default: the area's default, e.g. pilot)."
 )
-@click.option(
-    "--program",
-    "programs",
+@program_option(
+    "Expanding programs, repeated or comma-separated (default: those serving that area).",
     multiple=True,
-    help="Expanding programs (default: those serving that area).",
 )
 @click.option(
     "--include-outside-city",
@@ -96,7 +101,16 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
     "--compare-k", type=int, default=5, show_default=True, help="Greedy vs optimal for k = 1..N."
 )
 @scenario_option
-@maps_dir_option("Output folder for CSV, map and report (default: settings maps folder, 'maps').")
+@maps_dir_option(
+    "Output folder for CSV, beats.gpkg, map and report (default: the maps folder, 'maps')."
+)
+@click.option(
+    "--basemap",
+    type=click.Choice(["none", "roads"]),
+    default="none",
+    show_default=True,
+    help="Offline base map: the area's road layer ([layers.roads]).",
+)
 @click.option("--no-map", is_flag=True, help="Skip the HTML map and report (CSV only).")
 @click.option("--beat-column", help="Beat column of CALLS (default from [layers.calls]).")
 @click.option("--call-type-column", help="Call-type column of CALLS.")
@@ -124,6 +138,7 @@ def expand(
     compare_k,
     scenario,
     out_dir,
+    basemap,
     no_map,
     beat_column,
     call_type_column,
@@ -134,8 +149,9 @@ def expand(
 
     CALLS is a call table (default: [layers.calls] of the area file). Demand is eligible calls
     within program hours; the selection is solved exactly (PuLP/CBC). Writes
-    expansion_candidates.csv, expansion_curve.csv, expansion_compare.csv, expansion_map.html,
-    expansion_curve.png and expansion_report.html into --out. Maps are aggregated by beat.
+    expansion_candidates.csv, expansion_curve.csv, expansion_compare.csv, beats.gpkg (layer
+    expansion_candidates), expansion_map.html (works offline), expansion_curve.png and
+    expansion_report.html into -o DIR. Maps are aggregated by beat.
 
     \b
     Examples:
@@ -143,6 +159,8 @@ def expand(
       geo-heart expand --target 0.6 --contiguous --exclude 999
       geo-heart expand --k 3 --capacity 4 --teams 2 --bases bases.csv --distance network
     """
+    out = check_output_dir(out_dir or obj.settings.maps_dir)
+
     import pandas as pd
 
     from geo_heart.analysis.calls import load_calls
@@ -162,6 +180,8 @@ def expand(
         raise click.BadParameter(f"must be >= 1, got {teams}", param_hint="--teams")
     if max_distance_m is not None and not bases_path:
         raise click.UsageError("--max-distance-m needs --bases")
+    bar = obj.progress(total=6 if not no_map else 4, desc="expand", unit="step")
+    bar.set_postfix_str("calls")
     data = load_calls(
         ws,
         calls_path,
@@ -219,6 +239,8 @@ def expand(
         capacity=cap,
         max_distance_m=max_distance_m,
     )
+    bar.update()
+    bar.set_postfix_str("solving")
     result = ex.optimal_selection(problem, k=k, target=target, **opts)
     if not result.feasible:
         raise InputError(
@@ -226,6 +248,8 @@ def expand(
             "--contiguous, --require, --exclude, --max-distance-m or --target"
         )
     gopts = {key: v for key, v in opts.items() if key != "contiguous"}
+    bar.update()
+    bar.set_postfix_str("greedy vs optimal")
     curve = ex.greedy_curve(problem, contiguous=contiguous, **gopts)
     compare = ex.compare_greedy_optimal(
         problem, k_max=max(0, min(compare_k, len(curve) - 1)), contiguous=contiguous, **gopts
@@ -234,28 +258,48 @@ def expand(
     cands["selected"] = cands["beat"].isin(result.beats)
     gorder = {b: i for i, b in enumerate(curve["beat"].iloc[1:], start=1)}
     cands["greedy_step"] = pd.array([gorder.get(b) for b in cands["beat"]], dtype="Int64")
+    # one meaning per column name across outputs: these counts are within program hours
+    cands = cands.rename(
+        columns={
+            c: f"{c}_in_hours"
+            for c in cands.columns
+            if c == "eligible_any" or c in {f"eligible_{p}" for p in problem.programs}
+        }
+    )
     within = None
     if bases is not None:
         within = ex.calls_within_distance(problem, within_m, beats=result.beats)
 
-    out = Path(out_dir) if out_dir else Path(obj.settings.maps_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    bar.update()
+    bar.set_postfix_str("tables")
+    from geo_heart.io.vector import write_beat_layers
+
     written = [
         write_table(cands, out / "expansion_candidates.csv"),
         write_table(curve, out / "expansion_curve.csv"),
         write_table(compare, out / "expansion_compare.csv"),
+        Path(write_beat_layers(ws, {"expansion_candidates": cands}, out / "beats.gpkg")["path"]),
     ]
+    bar.update()
     if not no_map:
         from geo_heart.render.expansion import (
             curve_figure,
             expansion_map,
             figure_png,
+            recommended_beats_png,
             report_html,
         )
+        from geo_heart.render.maps import html_from_map
 
-        m = expansion_map(ws, problem, result, bases=bases)
-        m.save(str(out / "expansion_map.html"))
+        bar.set_postfix_str("map")
+        m = expansion_map(ws, problem, result, bases=bases, basemap=basemap)
+        (out / "expansion_map.html").write_text(html_from_map(m), encoding="utf-8")
         written.append(out / "expansion_map.html")
+        rec_png = recommended_beats_png(ws, problem, result)
+        (out / "expansion_recommended.png").write_bytes(rec_png)
+        written.append(out / "expansion_recommended.png")
+        bar.update()
+        bar.set_postfix_str("report")
         opt_pts = compare.assign(coverage=compare["optimal_covered"] / problem.total)
         fig = curve_figure(curve, optimal=opt_pts, title=f"Adding beats to {problem.label}")
         png = figure_png(fig)
@@ -274,11 +318,14 @@ def expand(
                 curve=curve,
                 compare=compare,
                 png=png,
+                map_png=rec_png,
                 notes=notes,
             ),
             encoding="utf-8",
         )
         written.append(out / "expansion_report.html")
+        bar.update()
+    bar.close()
 
     if as_json:
         payload = {
@@ -289,10 +336,10 @@ def expand(
             "within_distance": within,
             "files": [str(p) for p in written],
         }
-        click.echo(json.dumps(payload, indent=2, default=str))
+        click.echo(json.dumps(payload, default=str))
         return
-    show = ["rank", "beat", "touches_area", "eligible_any"] + [
-        f"eligible_{p}" for p in problem.programs
+    show = ["rank", "beat", "touches_area", "eligible_any_in_hours"] + [
+        f"eligible_{p}_in_hours" for p in problem.programs
     ]
     show += [c for c in ("eligible_per_1000", "eligible_per_sq_mi", "distance_m") if c in cands]
     show += ["greedy_step", "selected"]
@@ -332,4 +379,4 @@ def expand(
     if len(compare):
         click.echo("Greedy vs optimal:")
         click.echo(compare.to_string(index=False))
-    click.echo("Wrote " + ", ".join(str(p) for p in written), err=True)
+    obj.say("Wrote " + ", ".join(str(p) for p in written))

@@ -1,17 +1,28 @@
-"""``geo-heart geocode``: batch-geocode a table's address column (resumable)."""
+"""``geo-heart geocode``: batch-geocode a table's address column (resumable), any table or layer."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from geo_heart.cli.options import encoding_option, input_argument, output_file_option, pass_ctx
+from geo_heart.cli.options import (
+    crs_option,
+    emit_json,
+    encoding_option,
+    format_option,
+    input_argument,
+    json_option,
+    output_file_option,
+    pass_ctx,
+)
 
 
 @click.command()
 @input_argument
-@output_file_option("Output table (.csv, .tsv, .parquet).")
+@output_file_option(
+    "Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson (see --format)."
+)
+@format_option
+@crs_option
 @click.option(
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )
@@ -29,54 +40,185 @@ from geo_heart.cli.options import encoding_option, input_argument, output_file_o
     show_default=True,
     help="Rows per chunk; progress is saved after each chunk.",
 )
+@click.option(
+    "--overrides",
+    "overrides_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Fix-ups applied before matching: CSV address,corrected_address,lon,lat,note.",
+)
+@click.option(
+    "--retry-failed",
+    "previous_path",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="PREVIOUS_OUTPUT",
+    help="Geocode again only the rows that failed in this earlier output of INPUT and merge.",
+)
 @encoding_option
+@json_option
 @pass_ctx
-def geocode(obj, input_path, output_path, address_column, min_score, chunk_rows, encoding) -> None:
-    """Geocode ADDRESS text in INPUT to lon, lat, beat, district and match quality.
+def geocode(
+    obj,
+    input_path,
+    output_path,
+    out_format,
+    out_crs,
+    address_column,
+    min_score,
+    chunk_rows,
+    overrides_path,
+    previous_path,
+    encoding,
+    as_json,
+) -> None:
+    """Geocode ADDRESS text in INPUT to lon, lat, beat, district, census GEOIDs and match quality.
 
-    One output row per input row, in input order, original columns kept. An interrupted run
-    resumes where it stopped when rerun with the same arguments (progress is kept in
-    OUTPUT.parts/). The input is streamed in chunks, so memory does not grow with its length.
-    Two runs writing the same OUTPUT are refused; OUTPUT may not be INPUT. A summary of match types and rates is printed at the end (stderr).
+    One output row (or feature) per input row, in input order, original columns kept; rows
+    without a location keep an empty geometry. An interrupted run resumes where it stopped when
+    rerun with the same arguments (progress is kept in OUTPUT.parts/). The
+    fix-up loop: write an overrides table for the failures, then rerun with
+    --retry-failed OUTPUT --overrides fixes.csv. Columns: docs/outputs.md.
 
     \b
-    Example:
-      geo-heart geocode incidents.csv -o incidents_geo.parquet --address-column ADDRESS2
+    Examples:
+      geo-heart geocode incidents.csv -o incidents_geo.gpkg --address-column ADDRESS2
+      geocode calls.csv -o calls.parquet --address-column ADDRESS --crs EPSG:2264
+      geocode calls.csv -o calls2.gpkg --address-column ADDRESS --retry-failed calls.gpkg --overrides fixes.csv
     """
-    from tqdm import tqdm
+    from pathlib import Path
 
-    from geo_heart.geocode.batch import geocode_file
-    from geo_heart.io.files import refuse_same_file
+    from geo_heart.io.vector import check_output
 
-    refuse_same_file(input_path, output_path)
-    ws = obj.workspace
-    bar = tqdm(
-        total=None, unit="rows", desc="geocoding", disable=not sys.stderr.isatty(), leave=False
-    )
-    try:
-        summary = geocode_file(
-            ws,
-            input_path,
-            output_path,
-            address_column=address_column,
-            min_score=min_score,
-            chunk_rows=chunk_rows,
-            encoding=encoding,
-            progress=bar.update,
-            on_total=lambda n: setattr(bar, "total", n),
+    spec = check_output(output_path, fmt=out_format, crs=out_crs)  # before any work
+    if previous_path and Path(previous_path).resolve() == spec.path.resolve():
+        raise click.BadParameter(
+            "write the merged result to a new file, not over PREVIOUS_OUTPUT",
+            param_hint="--retry-failed",
         )
+
+    import pandas as pd
+
+    from geo_heart.geo.census import add_census_geoids
+    from geo_heart.geocode import fixup
+    from geo_heart.io.files import output_lock, refuse_same_file
+    from geo_heart.io.tables import read_table
+    from geo_heart.io.vector import write_vector
+
+    refuse_same_file(input_path, spec.path)
+    ws = obj.workspace
+    lock = output_lock(spec.path)
+    lock.__enter__()  # a second run writing OUTPUT is refused
+    try:
+        extra: dict[str, object] = {}
+        if overrides_path or previous_path:
+            df = read_table(input_path, encoding=encoding)
+            df = pd.DataFrame(
+                df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
+            )
+            ov = fixup.read_overrides(overrides_path) if overrides_path else None
+            if previous_path:
+                out, extra = fixup.retry_failed(
+                    ws,
+                    df,
+                    read_table(previous_path),
+                    address_column=address_column,
+                    overrides=ov,
+                    min_score=min_score,
+                    source=input_path,
+                )
+            else:
+                out = fixup.geocode_with_overrides(
+                    ws,
+                    df,
+                    address_column=address_column,
+                    overrides=ov,
+                    min_score=min_score,
+                    source=input_path,
+                )
+            resumed = 0
+        else:
+            from geo_heart.geocode.batch import geocode_file
+
+            # CSV/Parquet: geocode straight into OUTPUT (resume state in OUTPUT.parts/), then add
+            # census GEOIDs and rewrite it; vector formats go through a Parquet work file
+            direct = spec.fmt in ("csv", "tsv", "parquet")
+            streamed = spec.fmt in ("csv", "tsv")  # written chunk by chunk, never read back whole
+            work = spec.path if direct else spec.path.with_name(spec.path.name + ".geocode.parquet")
+
+            def with_census(chunk, names):
+                return add_census_geoids(
+                    ws, chunk, lon_column=names["lon"], lat_column=names["lat"]
+                )
+
+            bar = obj.progress(total=None, unit="rows", desc="geocoding")
+            try:
+                s = geocode_file(
+                    ws,
+                    input_path,
+                    work,
+                    address_column=address_column,
+                    min_score=min_score,
+                    chunk_rows=chunk_rows,
+                    encoding=encoding,
+                    chunk_hook=with_census if streamed else None,
+                    progress=bar.update,
+                    on_total=lambda n: setattr(bar, "total", n),
+                )
+            finally:
+                bar.close()
+            if streamed:
+                _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": {
+                    "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
+                    "features": s["rows"], "located": None}}, as_json)  # fmt: skip
+                return
+            out = read_table(work)
+            if not direct:
+                work.unlink()
+            resumed = s.get("resumed_rows", 0)
+        names = _names(out)
+        out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        info = write_vector(out, spec, lon_column=names["lon"], lat_column=names["lat"])
+        summary = fixup.summarize(out, names)
+        summary.update(resumed_rows=resumed, output=info, **extra)
+        _report(obj, ws, spec, summary, as_json)
+
     finally:
-        bar.close()
+        lock.__exit__(None, None, None)
+
+
+def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
+    resumed = summary.get("resumed_rows", 0)
+    extra = {k: summary[k] for k in ("retried", "fixed") if k in summary}
+    if as_json:
+        emit_json(summary)
+        return
     n = summary["rows"] or 1
-    click.echo(
-        f"{summary['rows']:,} rows -> {output_path}: "
+    obj.say(
+        f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
         f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
         f"{summary['in_service_area']:,} in the {ws.config.default_service_area} area"
-        + (f"; resumed after {summary['resumed_rows']:,} rows" if summary["resumed_rows"] else ""),
-        err=True,
+        + (f"; resumed after {resumed:,} rows" if resumed else "")
+        + (
+            f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"
+            if extra
+            else ""
+        )
+        + (
+            f"; {summary['overrides_applied']:,} overrides applied"
+            if summary["overrides_applied"]
+            else ""
+        )
     )
     types = ", ".join(f"{k} {v:,} ({100 * v / n:.1f}%)" for k, v in summary["match_types"].items())
-    click.echo(f"match types: {types}", err=True)
-    status = ", ".join(f"{k} {v:,}" for k, v in summary["status"].items())
-    click.echo(f"status: {status}", err=True)
+    obj.say(f"match types: {types}")
+    obj.say("status: " + ", ".join(f"{k} {v:,}" for k, v in summary["status"].items()))
+    info = summary.get("output") or {}
+    if info.get("renamed"):
+        obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
+
+
+def _names(out) -> dict[str, str]:
+    """Result column names in ``out`` (``geocode_`` prefixed when the input had the name)."""
+    from geo_heart.geocode.match import RESULT_COLUMNS
+
+    return {c: (f"geocode_{c}" if f"geocode_{c}" in out.columns else c) for c in RESULT_COLUMNS}

@@ -16,8 +16,9 @@ def index() -> None:
 
 @index.command()
 @click.option("--force", is_flag=True, help="Rebuild even if a cached index matches the inputs.")
+@json_option
 @pass_ctx
-def build(obj, force) -> None:
+def build(obj, force, as_json) -> None:
     """Build the reference index from the area's layers and cache it."""
     import time
 
@@ -27,7 +28,20 @@ def build(obj, force) -> None:
     ws = obj.workspace
     t = time.perf_counter()
     g = geocoder_for(ws, rebuild=force)
-    click.echo(
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "streets": len(g.index.streets),
+                    "road_intersections": len(g.index.intersections),
+                    "places": len(g.index.places),
+                    "cache_file": str(cache_path(ws)),
+                    "seconds": round(time.perf_counter() - t, 2),
+                }
+            )
+        )
+        return
+    obj.say(
         f"geocode index: {len(g.index.streets):,} streets, "
         f"{len(g.index.intersections):,} road intersections, {len(g.index.places):,} places "
         f"-> {cache_path(ws)} ({time.perf_counter() - t:.1f} s)"

@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "map": ("geo_heart.cli.map", "map_cmd", "Interactive and static maps and the planner report."),
     "expand": ("geo_heart.cli.expand", "expand", "Which beats to add to the service area next."),
+    "staffing": (
+        "geo_heart.cli.staffing",
+        "staffing",
+        "Teams and shifts: answered share of eligible calls, fewest team-hours for a target.",
+    ),
     "serve": (
         "geo_heart.cli.serve",
         "serve",
@@ -110,7 +115,7 @@ class LazyGroup(click.Group):
     help="Cache folder for built indexes. Env: GEO_HEART_CACHE. Default: ~/.cache/geo-heart.",
 )
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors: no summary lines or progress bars.")
 @click.pass_context
 def cli(ctx: click.Context, data_dir, area, cache_dir, verbose: int, quiet: bool) -> None:
     """Plan and run alternative 911 crisis response (Durham HEART by default).
@@ -131,7 +136,7 @@ def cli(ctx: click.Context, data_dir, area, cache_dir, verbose: int, quiet: bool
     from geo_heart.config.settings import Settings
 
     settings = Settings().with_overrides(data_dir=data_dir, area=area, cache_dir=cache_dir)
-    ctx.obj = Ctx(settings)
+    ctx.obj = Ctx(settings, quiet=quiet, verbose=verbose)
 
 
 def main(argv: list[str] | None = None) -> None:

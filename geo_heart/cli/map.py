@@ -8,7 +8,7 @@ import sys
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import json_option, maps_dir_option, pass_ctx
+from geo_heart.cli.options import check_output_dir, json_option, maps_dir_option, pass_ctx
 
 
 @click.command("map")
@@ -29,13 +29,31 @@ from geo_heart.cli.options import json_option, maps_dir_option, pass_ctx
 @click.option(
     "--geocode", is_flag=True, help="Geocode the address column to get call points (for --points)."
 )
-@click.option("--tiles", help="Optional base tiles (folium name or URL template; needs network).")
+@click.option(
+    "--basemap",
+    type=click.Choice(["none", "roads"]),
+    default="none",
+    show_default=True,
+    help="Offline base map: the area's road layer ([layers.roads]).",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="Counts below this are shown as '<N' on the beat and hexagon layers (small-count suppression).",
+)
+@click.option(
+    "--tiles", help="Optional web base tiles (folium name or URL template; needs network)."
+)
 @click.option(
     "--cdn", is_flag=True, help="Load Leaflet from the CDN instead of inlining a local copy."
 )
 @json_option
 @pass_ctx
-def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs) -> None:
+def map_cmd(
+    obj, out_dir, metric, points, geocode, basemap, min_count, tiles, cdn, as_json, **kwargs
+) -> None:
     """Write demand_map.html, static PNG maps and report.html for CALLS.
 
     Maps aggregate by beat and H3 hexagon; call points only with --points.
@@ -43,9 +61,9 @@ def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs
     \b
     Example:
       geo-heart map                       # Durham incidents -> maps/
-      geo-heart map --metric count --out council/
+      geo-heart map --metric count -o council/ --basemap roads
     """
-    from pathlib import Path
+    out = check_output_dir(out_dir or obj.settings.maps_dir)
 
     from geo_heart.errors import InputError
     from geo_heart.render.report import write_planner_outputs
@@ -55,7 +73,6 @@ def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs
         raise InputError(
             f"{data.source}: the call file has no rows (only a header); nothing to map"
         )
-    out = Path(out_dir) if out_dir else Path(obj.settings.maps_dir)
     try:
         written = write_planner_outputs(
             ws,
@@ -65,7 +82,9 @@ def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs
             points=points,
             tiles=tiles,
             inline_assets=not cdn,
-            progress=sys.stderr.isatty(),
+            basemap=basemap,
+            min_count=min_count,
+            progress=sys.stderr.isatty() and not obj.quiet,
         )
     except ValueError as exc:
         if tiles and "tiles" in str(exc).lower():
@@ -80,8 +99,8 @@ def map_cmd(obj, out_dir, metric, points, geocode, tiles, cdn, as_json, **kwargs
             json.dumps({"outputs": {k: str(v) for k, v in written.items()}, "map_bytes": size})
         )
         return
-    click.echo(f"interactive map: {written['map']} ({size / 1e6:.2f} MB)")
-    click.echo(f"report: {written['report']}")
+    obj.say(f"interactive map: {written['map']} ({size / 1e6:.2f} MB)")
+    obj.say(f"report: {written['report']}")
     for k, v in written.items():
         if k not in ("map", "report"):
-            click.echo(f"{k}: {v}", err=True)
+            obj.say(f"{k}: {v}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable
 
 import click
@@ -12,9 +14,22 @@ from geo_heart.config.settings import Settings
 class Ctx:
     """What the group hands to subcommands: resolved settings and a lazily loaded workspace."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, quiet: bool = False, verbose: int = 0) -> None:
         self.settings = settings
+        self.quiet = quiet
+        self.verbose = verbose
         self._ws = None
+
+    def say(self, message: str) -> None:
+        """A summary/status line on stderr, unless ``-q``."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def progress(self, **kwargs):
+        """A tqdm bar on stderr, shown only on a terminal and without ``-q``."""
+        from tqdm import tqdm
+
+        return tqdm(disable=self.quiet or not sys.stderr.isatty(), leave=False, **kwargs)
 
     @property
     def workspace(self):
@@ -61,30 +76,137 @@ encoding_option = click.option(
 )
 
 
-def output_file_option(help_text: str) -> Callable:
-    """``-o/--output FILE`` (required), stored as ``output_path``."""
-    return click.option(
-        "-o",
-        "--output",
+def output_file_option(help_text: str, *, required: bool = True) -> Callable:
+    """``-o/--output FILE`` stored as ``output_path`` (hidden alias ``--out``)."""
+    return _with_alias(
+        click.option(
+            "-o", "--output", "output_path", type=click.Path(dir_okay=False), help=help_text
+        ),
         "output_path",
-        required=True,
-        type=click.Path(dir_okay=False),
-        help=help_text,
+        "--output",
+        required=required,
     )
 
 
 def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
-    """``-o/--output-dir DIR``, stored as ``out_dir``."""
-    return click.option(
-        "-o",
-        "--output-dir",
+    """``-o/--output-dir DIR`` stored as ``out_dir`` (hidden alias ``--out``)."""
+    return _with_alias(
+        click.option(
+            "-o", "--output-dir", "out_dir", type=click.Path(file_okay=False), help=help_text
+        ),
         "out_dir",
+        "--output-dir",
         required=required,
-        type=click.Path(file_okay=False),
-        help=help_text,
     )
 
 
 def maps_dir_option(help_text: str) -> Callable:
-    """``--out DIR`` for commands that write maps (default: the maps folder), stored as ``out_dir``."""
-    return click.option("--out", "out_dir", type=click.Path(file_okay=False), help=help_text)
+    """``-o/--output-dir DIR`` for commands that write maps (default: the maps folder)."""
+    return output_dir_option(help_text, required=False)
+
+
+def _with_alias(option: Callable, dest: str, name: str, *, required: bool) -> Callable:
+    """Add ``option`` plus a hidden ``--out`` alias that fills the same parameter."""
+    alias_dest = f"_{dest}_alias"
+
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            alias = kwargs.pop(alias_dest, None)
+            if kwargs.get(dest) is None and alias is not None:
+                kwargs[dest] = alias
+            if required and kwargs.get(dest) is None:
+                raise click.MissingParameter(param_hint=f"'-o' / '{name}'", param_type="option")
+            return func(*args, **kwargs)
+
+        wrapper = click.option(
+            "--out", alias_dest, hidden=True, type=click.Path(), help="Old spelling of -o."
+        )(wrapper)
+        return option(wrapper)
+
+    return decorate
+
+
+def program_option(help_text: str, *, multiple: bool = False) -> Callable:
+    """``--program NAME`` (repeatable / comma-separated when ``multiple``), hidden ``--programs``.
+
+    The command receives ``programs``: a list of names (``multiple``) or one name or ``None``.
+    """
+
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            one = kwargs.pop("_program", None)
+            vals = ([one] if isinstance(one, str) else list(one or ())) + list(
+                kwargs.pop("_programs", ()) or ()
+            )
+            names = [x.strip() for v in vals for x in v.split(",") if x.strip()]
+            if multiple:
+                kwargs["programs"] = names
+            else:
+                if len(names) > 1:
+                    raise click.BadParameter(f"one program, got {names}", param_hint="--program")
+                kwargs["programs"] = names[0] if names else None
+            return func(*args, **kwargs)
+
+        wrapper = click.option("--programs", "_programs", multiple=True, hidden=True)(wrapper)
+        return click.option(
+            "--program", "_program", multiple=multiple, metavar="NAME", help=help_text
+        )(wrapper)
+
+    return decorate
+
+
+#: the keys of geo_heart.io.vector.FORMATS (kept here so --help imports nothing heavy)
+OUTPUT_FORMATS = ["csv", "fgb", "geojson", "gpkg", "parquet", "shp", "tsv"]
+
+
+def format_option(func: Callable) -> Callable:
+    """``--format`` of a table/layer output (default: from the extension)."""
+    return click.option(
+        "--format",
+        "out_format",
+        type=click.Choice(OUTPUT_FORMATS, case_sensitive=False),
+        help="Output format (default: from the extension: .gpkg .parquet .fgb .shp .geojson .csv).",
+    )(func)
+
+
+crs_option = click.option(
+    "--crs",
+    "out_crs",
+    default="EPSG:4326",
+    show_default=True,
+    metavar="CRS",
+    help="CRS of vector outputs, e.g. EPSG:2264 (GeoJSON is always EPSG:4326).",
+)
+
+
+def emit_json(payload: dict) -> None:
+    """Print one JSON object on stdout."""
+    import json
+
+    click.echo(json.dumps(payload, default=str))
+
+
+def check_output_dir(out_dir: str | None, *, create: bool = True):
+    """Check an output folder before work starts: not a file, parent exists; create it.
+
+    Raises click.BadParameter (usage error, exit 2) with the path.
+    """
+    from pathlib import Path
+
+    if out_dir is None:
+        return None
+    p = Path(out_dir)
+    if p.exists() and not p.is_dir():
+        raise click.BadParameter(
+            f"{str(p)!r} is a file, not a folder", param_hint="-o/--output-dir"
+        )
+    parent = p.resolve().parent
+    if not p.exists() and not parent.is_dir():
+        raise click.BadParameter(
+            f"the parent folder of {str(p)!r} does not exist", param_hint="-o/--output-dir"
+        )
+    if create:
+        p.mkdir(exist_ok=True)
+    return p

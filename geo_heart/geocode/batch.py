@@ -206,6 +206,7 @@ def geocode_file(
     min_score: float = 0.0,
     chunk_rows: int = CHUNK_ROWS,
     encoding: str | None = None,
+    chunk_hook: Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame] | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
@@ -220,6 +221,9 @@ def geocode_file(
     ----------
     encoding
         Text encoding of a CSV/TSV input (default: UTF-8 or UTF-16 by BOM).
+    chunk_hook
+        Called as ``chunk_hook(chunk_result, result_names)`` on each chunk's result before it is
+        stored; returns the frame to store (e.g. with census GEOIDs added). Same rows, in order.
     progress
         Called with the number of rows finished after each chunk (e.g. a tqdm ``update``).
     on_total
@@ -244,6 +248,7 @@ def geocode_file(
             min_score=min_score,
             chunk_rows=chunk_rows,
             encoding=encoding,
+            chunk_hook=chunk_hook,
             progress=progress,
             on_total=on_total,
         )
@@ -258,6 +263,7 @@ def _geocode_locked(
     min_score,
     chunk_rows,
     encoding,
+    chunk_hook,
     progress,
     on_total,
 ) -> dict[str, Any]:
@@ -275,6 +281,7 @@ def _geocode_locked(
         "min_score": min_score,
         "chunk_rows": chunk_rows,
         "encoding": encoding,
+        "chunk_hook": getattr(chunk_hook, "__qualname__", None),
     }
     state: dict[str, Any] = {}
     if marker.exists():
@@ -310,6 +317,8 @@ def _geocode_locked(
         out = geocode_frame(
             ws, chunk, address_column=address_column, min_score=min_score, source=str(inp)
         )
+        if chunk_hook is not None:
+            out = chunk_hook(out, names)
         header = [str(c) for c in out.columns]
         part_summary = summarize(out, names)
         _add_counts(summary, part_summary)

@@ -19,63 +19,163 @@ PROPOSED_COLOR = "#dd6b20"
 
 
 def expansion_map(
-    ws, problem, result=None, *, bases: pd.DataFrame | None = None, simplify_deg: float = 1e-4
+    ws,
+    problem,
+    result=None,
+    *,
+    bases: pd.DataFrame | None = None,
+    basemap: str | None = None,
+    simplify_deg: float = 1e-4,
 ):
     """A folium map: demand per beat (eligible calls within hours), the current area and the
-    proposed beats. Returns the map; never saves."""
-    import branca.colormap as cm
+    proposed beats. Works offline (no web tiles; write it with
+    :func:`geo_heart.render.maps.html_from_map`). Returns the map; never saves."""
     import folium
+
+    from geo_heart.render.maps import (
+        _class_rows,
+        add_basemap,
+        class_breaks,
+        class_colors,
+        color_for,
+        legend_html,
+        legend_script,
+    )
 
     gdf = ws.beat_index.to_geodataframe()
     gdf = gdf[gdf["beat"].isin(problem.beats)].copy()
     # ~10 m simplification keeps the page small; the map is for reading, not for measuring
     gdf["geometry"] = gdf.geometry.simplify(simplify_deg, preserve_topology=True)
     d = problem.demand.reindex(gdf["beat"])
-    gdf["eligible_any"] = d["eligible_any"].to_numpy()
-    for p in problem.programs:
-        gdf[f"eligible_{p}"] = d[f"eligible_{p}"].to_numpy()
+    vals = d["eligible_any"].to_numpy(dtype=float)
     proposed = set(result.beats) if result is not None else set()
     gdf["status"] = [
-        "current area" if b in problem.base else ("proposed" if b in proposed else "candidate")
+        "current area" if b in problem.base else ("recommended" if b in proposed else "candidate")
         for b in gdf["beat"]
     ]
-    vmax = float(max(gdf["eligible_any"].max(), 1))
-    cmap = cm.LinearColormap(["#fff7ec", "#fc8d59", "#7f0000"], vmin=0, vmax=vmax)
-    cmap.caption = "Eligible calls within hours (per beat)"
+    total = float(problem.total or 0)
+    gdf["eligible calls within hours"] = [f"{v:,.0f}" for v in vals]
+    gdf["share of all"] = [f"{100 * v / total:.1f}%" if total else "" for v in vals]
+    for p in problem.programs:
+        gdf[f"{p} (within hours)"] = [f"{v:,.0f}" for v in d[f"eligible_{p}"].to_numpy(dtype=float)]
+    breaks = class_breaks(vals)
+    colors = class_colors(len(breaks), "OrRd")
+    gdf["_color"] = [color_for(v, breaks, colors) for v in vals]
     minx, miny, maxx, maxy = gdf.total_bounds
-    m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=11, tiles=None)
-    folium.TileLayer("OpenStreetMap", name="Base map").add_to(m)
-    fields = ["beat", "status", "eligible_any"] + [f"eligible_{p}" for p in problem.programs]
-    folium.GeoJson(
-        gdf[fields + ["geometry"]].to_json(),
-        name="Demand",
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles=None,
+        control_scale=True,
+    )
+    add_basemap(m, ws, basemap)
+    fields = ["beat", "status", "eligible calls within hours", "share of all"] + [
+        f"{p} (within hours)" for p in problem.programs
+    ]
+    demand_layer = folium.GeoJson(
+        gdf[fields + ["_color", "geometry"]],
+        name="Eligible calls within hours, by beat",
         style_function=lambda f: {
-            "fillColor": cmap(f["properties"]["eligible_any"]),
+            "fillColor": f["properties"]["_color"],
             "color": "#555555",
             "weight": 0.6,
-            "fillOpacity": 0.65,
+            "fillOpacity": 0.7,
         },
         tooltip=folium.GeoJsonTooltip(fields=fields),
     ).add_to(m)
+    sections = [
+        (
+            demand_layer,
+            "<div><b>Eligible calls within hours</b> (quantiles)</div>"
+            + _class_rows(breaks, colors, decimals=0),
+        )
+    ]
     for status, color, name in (
         ("current area", CURRENT_COLOR, problem.label),
-        ("proposed", PROPOSED_COLOR, "Proposed beats"),
+        ("recommended", PROPOSED_COLOR, "Recommended beats"),
     ):
         part = gdf[gdf["status"] == status]
         if part.empty:
             continue
-        folium.GeoJson(
-            part[["beat", "geometry"]].to_json(),
+        layer = folium.GeoJson(
+            part[["beat", "geometry"]],
             name=name,
             style_function=lambda f, c=color: {"fillOpacity": 0, "color": c, "weight": 3},
         ).add_to(m)
+        sections.append(
+            (
+                layer,
+                f'<div><span class="gh-sw" style="background:none;border:3px solid {color}">'
+                f"</span>{html.escape(name)}</div>",
+            )
+        )
     if bases is not None:
         for row in bases.itertuples():
-            folium.Marker([row.lat, row.lon], tooltip=f"Team base: {row.name}").add_to(m)
-    cmap.add_to(m)
-    folium.LayerControl().add_to(m)
+            folium.CircleMarker(
+                [row.lat, row.lon],
+                radius=6,
+                color="#000",
+                fill=True,
+                fill_color="#ffd400",
+                fill_opacity=1,
+                tooltip=f"Team base: {row.name}",
+            ).add_to(m)
+    m.get_root().html.add_child(folium.Element(legend_html(sections, title="Expansion")))
+    m.get_root().html.add_child(folium.Element(legend_script(m)))
+    folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
+
+
+def recommended_beats_figure(ws, problem, result, *, title: str | None = None):
+    """Static map: current area, recommended beats (labelled) and other candidates."""
+    from matplotlib.patches import Patch
+
+    from geo_heart.render.static import _base_figure, add_north_arrow, add_scale_bar
+
+    gdf = ws.beat_index.to_geodataframe()
+    gdf = gdf[gdf["beat"].isin(problem.beats)].to_crs(ws.config.projected_crs)
+    rec = set(result.beats) if result is not None else set()
+    colors = {"current": CURRENT_COLOR, "recommended": PROPOSED_COLOR, "other": "#eeeeee"}
+    kind = [
+        "current" if b in problem.base else "recommended" if b in rec else "other"
+        for b in gdf["beat"]
+    ]
+    fig, ax = _base_figure(title or f"Recommended beats to add to the {problem.label}")
+    gdf.plot(ax=ax, color=[colors[k] for k in kind], edgecolor="#666666", linewidth=0.5, alpha=0.85)
+    for (_, r), k in zip(gdf.iterrows(), kind, strict=True):
+        pt = r.geometry.representative_point()
+        ax.text(
+            pt.x,
+            pt.y,
+            r["beat"],
+            fontsize=7 if k != "other" else 5.5,
+            ha="center",
+            va="center",
+            color="white" if k != "other" else "#555555",
+            fontweight="bold" if k == "recommended" else "normal",
+        )
+    ax.legend(
+        handles=[
+            Patch(facecolor=CURRENT_COLOR, label=f"{problem.label} (today)"),
+            Patch(facecolor=PROPOSED_COLOR, label="recommended to add"),
+            Patch(facecolor="#eeeeee", edgecolor="#666666", label="other beats"),
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.0, 0.6),
+        fontsize=8,
+    )
+    add_scale_bar(ax, ws)
+    add_north_arrow(ax)
+    fig.text(
+        0.01, 0.01, f"Police beats; CRS {ws.config.projected_crs}.", fontsize=7, color="#444444"
+    )
+    return fig
+
+
+def recommended_beats_png(ws, problem, result) -> bytes:
+    """PNG bytes of :func:`recommended_beats_figure`."""
+    return figure_png(recommended_beats_figure(ws, problem, result))
 
 
 def curve_figure(curve: pd.DataFrame, *, optimal: pd.DataFrame | None = None, title: str = ""):
@@ -126,9 +226,12 @@ def report_html(
     compare: pd.DataFrame | None,
     png: bytes,
     notes: list[str],
+    map_png: bytes | None = None,
     title: str = "Expansion planning",
 ) -> str:
-    """A short, self-contained HTML planner report (plot embedded)."""
+    """A short, self-contained HTML planner report (plots embedded, print stylesheet)."""
+    from geo_heart.render.tables import display_table
+
     esc = html.escape
     before = {
         p: problem.demand.loc[list(problem.base), f"eligible_{p}"].sum() for p in problem.programs
@@ -143,34 +246,80 @@ def report_html(
         )
     total = problem.total
     base_any = float(problem.demand.loc[list(problem.base), "eligible_any"].sum())
+    after_any = _any_after(problem, result)
     rows.append(
         f"<tr><th>any</th><th>{total:,.0f}</th><th>{base_any:,.0f} ({_pct(base_any, total)})</th>"
-        f"<th>{_any_after(problem, result):,.0f} ({_pct(_any_after(problem, result), total)})</th></tr>"
+        f"<th>{after_any:,.0f} ({_pct(after_any, total)})</th></tr>"
     )
     img = base64.b64encode(png).decode("ascii")
+    added = ", ".join(result.beats) or "nothing"
+    summary = (
+        f"Adding beats {esc(added)} to the {esc(problem.label)} would raise the share of eligible "
+        f"calls within program hours that fall in the service area from {_pct(base_any, total)} "
+        f"to {_pct(after_any, total)} ({after_any - base_any:,.0f} more calls in the data period)."
+    )
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{esc(title)}</title>",
-        "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 7px;"
-        "text-align:right}caption{text-align:left;font-weight:bold;margin:.5em 0}</style></head><body>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse;font-size:12px;margin:.5em 0}td,th{border:1px solid #ccc;"
+        "padding:3px 6px;text-align:right}th{background:#f3f3f3}caption{text-align:left;"
+        "font-weight:bold;margin:.5em 0}img{max-width:100%}.lead{font-size:15px}"
+        "@media print{body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}"
+        "table,figure,img{break-inside:avoid}@page{size:A4;margin:14mm}}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
+        f"<p class='lead'>{summary}</p>",
         f"<p>Current area: <b>{esc(problem.label)}</b> ({len(problem.base)} beats). "
         f"Candidates: {len(problem.candidates)} beats. Programs: {esc(', '.join(problem.programs))}.</p>",
-        f"<h2>Recommendation</h2><p>Add <b>{esc(', '.join(result.beats) or 'nothing')}</b> "
-        f"(solver status {esc(result.status)}, proven optimal: {result.optimal}, "
-        f"{result.solve_time_s:.2f} s).</p>",
-        "<table><caption>Eligible calls within hours covered</caption>"
+        f"<h2>Recommendation</h2><p>Add <b>{esc(added)}</b> "
+        f"(solver status {esc(result.status)}, proven optimal: {'yes' if result.optimal else 'no'}).</p>",
+    ]
+    if map_png:
+        mp = base64.b64encode(map_png).decode("ascii")
+        parts.append(
+            f"<figure><img alt='map of the recommended beats' src='data:image/png;base64,{mp}'></figure>"
+        )
+    parts += [
+        "<table><caption>Eligible calls within program hours in the service area</caption>"
         "<tr><th>program</th><th>all beats</th><th>today</th><th>with the proposal</th></tr>",
         *rows,
         "</table>",
         f"<h2>Coverage curve</h2><img alt='coverage curve' src='data:image/png;base64,{img}'>",
     ]
     if compare is not None and len(compare):
-        parts.append("<h2>Greedy versus optimal</h2>")
-        parts.append(compare.to_html(index=False, border=0))
-    parts.append("<h2>Candidates</h2>")
-    parts.append(candidates.to_html(index=False, border=0, na_rep=""))
+        parts.append("<h2>Step-by-step (greedy) versus best choice (optimal)</h2>")
+        cmp_pct = tuple(c for c in compare.columns if "coverage" in c or c.startswith("share"))
+        cmp_int = tuple(c for c in compare.columns if c.endswith("covered"))
+        parts.append(
+            display_table(compare, pct=cmp_pct, ints=cmp_int).to_html(index=False, border=0)
+        )
+    parts.append("<h2>Candidate beats</h2>")
+    keep = [
+        c
+        for c in (
+            "rank",
+            "beat",
+            "touches_area",
+            "eligible_any_in_hours",
+            "eligible_any",
+            "eligible_per_1000",
+            "distance_m",
+            "greedy_step",
+            "selected",
+        )
+        if c in candidates.columns
+    ]
+    keep += [
+        c
+        for c in candidates.columns
+        if c.startswith("eligible_") and c.endswith("_in_hours") and c not in keep
+    ]
+    ints = tuple(c for c in keep if c.startswith("eligible_") and c != "eligible_per_1000")
+    parts.append(
+        display_table(candidates[keep], ints=ints + ("distance_m",)).to_html(
+            index=False, border=0, na_rep=""
+        )
+    )
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     parts.append("</body></html>")

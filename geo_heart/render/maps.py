@@ -46,8 +46,11 @@ HOT_COLORS = {
     "cold 99%": "#2166ac",
 }
 PILOT_COLOR = "#1b1b1b"
+NO_DATA_COLOR = "#bdbdbd"
 SIMPLIFY_FT = 40.0
 N_CLASSES = 5
+#: counts below this are shown as "<N" on sensitive layers (``--min-count``)
+MIN_COUNT = 5
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -69,7 +72,11 @@ def class_breaks(values: np.ndarray, *, k: int = N_CLASSES) -> np.ndarray:
     uniq = np.unique(v)
     if len(uniq) <= k:
         return uniq
-    return np.asarray(mapclassify.Quantiles(v, k=k).bins, dtype=float)
+    import warnings
+
+    with warnings.catch_warnings():  # many ties: mapclassify uses fewer classes and says so
+        warnings.simplefilter("ignore", UserWarning)
+        return np.asarray(mapclassify.Quantiles(v, k=k).bins, dtype=float)
 
 
 def class_colors(n: int, cmap: str = "YlOrRd") -> list[str]:
@@ -82,9 +89,9 @@ def class_colors(n: int, cmap: str = "YlOrRd") -> list[str]:
 
 
 def color_for(value: float, breaks: np.ndarray, colors: list[str]) -> str:
-    """Colour of the class holding ``value``; light grey for missing values."""
+    """Colour of the class holding ``value``; the "no data" grey for missing values."""
     if value is None or not np.isfinite(value):
-        return "#dddddd"
+        return NO_DATA_COLOR
     i = int(np.searchsorted(breaks, value, side="left"))
     return colors[min(i, len(colors) - 1)]
 
@@ -104,6 +111,136 @@ def _beats_with(ws: Area, beat_table: pd.DataFrame):
     gdf = ws.beat_index.to_geodataframe()
     cols = [c for c in beat_table.columns if c != "district"]
     return gdf.merge(beat_table[cols], on="beat", how="left")
+
+
+def no_data_mask(ws: Area, beats, col: str) -> np.ndarray:
+    """Beats drawn as "no data": special codes (e.g. 999, 299), missing values, and for a
+    per-resident rate, beats without residents."""
+    special = set(getattr(ws.config.beats, "special", {}) or {})
+    v = pd.to_numeric(beats[col], errors="coerce").to_numpy(dtype=float)
+    mask = beats["beat"].astype(str).isin(special).to_numpy() | ~np.isfinite(v)
+    if col == "eligible_per_1000" and "population" in beats.columns:
+        pop = pd.to_numeric(beats["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+        mask |= pop <= 0
+    return mask
+
+
+def suppressed(value, min_count: int = MIN_COUNT) -> str:
+    """A count as text for a sensitive layer: whole number, or ``"<min_count"`` below it."""
+    if value is None or not np.isfinite(float(value)):
+        return ""
+    v = float(value)
+    if 0 < v < min_count:
+        return f"<{min_count}"
+    return f"{v:,.0f}"
+
+
+def _fmt_num(v, decimals: int = 1) -> str:
+    return "" if v is None or not np.isfinite(float(v)) else f"{float(v):,.{decimals}f}"
+
+
+def _fmt_pct(v) -> str:
+    return "" if v is None or not np.isfinite(float(v)) else f"{100 * float(v):.1f}%"
+
+
+def road_layer(ws: Area, *, tolerance_ft: float = 30.0):
+    """The area's road lines ([layers.roads]) simplified for display (EPSG:4326), or ``None``."""
+    import geopandas as gpd
+    import shapely
+
+    from geo_heart.errors import ConfigError, DataSourceError
+
+    try:
+        path = ws.layer_path("roads")
+    except ConfigError:
+        return None
+    if not path.exists():
+        raise DataSourceError(f"road layer {str(path)!r} ([layers.roads]) does not exist")
+    roads = gpd.read_file(path, columns=[])
+    proj = roads.to_crs(ws.config.projected_crs)
+    simple = shapely.simplify(proj.geometry.values, tolerance_ft)
+    out = proj.set_geometry(list(simple)).to_crs("EPSG:4326")
+    out = out.set_geometry(list(shapely.set_precision(out.geometry.values, 1e-5)))
+    return out[~out.geometry.is_empty]
+
+
+def add_basemap(m, ws: Area, basemap: str | None):
+    """Add an offline base map layer: ``"roads"`` draws the area's road layer; ``None``/``"none"``
+    adds nothing (the beat outlines are the base)."""
+    import folium
+
+    if basemap in (None, "none"):
+        return m
+    if basemap != "roads":
+        raise InputError(f"basemap {basemap!r}: use 'none' or 'roads'")
+    roads = road_layer(ws)
+    if roads is None:
+        raise InputError("--basemap roads needs a [layers.roads] table in the area file")
+    folium.GeoJson(
+        roads[["geometry"]],
+        name="Roads (offline base map)",
+        style_function=lambda f: {"color": "#9a9a9a", "weight": 1.2, "opacity": 0.9},
+        interactive=False,
+    ).add_to(m)
+    return m
+
+
+def legend_html(sections: list[tuple[object | None, str]], *, title: str | None = None) -> str:
+    """A fixed legend whose sections follow the layers shown.
+
+    ``sections`` are (folium layer or ``None`` for always shown, inner HTML). A section tied to
+    a layer is visible only while that layer is on the map (script on overlayadd/overlayremove).
+    """
+    parts = []
+    for layer, inner in sections:
+        attr = f' data-layer="{layer.get_name()}"' if layer is not None else ""
+        parts.append(f'<div class="gh-sec"{attr}>{inner}</div>')
+    head = f"<div style='font-size:14px'><b>{html.escape(title)}</b></div>" if title else ""
+    return f"""
+<style>
+.gh-legend {{position: fixed; bottom: 24px; left: 12px; z-index: 9999; background: white;
+  padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px sans-serif;
+  max-height: 70vh; overflow-y: auto;}}
+.gh-sw {{display:inline-block; width:14px; height:12px; margin-right:6px; border:1px solid #777;
+  vertical-align: middle;}}
+.gh-sec + .gh-sec {{margin-top: 5px}}
+</style>
+<div class="gh-legend" id="geo-heart-legend">{head}{"".join(parts)}</div>"""
+
+
+def legend_script(m) -> str:
+    """Script that shows a legend section only while its layer is on the map."""
+    name = m.get_name()
+    return f"""
+<script>
+window.addEventListener("load", function () {{
+  var map = window["{name}"];
+  if (!map) return;
+  function sync() {{
+    document.querySelectorAll("#geo-heart-legend .gh-sec[data-layer]").forEach(function (el) {{
+      var layer = window[el.getAttribute("data-layer")];
+      el.style.display = layer && map.hasLayer(layer) ? "" : "none";
+    }});
+  }}
+  map.on("overlayadd overlayremove layeradd layerremove", sync);
+  sync();
+}});
+</script>"""
+
+
+def _class_rows(breaks, colors, *, decimals: int = 1, no_data: str | None = None) -> str:
+    rows = []
+    lo = None
+    for b, c in zip(breaks, colors, strict=True):
+        label = f"≤ {b:,.{decimals}f}" if lo is None else f"{lo:,.{decimals}f} – {b:,.{decimals}f}"
+        rows.append(f'<div><span class="gh-sw" style="background:{c}"></span>{label}</div>')
+        lo = b
+    if no_data:
+        rows.append(
+            f'<div><span class="gh-sw" style="background:{NO_DATA_COLOR}"></span>'
+            f"{html.escape(no_data)}</div>"
+        )
+    return "".join(rows)
 
 
 def pilot_outline(ws: Area):
@@ -139,6 +276,8 @@ def demand_map(
     data=None,
     points: bool = False,
     tiles: str | None = None,
+    basemap: str | None = None,
+    min_count: int = MIN_COUNT,
     title: str | None = None,
 ):
     """Interactive map of eligible demand.
@@ -149,20 +288,27 @@ def demand_map(
         :func:`geo_heart.analysis.demand.beat_demand` output.
     metric
         ``rate`` (per 1,000 residents), ``count`` or ``density`` (per sq mi) for the choropleth.
+        Special beat codes and (for ``rate``) beats without residents are drawn as "no data".
     hot
-        :class:`geo_heart.analysis.hotspots.HotSpots` for the hexagon, heat and hot-spot layers.
+        :class:`geo_heart.analysis.hotspots.HotSpots` for the hot-spot layers; the hexagon and
+        heat layers only when it holds hexagons (computed from call points).
     data
         :class:`geo_heart.analysis.calls.CallData`; needed only for ``points=True``.
     points
         Add a layer of eligible call points (privacy: explicit opt-in; needs coordinates).
     tiles
-        A folium tile name or URL template for an optional base map (needs network); default none.
+        A folium tile name or URL template for an optional web base map (needs network).
+    basemap
+        ``"roads"`` for an offline base map from the area's road layer; default none.
+    min_count
+        Counts of eligible calls below this are shown as ``"<min_count"`` in tooltips of the
+        beat and hexagon layers (small-count suppression).
 
     Returns
     -------
     folium.Map
         Layers: beat choropleth, pilot outline, hexagons, heat, hot spots (beats and hexagons),
-        optional points; a legend and a layer control.
+        optional points; a legend that follows the visible layers, and a layer control.
     """
     import folium
     from folium.plugins import HeatMap
@@ -179,7 +325,7 @@ def demand_map(
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     if tiles:
-        folium.TileLayer(tiles, name="Base map (tiles)", control=True).add_to(m)
+        folium.TileLayer(tiles, name="Base map (web tiles)", control=True).add_to(m)
     # offline base: a pale fill of every beat, always present
     folium.GeoJson(
         _json_safe(beats[["beat", "geometry"]]),
@@ -193,8 +339,11 @@ def demand_map(
         control=False,
         interactive=False,
     ).add_to(m)
+    add_basemap(m, ws, basemap)
 
-    values = beats[col].to_numpy(dtype=float)
+    nodata = no_data_mask(ws, beats, col)
+    values = beats[col].to_numpy(dtype=float).copy()
+    values[nodata] = np.nan
     breaks = class_breaks(values)
     colors = class_colors(len(breaks))
     beats["_color"] = [color_for(v, breaks, colors) for v in values]
@@ -205,22 +354,50 @@ def demand_map(
         and c not in ("eligible_any", "eligible_per_1000", "eligible_per_sq_mi")
     ]
     sa_col = f"in_{ws.config.default_service_area}"
-    fields = [
-        "beat",
-        "district",
-        sa_col,
-        "total_calls",
-        "eligible_any",
-        *prog_cols,
-        "population",
-        "eligible_per_1000",
-        "eligible_per_sq_mi",
-        "share_of_city_eligible",
+    special = getattr(ws.config.beats, "special", {}) or {}
+    tip = pd.DataFrame(index=beats.index)
+    tip["beat"] = [
+        f"{b} ({special[b].label})" if b in special else b for b in beats["beat"].astype(str)
     ]
-    fields = [f for f in fields if f in beats.columns]
-    aliases = [f.replace("_", " ") for f in fields]
-    folium.GeoJson(
-        _json_safe(beats[[*fields, "_color", "geometry"]]),
+    if "district" in beats:
+        tip["district"] = beats["district"].fillna("").astype(str)
+    if sa_col in beats:
+        tip[sa_col] = beats[sa_col].map({True: "yes", False: "no"}).fillna("")
+    if "total_calls" in beats:
+        tip["total_calls"] = beats["total_calls"].map(lambda v: _fmt_num(v, 0))
+    for c in ["eligible_any", *prog_cols]:
+        if c in beats:
+            tip[c] = beats[c].map(lambda v: suppressed(v, min_count))
+    if "population" in beats:
+        tip["population"] = beats["population"].map(lambda v: _fmt_num(v, 0))
+    for c in ("eligible_per_1000", "eligible_per_sq_mi"):
+        if c in beats:
+            tip[c] = [
+                "no data" if nd else _fmt_num(v, 1)
+                for v, nd in zip(
+                    beats[c], nodata if c == col else np.zeros(len(beats), bool), strict=True
+                )
+            ]
+    if "share_of_city_eligible" in beats:
+        tip["share_of_city_eligible"] = beats["share_of_city_eligible"].map(_fmt_pct)
+    fields = list(tip.columns)
+    aliases = {
+        "beat": "beat",
+        "district": "district",
+        sa_col: f"in {ws.config.service_area.label}",
+        "total_calls": "all calls",
+        "eligible_any": "eligible calls (any program)",
+        "population": "residents (apportioned)",
+        "eligible_per_1000": "eligible per 1,000 residents",
+        "eligible_per_sq_mi": "eligible per sq mi",
+        "share_of_city_eligible": "share of city's eligible calls",
+    }
+    import geopandas as gpd
+
+    tip["_color"] = beats["_color"]
+    tip_gdf = gpd.GeoDataFrame(tip, geometry=beats.geometry.values, crs="EPSG:4326")
+    choropleth = folium.GeoJson(
+        tip_gdf,
         name=f"Eligible demand by beat ({caption.lower()})",
         style_function=lambda f: {
             "color": "#555555",
@@ -229,10 +406,11 @@ def demand_map(
             "fillOpacity": 0.8,
         },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, localize=True),
+        tooltip=folium.GeoJsonTooltip(
+            fields=fields, aliases=[aliases.get(f, f.replace("_", " ")) for f in fields]
+        ),
     ).add_to(m)
-
-    folium.GeoJson(
+    pilot_layer = folium.GeoJson(
         pilot_outline(ws),
         name=f"{ws.config.service_area.label} (outline)",
         style_function=lambda f: {
@@ -243,18 +421,34 @@ def demand_map(
         },
         tooltip=ws.config.service_area.label,
     ).add_to(m)
+    no_data_text = "no data (special code" + (
+        " or no residents)" if col == "eligible_per_1000" else ")"
+    )
+    sections: list[tuple[object | None, str]] = [
+        (
+            choropleth,
+            f"<div><b>{html.escape(caption)}</b> (quantiles)</div>"
+            + _class_rows(breaks, colors, no_data=no_data_text if nodata.any() else None),
+        ),
+        (
+            pilot_layer,
+            f'<div><span class="gh-sw" style="background:none;border:2px dashed {PILOT_COLOR}">'
+            f"</span>{html.escape(ws.config.service_area.label)}</div>",
+        ),
+    ]
 
-    hex_breaks = None
     if hot is not None and hot.hexagons is not None:
         hexes = hot.hexagons.copy()
         hv = hexes["value"].to_numpy(dtype=float)
         hex_breaks = class_breaks(hv[hv > 0])
         hcolors = class_colors(len(hex_breaks), "PuRd")
         hexes["_color"] = [color_for(v, hex_breaks, hcolors) if v > 0 else "#ffffff" for v in hv]
-        hexes["value"] = hexes["value"].round(1)
-        folium.GeoJson(
-            _json_safe(hexes[["h3", "value", "hotspot", "gi_z", "p_sim", "_color", "geometry"]]),
-            name=f"Eligible demand by H3 hexagon ({hot.hex_source})",
+        hexes["calls"] = [suppressed(v, min_count) for v in hv]
+        hexes["p"] = hexes.get("p_fdr", hexes["p_sim"]).map(lambda v: f"{v:.3f}")
+        hexes["z"] = hexes["gi_z"].map(lambda v: f"{v:+.2f}")
+        hex_layer = folium.GeoJson(
+            hexes[["h3", "calls", "hotspot", "z", "p", "_color", "geometry"]],
+            name="Eligible calls by H3 hexagon (call points)",
             style_function=lambda f: {
                 "color": "#999999",
                 "weight": 0.3,
@@ -262,24 +456,33 @@ def demand_map(
                 "fillOpacity": 0.75,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["h3", "value", "hotspot", "gi_z", "p_sim"],
-                aliases=["hexagon", "eligible calls", "Gi* class", "Gi* z", "pseudo p"],
+                fields=["h3", "calls", "hotspot", "z", "p"],
+                aliases=["hexagon", "eligible calls", "Gi* class", "Gi* z", "FDR-adjusted p"],
             ),
             show=False,
         ).add_to(m)
+        sections.append(
+            (
+                hex_layer,
+                "<div><b>Eligible calls per hexagon</b></div>"
+                + _class_rows(hex_breaks, hcolors, decimals=0)
+                + f"<div class='note'>counts below {min_count} shown as &lt;{min_count}</div>",
+            )
+        )
         cent = hexes.to_crs(ws.config.projected_crs).geometry.centroid.to_crs("EPSG:4326")
         heat = [
             [round(p.y, 5), round(p.x, 5), round(float(v), 2)]
             for p, v in zip(cent, hv, strict=True)
-            if v > 0
+            if v >= min_count
         ]
         HeatMap(
             heat, name="Heat (hexagon totals)", radius=22, blur=18, min_opacity=0.3, show=False
         ).add_to(m)
         sig = hexes[hexes["hotspot"] != "not significant"]
-        folium.GeoJson(
-            _json_safe(sig[["h3", "value", "hotspot", "gi_z", "p_sim", "geometry"]]),
-            name="Hot and cold spots (hexagons, Gi*)",
+    if hot is not None and hot.hexagons is not None and len(sig):
+        hex_hot = folium.GeoJson(
+            sig[["h3", "calls", "hotspot", "z", "p", "geometry"]],
+            name="Hot and cold spots (hexagons, Gi*, FDR)",
             style_function=lambda f: {
                 "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
                 "weight": 1,
@@ -287,29 +490,32 @@ def demand_map(
                 "fillOpacity": 0.6,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["h3", "hotspot", "value", "gi_z", "p_sim"],
-                aliases=["hexagon", "Gi* class", "eligible calls", "Gi* z", "pseudo p"],
+                fields=["h3", "hotspot", "calls", "z", "p"],
+                aliases=["hexagon", "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
             ),
             show=False,
         ).add_to(m)
-    if hot is not None:
-        hb = _display_geoms(
-            hot.beats[["beat", "value", "gi_z", "p_sim", "hotspot", "geometry"]], ws
-        )
-        hb = hb[hb["hotspot"] != "not significant"]
-        folium.GeoJson(
-            _json_safe(hb),
-            name="Hot and cold spots (beats, Gi*)",
+        sections.append((hex_hot, _hot_rows("Gi* hot/cold spots (hexagons)")))
+    if hot is not None and (hot.beats["hotspot"] != "not significant").any():
+        hb = _display_geoms(hot.beats, ws)
+        hb = hb[hb["hotspot"] != "not significant"].copy()
+        hb["calls"] = hb["value"].map(lambda v: suppressed(v, min_count))
+        hb["p"] = hb.get("p_fdr", hb["p_sim"]).map(lambda v: f"{v:.3f}")
+        hb["z"] = hb["gi_z"].map(lambda v: f"{v:+.2f}")
+        beat_hot = folium.GeoJson(
+            hb[["beat", "hotspot", "calls", "z", "p", "geometry"]],
+            name="Hot and cold spots (beats, Gi*, FDR)",
             style_function=lambda f: {
                 "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
                 "weight": 4,
                 "fill": False,
             },
             tooltip=folium.GeoJsonTooltip(
-                fields=["beat", "hotspot", "value", "gi_z", "p_sim"],
-                aliases=["beat", "Gi* class", "value", "Gi* z", "pseudo p"],
+                fields=["beat", "hotspot", "calls", "z", "p"],
+                aliases=["beat", "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
             ),
         ).add_to(m)
+        sections.append((beat_hot, _hot_rows("Gi* hot/cold spots (beats, outline)")))
     if points:
         if data is None or not data.has_points:
             raise InputError(
@@ -325,7 +531,7 @@ def demand_map(
             geometry=gpd.points_from_xy(f.loc[elig, "lon"].round(5), f.loc[elig, "lat"].round(5)),
             crs="EPSG:4326",
         )
-        folium.GeoJson(
+        pts_layer = folium.GeoJson(
             pts,
             name="Eligible calls (points — sensitive)",
             marker=folium.CircleMarker(
@@ -334,40 +540,25 @@ def demand_map(
             tooltip=folium.GeoJsonTooltip(fields=["call_type"], aliases=["call type"]),
             show=False,
         ).add_to(m)
-    m.get_root().html.add_child(
-        folium.Element(_legend_html(caption, breaks, colors, hot is not None, ws, title))
-    )
+        sections.append(
+            (
+                pts_layer,
+                '<div><span class="gh-sw" style="background:#5e3c99;border-radius:7px"></span>'
+                "eligible call (point)</div>",
+            )
+        )
+    m.get_root().html.add_child(folium.Element(legend_html(sections, title=title)))
+    m.get_root().html.add_child(folium.Element(legend_script(m)))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 
 
-def _legend_html(caption, breaks, colors, with_hot, ws, title) -> str:
-    rows = []
-    lo = None
-    for b, c in zip(breaks, colors, strict=True):
-        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
-        rows.append(f'<div><span class="gh-sw" style="background:{c}"></span>{label}</div>')
-        lo = b
-    hot_rows = ""
-    if with_hot:
-        hot_rows = "<div style='margin-top:4px'><b>Gi* hot/cold spots</b></div>" + "".join(
-            f'<div><span class="gh-sw" style="background:{c}"></span>{html.escape(k)}</div>'
-            for k, c in HOT_COLORS.items()
-            if k != "not significant"
-        )
-    head = f"<div style='font-size:14px'><b>{html.escape(title)}</b></div>" if title else ""
-    return f"""
-<style>
-.gh-legend {{position: fixed; bottom: 24px; left: 12px; z-index: 9999; background: white;
-  padding: 8px 10px; border: 1px solid #999; border-radius: 4px; font: 12px sans-serif;}}
-.gh-sw {{display:inline-block; width:14px; height:12px; margin-right:6px; border:1px solid #777;
-  vertical-align: middle;}}
-</style>
-<div class="gh-legend" id="geo-heart-legend">{head}
-<div><b>{html.escape(caption)}</b> (quantiles)</div>{"".join(rows)}
-<div style="margin-top:4px"><span class="gh-sw" style="background:none;border:2px dashed {PILOT_COLOR}">
-</span>{html.escape(ws.config.service_area.label)}</div>{hot_rows}
-</div>"""
+def _hot_rows(caption: str) -> str:
+    return f"<div><b>{html.escape(caption)}</b></div>" + "".join(
+        f'<div><span class="gh-sw" style="background:{c}"></span>{html.escape(k)}</div>'
+        for k, c in HOT_COLORS.items()
+        if k != "not significant"
+    )
 
 
 def leaflet_dir() -> Path | None:
@@ -428,231 +619,21 @@ def html_from_map(m, *, inline_assets: bool = True) -> str:
     return text
 
 
-# ---------------------------------------------------------------------------- static
-def _projected(gdf, ws: Area):
-    return gdf.to_crs(ws.config.projected_crs)
+# static figures live in geo_heart.render.static; re-exported here (lazily) for existing callers
+_STATIC = (
+    "add_north_arrow",
+    "add_scale_bar",
+    "hour_of_week_figure",
+    "monthly_figure",
+    "static_beat_map",
+    "static_hex_map",
+    "static_hotspot_map",
+)
 
 
-def _unit_to_m(ws: Area) -> float:
-    from pyproj import CRS
+def __getattr__(name: str):
+    if name in _STATIC:
+        from geo_heart.render import static
 
-    return float(CRS.from_user_input(ws.config.projected_crs).axis_info[0].unit_conversion_factor)
-
-
-def add_scale_bar(ax, ws: Area, *, miles: float | None = None) -> None:
-    """A scale bar in miles at the lower right of an axes drawn in the projected CRS."""
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    units_per_mile = 1609.344 / _unit_to_m(ws)
-    if miles is None:
-        span = (x1 - x0) / units_per_mile
-        miles = next(v for v in (0.5, 1, 2, 5, 10, 20, 50) if v >= span / 6)
-    length = miles * units_per_mile
-    xs = x1 - (x1 - x0) * 0.05 - length
-    ys = y0 + (y1 - y0) * 0.05
-    h = (y1 - y0) * 0.008
-    ax.add_patch(_rect(xs, ys, length / 2, h, "black"))
-    ax.add_patch(_rect(xs + length / 2, ys, length / 2, h, "white"))
-    ax.text(xs, ys + 2.5 * h, "0", ha="center", fontsize=8)
-    ax.text(xs + length, ys + 2.5 * h, f"{miles:g} mi", ha="center", fontsize=8)
-
-
-def _rect(x, y, w, h, color):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, y), w, h, facecolor=color, edgecolor="black", linewidth=0.8)
-
-
-def add_north_arrow(ax) -> None:
-    """A north arrow at the upper right (the projected CRS has grid north up)."""
-    ax.annotate(
-        "N",
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.85),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=12,
-        fontweight="bold",
-        arrowprops={"facecolor": "black", "width": 4, "headwidth": 12},
-    )
-
-
-def _base_figure(title: str):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 9), dpi=110)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_title(title, fontsize=13)
-    ax.set_axis_off()
-    fig.subplots_adjust(left=0.02, right=0.75, top=0.93, bottom=0.04)
-    return fig, ax
-
-
-def _finish(fig, ax, ws: Area, note: str) -> None:
-    pilot = _projected(pilot_outline(ws), ws)
-    pilot.boundary.plot(ax=ax, color=PILOT_COLOR, linewidth=2.2, linestyle="--")
-    add_scale_bar(ax, ws)
-    add_north_arrow(ax)
-    fig.text(0.01, 0.01, note, fontsize=7, color="#444444")
-
-
-def static_beat_map(
-    ws: Area, beat_table: pd.DataFrame, *, metric: str = "rate", title: str | None = None
-):
-    """Choropleth of a per-beat metric with the pilot outlined, legend, scale bar and north arrow."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    col, caption = metric_column(metric)
-    gdf = _projected(_beats_with(ws, beat_table), ws)
-    values = gdf[col].to_numpy(dtype=float)
-    breaks = class_breaks(values)
-    colors = class_colors(len(breaks))
-    gdf["_color"] = [color_for(v, breaks, colors) for v in values]
-    fig, ax = _base_figure(title or f"{caption} by police beat, {ws.config.name}")
-    gdf.plot(ax=ax, color=gdf["_color"], edgecolor="#555555", linewidth=0.5)
-    for _, r in gdf.iterrows():
-        pt = r.geometry.representative_point()
-        ax.text(pt.x, pt.y, r["beat"], fontsize=6, ha="center", va="center", color="#222222")
-    lo = None
-    handles = []
-    for b, c in zip(breaks, colors, strict=True):
-        handles.append(
-            Patch(
-                facecolor=c,
-                edgecolor="#555555",
-                label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}",
-            )
-        )
-        lo = b
-    handles.append(
-        Line2D([0], [0], color=PILOT_COLOR, lw=2.2, ls="--", label=ws.config.service_area.label)
-    )
-    ax.legend(
-        handles=handles,
-        title=caption,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 0.6),
-        fontsize=8,
-        title_fontsize=9,
-        frameon=True,
-    )
-    _finish(
-        fig,
-        ax,
-        ws,
-        "Eligible = call type eligible for a HEART program. Quantile classes. "
-        f"CRS {ws.config.projected_crs}.",
-    )
-    return fig
-
-
-def static_hex_map(ws: Area, hot, *, title: str | None = None):
-    """H3 hexagons of eligible demand (static)."""
-    from matplotlib.patches import Patch
-
-    hexes = _projected(hot.hexagons, ws)
-    hv = hexes["value"].to_numpy(dtype=float)
-    breaks = class_breaks(hv[hv > 0])
-    colors = class_colors(len(breaks), "PuRd")
-    hexes["_color"] = [color_for(v, breaks, colors) if v > 0 else "#ffffff" for v in hv]
-    fig, ax = _base_figure(title or f"Eligible calls by H3 hexagon ({hot.hex_source})")
-    _projected(ws.beat_index.to_geodataframe(), ws).boundary.plot(
-        ax=ax, color="#aaaaaa", linewidth=0.4
-    )
-    hexes.plot(ax=ax, color=hexes["_color"], edgecolor="#bbbbbb", linewidth=0.2, alpha=0.9)
-    lo = None
-    handles = []
-    for b, c in zip(breaks, colors, strict=True):
-        handles.append(
-            Patch(facecolor=c, label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}")
-        )
-        lo = b
-    ax.legend(
-        handles=handles,
-        title="Eligible calls per hexagon",
-        loc="upper left",
-        bbox_to_anchor=(1.0, 0.6),
-        fontsize=8,
-    )
-    import h3
-
-    res = h3.get_resolution(hexes["h3"].iloc[0]) if len(hexes) else "-"
-    _finish(fig, ax, ws, f"H3 resolution {res}; values {hot.hex_source}.")
-    return fig
-
-
-def static_hotspot_map(ws: Area, hot, *, title: str | None = None):
-    """Gi* classes by beat (static)."""
-    from matplotlib.patches import Patch
-
-    gdf = _projected(hot.beats, ws)
-    fig, ax = _base_figure(title or "Hot and cold spots of eligible demand by beat (Getis-Ord Gi*)")
-    gdf.plot(
-        ax=ax, color=[HOT_COLORS[h] for h in gdf["hotspot"]], edgecolor="#555555", linewidth=0.5
-    )
-    for _, r in gdf.iterrows():
-        pt = r.geometry.representative_point()
-        ax.text(pt.x, pt.y, r["beat"], fontsize=6, ha="center", va="center")
-    handles = [Patch(facecolor=c, edgecolor="#555555", label=k) for k, c in HOT_COLORS.items()]
-    ax.legend(
-        handles=handles,
-        title="Gi* class (pseudo p)",
-        loc="upper left",
-        bbox_to_anchor=(1.0, 0.6),
-        fontsize=8,
-    )
-    _finish(fig, ax, ws, "Queen contiguity, 999 permutations. Special beat codes left out.")
-    return fig
-
-
-def hour_of_week_figure(hour_table: pd.DataFrame, *, programs: list[str]):
-    """Eligible calls by hour of the week with each program's hours shaded."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 3.6), dpi=110)
-    ax = fig.add_subplot(1, 1, 1)
-    x = hour_table["hour_of_week"].to_numpy()
-    ax.bar(x, hour_table["eligible_any"], width=1.0, color="#d95f0e", label="eligible calls")
-    ymax = float(hour_table["eligible_any"].max() or 1)
-    palette = ["#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
-    for i, p in enumerate(programs):
-        open_ = hour_table[f"open_{p}"].to_numpy() > 0
-        band = ymax * (1.04 + 0.05 * i)
-        ax.fill_between(
-            x,
-            band,
-            band + ymax * 0.035,
-            where=open_,
-            step="mid",
-            color=palette[i % len(palette)],
-            label=f"{p} hours",
-        )
-    ax.set_xticks(np.arange(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
-    ax.set_xlim(-0.5, 167.5)
-    ax.set_ylabel("calls")
-    ax.set_title("Eligible calls by hour of the week (local time) and program hours")
-    ax.legend(loc="upper left", fontsize=7, ncol=len(programs) + 1, bbox_to_anchor=(0, -0.12))
-    fig.tight_layout()
-    return fig
-
-
-def monthly_figure(month_table: pd.DataFrame, *, programs: list[str]):
-    """Eligible calls per month, per program."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 3.2), dpi=110)
-    ax = fig.add_subplot(1, 1, 1)
-    x = np.arange(len(month_table))
-    for p in programs:
-        if month_table[f"eligible_{p}"].sum() > 0:
-            ax.plot(x, month_table[f"eligible_{p}"], label=f"{p} eligible", lw=1.5)
-    ax.plot(x, month_table["eligible_any"], label="any program", color="black", lw=2)
-    step = max(1, len(x) // 12)
-    ax.set_xticks(x[::step], month_table["month"].iloc[::step], rotation=45, fontsize=7)
-    ax.set_ylabel("calls per month")
-    ax.set_title("Eligible calls by month")
-    ax.legend(fontsize=7, ncol=len(programs) + 1)
-    fig.tight_layout()
-    return fig
+        return getattr(static, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

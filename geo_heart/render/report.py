@@ -8,10 +8,10 @@ Only aggregates appear (beats, hours, months): no call-level rows.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import logging
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pandas as pd
 
@@ -28,19 +28,21 @@ def png_bytes_from_figure(fig, *, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+def _data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _table(df: pd.DataFrame, *, pct: tuple[str, ...] = ()) -> str:
-    out = df.copy()
-    for c in pct:
-        if c in out.columns:
-            out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{v:.1%}")
-    return out.to_html(
-        index=False, border=0, classes="t", na_rep="", float_format=lambda v: f"{v:,.1f}"
+def render_report(context: dict) -> str:
+    """Render ``templates/report.html.j2`` with ``context`` (autoescaped)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("geo_heart.render", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    return env.get_template("report.html.j2").render(**context)
 
 
 def planner_report_html(
@@ -52,8 +54,12 @@ def planner_report_html(
     images: dict[str, bytes],
     map_href: str | None = "demand_map.html",
     top_n: int = 12,
+    hot=None,
+    expansion: dict | None = None,
+    extra_sections: list[dict] | None = None,
+    period: dict | None = None,
 ) -> str:
-    """The planner report.
+    """The planner report (one self-contained HTML page with a print stylesheet).
 
     Parameters
     ----------
@@ -62,118 +68,254 @@ def planner_report_html(
     coverage
         :func:`geo_heart.analysis.coverage.coverage_table` output (one or more scenarios).
     images
-        Title → PNG bytes (maps and charts) to embed, in order.
-    map_href
-        Relative link to the interactive map, or ``None``.
+        Key → PNG bytes. Known keys: ``beat_map``, ``hour``, ``month``, ``hotspots``,
+        ``hexagons``; each is placed in its section.
+    hot
+        :class:`~geo_heart.analysis.hotspots.HotSpots` for the hot-spot section.
+    expansion
+        ``{"beats": [...], "before": share, "after": share, "added_calls": n, "label": str,
+        "png": bytes}`` for the expansion section, or ``None``.
+    extra_sections
+        More sections (e.g. coverage over time, staffing), each a dict with ``title`` and any of
+        ``intro`` (text), ``html`` (trusted HTML), ``tables`` (list of {html, note}),
+        ``figures`` (list of {caption, png or src}), ``notices`` (list of text).
+    period
+        :func:`geo_heart.render.tables.data_period` output (computed when missing).
     """
+    from geo_heart.render.tables import data_period, display_table
+
+    period = period or data_period(data)
     s = data.summary()
     sa_key = ws.config.default_service_area
     sa_label = ws.config.service_area.label
-    in_sa = beat_table[f"in_{sa_key}"]
+    in_sa = beat_table[f"in_{sa_key}"].astype(bool)
     city_elig = int(beat_table["eligible_any"].sum())
     sa_elig = int(beat_table.loc[in_sa, "eligible_any"].sum())
-    months = data.frame["month"].dropna()
-    period = f"{months.min()} to {months.max()}" if len(months) else "unknown period"
+    per_year = city_elig / (period["weeks"] / 52.18) if period["weeks"] == period["weeks"] else 0
+    src_name = Path(str(s["source"])).name
+    source = f"{src_name} ({s['rows']:,} records)"
+    cov_now = (
+        coverage[coverage["scenario"] == coverage["scenario"].iloc[0]]
+        if len(coverage)
+        else coverage
+    )
+    top = beat_table.sort_values("eligible_any", ascending=False).head(top_n)
+    summary = [
+        f"Between {period['text']}, {city_elig:,} calls in {src_name} had a call type that a "
+        f"HEART program takes (about {per_year:,.0f} a year).",
+        f"{sa_elig:,} of them ({_pct(sa_elig, city_elig)}) were in the {sa_label}.",
+        "The beats with the most eligible calls were "
+        + ", ".join(f"{r.beat} ({int(r.eligible_any):,})" for r in top.head(3).itertuples())
+        + ".",
+    ]
+    for r in cov_now.itertuples():
+        if r.eligible >= 20:  # a share of a handful of calls says nothing
+            summary.append(
+                f"{r.program}: {_pct(r.covered, r.eligible)} of its {int(r.eligible):,} eligible "
+                f"calls fell inside both its service area and its hours as configured "
+                f"({r.scenario_label if hasattr(r, 'scenario_label') else r.scenario})."
+            )
+    if expansion:
+        summary.append(
+            f"Adding beats {', '.join(expansion['beats'])} would raise the share of eligible "
+            f"calls within hours in the service area from {expansion['before']:.1%} to "
+            f"{expansion['after']:.1%}."
+        )
+    summary.append(
+        "These are incident reports, which undercount behavioral-health calls: read the counts "
+        "as a lower bound of demand."
+    )
     headline = [
-        ("Calls read", f"{s['rows']:,}"),
-        ("Period (local time)", period),
-        ("Calls eligible by type for any program", f"{city_elig:,} (placed in a beat)"),
-        (
-            f"…of which in the {sa_label}",
-            f"{sa_elig:,} ({sa_elig / city_elig:.1%})" if city_elig else "0",
-        ),
-        (
-            "Call codes not in the call-type table",
-            f"{s['unknown_calls']:,} calls, {s['unknown_distinct_codes']} codes",
-        ),
-        ("Calls that could not be placed in a beat", f"{s['unplaced']:,}"),
+        {"label": "Data period (local time)", "value": period["text"], "caveat": ""},
+        {"label": "Records read", "value": f"{s['rows']:,}", "caveat": f"source: {src_name}"},
+        {
+            "label": "Calls eligible by type for any program",
+            "value": f"{city_elig:,}",
+            "caveat": "placed in a beat; any time of day",
+        },
+        {
+            "label": f"…of which in the {sa_label}",
+            "value": f"{sa_elig:,} ({_pct(sa_elig, city_elig)})",
+            "caveat": "by the beat recorded on the report",
+        },
+        {
+            "label": "Call codes not in the call-type table",
+            "value": f"{s['unknown_calls']:,} records, {s['unknown_distinct_codes']} codes",
+            "caveat": "not counted as eligible; listed in unknown_call_types.csv",
+        },
+        {
+            "label": "Records that could not be placed in a beat",
+            "value": f"{s['unplaced']:,}",
+            "caveat": "left out of the beat tables",
+        },
     ]
     per_prog = pd.DataFrame(
         {
-            "program": data.programs,
-            "name": [ws.config.programs[p].name for p in data.programs],
-            "eligible citywide (placed)": [
-                int(beat_table[f"eligible_{p}"].sum()) for p in data.programs
-            ],
-            f"eligible in {sa_key}": [
+            "program": [f"{p} – {ws.config.programs[p].name}" for p in data.programs],
+            "eligible_citywide": [int(beat_table[f"eligible_{p}"].sum()) for p in data.programs],
+            "eligible_in_area": [
                 int(beat_table.loc[in_sa, f"eligible_{p}"].sum()) for p in data.programs
             ],
-            "covered today": [int(beat_table[f"covered_{p}"].sum()) for p in data.programs],
+            "covered_today": [int(beat_table[f"covered_{p}"].sum()) for p in data.programs],
         }
     )
-    cov = coverage[
-        [
-            "scenario",
-            "program",
-            "eligible",
-            "share_in_area",
-            "share_in_hours",
-            "share_covered",
-            "hours",
-        ]
+    prog_html = display_table(
+        per_prog,
+        headers={
+            "program": "Program",
+            "eligible_citywide": "Eligible, all beats",
+            "eligible_in_area": f"Eligible, {sa_key} beats",
+            "covered_today": "In area and hours",
+        },
+    ).to_html(index=False, border=0)
+    top_cols = [
+        "beat",
+        "district",
+        f"in_{sa_key}",
+        "eligible_any",
+        "eligible_per_1000",
+        "eligible_per_sq_mi",
+        "share_of_city_eligible",
     ]
-    top = beat_table.sort_values("eligible_any", ascending=False).head(top_n)
-    top = top[
-        [
-            "beat",
-            "district",
-            f"in_{sa_key}",
-            "eligible_any",
-            "eligible_per_1000",
-            "eligible_per_sq_mi",
-            "share_of_city_eligible",
-        ]
+    top_html = display_table(
+        top[[c for c in top_cols if c in top.columns]],
+        pct=("share_of_city_eligible",),
+        ints=("eligible_any",),
+        headers={f"in_{sa_key}": f"In {sa_key}"},
+    ).to_html(index=False, border=0)
+    fig = _figs(images)
+    sections = [
+        {
+            "title": "Where and when eligible demand is",
+            "major": False,
+            "tables": [
+                {
+                    "html": f"<table><caption>Eligible calls per program, {period['text']}</caption>"
+                    + prog_html.split(">", 1)[1]
+                },
+                {
+                    "html": f"<table><caption>The {top_n} beats with the most eligible calls</caption>"
+                    + top_html.split(">", 1)[1],
+                    "note": "Per 1,000 residents: census-tract population apportioned to beats by area.",
+                },
+            ],
+            "figures": fig("beat_map", "hour", "month"),
+        },
+        {
+            "title": "Coverage: eligible calls inside the service area and hours",
+            "major": True,
+            "intro": "Of the calls eligible by type, the share inside each program's area, inside "
+            "its hours, and inside both (covered), for the configuration and each scenario.",
+            "tables": [
+                {
+                    "html": display_table(
+                        coverage[
+                            [
+                                "scenario_label" if "scenario_label" in coverage else "scenario",
+                                "program",
+                                "eligible",
+                                "share_in_area",
+                                "share_in_hours",
+                                "share_covered",
+                                "hours",
+                            ]
+                        ],
+                        pct=("share_in_area", "share_in_hours", "share_covered"),
+                        ints=("eligible",),
+                    ).to_html(index=False, border=0)
+                }
+            ],
+        },
     ]
-    figs = "\n".join(
-        f"<figure>{_img(png, title)}<figcaption>{html.escape(title)}</figcaption></figure>"
-        for title, png in images.items()
+    if hot is not None:
+        notices = []
+        if hot.hex_note:
+            notices.append(hot.hex_note[:1].upper() + hot.hex_note[1:] + ".")
+        nsig = int((hot.beats["hotspot"] != "not significant").sum())
+        sections.append(
+            {
+                "title": "Hot spots of eligible demand",
+                "major": True,
+                "intro": f"Getis-Ord Gi* by beat with a false-discovery-rate correction: "
+                f"{nsig} of {len(hot.beats)} beats are significant hot or cold spots.",
+                "figures": fig("hotspots", "hexagons"),
+                "notices": notices,
+            }
+        )
+    if expansion:
+        sections.append(
+            {
+                "title": "Which beats to add next",
+                "major": True,
+                "intro": f"Best {len(expansion['beats'])} beats to add to the "
+                f"{expansion['label']} (eligible calls within program hours, contiguous): "
+                f"{', '.join(expansion['beats'])}; {expansion['added_calls']:,.0f} more calls in "
+                f"the data period ({expansion['before']:.1%} → {expansion['after']:.1%}). "
+                "Details: geo-heart expand.",
+                "figures": [{"caption": "Recommended beats", "src": _data_uri(expansion["png"])}]
+                if expansion.get("png")
+                else [],
+            }
+        )
+    for extra in extra_sections or []:
+        e = dict(extra)
+        e["figures"] = [
+            {"caption": f.get("caption", ""), "src": f.get("src") or _data_uri(f["png"])}
+            for f in e.get("figures", [])
+        ]
+        sections.append(e)
+    notes = [
+        f"Call codes are classified with the call-type table of {ws.config.path.name}; "
+        '"eligible" means the call type (with the weapon/violence rule) is one the program '
+        "takes, at any time and place.",
+        '"Covered" means eligible and inside the program\'s service area and weekly hours.',
+        f"Residents per beat: census-tract population apportioned to beats by overlapping area in "
+        f"{ws.config.projected_crs}.",
+        "Hourly figures are averages per week over the data period; partial months at the start "
+        "or end of the data are marked and not joined to the monthly line.",
+        "Hot spots: Getis-Ord Gi* (esda), Queen contiguity of beats, 999 permutations, "
+        "Benjamini–Hochberg false-discovery-rate correction; special beat codes left out.",
+        "Incident reports undercount behavioral-health calls that produce no report.",
+        "Only aggregates are shown (beats, hours, months); counts below the suppression threshold "
+        'are shown as "<N" on the interactive map.',
+    ]
+    return render_report(
+        {
+            "title": f"HEART demand and coverage — {ws.config.name}",
+            "area": ws.config.name,
+            "period": period["text"],
+            "generated": datetime.now(timezone.utc).strftime("%d %b %Y"),
+            "summary": summary,
+            "headline": headline,
+            "sections": sections,
+            "map_href": map_href,
+            "notes": notes,
+            "source": source,
+        }
     )
-    link = (
-        f'<p>Interactive map (layers, tooltips): <a href="{html.escape(map_href)}">{html.escape(map_href)}</a></p>'
-        if map_href
-        else ""
-    )
-    rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in headline
-    )
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>HEART demand and coverage — {html.escape(ws.config.name)}</title>
-<style>
-body {{font: 14px/1.4 system-ui, sans-serif; max-width: 1100px; margin: 1.5em auto; color: #222;}}
-h1 {{font-size: 22px; margin-bottom: 0}} h2 {{font-size: 17px; border-bottom: 1px solid #ccc;}}
-table.t, table.h {{border-collapse: collapse; font-size: 12.5px; margin: .5em 0;}}
-table.t th, table.t td, table.h th, table.h td {{padding: 3px 8px; border-bottom: 1px solid #e3e3e3; text-align: right}}
-table.h th {{text-align: left}} figure {{margin: 1em 0}} img {{max-width: 100%}}
-figcaption {{font-size: 12px; color: #555}} .note {{font-size: 12px; color: #555}}
-.grid {{display: grid; grid-template-columns: 1fr 1fr; gap: 1em}}
-</style></head><body>
-<h1>HEART demand and coverage — {html.escape(ws.config.name)}</h1>
-<p class="note">Source: {html.escape(s["source"])}. Generated {stamp} by geo-heart.
-Only aggregates are shown (beats, hexagons, hours, months).</p>
-<h2>Headline</h2>
-<table class="h">{rows}</table>
-<h2>Eligible calls per program</h2>
-{_table(per_prog)}
-<h2>Coverage: of the calls eligible by type, the share inside the service area, inside the hours, and both</h2>
-{_table(cov, pct=("share_in_area", "share_in_hours", "share_covered"))}
-<h2>Beats with the most eligible calls</h2>
-{_table(top, pct=("share_of_city_eligible",))}
-<h2>Maps and charts</h2>
-{link}
-{figs}
-<h2>Method notes</h2>
-<ul class="note">
-<li>Call codes are classified with the call-type table of {html.escape(str(ws.config.path.name))};
-"eligible" means the call type (with the weapon/violence rule) is one the program takes.</li>
-<li>Residents per beat: census-tract population apportioned to beats by overlapping area in
-{html.escape(ws.config.projected_crs)}.</li>
-<li>Hot spots: Getis-Ord Gi* (esda), Queen contiguity of beats and H3 hexagon adjacency, 999 permutations.</li>
-<li>Incident reports undercount behavioral-health calls that produce no report.</li>
-</ul>
-</body></html>
-"""
+
+
+def _figs(images: dict[str, bytes]):
+    captions = {
+        "beat_map": "Eligible demand by police beat",
+        "hour": "Average eligible calls per week in each hour of the week",
+        "month": "Eligible calls by month",
+        "hotspots": "Hot and cold spots by beat (Gi*, FDR-corrected)",
+        "hexagons": "Eligible calls by H3 hexagon (from call points)",
+    }
+
+    def pick(*keys):
+        return [
+            {"caption": captions.get(k, k), "src": _data_uri(images[k])}
+            for k in keys
+            if k in images
+        ]
+
+    return pick
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "–"
 
 
 def write_planner_outputs(
@@ -185,39 +327,46 @@ def write_planner_outputs(
     points: bool = False,
     tiles: str | None = None,
     inline_assets: bool = True,
+    basemap: str | None = None,
+    min_count: int = 5,
     what_ifs=None,
+    expansion_k: int | None = 3,
+    extra_sections: list[dict] | None = None,
     progress: bool = False,
 ) -> dict[str, object]:
     """Write demand tables, coverage, hot spots, the interactive map, static PNGs and the report.
 
     Files in ``out_dir``: ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv``,
-    ``unknown_call_types.csv``, ``coverage.csv``, ``hotspots_beats.csv``,
-    ``hotspots_hexagons.csv``, ``demand_map.html``, ``demand_by_beat.png``,
-    ``demand_by_hexagon.png``, ``hotspots_beats.png``, ``demand_by_hour.png``,
-    ``demand_by_month.png``, ``report.html``.
+    ``unknown_call_types.csv``, ``coverage.csv``, ``hotspots_beats.csv``, ``beats.gpkg``
+    (layers ``demand_by_beat`` and ``hotspots_beats``), ``demand_map.html``,
+    ``demand_by_beat.png``, ``hotspots_beats.png``, ``demand_by_hour.png``,
+    ``demand_by_month.png``, ``report.html``; with call points also ``hotspots_hexagons.csv``
+    and ``demand_by_hexagon.png``; with ``expansion_k`` also ``expansion_recommended.png``.
 
     Returns
     -------
     dict
         Output name → path, plus ``html_bytes`` (size of the interactive map).
     """
-    from pathlib import Path
-
     from tqdm import tqdm
 
     from geo_heart.analysis import coverage as cov_mod
     from geo_heart.analysis import demand, hotspots
+    from geo_heart.errors import GeoHeartError
     from geo_heart.io.tables import write_table
-    from geo_heart.render import maps
+    from geo_heart.io.vector import write_beat_layers
+    from geo_heart.render import maps, static
+    from geo_heart.render.tables import data_period, with_partial_months, with_weekly_averages
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    steps = tqdm(total=6, desc="maps", unit="step", disable=not progress, leave=False)
+    steps = tqdm(total=7, desc="maps", unit="step", disable=not progress, leave=False)
     written: dict[str, object] = {}
     steps.set_postfix_str("tables")
+    period = data_period(data)
     beat_t = demand.beat_demand(ws, data)
-    hour_t = demand.hour_of_week_demand(ws, data)
-    month_t = demand.monthly_demand(data)
+    hour_t = with_weekly_averages(demand.hour_of_week_demand(ws, data), period["weeks"])
+    month_t = with_partial_months(demand.monthly_demand(data), period)
     written.update(demand.write_demand_tables(ws, data, out, tables=(beat_t, hour_t, month_t)))
     wis = what_ifs if what_ifs is not None else cov_mod.resolve_what_ifs(ws, scenarios=["all"])
     cov = cov_mod.coverage_table(data, wis)
@@ -228,8 +377,14 @@ def write_planner_outputs(
     written["hotspots_beats"] = write_table(
         hot.beats.drop(columns="geometry"), out / "hotspots_beats.csv"
     )
-    written["hotspots_hexagons"] = write_table(
-        hot.hexagons.drop(columns="geometry"), out / "hotspots_hexagons.csv"
+    if hot.hexagons is not None:
+        written["hotspots_hexagons"] = write_table(
+            hot.hexagons.drop(columns="geometry"), out / "hotspots_hexagons.csv"
+        )
+    written["beats_gpkg"] = Path(
+        write_beat_layers(
+            ws, {"demand_by_beat": beat_t, "hotspots_beats": hot.beats}, out / "beats.gpkg"
+        )["path"]
     )
     steps.update()
     steps.set_postfix_str("interactive map")
@@ -241,6 +396,8 @@ def write_planner_outputs(
         data=data,
         points=points,
         tiles=tiles,
+        basemap=basemap,
+        min_count=min_count,
         title=f"HEART-eligible demand, {ws.config.name}",
     )
     text = maps.html_from_map(m, inline_assets=inline_assets)
@@ -250,35 +407,83 @@ def write_planner_outputs(
     written["html_bytes"] = map_path.stat().st_size
     steps.update()
     steps.set_postfix_str("static maps")
+    src = Path(str(data.summary()["source"])).name
     figures = {
-        f"{maps.metric_column(metric)[1]} by beat": (
-            "demand_by_beat.png",
-            maps.static_beat_map(ws, beat_t, metric=metric),
-        ),
-        "Eligible calls by H3 hexagon": ("demand_by_hexagon.png", maps.static_hex_map(ws, hot)),
-        "Gi* hot and cold spots by beat": ("hotspots_beats.png", maps.static_hotspot_map(ws, hot)),
-        "Eligible calls by hour of the week": (
+        "beat_map": ("demand_by_beat.png", static.static_beat_map(ws, beat_t, metric=metric)),
+        "hour": (
             "demand_by_hour.png",
-            maps.hour_of_week_figure(hour_t, programs=data.programs),
+            static.hour_of_week_figure(
+                hour_t,
+                programs=data.programs,
+                weeks=period["weeks"],
+                period=period["text"],
+                source=src,
+            ),
         ),
-        "Eligible calls by month": (
+        "month": (
             "demand_by_month.png",
-            maps.monthly_figure(month_t, programs=data.programs),
+            static.monthly_figure(
+                month_t, programs=data.programs, period=period["text"], source=src
+            ),
         ),
+        "hotspots": ("hotspots_beats.png", static.static_hotspot_map(ws, hot)),
     }
+    if hot.hexagons is not None:
+        figures["hexagons"] = ("demand_by_hexagon.png", static.static_hex_map(ws, hot))
     images: dict[str, bytes] = {}
-    for title, (name, fig) in figures.items():
+    for key, (name, fig) in figures.items():
         png = png_bytes_from_figure(fig)
         (out / name).write_bytes(png)
         written[name.removesuffix(".png") + "_png"] = out / name
-        images[title] = png
+        images[key] = png
+    steps.update()
+    steps.set_postfix_str("expansion")
+    expansion = None
+    if expansion_k:
+        try:
+            expansion = _expansion_summary(ws, data, expansion_k)
+        except GeoHeartError as exc:  # e.g. no candidates: the report says nothing about it
+            log.warning("no expansion section: %s", exc)
+        if expansion is not None:
+            (out / "expansion_recommended.png").write_bytes(expansion["png"])
+            written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
     steps.set_postfix_str("report")
     report = planner_report_html(
-        ws, data, beat_table=beat_t, coverage=cov, images=images, map_href=map_path.name
+        ws,
+        data,
+        beat_table=beat_t,
+        coverage=cov,
+        images=images,
+        map_href=map_path.name,
+        hot=hot,
+        expansion=expansion,
+        extra_sections=extra_sections,
+        period=period,
     )
     (out / "report.html").write_text(report, encoding="utf-8")
     written["report"] = out / "report.html"
     steps.update(2)
     steps.close()
     return written
+
+
+def _expansion_summary(ws: Area, data: CallData, k: int) -> dict | None:
+    """The best ``k`` contiguous beats to add (for the report), or ``None`` without candidates."""
+    from geo_heart.expansion import model as ex
+    from geo_heart.render.expansion import recommended_beats_png
+
+    problem = ex.ExpansionProblem.from_calls(ws, data)
+    if not problem.candidates or not problem.total:
+        return None
+    result = ex.optimal_selection(problem, k=min(k, len(problem.candidates)), contiguous=True)
+    if not result.feasible:
+        return None
+    return {
+        "beats": list(result.beats),
+        "before": result.base_covered / problem.total,
+        "after": result.coverage,
+        "added_calls": result.covered - result.base_covered,
+        "label": problem.label,
+        "png": recommended_beats_png(ws, problem, result),
+    }

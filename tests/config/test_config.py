@@ -11,7 +11,7 @@ from geo_heart.config.areafile import load_area
 from geo_heart.config.settings import Settings, resolve_area_file
 from geo_heart.errors import ConfigError
 
-DURHAM = Path(__file__).resolve().parent.parent / "boundaries" / "durham.toml"
+DURHAM = Path(__file__).resolve().parents[2] / "boundaries" / "durham.toml"
 
 
 def test_durham_config_has_the_published_programs_and_pilot():

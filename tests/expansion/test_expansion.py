@@ -337,9 +337,9 @@ def test_cli_expand_writes_outputs(cli_env, tmp_path):
     cands = pd.read_csv(out / "expansion_candidates.csv", dtype={"beat": str})
     assert len(cands) == 24 and cands["selected"].sum() == 3
     html = (out / "expansion_map.html").read_text()
-    assert "Proposed beats" in html and "Team base: City Hall" in html
+    assert "Recommended beats" in html and "Team base: City Hall" in html
     report = (out / "expansion_report.html").read_text()
-    assert "data:image/png;base64," in report and "Greedy versus optimal" in report
+    assert "data:image/png;base64," in report and "versus best choice (optimal)" in report
     assert (out / "expansion_curve.png").read_bytes()[:4] == b"\x89PNG"
 
 

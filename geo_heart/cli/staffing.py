@@ -1,0 +1,233 @@
+"""``geo-heart staffing``: answered share of eligible calls for given teams, fewest team-hours
+for a target, and the cost of 24/7 service (loss-system model; docs/staffing.md)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo_heart.cli.calls_options import calls_options, load_calls_from_options
+from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scenario_option
+
+
+@click.command()
+@calls_options
+@click.option("--program", default="CRT", show_default=True, help="In-person program (CRT, CoR).")
+@click.option("--teams", type=click.IntRange(min=0), help="Teams on duty in every service hour.")
+@click.option(
+    "--shifts",
+    "shifts_path",
+    type=click.Path(dir_okay=False),
+    help="CSV of teams by hour: rows day,start,end,teams or a 7x24 grid (docs/staffing.md).",
+)
+@click.option("--service-minutes", type=float, help="Mean on-scene time per call ([staffing]).")
+@click.option(
+    "--distribution",
+    type=click.Choice(["exponential", "deterministic", "lognormal"]),
+    help="Service-time distribution ([staffing], default exponential).",
+)
+@click.option("--cv", type=float, help="Coefficient of variation of the lognormal.")
+@click.option("--travel-minutes", type=float, help="Minutes added to every call (travel).")
+@click.option(
+    "--hours",
+    "hours_text",
+    metavar="TEXT",
+    help="Override the program hours, e.g. 'Mon-Sun 00:00-24:00' (24/7); windows split by ';'.",
+)
+@scenario_option
+@click.option("--year", type=int, help="Use only calls of this year (local time).")
+@click.option(
+    "--scale-to",
+    type=float,
+    metavar="CALLS_PER_YEAR",
+    help="Scale the hour-of-week profile to this many eligible calls a year (all hours).",
+)
+@click.option("--target", type=float, metavar="SHARE", help="Plan the fewest team-hours for it.")
+@click.option("--block-hours", default=4, show_default=True, help="Minimum shift length (hours).")
+@click.option("--method", type=click.Choice(["ilp", "greedy"]), default="ilp", show_default=True)
+@click.option("--replications", default=10, show_default=True, help="Simulation runs (0: none).")
+@click.option("--weeks", default=52, show_default=True, help="Measured weeks per run.")
+@click.option("--seed", default=0, show_default=True, help="Random seed of the simulation.")
+@output_dir_option("Folder for CSV tables and PNG charts.", required=False)
+@json_option
+@pass_ctx
+def staffing(obj, out_dir, as_json, **kw) -> None:
+    """Capacity of a program's teams for the calls in CALLS (default: [layers.calls]).
+
+    A call that finds every team busy goes to police: answered share by Erlang-B with the
+    modified offered load and by simulation (SimPy), overall and by hour of the week.
+
+    \b
+    Examples:
+      geo-heart staffing --program CRT --teams 4
+      geo-heart staffing --scenario citywide_12h --year 2024 --scale-to 40000 --teams 8
+      geo-heart staffing --target 0.8 --hours 'Mon-Sun 00:00-24:00' -o out/
+    """
+    from geo_heart.errors import InputError
+    from geo_heart.staffing import (
+        analyse_staffing,
+        arrivals_from_calls,
+        mask_from_schedule,
+        read_shifts,
+        schedule_from_text,
+        service_from_config,
+        staffing_config,
+    )
+
+    program, scenario = kw.pop("program"), kw.pop("scenario")
+    if kw["teams"] is not None and kw["shifts_path"] is not None:
+        raise click.UsageError("give --teams or --shifts, not both")
+    if kw["target"] is not None and not 0 < kw["target"] < 1:
+        raise InputError(f"--target {kw['target']!r}: must be a share between 0 and 1")
+    ws = obj.workspace
+    if program not in ws.config.programs:
+        raise InputError(f"--program {program!r}: known {', '.join(ws.config.programs)}")
+    override = schedule_from_text(kw["hours_text"]) if kw["hours_text"] else None
+    calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
+    ws, data = load_calls_from_options(obj, calls_kw)
+    if scenario is not None:
+        _apply_scenario(ws.config, data, scenario)
+    from geo_heart.dispatch.eligibility import programs_for
+
+    demand = arrivals_from_calls(
+        data,
+        program,
+        fallback_hours=programs_for(ws.config, scenario)[program].hours,
+        year=kw["year"],
+    )
+    if override is not None:
+        demand = demand.with_service_hours(
+            mask_from_schedule(override), f"hours {override.describe()}"
+        )
+    if kw["scale_to"] is not None:
+        demand = demand.scaled_to(kw["scale_to"])
+    cfg = staffing_config(ws.config, program)
+    service = service_from_config(
+        cfg,
+        service_minutes=kw["service_minutes"],
+        distribution=kw["distribution"],
+        cv=kw["cv"],
+        travel_minutes=kw["travel_minutes"],
+    )
+    if kw["shifts_path"] is not None:
+        teams, note = read_shifts(kw["shifts_path"]), f"shifts from {kw['shifts_path']}"
+        demand = demand.with_service_hours(demand.service_hours | (teams > 0))
+    elif kw["teams"] is not None:
+        teams, note = kw["teams"], f"{kw['teams']} teams in service hours (--teams)"
+    elif kw["target"] is None and "teams" in cfg:
+        teams = int(cfg["teams"])
+        note = f"{teams} teams in service hours ([staffing] in {ws.config.path.name}, assumed)"
+    else:
+        teams, note = None, ""
+    result = analyse_staffing(
+        demand,
+        service,
+        teams=teams,
+        target=kw["target"],
+        block_hours=kw["block_hours"],
+        method=kw["method"],
+        replications=kw["replications"],
+        weeks=kw["weeks"],
+        seed=kw["seed"],
+        staffing_note=note,
+    )
+    written = {}
+    if out_dir is not None:
+        from geo_heart.staffing.outputs import write_outputs
+
+        written = write_outputs(result, out_dir)
+    if as_json:
+        d = result.to_dict()
+        d["outputs"] = {k: str(v) for k, v in written.items()}
+        click.echo(json.dumps(d))
+        return
+    _print_text(result, written)
+
+
+_CALL_KEYS = {
+    "calls_path",
+    "call_type_column",
+    "time_column",
+    "time_zone",
+    "beat_column",
+    "lon_column",
+    "lat_column",
+    "address_column",
+    "id_column",
+}
+
+
+def _apply_scenario(area, data, scenario: str) -> None:
+    """Recompute the eligibility columns of ``data`` under a what-if scenario."""
+    from geo_heart.dispatch.eligibility import eligibility_frame
+    from geo_heart.errors import InputError
+
+    if scenario not in area.scenarios:
+        raise InputError(f"--scenario {scenario!r}: known {', '.join(area.scenarios) or 'none'}")
+    f = data.frame
+    elig = eligibility_frame(
+        area,
+        beats=f["beat"],
+        call_types=f["call_type"],
+        risk=f["risk"].to_numpy(dtype=bool),
+        minute_of_week=f["minute_of_week"],
+        scenario=scenario,
+    )
+    for c in elig.columns:
+        f[c] = elig[c].to_numpy()
+
+
+def _pct(x) -> str:
+    return "n/a" if x is None or x != x else f"{100 * x:.1f}%"
+
+
+def _print_text(result, written) -> None:
+    d = result.demand
+    ev = result.main
+    click.echo(
+        f"{d.program}: {d.calls_per_year:,.0f} eligible calls/year (type and area), "
+        f"{ev.mol.calls_in_service_per_week * 52.18:,.0f} in {int(d.service_hours.sum())} service "
+        f"hours/week; service time {result.service.describe()}"
+    )
+    for n in d.notes:
+        click.echo(f"  note: {n}")
+
+    def show(title, e):
+        sim = (
+            f"; simulation {_pct(e.sim.answered_share)} (95% CI {_pct(e.sim.ci95[0])}-"
+            f"{_pct(e.sim.ci95[1])}, {e.sim.replication_shares.size} runs, "
+            f"{e.sim.calls_per_second:,.0f} calls/s)"
+            if e.sim
+            else ""
+        )
+        click.echo(
+            f"{title}: max {e.max_teams} teams, {e.team_hours_per_week} team-hours/week → "
+            f"answered {_pct(e.mol.answered_share)} of calls in service hours (analytic){sim}; "
+            f"{_pct(e.mol.answered_share_all_hours)} of all eligible calls"
+        )
+
+    if result.given is not None:
+        show(f"given staffing ({result.staffing_note})", result.given)
+    if result.plan is not None:
+        p = result.plan
+        show(
+            f"fewest team-hours for {_pct(p.target)} ({p.method}, "
+            f"{'optimal' if p.optimal else 'heuristic'}, {p.seconds:.2f} s)",
+            result.planned,
+        )
+        blocks = ", ".join(
+            f"{b.start_hour // 24}:{b.start_hour % 24:02d}+{b.length}h×{n}" for b, n in p.blocks[:8]
+        )
+        click.echo(
+            f"  blocks (day:start+length×teams): {blocks}{' …' if len(p.blocks) > 8 else ''}"
+        )
+    if result.extended:
+        x = result.extended
+        click.echo(
+            f"24/7 at the same target: {x['team_hours_per_week']} team-hours/week "
+            f"(+{x['extra_team_hours_per_week']}), max {x['max_teams']} teams, "
+            f"+{x['extra_answered_calls_per_year']:,.0f} answered calls/year"
+        )
+    for name, path in written.items():
+        click.echo(f"{name}: {path}")

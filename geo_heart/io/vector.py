@@ -1,0 +1,300 @@
+"""Vector outputs for GIS staff: GeoPackage, GeoParquet, FlatGeobuf, Shapefile, GeoJSON.
+
+A table with lon/lat columns (WGS84) or a geometry column becomes a layer with one feature per
+row, in row order; rows without a location stay as features with an empty (``None``) geometry and
+all their attributes. The output CRS is EPSG:4326 unless ``crs`` says otherwise (coordinates are
+transformed with ``always_xy``).
+
+The format comes from ``fmt`` or the file's extension:
+
+=========== ============== ===========================================================
+format      extensions     notes
+=========== ============== ===========================================================
+``gpkg``    .gpkg          several layers per file (``layer=``)
+``parquet`` .parquet, .pq  GeoParquet: ``geo`` metadata written by geopandas
+``fgb``     .fgb           FlatGeobuf
+``shp``     .shp           column names cut to 10 characters; the map is written next to
+                           the file as ``<name>.columns.csv`` (``original,shapefile``)
+``geojson`` .geojson       always EPSG:4326 (RFC 7946); ``crs`` other than 4326 refused
+``csv``     .csv, .tsv     plain table (not a vector format; no geometry column)
+=========== ============== ===========================================================
+
+:func:`check_output` validates a path and format before any work starts (fail fast).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.errors import CRSError, DataSourceError, InputError
+
+log = logging.getLogger(__name__)
+
+#: format → (extensions, OGR driver or None for non-OGR writers)
+FORMATS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "gpkg": ((".gpkg",), "GPKG"),
+    "parquet": ((".parquet", ".pq"), None),
+    "fgb": ((".fgb",), "FlatGeobuf"),
+    "shp": ((".shp",), "ESRI Shapefile"),
+    "geojson": ((".geojson", ".json"), "GeoJSON"),
+    "csv": ((".csv", ".txt"), None),
+    "tsv": ((".tsv",), None),
+}
+VECTOR_FORMATS = ("gpkg", "parquet", "fgb", "shp", "geojson")
+SHAPEFILE_NAME_CHARS = 10
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """A checked output: where, in which format, in which CRS."""
+
+    path: Path
+    fmt: str
+    crs: str = "EPSG:4326"
+
+    @property
+    def is_vector(self) -> bool:
+        """True for formats that carry geometry."""
+        return self.fmt in VECTOR_FORMATS
+
+
+def format_from_path(path: str | Path) -> str:
+    """The format key for a file name's extension; InputError naming the choices otherwise."""
+    suffix = Path(path).suffix.lower()
+    for fmt, (exts, _driver) in FORMATS.items():
+        if suffix in exts:
+            return fmt
+    known = sorted(e for exts, _d in FORMATS.values() for e in exts)
+    raise InputError(
+        f"{str(path)!r}: unknown output type {suffix or '(none)'!r}; use one of {known}"
+    )
+
+
+def check_crs(crs: str | int | None) -> str:
+    """Return a CRS as ``AUTHORITY:CODE`` text after checking pyproj knows it."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    if crs is None or crs == "":
+        return "EPSG:4326"
+    try:
+        c = CRS.from_user_input(crs)
+    except ProjCRSError:
+        raise CRSError(
+            f"--crs {crs!r} is not a CRS pyproj knows (e.g. EPSG:4326, EPSG:2264)"
+        ) from None
+    auth = c.to_authority()
+    return f"{auth[0]}:{auth[1]}" if auth else c.to_wkt()
+
+
+def check_output(
+    path: str | Path, *, fmt: str | None = None, crs: str | None = None, vector_only: bool = False
+) -> OutputSpec:
+    """Validate an output path before work starts.
+
+    Parameters
+    ----------
+    path
+        The output file; its folder must exist.
+    fmt
+        A key of :data:`FORMATS`; default from the extension.
+    crs
+        Output CRS (default EPSG:4326); GeoJSON accepts only EPSG:4326.
+    vector_only
+        Refuse CSV/TSV.
+
+    Raises
+    ------
+    InputError
+        Unknown format, missing folder, a path that is a folder, or GeoJSON in another CRS.
+    """
+    p = Path(path)
+    if fmt is not None:
+        fmt = fmt.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise InputError(f"--format {fmt!r}: use one of {sorted(FORMATS)}")
+    else:
+        fmt = format_from_path(p)
+    if vector_only and fmt not in VECTOR_FORMATS:
+        raise InputError(f"{str(p)!r}: a layer needs one of {list(VECTOR_FORMATS)}, not {fmt!r}")
+    if p.is_dir():
+        raise InputError(f"output {str(p)!r} is a folder; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"output folder {str(parent)!r} does not exist; create it first")
+    out_crs = check_crs(crs)
+    if fmt == "geojson" and out_crs != "EPSG:4326":
+        raise InputError(f"GeoJSON output is always EPSG:4326 (RFC 7946), not --crs {crs!r}")
+    return OutputSpec(p, fmt, out_crs)
+
+
+def to_geodataframe(
+    df: pd.DataFrame,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    crs: str = "EPSG:4326",
+):
+    """A GeoDataFrame with one point (or ``None``) per row, in ``crs``.
+
+    A GeoDataFrame is reprojected; otherwise points come from the WGS84 lon/lat columns, and rows
+    whose lon or lat is missing or not a number get ``None``.
+    """
+    import geopandas as gpd
+
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df.columns:
+        if df.crs is None:
+            raise CRSError("table has geometries but no CRS; assign one before writing")
+        return df.to_crs(crs) if str(df.crs) != crs else df
+    if lon_column not in df.columns or lat_column not in df.columns:
+        raise InputError(
+            f"a layer needs {lon_column!r} and {lat_column!r} columns; columns are {list(df.columns)}"
+        )
+    lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if crs != "EPSG:4326" and ok.any():
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        x, y = lon.copy(), lat.copy()
+        x[ok], y[ok] = tr.transform(lon[ok], lat[ok])
+    else:
+        x, y = lon, lat
+    geom = np.full(len(df), None, dtype=object)
+    if ok.any():
+        geom[ok] = gpd.points_from_xy(x[ok], y[ok])
+    return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=list(geom), crs=crs)
+
+
+def shapefile_names(columns) -> dict[str, str]:
+    """Column → a unique name of at most 10 characters (Shapefile's dBASE limit)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for c in map(str, columns):
+        name = c[:SHAPEFILE_NAME_CHARS]
+        i = 1
+        while name.lower() in used:
+            tail = f"_{i}"
+            name = c[: SHAPEFILE_NAME_CHARS - len(tail)] + tail
+            i += 1
+        used.add(name.lower())
+        out[c] = name
+    return out
+
+
+def _writable(gdf):
+    """Object columns become text (or None) so every driver can store them."""
+    out = gdf.copy()
+    geom = out.geometry.name
+    for col in out.columns:
+        if col == geom:
+            continue
+        s = out[col]
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            out[col] = s.map(
+                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
+            )
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(str)
+    return out
+
+
+def write_vector(
+    df: pd.DataFrame,
+    spec: OutputSpec | str | Path,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    layer: str | None = None,
+) -> dict[str, object]:
+    """Write ``df`` as ``spec`` (an :class:`OutputSpec` or a path) and return what was written.
+
+    Returns
+    -------
+    dict
+        ``path``, ``format``, ``crs``, ``features``, ``located`` and, for Shapefile,
+        ``columns_map`` (path of the ``original,shapefile`` CSV) and ``renamed`` (the map).
+    """
+    if not isinstance(spec, OutputSpec):
+        spec = check_output(spec)
+    p = spec.path
+    info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
+    if not spec.is_vector:
+        from geo_heart.io.tables import write_table
+
+        plain = pd.DataFrame(
+            df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
+        )
+        write_table(plain, p)
+        info.update(features=len(plain), located=None)
+        return info
+    gdf = _writable(to_geodataframe(df, lon_column=lon_column, lat_column=lat_column, crs=spec.crs))
+    info["features"] = len(gdf)
+    info["located"] = int((~(gdf.geometry.isna() | gdf.geometry.is_empty)).sum())
+    tmp = p.with_name(p.stem + ".tmp" + p.suffix)
+    try:
+        if spec.fmt == "parquet":
+            gdf.to_parquet(tmp, index=False)
+            tmp.replace(p)
+        elif spec.fmt == "shp":
+            names = shapefile_names(gdf.columns.drop(gdf.geometry.name))
+            renamed = {k: v for k, v in names.items() if k != v}
+            gdf.rename(columns=names).to_file(p, driver="ESRI Shapefile", engine="pyogrio")
+            map_path = p.with_name(p.stem + ".columns.csv")
+            pd.DataFrame({"original": list(names), "shapefile": list(names.values())}).to_csv(
+                map_path, index=False
+            )
+            info.update(columns_map=str(map_path), renamed=renamed)
+        elif spec.fmt == "gpkg" and layer is not None:
+            # a layer of a shared GeoPackage: replace that layer only
+            gdf.to_file(p, driver="GPKG", layer=layer, engine="pyogrio")
+            info["layer"] = layer
+        else:
+            driver = FORMATS[spec.fmt][1]
+            kw = {"layer": layer} if layer else {}
+            if spec.fmt == "fgb" and info["located"] < len(gdf):
+                kw["SPATIAL_INDEX"] = "NO"  # FlatGeobuf's index cannot hold empty geometries
+            gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw)
+            tmp.replace(p)
+    except OSError as exc:
+        raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
+            raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
+        raise
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    log.info("wrote %s (%s, %d features)", p, spec.fmt, info["features"])
+    return info
+
+
+def write_beat_layers(ws, tables: dict[str, pd.DataFrame], path: str | Path) -> dict[str, object]:
+    """Write per-beat tables as layers of one GeoPackage (beat polygons, EPSG:4326).
+
+    Each table needs a ``beat`` column; it is joined to the beat layer's polygons (beats missing
+    from the layer keep an empty geometry). Other layers of an existing file are kept, so commands
+    writing to the same folder fill one GeoPackage; a layer of the same name is replaced.
+    """
+    import geopandas as gpd
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    shapes = ws.beat_index.to_geodataframe()[["beat", "geometry"]]
+    layers = {}
+    for name, table in tables.items():
+        t = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+        if "beat" not in t.columns:
+            raise InputError(f"table {name!r} has no 'beat' column for a beat layer")
+        t["beat"] = t["beat"].astype(str)
+        g = t.merge(shapes, on="beat", how="left")
+        gdf = gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:4326")
+        write_vector(gdf, OutputSpec(p, "gpkg"), layer=name)
+        layers[name] = len(gdf)
+    return {"path": str(p), "layers": layers}

@@ -1,0 +1,154 @@
+"""Per-beat tables derived for outputs, and display formatting for reports.
+
+:func:`coverage_by_beat` is the per-beat coverage layer written by ``geo-heart coverage -o``;
+:func:`display_table` turns a result table into one a council member can read (human headers,
+percentages like ``4.1%``, whole numbers with thousands separators).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: column → human header (anything not here: underscores become spaces, first letter capital)
+HEADERS = {
+    "beat": "Beat",
+    "district": "District",
+    "area_sq_mi": "Area (sq mi)",
+    "population": "Residents",
+    "total_calls": "All calls",
+    "eligible_any": "Eligible calls (any program)",
+    "eligible_any_in_hours": "Eligible calls within hours",
+    "eligible_per_1000": "Eligible per 1,000 residents",
+    "eligible_per_sq_mi": "Eligible per sq mi",
+    "share_of_city_eligible": "Share of city's eligible calls",
+    "scenario": "Scenario",
+    "scenario_label": "Scenario",
+    "program": "Program",
+    "eligible": "Eligible calls",
+    "in_area": "In area",
+    "in_hours": "In hours",
+    "covered": "Covered",
+    "share_in_area": "Share in area",
+    "share_in_hours": "Share in hours",
+    "share_covered": "Share covered",
+    "hours": "Hours",
+    "rank": "Rank",
+    "touches_area": "Touches area",
+    "selected": "Recommended",
+    "greedy_step": "Greedy step",
+    "distance_m": "Distance (m)",
+    "hotspot": "Gi* class",
+    "gi_z": "Gi* z",
+    "p_sim": "Pseudo p",
+    "p_fdr": "FDR-adjusted p",
+    "value": "Value",
+}
+
+
+def header(col: str) -> str:
+    """Human header of a column (``eligible_CRT`` → ``Eligible CRT``)."""
+    if col in HEADERS:
+        return HEADERS[col]
+    for prefix, text in (
+        ("eligible_", "Eligible "),
+        ("covered_", "Covered "),
+        ("share_covered_", "Share covered "),
+        ("in_", "In "),
+    ):
+        if col.startswith(prefix):
+            rest = col[len(prefix) :]
+            return text + (rest.replace("_", " ") if rest.islower() else rest)
+    t = col.replace("_", " ")
+    return t[:1].upper() + t[1:]
+
+
+def coverage_by_beat(beat_table: pd.DataFrame, programs: list[str]) -> pd.DataFrame:
+    """Per beat: eligible and covered calls per program and the covered share.
+
+    ``share_covered_P`` = ``covered_P / eligible_P`` (empty when the beat has no eligible call).
+    """
+    cols = ["beat", "district", "eligible_any"]
+    out = beat_table[[c for c in cols if c in beat_table.columns]].copy()
+    for p in programs:
+        e = beat_table[f"eligible_{p}"].astype(float)
+        c = beat_table[f"covered_{p}"].astype(float)
+        out[f"eligible_{p}"] = beat_table[f"eligible_{p}"]
+        out[f"covered_{p}"] = beat_table[f"covered_{p}"]
+        out[f"share_covered_{p}"] = (c / e.where(e > 0)).round(4)
+    return out
+
+
+def display_table(
+    df: pd.DataFrame,
+    *,
+    pct: tuple[str, ...] = (),
+    ints: tuple[str, ...] = (),
+    decimals: dict[str, int] | None = None,
+    headers: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """A copy of ``df`` with text cells: ``pct`` as ``4.1%``, ``ints`` as ``1,234``, other
+    floats with ``decimals`` (default 1) and thousands separators, booleans as yes/no, and human
+    headers."""
+    decimals = decimals or {}
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        s = df[c]
+        if c in pct:
+            out[c] = s.map(lambda v: "" if pd.isna(v) else f"{100 * float(v):.1f}%")
+        elif c in ints:
+            out[c] = s.map(lambda v: "" if pd.isna(v) else f"{float(v):,.0f}")
+        elif s.dtype == bool or (
+            s.dtype == object and s.dropna().map(type).eq(bool).all() and len(s.dropna())
+        ):
+            out[c] = s.map(lambda v: "" if pd.isna(v) else ("yes" if v else "no"))
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = s.map(lambda v: "" if pd.isna(v) else f"{int(v):,}")
+        elif pd.api.types.is_float_dtype(s):
+            d = decimals.get(c, 1)
+            out[c] = s.map(lambda v, d=d: "" if not np.isfinite(v) else f"{v:,.{d}f}")
+        else:
+            out[c] = s.map(
+                lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)
+            )
+    names = {c: (headers or {}).get(c, header(c)) for c in df.columns}
+    return out.rename(columns=names)
+
+
+def data_period(data) -> dict:
+    """First and last call (local time) and the number of weeks between them.
+
+    Returns ``{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD", "weeks": float, "text": "..."}``.
+    """
+    t = pd.to_datetime(data.frame["local_time"], errors="coerce", utc=False).dropna()
+    if t.empty:
+        return {"start": None, "end": None, "weeks": float("nan"), "text": "unknown period"}
+    start, end = t.min(), t.max()
+    weeks = max((end - start).total_seconds() / (7 * 86400), 1 / 7)
+    text = f"{start:%d %b %Y} to {end:%d %b %Y} ({weeks:,.0f} weeks)"
+    return {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}", "weeks": weeks, "text": text}
+
+
+def with_weekly_averages(hour_table: pd.DataFrame, weeks: float) -> pd.DataFrame:
+    """Add ``<col>_per_week`` (average per week of the period) for every count column."""
+    out = hour_table.copy()
+    counts = [c for c in out.columns if c == "total_calls" or c.startswith("eligible_")]
+    for c in counts:
+        out[f"{c}_per_week"] = (out[c] / weeks).round(3) if weeks and weeks == weeks else np.nan
+    return out
+
+
+def with_partial_months(month_table: pd.DataFrame, period: dict) -> pd.DataFrame:
+    """Add ``partial`` (the data start or end inside the month: counts are not a full month)."""
+    out = month_table.copy()
+    out["partial"] = False
+    if period.get("start") and len(out):
+        start = pd.Timestamp(period["start"])
+        end = pd.Timestamp(period["end"])
+        first = out["month"] == f"{start:%Y-%m}"
+        last = out["month"] == f"{end:%Y-%m}"
+        if start.day > 1:
+            out.loc[first, "partial"] = True
+        if end.day < end.days_in_month:
+            out.loc[last, "partial"] = True
+    return out
