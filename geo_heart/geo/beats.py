@@ -41,6 +41,13 @@ from geo_heart.errors import CRSError, DataSourceError, InputError
 
 log = logging.getLogger(__name__)
 
+#: Mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
+#: Half the Earth's circumference: no distance on the globe is longer.
+HALF_EARTH_M = math.pi * EARTH_RADIUS_M
+#: Points farther than this (degrees) outside the beats' extent get great-circle distances.
+NEAR_DEG = 2.0
+
 #: Bump when the cache layout or the grid rule changes.
 INDEX_FORMAT = 3
 #: Cells along the longer side of the layer's extent.
@@ -105,6 +112,8 @@ class BeatIndex:
     cand: np.ndarray  # bool [n_boundary_rows, n_beats]
     projected_crs: str = "EPSG:3857"
     source: str = ""
+    #: features of the layer left out because their id is empty or null (counted and reported)
+    skipped_no_id: int = 0
     _position: dict[str, int] = field(default_factory=dict, repr=False)
     _projected: np.ndarray | None = field(default=None, repr=False)
     _to_projected: object | None = field(default=None, repr=False)
@@ -160,7 +169,20 @@ class BeatIndex:
             raise DataSourceError("the beats layer has no features")
         geoms_arr = _to_wgs84(geoms_arr, crs)
         geoms_arr = _repair(geoms_arr)
-        keep = ~shapely.is_empty(geoms_arr) & (ids_arr != "")
+        no_id = ids_arr == ""
+        skipped = int(no_id.sum())
+        if skipped:
+            log.warning(
+                "beats layer %s: %d feature(s) have an empty or null id and were left out",
+                source or "(geometries)",
+                skipped,
+            )
+        keep = ~shapely.is_empty(geoms_arr) & ~no_id
+        if not keep.any():
+            raise DataSourceError(
+                f"beats layer {source or '(geometries)'!r} has no feature with an id and a "
+                f"geometry ({skipped} without an id)"
+            )
         geoms_arr, ids_arr, dist_arr = geoms_arr[keep], ids_arr[keep], dist_arr[keep]
         uniq = sorted(set(ids_arr.tolist()), key=_sort_key)
         out_geoms, out_dists = [], []
@@ -170,7 +192,7 @@ class BeatIndex:
             out_geoms.append(_polygonal(shapely.make_valid(merged)))
             ds = [d for d in dist_arr[sel].tolist() if d]
             out_dists.append(max(set(ds), key=ds.count) if ds else "")
-        return cls._with_grid(
+        index = cls._with_grid(
             np.array(uniq, dtype=object),
             np.array(out_dists, dtype=object),
             np.array(out_geoms, dtype=object),
@@ -178,6 +200,8 @@ class BeatIndex:
             projected_crs=projected_crs,
             source=source,
         )
+        index.skipped_no_id = skipped
+        return index
 
     @classmethod
     def _with_grid(
@@ -285,10 +309,16 @@ class BeatIndex:
             "districts": self.districts.tolist(),
             "grid": [self.x0, self.y0, self.dx, self.dy, self.nx, self.ny],
             "projected_crs": self.projected_crs,
+            "skipped_no_id": self.skipped_no_id,
         }
-        tmp = target.with_suffix(".tmp.npz")
+        from geo_heart.io.files import atomic_write
+
+        with atomic_write(target) as tmp, open(tmp, "wb") as fh:
+            self._write_npz(fh, meta, blob, lengths)
+
+    def _write_npz(self, fh, meta: dict, blob: np.ndarray, lengths: np.ndarray) -> None:
         np.savez_compressed(
-            tmp,
+            fh,
             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
             wkb=blob,
             wkb_len=lengths,
@@ -296,7 +326,6 @@ class BeatIndex:
             cand=np.packbits(self.cand, axis=1) if self.cand.size else self.cand.astype(np.uint8),
             cand_shape=np.array(self.cand.shape, dtype=np.int64),
         )
-        tmp.replace(target)
 
     @classmethod
     def _load_npz(cls, path: Path, *, source: str) -> BeatIndex:
@@ -331,6 +360,7 @@ class BeatIndex:
             cand=cand,
             projected_crs=meta["projected_crs"],
             source=source,
+            skipped_no_id=int(meta.get("skipped_no_id", 0)),
         )
 
     # ------------------------------------------------------------------ queries
@@ -419,24 +449,55 @@ class BeatIndex:
         )
 
     def nearest(self, lon: float, lat: float) -> tuple[str, float]:
-        """The closest beat to a point and the distance in metres (projected CRS)."""
-        proj = self._projected_geoms()
-        px, py = self._transformer().transform(lon, lat)
-        if self._tree is None:
-            self._tree = shapely.STRtree(proj)
-        found, dist = self._tree.query_nearest(
-            shapely.Point(px, py), return_distance=True, all_matches=True
-        )
-        i = int(np.min(found))  # ties: first by id
-        return self._id_list[i], float(dist.min()) * self._unit_to_m
+        """The closest beat to a point and the distance in metres.
+
+        Near the beats (within :data:`NEAR_DEG` degrees of their extent) the distance is measured
+        in the area's projected CRS; farther away, where a local projection distorts or fails
+        (poles, the antimeridian), it is the great-circle distance to the beat's nearest point.
+        Never more than half the Earth's circumference.
+        """
+        x0, y0, x1, y1 = self._extent()
+        if x0 - NEAR_DEG <= lon <= x1 + NEAR_DEG and y0 - NEAR_DEG <= lat <= y1 + NEAR_DEG:
+            proj = self._projected_geoms()
+            px, py = self._transformer().transform(lon, lat)
+            if math.isfinite(px) and math.isfinite(py):
+                if self._tree is None:
+                    self._tree = shapely.STRtree(proj)
+                found, dist = self._tree.query_nearest(
+                    shapely.Point(px, py), return_distance=True, all_matches=True
+                )
+                i = int(np.min(found))  # ties: first by id
+                d = float(dist.min()) * self._unit_to_m
+                if math.isfinite(d):
+                    return self._id_list[i], min(d, HALF_EARTH_M)
+        return self._nearest_great_circle(lon, lat)
+
+    def _extent(self) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(self.geoms))
+        return x0, y0, x1, y1
+
+    def _nearest_great_circle(self, lon: float, lat: float) -> tuple[str, float]:
+        """Nearest beat by great-circle distance to each beat's closest outline point."""
+        point = shapely.Point(lon, lat)
+        best_i, best_d = 0, math.inf
+        for i, geom in enumerate(self.geoms):
+            q = shapely.shortest_line(geom, point)
+            qx, qy = shapely.get_coordinates(q)[0]
+            d = great_circle_m(lon, lat, float(qx), float(qy))
+            if d < best_d:  # ties: first by id
+                best_i, best_d = i, d
+        return self._id_list[best_i], min(best_d, HALF_EARTH_M)
 
     def _transformer(self):
         if self._to_projected is None:
-            from pyproj import CRS, Transformer
+            from pyproj import Transformer
 
-            crs = CRS.from_user_input(self.projected_crs)
-            self._unit_to_m = float(crs.axis_info[0].unit_conversion_factor)
-            self._to_projected = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            from geo_heart.io.files import crs_unit_to_m
+
+            self._unit_to_m = crs_unit_to_m(self.projected_crs)
+            self._to_projected = Transformer.from_crs(
+                "EPSG:4326", self.projected_crs, always_xy=True
+            )
         return self._to_projected
 
     def _projected_geoms(self) -> np.ndarray:
@@ -465,8 +526,9 @@ class BeatIndex:
         out = np.full(x.shape, -1, dtype=np.int32)
         valid = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
         out[~valid] = -2
-        fx = (x - self.x0) / self.dx
-        fy = (y - self.y0) / self.dy
+        # invalid values (NaN, 1e308 …) never reach the arithmetic (no overflow warnings)
+        fx = (np.where(valid, x, self.x0) - self.x0) / self.dx
+        fy = (np.where(valid, y, self.y0) - self.y0) / self.dy
         inside = valid & (fx >= 0) & (fy >= 0) & (fx < self.nx) & (fy < self.ny)
         idx = np.flatnonzero(inside)
         ix = fx[idx].astype(np.int64)
@@ -538,6 +600,14 @@ class BeatIndex:
 
 
 # ---------------------------------------------------------------------- helpers
+def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Haversine distance in metres on a sphere of the Earth's mean radius."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
 def _beat_code(value: object) -> str:
     """Beat ids as strings: 111.0 → '111', ' 111 ' → '111'."""
     if value is None:
@@ -660,10 +730,9 @@ def _read_layer(path: Path, id_field: str, district_field: str | None):
 
 
 def _cache_key(path: Path, *parts: object) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    from geo_heart.io.files import file_sha1
+
+    h = hashlib.sha1(file_sha1(path).encode())
     h.update(json.dumps([INDEX_FORMAT, *[str(p) for p in parts]]).encode())
     return h.hexdigest()[:20]
 
