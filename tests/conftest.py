@@ -12,12 +12,13 @@ Two kinds of test:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT.parent / "shared" / "data" / "durham"
+DATA_DIR = Path(os.environ.get("GEO_HEART_TEST_DATA", ROOT.parent / "shared" / "data" / "durham"))
 TOY_DIR = Path(__file__).resolve().parent / "data" / "toy"
 
 #: fixtures that read the real Durham data

@@ -190,6 +190,10 @@ def expand(
         time_column=time_column,
         scenario=scenario,
     )
+    if data.rows == 0:
+        raise InputError(
+            f"{data.source}: the call file has no rows (only a header); nothing to plan"
+        )
     problem = ex.ExpansionProblem.from_calls(
         ws,
         data,

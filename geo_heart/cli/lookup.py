@@ -35,7 +35,21 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
       geo-heart lookup --lon -78.9016 --lat 35.9960 --call-type trespass --at 2024-06-01T11:00
       geo-heart lookup "200 PACIFIC AVE" --call-type "MENTAL HE" --json
     """
+    import math
+
+    for name, value, limit in (("--lon", lon, 180), ("--lat", lat, 90)):
+        if value is not None and not (math.isfinite(value) and -limit <= value <= limit):
+            raise InputError(
+                f"{name} {value!r} is not a WGS84 coordinate (a number in -{limit}..{limit})"
+            )
     ws = obj.workspace
+    if at is not None:
+        from geo_heart.dispatch.eligibility import parse_time
+
+        try:
+            at = parse_time(at, ws.config.timezone)
+        except (OverflowError, OSError) as exc:
+            raise InputError(f"--at {at!r} is out of the supported time range ({exc})") from None
     if address is not None and (lon is not None or lat is not None):
         raise click.UsageError("give an ADDRESS or --lon/--lat, not both")
     if address is None:

@@ -217,12 +217,20 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         text = df[num_c].astype(str).str.strip() + " " + df[street_c].astype(str)
     lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy(float)
+    # coordinates outside WGS84 (lat=1e308, swapped columns …) are rejected and counted
+    ok_xy = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    bad_xy = int((~ok_xy).sum())
+    if bad_xy:
+        log.warning("%s: %d row(s) with coordinates outside WGS84 rejected", path, bad_xy)
     rows: dict[tuple[str, int], list[int]] = defaultdict(list)
     keys: dict[str, Any] = {}
     skipped = 0
     for i, t in enumerate(text):
+        if not ok_xy[i]:
+            skipped += 1
+            continue
         p = parse_address(t)
-        if p.kind != "address" or p.number is None or not np.isfinite(lon[i] + lat[i]):
+        if p.kind != "address" or p.number is None:
             skipped += 1
             continue
         rows[(p.street, p.number)].append(i)
@@ -242,7 +250,7 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         sd.path_parts, sd.path_sigma = street_paths(sd.numbers, sd.x_ft, sd.y_ft, unit_m)
     info["address_points"] = {
         "file": str(path), "rows": len(df), "addresses": len(rows), "streets": len(by_street),
-        "skipped": skipped,
+        "skipped": skipped, "bad_coordinates": bad_xy,
     }  # fmt: skip
 
     # --- centerlines with address ranges -----------------------------------------------------

@@ -260,7 +260,7 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     expected = pd.read_csv(clean, dtype=str, keep_default_na=False)
     assert len(expected) == len(src)
     assert expected["INCI_ID"].tolist() == src["INCI_ID"].tolist()
-    assert expected.loc[5, "status"] == "invalid"
+    assert expected.loc[5, "status"] == "empty"  # issue 12 #9: blanks are `empty` rows
     assert (expected["beat"] == expected["BEAT"]).mean() > 0.9
     assert "match types" in res.output
 

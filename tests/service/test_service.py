@@ -188,7 +188,7 @@ def test_batch_limits(client):
     bad_json = client.post(
         "/lookup/batch", content=b"{not json", headers={"content-type": "application/json"}
     )
-    _error(bad_json)
+    _error(bad_json, 400)  # as documented (issue 12 #13)
     # JSON allows no NaN, Python's parser does: it must not reach the lookup
     nan = client.post(
         "/lookup/batch",
