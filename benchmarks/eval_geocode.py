@@ -73,6 +73,53 @@ def messy(address: str, rng: random.Random) -> str:
     return f"{address.title()}, Durham, NC 27701"
 
 
+_STATE_FORMS = ("NC", "N.C.", "North Carolina", "NORTH CAROLINA")
+
+
+def messy_incident(address: str, rng: random.Random) -> str:
+    """A call-taker's rewrite of a DPD ``ADDRESS2`` (hundred-block or intersection).
+
+    City/state/ZIP tails with or without commas, units, typos, spelled-out or missing suffix,
+    spelled-out directionals, ``BLOCK OF``; deterministic given ``rng``.
+    """
+    words = address.split()
+    kind = rng.randrange(8)
+    if kind == 0:
+        sep = rng.choice([", ", " "])
+        tail = rng.choice(["DURHAM", "Durham", "durham"])
+        state = rng.choice(_STATE_FORMS)
+        zip_ = rng.choice(["", " 27701", " 27707", " 27713"])
+        return f"{address}{sep}{tail}{sep}{state}{zip_}"
+    if kind == 1:
+        unit = rng.choice(["APT 4", "Apt 12B", "#3", "STE 200", "BLDG C", "Unit 7"])
+        return f"{unit}, {address}" if rng.random() < 0.3 else f"{address} {unit}"
+    if kind == 2:
+        return address.lower()
+    if kind == 3:  # spelled-out suffix/directional
+        return " ".join(_SPELL.get(w, w) for w in words)
+    if kind == 4:  # missing suffix (last word a suffix after a name)
+        if (
+            len(words) >= 3
+            and "/" not in address
+            and words[-1] in _SPELL
+            and words[-1] not in "NSEW"
+        ):
+            return " ".join(words[:-1])
+        return address
+    if kind == 5:  # BLOCK OF
+        m = re.match(r"^(\d+)\s+(.*)$", address)
+        return f"{m.group(1)} BLOCK OF {m.group(2)}" if m else address
+    if kind == 6:  # transposed letters in the longest word
+        cand = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if cand:
+            i = max(cand, key=lambda j: (len(words[j]), -j))
+            w = words[i]
+            k = rng.randrange(1, len(w) - 2)
+            words[i] = w[:k] + w[k + 1] + w[k] + w[k + 2 :]
+        return " ".join(words)
+    return address.title()
+
+
 def _haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     r = 6371008.8
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -141,6 +188,26 @@ def main() -> None:
     )
     print(f"agreeing, of all rows: {100 * agree.mean():6.2f}%   (old TIGER geocoder baseline: 88%)")
     print("match types:", res["match_type"].value_counts().to_dict())
+
+    # 1b. the same rows as a call-taker might type them
+    rng = random.Random(args.seed)
+    messy_text = pd.Series([messy_incident(a, rng) for a in inc["ADDRESS2"]])
+    res_m = g.geocode_many(messy_text)
+    beat_m = res_m["beat"].to_numpy(object)
+    has_m = pd.notna(pd.Series(beat_m, dtype=object)).to_numpy()
+    agree_m = np.array([b == t for b, t in zip(beat_m, truth, strict=True)])
+    same = np.array([a == b for a, b in zip(beat_m, beat, strict=True)])
+    print(
+        "\n== incidents_2025_eval.csv, messy variants (city/state/ZIP, units, typos, suffixes) =="
+    )
+    print(f"a beat for:            {100 * has_m.mean():6.2f}% of rows   (target >= 97.5%)")
+    print(f"agreeing with DPD:     {100 * agree_m[has_m].mean():6.2f}% of those (target >= 95.5%)")
+    print(
+        f"same beat as the clean text: {100 * same[has_beat].mean():6.2f}% of clean rows with a beat"
+    )
+    print("status:", res_m["status"].value_counts().to_dict())
+    lost = messy_text[has_beat & ~has_m].head(12).tolist()
+    print("examples that lost their beat:", lost)
 
     # 2. unseen address points
     ev = pd.read_csv(data / "address_points_eval.csv", dtype=str, keep_default_na=False)

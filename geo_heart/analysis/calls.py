@@ -119,32 +119,50 @@ class CallData:
         return self.frame[self.programs].any(axis=1)
 
 
+_OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def _parse_times(s: pd.Series, *, utc: bool) -> pd.Series:
+    """``pd.to_datetime`` trying the known formats first, then any format (bad → NaT)."""
+    for fmt in _TIME_FORMATS:
+        try:
+            return pd.to_datetime(s, format=fmt, utc=utc)
+        except (ValueError, TypeError):
+            continue
+    try:
+        return pd.to_datetime(s, format="mixed", errors="coerce", utc=utc)
+    except ValueError:  # offsets mixed with naive times that slipped past the offset test
+        return pd.to_datetime(s, format="mixed", errors="coerce", utc=True)
+
+
 def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) -> pd.Series:
     """Parse time text into naive local times of ``area_zone``.
 
-    Values carrying an offset are honoured; naive values are taken to be in ``time_zone``.
+    Values carrying an offset are honoured (parsed through UTC, so an export whose offsets change
+    at a daylight-saving switch works); naive values are taken to be in ``time_zone``.
     Unparseable values become ``NaT``.
     """
     s = values.astype(object).where(values.notna(), None)
     s = s.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
-    parsed = None
-    for fmt in _TIME_FORMATS:
-        try:
-            parsed = pd.to_datetime(s, format=fmt, utc=False)
-            break
-        except (ValueError, TypeError):
-            continue
-    if parsed is None:
-        parsed = pd.to_datetime(s, format="mixed", errors="coerce", utc=False)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        aware = parsed
-    else:
-        if parsed.dtype == object:  # mixed offsets → aware objects; go through UTC
-            parsed = pd.to_datetime(s, format="mixed", errors="coerce", utc=True)
-            aware = parsed
+    has_offset = s.str.contains(_OFFSET_RE, regex=True, na=False).to_numpy(dtype=bool)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if has_offset.any():
+        aware = _parse_times(s[has_offset], utc=True)
+        out[has_offset] = (
+            aware.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
+        )
+    naive_mask = ~has_offset
+    if naive_mask.any():
+        parsed = _parse_times(s[naive_mask], utc=False)
+        if parsed.dtype == object:  # aware objects the offset test missed: go through UTC
+            parsed = pd.to_datetime(s[naive_mask], format="mixed", errors="coerce", utc=True)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            local = parsed.dt.tz_convert(area_zone)
         else:
-            aware = parsed.dt.tz_localize(time_zone, ambiguous="NaT", nonexistent="NaT")
-    return aware.dt.tz_convert(area_zone).dt.tz_localize(None)
+            local = parsed.dt.tz_localize(time_zone, ambiguous="NaT", nonexistent="NaT")
+            local = local.dt.tz_convert(area_zone)
+        out[naive_mask] = local.dt.tz_localize(None).astype("datetime64[ns]")
+    return out
 
 
 def load_calls(

@@ -7,6 +7,7 @@ import click
 from geo_heart.cli.options import (
     crs_option,
     emit_json,
+    encoding_option,
     format_option,
     input_argument,
     json_option,
@@ -26,31 +27,40 @@ from geo_heart.cli.options import (
 @click.option(
     "--lat-column", default="lat", show_default=True, help="Latitude column (CSV/Parquet)."
 )
+@encoding_option
 @json_option
 @pass_ctx
 def assign(
-    obj, input_path, output_path, out_format, out_crs, lon_column, lat_column, as_json
+    obj, input_path, output_path, out_format, out_crs, lon_column, lat_column, encoding, as_json
 ) -> None:
     """Add beat, district, in_service_area, status, reason and census GEOIDs to every row of INPUT.
 
     Exactly one output row (feature) per input row, in input order. Rows with missing or invalid
     coordinates get an empty beat and geometry, status 'invalid' and a reason naming the value.
+    INPUT's columns are kept as they are: a result whose name INPUT already uses is written as
+    assign_<name>. OUTPUT may not be INPUT; two runs writing the same OUTPUT are refused.
 
     \b
     Example:
       geo-heart assign points.csv -o points_with_beats.gpkg --crs EPSG:2264
     """
+    from geo_heart.io.files import output_lock, refuse_same_file
     from geo_heart.io.vector import check_output
 
+    refuse_same_file(input_path, output_path)
     spec = check_output(output_path, fmt=out_format, crs=out_crs)  # before any work
+    with output_lock(spec.path):
+        _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json)
 
+
+def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json) -> None:
     from geo_heart.geo.assign import assign_table
     from geo_heart.geo.census import add_census_geoids
     from geo_heart.io.tables import read_table
     from geo_heart.io.vector import write_vector
 
     ws = obj.workspace
-    df = read_table(input_path)
+    df = read_table(input_path, encoding=encoding)
     out, summary = assign_table(
         ws, df, lon_column=lon_column, lat_column=lat_column, source=input_path
     )

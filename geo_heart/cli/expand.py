@@ -223,6 +223,10 @@ def expand(
         scenario=scenario,
         rules=ws.config.rule_set(rules).name,
     )
+    if data.rows == 0:
+        raise InputError(
+            f"{data.source}: the call file has no rows (only a header); nothing to plan"
+        )
     problem = ex.ExpansionProblem.from_calls(
         ws,
         data,

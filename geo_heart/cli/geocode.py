@@ -7,6 +7,7 @@ import click
 from geo_heart.cli.options import (
     crs_option,
     emit_json,
+    encoding_option,
     format_option,
     input_argument,
     json_option,
@@ -52,6 +53,7 @@ from geo_heart.cli.options import (
     metavar="PREVIOUS_OUTPUT",
     help="Geocode again only the rows that failed in this earlier output of INPUT and merge.",
 )
+@encoding_option
 @json_option
 @pass_ctx
 def geocode(
@@ -65,6 +67,7 @@ def geocode(
     chunk_rows,
     overrides_path,
     previous_path,
+    encoding,
     as_json,
 ) -> None:
     """Geocode ADDRESS text in INPUT to lon, lat, beat, district, census GEOIDs and match quality.
@@ -96,67 +99,95 @@ def geocode(
 
     from geo_heart.geo.census import add_census_geoids
     from geo_heart.geocode import fixup
+    from geo_heart.io.files import output_lock, refuse_same_file
     from geo_heart.io.tables import read_table
     from geo_heart.io.vector import write_vector
 
+    refuse_same_file(input_path, spec.path)
     ws = obj.workspace
-    extra: dict[str, object] = {}
-    if overrides_path or previous_path:
-        df = read_table(input_path)
-        df = pd.DataFrame(
-            df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
-        )
-        ov = fixup.read_overrides(overrides_path) if overrides_path else None
-        if previous_path:
-            out, extra = fixup.retry_failed(
-                ws,
-                df,
-                read_table(previous_path),
-                address_column=address_column,
-                overrides=ov,
-                min_score=min_score,
-                source=input_path,
+    lock = output_lock(spec.path)
+    lock.__enter__()  # a second run writing OUTPUT is refused
+    try:
+        extra: dict[str, object] = {}
+        if overrides_path or previous_path:
+            df = read_table(input_path, encoding=encoding)
+            df = pd.DataFrame(
+                df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
             )
+            ov = fixup.read_overrides(overrides_path) if overrides_path else None
+            if previous_path:
+                out, extra = fixup.retry_failed(
+                    ws,
+                    df,
+                    read_table(previous_path),
+                    address_column=address_column,
+                    overrides=ov,
+                    min_score=min_score,
+                    source=input_path,
+                )
+            else:
+                out = fixup.geocode_with_overrides(
+                    ws,
+                    df,
+                    address_column=address_column,
+                    overrides=ov,
+                    min_score=min_score,
+                    source=input_path,
+                )
+            resumed = 0
         else:
-            out = fixup.geocode_with_overrides(
-                ws,
-                df,
-                address_column=address_column,
-                overrides=ov,
-                min_score=min_score,
-                source=input_path,
-            )
-        resumed = 0
-    else:
-        from geo_heart.geocode.batch import geocode_file
+            from geo_heart.geocode.batch import geocode_file
 
-        # CSV/Parquet: geocode straight into OUTPUT (resume state in OUTPUT.parts/), then add
-        # census GEOIDs and rewrite it; vector formats go through a Parquet work file
-        direct = spec.fmt in ("csv", "tsv", "parquet")
-        work = spec.path if direct else spec.path.with_name(spec.path.name + ".geocode.parquet")
-        bar = obj.progress(total=None, unit="rows", desc="geocoding")
-        try:
-            s = geocode_file(
-                ws,
-                input_path,
-                work,
-                address_column=address_column,
-                min_score=min_score,
-                chunk_rows=chunk_rows,
-                progress=bar.update,
-                on_total=lambda n: setattr(bar, "total", n),
-            )
-        finally:
-            bar.close()
-        out = read_table(work)
-        if not direct:
-            work.unlink()
-        resumed = s.get("resumed_rows", 0)
-    names = _names(out)
-    out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
-    info = write_vector(out, spec, lon_column=names["lon"], lat_column=names["lat"])
-    summary = fixup.summarize(out, names)
-    summary.update(resumed_rows=resumed, output=info, **extra)
+            # CSV/Parquet: geocode straight into OUTPUT (resume state in OUTPUT.parts/), then add
+            # census GEOIDs and rewrite it; vector formats go through a Parquet work file
+            direct = spec.fmt in ("csv", "tsv", "parquet")
+            streamed = spec.fmt in ("csv", "tsv")  # written chunk by chunk, never read back whole
+            work = spec.path if direct else spec.path.with_name(spec.path.name + ".geocode.parquet")
+
+            def with_census(chunk, names):
+                return add_census_geoids(
+                    ws, chunk, lon_column=names["lon"], lat_column=names["lat"]
+                )
+
+            bar = obj.progress(total=None, unit="rows", desc="geocoding")
+            try:
+                s = geocode_file(
+                    ws,
+                    input_path,
+                    work,
+                    address_column=address_column,
+                    min_score=min_score,
+                    chunk_rows=chunk_rows,
+                    encoding=encoding,
+                    chunk_hook=with_census if streamed else None,
+                    progress=bar.update,
+                    on_total=lambda n: setattr(bar, "total", n),
+                )
+            finally:
+                bar.close()
+            if streamed:
+                _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": {
+                    "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
+                    "features": s["rows"], "located": None}}, as_json)  # fmt: skip
+                return
+            out = read_table(work)
+            if not direct:
+                work.unlink()
+            resumed = s.get("resumed_rows", 0)
+        names = _names(out)
+        out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        info = write_vector(out, spec, lon_column=names["lon"], lat_column=names["lat"])
+        summary = fixup.summarize(out, names)
+        summary.update(resumed_rows=resumed, output=info, **extra)
+        _report(obj, ws, spec, summary, as_json)
+
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
+    resumed = summary.get("resumed_rows", 0)
+    extra = {k: summary[k] for k in ("retried", "fixed") if k in summary}
     if as_json:
         emit_json(summary)
         return
@@ -181,6 +212,7 @@ def geocode(
     types = ", ".join(f"{k} {v:,} ({100 * v / n:.1f}%)" for k, v in summary["match_types"].items())
     obj.say(f"match types: {types}")
     obj.say("status: " + ", ".join(f"{k} {v:,}" for k, v in summary["status"].items()))
+    info = summary.get("output") or {}
     if info.get("renamed"):
         obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
 

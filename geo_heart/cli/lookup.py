@@ -35,7 +35,21 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
       geo-heart lookup --lon -78.9016 --lat 35.9960 --call-type trespass --at 2024-06-01T11:00
       geo-heart lookup "200 PACIFIC AVE" --call-type "MENTAL HE" --json
     """
+    import math
+
+    for name, value, limit in (("--lon", lon, 180), ("--lat", lat, 90)):
+        if value is not None and not (math.isfinite(value) and -limit <= value <= limit):
+            raise InputError(
+                f"{name} {value!r} is not a WGS84 coordinate (a number in -{limit}..{limit})"
+            )
     ws = obj.workspace
+    if at is not None:
+        from geo_heart.dispatch.eligibility import parse_time
+
+        try:
+            at = parse_time(at, ws.config.timezone)
+        except (OverflowError, OSError) as exc:
+            raise InputError(f"--at {at!r} is out of the supported time range ({exc})") from None
     if address is not None and (lon is not None or lat is not None):
         raise click.UsageError("give an ADDRESS or --lon/--lat, not both")
     if address is None:
@@ -65,14 +79,25 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
 def render_card(r: dict) -> str:
     """A short, plain text answer card for a terminal."""
     lines = []
-    if "matched_address" in r:
+    if r.get("match_type") is not None:
         lines.append(
             f"Location:  {r.get('matched_address') or '(no match)'}  "
-            f"[{r.get('match_type')}, score {r.get('score', 0):.2f}]"
+            f"[{r.get('match_type')}, score {r.get('score') or 0:.2f}]"
+        )
+    for i, c in enumerate(r.get("candidates") or [], start=1):
+        sa = {True: "IN", False: "not in", None: "?"}[c.get("in_service_area")]
+        progs = ", ".join(c.get("programs") or []) or "no HEART program"
+        lines.append(
+            f"  {i}. {c.get('matched_address')}  beat {c.get('beat') or '?'} ({sa}) - {progs}"
         )
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
-    if r.get("beat"):
+    if r.get("status") in ("unknown", "invalid") or (
+        r.get("status") == "ambiguous" and not r.get("beat")
+    ):
+        what = "several places fit" if r.get("status") == "ambiguous" else "location unknown"
+        lines.append(f"Beat:      unknown - {what}: ask the caller ({r.get('reason', '')})")
+    elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"
         lines.append(
             f"Beat:      {r['beat']} (district {r.get('district') or '?'}) - {sa} the {r['service_area']} service area"

@@ -161,6 +161,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # a file problem no library function caught: still one line
+        from geo_heart.io.files import describe_os_error
+
+        where = f" {str(exc.filename)!r}" if exc.filename else ""
+        click.echo(f"Error: cannot use{where}: {describe_os_error(exc)}", err=True)
+        sys.exit(1)
+    except Exception as exc:  # a bug: one line for the user, the traceback with -vv
+        logging.getLogger("geo_heart").debug("unexpected error", exc_info=True)
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc} (a bug; rerun with -vv for details "
+            "and report it)",
+            err=True,
+        )
+        sys.exit(1)
     else:
         sys.exit(rv if isinstance(rv, int) else 0)
 

@@ -65,21 +65,34 @@ def map_cmd(
     """
     out = check_output_dir(out_dir or obj.settings.maps_dir)
 
+    from geo_heart.errors import InputError
     from geo_heart.render.report import write_planner_outputs
 
     ws, data = load_calls_from_options(obj, kwargs, geocode=geocode)
-    written = write_planner_outputs(
-        ws,
-        data,
-        out,
-        metric=metric,
-        points=points,
-        tiles=tiles,
-        inline_assets=not cdn,
-        basemap=basemap,
-        min_count=min_count,
-        progress=sys.stderr.isatty() and not obj.quiet,
-    )
+    if data.rows == 0:
+        raise InputError(
+            f"{data.source}: the call file has no rows (only a header); nothing to map"
+        )
+    try:
+        written = write_planner_outputs(
+            ws,
+            data,
+            out,
+            metric=metric,
+            points=points,
+            tiles=tiles,
+            inline_assets=not cdn,
+            basemap=basemap,
+            min_count=min_count,
+            progress=sys.stderr.isatty() and not obj.quiet,
+        )
+    except ValueError as exc:
+        if tiles and "tiles" in str(exc).lower():
+            raise InputError(
+                f"--tiles {tiles!r}: {exc} (a URL template needs an attribution; use a folium "
+                "tile name such as OpenStreetMap or CartoDB positron)"
+            ) from None
+        raise
     size = written.pop("html_bytes")
     if as_json:
         click.echo(

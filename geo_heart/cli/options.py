@@ -68,6 +68,12 @@ scenario_option = click.option(
 )
 
 input_argument = click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+encoding_option = click.option(
+    "--encoding",
+    metavar="CODEC",
+    help="Text encoding of a CSV/TSV INPUT (e.g. cp1252, latin-1). Default: UTF-8, or UTF-16 "
+    "when the file starts with its byte-order mark; other encodings are refused, not guessed.",
+)
 
 
 def output_file_option(help_text: str, *, required: bool = True) -> Callable:

@@ -27,11 +27,66 @@ from geo_heart.cli.options import pass_ctx
     help="uvicorn log level.",
 )
 @click.option("--no-access-log", is_flag=True, help="Do not log every request.")
+@click.option(
+    "--full-access-log",
+    is_flag=True,
+    help="Log query strings and client addresses (redacted by default: they hold addresses).",
+)
+@click.option(
+    "--token",
+    envvar="GEO_HEART_TOKEN",
+    metavar="SECRET",
+    help="Require 'Authorization: Bearer SECRET' on every route but /health. Env: GEO_HEART_TOKEN.",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    help="Largest request body; larger ones get 413 before being read.",
+)
+@click.option(
+    "--limit-concurrency",
+    type=click.IntRange(1),
+    default=200,
+    show_default=True,
+    help="Most connections served at once; more get 503.",
+)
+@click.option(
+    "--timeout-keep-alive",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="Seconds an idle keep-alive connection stays open.",
+)
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds a client may take to send a request's headers (slow clients are closed).",
+)
 @pass_ctx
-def serve(obj, host: str, port: int, log_level: str, no_access_log: bool) -> None:
+def serve(
+    obj,
+    host: str,
+    port: int,
+    log_level: str,
+    no_access_log: bool,
+    full_access_log: bool,
+    token: str | None,
+    max_body_bytes: int,
+    limit_concurrency: int,
+    timeout_keep_alive: int,
+    header_timeout: float,
+) -> None:
     """Run the dispatch lookup service (JSON API + call-taker page at /).
 
     The beat index, call-type table and geocoder are loaded once, before the port opens.
+    Bodies over --max-body-bytes get 413; clients slower than --header-timeout to send headers
+    are closed; at most --limit-concurrency connections at once. Access logs redact query
+    strings and client addresses unless --full-access-log. Listening beyond loopback prints a
+    warning; --token (or GEO_HEART_TOKEN) then requires a bearer token.
 
     \b
     Examples:
@@ -42,14 +97,32 @@ def serve(obj, host: str, port: int, log_level: str, no_access_log: bool) -> Non
     import uvicorn
 
     from geo_heart.service.app import create_app
+    from geo_heart.service.hardening import (
+        install_access_log_redaction,
+        is_loopback,
+        server_options,
+    )
 
-    app = create_app(obj.workspace)
+    if not is_loopback(host):
+        click.echo(
+            f"Warning: listening on {host}, reachable from other machines; "
+            + (
+                "requests need the bearer token."
+                if token
+                else "there is NO authentication (set --token or GEO_HEART_TOKEN), and "
+                "call locations are sensitive. Prefer a reverse proxy with TLS."
+            ),
+            err=True,
+        )
+    app = create_app(obj.workspace, max_body_bytes=max_body_bytes, token=token or None)
     # Everything loaded so far (indexes, tables) lives as long as the process: move it out of the
     # garbage collector's reach, so that full collections (70-130 ms over ~170k index objects)
     # do not stall requests.
     gc.collect()
     gc.freeze()
     click.echo(f"geo-heart: serving {obj.workspace.config.name} on http://{host}:{port}/", err=True)
+    if not full_access_log:
+        install_access_log_redaction()
     uvicorn.run(
         app,
         host=host,
@@ -57,4 +130,9 @@ def serve(obj, host: str, port: int, log_level: str, no_access_log: bool) -> Non
         log_level=log_level,
         access_log=not no_access_log,
         workers=1,
+        **server_options(
+            header_timeout_s=header_timeout,
+            keep_alive_s=timeout_keep_alive,
+            limit_concurrency=limit_concurrency,
+        ),
     )

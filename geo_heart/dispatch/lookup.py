@@ -1,27 +1,15 @@
 """Dispatch lookups: a point (or an address, via the geocoder) → beat, service area, programs.
 
-These functions shape results and never print; the CLI and the HTTP service render them. The
-result dictionary is the public JSON contract of ``geo-heart lookup --json`` and ``GET /lookup``:
+These functions shape results and never print; the CLI and the HTTP service render them. Each
+returns the ``model_dump()`` of a :class:`~geo_heart.dispatch.result.LookupResult` (a plain dict):
+the public JSON contract of ``geo-heart lookup --json`` and ``GET /lookup``. See
+:mod:`geo_heart.dispatch.result` for every key and the location states ``ok``, ``ambiguous``,
+``unknown``, ``invalid`` and ``outside``.
 
-=====================  ==========================================================================
-key                    meaning
-=====================  ==========================================================================
-``beat``               beat code, or ``null`` when the point is in no beat
-``district``           district of the beat, or ``null``
-``in_service_area``    true when the beat is in the service area of the rules in force
-``service_area``       key of that service area (``pilot`` in 2023, ``citywide`` since 2023-10-23;
-                       ``null`` when no program was in force)
-``rules``              the rule set in force at ``local_time``: ``{name, label, effective_from,
-                       effective_to}`` (ISO dates, ``null`` when open-ended)
-``programs``           codes of the programs that may take this call now (``["CRT"]``)
-``reasons``            program code → why not, for every program that may not
-``status``/``reason``  ``ok``, ``outside`` or ``invalid`` (location), with an explanation
-``local_time``         the time judged, local to the area (ISO, no offset), and ``timezone``
-``call_type``          ``{raw, canonical, label, risk, prefix_program}`` or ``null``
-``on_boundary``        the point lies on a shared beat edge (``covering`` lists the beats)
-``nearest_beat``       for points outside every beat: the closest beat and ``distance_m``
-``notes``              other remarks (special beats, call type not given)
-=====================  ==========================================================================
+Eligibility follows the rules in force at the call's local time (:mod:`geo_heart.config.rules`):
+``rules`` names them (``{name, label, effective_from, effective_to}``), and ``service_area`` /
+``in_service_area`` are those of that rule set (``pilot`` in 2023, ``citywide`` since 2023-10-23;
+``service_area`` is ``null`` before any program existed).
 """
 
 from __future__ import annotations
@@ -31,6 +19,7 @@ from typing import Any
 
 from geo_heart.area import Area
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
+from geo_heart.dispatch.result import LookupResult
 from geo_heart.geo.beats import BeatHit
 
 
@@ -80,23 +69,11 @@ def lookup_point(
         For an unknown call type or a malformed time (invalid coordinates are a result with
         ``status="invalid"``, not an error).
     """
-    hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
-    elig = evaluate(
-        ws.config, beat=hit.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
-    )
-    out: dict[str, Any] = {
-        "beat": hit.beat,
-        "district": hit.district,
-        "status": hit.status,
-        "reason": hit.reason,
-        "on_boundary": hit.on_boundary,
-        "covering": list(hit.covering),
-    }
-    if hit.nearest_beat is not None:
-        out["nearest_beat"] = hit.nearest_beat
-        out["distance_m"] = round(hit.distance_m or 0.0, 1)
-    out.update(eligibility_dict(ws, hit.beat, elig))
-    return out
+    kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
+    out = _point_dict(ws, lon, lat, kw)
+    if out["beat"] is None and out["status"] != "outside":
+        out["in_service_area"] = None  # not a usable point: the location is unknown
+    return LookupResult.model_validate(out).model_dump()
 
 
 def lookup_address(
@@ -124,32 +101,33 @@ def lookup_address(
     from geo_heart.geocode.match import geocoder_for
 
     g = geocoder_for(ws).geocode_one(address)
-    if g.lon is not None and g.lat is not None:
-        out = lookup_point(
-            ws, g.lon, g.lat, call_type=call_type, at=at, risk=risk, scenario=scenario
-        )
+    kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
+    if g.status == "ambiguous":
+        out = _ambiguous(ws, g, kw)
+    elif g.lon is not None and g.lat is not None:
+        out = _point_dict(ws, g.lon, g.lat, kw)
         if g.beat != out["beat"] and g.beat is not None:
             # the beat came from the block's history (the point's side of a beat line is unsure)
-            elig = evaluate(
-                ws.config, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
-            )
+            elig = evaluate(ws.config, beat=g.beat, **kw)
             out.update(eligibility_dict(ws, g.beat, elig))
             out["beat"], out["district"] = g.beat, g.district
             out["status"] = "ok"
             out["reason"] = g.reason
     else:
-        elig = evaluate(
-            ws.config, beat=g.beat, call_type=call_type, at=at, risk=risk, scenario=scenario
-        )
+        elig = evaluate(ws.config, beat=g.beat, **kw)
+        status = "ok" if g.beat is not None else "invalid" if g.status == "invalid" else "unknown"
         out = {
             "beat": g.beat,
             "district": g.district,
-            "status": "ok" if g.beat is not None else g.status,
+            "status": status,
             "reason": g.reason,
             "on_boundary": False,
             "covering": [],
         }
         out.update(eligibility_dict(ws, g.beat, elig))
+        if g.beat is None:
+            out["in_service_area"] = None
+            out["notes"] = [*out["notes"], "location unknown: ask the caller"]
     if g.reason and not out.get("reason"):
         out["reason"] = g.reason
     out.update(
@@ -163,11 +141,67 @@ def lookup_address(
             "match_reason": g.reason,
             "beat_source": g.beat_source,
             "straddle_beats": None if not g.straddle_beats else g.straddle_beats.split(";"),
+            "uncertainty_m": g.uncertainty_m,
         }
     )
-    if g.straddle_beats:
+    if g.straddle_beats and g.status != "ambiguous":
         out["notes"] = [
             *out.get("notes", []),
-            f"this hundred-block straddles beats {g.straddle_beats.replace(';', ' and ')}",
+            f"this location straddles beats {g.straddle_beats.replace(';', ' and ')}",
         ]
+    return LookupResult.model_validate(out).model_dump()
+
+
+def _point_dict(ws: Area, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
+    hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
+    elig = evaluate(ws.config, beat=hit.beat, **kw)
+    out: dict[str, Any] = {
+        "beat": hit.beat,
+        "district": hit.district,
+        "status": hit.status,
+        "reason": hit.reason,
+        "on_boundary": hit.on_boundary,
+        "covering": list(hit.covering),
+    }
+    if hit.nearest_beat is not None:
+        out["nearest_beat"] = hit.nearest_beat
+        out["distance_m"] = round(hit.distance_m or 0.0, 1)
+    out.update(eligibility_dict(ws, hit.beat, elig))
+    return out
+
+
+def _ambiguous(ws: Area, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
+    """Several places fit: each candidate judged on its own; the answer only where they agree."""
+    cands = []
+    progs_by: list[list[str]] = []
+    for c in g.candidates:
+        elig = evaluate(ws.config, beat=c["beat"], **kw)
+        progs = elig.programs if c["beat"] is not None else []
+        progs_by.append(progs)
+        cands.append({**{k: c[k] for k in ("matched_address", "lon", "lat", "beat", "district",
+                                           "score", "match_type", "uncertainty_m")},
+                      "in_service_area": None if c["beat"] is None else elig.in_service_area,
+                      "programs": progs})  # fmt: skip
+    elig = evaluate(ws.config, beat=g.beat, **kw)
+    out: dict[str, Any] = {
+        "beat": g.beat,
+        "district": g.district,
+        "status": "ambiguous",
+        "reason": g.reason,
+        "on_boundary": False,
+        "covering": [],
+    }
+    out.update(eligibility_dict(ws, g.beat, elig))
+    varies = any(p != progs_by[0] for p in progs_by) or any(c["beat"] is None for c in cands)
+    sa = {c["in_service_area"] for c in cands}
+    out["in_service_area"] = sa.pop() if len(sa) == 1 else None
+    if g.beat is None:
+        common = set(progs_by[0]).intersection(*map(set, progs_by[1:])) if progs_by else set()
+        out["programs"] = [p for p in progs_by[0] if p in common] if progs_by else []
+    out["candidates"] = cands
+    out["eligibility_varies"] = varies
+    note = f"{len(cands)} places fit: confirm which with the caller"
+    if varies:
+        note += "; eligibility depends on which"
+    out["notes"] = [note, *out["notes"]]
     return out

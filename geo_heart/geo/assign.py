@@ -6,8 +6,32 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.area import Area
-from geo_heart.errors import CRSError
+from geo_heart.errors import CRSError, InputError
 from geo_heart.io.tables import require_columns
+
+#: Columns :func:`assign_table` adds (``assign_``-prefixed where the input has the name).
+RESULT_COLUMNS = ("beat", "district", "in_service_area", "status", "reason")
+
+
+def result_column_names(columns, results, *, prefix: str, source: str = "input") -> dict[str, str]:
+    """Result column → output name: ``prefix + name`` where the input already has ``name``.
+
+    Raises
+    ------
+    InputError
+        If the prefixed name is taken as well (e.g. both ``lon`` and ``geocode_lon``).
+    """
+    taken = set(map(str, columns))
+    names = {}
+    for c in results:
+        name = f"{prefix}{c}" if c in taken else c
+        if name in taken:
+            raise InputError(
+                f"{source!r} has both {c!r} and {name!r} columns, so the result column "
+                f"{c!r} has no free name; rename one of them"
+            )
+        names[c] = name
+    return names
 
 
 def coordinates_from_table(
@@ -70,7 +94,9 @@ def assign_table(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Return ``df`` with ``beat``, ``district``, ``in_service_area``, ``status``, ``reason`` added.
 
-    One output row per input row, same order; the summary counts ok/outside/invalid rows.
+    One output row per input row, same order, the input's columns unchanged: where the input
+    already has a column of a result's name, the result is written as ``assign_<name>``. The
+    summary counts ok/outside/invalid rows.
     """
     lon, lat, problem = coordinates_from_table(
         df, lon_column=lon_column, lat_column=lat_column, source=source
@@ -86,15 +112,13 @@ def assign_table(
     sa = ws.config.service_area
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
+    names = result_column_names(df.columns, RESULT_COLUMNS, prefix="assign_", source=source)
     out = df.copy()
-    for name in ("beat", "district", "in_service_area", "status", "reason"):
-        if name in out.columns:
-            out = out.drop(columns=name)
-    out["beat"] = beat
-    out["district"] = district
-    out["in_service_area"] = in_sa
-    out["status"] = status
-    out["reason"] = reason
+    out[names["beat"]] = beat
+    out[names["district"]] = district
+    out[names["in_service_area"]] = in_sa
+    out[names["status"]] = status
+    out[names["reason"]] = reason
     summary = {
         "rows": len(out),
         "ok": int((status == "ok").sum()),

@@ -25,7 +25,6 @@ Speed
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -38,8 +37,24 @@ import shapely
 
 from geo_heart.config.areafile import AreaConfig
 from geo_heart.errors import CRSError, DataSourceError, InputError
+from geo_heart.geo._layer import (
+    EARTH_RADIUS_M,
+    _build_grid,
+    _cache_key,
+    _polygonal,
+    _read_layer,
+    _repair,
+    _to_wgs84,
+    great_circle_m,
+)
+from geo_heart.geo.codes import beat_code, beat_sort_key
 
 log = logging.getLogger(__name__)
+
+#: Half the Earth's circumference: no distance on the globe is longer.
+HALF_EARTH_M = math.pi * EARTH_RADIUS_M
+#: Points farther than this (degrees) outside the beats' extent get great-circle distances.
+NEAR_DEG = 2.0
 
 #: Bump when the cache layout or the grid rule changes.
 INDEX_FORMAT = 3
@@ -105,6 +120,8 @@ class BeatIndex:
     cand: np.ndarray  # bool [n_boundary_rows, n_beats]
     projected_crs: str = "EPSG:3857"
     source: str = ""
+    #: features of the layer left out because their id is empty or null (counted and reported)
+    skipped_no_id: int = 0
     _position: dict[str, int] = field(default_factory=dict, repr=False)
     _projected: np.ndarray | None = field(default=None, repr=False)
     _to_projected: object | None = field(default=None, repr=False)
@@ -147,7 +164,7 @@ class BeatIndex:
         if crs is None:
             raise CRSError("the beats layer has no CRS; set one (for example EPSG:4326) and retry")
         geoms_arr = np.asarray(geoms, dtype=object)
-        ids_arr = np.array([_beat_code(i) for i in ids], dtype=object)
+        ids_arr = np.array([beat_code(i) for i in ids], dtype=object)
         if districts is None:
             dist_arr = np.array([""] * len(ids_arr), dtype=object)
         else:
@@ -160,9 +177,22 @@ class BeatIndex:
             raise DataSourceError("the beats layer has no features")
         geoms_arr = _to_wgs84(geoms_arr, crs)
         geoms_arr = _repair(geoms_arr)
-        keep = ~shapely.is_empty(geoms_arr) & (ids_arr != "")
+        no_id = ids_arr == ""
+        skipped = int(no_id.sum())
+        if skipped:
+            log.warning(
+                "beats layer %s: %d feature(s) have an empty or null id and were left out",
+                source or "(geometries)",
+                skipped,
+            )
+        keep = ~shapely.is_empty(geoms_arr) & ~no_id
+        if not keep.any():
+            raise DataSourceError(
+                f"beats layer {source or '(geometries)'!r} has no feature with an id and a "
+                f"geometry ({skipped} without an id)"
+            )
         geoms_arr, ids_arr, dist_arr = geoms_arr[keep], ids_arr[keep], dist_arr[keep]
-        uniq = sorted(set(ids_arr.tolist()), key=_sort_key)
+        uniq = sorted(set(ids_arr.tolist()), key=beat_sort_key)
         out_geoms, out_dists = [], []
         for beat in uniq:
             sel = ids_arr == beat
@@ -170,7 +200,7 @@ class BeatIndex:
             out_geoms.append(_polygonal(shapely.make_valid(merged)))
             ds = [d for d in dist_arr[sel].tolist() if d]
             out_dists.append(max(set(ds), key=ds.count) if ds else "")
-        return cls._with_grid(
+        index = cls._with_grid(
             np.array(uniq, dtype=object),
             np.array(out_dists, dtype=object),
             np.array(out_geoms, dtype=object),
@@ -178,6 +208,8 @@ class BeatIndex:
             projected_crs=projected_crs,
             source=source,
         )
+        index.skipped_no_id = skipped
+        return index
 
     @classmethod
     def _with_grid(
@@ -235,7 +267,9 @@ class BeatIndex:
             )
         key = None
         if cache_dir is not None:
-            key = _cache_key(path, id_field, district_field, projected_crs, grid_cells)
+            key = _cache_key(
+                path, INDEX_FORMAT, id_field, district_field, projected_crs, grid_cells
+            )
             cached = Path(cache_dir) / f"beats-{key}.npz"
             if cached.exists():
                 try:
@@ -285,10 +319,16 @@ class BeatIndex:
             "districts": self.districts.tolist(),
             "grid": [self.x0, self.y0, self.dx, self.dy, self.nx, self.ny],
             "projected_crs": self.projected_crs,
+            "skipped_no_id": self.skipped_no_id,
         }
-        tmp = target.with_suffix(".tmp.npz")
+        from geo_heart.io.files import atomic_write
+
+        with atomic_write(target) as tmp, open(tmp, "wb") as fh:
+            self._write_npz(fh, meta, blob, lengths)
+
+    def _write_npz(self, fh, meta: dict, blob: np.ndarray, lengths: np.ndarray) -> None:
         np.savez_compressed(
-            tmp,
+            fh,
             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
             wkb=blob,
             wkb_len=lengths,
@@ -296,7 +336,6 @@ class BeatIndex:
             cand=np.packbits(self.cand, axis=1) if self.cand.size else self.cand.astype(np.uint8),
             cand_shape=np.array(self.cand.shape, dtype=np.int64),
         )
-        tmp.replace(target)
 
     @classmethod
     def _load_npz(cls, path: Path, *, source: str) -> BeatIndex:
@@ -331,6 +370,7 @@ class BeatIndex:
             cand=cand,
             projected_crs=meta["projected_crs"],
             source=source,
+            skipped_no_id=int(meta.get("skipped_no_id", 0)),
         )
 
     # ------------------------------------------------------------------ queries
@@ -419,24 +459,55 @@ class BeatIndex:
         )
 
     def nearest(self, lon: float, lat: float) -> tuple[str, float]:
-        """The closest beat to a point and the distance in metres (projected CRS)."""
-        proj = self._projected_geoms()
-        px, py = self._transformer().transform(lon, lat)
-        if self._tree is None:
-            self._tree = shapely.STRtree(proj)
-        found, dist = self._tree.query_nearest(
-            shapely.Point(px, py), return_distance=True, all_matches=True
-        )
-        i = int(np.min(found))  # ties: first by id
-        return self._id_list[i], float(dist.min()) * self._unit_to_m
+        """The closest beat to a point and the distance in metres.
+
+        Near the beats (within :data:`NEAR_DEG` degrees of their extent) the distance is measured
+        in the area's projected CRS; farther away, where a local projection distorts or fails
+        (poles, the antimeridian), it is the great-circle distance to the beat's nearest point.
+        Never more than half the Earth's circumference.
+        """
+        x0, y0, x1, y1 = self._extent()
+        if x0 - NEAR_DEG <= lon <= x1 + NEAR_DEG and y0 - NEAR_DEG <= lat <= y1 + NEAR_DEG:
+            proj = self._projected_geoms()
+            px, py = self._transformer().transform(lon, lat)
+            if math.isfinite(px) and math.isfinite(py):
+                if self._tree is None:
+                    self._tree = shapely.STRtree(proj)
+                found, dist = self._tree.query_nearest(
+                    shapely.Point(px, py), return_distance=True, all_matches=True
+                )
+                i = int(np.min(found))  # ties: first by id
+                d = float(dist.min()) * self._unit_to_m
+                if math.isfinite(d):
+                    return self._id_list[i], min(d, HALF_EARTH_M)
+        return self._nearest_great_circle(lon, lat)
+
+    def _extent(self) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(self.geoms))
+        return x0, y0, x1, y1
+
+    def _nearest_great_circle(self, lon: float, lat: float) -> tuple[str, float]:
+        """Nearest beat by great-circle distance to each beat's closest outline point."""
+        point = shapely.Point(lon, lat)
+        best_i, best_d = 0, math.inf
+        for i, geom in enumerate(self.geoms):
+            q = shapely.shortest_line(geom, point)
+            qx, qy = shapely.get_coordinates(q)[0]
+            d = great_circle_m(lon, lat, float(qx), float(qy))
+            if d < best_d:  # ties: first by id
+                best_i, best_d = i, d
+        return self._id_list[best_i], min(best_d, HALF_EARTH_M)
 
     def _transformer(self):
         if self._to_projected is None:
-            from pyproj import CRS, Transformer
+            from pyproj import Transformer
 
-            crs = CRS.from_user_input(self.projected_crs)
-            self._unit_to_m = float(crs.axis_info[0].unit_conversion_factor)
-            self._to_projected = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            from geo_heart.io.files import crs_unit_to_m
+
+            self._unit_to_m = crs_unit_to_m(self.projected_crs)
+            self._to_projected = Transformer.from_crs(
+                "EPSG:4326", self.projected_crs, always_xy=True
+            )
         return self._to_projected
 
     def _projected_geoms(self) -> np.ndarray:
@@ -465,8 +536,9 @@ class BeatIndex:
         out = np.full(x.shape, -1, dtype=np.int32)
         valid = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
         out[~valid] = -2
-        fx = (x - self.x0) / self.dx
-        fy = (y - self.y0) / self.dy
+        # invalid values (NaN, 1e308 …) never reach the arithmetic (no overflow warnings)
+        fx = (np.where(valid, x, self.x0) - self.x0) / self.dx
+        fy = (np.where(valid, y, self.y0) - self.y0) / self.dy
         inside = valid & (fx >= 0) & (fy >= 0) & (fx < self.nx) & (fy < self.ny)
         idx = np.flatnonzero(inside)
         ix = fx[idx].astype(np.int64)
@@ -537,137 +609,4 @@ class BeatIndex:
         )
 
 
-# ---------------------------------------------------------------------- helpers
-def _beat_code(value: object) -> str:
-    """Beat ids as strings: 111.0 → '111', ' 111 ' → '111'."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
-
-
-def _sort_key(code: str) -> tuple:
-    return (0, int(code), code) if code.isdigit() else (1, 0, code)
-
-
-def _to_wgs84(geoms: np.ndarray, crs: object) -> np.ndarray:
-    from pyproj import CRS, Transformer
-
-    try:
-        src = CRS.from_user_input(crs)
-    except Exception:
-        raise CRSError(f"the beats layer's CRS {crs!r} is not understood by pyproj") from None
-    dst = CRS.from_epsg(4326)
-    if src.equals(dst, ignore_axis_order=True):
-        return geoms
-    t = Transformer.from_crs(src, dst, always_xy=True)
-    return shapely.transform(geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
-
-
-def _repair(geoms: np.ndarray) -> np.ndarray:
-    bad = ~shapely.is_valid(geoms)
-    if bad.any():
-        log.info("repairing %d invalid beat geometries", int(bad.sum()))
-        geoms = geoms.copy()
-        geoms[bad] = shapely.make_valid(geoms[bad])
-    return np.array([_polygonal(g) for g in geoms], dtype=object)
-
-
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
-    """Keep only the polygonal parts of a geometry (make_valid may return collections)."""
-    if g is None:
-        return shapely.Polygon()
-    if g.geom_type in ("Polygon", "MultiPolygon"):
-        return g
-    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
-def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
-    n = len(geoms)
-    xs = x0 + dx * np.arange(nx)
-    ys = y0 + dy * np.arange(ny)
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + dx, gy.ravel() + dy)
-    tree = shapely.STRtree(boxes)
-    shapely.prepare(geoms)
-    touch_count = np.zeros(len(boxes), dtype=np.int32)
-    inner = np.full(len(boxes), -1, dtype=np.int32)
-    touching: list[np.ndarray] = []
-    for i, g in enumerate(geoms):
-        if g.is_empty:
-            touching.append(np.empty(0, dtype=np.int64))
-            continue
-        hit = tree.query(g, predicate="intersects")
-        touching.append(hit)
-        touch_count[hit] += 1
-        contained = hit[shapely.contains_properly(g, boxes[hit])]
-        inner[contained] = i
-    grid = np.full(len(boxes), -1, dtype=np.int32)
-    single = (touch_count == 1) & (inner >= 0)
-    grid[single] = inner[single]
-    edge_cells = np.flatnonzero((touch_count > 0) & ~single)
-    row_of = np.full(len(boxes), -1, dtype=np.int64)
-    row_of[edge_cells] = np.arange(len(edge_cells))
-    cand = np.zeros((len(edge_cells), n), dtype=bool)
-    for i, hit in enumerate(touching):
-        rows = row_of[hit]
-        cand[rows[rows >= 0], i] = True
-    grid[edge_cells] = -(np.arange(len(edge_cells), dtype=np.int32) + 2)
-    return grid.reshape(ny, nx), cand
-
-
-def _read_layer(path: Path, id_field: str, district_field: str | None):
-    try:
-        import pyogrio.raw
-        from pyogrio.errors import DataSourceError as _PyogrioError
-    except ImportError as exc:  # pragma: no cover
-        raise DataSourceError(f"pyogrio is required to read {path}: {exc}") from None
-    try:
-        info = pyogrio.read_info(path)
-    except _PyogrioError as exc:
-        raise DataSourceError(f"cannot read beats layer {str(path)!r}: {exc}") from None
-    fields = [str(f) for f in info["fields"]]
-    for needed in [id_field] + ([district_field] if district_field else []):
-        if needed not in fields:
-            raise DataSourceError(
-                f"beats layer {str(path)!r} has no field {needed!r}; fields: {fields} "
-                "(set beats.id_field / beats.district_field in the area file)"
-            )
-    cols = [id_field] + ([district_field] if district_field else [])
-    meta, _fids, wkb, values = pyogrio.raw.read(path, columns=cols)
-    order = [str(f) for f in meta["fields"]]
-    ids = values[order.index(id_field)]
-    districts = values[order.index(district_field)] if district_field else None
-    crs = meta.get("crs")
-    if not crs:
-        raise CRSError(
-            f"beats layer {str(path)!r} has no CRS; assign one (e.g. with ogr2ogr -a_srs) and retry"
-        )
-    if wkb is None:
-        raise DataSourceError(f"beats layer {str(path)!r} has no geometry column")
-    geoms = shapely.from_wkb(wkb)
-    kinds = set(shapely.get_type_id(geoms[~shapely.is_missing(geoms)]).tolist())
-    if kinds - {3, 6}:
-        raise DataSourceError(
-            f"beats layer {str(path)!r} holds non-polygon geometries; beats must be polygons"
-        )
-    return list(ids), geoms, None if districts is None else list(districts), crs
-
-
-def _cache_key(path: Path, *parts: object) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    h.update(json.dumps([INDEX_FORMAT, *[str(p) for p in parts]]).encode())
-    return h.hexdigest()[:20]
-
-
-def beat_sort_key(code: str) -> tuple:
-    """Sort key for beat codes: numeric codes numerically, then the rest."""
-    return _sort_key(code)
+__all__ = ["BeatHit", "BeatIndex", "beat_code", "beat_sort_key", "great_circle_m"]

@@ -19,9 +19,12 @@ The parser never raises on a row: empty text, PO boxes and text with no street g
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ParsedAddress",
@@ -30,94 +33,73 @@ __all__ = [
     "street_key_from_text",
     "SUFFIXES",
     "DIRECTIONALS",
+    "UNIT_DESIGNATORS",
+    "STATES",
+    "ORDINALS",
 ]
 
-# USPS Publication 28 street suffixes (common forms → standard abbreviation), plus the
-# abbreviations themselves. Not exhaustive, but covers what US 911 records use.
-SUFFIXES: dict[str, str] = {}
-_SUFFIX_GROUPS = {
-    "ALY": "ALLEY ALLEE ALLY ALY",
-    "ANX": "ANNEX ANX",
-    "AVE": "AVENUE AV AVE AVEN AVENU AVN AVNUE",
-    "BLVD": "BOULEVARD BLVD BOUL BOULV BLV",
-    "BND": "BEND BND",
-    "BR": "BRANCH BR BRNCH",
-    "BRG": "BRIDGE BRG",
-    "BYP": "BYPASS BYP BYPA BYPAS BYPS",
-    "CIR": "CIRCLE CIR CIRC CIRCL CRCL CRCLE",
-    "CLF": "CLIFF CLF",
-    "CMN": "COMMON CMN",
-    "CONN": "CONNECTOR CONN",
-    "COR": "CORNER COR",
-    "CRK": "CREEK CRK",
-    "CRES": "CRESCENT CRES CRSENT CRSNT",
-    "CRSE": "COURSE CRSE",
-    "CT": "COURT CT CRT",
-    "CTS": "COURTS CTS",
-    "CV": "COVE CV",
-    "DR": "DRIVE DR DRIV DRV",
-    "EXPY": "EXPRESSWAY EXPY EXP EXPR EXPRESS EXPW",
-    "EXT": "EXTENSION EXT EXTN EXTNSN",
-    "FWY": "FREEWAY FWY FRWAY FRWY",
-    "GLN": "GLEN GLN",
-    "GRN": "GREEN GRN",
-    "GRV": "GROVE GRV GROV",
-    "HBR": "HARBOR HBR HARB",
-    "HL": "HILL HL",
-    "HLS": "HILLS HLS",
-    "HOLW": "HOLLOW HOLW HLLW HOLLOWS HOLWS",
-    "HTS": "HEIGHTS HTS HT",
-    "HWY": "HIGHWAY HWY HIGHWY HIWAY HIWY HWAY",
-    "KNL": "KNOLL KNL KNOL",
-    "LN": "LANE LN LA",
-    "LNDG": "LANDING LNDG LNDNG",
-    "LOOP": "LOOP LOOPS",
-    "MDW": "MEADOW MDW",
-    "MDWS": "MEADOWS MDWS MEDOWS",
-    "ML": "MILL ML",
-    "MNR": "MANOR MNR",
-    "PARK": "PARK PRK",
-    "PASS": "PASS",
-    "PATH": "PATH PATHS",
-    "PIKE": "PIKE PIKES",
-    "PKWY": "PARKWAY PKWY PARKWY PKWAY PKY PARKWAYS PKWYS",
-    "PL": "PLACE PL",
-    "PLZ": "PLAZA PLZ PLZA",
-    "PT": "POINT PT",
-    "RDG": "RIDGE RDG RDGE",
-    "RD": "ROAD RD",
-    "RUN": "RUN",
-    "SQ": "SQUARE SQ SQR SQRE SQU",
-    "ST": "STREET ST STRT STR",
-    "TER": "TERRACE TER TERR",
-    "TRCE": "TRACE TRCE TRACES",
-    "TRL": "TRAIL TRL TRAILS TRLS",
-    "TPKE": "TURNPIKE TPKE TRNPK TURNPK",
-    "VW": "VIEW VW",
-    "VIS": "VISTA VIS VIST VST VSTA",
-    "VLG": "VILLAGE VLG VILL VILLAG VILLG",
-    "WALK": "WALK WALKS",
-    "WAY": "WAY WY",
-    "WYND": "WYND",
-    "XING": "CROSSING XING CRSSNG",
-    "CHASE": "CHASE",
-    "PARC": "PARC",
-}
-for _abbr, _forms in _SUFFIX_GROUPS.items():
-    for _form in _forms.split():
-        SUFFIXES[_form] = _abbr
 
-DIRECTIONALS: dict[str, str] = {
-    "N": "N", "NORTH": "N", "S": "S", "SOUTH": "S", "E": "E", "EAST": "E", "W": "W",
-    "WEST": "W", "NE": "NE", "NORTHEAST": "NE", "NW": "NW", "NORTHWEST": "NW",
-    "SE": "SE", "SOUTHEAST": "SE", "SW": "SW", "SOUTHWEST": "SW",
-}  # fmt: skip
+def _load_pub28() -> tuple[dict[str, str], dict[str, str], dict[str, bool], dict[str, str]]:
+    """USPS Publication 28 tables from ``data/usps_pub28.csv`` (suffixes, directionals, units,
+    states): form → standard abbreviation (units: form → needs a number)."""
+    import csv
+    from importlib.resources import files
 
-_ORDINALS = {
-    "FIRST": "1ST", "SECOND": "2ND", "THIRD": "3RD", "FOURTH": "4TH", "FIFTH": "5TH",
-    "SIXTH": "6TH", "SEVENTH": "7TH", "EIGHTH": "8TH", "NINTH": "9TH", "TENTH": "10TH",
-    "ELEVENTH": "11TH", "TWELFTH": "12TH",
-}  # fmt: skip
+    suffixes: dict[str, str] = {}
+    directionals: dict[str, str] = {}
+    units: dict[str, bool] = {}
+    states: dict[str, str] = {}
+    text = files("geo_heart.geocode").joinpath("data/usps_pub28.csv").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    for row in csv.DictReader(lines):
+        form, std, kind = row["form"], row["standard"], row["kind"]
+        if kind == "suffix":
+            suffixes[form] = std
+        elif kind == "directional":
+            directionals[form] = std
+        elif kind == "unit":
+            units[form] = row["needs_number"] == "1"
+        elif kind == "state":
+            states[form] = std
+    return suffixes, directionals, units, states
+
+
+#: Street suffix forms → USPS standard abbreviation (Pub 28 Appendix C1).
+#: Directional forms → abbreviation; secondary unit designators (C2) → whether a number follows;
+#: state names and abbreviations (Appendix B) → abbreviation.
+SUFFIXES, DIRECTIONALS, UNIT_DESIGNATORS, STATES = _load_pub28()
+
+_UNITS_WORDS = ("", "FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH",
+                "NINTH")  # fmt: skip
+_TEENS = ("TENTH", "ELEVENTH", "TWELFTH", "THIRTEENTH", "FOURTEENTH", "FIFTEENTH", "SIXTEENTH",
+          "SEVENTEENTH", "EIGHTEENTH", "NINETEENTH")  # fmt: skip
+_TENS = ("", "", "TWENTY", "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY")
+_TENS_TH = ("", "", "TWENTIETH", "THIRTIETH", "FORTIETH", "FIFTIETH", "SIXTIETH", "SEVENTIETH",
+            "EIGHTIETH", "NINETIETH")  # fmt: skip
+
+
+def _ordinal_suffix(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        return "TH"
+    return {1: "ST", 2: "ND", 3: "RD"}.get(n % 10, "TH")
+
+
+#: Spelled ordinals (``FIRST`` … ``NINETY NINTH``, also ``TWENTY-FIRST``) → ``1ST`` … ``99TH``.
+ORDINALS: dict[str, str] = {}
+for _n in range(1, 100):
+    if _n < 10:
+        _w = _UNITS_WORDS[_n]
+    elif _n < 20:
+        _w = _TEENS[_n - 10]
+    elif _n % 10 == 0:
+        _w = _TENS_TH[_n // 10]
+    else:
+        _w = f"{_TENS[_n // 10]} {_UNITS_WORDS[_n % 10]}"
+    ORDINALS[_w] = f"{_n}{_ordinal_suffix(_n)}"
+_ORDINALS = {k: v for k, v in ORDINALS.items() if " " not in k}
+_ORDINAL_PAIRS = {tuple(k.split()): v for k, v in ORDINALS.items() if " " in k}
+#: ``9TH`` → ``NINTH``: spelled names, so a misspelled ordinal (``NITNH``) still finds ``9TH``.
+SPELLED_ORDINALS = {v: k for k, v in ORDINALS.items() if " " not in k}
 
 # Words inside street names that people abbreviate.
 _NAME_WORDS = {
@@ -125,19 +107,15 @@ _NAME_WORDS = {
     "DOCTOR": "DR",
 }  # fmt: skip
 
-_UNIT_WORDS = {
-    "APT", "APARTMENT", "UNIT", "STE", "SUITE", "BLDG", "BUILDING", "RM", "ROOM", "FL",
-    "FLOOR", "LOT", "SPC", "SPACE", "TRLR", "DEPT", "OFC", "OFFICE", "#",
-}  # fmt: skip
+_UNIT_WORDS = set(UNIT_DESIGNATORS)
 
 _ROUTE_PREFIX = {
     "I": "I", "IH": "I", "INTERSTATE": "I", "US": "US", "USHWY": "US", "NC": "NC", "SR": "SR",
     "HWY": "HWY",
 }  # fmt: skip
 
-_STATES = {"NC", "N.C.", "NORTH CAROLINA"}
 
-_RE_CLEAN = re.compile(r"[^A-Z0-9#/&@ \-]")
+_RE_CLEAN = re.compile(r"[^A-Z0-9#/&@, \-]")
 _RE_SPACE = re.compile(r"\s+")
 _RE_ZIP = re.compile(r"\s(\d{5})(?:-\d{4})?$")
 _RE_INTERSECT = re.compile(r"\s*(?:/|&|@|\bAND\b|\bAT\b)\s*")
@@ -196,15 +174,21 @@ class ParsedAddress:
 
     @property
     def key(self) -> str:
-        """A normalised text key: inputs with the same key geocode the same way."""
+        """A key of everything matching depends on: inputs with the same key geocode the same."""
+        k1 = _sk(self.street_key)
         if self.kind == "intersection":
-            a, b = sorted([self.street or "", self.street2 or ""])
-            return f"{self.number or ''}|{a}/{b}"
-        if self.kind in ("address", "block", "street"):
-            return f"{self.number if self.number is not None else ''}{'B' if self.is_block else ''}|{self.street}"
-        if self.kind == "place":
-            return f"@{self.place}"
+            return (
+                f"X|{self.number if self.number is not None else ''}|{k1}/{_sk(self.street2_key)}"
+            )
+        if self.kind in ("address", "block"):
+            return f"{self.number}{'B' if self.is_block else ''}|{k1}"
+        if self.kind in ("street", "place"):
+            return f"{self.kind}|{k1}|{self.place or ''}"
         return f"!{self.reason}"
+
+
+def _sk(k: StreetKey | None) -> str:
+    return "" if k is None else f"{k.predir}~{k.name}~{k.suffix}~{k.postdir}"
 
 
 def _invalid(raw: str, reason: str) -> ParsedAddress:
@@ -220,50 +204,146 @@ def _prepare(text: str) -> str:
     return t
 
 
-def _strip_tail(t: str) -> tuple[str, str | None, str | None, str | None]:
-    """Split off ``, city, state zip`` (comma forms) and a trailing ZIP/state."""
-    city = state = zip_code = None
+_MULTI_STATES = sorted((tuple(k.split()) for k in STATES if " " in k), key=len, reverse=True)
+_RE_FRACTION = re.compile(r"\b(\d+)[ -]+([13])/([248])\b")
+_RE_DIGITISH = re.compile(r"^[0-9OIL]*[0-9][0-9OIL]*[A-Z]?$")
+_DIGIT_FOR = str.maketrans("OIL", "011")
+
+
+def _unit_value(word: str) -> bool:
+    """True for what follows a unit designator: ``4``, ``4B``, ``B``, ``100-A``."""
+    return len(word) == 1 or any(c.isdigit() for c in word)
+
+
+def _state_at_end(words: list[str], *, strict: bool) -> int:
+    """How many trailing words name a state (0 if none).
+
+    With ``strict`` (no comma before it), a two-letter abbreviation that is also a street suffix
+    or directional (``CT``, ``NE``) is not taken, nor one right after a number (``HWY 55 NC``).
+    """
+    for words_ in _MULTI_STATES:
+        n = len(words_)
+        if (len(words) > n or not strict) and tuple(words[-n:]) == words_:
+            return n
+    if len(words) >= 1 and words[-1] in STATES:
+        w = words[-1]
+        if not strict or len(words) == 1:
+            return 1
+        if w in SUFFIXES or w in DIRECTIONALS or w in _UNIT_WORDS or words[-2].isdigit():
+            return 0
+        return 1
+    return 0
+
+
+def _strip_tail(t: str) -> tuple[str, str | None, str | None, str | None, str | None]:
+    """Split off city, state and ZIP (with or without commas) and a unit given as its own part.
+
+    Returns (street text, city, state, zip, unit).
+    """
+    city = state = zip_code = unit = None
     m = _RE_ZIP.search(t)
     if m:
         zip_code = m.group(1)
         t = t[: m.start()].strip(" ,")
-    parts = [p.strip() for p in t.split(" , ")]
-    if len(parts) > 1:
-        head, tail = parts[0], [p for p in parts[1:] if p]
-        rest = []
-        for p in tail:
-            words = p.split(" ")
-            if words[-1] in _STATES or p in _STATES:
-                state = "NC"
-                p = " ".join(words[:-1]) if words[-1] in _STATES else ""
-            if p:
-                if city is None and not any(w in _UNIT_WORDS or w.startswith("#") for w in words):
-                    city = p
-                else:
-                    rest.append(p)
-        t = " ".join([head, *rest])
-    else:
-        words = t.split(" ")
-        # "... DURHAM NC" without commas: a trailing state after a street suffix.
-        if len(words) >= 3 and words[-1] == "NC" and not words[-2].isdigit():
-            state = "NC"
-            words = words[:-1]
-            if len(words) >= 3 and words[-2] in SUFFIXES:
-                city = words[-1]
-                words = words[:-1]
-        t = " ".join(words)
-    return t.replace(" , ", " ").strip(" ,"), city, state, zip_code
+    parts = [p.strip() for p in t.split(" , ") if p.strip(" ,")]
+    if not parts:
+        return "", city, state, zip_code, unit
+    # the part that holds the street: the first that starts with a number (or BLOCK), else the first
+    head_i = next(
+        (i for i, p in enumerate(parts) if p[:1].isdigit() or p.startswith(("BLOCK ", "BLK "))), 0
+    )
+    head = parts[head_i].split(" ")
+    rest: list[str] = []
+    for i, p in enumerate(parts):
+        if i == head_i:
+            continue
+        words = p.split(" ")
+        n = _state_at_end(words, strict=False)
+        if n:
+            state = STATES.get(" ".join(words[-n:]), state)
+            words = words[:-n]
+        if not words:
+            continue
+        if words[0] in _UNIT_WORDS or words[0].startswith("#"):
+            unit = " ".join(w for w in words if w not in _UNIT_WORDS).lstrip("#").strip() or unit
+        elif i > head_i and city is None:
+            city = " ".join(words)
+        elif i > head_i:
+            rest.extend(words)
+        # a part before the street that is not a unit (a place name): dropped
+    if len(parts) == 1 or state is None:
+        n = _state_at_end(head, strict=True)
+        if n and len(head) - n >= 2:
+            state = STATES.get(" ".join(head[-n:]))
+            head = head[:-n]
+    words = head + rest
+    return " ".join(words).strip(" ,"), city, state, zip_code, unit
 
 
 def _split_unit(words: list[str]) -> tuple[list[str], str | None]:
-    """Remove ``APT 3`` / ``#3`` / ``UNIT B`` (and what follows) from the words."""
-    for i, w in enumerate(words):
-        if i == 0:
-            continue
-        if w in _UNIT_WORDS or (w.startswith("#") and len(w) > 1):
-            unit_words = words[i:]
-            unit = " ".join(x for x in unit_words if x not in _UNIT_WORDS).lstrip("#").strip()
-            return words[:i], unit or None
+    """Remove unit designators and their values (``APT 3``, ``#3``, ``BLDG B``, ``REAR``).
+
+    A designator that takes a number is removed with its value wherever it stands after the
+    first word; one that takes none (``REAR``, ``UPPER``) only as the last word. A leading
+    ``APT 4`` before the house number is removed too.
+    """
+    units: list[str] = []
+    out: list[str] = []
+    i = 0
+    if len(words) > 2 and words[0] in UNIT_DESIGNATORS and UNIT_DESIGNATORS[words[0]]:
+        if _unit_value(words[1]) and words[2][:1].isdigit():
+            units.append(words[1])
+            i = 2
+    elif (
+        len(words) > 1 and words[0].startswith("#") and len(words[0]) > 1 and words[1][:1].isdigit()
+    ):
+        units.append(words[0][1:])
+        i = 1
+    start = i
+    while i < len(words):
+        w = words[i]
+        if i > start and w.startswith("#"):
+            if len(w) > 1:
+                units.append(w[1:])
+                i += 1
+                continue
+            if i + 1 < len(words):
+                units.append(words[i + 1])
+                i += 2
+                continue
+        if i > start and w in UNIT_DESIGNATORS:
+            if UNIT_DESIGNATORS[w]:
+                if i + 1 < len(words) and _unit_value(words[i + 1]):
+                    units.append(words[i + 1])
+                    i += 2
+                    continue
+                if i + 1 < len(words) and words[i + 1] in ("#", "NO") and i + 2 < len(words):
+                    units.append(words[i + 2])
+                    i += 3
+                    continue
+            elif i == len(words) - 1 and i - start >= 2:
+                units.append(w)
+                i += 1
+                continue
+        out.append(w)
+        i += 1
+    return out, (" ".join(units) or None)
+
+
+def _split_city(words: list[str]) -> tuple[list[str], str | None]:
+    """``W MAIN ST DURHAM`` → (``W MAIN ST``, ``DURHAM``): words after the last street suffix
+    that are not a suffix, directional or unit are a city written without a comma."""
+    if len(words) < 3 or words[-1] in SUFFIXES or words[-1] in DIRECTIONALS:
+        return words, None
+    for j in range(len(words) - 2, 0, -1):
+        if words[j] in SUFFIXES:
+            tail = words[j + 1 :]
+            if len(tail) <= 3 and all(
+                w.isalpha() and w not in DIRECTIONALS and w not in SUFFIXES and w not in _UNIT_WORDS
+                for w in tail
+            ):
+                return words[: j + 1], " ".join(tail)
+            return words, None
     return words, None
 
 
@@ -338,6 +418,11 @@ def _street_key(words: list[str]) -> StreetKey | None:
         words = words[:-1]
         # "US 15 501 BUSINESS" etc. handled above; "OLD NC 98 HWY" keeps its name.
     name_words = []
+    for a in range(len(words) - 1):
+        o = _ORDINAL_PAIRS.get((words[a], words[a + 1]))
+        if o is not None:  # "TWENTY FIRST" -> "21ST"
+            words = [*words[:a], o, *words[a + 2 :]]
+            break
     for w in words:
         w = _ORDINALS.get(w, w)
         w = _NAME_WORDS.get(w, w)
@@ -377,6 +462,13 @@ def _number_and_street(part: str) -> tuple[int | None, bool, list[str], tuple[st
     if words and words[0] in ("BLOCK", "BLK") and len(words) > 2 and words[1] == "OF":
         words = words[2:]
         is_block = True
+    if words and len(words) > 1 and _RE_DIGITISH.match(words[0]) and not words[0].isdigit():
+        fixed = words[0][:-1].translate(_DIGIT_FOR) + (
+            words[0][-1].translate(_DIGIT_FOR) if words[0][-1] in "OIL" else words[0][-1]
+        )
+        if fixed[:1].isdigit() and fixed != words[0]:
+            notes.append(f"house number {words[0]!r} read as {fixed!r} (letters typed for digits)")
+            words = [fixed, *words[1:]]
     if words and words[0].isdigit() or (words and _RE_HOUSE.match(words[0])):
         m = _RE_HOUSE.match(words[0])
         if m and len(words) > 1:
@@ -409,7 +501,16 @@ _RE_FAST_X = re.compile(r"^(?:(\d{1,6}) )?([A-Z][A-Z0-9 ]*[A-Z0-9])/([A-Z][A-Z0-
 
 @lru_cache(maxsize=50_000)
 def _street_key_cached(street_text: str) -> StreetKey | None:
-    return _street_key(street_text.split(" "))
+    """The key of a plain street text for the fast paths; None when the text holds more than a
+    street (a unit, a city or state after it), which the general path reads."""
+    words = street_text.split(" ")
+    if any(w in _UNIT_WORDS for w in words[1:]):
+        return None
+    if len(words) > 2 and _state_at_end(words, strict=True):
+        return None
+    if _split_city(words)[1] is not None:
+        return None
+    return _street_key(words)
 
 
 @lru_cache(maxsize=200_000)
@@ -443,6 +544,8 @@ def parse_address(text: str | None) -> ParsedAddress:
             k1 = _street_key_cached(m.group(2))
             k2 = _street_key_cached(m.group(3))
             if k1 is not None and k2 is not None:
+                if m.group(1) is None and (k2.full, k2.name) < (k1.full, k1.name):
+                    k1, k2 = k2, k1
                 return ParsedAddress(
                     raw=raw, kind="intersection",
                     number=None if m.group(1) is None else int(m.group(1)), street=k1.full,
@@ -453,30 +556,56 @@ def parse_address(text: str | None) -> ParsedAddress:
     t = _prepare(text)
     if _RE_POBOX.search(t):
         return _invalid(raw, "a PO box is a mailing address, not a location")
-    t, city, state, zip_code = _strip_tail(t)
+    out = _parse_general(raw, t)
+    if out.status == "invalid" or (out.kind == "place" and any(c.isdigit() for c in t)):
+        # the fast rules could not read it: ask the probabilistic parser (slower, rare)
+        alt = _parse_usaddress(raw)
+        if alt is not None:
+            return alt
+    return out
+
+
+def _parse_general(raw: str, t: str) -> ParsedAddress:
+    """The rule-based parse of prepared text ``t`` (upper case, punctuation cleaned)."""
+    t, city, state, zip_code, unit0 = _strip_tail(t)
+    notes0: list[str] = []
+    m = _RE_FRACTION.search(t)
+    if m is not None:
+        notes0.append(f"fraction {m.group(2)}/{m.group(3)} after house number {m.group(1)} ignored")
+        t = _RE_SPACE.sub(" ", t[: m.start()] + m.group(1) + t[m.end() :]).strip()
     if not t:
         return _invalid(raw, "no street in the text (only a city, state or ZIP)")
     if not re.search(r"[A-Z]", t):
         return _invalid(raw, f"no street name in {raw!r}")
     parts = [p for p in _RE_INTERSECT.split(t) if p.strip()]
     if len(parts) >= 2:
-        n1, blk1, w1, notes = _number_and_street(parts[0].strip())
-        w1, unit = _split_unit(w1)
+        w1, unit = _split_unit(parts[0].strip().split(" "))
+        n1, blk1, w1, notes = _number_and_street(" ".join(w1))
+        if city is None:
+            w1, _ = _split_city(w1)
         k1 = _street_key(w1)
         w2 = parts[1].strip().split(" ")
         if w2 and w2[0].isdigit() and len(w2) > 1 and _route(w2) is None:
             w2 = w2[1:]
         w2, _ = _split_unit(w2)
+        if city is None:
+            w2, city = _split_city(w2)
         k2 = _street_key(w2)
         if k1 is None or k2 is None:
             return _invalid(raw, f"cannot read an intersection of two streets in {raw!r}")
+        if n1 is None and (k2.full, k2.name) < (k1.full, k1.name):
+            k1, k2 = k2, k1  # "A/B" and "B/A" are the same crossing: one canonical order
         return ParsedAddress(
             raw=raw, kind="intersection", number=n1, is_block=blk1, street=k1.full,
-            street_key=k1, street2=k2.full, street2_key=k2, unit=unit, city=city, state=state,
-            zip=zip_code, notes=notes,
+            street_key=k1, street2=k2.full, street2_key=k2, unit=unit or unit0, city=city,
+            state=state, zip=zip_code, notes=(*notes0, *notes),
         )  # fmt: skip
-    number, is_block, words, notes = _number_and_street(t)
-    words, unit = _split_unit(words)
+    words, unit = _split_unit(t.split(" "))
+    number, is_block, words, notes = _number_and_street(" ".join(words))
+    if city is None:
+        words, city = _split_city(words)
+    unit = unit or unit0
+    notes = (*notes0, *notes)
     if number is None and words and words[0].isdigit() and _route(words) is None:
         return _invalid(raw, f"no street name after the number in {raw!r}")
     key = _street_key(words)
@@ -493,4 +622,51 @@ def parse_address(text: str | None) -> ParsedAddress:
     return ParsedAddress(
         raw=raw, kind=kind, number=number, is_block=is_block, street=key.full, street_key=key,
         unit=unit, city=city, state=state, zip=zip_code, notes=notes,
+    )  # fmt: skip
+
+
+#: usaddress labels that make up the street, in order.
+_UA_STREET = (
+    "StreetNamePreModifier", "StreetNamePreDirectional", "StreetNamePreType", "StreetName",
+    "StreetNamePostType", "StreetNamePostDirectional", "StreetNamePostModifier",
+)  # fmt: skip
+
+
+def _parse_usaddress(raw: str) -> ParsedAddress | None:
+    """Parse with the probabilistic ``usaddress`` tagger; None when it cannot help either."""
+    try:
+        import usaddress
+    except ImportError:  # pragma: no cover - a runtime dependency
+        return None
+    try:
+        tags, kind = usaddress.tag(raw.upper())
+    except usaddress.RepeatedLabelError:
+        return None
+    except Exception:  # noqa: BLE001 - a third-party parser must never break a row
+        log.debug("usaddress could not tag %r", raw)
+        return None
+    street_words = " ".join(tags[k] for k in _UA_STREET if k in tags)
+    if kind != "Street Address" or not street_words:
+        return None
+    key = _street_key(_prepare(street_words).split(" "))
+    if key is None:
+        return None
+    number_text = _prepare(tags.get("AddressNumber", "")).split(" ")[0]
+    number, _, _, notes = (
+        _number_and_street(f"{number_text} X") if number_text else (None, 0, 0, ())
+    )
+    unit = tags.get("OccupancyIdentifier")
+    zip_code = tags.get("ZipCode", "")[:5] or None
+    state = tags.get("StateName")
+    city = tags.get("PlaceName")
+    notes = (*notes, "read by the probabilistic address parser (usaddress)")
+    if number is None:
+        return ParsedAddress(
+            raw=raw, kind="street" if key.suffix or key.is_highway else "place",
+            street=key.full, street_key=key, unit=unit, city=city, state=state, zip=zip_code,
+            place=key.full, notes=notes,
+        )  # fmt: skip
+    return ParsedAddress(
+        raw=raw, kind="address", number=number, street=key.full, street_key=key, unit=unit,
+        city=city, state=state, zip=zip_code, notes=notes,
     )  # fmt: skip

@@ -9,7 +9,6 @@ row per input row, in input order) and the folder is removed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -17,11 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from geo_heart.errors import InputError
+from geo_heart.errors import DataSourceError, InputError
+from geo_heart.geo.assign import result_column_names as _names
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
-from geo_heart.io.tables import read_table, require_columns, write_table
+from geo_heart.io.files import atomic_write, file_sha1, output_lock, refuse_same_file, write_error
+from geo_heart.io.tables import count_rows, iter_table, require_columns, table_kind, write_table
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +31,12 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 50_000
 
 
-def _file_sha1(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def result_column_names(columns, *, source: str = "input") -> dict[str, str]:
+    """Result column → output name (prefixed ``geocode_`` where the input already has the name).
 
-
-def result_column_names(columns) -> dict[str, str]:
-    """Result column → output name (prefixed ``geocode_`` where the input already has the name)."""
-    taken = set(map(str, columns))
-    return {c: (f"geocode_{c}" if c in taken else c) for c in RESULT_COLUMNS}
+    Raises InputError when the prefixed name is taken too (e.g. both ``lon`` and ``geocode_lon``).
+    """
+    return _names(columns, RESULT_COLUMNS, prefix="geocode_", source=source)
 
 
 def geocode_frame(
@@ -52,7 +48,16 @@ def geocode_frame(
     with ``status="low_score"`` and a reason.
     """
     require_columns(df, {"--address-column": address_column}, source)
-    res = geocoder_for(ws).geocode_many(df[address_column].reset_index(drop=True))
+    text = df[address_column].reset_index(drop=True)
+    if text.dtype == object:
+        nested = text.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray)))
+        if nested.any():
+            row = int(df.index[int(np.flatnonzero(nested.to_numpy())[0])]) + 1
+            raise InputError(
+                f"{source!r}: column {address_column!r} holds lists or records, not text "
+                f"(data row {row}); give a column of address text"
+            )
+    res = geocoder_for(ws).geocode_many(text)
     if min_score > 0:
         low = (res["score"] < min_score) & res["status"].isin(["ok", "beat_only", "outside"])
         if low.any():
@@ -66,10 +71,33 @@ def geocode_frame(
                 + f"; score below --min-score {min_score:g}"
             ).str.lstrip("; ")
             res.loc[low, "status"] = "low_score"
-    names = result_column_names(df.columns)
+    blank = text.isna() | (text.astype(str).str.strip() == "")
+    if blank.any():  # a blank line or empty cell is a row too, reported as such
+        res.loc[blank, "status"] = "empty"
+        res.loc[blank, "reason"] = "no address given (empty cell or blank line)"
+    names = result_column_names(df.columns, source=source)
     res = res.rename(columns=names)
     out = pd.concat([df.reset_index(drop=True), res], axis=1)
     return out
+
+
+def _empty_summary() -> dict[str, Any]:
+    return {
+        "rows": 0,
+        "with_coordinates": 0,
+        "with_beat": 0,
+        "in_service_area": 0,
+        "match_types": {},
+        "status": {},
+    }
+
+
+def _add_counts(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for k in ("rows", "with_coordinates", "with_beat", "in_service_area"):
+        total[k] += part[k]
+    for k in ("match_types", "status"):
+        for name, v in part[k].items():
+            total[k][name] = total[k].get(name, 0) + int(v)
 
 
 def summarize(out: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
@@ -82,9 +110,91 @@ def summarize(out: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
         "with_coordinates": int(has_xy.sum()),
         "with_beat": int(has_beat.sum()),
         "in_service_area": int(out[names["in_service_area"]].astype(bool).sum()),
-        "match_types": out[names["match_type"]].value_counts().to_dict(),
-        "status": out[names["status"]].value_counts().to_dict(),
+        "match_types": {str(k): int(v) for k, v in out[names["match_type"]].value_counts().items()},
+        "status": {str(k): int(v) for k, v in out[names["status"]].value_counts().items()},
     }
+
+
+def _part_name(i: int) -> str:
+    return f"part-{i:06d}.parquet"
+
+
+def _done_parts(parts: Path, state: dict[str, Any], chunk_rows: int) -> int:
+    """How many leading parts are present and whole (a missing or broken part is redone)."""
+    import pyarrow.parquet as pq
+
+    claimed = int(state.get("parts_done", 0))
+    for i in range(claimed):
+        path = parts / _part_name(i)
+        try:
+            rows = pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # missing, truncated or not Parquet
+            log.warning("%s is missing or unreadable; redoing from row %d", path, i * chunk_rows)
+            return i
+        if rows != chunk_rows:
+            log.warning("%s holds %d rows, not %d; redoing from there", path, rows, chunk_rows)
+            return i
+    return claimed
+
+
+def _join_parts(parts: Path, n_parts: int, header: list[str], outp: Path) -> None:
+    """Stream the part files into OUTPUT (one part in memory at a time), atomically."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = [parts / _part_name(i) for i in range(n_parts)]
+    kind = table_kind(outp)
+    if kind == "geo":  # vector outputs are written whole
+        full = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+        full.columns = pd.Index(header, dtype=object)
+        write_table(full, outp)
+        return
+    schemas = [pq.read_schema(p) for p in paths]
+    schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
+    with atomic_write(outp) as tmp:
+        if kind == "parquet":
+            _check_unique(header, outp)
+            out_schema = pa.schema(
+                [pa.field(name, f.type) for name, f in zip(header, schema, strict=True)]
+            )
+            with pq.ParquetWriter(tmp, out_schema) as writer:
+                for p in paths:
+                    t = pq.read_table(p).replace_schema_metadata(None).cast(schema)
+                    writer.write_table(t.rename_columns(header).cast(out_schema))
+            return
+        sep = "\t" if kind == "tsv" else ","
+        # a bare CR in a cell is only quoted when CR is part of the line ending
+        eol = "\r\n" if any(_has_cr(p) for p in paths) or any("\r" in h for h in header) else "\n"
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            for i, p in enumerate(paths):
+                frame = pq.read_table(p).to_pandas()
+                frame.columns = pd.Index(header, dtype=object)
+                frame.to_csv(f, index=False, header=i == 0, sep=sep, lineterminator=eol)
+
+
+def _has_cr(path: Path) -> bool:
+    """True when a text column of a part file holds a carriage return."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    cols = [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+    if not cols:
+        return False
+    table = pq.read_table(path, columns=cols)
+    return any(pc.any(pc.match_substring(table[c], "\r")).as_py() for c in cols)
+
+
+def _check_unique(header: list[str], outp: Path) -> None:
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise InputError(
+            f"{str(outp)!r}: column names {dup} appear more than once, which Parquet cannot "
+            "store; write CSV or rename them"
+        )
 
 
 def geocode_file(
@@ -95,17 +205,29 @@ def geocode_file(
     address_column: str,
     min_score: float = 0.0,
     chunk_rows: int = CHUNK_ROWS,
+    encoding: str | None = None,
+    chunk_hook: Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame] | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Geocode INPUT's ``address_column`` into OUTPUT, resuming an interrupted run.
+    """Geocode INPUT's ``address_column`` into OUTPUT in chunks, resuming an interrupted run.
+
+    The input is streamed ``chunk_rows`` rows at a time (CSV/TSV and Parquet), each chunk's
+    result is written to a part file, and the parts are streamed into OUTPUT at the end, so
+    memory stays bounded by the chunk size whatever the input's length. The run holds an advisory
+    lock on OUTPUT (a second run writing it is refused) and never writes over INPUT.
 
     Parameters
     ----------
+    encoding
+        Text encoding of a CSV/TSV input (default: UTF-8 or UTF-16 by BOM).
+    chunk_hook
+        Called as ``chunk_hook(chunk_result, result_names)`` on each chunk's result before it is
+        stored; returns the frame to store (e.g. with census GEOIDs added). Same rows, in order.
     progress
         Called with the number of rows finished after each chunk (e.g. a tqdm ``update``).
     on_total
-        Called once with the number of input rows, before any work.
+        Called once with the number of input rows when it is known up front (Parquet).
 
     Returns
     -------
@@ -115,61 +237,126 @@ def geocode_file(
     if chunk_rows < 1:
         raise InputError(f"chunk size must be at least 1, got {chunk_rows!r}")
     inp, outp = Path(input_path), Path(output_path)
-    df = read_table(inp)
-    require_columns(df, {"--address-column": address_column}, inp)
-    names = result_column_names(df.columns)
-    if on_total:
-        on_total(len(df))
+    refuse_same_file(inp, outp)
+    table_kind(outp)
+    with output_lock(outp):
+        return _geocode_locked(
+            ws,
+            inp,
+            outp,
+            address_column=address_column,
+            min_score=min_score,
+            chunk_rows=chunk_rows,
+            encoding=encoding,
+            chunk_hook=chunk_hook,
+            progress=progress,
+            on_total=on_total,
+        )
+
+
+def _geocode_locked(
+    ws,
+    inp: Path,
+    outp: Path,
+    *,
+    address_column,
+    min_score,
+    chunk_rows,
+    encoding,
+    chunk_hook,
+    progress,
+    on_total,
+) -> dict[str, Any]:
+    if not inp.exists():
+        raise DataSourceError(f"input file {str(inp)!r} does not exist")
+    total_rows = count_rows(inp)
+    if on_total and total_rows is not None:
+        on_total(total_rows)
     parts = outp.with_name(outp.name + ".parts")
     marker = parts / "progress.json"
     want = {
         "input": str(inp.resolve()),
-        "input_sha1": _file_sha1(inp),
+        "input_sha1": file_sha1(inp),
         "address_column": address_column,
         "min_score": min_score,
         "chunk_rows": chunk_rows,
-        "rows": len(df),
+        "encoding": encoding,
+        "chunk_hook": getattr(chunk_hook, "__qualname__", None),
     }
-    done_parts = 0
+    state: dict[str, Any] = {}
     if marker.exists():
         try:
             state = json.loads(marker.read_text())
         except (OSError, ValueError):
             state = {}
-        if {k: state.get(k) for k in want} == want:
-            done_parts = int(state.get("parts_done", 0))
-            log.info("resuming %s: %d rows already done", outp, done_parts * chunk_rows)
-        else:
+        if {k: state.get(k) for k in want} != want:
             log.warning("%s holds another run's progress; starting over", parts)
-            shutil.rmtree(parts)
-    parts.mkdir(parents=True, exist_ok=True)
-    resumed = min(done_parts * chunk_rows, len(df))
-    if progress and resumed:
-        progress(resumed)
-    n_parts = max(1, -(-len(df) // chunk_rows))
-    for i in range(done_parts, n_parts):
-        chunk = df.iloc[i * chunk_rows : (i + 1) * chunk_rows]
+            shutil.rmtree(parts, ignore_errors=True)
+            state = {}
+    elif parts.exists():
+        shutil.rmtree(parts, ignore_errors=True)
+    done_parts = _done_parts(parts, state, chunk_rows) if state else 0
+    try:
+        parts.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(parts, exc) from None
+    summary = _empty_summary()
+    resumed = 0
+    header: list[str] | None = state.get("header") if done_parts else None
+    names: dict[str, str] | None = None
+    n_parts = 0
+    summaries: list = list((state.get("summaries") or [])[:done_parts])
+    for i, chunk in enumerate(iter_table(inp, chunk_rows=chunk_rows, encoding=encoding)):
+        n_parts = i + 1
+        if names is None:
+            require_columns(chunk, {"--address-column": address_column}, inp)
+            names = result_column_names(chunk.columns, source=str(inp))
+        if i < done_parts:
+            resumed += len(chunk)
+            continue
         out = geocode_frame(
             ws, chunk, address_column=address_column, min_score=min_score, source=str(inp)
         )
-        part = parts / f"part-{i:06d}.parquet"
-        tmp = part.with_suffix(".tmp")
-        out.to_parquet(tmp, index=False)
-        tmp.replace(part)
-        state = {**want, "parts_done": i + 1}
-        tmp_m = marker.with_suffix(".tmp")
-        tmp_m.write_text(json.dumps(state))
-        tmp_m.replace(marker)
+        if chunk_hook is not None:
+            out = chunk_hook(out, names)
+        header = [str(c) for c in out.columns]
+        part_summary = summarize(out, names)
+        _add_counts(summary, part_summary)
+        summaries.append([i, part_summary])
+        out.columns = [f"c{j}" for j in range(out.shape[1])]
+        try:
+            with atomic_write(parts / _part_name(i)) as tmp:
+                out.to_parquet(tmp, index=False)
+        except (ValueError, TypeError) as exc:
+            raise DataSourceError(
+                f"input file {str(inp)!r}: rows {i * chunk_rows + 1}-{i * chunk_rows + len(chunk)} "
+                f"cannot be stored ({exc}); columns must hold plain values (text, numbers)"
+            ) from None
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] == "pyarrow":
+                raise DataSourceError(
+                    f"input file {str(inp)!r}: rows from {i * chunk_rows + 1} cannot be stored "
+                    f"({exc}); columns must hold plain values (text, numbers)"
+                ) from None
+            raise
+        with atomic_write(marker) as tmp:
+            tmp.write_text(
+                json.dumps({**want, "parts_done": i + 1, "header": header, "summaries": summaries})
+            )
         if progress:
             progress(len(chunk))
-    frames = [pd.read_parquet(parts / f"part-{i:06d}.parquet") for i in range(n_parts)]
-    full = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if len(full) != len(df):
-        raise InputError(
-            f"internal: {len(full)} output rows for {len(df)} input rows; delete {parts} and rerun"
+    if resumed:
+        for _i, v in summaries[:done_parts]:
+            _add_counts(summary, v)
+        if progress:
+            progress(resumed)
+        log.info("resumed %s after %d rows", outp, resumed)
+    if n_parts < done_parts:
+        raise DataSourceError(
+            f"{str(parts)!r} holds more parts than {str(inp)!r} has rows; delete it and rerun"
         )
-    write_table(full, outp)
+    assert header is not None
+    _join_parts(parts, n_parts, header, outp)
     shutil.rmtree(parts, ignore_errors=True)
-    summary = summarize(full, names)
     summary["resumed_rows"] = resumed
     return summary

@@ -33,7 +33,7 @@ from geo_heart.geocode.address import parse_address, street_key_from_text
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 5
+INDEX_VERSION = 7
 ROLES = ("address_points", "centerlines", "roads", "landmarks", "history")
 
 
@@ -54,6 +54,12 @@ class StreetData:
     ranges: list[tuple[int, int, int, int, np.ndarray, np.ndarray]] = field(default_factory=list)
     # a representative point for street-level matches (lon, lat), and where it came from
     mid: tuple[float, float] | None = None
+    #: projected road lines of the street (``[layers.roads]``), each an ``(n, 2)`` array
+    road_parts: list[np.ndarray] = field(default_factory=list)
+    #: projected polyline parts through the known points (see :mod:`geo_heart.geocode.lines`)
+    path_parts: list[np.ndarray] = field(default_factory=list)
+    #: mean distance (projected units) of the known points from ``path_parts``
+    path_sigma: float = 0.0
 
 
 @dataclass
@@ -67,6 +73,12 @@ class ReferenceIndex:
     places: dict[str, tuple[float, float, str]]
     sources: dict[str, Any]
     version: int = INDEX_VERSION
+    #: place key (name or alias) → (lon, lat, display name, category) from the ``[places]`` table
+    named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
+    #: street pair → crossing record (see :func:`geo_heart.geocode.intersect.precompute_crossings`)
+    crossings: dict[tuple[str, str], tuple] | None = None
+    #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``)
+    projected_crs: str = "EPSG:2264"
 
 
 def _file_hash(path: Path) -> str:
@@ -110,6 +122,14 @@ def index_key(ws) -> str:
         h.update(role.encode())
         h.update(_file_hash(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())
+    beats = ws.data_path(ws.config.beats.file)  # crossings name the beats near them
+    if beats.exists():
+        h.update(b"beats")
+        h.update(_file_hash(beats).encode())
+    places = getattr(ws.config, "places_file", None)
+    if places is not None and Path(places).exists():
+        h.update(b"places")
+        h.update(_file_hash(Path(places)).encode())
     return h.hexdigest()[:20]
 
 
@@ -161,13 +181,20 @@ def _street(streets: dict[str, StreetData], key) -> StreetData:
     return sd
 
 
-def build_index(ws) -> ReferenceIndex:
-    """Build the reference index from the configured layers (no cache)."""
+def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
+    """Build the reference index from the configured layers (no cache).
+
+    ``without`` names layer roles to leave out (an evaluation switches the road lines off to
+    measure what the address points alone give).
+    """
     import pandas as pd
     from pyproj import Transformer
 
-    sources = _layer_sources(ws)
+    from geo_heart.geocode.lines import street_paths
+
+    sources = {k: v for k, v in _layer_sources(ws).items() if k not in without}
     to_ft = Transformer.from_crs("EPSG:4326", ws.config.projected_crs, always_xy=True)
+    unit_m = float(to_ft.target_crs.axis_info[0].unit_conversion_factor)
     streets: dict[str, StreetData] = {}
     info: dict[str, Any] = {}
 
@@ -190,12 +217,20 @@ def build_index(ws) -> ReferenceIndex:
         text = df[num_c].astype(str).str.strip() + " " + df[street_c].astype(str)
     lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy(float)
     lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy(float)
+    # coordinates outside WGS84 (lat=1e308, swapped columns …) are rejected and counted
+    ok_xy = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    bad_xy = int((~ok_xy).sum())
+    if bad_xy:
+        log.warning("%s: %d row(s) with coordinates outside WGS84 rejected", path, bad_xy)
     rows: dict[tuple[str, int], list[int]] = defaultdict(list)
     keys: dict[str, Any] = {}
     skipped = 0
     for i, t in enumerate(text):
+        if not ok_xy[i]:
+            skipped += 1
+            continue
         p = parse_address(t)
-        if p.kind != "address" or p.number is None or not np.isfinite(lon[i] + lat[i]):
+        if p.kind != "address" or p.number is None:
             skipped += 1
             continue
         rows[(p.street, p.number)].append(i)
@@ -212,9 +247,10 @@ def build_index(ws) -> ReferenceIndex:
         sd.x_ft, sd.y_ft = (np.asarray(v) for v in to_ft.transform(sd.lon, sd.lat))
         j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
         sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
+        sd.path_parts, sd.path_sigma = street_paths(sd.numbers, sd.x_ft, sd.y_ft, unit_m)
     info["address_points"] = {
         "file": str(path), "rows": len(df), "addresses": len(rows), "streets": len(by_street),
-        "skipped": skipped,
+        "skipped": skipped, "bad_coordinates": bad_xy,
     }  # fmt: skip
 
     # --- centerlines with address ranges -----------------------------------------------------
@@ -224,7 +260,7 @@ def build_index(ws) -> ReferenceIndex:
     # --- roads: names and intersections -------------------------------------------------------
     intersections: dict[tuple[str, str], tuple[float, float]] = {}
     if "roads" in sources and sources["roads"][0].exists():
-        intersections = _add_roads(streets, *sources["roads"], ws.config.projected_crs, info)
+        intersections = _add_roads(streets, *sources["roads"], to_ft, info)
 
     # --- landmarks ------------------------------------------------------------------------------
     places: dict[str, tuple[float, float, str]] = {}
@@ -250,10 +286,63 @@ def build_index(ws) -> ReferenceIndex:
     for v in by_name.values():
         v.sort()
     log.info("geocode index: %d streets, %d intersections", len(streets), len(intersections))
-    return ReferenceIndex(
+    idx = ReferenceIndex(
         streets=streets, by_name=dict(by_name), intersections=intersections,
         pair_history=pair_history, places=places, sources=info,
+        projected_crs=str(ws.config.projected_crs),
     )  # fmt: skip
+    from geo_heart.geocode.intersect import precompute_crossings
+    from geo_heart.geocode.match import Geocoder
+
+    idx.crossings = precompute_crossings(Geocoder(idx, ws.beat_index, ws.config.service_area))
+    info["crossings"] = {"street_pairs": len(idx.crossings)}
+    places_file = getattr(ws.config, "places_file", None)
+    if places_file is not None:
+        idx.named_places = _read_places(ws, idx, Path(places_file), info)
+    return idx
+
+
+def _read_places(ws, idx: ReferenceIndex, path: Path, info: dict) -> dict:
+    """The ``[places]`` table: each row's name and aliases → its point (address geocoded here)."""
+    import pandas as pd
+
+    from geo_heart.geocode.match import Geocoder
+
+    if not path.exists():
+        raise DataSourceError(f"places: file {str(path)!r} does not exist")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
+    need = ["name", "aliases", "category", "address", "lon", "lat", "source"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"places: {str(path)!r} has no column {missing[0]!r}; columns are {list(df.columns)}"
+        )
+    g = Geocoder(idx, ws.beat_index, ws.config.service_area)
+    out: dict[str, tuple[float, float, str, str]] = {}
+    skipped = []
+    for i, row in df.iterrows():
+        name = row["name"].strip()
+        lon = pd.to_numeric(row["lon"], errors="coerce")
+        lat = pd.to_numeric(row["lat"], errors="coerce")
+        if row["address"].strip() and not (np.isfinite(lon) and np.isfinite(lat)):
+            # a point, when given, is the more specific; else the address, geocoded here
+            r = g.geocode_one(row["address"])
+            good = r.status == "ok" and r.score >= 0.6
+            if r.lon is None or not good or r.match_type in ("nearest_address", "street"):
+                skipped.append(f"row {i + 2} {name!r}: address {row['address']!r} not placed")
+                continue
+            lon, lat = r.lon, r.lat
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            skipped.append(f"row {i + 2} {name!r}: neither an address nor lon/lat")
+            continue
+        for alias in [name, *row["aliases"].split(";")]:
+            k = place_key(alias)
+            if k:
+                out.setdefault(k, (float(lon), float(lat), name, row["category"].strip()))
+    for msg in skipped:
+        log.warning("places %s: %s", path.name, msg)
+    info["places"] = {"file": str(path), "rows": len(df), "names": len(out), "skipped": skipped}
+    return out
 
 
 _RE_PLACE = re.compile(r"[^A-Z0-9 ]")
@@ -290,7 +379,7 @@ def _road_keys(name: str | None, ref: str | None) -> list:
     return keys
 
 
-def _add_roads(streets, path: Path, table: dict, projected_crs: str, info) -> dict:
+def _add_roads(streets, path: Path, table: dict, to_ft, info) -> dict:
     import geopandas as gpd
     import shapely
 
@@ -316,6 +405,10 @@ def _add_roads(streets, path: Path, table: dict, projected_crs: str, info) -> di
     merged = [shapely.union_all(lines[k]) for k in keys]
     for k, g in zip(keys, merged, strict=True):
         sd = _street(streets, keyobj[k])
+        for part in shapely.get_parts(shapely.line_merge(g)):
+            xy = shapely.get_coordinates(part)
+            if len(xy) >= 2:
+                sd.road_parts.append(np.column_stack(to_ft.transform(xy[:, 0], xy[:, 1])))
         if sd.mid is None:
             p = shapely.line_interpolate_point(shapely.line_merge(g), 0.5, normalized=True)
             if p.is_empty:

@@ -7,11 +7,13 @@ a batch command writes back exactly what it read, plus its own columns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from geo_heart.errors import DataSourceError, InputError
+from geo_heart.io.files import atomic_write, output_lock
 
 log = logging.getLogger(__name__)
 
@@ -44,30 +46,106 @@ def table_kind(path: str | Path) -> str:
     )
 
 
-def read_table(path: str | Path, *, columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a CSV/TSV/Parquet table or a vector layer (returned as a GeoDataFrame).
+#: Byte-order marks and the codec that reads a file starting with them.
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
 
-    Raises
-    ------
-    DataSourceError
-        If the file is missing, empty or cannot be parsed (the message names the file).
+
+def text_encoding(path: str | Path, encoding: str | None = None) -> str:
+    """The codec to read a text table with: ``encoding`` if given, else from its BOM, else UTF-8.
+
+    UTF-8 with or without a BOM and UTF-16 with a BOM are recognised; anything else must be named
+    (``--encoding``), because guessing silently rewrites text.
     """
-    p = Path(path)
+    if encoding:
+        import codecs
+
+        try:
+            return codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(
+                f"unknown encoding {encoding!r} (--encoding); e.g. utf-8, cp1252, latin-1, utf-16"
+            ) from None
+    with open(path, "rb") as f:
+        head = f.read(4)
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    return "utf-8"
+
+
+def _decode_error(p: Path, exc: UnicodeDecodeError, codec: str) -> DataSourceError:
+    bad = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
+    return DataSourceError(
+        f"input file {str(p)!r} is not valid {codec} (byte 0x{bad}); "
+        "name its encoding with --encoding (e.g. --encoding cp1252 or --encoding latin-1)"
+    )
+
+
+def _check_path(p: Path) -> None:
     if not p.exists():
         raise DataSourceError(f"input file {str(p)!r} does not exist")
     if p.is_dir():
         raise DataSourceError(f"input {str(p)!r} is a folder, not a file")
+
+
+def _frame_with_header(raw: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    """Data rows of a ``header=None`` read, labelled with the header exactly as read."""
+    raw = raw.fillna("")  # short rows and blank lines: empty cells, as in the file
+    raw.columns = pd.Index(header, dtype=object)
+    return raw
+
+
+def _header_of(raw: pd.DataFrame) -> list[str]:
+    return ["" if pd.isna(v) else str(v) for v in raw.iloc[0].tolist()]
+
+
+def _csv_kwargs(kind: str, codec: str) -> dict:
+    return {
+        "header": None,
+        "dtype": str,
+        "keep_default_na": False,
+        "na_filter": False,
+        "skip_blank_lines": False,
+        "sep": "\t" if kind == "tsv" else ",",
+        "encoding": codec,
+        "encoding_errors": "strict",
+    }
+
+
+def read_table(
+    path: str | Path, *, columns: list[str] | None = None, encoding: str | None = None
+) -> pd.DataFrame:
+    """Read a CSV/TSV/Parquet table or a vector layer (returned as a GeoDataFrame).
+
+    CSV/TSV: every cell is text, blank lines are rows of empty cells, and the header is kept
+    exactly as read (an empty name stays empty, duplicate names stay duplicate) so that a batch
+    command writes back what it read. UTF-8 (with or without BOM) and UTF-16 (BOM) are detected;
+    other encodings must be named with ``encoding``.
+
+    Raises
+    ------
+    DataSourceError
+        If the file is missing, empty, not in the expected encoding or cannot be parsed.
+    """
+    p = Path(path)
+    _check_path(p)
     kind = table_kind(p)
     try:
         if kind in ("csv", "tsv"):
-            return pd.read_csv(
-                p,
-                dtype=str,
-                keep_default_na=False,
-                sep="\t" if kind == "tsv" else ",",
-                usecols=columns,
-                encoding_errors="replace",
-            )
+            codec = text_encoding(p, encoding)
+            try:
+                raw = pd.read_csv(p, **_csv_kwargs(kind, codec))
+            except UnicodeDecodeError as exc:
+                raise _decode_error(p, exc, codec) from None
+            df = _frame_with_header(raw.iloc[1:].reset_index(drop=True), _header_of(raw))
+            if columns is not None:
+                require_columns(df, {c: c for c in columns}, p)
+                df = df[columns]
+            return df
         if kind == "parquet":
             return pd.read_parquet(p, columns=columns)
         import geopandas as gpd
@@ -75,19 +153,118 @@ def read_table(path: str | Path, *, columns: list[str] | None = None) -> pd.Data
         return gpd.read_file(p, columns=columns)
     except pd.errors.EmptyDataError:
         raise DataSourceError(f"input file {str(p)!r} is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.ParserError as exc:
         raise DataSourceError(f"input file {str(p)!r} cannot be parsed as {kind}: {exc}") from None
-    except ValueError as exc:  # e.g. usecols naming a missing column
+    except UnicodeError as exc:
+        raise DataSourceError(f"input file {str(p)!r} cannot be decoded: {exc}") from None
+    except ValueError as exc:  # e.g. columns naming a missing column
+        if isinstance(exc, InputError):
+            raise
         raise DataSourceError(f"input file {str(p)!r}: {exc}") from None
+    except OSError as exc:
+        if isinstance(exc, DataSourceError):
+            raise
+        raise DataSourceError(f"input file {str(p)!r} cannot be read: {exc}") from None
     except Exception as exc:  # pyogrio / pyarrow errors carry their own types
         if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
             raise DataSourceError(f"input file {str(p)!r} cannot be read: {exc}") from None
         raise
 
 
+def iter_table(
+    path: str | Path, *, chunk_rows: int, encoding: str | None = None
+) -> Iterator[pd.DataFrame]:
+    """Read a table in chunks of ``chunk_rows`` rows (CSV/TSV streamed, Parquet by row groups).
+
+    Each chunk is read exactly as :func:`read_table` would read those rows; the chunks' index
+    counts rows from 0 across the file. Memory stays bounded by the chunk size for CSV, TSV and
+    Parquet; vector layers are read whole.
+    """
+    p = Path(path)
+    _check_path(p)
+    kind = table_kind(p)
+    if kind in ("csv", "tsv"):
+        codec = text_encoding(p, encoding)
+        try:
+            reader = pd.read_csv(p, chunksize=chunk_rows, **_csv_kwargs(kind, codec))
+            header: list[str] | None = None
+            start = 0
+            pending: pd.DataFrame | None = None
+            with reader:
+                for raw in reader:
+                    if header is None:
+                        header = _header_of(raw)
+                        raw = raw.iloc[1:]
+                    chunk = _frame_with_header(raw.reset_index(drop=True), header)
+                    pending = chunk if pending is None else pd.concat([pending, chunk])
+                    while len(pending) >= chunk_rows:
+                        out = pending.iloc[:chunk_rows].reset_index(drop=True)
+                        pending = pending.iloc[chunk_rows:]
+                        out.index += start
+                        start += len(out)
+                        yield out
+            if header is None:
+                raise DataSourceError(f"input file {str(p)!r} is empty")
+            if pending is not None and (len(pending) or start == 0):
+                out = pending.reset_index(drop=True)
+                out.index += start
+                yield out
+        except UnicodeDecodeError as exc:
+            raise _decode_error(p, exc, codec) from None
+        except pd.errors.EmptyDataError:
+            raise DataSourceError(f"input file {str(p)!r} is empty") from None
+        except pd.errors.ParserError as exc:
+            raise DataSourceError(
+                f"input file {str(p)!r} cannot be parsed as {kind}: {exc}"
+            ) from None
+        return
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(p)
+            start = 0
+            batches = pf.iter_batches(batch_size=chunk_rows)
+            first = True
+            for batch in batches:
+                out = batch.to_pandas()
+                out.index += start
+                start += len(out)
+                first = False
+                yield out
+            if first:
+                yield pf.schema_arrow.empty_table().to_pandas()
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] == "pyarrow":
+                raise DataSourceError(f"input file {str(p)!r} cannot be read: {exc}") from None
+            raise
+        return
+    df = read_table(p)
+    for i in range(0, max(len(df), 1), chunk_rows):
+        yield df.iloc[i : i + chunk_rows]
+
+
+def count_rows(path: str | Path, *, encoding: str | None = None) -> int | None:
+    """Number of data rows of a Parquet file (from its metadata); None for other formats."""
+    if table_kind(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:
+            return None
+    return None
+
+
 def require_columns(df: pd.DataFrame, columns: dict[str, str | None], source: str | Path) -> None:
     """Raise InputError if a configured column is missing, naming option, column and file."""
+    names = list(map(str, df.columns))
     for option, col in columns.items():
+        if col is not None and names.count(col) > 1:
+            raise InputError(
+                f"{str(source)!r} has {names.count(col)} columns named {col!r} (set with "
+                f"{option}); the column to use must have a unique name"
+            )
         if col is not None and col not in df.columns:
             raise InputError(
                 f"{str(source)!r} has no column {col!r} (set with {option}); "
@@ -96,31 +273,64 @@ def require_columns(df: pd.DataFrame, columns: dict[str, str | None], source: st
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a table in the format its suffix names (atomically: temp file, then rename)."""
+    """Write a table in the format its suffix names.
+
+    Atomically (a temp file unique to this run, then a rename) and under the output's advisory
+    lock (a concurrent run writing the same file is refused). Errors are one line naming the file.
+    """
     p = Path(path)
     kind = table_kind(p)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    try:
-        if kind in ("csv", "tsv"):
-            df.to_csv(tmp, index=False, sep="\t" if kind == "tsv" else ",")
-        elif kind == "parquet":
-            _writable(df).to_parquet(tmp, index=False)
-        else:
-            import geopandas as gpd
-
-            if not isinstance(df, gpd.GeoDataFrame):
-                raise InputError(
-                    f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet"
+    with output_lock(p), atomic_write(p) as tmp:
+        try:
+            if kind in ("csv", "tsv"):
+                df.to_csv(
+                    tmp, index=False, sep="\t" if kind == "tsv" else ",", lineterminator=_eol(df)
                 )
-            _writable(df).to_file(tmp, driver=GEO_SUFFIXES[p.suffix.lower()])
-        tmp.replace(p)
-    except OSError as exc:
-        raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+            elif kind == "parquet":
+                _check_unique_columns(df, p)
+                _writable(df).to_parquet(tmp, index=False)
+            else:
+                import geopandas as gpd
+
+                if not isinstance(df, gpd.GeoDataFrame):
+                    raise InputError(
+                        f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet"
+                    )
+                _check_unique_columns(df, p)
+                _writable(df).to_file(tmp, driver=GEO_SUFFIXES[p.suffix.lower()])
+        except OSError:
+            raise
+        except (ValueError, TypeError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise DataSourceError(f"cannot write {str(p)!r} as {kind}: {exc}") from None
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
+                raise DataSourceError(f"cannot write {str(p)!r} as {kind}: {exc}") from None
+            raise
     return p
+
+
+def _eol(df: pd.DataFrame) -> str:
+    """``\\r\\n`` when a text cell or name holds a bare CR (so that it gets quoted), else ``\\n``."""
+    for i, col in enumerate(df.columns):
+        if "\r" in str(col):
+            return "\r\n"
+        s = df.iloc[:, i]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            if s.astype(str).str.contains("\r", regex=False).any():
+                return "\r\n"
+    return "\n"
+
+
+def _check_unique_columns(df: pd.DataFrame, p: Path) -> None:
+    cols = list(map(str, df.columns))
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if dup:
+        raise InputError(
+            f"{str(p)!r}: column names {dup} appear more than once, which this format cannot "
+            "store; write CSV or rename them"
+        )
 
 
 def _writable(df: pd.DataFrame) -> pd.DataFrame:

@@ -26,8 +26,9 @@ Routes
 
 Errors
     Bad input gets a 4xx answer with a JSON body ``{"error": "<one line>", "detail": [...]}``
-    naming the parameter and the bad value (422 for values, 413 is never needed because the batch
-    size is validated). Unknown call types also list the ``known`` canonical types. Any other
+    naming the parameter and the bad value (422 for values, 400 for a body that is not JSON, 413
+    for a body over the size limit, 401 without the bearer token when one is set). Answers
+    never carry server file paths. Unknown call types also list the ``known`` canonical types. Any other
     exception is logged with its traceback and answered with a 500 that says nothing about the
     internals. There are no path parameters and no file names in requests: the only files served
     are the three static files read into memory at start-up.
@@ -50,14 +51,21 @@ import shapely
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_heart import __version__
 from geo_heart.area import Area
 from geo_heart.dispatch.eligibility import parse_time
 from geo_heart.dispatch.lookup import lookup_point
+from geo_heart.dispatch.result import LookupResult
 from geo_heart.errors import CallTypeError, GeoHeartError, InputError
+from geo_heart.service.hardening import (
+    MAX_BODY_BYTES,
+    BearerTokenMiddleware,
+    BodyLimitMiddleware,
+    scrub_paths,
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,67 +154,14 @@ class ErrorAnswer(BaseModel):
     )
 
 
-class CallTypeOut(BaseModel):
-    """How the call type was understood."""
-
-    raw: str
-    canonical: str | None
-    label: str | None
-    risk: bool
-    prefix_program: str | None
+def _not_bool(value: Any) -> Any:
+    """JSON ``true``/``false`` is not a coordinate (pydantic would read it as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
 
 
-class DecisionOut(BaseModel):
-    """One program's answer."""
-
-    program: str
-    name: str
-    eligible: bool
-    reason: str
-
-
-class RulesOut(BaseModel):
-    """The rule set in force at the call's time (local dates; ``effective_to`` exclusive)."""
-
-    name: str
-    label: str
-    effective_from: str | None
-    effective_to: str | None
-
-
-class LookupResult(BaseModel):
-    """One dispatch lookup (see :mod:`geo_heart.dispatch.lookup` for the meaning of each key).
-
-    Address lookups add ``lon``, ``lat``, ``match_type``, ``score`` and ``matched_address``.
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    beat: str | None
-    district: str | None
-    status: str = Field(description="ok, outside, invalid (location) or a geocoder status")
-    reason: str
-    on_boundary: bool
-    covering: list[str]
-    nearest_beat: str | None = None
-    distance_m: float | None = None
-    in_service_area: bool
-    service_area: str | None = Field(
-        description="service area of the rules in force (null: no program was in force)"
-    )
-    rules: RulesOut | None = None
-    programs: list[str]
-    reasons: dict[str, str]
-    decisions: list[DecisionOut]
-    local_time: str
-    timezone: str
-    call_type: CallTypeOut | None
-    notes: list[str]
-    lon: float | None = None
-    lat: float | None = None
-    match_type: str | None = None
-    score: float | None = None
-    matched_address: str | None = None
+Coordinate = Annotated[float | None, BeforeValidator(_not_bool)]
 
 
 class BatchItem(BaseModel):
@@ -216,8 +171,8 @@ class BatchItem(BaseModel):
 
     id: str | None = Field(default=None, max_length=100, description="Echoed back unchanged.")
     address: str | None = Field(default=None, max_length=MAX_ADDRESS_CHARS)
-    lon: float | None = Field(default=None, allow_inf_nan=False)
-    lat: float | None = Field(default=None, allow_inf_nan=False)
+    lon: Coordinate = Field(default=None, allow_inf_nan=False)
+    lat: Coordinate = Field(default=None, allow_inf_nan=False)
     call_type: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     at: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     weapon: bool | None = None
@@ -244,20 +199,6 @@ class BatchRow(LookupResult):
 
     index: int
     id: str | None = None
-    beat: str | None = None
-    district: str | None = None
-    reason: str = ""
-    on_boundary: bool = False
-    covering: list[str] = []
-    in_service_area: bool = False
-    service_area: str | None = ""
-    programs: list[str] = []
-    reasons: dict[str, str] = {}
-    decisions: list[DecisionOut] = []
-    local_time: str = ""
-    timezone: str = ""
-    call_type: CallTypeOut | None = None
-    notes: list[str] = []
 
 
 class BatchAnswer(BaseModel):
@@ -421,7 +362,7 @@ class LookupService:
                     scenario=item.scenario if item.scenario is not None else req.scenario,
                 )
             except (GeoHeartError, AddressLookupUnavailable) as exc:
-                row = {"status": "error", "reason": str(exc)}
+                row = {"status": "error", "reason": scrub_paths(str(exc))}
             results.append({**head, **row})
         ok = sum(1 for r in results if r.get("beat") is not None)
         errors = sum(1 for r in results if r.get("status") == "error")
@@ -586,7 +527,13 @@ def _one_line_validation(exc: RequestValidationError) -> tuple[str, list[dict[st
 
 # ---------------------------------------------------------------------------------------------
 # The app
-def create_app(ws: Area, *, warm: bool = True) -> FastAPI:
+def create_app(
+    ws: Area,
+    *,
+    warm: bool = True,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    token: str | None = None,
+) -> FastAPI:
     """Build the dispatch lookup service for a workspace.
 
     Parameters
@@ -595,6 +542,10 @@ def create_app(ws: Area, *, warm: bool = True) -> FastAPI:
         The workspace whose area and data the service answers for.
     warm
         Load the beat index, distances, beats GeoJSON and geocoder before returning.
+    max_body_bytes
+        Largest request body; larger ones are answered 413 before being read whole.
+    token
+        When given, every route but ``/health`` needs ``Authorization: Bearer <token>``.
 
     Returns
     -------
@@ -610,13 +561,23 @@ def create_app(ws: Area, *, warm: bool = True) -> FastAPI:
             f"Beat, {ws.config.service_area.label} membership and program eligibility for a point "
             f"or an address in {ws.config.name}."
         ),
+        # no trailing-slash redirects: they would echo the request's Host header back
+        redirect_slashes=False,
     )
     app.state.service = svc
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    if token:
+        app.add_middleware(BearerTokenMiddleware, token=token)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         message, detail = _one_line_validation(exc)
-        return JSONAnswer(error_body(message, detail=detail), status_code=422)
+        if any(d["type"] == "json_invalid" for d in detail):
+            return JSONAnswer(
+                error_body("the request body is not valid JSON (UTF-8)", detail=detail),
+                status_code=400,
+            )
+        return JSONAnswer(error_body(scrub_paths(message), detail=detail), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -629,13 +590,14 @@ def create_app(ws: Area, *, warm: bool = True) -> FastAPI:
 
     @app.exception_handler(GeoHeartError)
     async def _geoheart(request: Request, exc: GeoHeartError) -> Response:
+        text = scrub_paths(str(exc))  # no server file paths in answers
         if isinstance(exc, CallTypeError):
             known = sorted(ws.config.call_types)
-            return JSONAnswer(error_body(str(exc), known=known), status_code=422)
+            return JSONAnswer(error_body(text, known=known), status_code=422)
         if isinstance(exc, InputError):
-            return JSONAnswer(error_body(str(exc)), status_code=422)
+            return JSONAnswer(error_body(text), status_code=422)
         log.error("%s %s: %s", request.method, request.url.path, exc)
-        return JSONAnswer(error_body(f"service data problem: {exc}"), status_code=503)
+        return JSONAnswer(error_body(f"service data problem: {text}"), status_code=503)
 
     @app.exception_handler(AddressLookupUnavailable)
     async def _no_geocoder(request: Request, exc: AddressLookupUnavailable) -> Response:

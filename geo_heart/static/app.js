@@ -8,14 +8,23 @@
   let atTouched = false;      // untouched time box = "now" (judged by the server in area time)
   let proj = null;            // lon/lat <-> SVG projection, set once the beats are drawn
   let serviceAreaLabel = "pilot area";
+  let areaTimeZone = null;    // the area's IANA time zone (times are shown and judged in it)
   let fullView = null;        // the whole area's viewBox
   let lastPoint = null;       // SVG coordinates of the last looked-up point
   let zoomed = false;
   const ZOOM = 4;             // "around the point" shows a quarter of the area's width
 
   function pad(n) { return String(n).padStart(2, "0"); }
+  // "now" as the wall-clock time in the area's time zone (not the browser's)
   function nowLocal() {
     const d = new Date();
+    if (areaTimeZone) {
+      const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+        timeZone: areaTimeZone, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      }).formatToParts(d).map((p) => [p.type, p.value]));
+      return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+    }
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
   }
   function el(tag, attrs, ...children) {
@@ -36,6 +45,11 @@
     if (!r.ok) return;
     const area = await r.json();
     $("area-name").textContent = "— " + area.name;
+    if (area.timezone) {
+      areaTimeZone = area.timezone;
+      $("tz-hint").textContent = `(${area.timezone})`;
+      if (!atTouched) atBox.value = nowLocal();
+    }
     const sa = area.service_areas[area.default_service_area];
     if (sa) { serviceAreaLabel = sa.label; $("sa-label").textContent = sa.label; $("legend-sa").textContent = sa.label; }
     for (const ct of area.call_types) {
@@ -154,7 +168,7 @@
     return Math.abs(a) > 90 ? { lon: a, lat: b } : { lat: a, lon: b };
   }
 
-  async function lookup() {
+  async function lookup(pick) {
     const text = addressBox.value.trim();
     if (!text) {
       renderError("Type an address (or “lat, lon”) first.");
@@ -163,7 +177,9 @@
     }
     const q = new URLSearchParams();
     const coords = parseCoordinates(text);
-    if (coords) { q.set("lon", coords.lon); q.set("lat", coords.lat); } else { q.set("address", text); }
+    if (pick && Number.isFinite(pick.lon) && Number.isFinite(pick.lat)) {
+      q.set("lon", pick.lon); q.set("lat", pick.lat);
+    } else if (coords) { q.set("lon", coords.lon); q.set("lat", coords.lat); } else { q.set("address", text); }
     if (callType.value) q.set("call_type", callType.value);
     if (atTouched && atBox.value) q.set("at", atBox.value); else atBox.value = nowLocal();
     if (weapon.checked) q.set("weapon", "true");
@@ -174,6 +190,10 @@
       const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
       if (!r.ok) { renderError(body.error || `HTTP ${r.status}`); showOnMap(null); return; }
       if (coords) { body.lon = body.lon ?? coords.lon; body.lat = body.lat ?? coords.lat; }
+      if (pick) {
+        body.lon = body.lon ?? pick.lon; body.lat = body.lat ?? pick.lat;
+        body.picked = pick.matched_address;
+      }
       renderCard(body);
       showOnMap(body);
     } catch (e) {
@@ -181,6 +201,7 @@
     } finally {
       submit.disabled = false;
       card.removeAttribute("aria-busy");
+      addressBox.focus();  // ready for the next address
     }
   }
 
@@ -220,15 +241,23 @@
     const decisions = r.decisions || [];
     const names = Object.fromEntries(decisions.map((d) => [d.program, d.name]));
     let verdict;
-    if (!r.beat && r.match_type !== undefined && (r.lon === null || r.lon === undefined)) {
-      verdict = el("p", { class: "verdict warn", id: "card-verdict" }, "Address not found — confirm the location with the caller");
+    const unknown = r.status === "unknown" || r.status === "invalid" ||
+      (r.in_service_area === null && r.status !== "ambiguous");
+    const ambiguous = r.status === "ambiguous";
+    const V = (cls, text) => el("p", { class: "verdict " + cls, id: "card-verdict" }, text);
+    if (unknown) {
+      verdict = V("warn", "Location unknown: ask the caller");
+    } else if (ambiguous && !r.beat) {
+      verdict = V("warn", `${(r.candidates || []).length} places fit: pick one with the caller` +
+        (r.eligibility_varies ? " (eligibility depends on which)" : ""));
     } else if (!r.beat) {
-      verdict = el("p", { class: "verdict warn", id: "card-verdict" }, "Location not in any beat — no HEART program; dispatch as usual");
+      verdict = V("warn", "Location not in any beat — no HEART program; dispatch as usual");
+    } else if (!r.call_type) {
+      verdict = V("warn", "Location known — needs call type");
     } else if (progs.length) {
-      verdict = el("p", { class: "verdict ok", id: "card-verdict" },
-        progs.map((c) => `${c}${names[c] ? " (" + names[c] + ")" : ""}`).join(", ") + " can respond now");
+      verdict = V("ok", progs.map((c) => `${c}${names[c] ? " (" + names[c] + ")" : ""}`).join(", ") + " can respond now");
     } else {
-      verdict = el("p", { class: "verdict no", id: "card-verdict" }, "No HEART program can respond now");
+      verdict = V("no", "No HEART program can respond now");
     }
     const dl = el("dl");
     const row = (label, id, value) => { if (value !== null && value !== undefined) dl.append(el("dt", {}, label), el("dd", { id }, value)); };
@@ -237,8 +266,20 @@
       row("Match quality", "card-quality", quality(r));
     }
     row("Beat", "card-beat", r.beat ? `${r.beat}${r.district ? " (district " + r.district + ")" : ""}` : (r.reason || "none"));
-    row(serviceAreaLabel.replace(/\s*\(.*\)$/, ""), "card-pilot",
-      el("span", { class: "badge " + (r.in_service_area ? "in" : "out") }, r.in_service_area ? "IN" : "OUT"));
+    const inArea = r.in_service_area === true ? ["in", "IN"] : r.in_service_area === false ? ["out", "OUT"] : ["unknown", "UNKNOWN"];
+    row(serviceAreaLabel.replace(/\s*\(.*\)$/, ""), "card-pilot", el("span", { class: "badge " + inArea[0] }, inArea[1]));
+    if (r.picked) row("Chosen place", "card-picked", r.picked);
+    if (ambiguous && (r.candidates || []).length) {
+      const list = el("ol", { class: "candidates", id: "card-candidates" });
+      (r.candidates || []).forEach((c, i) => {
+        const sa = c.in_service_area === true ? "in" : c.in_service_area === false ? "out" : "unknown";
+        const b = el("button", { type: "button", class: "small pick", "data-index": String(i) },
+          `${c.matched_address} — beat ${c.beat || "?"} (${sa})` + ((c.programs || []).length ? `: ${c.programs.join(", ")}` : ""));
+        b.addEventListener("click", () => lookup(c));
+        list.append(el("li", {}, b));
+      });
+      row("Which place?", "card-pick", list);
+    }
     if (r.nearest_beat) row("Nearest beat", "card-nearest", `${r.nearest_beat}, ${Math.round(r.distance_m).toLocaleString()} m away`);
     const ct = r.call_type;
     row("Call type", "card-calltype", ct ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` : "not given");
@@ -256,7 +297,8 @@
     const children = [verdict, dl];
     if (notes.length) children.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", {}, n))));
     card.className = "card";
-    card.dataset.state = r.beat ? (r.in_service_area ? "in" : "out") : "none";
+    card.dataset.state = unknown ? "unknown" : (ambiguous && !r.beat) ? "ambiguous" :
+      r.beat ? (r.in_service_area ? "in" : "out") : "none";
     card.replaceChildren(...children);
   }
 
@@ -265,5 +307,18 @@
   atBox.addEventListener("input", () => { atTouched = atBox.value !== ""; });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); lookup(); });
   $("zoom").addEventListener("click", () => { zoomed = !zoomed; setView(); });
+  // a new call: nothing carries over from the last one (call type, weapon flag, time, card)
+  $("new-call").addEventListener("click", () => {
+    form.reset();
+    callType.value = "";
+    weapon.checked = false;
+    atTouched = false;
+    atBox.value = nowLocal();
+    card.className = "card empty";
+    card.dataset.state = "empty";
+    card.replaceChildren(el("p", {}, "Type an address and press Enter."));
+    showOnMap(null);
+    addressBox.focus();
+  });
   loadArea().catch(() => {}).then(loadMap).then(() => { document.body.dataset.ready = "true"; });
 })();

@@ -182,8 +182,11 @@ def test_places_and_highways(geocoder):
     assert r.match_type == "place" and r.beat == "212"
     for t in ["MLK Jr Pkwy", "US 15-501", "NC 55"]:
         r = geocoder.geocode_one(t)
-        assert r.match_type == "street" and r.lon is not None, t
-        assert r.score == pytest.approx(0.3)
+        assert r.match_type == "street" and r.score == pytest.approx(0.3), t
+        # a street with no number that crosses beats is ambiguous: one candidate per beat
+        assert r.status == "ambiguous" and len(r.candidates) >= 2, t
+        assert all(c["lon"] is not None or c["beat"] for c in r.candidates)
+        assert r.straddle_beats and len(r.straddle_beats.split(";")) >= 2
 
 
 def test_bad_rows_get_status(geocoder):
@@ -257,7 +260,7 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     expected = pd.read_csv(clean, dtype=str, keep_default_na=False)
     assert len(expected) == len(src)
     assert expected["INCI_ID"].tolist() == src["INCI_ID"].tolist()
-    assert expected.loc[5, "status"] == "invalid"
+    assert expected.loc[5, "status"] == "empty"  # issue 12 #9: blanks are `empty` rows
     assert (expected["beat"] == expected["BEAT"]).mean() > 0.9
     assert "match types" in res.output
 
@@ -303,7 +306,8 @@ def test_cli_geocode_min_score_and_bad_column(cli_env, tmp_path):
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert got["beat"].tolist() == ["x", "y"]  # the input's own column is kept
     assert got["geocode_beat"].tolist()[0] == "223"
-    assert got["status"].tolist()[1] == "low_score" and got["geocode_beat"].tolist()[1] == ""
+    # a street across several beats: ambiguous, no beat
+    assert got["status"].tolist()[1] == "ambiguous" and got["geocode_beat"].tolist()[1] == ""
     res = CliRunner().invoke(cli, ["geocode", str(inp), "-o", str(out), "--address-column", "nope"])
     # main() prints GeoHeartErrors as one "Error: ..." line with exit code 1
     from geo_heart.errors import InputError

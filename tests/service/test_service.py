@@ -188,7 +188,7 @@ def test_batch_limits(client):
     bad_json = client.post(
         "/lookup/batch", content=b"{not json", headers={"content-type": "application/json"}
     )
-    _error(bad_json)
+    _error(bad_json, 400)  # as documented (issue 12 #13)
     # JSON allows no NaN, Python's parser does: it must not reach the lookup
     nan = client.post(
         "/lookup/batch",
@@ -326,7 +326,8 @@ def test_address_that_matches_nothing_is_an_answer_not_an_error(client):
     body = r.json()
     assert body["beat"] is None
     assert body["match_type"] == "unmatched"
-    assert body["status"] in {"unmatched", "invalid"}
+    assert body["status"] in {"unknown", "invalid"}
+    assert body["in_service_area"] is None  # unknown location: neither in nor out
     assert body["programs"] == []
 
 
@@ -347,7 +348,7 @@ def test_batch_of_addresses(client):
     rows = r.json()["results"]
     assert [row["beat"] for row in rows] == ["512", "512", None, "422"]
     assert rows[0]["match_type"] == "block"
-    assert "match_type" not in rows[3]
+    assert rows[3]["match_type"] is None  # a point lookup: no match
 
 
 def test_geo_heart_serve_runs_and_stops(cli_env):

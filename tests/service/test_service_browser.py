@@ -86,7 +86,8 @@ def page(browser, base_url):
 
 def _card(pg) -> dict[str, str]:
     pg.wait_for_function(
-        "() => ['in','out','none','error'].includes(document.getElementById('card').dataset.state)"
+        "() => ['in','out','none','error','unknown','ambiguous']"
+        ".includes(document.getElementById('card').dataset.state)"
     )
     out = {"state": pg.get_attribute("#card", "data-state") or ""}
     for key in ("verdict", "beat", "pilot", "decisions", "matched", "quality", "error"):
@@ -214,5 +215,69 @@ def test_address_known_only_from_history_and_no_match(page):
         "() => document.getElementById('card-quality')?.innerText.includes('no match')"
     )
     card = _card(page)
-    assert card["state"] == "none"
-    assert "Address not found" in card["verdict"]
+    assert card["state"] == "unknown"
+    assert "Location unknown: ask the caller" in card["verdict"]
+    assert card["pilot"] == "UNKNOWN"  # never OUT for a location we do not know
+    assert page.evaluate("document.activeElement.id") == "address"  # ready for the next one
+
+
+def test_needs_call_type_before_green(page):
+    page.fill("#at", "2024-06-01T11:00")
+    page.fill("#address", "35.9960, -78.9016")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["pilot"] == "IN"
+    assert "needs call type" in card["verdict"] and "can respond" not in card["verdict"]
+    assert page.get_attribute("#card-verdict", "class") == "verdict warn"
+
+
+def test_candidates_pick_list_re_evaluates(page):
+    page.fill("#at", "2024-06-01T11:00")
+    page.select_option("#call-type", "trespass")
+    page.fill("#address", "MAIN ST")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "ambiguous"
+    picks = page.locator("#card-candidates button.pick")
+    assert picks.count() >= 2
+    label = picks.nth(1).inner_text()
+    picks.nth(1).click()
+    page.wait_for_selector("#card-picked")
+    card = _card(page)
+    assert card["state"] in ("in", "out") and card["beat"]
+    assert page.inner_text("#card-picked") in label
+    assert page.locator("#marker circle").count() == 1
+
+
+def test_new_call_resets_call_type_and_weapon(page):
+    page.select_option("#call-type", "trespass")
+    page.check("#weapon")
+    page.fill("#address", "35.9960, -78.9016")
+    page.press("#address", "Enter")
+    _card(page)
+    page.click("#new-call")
+    assert page.input_value("#call-type") == ""
+    assert not page.is_checked("#weapon")
+    assert page.input_value("#address") == ""
+    assert page.get_attribute("#card", "data-state") == "empty"
+    assert page.evaluate("document.activeElement.id") == "address"
+
+
+def test_time_is_the_area_time_zone(browser, base_url):
+    # a browser in another time zone still shows (and sends) the area's local time
+    context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-US")
+    context.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith(base_url) else r.abort()
+    )
+    pg = context.new_page()
+    pg.goto(base_url + "/")
+    pg.wait_for_selector("body[data-ready=true]", timeout=15_000)
+    shown = pg.input_value("#at")
+    area_now = pg.evaluate(
+        "() => new Intl.DateTimeFormat('en-CA', {timeZone: 'America/New_York', year: 'numeric',"
+        " month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23'})"
+        ".format(new Date())"
+    )
+    assert shown[:10] == area_now[:10] and shown[11:13] == area_now[-2:]
+    assert "America/New_York" in pg.inner_text("#tz-hint")
+    context.close()

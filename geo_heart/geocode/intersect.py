@@ -1,0 +1,249 @@
+"""Intersections: where two streets cross, and how sure that is (mixed into :class:`Geocoder`).
+
+``A & B`` is located from whatever geometry the reference holds for the two streets (see
+:mod:`geo_heart.geocode.lines`): their road lines, polylines through their known address points,
+or such a line extended toward the other street. The answer carries an uncertainty radius; every
+beat within that radius of the point is named (``straddle_beats``). When the radius covers several
+beats, past records of the crossing choose among those beats; without such records the answer is
+``ambiguous`` with one candidate per beat. Past records give the beat alone only when no geometry
+locates the crossing (``history_intersection``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+from geo_heart.geocode.address import ParsedAddress
+from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
+from geo_heart.geocode.types import _Match
+
+#: Score of a crossing by its uncertainty radius (metres): tighter is better.
+_SCORES = ((40.0, 0.8), (80.0, 0.75), (150.0, 0.7), (math.inf, 0.65))
+#: Beats this close (metres) to a crossing are named even when its point is sure: an incident "at"
+#: a crossing happens anywhere around it, and beat lines often run along one of the two roads.
+CROSSING_REACH_M = 75.0
+
+
+class IntersectionMatcher:
+    """Locate ``A & B`` from road lines, the streets' known points or their extended lines."""
+
+    def _match_intersection(self, p: ParsedAddress) -> _Match:
+        c1, f1, _ = self.resolve_street(p.street_key, p.number)
+        c2, f2, _ = self.resolve_street(p.street2_key)
+        # "MAIN ST & GREGSON ST": also the same-name streets with a directional (W MAIN ST)
+        c1 = c1 + [k for k in self._siblings(c1) if k not in c1]
+        c2 = c2 + [k for k in self._siblings(c2) if k not in c2]
+        factor = min(f1 or 0.0, f2 or 0.0)
+        ph = self.index.pair_history
+        pair_hist = None
+        for a in c1[:8]:
+            for b in c2[:8]:
+                pair_hist = ph.get((a, b) if a <= b else (b, a))
+                if pair_hist is not None:
+                    break
+            if pair_hist is not None:
+                break
+        label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
+        # the pair of candidate streets whose geometries meet most surely (ties: candidate order)
+        best: tuple[float, int, str, str, Crossing] | None = None
+        rank = 0
+        for a in c1[:8]:
+            for b in c2[:8]:
+                rank += 1
+                if a == b:
+                    continue
+                cr = self._crossing_place(a, b)
+                if cr is not None and (best is None or cr[0].uncertainty < best[0]):
+                    best = (cr[0].uncertainty, rank, a, b, cr)
+        if best is not None:
+            _, _, a, b, cr = best
+            k = (a, b) if a <= b else (b, a)
+            return self._located(cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
+        if pair_hist is not None:
+            return _Match(None, None, "history_intersection", round(0.6 * factor, 3), label,
+                          "no geometry locates the crossing: beat from past records of it",
+                          hist=pair_hist, prefer_history=True)  # fmt: skip
+        # fall back to the first street (its block when a number is given)
+        if c1:
+            if p.number is not None:
+                m = self._on_street(self.index.streets[c1[0]], p.number, True)
+            else:
+                m = self._match_street_only(
+                    ParsedAddress(
+                        raw=p.raw, kind="street", street=p.street, street_key=p.street_key
+                    )
+                )
+            m.score = round(m.score * 0.8 * (f1 or 1.0), 3)
+            m.reason = f"intersection with {p.street2!r} not found; located on {c1[0]!r}" + (
+                f" ({m.reason})" if m.reason else ""
+            )
+            return m
+        return _Match(None, None, "unmatched", 0.0, None,
+                      f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
+
+    # ------------------------------------------------------------------ geometry
+    def _shapes(self, key: str) -> list[StreetShape]:
+        """The street's shapes (road line first, then its address points), made once."""
+        got = self._shape_memo.get(key)
+        if got is None:
+            sd = self.index.streets[key]
+            u = self._projection()[2]
+            got = [
+                s
+                for s in (
+                    shape_of("road line", sd.road_parts, ROAD_SIGMA_M / u, u),
+                    shape_of("address points", sd.path_parts, sd.path_sigma, u),
+                )
+                if s is not None
+            ]
+            self._shape_memo[key] = got
+        return got
+
+    def _crossing(self, a: str, b: str) -> Crossing | None:
+        """The surest meeting of streets ``a`` and ``b`` over their shapes (``a < b``)."""
+        best = None
+        for sa in self._shapes(a):
+            for sb in self._shapes(b):
+                cr = crossing(sa, sb)
+                if cr is not None and (best is None or cr.uncertainty < best.uncertainty):
+                    best = cr
+        return best
+
+    def _crossing_place(self, a: str, b: str) -> tuple | None:
+        """(crossing, lon, lat, uncertainty m, beats within reach as (beat, lon, lat)) of a pair.
+
+        Read from the index (every pair of streets whose geometries come within reach is
+        precomputed when the index is built); computed (and memoised) only while building it.
+        """
+        k = (a, b) if a <= b else (b, a)
+        pre = getattr(self.index, "crossings", None)
+        if pre is not None:
+            return pre.get(k)
+        if k in self._crossing_memo:
+            return self._crossing_memo[k]
+        cr = self._crossing(*k)
+        rec = None
+        if cr is not None:
+            _, to_lonlat, to_m = self._projection()
+            unc = round(cr.uncertainty * to_m + 5.0, 1)
+            lon, lat = to_lonlat.transform(cr.x, cr.y)
+            # an intersection is a place some tens of metres across: beats within that are named
+            near = []
+            for beat, qx, qy in self._beats_within(cr.x, cr.y, max(unc, CROSSING_REACH_M) / to_m):
+                qlon, qlat = to_lonlat.transform(qx, qy)
+                near.append((beat, float(qlon), float(qlat)))
+            rec = (cr, float(lon), float(lat), unc, tuple(near))
+        self._crossing_memo[k] = rec
+        return rec
+
+    def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:
+        """A located crossing: its point, uncertainty, and the beats within that radius."""
+        cr, lon, lat, unc, near = rec
+        to_m = self._projection()[2]
+        score = next(s for limit, s in _SCORES if unc <= limit)
+        reason = f"crossing of the {cr.how}"
+        if cr.gap > 0:
+            reason = f"the {cr.how} pass {cr.gap * to_m:.0f} m apart"
+        if cr.extrapolated > 1:
+            reason += f", {cr.extrapolated * to_m:.0f} m beyond the known geometry"
+        reason += f" (within ~{unc:.0f} m)"
+        m = _Match(lon, lat, "intersection", round(score * factor, 3), matched,
+                   reason, uncertainty_m=unc)  # fmt: skip
+        beats = tuple(b for b, _, _ in near)
+        if len(beats) > 1:
+            m.block_beats = beats
+        if hist:
+            # past records of this very crossing give its beat (they agree with the dispatcher's
+            # assignment more often than the point does: measured in benchmarks/eval_intersections)
+            hb = self._majority_entry(hist)[1]
+            m.hist, m.prefer_history = hist, True
+            if len(beats) > 1:
+                m.reason += f"; beats within {max(unc, CROSSING_REACH_M):.0f} m: {', '.join(beats)}"
+            if hb not in beats and beats:
+                m.block_beats = tuple(sorted({*beats, hb}))
+            return m
+        if len(beats) <= 1:
+            return m
+        # no records to choose: one candidate per beat, at the point nearest it within the radius
+        m.candidates = [
+            _Match(clon, clat, "intersection", m.score, f"{matched} (beat {b} side)", reason,
+                   uncertainty_m=unc)
+            for b, clon, clat in near
+        ]  # fmt: skip
+        m.reason = (
+            f"{reason}; the crossing lies near the line between beats {', '.join(m.block_beats)}"
+        )
+        return m
+
+    def _projection(self):
+        """(lon/lat → projected, projected → lon/lat, metres per projected unit), made once."""
+        if self._proj is None:
+            from pyproj import CRS, Transformer
+
+            crs = CRS.from_user_input(getattr(self.index, "projected_crs", "EPSG:2264"))
+            self._proj = (
+                Transformer.from_crs("EPSG:4326", crs, always_xy=True),
+                Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
+                float(crs.axis_info[0].unit_conversion_factor),
+            )
+        return self._proj
+
+    def _beats_within(self, x: float, y: float, r: float) -> list[tuple[str, float, float]]:
+        """Beats within ``r`` of the projected point: (beat, x, y of a point inside it), the
+        point's own beat first, then by distance (ties by beat id)."""
+        if self._beat_tree is None:
+            to_p = self._projection()[0]
+            geoms = shapely.transform(
+                self.beat_index.geoms,
+                lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1])),
+            )
+            self._beat_geoms = geoms
+            self._beat_tree = shapely.STRtree(geoms)
+        p = shapely.points(x, y)
+        hits = self._beat_tree.query(p, predicate="dwithin", distance=r)
+        ids = self._beat_id_list
+        out = []
+        for i in sorted(hits.tolist()):
+            g = self._beat_geoms[i]
+            d = float(shapely.distance(g, p))
+            if d == 0:
+                out.append((0.0, ids[i], x, y))
+                continue
+            # a point just inside the beat: past its nearest boundary point, away from p
+            q = shapely.get_coordinates(shapely.shortest_line(p, g))[1]
+            step = (q - (x, y)) / d
+            out.append((d, ids[i], float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return [(b, qx, qy) for _, b, qx, qy in out]
+
+
+def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
+    """Every pair of streets whose geometries come within reach → its crossing record.
+
+    ``g`` is a :class:`~geo_heart.geocode.match.Geocoder` on an index without crossings yet.
+    """
+    from geo_heart.geocode.lines import NEAR_M
+
+    keys, geoms = [], []
+    for k in sorted(g.index.streets):
+        for sh in g._shapes(k):
+            for part in shapely.get_parts(sh.extended):
+                keys.append(k)
+                geoms.append(part)
+    if not geoms:
+        return {}
+    arr = np.array(geoms, dtype=object)
+    left, right = shapely.STRtree(arr).query(
+        arr, predicate="dwithin", distance=NEAR_M / g._projection()[2]
+    )
+    pairs = sorted({(keys[i], keys[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)
+                    if keys[i] < keys[j]})  # fmt: skip
+    out = {}
+    for a, b in pairs:
+        rec = g._crossing_place(a, b)
+        if rec is not None:
+            out[(a, b)] = rec
+    return out
