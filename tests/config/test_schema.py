@@ -63,11 +63,11 @@ def test_cross_checks_are_collected_too(tmp_path):
 
 def test_places_staffing_and_layers(tmp_path):
     text = DURHAM.read_text() + (
-        '\n[places]\nfile = "durham_places.csv"\n'
         '\n[staffing.programs.CN]\nservice_minutes = 61\nassumed = true\nsource = "a guess"\n'
     )
     area = load_area(_write(tmp_path, text))
-    assert area.places_file == tmp_path / "durham_places.csv"
+    assert area.places_file == tmp_path / "durham_places.csv"  # beside the area file
+    assert load_area(DURHAM).places_file == DURHAM.parent / "durham_places.csv"
     assert area.staffing["programs"]["CN"]["service_minutes"] == 61
     assert area.layers["history"]["address_column"] == "ADDRESS2"
     assert (
@@ -113,7 +113,8 @@ def test_area_check_reads_layers_columns_and_beats(tmp_path, cli_env):
     r = CliRunner().invoke(cli, ["area", "check", str(_write(tmp_path, text)), "--json"])
     assert r.exit_code == 1
     problems = json.loads(r.output)["problems"]
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems  # the copy has no durham_places.csv beside it either
+    assert any("places.file:" in p and "does not exist" in p for p in problems)
     assert any("service_areas.pilot.beats = '1122': not a beat" in p for p in problems)
     assert any("layers.population.population_field = 'pop': no such column" in p for p in problems)
     assert any("layers.landmarks.file = 'nowhere.csv'" in p for p in problems)
