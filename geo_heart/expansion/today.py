@@ -84,6 +84,10 @@ def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
     from geo_heart.dispatch.eligibility import eligibility_frame
 
     area = ws.config
+    if data.rows == 0:
+        raise InputError(
+            f"{data.source}: the call file has no rows (only a header); nothing to plan"
+        )
     rule_set = area.rule_set(rules)
     progs = {c: p for c, p in area.programs_under(rule_set).items() if p.active}
     f = data.frame
