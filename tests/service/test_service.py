@@ -171,7 +171,7 @@ def test_batch_item_settings_override_defaults(client):
 
 
 def test_batch_limits(client):
-    from geo_heart.service.app import MAX_BATCH
+    from geo_heart.service.models import MAX_BATCH
 
     ok = client.post("/lookup/batch", json={"items": [PILOT] * MAX_BATCH})
     assert ok.status_code == 200
@@ -281,7 +281,7 @@ def test_unexpected_error_is_a_logged_500_without_details(client, app, monkeypat
 
 
 def test_json_answers_never_carry_nan():
-    from geo_heart.service.app import JSONAnswer
+    from geo_heart.service.models import JSONAnswer
 
     body = JSONAnswer({"a": float("nan"), "b": [1.5, float("inf")], "c": "x"}).body
     assert json.loads(body) == {"a": None, "b": [1.5, None], "c": "x"}
