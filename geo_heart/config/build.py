@@ -145,11 +145,9 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         role: table.model_dump(exclude_none=True) for role, table in m.layers if table is not None
     }
 
-    # [staffing] is free-form for now (read by geo_heart.staffing); only program names are checked
-    per_program = m.staffing.get("programs")
-    if isinstance(per_program, dict):
-        for key in per_program:
-            known(f"staffing.programs.{key}", key, programs, "program")
+    # [staffing]: typed by the schema; here only its program names are checked
+    for key in m.staffing.programs:
+        known(f"staffing.programs.{key}", key, programs, "program")
 
     rule_sets = _rule_sets(m, programs, service_areas, call_types, problems)
     service_name = m.area.service_name
@@ -173,7 +171,7 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         rules=timeline,
         service_name=service_name,
         places_file=(path.parent / m.places.file) if m.places is not None else None,
-        staffing={k: v for k, v in m.staffing.items()},
+        staffing=m.staffing.model_dump(exclude_none=True),
     )
     return area, problems
 

@@ -380,6 +380,27 @@ class PlacesSection(_Model):
     note: str | None = None
 
 
+# --------------------------------------------------------------------------------------- staffing
+PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class StaffingValues(SourcedModel):
+    """Team capacity assumptions (read by :mod:`geo_heart.staffing`); every key optional."""
+
+    service_minutes: PositiveNumber | None = None
+    distribution: Literal["exponential", "deterministic", "lognormal"] | None = None
+    lognormal_cv: PositiveNumber | None = None
+    travel_minutes: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    teams: Annotated[int, Field(ge=0)] | None = None
+    annual_eligible_calls: PositiveNumber | None = None
+
+
+class StaffingSection(StaffingValues):
+    """``[staffing]`` defaults, with ``[staffing.programs.<code>]`` overrides per program."""
+
+    programs: dict[str, StaffingValues] = {}
+
+
 # --------------------------------------------------------------------------------------- rules
 class ProgramRuleModel(SourcedModel):
     """``[rules.programs.<code>]`` inside one rule set: what differs from ``[programs.<code>]``.
@@ -420,7 +441,7 @@ class AreaFileModel(_Model):
     scenarios: dict[str, ScenarioModel] = {}
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
-    staffing: dict[str, dict[str, Any] | str | int | float | bool] = {}
+    staffing: StaffingSection = StaffingSection()
     rules: list[RuleSetModel] = []
 
 

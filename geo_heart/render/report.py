@@ -344,6 +344,17 @@ def _periods_section(ws: Area, data: CallData) -> dict | None:
     shown = table[cols].copy()
     for c in ("share_in_area", "share_in_hours", "share_covered"):
         shown[c] = [f"{v:.1%}" if v == v and v is not None else "–" for v in shown[c]]
+    shown["eligible"] = [f"{int(v):,}" for v in shown["eligible"]]
+    shown = shown.rename(
+        columns={
+            "label": "Rules",
+            "program": "Program",
+            "eligible": "Eligible calls (by type)",
+            "share_in_area": "Inside the service area",
+            "share_in_hours": "Inside the hours",
+            "share_covered": "Covered (area and hours)",
+        }
+    )
     return {
         "title": "Rules over time: the pilot and the citywide program",
         "major": True,
@@ -373,6 +384,20 @@ def _today_section(ws: Area, data: CallData) -> dict | None:
         return None
     table = ex.today_candidates(ws, data)
     top = pd.concat([g.head(5) for _k, g in table.groupby("kind", sort=False)])
+    from geo_heart.render.tables import display_table
+
+    top = display_table(
+        top,
+        ints=tuple(c for c in ("adds_calls", "adds_per_year") if c in top.columns),
+        headers={
+            "kind": "Kind",
+            "candidate": "What to add",
+            "program": "Program",
+            "adds_calls": "Eligible calls it adds (whole period)",
+            "adds_per_year": "A year",
+            "detail": "Detail",
+        },
+    )
     return {
         "title": "What to add next, from today's rules",
         "major": True,
@@ -397,6 +422,7 @@ def write_planner_outputs(
     what_ifs=None,
     expansion_k: int | None = 3,
     extra_sections: list[dict] | None = None,
+    staffing: bool = True,
     progress: bool = False,
 ) -> dict[str, object]:
     """Write demand tables, coverage, hot spots, the interactive map, static PNGs and the report.
@@ -513,6 +539,17 @@ def write_planner_outputs(
             (out / "expansion_recommended.png").write_bytes(expansion["png"])
             written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
+    if staffing:
+        steps.set_postfix_str("staffing")
+        from geo_heart.staffing.workflow import report_section
+
+        try:
+            section = report_section(ws, data)
+        except GeoHeartError as exc:
+            log.warning("no staffing section: %s", exc)
+            section = None
+        if section is not None:
+            extra_sections = [*(extra_sections or []), section]
     steps.set_postfix_str("report")
     report = planner_report_html(
         ws,
