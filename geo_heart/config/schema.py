@@ -236,6 +236,8 @@ class LayerModel(_Model):
     file: Text
     source_url: str | None = None
     download_url: str | None = None
+    #: the file may be absent (left out of the index; ``data check`` does not fail)
+    optional: bool = False
 
 
 class CallsLayer(LayerModel):
@@ -302,6 +304,7 @@ class LandmarksLayer(LayerModel):
 
     name_column: Text = "name"
     address_column: str | None = None
+    category_column: str | None = None
     lon_column: Text = "lon"
     lat_column: Text = "lat"
 
@@ -322,6 +325,39 @@ class CenterlinesLayer(LayerModel):
     to_left: Text
     from_right: Text
     to_right: Text
+    side_offset_m: float = Field(0.0, ge=0)
+
+
+class TigerAddrfeatLayer(LayerModel):
+    """``[layers.tiger_addrfeat]``: Census TIGER/Line ADDRFEAT (published field names)."""
+
+    side_offset_m: float = Field(10.0, ge=0)
+    street_lines: bool = True
+
+
+class TigerEdgesLayer(LayerModel):
+    """``[layers.tiger_edges]``: Census TIGER/Line EDGES (road edges: lines and ranges)."""
+
+    side_offset_m: float = Field(10.0, ge=0)
+
+
+class OpenAddressesLayer(LayerModel):
+    """``[layers.openaddresses]``: an OpenAddresses CSV (``LON, LAT, NUMBER, STREET`` …)."""
+
+    lon_column: str | None = None
+    lat_column: str | None = None
+    number_column: str | None = None
+    street_column: str | None = None
+
+
+class OsmLayer(LayerModel):
+    """``[layers.osm]``: an OpenStreetMap extract (``.osm`` or ``.osm.pbf``)."""
+
+    streets: bool = True
+    addresses: bool = True
+    places: bool = True
+    clip_to_beats: bool = True
+    clip_margin_deg: float = Field(0.05, ge=0)
 
 
 class PopulationLayer(LayerModel):
@@ -350,6 +386,10 @@ LAYER_MODELS: dict[str, type[LayerModel]] = {
     "landmarks": LandmarksLayer,
     "roads": RoadsLayer,
     "centerlines": CenterlinesLayer,
+    "tiger_addrfeat": TigerAddrfeatLayer,
+    "tiger_edges": TigerEdgesLayer,
+    "openaddresses": OpenAddressesLayer,
+    "osm": OsmLayer,
     "population": PopulationLayer,
     "tracts": CensusLayer,
     "blockgroups": CensusLayer,
@@ -366,6 +406,10 @@ class LayersSection(_Model):
     landmarks: LandmarksLayer | None = None
     roads: RoadsLayer | None = None
     centerlines: CenterlinesLayer | None = None
+    tiger_addrfeat: TigerAddrfeatLayer | None = None
+    tiger_edges: TigerEdgesLayer | None = None
+    openaddresses: OpenAddressesLayer | None = None
+    osm: OsmLayer | None = None
     population: PopulationLayer | None = None
     tracts: CensusLayer | None = None
     blockgroups: CensusLayer | None = None
