@@ -33,6 +33,7 @@ from geo_heart.config.calltypes import call_type_table
 from geo_heart.config.schema import CallsLayer
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import InputError
+from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.io.tables import read_table, require_columns
 
 log = logging.getLogger(__name__)
@@ -328,8 +329,7 @@ def load_calls(
     lon = lat = None
     if lon_col is not None:
         mode = "coordinates"
-        lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
+        lon, lat, _valid = lonlat_from_columns(df, lon_col, lat_col)
         res = idx.assign(lon, lat)
         ok = res["status"] == "ok"
         beat[ok] = res["beat"][ok]
@@ -435,13 +435,8 @@ def _reason_class(reason: str) -> str:
 
 def _geocode(ws: Area, addresses: pd.Series, *, progress: bool):
     """Geocode distinct addresses once; return lon, lat arrays and the per-row result frame."""
-    try:
-        from geo_heart.geocode.match import geocoder_for
-    except ImportError:
-        raise InputError(
-            "placing calls by address needs the geocoder (geo_heart.geocode.match), which is not "
-            "available in this installation; give a beat column or lon/lat columns instead"
-        ) from None
+    from geo_heart.geocode.match import geocoder_for
+
     text = addresses.map(lambda v: "" if v is None or v != v else str(v).strip())
     uniq, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
     geocoder = geocoder_for(ws)

@@ -23,12 +23,12 @@ import pandas as pd
 
 from geo_heart.analysis.calls import CallData
 from geo_heart.area import Area
+from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.errors import ConfigError, DataSourceError
 
 log = logging.getLogger(__name__)
 
 SQ_FT_PER_SQ_MI = 5280.0**2
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def population_by_beat(ws: Area) -> pd.Series:

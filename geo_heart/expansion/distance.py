@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import InputError
+from geo_heart.geo.coords import lonlat_from_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo_heart.expansion.problem import ExpansionProblem
@@ -60,10 +61,9 @@ def beat_neighbors(
 
 
 def _crs_unit_m(crs: str) -> float:
-    from pyproj import CRS
+    from geo_heart.io.files import crs_unit_to_m
 
-    axis = CRS.from_user_input(crs).axis_info[0]
-    return float(axis.unit_conversion_factor or 1.0)
+    return crs_unit_to_m(crs) or 1.0
 
 
 def demand_points(ws, data, beats: Sequence[str], *, mask: np.ndarray | None = None) -> np.ndarray:
@@ -121,22 +121,16 @@ def bases_from_table(
     if df.empty:
         raise InputError(f"{source}: no team bases in the file")
     if lon_column in df.columns and lat_column in df.columns:
-        lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=float)
+        lon, lat, valid = lonlat_from_columns(df, lon_column, lat_column)
         for i in range(len(df)):
-            if not (np.isfinite(lon[i]) and np.isfinite(lat[i])) or abs(lat[i]) > 90:
+            if not valid[i]:
                 raise InputError(
                     f"{source}: row {i + 2}: invalid {lon_column}/{lat_column} "
                     f"{df[lon_column].iloc[i]!r}, {df[lat_column].iloc[i]!r}"
                 )
     elif address_column in df.columns:
-        try:
-            from geo_heart.geocode.match import geocoder_for
-        except ImportError:
-            raise InputError(
-                f"{source}: bases given by {address_column!r} need the geocoder, which is not "
-                f"available; give {lon_column}/{lat_column} columns"
-            ) from None
+        from geo_heart.geocode.match import geocoder_for
+
         res = geocoder_for(ws).geocode_many(df[address_column].astype(str).tolist())
         lon = pd.to_numeric(res["lon"], errors="coerce").to_numpy(dtype=float)
         lat = pd.to_numeric(res["lat"], errors="coerce").to_numpy(dtype=float)

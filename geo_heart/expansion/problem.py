@@ -33,12 +33,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.errors import InputError
 from geo_heart.expansion.distance import beat_neighbors, demand_points
 
 log = logging.getLogger(__name__)
 
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 METRES_PER_US_FOOT = 1200.0 / 3937.0
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from geo_heart.errors import ConfigError, DataSourceError, InputError
 from geo_heart.geocode.address import parse_address, street_key_from_text
+from geo_heart.io.files import file_sha1
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,6 @@ class ReferenceIndex:
     projected_crs: str = "EPSG:2264"
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:
@@ -138,16 +133,16 @@ def index_key(ws) -> str:
                 raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
             continue
         h.update(role.encode())
-        h.update(_file_hash(path).encode())
+        h.update(file_sha1(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())
     beats = ws.data_path(ws.config.beats.file)  # crossings name the beats near them
     if beats.exists():
         h.update(b"beats")
-        h.update(_file_hash(beats).encode())
+        h.update(file_sha1(beats).encode())
     places = getattr(ws.config, "places_file", None)
     if places is not None and Path(places).exists():
         h.update(b"places")
-        h.update(_file_hash(Path(places)).encode())
+        h.update(file_sha1(Path(places)).encode())
     return h.hexdigest()[:20]
 
 
@@ -454,8 +449,8 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
 def _add_history(streets, path: Path, table: dict, info) -> dict:
     import pandas as pd
 
-    addr_c = _col(table, "address_column", "ADDRESS2")
-    beat_c = _col(table, "beat_column", "BEAT")
+    addr_c = _col(table, "address_column")
+    beat_c = _col(table, "beat_column")
     df = _read(path, "history")
     for c in (addr_c, beat_c):
         if c not in df.columns:

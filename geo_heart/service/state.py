@@ -75,13 +75,9 @@ class LookupService:
             return True
         if self._geocoder_error is not None:
             return False
-        try:
-            from geo_heart.dispatch.lookup import lookup_address
-            from geo_heart.geocode.match import geocoder_for
-        except ImportError as exc:
-            self._geocoder_error = f"the geocoder is not installed in this build ({exc})"
-            log.warning("address lookups unavailable: %s", self._geocoder_error)
-            return False
+        from geo_heart.dispatch.lookup import lookup_address
+        from geo_heart.geocode.match import geocoder_for
+
         try:
             self._geocoder = geocoder_for(self.ws)
         except GeoHeartError as exc:

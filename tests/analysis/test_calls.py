@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -178,15 +177,6 @@ def test_clear_errors(workspace, tmp_path):
             time_zone="Mars/Base",
         )
 
-
-def test_address_without_geocoder_is_a_clear_error(workspace, tmp_path, monkeypatch):
-    path = tmp_path / "c.csv"
-    pd.DataFrame(
-        {"a": ["TRESPASS"], "b": ["2024-01-01 10:00"], "addr": ["200 PACIFIC AVE"]}
-    ).to_csv(path, index=False)
-    monkeypatch.setitem(sys.modules, "geo_heart.geocode.match", None)
-    with pytest.raises(InputError, match="needs the geocoder"):
-        load_calls(workspace, path, call_type_column="a", time_column="b", address_column="addr")
 
 
 def test_address_column_uses_the_geocoder(workspace, tmp_path):
