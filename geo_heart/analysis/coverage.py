@@ -41,7 +41,12 @@ from geo_heart.config.areafile import AreaConfig, Program, ServiceArea
 from geo_heart.config.rules import RulePeriod, RuleSet
 from geo_heart.config.schedule import WeeklySchedule
 from geo_heart.config.schema import read_toml, validate_scenario_dict
-from geo_heart.dispatch.eligibility import eligibility_frame, programs_for, resolve_rules
+from geo_heart.dispatch.eligibility import (
+    eligibility_for_calls,
+    program_counts,
+    programs_for,
+    resolve_rules,
+)
 from geo_heart.errors import InputError
 
 Rules = RuleSet | RulePeriod | str | None
@@ -280,20 +285,14 @@ def coverage_table(data: CallData, what_ifs: Iterable[WhatIf]) -> pd.DataFrame:
     f = data.frame
     rows = []
     for wi in what_ifs:
-        elig = eligibility_frame(
+        elig = eligibility_for_calls(
             wi.area,
-            beats=f["beat"],
-            call_types=f["call_type"],
-            risk=f["risk"].to_numpy(dtype=bool),
-            minute_of_week=f["minute_of_week"],
+            f,
             programs=wi.programs,
         )
         for code, prog in wi.programs.items():
-            t = elig[f"{code}_type"]
-            n = int(t.sum())
-            a = int((t & elig[f"{code}_area"]).sum())
-            h = int((t & elig[f"{code}_hours"]).sum())
-            c = int(elig[code].sum())
+            k = program_counts(elig, code)
+            n, a, h, c = k["eligible"], k["in_area"], k["in_hours"], k["covered"]
             rows.append(
                 {
                     "scenario": wi.key,
@@ -332,11 +331,8 @@ def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
         g = f[sel]
         months = int(g["month"].nunique())
         for code in data.programs:
-            t = g[f"{code}_type"]
-            n = int(t.sum())
-            a = int((t & g[f"{code}_area"]).sum())
-            h = int((t & g[f"{code}_hours"]).sum())
-            c = int(g[code].sum())
+            k = program_counts(g, code)
+            n, a, h, c = k["eligible"], k["in_area"], k["in_hours"], k["covered"]
             rows.append(
                 {
                     "rules": rs.name,

@@ -398,3 +398,30 @@ def _frame_for(
         out[f"{code}_active"] = active
         out[code] = type_ok & area_ok & hours_ok
     return out
+
+
+def eligibility_for_calls(area: AreaConfig, frame: pd.DataFrame, **options) -> pd.DataFrame:
+    """:func:`eligibility_frame` for a classified call table (``CallData.frame``).
+
+    Reads ``beat``, ``call_type``, ``risk`` and ``minute_of_week`` from ``frame``; ``options``
+    (``scenario``, ``programs``, ``rules``, ``local_time``) pass through.
+    """
+    return eligibility_frame(
+        area,
+        beats=frame["beat"],
+        call_types=frame["call_type"],
+        risk=frame["risk"].to_numpy(dtype=bool),
+        minute_of_week=frame["minute_of_week"],
+        **options,
+    )
+
+
+def program_counts(elig: pd.DataFrame, code: str) -> dict[str, int]:
+    """Calls eligible by type for ``code``, and of those inside its area, its hours, and both."""
+    t = elig[f"{code}_type"]
+    return {
+        "eligible": int(t.sum()),
+        "in_area": int((t & elig[f"{code}_area"]).sum()),
+        "in_hours": int((t & elig[f"{code}_hours"]).sum()),
+        "covered": int(elig[code].sum()),
+    }

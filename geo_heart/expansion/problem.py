@@ -241,7 +241,7 @@ class ExpansionProblem:
         population
             Apportion residents from ``[layers.population]`` (needs the file).
         """
-        from geo_heart.dispatch.eligibility import eligibility_frame, programs_for
+        from geo_heart.dispatch.eligibility import eligibility_for_calls, programs_for
 
         area = ws.config
         rule_set = area.rule_set(rules)
@@ -274,12 +274,9 @@ class ExpansionProblem:
                     excluded[code] = special.label
         beats = [b for b in idx.beats if b not in excluded]
         f = data.frame
-        elig = eligibility_frame(
+        elig = eligibility_for_calls(
             area,
-            beats=f["beat"],
-            call_types=f["call_type"],
-            risk=f["risk"].to_numpy(dtype=bool),
-            minute_of_week=f["minute_of_week"],
+            f,
             programs={p: progs[p] for p in programs},
         )
         beat_col = f["beat"].to_numpy(dtype=object)

@@ -81,7 +81,7 @@ def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
         kind (``hours``/``county``/``call_type``), candidate, program (``any`` for a call that
         any program would take), adds_calls, adds_per_year, detail; sorted by kind, then calls.
     """
-    from geo_heart.dispatch.eligibility import eligibility_frame
+    from geo_heart.dispatch.eligibility import eligibility_for_calls
 
     area = ws.config
     if data.rows == 0:
@@ -91,12 +91,9 @@ def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
     rule_set = area.rule_set(rules)
     progs = {c: p for c, p in area.programs_under(rule_set).items() if p.active}
     f = data.frame
-    elig = eligibility_frame(
+    elig = eligibility_for_calls(
         area,
-        beats=f["beat"],
-        call_types=f["call_type"],
-        risk=f["risk"].to_numpy(dtype=bool),
-        minute_of_week=f["minute_of_week"],
+        f,
         programs=progs,
     )
     years = _years(f)

@@ -51,17 +51,14 @@ class StaffingOptions:
 
 def apply_scenario(config, data, scenario: str) -> None:
     """Recompute the eligibility columns of ``data`` under a what-if scenario (in place)."""
-    from geo_heart.dispatch.eligibility import eligibility_frame
+    from geo_heart.dispatch.eligibility import eligibility_for_calls
 
     if scenario not in config.scenarios:
         raise InputError(f"--scenario {scenario!r}: known {', '.join(config.scenarios) or 'none'}")
     f = data.frame
-    elig = eligibility_frame(
+    elig = eligibility_for_calls(
         config,
-        beats=f["beat"],
-        call_types=f["call_type"],
-        risk=f["risk"].to_numpy(dtype=bool),
-        minute_of_week=f["minute_of_week"],
+        f,
         scenario=scenario,
     )
     for c in elig.columns:
