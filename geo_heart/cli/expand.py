@@ -15,7 +15,6 @@ from geo_heart.cli.options import (
     program_option,
     scenario_option,
 )
-from geo_heart.errors import InputError
 
 
 def _beat_list(values: tuple[str, ...]) -> list[str]:
@@ -173,8 +172,6 @@ def expand(
     """
     out = check_output_dir(out_dir or obj.settings.maps_dir)
 
-    import pandas as pd
-
     import geo_heart.expansion as ex
     from geo_heart.analysis.calls import load_calls
     from geo_heart.io.tables import read_table, write_table
@@ -200,8 +197,10 @@ def expand(
             click.echo(ex.today_text(table, rule_set))
         click.echo(f"wrote {path}", err=True)
         return
-    if k is None and target is None:
-        k = 3
+    from geo_heart.expansion.plan import plan_beats, plan_text
+    from geo_heart.render.expansion import write_beat_plan
+
+    # usage errors (exit 2) before any work
     if k is not None and k < 0:
         raise click.BadParameter(f"must be >= 0, got {k}", param_hint="--k")
     if target is not None and not 0 < target <= 1:
@@ -221,196 +220,40 @@ def expand(
         call_type_column=call_type_column,
         time_column=time_column,
         scenario=scenario,
-        rules=ws.config.rule_set(rules).name,
+        rules=rule_set.name,
     )
-    if data.rows == 0:
-        raise InputError(
-            f"{data.source}: the call file has no rows (only a header); nothing to plan"
-        )
-    problem = ex.ExpansionProblem.from_calls(
+    bases = (
+        ex.bases_from_table(ws, read_table(bases_path), source=bases_path) if bases_path else None
+    )
+    bar.update()
+    plan = plan_beats(
         ws,
         data,
-        service_area=service_area,
-        programs=list(programs) or None,
-        scenario=scenario,
-        rules=rules,
-        include_outside_city=include_outside_city,
-    )
-    notes = [
-        f"Calls: {data.source} ({data.rows:,} rows; {data.unknown_calls:,} with a call type not in "
-        f"the table, {data.unplaced:,} without a beat).",
-        "Demand = calls whose type (with the weapon/violence flag) an expanding program takes, "
-        "at a time it is open" + (f" (hours from scenario {scenario!r})" if scenario else "") + ".",
-    ]
-    if problem.excluded_beats:
-        notes.append(
-            "Left out: "
-            + "; ".join(f"{b} ({why})" for b, why in problem.excluded_beats.items())
-            + "."
-        )
-    isolated = [b for b in problem.candidates if not problem.neighbors[b] & set(problem.beats)]
-    if isolated:
-        notes.append(
-            f"Beats with no neighbour among the beats considered (never reachable contiguously): {', '.join(isolated)}."
-        )
-    bases = None
-    if bases_path:
-        bases = ex.bases_from_table(ws, read_table(bases_path), source=bases_path)
-        dist = ex.distances_from_bases(
-            ws, problem, bases, method=distance_method, roads_path=roads_path
-        )
-        problem = problem.with_distance(dist["distance_m"])
-    cap = ex.Capacity(capacity, teams) if capacity is not None else None
-    if cap is not None:
-        notes.append(
-            f"Capacity: {capacity:g} calls per team per shift × {teams} team(s), one shift per open "
-            "day; coverage counts only calls the teams can serve (by weekday over the data period)."
-        )
-    opts = dict(
+        k=k,
+        target=target,
         contiguous=contiguous,
         required=_beat_list(require),
         excluded=_beat_list(exclude),
-        capacity=cap,
+        capacity=capacity,
+        teams=teams,
+        bases=bases,
+        distance_method=distance_method,
+        roads_path=roads_path,
+        within_m=within_m,
         max_distance_m=max_distance_m,
+        service_area=service_area,
+        programs=list(programs) or None,
+        include_outside_city=include_outside_city,
+        compare_k=compare_k,
+        scenario=scenario,
+        rules=rules,
+        progress=bar,
     )
-    bar.update()
-    bar.set_postfix_str("solving")
-    result = ex.optimal_selection(problem, k=k, target=target, **opts)
-    if not result.feasible:
-        raise InputError(
-            f"no selection satisfies the options (solver status {result.status}); relax "
-            "--contiguous, --require, --exclude, --max-distance-m or --target"
-        )
-    gopts = {key: v for key, v in opts.items() if key != "contiguous"}
-    bar.update()
-    bar.set_postfix_str("greedy vs optimal")
-    curve = ex.greedy_curve(problem, contiguous=contiguous, **gopts)
-    compare = ex.compare_greedy_optimal(
-        problem, k_max=max(0, min(compare_k, len(curve) - 1)), contiguous=contiguous, **gopts
-    )
-    cands = ex.candidates_table(problem)
-    cands["selected"] = cands["beat"].isin(result.beats)
-    gorder = {b: i for i, b in enumerate(curve["beat"].iloc[1:], start=1)}
-    cands["greedy_step"] = pd.array([gorder.get(b) for b in cands["beat"]], dtype="Int64")
-    # one meaning per column name across outputs: these counts are within program hours
-    cands = cands.rename(
-        columns={
-            c: f"{c}_in_hours"
-            for c in cands.columns
-            if c == "eligible_any" or c in {f"eligible_{p}" for p in problem.programs}
-        }
-    )
-    within = None
-    if bases is not None:
-        within = ex.calls_within_distance(problem, within_m, beats=result.beats)
-
-    bar.update()
     bar.set_postfix_str("tables")
-    from geo_heart.io.vector import write_beat_layers
-
-    written = [
-        write_table(cands, out / "expansion_candidates.csv"),
-        write_table(curve, out / "expansion_curve.csv"),
-        write_table(compare, out / "expansion_compare.csv"),
-        Path(write_beat_layers(ws, {"expansion_candidates": cands}, out / "beats.gpkg")["path"]),
-    ]
-    bar.update()
-    if not no_map:
-        from geo_heart.render.expansion import (
-            curve_figure,
-            expansion_map,
-            figure_png,
-            recommended_beats_png,
-            report_html,
-        )
-        from geo_heart.render.maps import html_from_map
-
-        bar.set_postfix_str("map")
-        m = expansion_map(ws, problem, result, bases=bases, basemap=basemap)
-        (out / "expansion_map.html").write_text(html_from_map(m), encoding="utf-8")
-        written.append(out / "expansion_map.html")
-        rec_png = recommended_beats_png(ws, problem, result)
-        (out / "expansion_recommended.png").write_bytes(rec_png)
-        written.append(out / "expansion_recommended.png")
-        bar.update()
-        bar.set_postfix_str("report")
-        opt_pts = compare.assign(coverage=compare["optimal_covered"] / problem.total)
-        fig = curve_figure(curve, optimal=opt_pts, title=f"Adding beats to {problem.label}")
-        png = figure_png(fig)
-        (out / "expansion_curve.png").write_bytes(png)
-        written.append(out / "expansion_curve.png")
-        if within is not None:
-            notes.append(
-                f"Within {within_m:,.0f} m ({distance_method}) of a base: "
-                f"{within['share_within_any']:.1%} of the eligible calls the proposal covers."
-            )
-        (out / "expansion_report.html").write_text(
-            report_html(
-                problem,
-                result=result,
-                candidates=cands,
-                curve=curve,
-                compare=compare,
-                png=png,
-                map_png=rec_png,
-                notes=notes,
-            ),
-            encoding="utf-8",
-        )
-        written.append(out / "expansion_report.html")
-        bar.update()
+    written = write_beat_plan(ws, plan, out, with_map=not no_map, basemap=basemap, progress=bar)
     bar.close()
-
     if as_json:
-        payload = {
-            "result": result.as_dict(),
-            "total": problem.total,
-            "candidates": json.loads(cands.to_json(orient="records")),
-            "compare": json.loads(compare.to_json(orient="records")),
-            "within_distance": within,
-            "files": [str(p) for p in written],
-        }
-        click.echo(json.dumps(payload, default=str))
+        click.echo(json.dumps(plan.as_dict(written), default=str))
         return
-    show = ["rank", "beat", "touches_area", "eligible_any_in_hours"] + [
-        f"eligible_{p}_in_hours" for p in problem.programs
-    ]
-    show += [c for c in ("eligible_per_1000", "eligible_per_sq_mi", "distance_m") if c in cands]
-    show += ["greedy_step", "selected"]
-    click.echo(cands[show].to_string(index=False, na_rep=""))
-    click.echo("")
-    what = (
-        f"k={result.k}" if target is None else f"target {target:.0%} -> {len(result.beats)} beats"
-    )
-    click.echo(
-        f"Optimal ({what}{', contiguous' if contiguous else ''}): add {' '.join(result.beats) or 'nothing'}"
-        f"  [status {result.status}, proven optimal {result.optimal}, {result.solve_time_s:.2f} s]"
-    )
-    total = problem.total
-    click.echo(
-        f"  eligible calls within hours covered: {result.base_covered:,.0f} -> {result.covered:,.0f}"
-        f" of {total:,.0f} ({result.base_covered / total:.1%} -> {result.coverage:.1%})"
-        if total
-        else "  no eligible calls"
-    )
-    if cap is not None:
-        click.echo(
-            "  (per program: eligible calls in the area; the line above counts only servable calls)"
-        )
-    for p in problem.programs:
-        tot = float(problem.demand[f"eligible_{p}"].sum())
-        if tot:
-            before = float(problem.demand.loc[list(problem.base), f"eligible_{p}"].sum())
-            after = result.per_program[f"covered_{p}"]
-            click.echo(
-                f"  {p}: {before:,.0f} -> {after:,.0f} of {tot:,.0f} ({before / tot:.1%} -> {after / tot:.1%})"
-            )
-    if within is not None:
-        click.echo(
-            f"  within {within_m:,.0f} m of a base ({distance_method}): "
-            f"{within['share_within_any']:.1%} of covered eligible calls"
-        )
-    if len(compare):
-        click.echo("Greedy vs optimal:")
-        click.echo(compare.to_string(index=False))
+    click.echo(plan_text(plan))
     obj.say("Wrote " + ", ".join(str(p) for p in written))

@@ -15,6 +15,7 @@ from geo_heart.expansion.distance import (
     demand_points,
     distances_from_bases,
 )
+from geo_heart.expansion.plan import BeatPlan, plan_beats, plan_text
 from geo_heart.expansion.problem import Capacity, ExpansionProblem
 from geo_heart.expansion.select import (
     ExpansionResult,
@@ -27,6 +28,9 @@ from geo_heart.expansion.select import (
 from geo_heart.expansion.today import partial_coverage, today_candidates, today_text
 
 __all__ = [
+    "BeatPlan",
+    "plan_beats",
+    "plan_text",
     "Capacity",
     "ExpansionProblem",
     "ExpansionResult",

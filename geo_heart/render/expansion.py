@@ -335,3 +335,67 @@ def _pct(part: float, whole: float) -> str:
     if not whole or part != part:
         return "–"
     return f"{100.0 * part / whole:.1f}%"
+
+
+def write_beat_plan(ws, plan, out_dir, *, with_map: bool = True, basemap=None, progress=None):
+    """Write a :class:`~geo_heart.expansion.plan.BeatPlan`'s tables, map, chart and report.
+
+    Files: ``expansion_candidates.csv``, ``expansion_curve.csv``, ``expansion_compare.csv``,
+    ``beats.gpkg`` (layer ``expansion_candidates``) and, with the map, ``expansion_map.html``
+    (offline), ``expansion_recommended.png``, ``expansion_curve.png`` and
+    ``expansion_report.html``. Returns the paths written.
+    """
+    from pathlib import Path
+
+    from geo_heart.io.tables import write_table
+    from geo_heart.io.vector import write_beat_layers
+    from geo_heart.render.maps import html_from_map
+
+    out = Path(out_dir)
+    problem, result = plan.problem, plan.result
+    written = [
+        write_table(plan.candidates, out / "expansion_candidates.csv"),
+        write_table(plan.curve, out / "expansion_curve.csv"),
+        write_table(plan.compare, out / "expansion_compare.csv"),
+        Path(
+            write_beat_layers(ws, {"expansion_candidates": plan.candidates}, out / "beats.gpkg")[
+                "path"
+            ]
+        ),
+    ]
+    if progress is not None:
+        progress.update()
+    if not with_map:
+        return written
+    if progress is not None:
+        progress.set_postfix_str("map")
+    m = expansion_map(ws, problem, result, bases=plan.bases, basemap=basemap)
+    (out / "expansion_map.html").write_text(html_from_map(m), encoding="utf-8")
+    rec_png = recommended_beats_png(ws, problem, result)
+    (out / "expansion_recommended.png").write_bytes(rec_png)
+    written += [out / "expansion_map.html", out / "expansion_recommended.png"]
+    if progress is not None:
+        progress.update()
+        progress.set_postfix_str("report")
+    opt_pts = plan.compare.assign(coverage=plan.compare["optimal_covered"] / problem.total)
+    png = figure_png(
+        curve_figure(plan.curve, optimal=opt_pts, title=f"Adding beats to {problem.label}")
+    )
+    (out / "expansion_curve.png").write_bytes(png)
+    (out / "expansion_report.html").write_text(
+        report_html(
+            problem,
+            result=result,
+            candidates=plan.candidates,
+            curve=plan.curve,
+            compare=plan.compare,
+            png=png,
+            map_png=rec_png,
+            notes=plan.notes,
+        ),
+        encoding="utf-8",
+    )
+    written += [out / "expansion_curve.png", out / "expansion_report.html"]
+    if progress is not None:
+        progress.update()
+    return written
