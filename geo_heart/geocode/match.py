@@ -342,14 +342,16 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             )
             return same_pre and same_suf
 
-        if factor == 1.0:
-            # the typed street exists; if it does not hold the number, a same-name street the
-            # text does not rule out may (``212 MAIN ST``: W MAIN ST and E MAIN ST)
+        others: list[tuple[str, _Match]] = []
+        if factor < 1.0:
+            pool = cands[1:]
+        elif m.match_type in weak:
+            # the typed street exists but does not hold the number: a same-name street the text
+            # does not rule out may (``212 MAIN ST``: W MAIN ST and E MAIN ST)
             pool = [k for k in self._siblings(cands) if k != cands[0] and fits(k)]
         else:
-            pool = cands[1:]
-        others: list[tuple[str, _Match]] = []
-        if pool and (factor < 1.0 or m.match_type in weak):
+            pool = []  # the typed street holds the number: no other street is looked at
+        if pool:
             for k in pool[:8]:
                 alt = self._on_street(self.index.streets[k], n, p.is_block)
                 if alt.match_type not in weak and (fits(k) or m.match_type in weak):
