@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,23 @@ _RE_POBOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX|PO BOX|BOX \d+)\b")
 _RE_HOUSE = re.compile(r"^(\d+)([A-Z]|-\d+|\s+1/2)?$")
 
 
-@dataclass(frozen=True)
+class _Lazy:
+    """A value computed on first access and then kept on the instance (no lock, unlike
+    :func:`functools.cached_property` on Python 3.11)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
+@dataclass(frozen=True, init=False)
 class StreetKey:
     """A canonical street: ``predir name suffix postdir`` (``N DUKE ST``)."""
 
@@ -134,10 +150,24 @@ class StreetKey:
     suffix: str
     postdir: str
 
-    @cached_property
+    def __init__(self, predir: str, name: str, suffix: str, postdir: str) -> None:
+        d = self.__dict__  # frozen: set once here, as the generated __init__ would (faster)
+        d["predir"] = predir
+        d["name"] = name
+        d["suffix"] = suffix
+        d["postdir"] = postdir
+        d["full"] = " ".join(p for p in (predir, name, suffix, postdir) if p)
+        d["memo_text"] = f"{predir}~{name}~{suffix}~{postdir}"
+
+    @_Lazy
     def full(self) -> str:
         """The canonical full street (``N DUKE ST``)."""
         return " ".join(p for p in (self.predir, self.name, self.suffix, self.postdir) if p)
+
+    @_Lazy
+    def memo_text(self) -> str:
+        """All four parts as one text (for memo keys)."""
+        return f"{self.predir}~{self.name}~{self.suffix}~{self.postdir}"
 
     @property
     def is_highway(self) -> bool:
@@ -188,7 +218,7 @@ class ParsedAddress:
 
 
 def _sk(k: StreetKey | None) -> str:
-    return "" if k is None else f"{k.predir}~{k.name}~{k.suffix}~{k.postdir}"
+    return "" if k is None else k.memo_text
 
 
 def _invalid(raw: str, reason: str) -> ParsedAddress:
@@ -205,6 +235,10 @@ def _prepare(text: str) -> str:
 
 
 _MULTI_STATES = sorted((tuple(k.split()) for k in STATES if " " in k), key=len, reverse=True)
+#: The same by last word (in the same order): only those can end a text.
+_MULTI_STATES_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _words in _MULTI_STATES:
+    _MULTI_STATES_BY_LAST.setdefault(_words[-1], []).append(_words)
 _RE_FRACTION = re.compile(r"\b(\d+)[ -]+([13])/([248])\b")
 _RE_DIGITISH = re.compile(r"^[0-9OIL]*[0-9][0-9OIL]*[A-Z]?$")
 _DIGIT_FOR = str.maketrans("OIL", "011")
@@ -221,7 +255,7 @@ def _state_at_end(words: list[str], *, strict: bool) -> int:
     With ``strict`` (no comma before it), a two-letter abbreviation that is also a street suffix
     or directional (``CT``, ``NE``) is not taken, nor one right after a number (``HWY 55 NC``).
     """
-    for words_ in _MULTI_STATES:
+    for words_ in _MULTI_STATES_BY_LAST.get(words[-1], ()) if words else ():
         n = len(words_)
         if (len(words) > n or not strict) and tuple(words[-n:]) == words_:
             return n
@@ -504,7 +538,7 @@ def _street_key_cached(street_text: str) -> StreetKey | None:
     """The key of a plain street text for the fast paths; None when the text holds more than a
     street (a unit, a city or state after it), which the general path reads."""
     words = street_text.split(" ")
-    if any(w in _UNIT_WORDS for w in words[1:]):
+    if not _UNIT_WORDS.isdisjoint(words[1:]):
         return None
     if len(words) > 2 and _state_at_end(words, strict=True):
         return None

@@ -94,11 +94,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._place_names = sorted(index.places)
         self._named_keys = sorted(getattr(index, "named_places", {}) or {})
         self._beat_ids = {str(b) for b in beat_index.ids}
+        self._district = {b: beat_index.district_of(b) for b in self._beat_ids}
         self._majority_memo: dict[int, tuple] = {}
         # intersections: street shapes and crossings (pure functions of the index), projection
         self._shape_memo: dict[str, list] = {}
         self._crossing_memo: dict[tuple[str, str], Any] = {}
         self._proj = None
+        self._to_m: float | None = None
         self._beat_tree = None
         self._beat_geoms = None
         self._beat_id_list = [str(b) for b in beat_index.ids]
@@ -515,15 +517,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
     def _majority_entry(self, hist: dict[str, int]) -> tuple:
         """(hist, majority beat, straddle beats, its district, beat_source text) of a history."""
         if len(hist) == 1:
-            ((hb, _),) = hist.items()
-            share, hstraddle = 1.0, (hb,)
-        else:
-            hb, share, hstraddle = _majority(hist)
-        district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
+            hb = next(iter(hist))
+            return (hist, hb, (hb,), self._district.get(hb), _SOURCE_ALL)
+        hb, share, hstraddle = _majority(hist)
         source = (
             _SOURCE_ALL if share == 1.0 else f"history ({share:.0%} of recency-weighted records)"
         )
-        return (hist, hb, hstraddle, district, source)
+        return (hist, hb, hstraddle, self._district.get(hb), source)
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
