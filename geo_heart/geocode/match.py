@@ -84,6 +84,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._name_alias: dict[str, str] = {}
         self._names_by_len: dict[int, list[str]] = {}
         self._pool_memo: dict[tuple[int, int], list[str]] = {}
+        self._fuzzy_memo: dict[str, tuple[list[str], float, str]] = {}
         for n in sorted(index.by_name):
             self._names_by_len.setdefault(len(n), []).append(n)
             words = n.split(" ")
@@ -105,13 +106,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._beat_geoms = None
         self._beat_id_list = [str(b) for b in beat_index.ids]
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
-        # and (numbers, positions) per parity
+        # and (numbers, positions) of the even and of the odd numbers
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
-        self._pts: dict[str, tuple[list[int], list[float], list[float], list[str | None]]] = {}
+        self._pts: dict[str, tuple] = {}
         self._xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
-        self._parity: dict[
-            str, tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]
-        ] = {}
         if keys:
             lon = np.concatenate([index.streets[k].lon for k in keys])
             lat = np.concatenate([index.streets[k].lat for k in keys])
@@ -123,15 +121,15 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 sd = index.streets[k]
                 nums = sd.numbers.tolist()
                 m = len(nums)
-                self._pts[k] = (nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m])
-                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
-                at += m
                 even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
                 odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
-                self._parity[k] = (
+                self._pts[k] = (
+                    nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m],
                     ([v for v, _ in even], [i for _, i in even]),
                     ([v for v, _ in odd], [i for _, i in odd]),
-                )
+                )  # fmt: skip
+                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
+                at += m
 
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
