@@ -589,8 +589,8 @@ def parse_address(text: str | None) -> ParsedAddress:
         # the common 911 form "1200 N DUKE ST": same result as the general path, faster
         key = _fast_street(m.group(2), " ", "")
         if key is not None:
-            return ParsedAddress(raw=raw, kind="address", number=int(m.group(1)), street=key.full,
-                                 street_key=key)  # fmt: skip
+            # positional: raw, kind, number, is_block, street, street_key
+            return ParsedAddress(raw, "address", int(m.group(1)), False, key.full, key)
     elif "/" in text:
         m = _RE_FAST_X.match(text)
         if m is not None:

@@ -184,16 +184,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         memo = self._memo
         rows = [memo[k] for k in keys]
         rows.append(empty)
-        take = np.where(codes < 0, len(rows) - 1, codes)
+        # all texts distinct (no missing value): the rows are already in input order
+        identity = len(codes) == len(uniques)
+        take = None if identity else np.where(codes < 0, len(rows) - 1, codes)
         data: dict[str, Any] = {}
         for name, col in zip(RESULT_COLUMNS, zip(*rows, strict=True), strict=False):
             if name in ("lon", "lat", "score", "uncertainty_m"):
                 arr = np.array(col, dtype=float)  # None -> NaN
-            elif name == "in_service_area":
-                arr = np.array(col, dtype=object)  # True / False, None when location unknown
             else:
+                # in_service_area: True / False, None when the location is unknown
                 arr = np.array(col, dtype=object)
-            data[name] = arr[take]
+            data[name] = arr[:-1] if take is None else arr[take]
         out = pd.DataFrame(data)
         return out
 
