@@ -205,14 +205,16 @@ class ParsedAddress:
     @property
     def key(self) -> str:
         """A key of everything matching depends on: inputs with the same key geocode the same."""
-        k1 = _sk(self.street_key)
-        if self.kind == "intersection":
+        k = self.street_key
+        k1 = "" if k is None else k.memo_text
+        kind = self.kind
+        if kind == "address" or kind == "block":
+            return f"{self.number}{'B' if self.is_block else ''}|{k1}"
+        if kind == "intersection":
             return (
                 f"X|{self.number if self.number is not None else ''}|{k1}/{_sk(self.street2_key)}"
             )
-        if self.kind in ("address", "block"):
-            return f"{self.number}{'B' if self.is_block else ''}|{k1}"
-        if self.kind in ("street", "place"):
+        if kind in ("street", "place"):
             return f"{self.kind}|{k1}|{self.place or ''}"
         return f"!{self.reason}"
 

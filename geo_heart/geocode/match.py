@@ -453,6 +453,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         lon_l = np.round(lon, 7).tolist()
         lat_l = np.round(lat, 7).tolist()
         majority = self._majority_memo
+        majority_get = majority.get
         contains = self.service_area.contains
         in_area: dict[str | None, bool] = {}
         out = []
@@ -461,7 +462,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             beat = district = source = None
             reason = m.reason
             straddle: tuple[str, ...] = m.block_beats
-            if has[i]:
+            has_i = has[i]
+            if has_i:
                 status = "ok"
                 beat = a_beat[i]
                 district = a_dist[i]
@@ -476,7 +478,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 status = "unmatched" if m.match_type == "unmatched" else "beat_only"
             hist = m.hist
             if hist:
-                got = majority.get(id(hist))
+                got = majority_get(id(hist))
                 if got is None or got[0] is not hist:
                     got = majority[id(hist)] = self._majority_entry(hist)
                 _, hb, hstraddle, hdistrict, hsource = got
@@ -503,7 +505,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 if sa is None:
                     sa = in_area[beat] = contains(beat)
             unc = m.uncertainty_m
-            if has[i]:
+            if has_i:
                 if unc is None:
                     unc = UNCERTAINTY_M.get(m.match_type)
                 append((lon_l[i], lat_l[i], beat, district, sa, m.match_type, float(m.score),
