@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import time
 
+import geo_heart.expansion as ex
 from geo_heart.analysis.calls import load_calls
 from geo_heart.area import Area
 from geo_heart.config.settings import Settings
-from geo_heart.expansion import model as ex
 
 
 def connected_sets(problem: ex.ExpansionProblem, k: int) -> set[frozenset[str]]:

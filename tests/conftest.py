@@ -19,6 +19,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("GEO_HEART_TEST_DATA", ROOT.parent / "shared" / "data" / "durham"))
+if not DATA_DIR.is_dir() and os.environ.get("GEO_HEART_DATA"):  # e.g. a git worktree elsewhere
+    DATA_DIR = Path(os.environ["GEO_HEART_DATA"])
 TOY_DIR = Path(__file__).resolve().parent / "data" / "toy"
 
 #: fixtures that read the real Durham data

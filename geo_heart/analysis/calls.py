@@ -30,23 +30,17 @@ import pandas as pd
 
 from geo_heart.area import Area
 from geo_heart.config.calltypes import call_type_table
+from geo_heart.config.schema import CallsLayer
 from geo_heart.dispatch.eligibility import eligibility_frame
-from geo_heart.errors import ConfigError, InputError
+from geo_heart.errors import InputError
+from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.io.tables import read_table, require_columns
 
 log = logging.getLogger(__name__)
 
-#: keys of ``[layers.calls]`` read by :func:`load_calls`
-CALL_LAYER_KEYS = (
-    "file",
-    "call_type_column",
-    "time_column",
-    "time_zone",
-    "beat_column",
-    "lon_column",
-    "lat_column",
-    "address_column",
-    "id_column",
+#: keys of ``[layers.calls]`` read by :func:`load_calls` (the schema: :class:`CallsLayer`)
+CALL_LAYER_KEYS = tuple(
+    k for k in CallsLayer.model_fields if k not in ("source_url", "download_url")
 )
 
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "ISO8601")
@@ -63,8 +57,10 @@ class CallData:
         ``label``, ``risk``, ``prefix_program``, ``local_time`` (naive, area time zone),
         ``minute_of_week`` (Mon 00:00 = 0; -1 when unknown), ``month`` (``YYYY-MM``), ``beat``,
         ``district``, ``placed_by`` (``coordinates``/``beat_column``/``geocoder``/``unplaced``),
-        ``place_reason``, ``lon``/``lat`` when known, and per program ``P_type``, ``P_area``,
-        ``P_hours`` and ``P`` (eligible) from :func:`~geo_heart.dispatch.eligibility.eligibility_frame`.
+        ``place_reason``, ``lon``/``lat`` when known, per program ``P_type``, ``P_area``,
+        ``P_hours``, ``P_active`` and ``P`` (eligible) from
+        :func:`~geo_heart.dispatch.eligibility.eligibility_frame`, and ``rules`` (the rule set each
+        call was judged under: the one in force at its local time).
     source
         The file read.
     programs
@@ -184,6 +180,7 @@ def load_calls(
     id_column: str | None = None,
     geocode: bool = False,
     scenario: str | None = None,
+    rules: str | None = None,
     progress: bool = False,
 ) -> CallData:
     """Read, classify, place and time a call table.
@@ -204,7 +201,10 @@ def load_calls(
         Also geocode the address column to get points (for hexagon and heat layers) when the
         location comes from a beat column.
     scenario
-        Apply a what-if scenario to the eligibility columns.
+        Apply a what-if scenario to the eligibility columns (on top of the rules).
+    rules
+        Judge every call under this rule set (a name; default: each call under the rule set in
+        force at its own local time, see :mod:`geo_heart.config.rules`).
     progress
         Show progress bars (stderr) for slow steps.
 
@@ -329,8 +329,7 @@ def load_calls(
     lon = lat = None
     if lon_col is not None:
         mode = "coordinates"
-        lon = pd.to_numeric(df[lon_col], errors="coerce").to_numpy(dtype=float)
-        lat = pd.to_numeric(df[lat_col], errors="coerce").to_numpy(dtype=float)
+        lon, lat, _valid = lonlat_from_columns(df, lon_col, lat_col)
         res = idx.assign(lon, lat)
         ok = res["status"] == "ok"
         beat[ok] = res["beat"][ok]
@@ -379,7 +378,9 @@ def load_calls(
         call_types=out["call_type"],
         risk=out["risk"].to_numpy(dtype=bool),
         minute_of_week=out["minute_of_week"],
+        local_time=out["local_time"] if rules is None else None,
         scenario=scenario,
+        rules=rules,
     )
     out = pd.concat([out, elig.set_index(out.index)], axis=1)
     unplaced_mask = placed == "unplaced"
@@ -412,37 +413,8 @@ def load_calls(
 
 
 def calls_layer(area) -> dict:
-    """The ``[layers.calls]`` table, validated (empty when the area has none).
-
-    Raises
-    ------
-    ConfigError
-        Naming the file, key and value of an unknown key, a non-string value or a bad time zone.
-    """
-    from zoneinfo import ZoneInfo
-
-    cfg = dict(area.layers.get("calls", {}))
-    for key, value in cfg.items():
-        if key == "source_url":
-            continue
-        if key not in CALL_LAYER_KEYS:
-            raise ConfigError(
-                f"{area.path}: layers.calls.{key} = {value!r}: unknown key; "
-                f"known: {', '.join(CALL_LAYER_KEYS)}, source_url"
-            )
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(
-                f"{area.path}: layers.calls.{key} = {value!r}: expected a non-empty string"
-            )
-    if "time_zone" in cfg:
-        try:
-            ZoneInfo(cfg["time_zone"])
-        except Exception:
-            raise ConfigError(
-                f"{area.path}: layers.calls.time_zone = {cfg['time_zone']!r}: not an IANA zone "
-                "name (e.g. UTC, America/New_York)"
-            ) from None
-    return cfg
+    """The ``[layers.calls]`` table (validated by the area-file schema; empty when absent)."""
+    return dict(area.layers.get("calls", {}))
 
 
 def _beat_text(value: object) -> str:
@@ -463,13 +435,8 @@ def _reason_class(reason: str) -> str:
 
 def _geocode(ws: Area, addresses: pd.Series, *, progress: bool):
     """Geocode distinct addresses once; return lon, lat arrays and the per-row result frame."""
-    try:
-        from geo_heart.geocode.match import geocoder_for
-    except ImportError:
-        raise InputError(
-            "placing calls by address needs the geocoder (geo_heart.geocode.match), which is not "
-            "available in this installation; give a beat column or lon/lat columns instead"
-        ) from None
+    from geo_heart.geocode.match import geocoder_for
+
     text = addresses.map(lambda v: "" if v is None or v != v else str(v).strip())
     uniq, inverse = np.unique(text.to_numpy(dtype=str), return_inverse=True)
     geocoder = geocoder_for(ws)

@@ -10,9 +10,15 @@ For each program ``P`` and scenario, the denominator is the calls eligible **by 
 Calls that could not be placed in a beat are in the denominator and never ``in_area``; calls with an
 unreadable time are never ``in_hours``. So ``covered <= min(in_area, in_hours)`` always holds.
 
-Scenarios ("what if"):
+Every what-if is relative to a **rule set** (``rules``: a ``[[rules]]`` name such as ``pilot``, or
+``as_of``: the rules in force on a date; default: the latest rules) and judges every call under it,
+whatever the call's date: "what would the pilot's rules have covered of the 2024 calls?".
+:func:`rules_coverage_table` instead judges each call under the rules of its own time and compares
+the periods (the pilot against the citywide program).
 
-* ``current`` — the area file as configured;
+Scenarios ("what if"), applied on top of the chosen rules:
+
+* ``current`` — the chosen rules as configured;
 * a named ``[scenarios.<key>]`` of the area file (e.g. ``citywide_12h``);
 * a scenario TOML file holding ``[scenarios.<key>]`` tables of the same form, where
   ``service_area`` may name a service area of the area file or ``beats = ["111", …]`` list beats;
@@ -28,14 +34,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
-import tomllib
 
 from geo_heart.analysis.calls import CallData
 from geo_heart.area import Area
 from geo_heart.config.areafile import AreaConfig, Program, ServiceArea
+from geo_heart.config.rules import RulePeriod, RuleSet
 from geo_heart.config.schedule import WeeklySchedule
-from geo_heart.dispatch.eligibility import eligibility_frame, programs_for
-from geo_heart.errors import ConfigError, InputError
+from geo_heart.config.schema import read_toml, validate_scenario_dict
+from geo_heart.dispatch.eligibility import eligibility_frame, programs_for, resolve_rules
+from geo_heart.errors import InputError
+
+Rules = RuleSet | RulePeriod | str | None
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +59,39 @@ class WhatIf:
     programs: Mapping[str, Program]
 
 
-def current_what_if(area: AreaConfig) -> WhatIf:
-    """The programs as configured."""
-    return WhatIf("current", "Current configuration", area, programs_for(area))
+def _rules_label(area: AreaConfig, rules: Rules) -> str:
+    chosen = resolve_rules(area, rules)
+    rs = chosen.rule_set if isinstance(chosen, RulePeriod) else chosen
+    return f"{rs.label}, {rs.span()}"
 
 
-def what_if_from_scenario(area: AreaConfig, key: str) -> WhatIf:
-    """A ``[scenarios.<key>]`` of the area file."""
+def current_what_if(area: AreaConfig, rules: Rules = None) -> WhatIf:
+    """The programs as a rule set defines them (default: the latest rules)."""
+    chosen = resolve_rules(area, rules)
+    return WhatIf(
+        "current",
+        f"Rules: {_rules_label(area, chosen)}",
+        area,
+        programs_for(area, rules=chosen),
+    )
+
+
+def what_if_from_scenario(area: AreaConfig, key: str, rules: Rules = None) -> WhatIf:
+    """A ``[scenarios.<key>]`` of the area file, on top of ``rules`` (default: the latest)."""
     if key == "current":
-        return current_what_if(area)
+        return current_what_if(area, rules)
     if key not in area.scenarios:
         raise InputError(
             f"unknown scenario {key!r}; scenarios in {area.path}: {sorted(area.scenarios)}"
         )
     sc = area.scenarios[key]
-    return WhatIf(key, sc.label, area, programs_for(area, sc))
+    chosen = resolve_rules(area, rules)
+    return WhatIf(
+        key,
+        f"{sc.label} (on {_rules_label(area, chosen)})",
+        area,
+        programs_for(area, sc, rules=chosen),
+    )
 
 
 def hours_from_text(text: str) -> WeeklySchedule:
@@ -117,6 +144,7 @@ def what_if_from_options(
     programs: Iterable[str] | None = None,
     key: str = "custom",
     label: str | None = None,
+    rules: Rules = None,
 ) -> WhatIf:
     """A scenario from command-line style options.
 
@@ -129,6 +157,8 @@ def what_if_from_options(
     programs
         Programs the change applies to (default: every program with its own service area,
         i.e. all programs).
+    rules
+        The rule set the change applies on top of (default: the latest).
     """
     area = ws.config
     if beats is None and hours is None:
@@ -141,7 +171,7 @@ def what_if_from_options(
     if beats is not None:
         area, sa_key = _service_area_for(area, beats, ws.beat_index.beats, key)
     sched = hours_from_text(hours) if hours is not None else None
-    out = dict(programs_for(area))
+    out = dict(programs_for(area, rules=resolve_rules(area, rules)))
     for p in progs:
         if sa_key is not None:
             out[p] = replace(out[p], service_area=sa_key)
@@ -156,76 +186,57 @@ def what_if_from_options(
     return WhatIf(key, text, area, out)
 
 
-def what_ifs_from_file(ws: Area, path: str | Path) -> list[WhatIf]:
+def what_ifs_from_file(ws: Area, path: str | Path, rules: Rules = None) -> list[WhatIf]:
     """Scenarios from a TOML file of ``[scenarios.<key>]`` tables.
 
-    Keys per table: ``label``, ``programs`` (list; default all), ``service_area`` (a service area
-    of the area file) or ``beats`` (list of beat codes), ``hours`` (list of ``{days, start, end}``).
+    The tables have the form of the area file's scenarios
+    (:class:`~geo_heart.config.schema.ScenarioModel`): ``label``, ``programs`` (list; default
+    all), ``service_area`` (a service area of the area file) or ``beats`` (list of beat codes),
+    ``hours`` (list of ``{days, start, end}``). Every problem is reported at once.
     """
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"scenario file {str(p)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
-    table = raw.get("scenarios")
-    if not isinstance(table, Mapping) or not table:
-        raise ConfigError(f"{p}: no [scenarios.<name>] tables")
-    out = []
-    for key, entry in table.items():
-        where = f"{p}: scenarios.{key}"
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where} = {entry!r}: expected a table")
-        unknown = set(entry) - {"label", "programs", "service_area", "beats", "hours"}
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown keys {sorted(unknown)}; "
-                "allowed: label, programs, service_area, beats, hours"
-            )
-        if "service_area" in entry and "beats" in entry:
-            raise ConfigError(f"{where}: give service_area or beats, not both")
-        beats = entry.get("service_area", entry.get("beats"))
-        if beats is not None and not isinstance(beats, (str, list)):
-            raise ConfigError(f"{where}: beats/service_area = {beats!r}: expected a list or name")
-        if "service_area" in entry and entry["service_area"] not in ws.config.service_areas:
-            raise ConfigError(
-                f"{where}.service_area = {entry['service_area']!r}: known service areas: "
+    if not p.is_file():
+        raise InputError(f"scenario file {str(p)!r} does not exist")
+    model = validate_scenario_dict(read_toml(p, what="scenario file"), p)
+    problems = []
+    for key, sc in model.scenarios.items():
+        for code in sc.programs or []:
+            if code not in ws.config.programs:
+                problems.append(
+                    f"scenarios.{key}.programs = {code!r}: not a program; known: "
+                    f"{list(ws.config.programs)}"
+                )
+        if sc.service_area is not None and sc.service_area not in ws.config.service_areas:
+            problems.append(
+                f"scenarios.{key}.service_area = {sc.service_area!r}: known service areas: "
                 f"{sorted(ws.config.service_areas)}"
             )
-        hours = entry.get("hours")
-        sched = None
-        if hours is not None:
-            if not isinstance(hours, list):
-                raise ConfigError(
-                    f"{where}.hours = {hours!r}: expected a list of {{days, start, end}}"
-                )
-            try:
-                sched = WeeklySchedule.from_config(hours)
-            except (ValueError, KeyError) as exc:
-                raise ConfigError(f"{where}.hours = {hours!r}: {exc}") from None
-        if beats is None and sched is None:
-            raise ConfigError(f"{where}: needs service_area/beats and/or hours")
-        try:
-            wi = (
-                what_if_from_options(
-                    ws,
-                    beats=beats,
-                    hours=None,
-                    programs=entry.get("programs"),
-                    key=str(key),
-                    label=str(entry.get("label", key)),
-                )
-                if beats is not None
-                else current_what_if(ws.config)
+        if sc.beats is not None:
+            known = set(ws.beat_index.beats)
+            for b in sc.beats:
+                if b not in known:
+                    problems.append(f"scenarios.{key}.beats = {b!r}: not a beat of the layer")
+    if problems:
+        from geo_heart.config.schema import problems_error
+
+        raise problems_error(p, problems)
+    out = []
+    for key, sc in model.scenarios.items():
+        beats = sc.service_area if sc.service_area is not None else sc.beats
+        label = sc.label or str(key)
+        wi = (
+            what_if_from_options(
+                ws, beats=beats, programs=sc.programs, key=str(key), label=label, rules=rules
             )
-        except InputError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+            if beats is not None
+            else current_what_if(ws.config, rules)
+        )
         progs = dict(wi.programs)
-        if sched is not None:
-            for code in entry.get("programs") or list(ws.config.programs):
+        if sc.hours is not None:
+            sched = WeeklySchedule.from_config([w.model_dump() for w in sc.hours])
+            for code in sc.programs or list(ws.config.programs):
                 progs[code] = replace(progs[code], hours=sched)
-        out.append(WhatIf(str(key), str(entry.get("label", key)), wi.area, progs))
+        out.append(WhatIf(str(key), label, wi.area, progs))
     return out
 
 
@@ -238,18 +249,24 @@ def resolve_what_ifs(
     hours: str | None = None,
     programs: Iterable[str] | None = None,
     include_current: bool = True,
+    rules: Rules = None,
+    as_of: object = None,
 ) -> list[WhatIf]:
-    """The list of scenarios to compare: current, named, from a file, and from options."""
-    out = [current_what_if(ws.config)] if include_current else []
+    """The scenarios to compare: current, named, from a file and from options, all on top of one
+    rule set (``rules`` name or ``as_of`` date; default: the latest rules)."""
+    chosen = resolve_rules(ws.config, rules, as_of)
+    out = [current_what_if(ws.config, chosen)] if include_current else []
     for key in scenarios:
         if key == "all":
-            out += [what_if_from_scenario(ws.config, k) for k in ws.config.scenarios]
+            out += [what_if_from_scenario(ws.config, k, chosen) for k in ws.config.scenarios]
         elif key != "current" or not include_current:
-            out.append(what_if_from_scenario(ws.config, key))
+            out.append(what_if_from_scenario(ws.config, key, chosen))
     if scenario_file is not None:
-        out += what_ifs_from_file(ws, scenario_file)
+        out += what_ifs_from_file(ws, scenario_file, chosen)
     if beats is not None or hours is not None:
-        out.append(what_if_from_options(ws, beats=beats, hours=hours, programs=programs))
+        out.append(
+            what_if_from_options(ws, beats=beats, hours=hours, programs=programs, rules=chosen)
+        )
     return out
 
 
@@ -291,6 +308,53 @@ def coverage_table(data: CallData, what_ifs: Iterable[WhatIf]) -> pd.DataFrame:
                     "share_covered": round(c / n, 4) if n else None,
                     "service_area": wi.area.service_areas[prog.service_area].label,
                     "hours": prog.hours.describe(),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
+    """Before/after: each call judged under the rules of its own time, grouped by rule set.
+
+    One row per rule set the calls fall in (in time order) and program. Columns: rules, label,
+    effective_from, effective_to, first_call, last_call, months (calls' distinct months),
+    program, eligible (by type), in_area, in_hours, covered, share_in_area, share_in_hours,
+    share_covered (shares of ``eligible``), covered_per_month.
+    """
+    f = data.frame
+    if "rules" not in f.columns:
+        raise InputError("the calls were judged under one fixed rule set; load them without rules=")
+    rows = []
+    for rs in area.timeline.rule_sets:
+        sel = f["rules"] == rs.name
+        if not sel.any():
+            continue
+        g = f[sel]
+        months = int(g["month"].nunique())
+        for code in data.programs:
+            t = g[f"{code}_type"]
+            n = int(t.sum())
+            a = int((t & g[f"{code}_area"]).sum())
+            h = int((t & g[f"{code}_hours"]).sum())
+            c = int(g[code].sum())
+            rows.append(
+                {
+                    "rules": rs.name,
+                    "label": rs.label,
+                    "effective_from": rs.effective_from.isoformat() if rs.effective_from else None,
+                    "effective_to": rs.effective_to.isoformat() if rs.effective_to else None,
+                    "first_call": g["local_time"].min().strftime("%Y-%m-%d"),
+                    "last_call": g["local_time"].max().strftime("%Y-%m-%d"),
+                    "months": months,
+                    "program": code,
+                    "eligible": n,
+                    "in_area": a,
+                    "in_hours": h,
+                    "covered": c,
+                    "share_in_area": round(a / n, 4) if n else None,
+                    "share_in_hours": round(h / n, 4) if n else None,
+                    "share_covered": round(c / n, 4) if n else None,
+                    "covered_per_month": round(c / months, 1) if months else None,
                 }
             )
     return pd.DataFrame(rows)

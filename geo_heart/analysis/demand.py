@@ -2,8 +2,10 @@
 
 "Eligible" here means **eligible by call type** (``P_type``: the call type, with the weapon/violence
 flag, is one the program takes), wherever and whenever the call came in: that is the demand a program
-could serve. ``covered_<P>`` counts the calls the program could take as configured today (call type,
-service area and hours all satisfied). The coverage module explains the gap.
+could serve. ``covered_<P>`` counts the calls the program could take under the rules in force at the
+call's own time (call type, service area and hours all satisfied, the program operating): zero
+before the launch, the pilot's area and hours during the pilot, the citywide program after. The
+coverage module explains the gap; :func:`rules_coverage_table` compares the periods.
 
 Population per beat is apportioned from census tracts by area: each tract's population is split
 among the beats it overlaps in proportion to the overlapping area, computed in the area's projected
@@ -21,12 +23,12 @@ import pandas as pd
 
 from geo_heart.analysis.calls import CallData
 from geo_heart.area import Area
+from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.errors import ConfigError, DataSourceError
 
 log = logging.getLogger(__name__)
 
 SQ_FT_PER_SQ_MI = 5280.0**2
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def population_by_beat(ws: Area) -> pd.Series:
@@ -147,9 +149,7 @@ def beat_demand(ws: Area, data: CallData, *, population: bool = True) -> pd.Data
     return table
 
 
-def hour_of_week_demand(
-    ws: Area, data: CallData, *, scenario: str | None = None
-) -> pd.DataFrame:
+def hour_of_week_demand(ws: Area, data: CallData, *, scenario: str | None = None) -> pd.DataFrame:
     """168 rows (Mon 00 = 0): calls and eligible calls per hour of the week, with program hours.
 
     Columns: hour_of_week, day, hour, total_calls, eligible_any, eligible_<P> per program and
@@ -186,12 +186,25 @@ def hour_of_week_demand(
 
 
 def monthly_demand(data: CallData) -> pd.DataFrame:
-    """One row per month: month, total_calls, eligible_any, eligible_<P>, covered_<P>."""
+    """One row per month: eligible and covered calls per program under each month's rules.
+
+    Columns: month, rules (the rule set(s) the month's calls were judged under, ``+``-joined when
+    the rules changed within the month), rule_change (True then), total_calls, eligible_any,
+    eligible_<P>, covered_<P>. Partial months (data starting or ending inside them) are flagged by
+    :func:`geo_heart.render.tables.with_partial_months`.
+    """
     f = data.frame
     ok = f["month"].notna()
     g = f[ok]
     months = sorted(g["month"].unique().tolist())
     table = pd.DataFrame({"month": months})
+    if "rules" in g.columns:
+        in_order = g.sort_values("local_time", kind="stable")
+        names = in_order.groupby("month", sort=True)["rules"].agg(
+            lambda s: "+".join(dict.fromkeys(s))
+        )
+        table["rules"] = names.reindex(months).to_numpy()
+        table["rule_change"] = table["rules"].str.contains("+", regex=False)
     table["total_calls"] = g.groupby("month").size().reindex(months, fill_value=0).to_numpy()
     type_cols = [f"{p}_type" for p in data.programs]
     table["eligible_any"] = (
@@ -232,8 +245,10 @@ def write_demand_tables(
     *,
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict[str, Path]:
-    """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv`` and
-    ``unknown_call_types.csv`` into ``out_dir``; return name → path.
+    """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv``,
+    ``unknown_call_types.csv`` and, when the calls were judged under the rules of their own time,
+    ``coverage_by_period.csv`` and ``coverage_by_period.png`` (the before/after table and chart)
+    into ``out_dir``; return name → path.
 
     ``tables`` reuses already computed (by beat, by hour, by month) tables.
     """
@@ -243,9 +258,17 @@ def write_demand_tables(
     if tables is None:
         tables = (beat_demand(ws, data), hour_of_week_demand(ws, data), monthly_demand(data))
     by_beat, by_hour, by_month = tables
-    return {
+    written = {
         "by_beat": write_table(by_beat, out / "demand_by_beat.csv"),
         "by_hour": write_table(by_hour, out / "demand_by_hour.csv"),
         "by_month": write_table(by_month, out / "demand_by_month.csv"),
         "unknown": write_table(unknown_codes_table(data), out / "unknown_call_types.csv"),
     }
+    if "rules" in data.frame.columns:
+        from geo_heart.analysis.coverage import rules_coverage_table
+        from geo_heart.render.periods import period_chart
+
+        periods = rules_coverage_table(data, ws.config)
+        written["by_period"] = write_table(periods, out / "coverage_by_period.csv")
+        written["period_chart"] = period_chart(periods, out / "coverage_by_period.png")
+    return written

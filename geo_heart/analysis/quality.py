@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.area import Area
+from geo_heart.geo.coords import lonlat_from_columns
 
 _NUM_STREET = re.compile(r"^\s*(\d+)\s+(.+?)\s*$")
 
@@ -51,8 +52,7 @@ def beat_agreement_with_history(
         ``single_beat_compared`` / ``single_beat_rate`` (blocks history gives one beat only),
         ``modal_rate`` (the point's beat is the block's most frequent historical beat).
     """
-    lon = pd.to_numeric(points[lon_column], errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(points[lat_column], errors="coerce").to_numpy(float)
+    lon, lat, _valid = lonlat_from_columns(points, lon_column, lat_column)
     beats = ws.beat_index.assign(lon, lat)["beat"]
     blocks = hundred_block(points[address_column])
     h = history[[history_address_column, history_beat_column]].copy()

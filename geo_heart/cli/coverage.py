@@ -42,18 +42,49 @@ from geo_heart.cli.options import (
     "Write coverage.csv, coverage.json and layer coverage_by_beat of beats.gpkg here.",
     required=False,
 )
+@click.option(
+    "--rules",
+    "rules",
+    metavar="NAME",
+    help="Judge every call under this rule set (a [[rules]] name, e.g. pilot; default: the latest).",
+)
+@click.option(
+    "--as-of",
+    metavar="DATE",
+    help="Judge every call under the rules in force on this local date (e.g. 2023-01-01).",
+)
+@click.option(
+    "--by-period",
+    is_flag=True,
+    help="Instead: judge each call under the rules of its own time and compare the periods.",
+)
 @json_option
 @pass_ctx
 def coverage(
-    obj, scenarios, scenario_file, beats, hours, programs, out_dir, as_json, **kwargs
+    obj,
+    scenarios,
+    scenario_file,
+    beats,
+    hours,
+    programs,
+    rules,
+    as_of,
+    by_period,
+    out_dir,
+    as_json,
+    **kwargs,
 ) -> None:
     """Of the calls eligible by type, the share inside each program's area, hours and both.
 
-    Compares the current configuration with the scenarios asked for.
+    Compares a rule set (default: the latest; --rules NAME or --as-of DATE) with the scenarios
+    asked for, applied on top of it; every call is judged under those rules whatever its date.
+    --by-period judges each call under the rules of its own time instead (pilot vs citywide).
 
     \b
     Examples:
-      geo-heart coverage --scenario citywide_12h
+      geo-heart coverage --by-period
+      geo-heart coverage --rules pilot --scenario citywide_12h
+      geo-heart coverage --as-of 2023-01-01 --scenario around_the_clock
       geo-heart coverage --beats pilot,121,123 --hours "Mon-Sun 08:00-22:00" --programs CRT
       geo-heart coverage calls.parquet --scenario-file whatif.toml -o out/
     """
@@ -63,6 +94,20 @@ def coverage(
     from geo_heart.io.tables import write_table
 
     ws, data = load_calls_from_options(obj, kwargs)
+    if by_period:
+        from geo_heart.analysis.coverage import rules_coverage_table
+
+        if rules or as_of or scenarios or scenario_file or beats or hours:
+            raise click.UsageError("--by-period takes no --rules/--as-of or what-if options")
+        table = rules_coverage_table(data, ws.config)
+        records = json.loads(table.to_json(orient="records"))
+        if out_dir:
+            write_table(table, Path(out_dir) / "coverage_by_period.csv")
+        if as_json:
+            click.echo(json.dumps({"summary": data.summary(), "coverage_by_period": records}))
+        else:
+            click.echo(_period_text(table), nl=False)
+        return
     beats_arg = beats
     if beats and "," in beats:
         parts = [b.strip() for b in beats.split(",") if b.strip()]
@@ -80,6 +125,8 @@ def coverage(
         beats=beats_arg,
         hours=hours,
         programs=programs or None,
+        rules=rules,
+        as_of=as_of,
     )
     table = coverage_table(data, wis)
     records = json.loads(table.to_json(orient="records"))
@@ -100,3 +147,28 @@ def coverage(
         emit_json({"summary": data.summary(), "coverage": records})
     else:
         click.echo(coverage_text(table), nl=False)
+
+
+def _period_text(table) -> str:
+    """Fixed-width text of the by-period table."""
+    lines = []
+    for _name, g in table.groupby("rules", sort=False):
+        r0 = g.iloc[0]
+        lines.append(
+            f"{r0['label']} ({r0['rules']}): calls {r0['first_call']} to {r0['last_call']}, "
+            f"{r0['months']} months"
+        )
+        lines.append(
+            f"  {'program':<8}{'eligible':>10}{'in area':>16}{'in hours':>16}{'covered':>16}"
+        )
+        for r in g.itertuples():
+
+            def pct(v, s):
+                return f"{v:,} ({s:.1%})" if s == s and s is not None else f"{v:,} (-)"
+
+            lines.append(
+                f"  {r.program:<8}{r.eligible:>10,}{pct(r.in_area, r.share_in_area):>16}"
+                f"{pct(r.in_hours, r.share_in_hours):>16}{pct(r.covered, r.share_covered):>16}"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -55,6 +55,6 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
         emit_json({**s, "period": period, "outputs": {k: str(v) for k, v in written.items()}})
         return
     elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
-    obj.say(f"covered today (type, area and hours): {elig}")
+    obj.say(f"covered under the rules in force at each call's time (type, area, hours): {elig}")
     for name, path in written.items():
         obj.say(f"{name}: {path}")

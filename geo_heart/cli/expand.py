@@ -100,6 +100,12 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 @click.option(
     "--compare-k", type=int, default=5, show_default=True, help="Greedy vs optimal for k = 1..N."
 )
+@click.option(
+    "--rules",
+    metavar="NAME",
+    help="Rule set to expand from (a [[rules]] name, e.g. pilot for the pilot retrospective; "
+    "default: the latest). Every call is judged under it.",
+)
 @scenario_option
 @maps_dir_option(
     "Output folder for CSV, beats.gpkg, map and report (default: the maps folder, 'maps')."
@@ -136,6 +142,7 @@ def expand(
     programs,
     include_outside_city,
     compare_k,
+    rules,
     scenario,
     out_dir,
     basemap,
@@ -147,6 +154,10 @@ def expand(
 ) -> None:
     """Rank the beats outside the service area and choose the best ones to add.
 
+    Under rules where every program already serves the whole city (Durham's latest), lists the
+    hours, county areas and call types to add instead, each with the eligible calls it adds
+    (expansion_today.csv). --rules pilot runs the beat model for the pilot retrospective.
+
     CALLS is a call table (default: [layers.calls] of the area file). Demand is eligible calls
     within program hours; the selection is solved exactly (PuLP/CBC). Writes
     expansion_candidates.csv, expansion_curve.csv, expansion_compare.csv, beats.gpkg (layer
@@ -155,7 +166,8 @@ def expand(
 
     \b
     Examples:
-      geo-heart expand --k 3 --contiguous
+      geo-heart expand
+      geo-heart expand --rules pilot --k 3 --contiguous
       geo-heart expand --target 0.6 --contiguous --exclude 999
       geo-heart expand --k 3 --capacity 4 --teams 2 --bases bases.csv --distance network
     """
@@ -163,11 +175,31 @@ def expand(
 
     import pandas as pd
 
+    import geo_heart.expansion as ex
     from geo_heart.analysis.calls import load_calls
-    from geo_heart.expansion import model as ex
     from geo_heart.io.tables import read_table, write_table
 
     ws = obj.workspace
+    rule_set = ws.config.rule_set(rules)
+    if service_area is None and not programs and not ex.partial_coverage(ws.config, rule_set):
+        # every program serves the whole area: expand hours, county areas and call types instead
+        data = load_calls(
+            ws,
+            calls_path,
+            beat_column=beat_column,
+            call_type_column=call_type_column,
+            time_column=time_column,
+        )
+        table = ex.today_candidates(ws, data, rules=rule_set.name)
+        out = Path(out_dir) if out_dir else ws.settings.maps_dir
+        path = write_table(table, out / "expansion_today.csv")
+        if as_json:
+            records = json.loads(table.to_json(orient="records"))
+            click.echo(json.dumps({"rules": rule_set.as_dict(), "candidates": records}))
+        else:
+            click.echo(ex.today_text(table, rule_set))
+        click.echo(f"wrote {path}", err=True)
+        return
     if k is None and target is None:
         k = 3
     if k is not None and k < 0:
@@ -189,6 +221,7 @@ def expand(
         call_type_column=call_type_column,
         time_column=time_column,
         scenario=scenario,
+        rules=ws.config.rule_set(rules).name,
     )
     if data.rows == 0:
         raise InputError(
@@ -200,6 +233,7 @@ def expand(
         service_area=service_area,
         programs=list(programs) or None,
         scenario=scenario,
+        rules=rules,
         include_outside_city=include_outside_city,
     )
     notes = [

@@ -61,12 +61,8 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
             ws, lon, lat, call_type=call_type, at=at, risk=risk, scenario=scenario
         )
     else:
-        try:
-            from geo_heart.dispatch.lookup import lookup_address
-        except ImportError:
-            raise InputError(
-                "address lookups need the geocoder, which is not installed in this build"
-            ) from None
+        from geo_heart.dispatch.lookup import lookup_address
+
         result = lookup_address(
             ws, address, call_type=call_type, at=at, risk=risk, scenario=scenario
         )

@@ -69,6 +69,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run the dispatch lookup HTTP service and call-taker page.",
     ),
     "data": ("geo_heart.cli.data", "data", "Fetch or check the area's data files."),
+    "area": ("geo_heart.cli.area", "area", "Validate the area file and its data (area check)."),
+    "rules": ("geo_heart.cli.rules", "rules", "Timeline of program rules (dated rule sets)."),
 }
 
 

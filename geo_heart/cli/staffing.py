@@ -64,74 +64,14 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
       geo-heart staffing --scenario citywide_12h --year 2024 --scale-to 40000 --teams 8
       geo-heart staffing --target 0.8 --hours 'Mon-Sun 00:00-24:00' -o out/
     """
-    from geo_heart.errors import InputError
-    from geo_heart.staffing import (
-        analyse_staffing,
-        arrivals_from_calls,
-        mask_from_schedule,
-        read_shifts,
-        schedule_from_text,
-        service_from_config,
-        staffing_config,
-    )
+    from geo_heart.staffing.workflow import StaffingOptions, staffing_for_calls
 
-    program, scenario = kw.pop("program"), kw.pop("scenario")
+    program = kw.pop("program")
     if kw["teams"] is not None and kw["shifts_path"] is not None:
         raise click.UsageError("give --teams or --shifts, not both")
-    if kw["target"] is not None and not 0 < kw["target"] < 1:
-        raise InputError(f"--target {kw['target']!r}: must be a share between 0 and 1")
-    ws = obj.workspace
-    if program not in ws.config.programs:
-        raise InputError(f"--program {program!r}: known {', '.join(ws.config.programs)}")
-    override = schedule_from_text(kw["hours_text"]) if kw["hours_text"] else None
     calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
     ws, data = load_calls_from_options(obj, calls_kw)
-    if scenario is not None:
-        _apply_scenario(ws.config, data, scenario)
-    from geo_heart.dispatch.eligibility import programs_for
-
-    demand = arrivals_from_calls(
-        data,
-        program,
-        fallback_hours=programs_for(ws.config, scenario)[program].hours,
-        year=kw["year"],
-    )
-    if override is not None:
-        demand = demand.with_service_hours(
-            mask_from_schedule(override), f"hours {override.describe()}"
-        )
-    if kw["scale_to"] is not None:
-        demand = demand.scaled_to(kw["scale_to"])
-    cfg = staffing_config(ws.config, program)
-    service = service_from_config(
-        cfg,
-        service_minutes=kw["service_minutes"],
-        distribution=kw["distribution"],
-        cv=kw["cv"],
-        travel_minutes=kw["travel_minutes"],
-    )
-    if kw["shifts_path"] is not None:
-        teams, note = read_shifts(kw["shifts_path"]), f"shifts from {kw['shifts_path']}"
-        demand = demand.with_service_hours(demand.service_hours | (teams > 0))
-    elif kw["teams"] is not None:
-        teams, note = kw["teams"], f"{kw['teams']} teams in service hours (--teams)"
-    elif kw["target"] is None and "teams" in cfg:
-        teams = int(cfg["teams"])
-        note = f"{teams} teams in service hours ([staffing] in {ws.config.path.name}, assumed)"
-    else:
-        teams, note = None, ""
-    result = analyse_staffing(
-        demand,
-        service,
-        teams=teams,
-        target=kw["target"],
-        block_hours=kw["block_hours"],
-        method=kw["method"],
-        replications=kw["replications"],
-        weeks=kw["weeks"],
-        seed=kw["seed"],
-        staffing_note=note,
-    )
+    result = staffing_for_calls(ws, data, program, StaffingOptions(**kw))
     written = {}
     if out_dir is not None:
         from geo_heart.staffing.outputs import write_outputs
@@ -156,26 +96,6 @@ _CALL_KEYS = {
     "address_column",
     "id_column",
 }
-
-
-def _apply_scenario(area, data, scenario: str) -> None:
-    """Recompute the eligibility columns of ``data`` under a what-if scenario."""
-    from geo_heart.dispatch.eligibility import eligibility_frame
-    from geo_heart.errors import InputError
-
-    if scenario not in area.scenarios:
-        raise InputError(f"--scenario {scenario!r}: known {', '.join(area.scenarios) or 'none'}")
-    f = data.frame
-    elig = eligibility_frame(
-        area,
-        beats=f["beat"],
-        call_types=f["call_type"],
-        risk=f["risk"].to_numpy(dtype=bool),
-        minute_of_week=f["minute_of_week"],
-        scenario=scenario,
-    )
-    for c in elig.columns:
-        f[c] = elig[c].to_numpy()
 
 
 def _pct(x) -> str:

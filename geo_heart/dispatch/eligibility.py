@@ -11,7 +11,13 @@ reported (so "outside the pilot area; outside hours" is one answer, not two roun
 2. **Area.** The location's beat must be in the program's service area.
 3. **Hours.** The local time (area time zone) must fall in the program's weekly hours.
 
-The vectorised :func:`eligibility_frame` applies the same rules to a table of calls.
+Rules change over time (:mod:`geo_heart.config.rules`): the program definitions checked are those
+of the **rule set in force at the call's local time** (a program not operating then, e.g. before
+HEART's launch, is not eligible and the reason says so). Reasons name the rules ("in March 2023
+CRT served only the HEART pilot service area (12 beats); beat 212 was not one of them").
+
+The vectorised :func:`eligibility_frame` applies the same rules to a table of calls, each call under
+the rule set of its own local time (calls are grouped by rule period).
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from geo_heart.config.areafile import AreaConfig, Program, Scenario
+from geo_heart.config.areafile import AreaConfig, Program, Scenario, ServiceArea
 from geo_heart.config.calltypes import CallClass, call_type_table
+from geo_heart.config.rules import RulePeriod, RuleSet
 from geo_heart.config.schedule import DAY_NAMES, to_local
 from geo_heart.errors import InputError
 
@@ -56,6 +63,8 @@ class Eligibility:
     risk: bool
     decisions: Mapping[str, ProgramDecision] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    rules: RuleSet | None = None
+    service_area: ServiceArea | None = None
 
     @property
     def programs(self) -> list[str]:
@@ -86,9 +95,35 @@ def parse_time(text: str | None, tz: str) -> datetime:
     return to_local(moment, tz)
 
 
-def programs_for(area: AreaConfig, scenario: Scenario | str | None = None) -> dict[str, Program]:
-    """The area's programs, with a scenario's service area and hours applied if given."""
-    progs = dict(area.programs)
+RulesArg = RuleSet | RulePeriod | str | None
+
+
+def programs_for(
+    area: AreaConfig, scenario: Scenario | str | None = None, *, rules: RulesArg = None
+) -> dict[str, Program]:
+    """Programs under a rule set (default: the latest), with a scenario applied on top if given."""
+    progs = area.programs_under(rules)
+    return apply_scenario(area, progs, scenario)
+
+
+def resolve_rules(
+    area: AreaConfig, rules: RulesArg = None, as_of: object = None
+) -> RuleSet | RulePeriod:
+    """``--rules NAME`` / ``--as-of DATE`` → a rule set or the period in force on that date."""
+    if as_of is not None and rules is not None:
+        raise InputError("give --rules or --as-of, not both")
+    if as_of is not None:
+        return area.rules_at(parse_time(str(as_of), area.timezone))
+    if isinstance(rules, (RuleSet, RulePeriod)):
+        return rules
+    return area.rule_set(rules)
+
+
+def apply_scenario(
+    area: AreaConfig, progs: Mapping[str, Program], scenario: Scenario | str | None
+) -> dict[str, Program]:
+    """Apply a scenario's service area and hours to the named programs."""
+    progs = dict(progs)
     if scenario is None:
         return progs
     if isinstance(scenario, str):
@@ -134,6 +169,7 @@ def evaluate(
     risk: bool = False,
     scenario: Scenario | str | None = None,
     beat_known: bool = True,
+    rules: RulesArg = None,
 ) -> Eligibility:
     """Decide, for each program, whether it may take a call.
 
@@ -146,12 +182,16 @@ def evaluate(
     call_type
         A raw CAD code (``"CRT - TRESPASS"``), a canonical key or label, or ``None``.
     at
-        A naive local datetime, an aware datetime, an ISO string, or ``None`` for now.
+        A naive local datetime, an aware datetime, an ISO string, or ``None`` for now. The rules
+        in force at this local time are the ones checked.
     risk
         Weapon present or violence toward others (call-taker's flag). A code that itself says so
         (``"DISTURBANCE WIT"``, ``"COR - …"``) sets it too.
     scenario
-        A what-if scenario (key or object) to apply to the programs.
+        A what-if scenario (key or object) to apply on top of the rules.
+    rules
+        Check these rules (a rule-set name, :class:`RuleSet` or :class:`RulePeriod`) instead of
+        the ones in force at ``at``.
 
     Raises
     ------
@@ -171,35 +211,65 @@ def evaluate(
     else:
         call = call_type_table(area).classify_strict(call_type)
     flagged = bool(risk or (call is not None and call.risk))
-    progs = programs_for(area, scenario)
+    if rules is None:
+        period = area.rules_at(local)
+        rule_set = period.rule_set
+        progs = apply_scenario(area, period.programs, scenario)
+    else:
+        chosen = resolve_rules(area, rules)
+        rule_set = chosen.rule_set if isinstance(chosen, RulePeriod) else chosen
+        progs = programs_for(area, scenario, rules=chosen)
     notes = []
     if call is None:
         notes.append("no call type given: only area and hours were checked")
     if beat in area.beats.special:
         notes.append(f"beat {beat}: {area.beats.special[beat].label}")
+    if rule_set.synthetic and rule_set.note:
+        notes.append(rule_set.note)
     minute = local.weekday() * 1440 + local.hour * 60 + local.minute
     when = f"{DAY_NAMES[local.weekday()]} {local:%H:%M}"
+    past = local.date() < datetime.now(ZoneInfo(area.timezone)).date().replace(day=1)
+    month = f"in {local:%B %Y}"
+    dated = len(area.timeline.rule_sets) > 1 or rule_set.effective_from is not None
     decisions = {}
     for code, p in progs.items():
         reasons: list[str] = []
+        if not p.active:
+            reasons.append(p.inactive_reason or f"{p.name} was not operating")
+            decisions[code] = ProgramDecision(code, p.name, False, tuple(reasons))
+            continue
         if call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
         sa = area.service_areas[p.service_area]
         if beat is None:
             reasons.append("location is in no beat (outside the area)")
         elif not sa.contains(beat):
-            reasons.append(f"beat {beat} is outside the {sa.label}")
+            served, was = ("served", "was") if past else ("serves", "is")
+            reasons.append(
+                f"{month} {p.code} {served} only the {sa.label}; beat {beat} {was} not one of "
+                f"them (rules: {rule_set.label}, {rule_set.span()})"
+                if dated
+                else f"beat {beat} is outside the {sa.label}"
+            )
         if not p.hours.is_open_minutes(np.array([minute]))[0]:
-            reasons.append(f"{when} is outside {p.code} hours ({p.hours.describe()})")
+            under = f" under the {rule_set.label} rules" if dated else ""
+            reasons.append(f"{when} is outside {p.code} hours ({p.hours.describe()}){under}")
         decisions[code] = ProgramDecision(code, p.name, not reasons, tuple(reasons))
+    sa_now = area.service_area_under(rule_set)
+    if scenario is not None:
+        sc = area.scenarios[scenario] if isinstance(scenario, str) else scenario
+        if sc.service_area is not None and not rule_set.synthetic:
+            sa_now = area.service_areas[sc.service_area]
     return Eligibility(
         beat=beat,
-        in_service_area=area.service_area.contains(beat),
+        in_service_area=sa_now is not None and sa_now.contains(beat),
         local_time=local,
         call=call,
         risk=flagged,
         decisions=decisions,
         notes=tuple(notes),
+        rules=rule_set,
+        service_area=sa_now,
     )
 
 
@@ -210,8 +280,10 @@ def eligibility_frame(
     call_types: pd.Series | np.ndarray,
     risk: pd.Series | np.ndarray,
     minute_of_week: pd.Series | np.ndarray,
+    local_time: pd.Series | np.ndarray | None = None,
     scenario: Scenario | str | None = None,
     programs: Mapping[str, Program] | None = None,
+    rules: RulesArg = None,
 ) -> pd.DataFrame:
     """Vectorised eligibility for a table of calls.
 
@@ -225,24 +297,89 @@ def eligibility_frame(
         Weapon/violence flag per call.
     minute_of_week
         Local minute of the week per call (Monday 00:00 = 0); negative when the time is unknown.
-    scenario, programs
-        Apply a scenario, or pass a programs mapping directly (overrides ``scenario``).
+    local_time
+        Naive local time per call (``NaT`` unknown). When given (and neither ``programs`` nor
+        ``rules`` is), each call is judged under the rule period of its own local date.
+    scenario
+        A what-if applied on top of the rules.
+    programs
+        Judge every call under these programs (overrides ``rules``, ``scenario`` and times).
+    rules
+        Judge every call under one rule set or period (name, RuleSet or RulePeriod); default
+        without ``local_time``: the latest rule set.
 
     Returns
     -------
     pandas.DataFrame
         For each program code ``P``, boolean columns ``P_type`` (call type eligible, taking the
         risk flag into account), ``P_area`` (beat in the program's service area), ``P_hours``
-        (time within hours) and ``P`` (all three).
+        (time within hours), ``P_active`` (the program operated under the rules) and ``P`` (all
+        four); and ``rules`` (the rule-set name per call, when judged per call).
     """
-    progs = dict(programs) if programs is not None else programs_for(area, scenario)
+    index = beats.index if isinstance(beats, pd.Series) else None
     beats_s = pd.Series(np.asarray(beats, dtype=object)).map(
         lambda b: None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
     )
     ct = pd.Series(np.asarray(call_types, dtype=object))
     rk = np.asarray(risk, dtype=bool)
     mow = np.asarray(minute_of_week, dtype=np.int64)
-    out = {}
+    if programs is not None or rules is not None or local_time is None:
+        progs = (
+            dict(programs)
+            if programs is not None
+            else programs_for(area, scenario, rules=resolve_rules(area, rules))
+        )
+        out = _frame_for(area, progs, beats_s, ct, rk, mow)
+        return pd.DataFrame(out, index=index)
+    timeline = area.timeline
+    lt = pd.to_datetime(pd.Series(np.asarray(local_time)))
+    known = lt.notna().to_numpy()
+    days = lt.dt.floor("D").to_numpy(dtype="datetime64[D]")
+    which = np.where(
+        known, timeline.index_of(np.where(known, days, np.datetime64("1970-01-01"))), -1
+    )
+    # calls with an unknown time: judged under the latest rules (their hours never match)
+    latest = timeline.periods.index(
+        [p for p in timeline.periods if p.rule_set.name == timeline.latest.name][-1]
+    )
+    which = np.where(known, which, latest)
+    n = len(beats_s)
+    cols: dict[str, np.ndarray] = {}
+    names = np.empty(n, dtype=object)
+    for i in np.unique(which):
+        period = timeline.periods[int(i)]
+        sel = np.flatnonzero(which == i)
+        progs = apply_scenario(area, period.programs, scenario)
+        part = _frame_for(
+            area,
+            progs,
+            beats_s.iloc[sel].reset_index(drop=True),
+            ct.iloc[sel].reset_index(drop=True),
+            rk[sel],
+            mow[sel],
+        )
+        for key, values in part.items():
+            if key not in cols:
+                cols[key] = np.zeros(n, dtype=bool)
+            cols[key][sel] = values
+        names[sel] = period.rule_set.name
+    if not cols:  # no calls
+        cols = _frame_for(area, programs_for(area, scenario), beats_s, ct, rk, mow)
+    frame = pd.DataFrame(cols, index=index)
+    frame["rules"] = names if n else np.empty(0, dtype=object)
+    return frame
+
+
+def _frame_for(
+    area: AreaConfig,
+    progs: Mapping[str, Program],
+    beats_s: pd.Series,
+    ct: pd.Series,
+    rk: np.ndarray,
+    mow: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Eligibility columns for calls all judged under the same programs."""
+    out: dict[str, np.ndarray] = {}
     uniq_beats = beats_s.dropna().unique().tolist()
     for code, p in progs.items():
         direct = ct.isin(list(p.call_types)).to_numpy()
@@ -252,10 +389,12 @@ def eligibility_frame(
         type_ok = direct | conditional
         sa = area.service_areas[p.service_area]
         members = {b for b in uniq_beats if sa.contains(b)}
-        area_ok = beats_s.isin(members).to_numpy()
-        hours_ok = np.where(mow >= 0, p.hours.is_open_minutes(np.maximum(mow, 0)), False)
+        active = np.full(len(beats_s), bool(p.active))
+        area_ok = beats_s.isin(members).to_numpy() & active
+        hours_ok = np.where(mow >= 0, p.hours.is_open_minutes(np.maximum(mow, 0)), False) & active
         out[f"{code}_type"] = type_ok
         out[f"{code}_area"] = area_ok
         out[f"{code}_hours"] = hours_ok
+        out[f"{code}_active"] = active
         out[code] = type_ok & area_ok & hours_ok
-    return pd.DataFrame(out, index=beats.index if isinstance(beats, pd.Series) else None)
+    return out

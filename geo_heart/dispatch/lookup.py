@@ -5,6 +5,11 @@ returns the ``model_dump()`` of a :class:`~geo_heart.dispatch.result.LookupResul
 the public JSON contract of ``geo-heart lookup --json`` and ``GET /lookup``. See
 :mod:`geo_heart.dispatch.result` for every key and the location states ``ok``, ``ambiguous``,
 ``unknown``, ``invalid`` and ``outside``.
+
+Eligibility follows the rules in force at the call's local time (:mod:`geo_heart.config.rules`):
+``rules`` names them (``{name, label, effective_from, effective_to}``), and ``service_area`` /
+``in_service_area`` are those of that rule set (``pilot`` in 2023, ``citywide`` since 2023-10-23;
+``service_area`` is ``null`` before any program existed).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[
     call = elig.call
     return {
         "in_service_area": elig.in_service_area,
-        "service_area": ws.config.default_service_area,
+        "service_area": None if elig.service_area is None else elig.service_area.key,
+        "rules": None if elig.rules is None else elig.rules.as_dict(),
         "programs": elig.programs,
         "reasons": elig.reasons,
         "decisions": [

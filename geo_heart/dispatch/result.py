@@ -76,7 +76,9 @@ class LookupResult(BaseModel):
     in_service_area: bool | None = Field(
         default=None, description="true/false; null when the location is unknown or ambiguous"
     )
-    service_area: str = ""
+    service_area: str | None = Field(
+        default="", description="service area of the rules in force (null: no program in force)"
+    )
     programs: list[str] = Field(default_factory=list)
     reasons: dict[str, str] = Field(default_factory=dict)
     decisions: list[DecisionOut] = Field(default_factory=list)
@@ -103,5 +105,6 @@ class LookupResult(BaseModel):
     straddle_beats: list[str] | None = None
     uncertainty_m: float | None = None
     candidates: list[Candidate] = Field(default_factory=list)
-    #: the rules in force for this answer (set by the eligibility module when it provides them)
+    #: the rule set in force at ``local_time``: ``{name, label, effective_from, effective_to}``
+    #: (local ISO dates, ``effective_to`` exclusive, ``null`` when open-ended)
     rules: dict[str, Any] | None = None

@@ -1,4 +1,4 @@
-"""Integer programs behind :mod:`geo_heart.expansion.model` (PuLP + the CBC solver bundled with PuLP).
+"""Integer programs behind :mod:`geo_heart.expansion` (PuLP + the CBC solver bundled with PuLP).
 
 Model (one binary ``x_i`` per candidate beat):
 

@@ -98,11 +98,9 @@ def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_layer(path: Path, id_field: str, district_field: str | None):
-    try:
-        import pyogrio.raw
-        from pyogrio.errors import DataSourceError as _PyogrioError
-    except ImportError as exc:  # pragma: no cover
-        raise DataSourceError(f"pyogrio is required to read {path}: {exc}") from None
+    import pyogrio.raw
+    from pyogrio.errors import DataSourceError as _PyogrioError
+
     try:
         info = pyogrio.read_info(path)
     except _PyogrioError as exc:

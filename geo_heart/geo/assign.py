@@ -7,6 +7,7 @@ import pandas as pd
 
 from geo_heart.area import Area
 from geo_heart.errors import CRSError, InputError
+from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.io.tables import require_columns
 
 #: Columns :func:`assign_table` adds (``assign_``-prefixed where the input has the name).
@@ -65,8 +66,7 @@ def coordinates_from_table(
         problem[~missing & ~is_point] = "geometry is not a point"
         return lon, lat, problem
     require_columns(df, {"--lon-column": lon_column, "--lat-column": lat_column}, source)
-    lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=float)
+    lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
     bad_lon = ~np.isfinite(lon) | (np.abs(lon) > 180)
     bad_lat = ~np.isfinite(lat) | (np.abs(lat) > 90)
     for mask, col, rng in ((bad_lon, lon_column, "-180..180"), (bad_lat, lat_column, "-90..90")):

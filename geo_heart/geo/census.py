@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import ConfigError, DataSourceError
+from geo_heart.geo.coords import lonlat_from_columns
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,7 @@ def add_census_geoids(
     Layers missing from the area file are skipped with an info log; a configured layer whose file
     is missing raises :class:`~geo_heart.errors.DataSourceError`.
     """
-    lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=float)
+    lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
     out = df.copy()
     for role, col in CENSUS_LAYERS.items():
         try:

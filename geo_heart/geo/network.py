@@ -1,4 +1,4 @@
-"""Road-network distances for :mod:`geo_heart.expansion.model` (scipy sparse graphs, no routing service).
+"""Road-network distances for :mod:`geo_heart.expansion` (scipy sparse graphs, no routing service).
 
 The graph is built from a line layer (e.g. ``[layers.roads]``, OSM major roads): every vertex is a
 node (coordinates rounded to ``snap_units`` of the projected CRS so that ways sharing an end point

@@ -29,12 +29,22 @@ import numpy as np
 
 from geo_heart.errors import ConfigError, DataSourceError, InputError
 from geo_heart.geocode.address import parse_address, street_key_from_text
+from geo_heart.io.files import file_sha1
 
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 7
-ROLES = ("address_points", "centerlines", "roads", "landmarks", "history")
+INDEX_VERSION = 8
+#: reference layer roles, in the order they are read (see :mod:`geo_heart.geocode.sources`)
+ROLES = (
+    "address_points", "openaddresses", "osm", "tiger_addrfeat", "tiger_edges", "centerlines",
+    "roads", "landmarks", "history",
+)  # fmt: skip
+#: roles that carry house numbers (at least one is needed)
+ADDRESS_ROLES = ("address_points", "openaddresses", "osm", "tiger_addrfeat", "tiger_edges",
+                 "centerlines")  # fmt: skip
+#: default side offset (metres) of a point placed along an address range, by role
+SIDE_OFFSET_M = {"tiger_addrfeat": 10.0, "tiger_edges": 10.0}
 
 
 @dataclass
@@ -81,15 +91,11 @@ class ReferenceIndex:
     projected_crs: str = "EPSG:2264"
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:
+    """Each configured reference layer: (path, table). ``optional = true`` layers whose file is
+    absent are left out (a city may add TIGER or OSM files later)."""
     out = {}
     for role in ROLES:
         if role not in ws.config.layers:
@@ -105,9 +111,16 @@ def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:
                 f"{ws.config.path}: layers.history.file = {file!r} is an evaluation file; "
                 "a reference must never be learned from *_eval files"
             )
-        out[role] = (ws.data_path(file), table)
-    if "address_points" not in out:
-        raise ConfigError(f"{ws.config.path}: the geocoder needs a [layers.address_points] table")
+        path = ws.data_path(file)
+        if table.get("optional", False) and not path.exists():
+            log.info("layers.%s: optional file %s absent; not used", role, path)
+            continue
+        out[role] = (path, table)
+    if not any(r in out for r in ADDRESS_ROLES):
+        raise ConfigError(
+            f"{ws.config.path}: the geocoder needs one of the address layers "
+            f"{['[layers.' + r + ']' for r in ADDRESS_ROLES]}"
+        )
     return out
 
 
@@ -116,20 +129,20 @@ def index_key(ws) -> str:
     h = hashlib.sha1(f"v{INDEX_VERSION}".encode())
     for role, (path, table) in sorted(_layer_sources(ws).items()):
         if not path.exists():
-            if role == "address_points":
-                raise DataSourceError(f"address points file {str(path)!r} does not exist")
+            if role in ADDRESS_ROLES:
+                raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
             continue
         h.update(role.encode())
-        h.update(_file_hash(path).encode())
+        h.update(file_sha1(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())
     beats = ws.data_path(ws.config.beats.file)  # crossings name the beats near them
     if beats.exists():
         h.update(b"beats")
-        h.update(_file_hash(beats).encode())
+        h.update(file_sha1(beats).encode())
     places = getattr(ws.config, "places_file", None)
     if places is not None and Path(places).exists():
         h.update(b"places")
-        h.update(_file_hash(Path(places)).encode())
+        h.update(file_sha1(Path(places)).encode())
     return h.hexdigest()[:20]
 
 
@@ -187,7 +200,6 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     ``without`` names layer roles to leave out (an evaluation switches the road lines off to
     measure what the address points alone give).
     """
-    import pandas as pd
     from pyproj import Transformer
 
     from geo_heart.geocode.lines import street_paths
@@ -198,30 +210,32 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     streets: dict[str, StreetData] = {}
     info: dict[str, Any] = {}
 
+    # --- read every layer into the same records (geo_heart.geocode.sources) ------------------
+    from geo_heart.geocode.sources import READERS, range_entries
+
+    records = {}
+    for role, (path, table) in sources.items():
+        if role == "history" or (role in ("roads", "landmarks") and not path.exists()):
+            continue
+        kw = {}
+        if role == "osm" and table.get("clip_to_beats", True):
+            import shapely
+
+            x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(ws.beat_index.geoms))
+            m = float(table.get("clip_margin_deg", 0.05))
+            kw["bbox"] = (x0 - m, y0 - m, x1 + m, y1 + m)
+        records[role] = READERS[role](path, table, role, **kw)
+        info[role] = records[role].info
+
     # --- address points -------------------------------------------------------------------
-    path, table = sources["address_points"]
-    df = _read(path, "address_points")
-    lon_c, lat_c = _col(table, "lon_column", "lon"), _col(table, "lat_column", "lat")
-    addr_c = _col(table, "address_column")
-    num_c, street_c = _col(table, "number_column"), _col(table, "street_column")
-    needed = [lon_c, lat_c] + ([addr_c] if addr_c else [num_c, street_c])
-    for c in needed:
-        if c is None or c not in df.columns:
-            raise InputError(
-                f"layers.address_points: {str(path)!r} has no column {c!r}; "
-                f"columns are {list(df.columns)}"
-            )
-    if addr_c:
-        text = df[addr_c].astype(str)
-    else:
-        text = df[num_c].astype(str).str.strip() + " " + df[street_c].astype(str)
-    lon = pd.to_numeric(df[lon_c], errors="coerce").to_numpy(float)
-    lat = pd.to_numeric(df[lat_c], errors="coerce").to_numpy(float)
+    text = [t for r in records.values() for t in r.point_text]
+    lon = np.array([v for r in records.values() for v in r.point_lon], dtype=float)
+    lat = np.array([v for r in records.values() for v in r.point_lat], dtype=float)
     # coordinates outside WGS84 (lat=1e308, swapped columns …) are rejected and counted
     ok_xy = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     bad_xy = int((~ok_xy).sum())
     if bad_xy:
-        log.warning("%s: %d row(s) with coordinates outside WGS84 rejected", path, bad_xy)
+        log.warning("address points: %d row(s) with coordinates outside WGS84 rejected", bad_xy)
     rows: dict[tuple[str, int], list[int]] = defaultdict(list)
     keys: dict[str, Any] = {}
     skipped = 0
@@ -248,32 +262,42 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
         sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
         sd.path_parts, sd.path_sigma = street_paths(sd.numbers, sd.x_ft, sd.y_ft, unit_m)
-    info["address_points"] = {
-        "file": str(path), "rows": len(df), "addresses": len(rows), "streets": len(by_street),
+    info["points"] = {
+        "rows": len(text), "addresses": len(rows), "streets": len(by_street),
         "skipped": skipped, "bad_coordinates": bad_xy,
     }  # fmt: skip
+    if "address_points" in info:
+        info["address_points"].update(info["points"])
 
-    # --- centerlines with address ranges -----------------------------------------------------
-    if "centerlines" in sources:
-        _add_centerlines(streets, *sources["centerlines"], info)
+    # --- address ranges (centerlines, TIGER), each side moved off the line -------------------
+    to_wgs = Transformer.from_crs(ws.config.projected_crs, "EPSG:4326", always_xy=True)
+    n_ranges = 0
+    for role, rec in records.items():
+        offset = float(ws.config.layers[role].get("side_offset_m", SIDE_OFFSET_M.get(role, 0.0)))
+        for r in rec.ranges:
+            key = street_key_from_text(r.name)
+            if key is None:
+                continue
+            sd = _street(streets, key)
+            entries = range_entries(r, to_ft, to_wgs, offset / unit_m)
+            sd.ranges.extend(entries)
+            n_ranges += len(entries)
+            if sd.mid is None and entries:
+                xs, ys = r.lon, r.lat
+                sd.mid = (float(xs[len(xs) // 2]), float(ys[len(ys) // 2]))
+    info["ranges"] = {"entries": n_ranges}
 
-    # --- roads: names and intersections -------------------------------------------------------
+    # --- street lines: names and intersections -------------------------------------------------
+    lines = [ln for rec in records.values() for ln in rec.lines]
     intersections: dict[tuple[str, str], tuple[float, float]] = {}
-    if "roads" in sources and sources["roads"][0].exists():
-        intersections = _add_roads(streets, *sources["roads"], to_ft, info)
+    if lines:
+        intersections = _add_roads(streets, lines, to_ft, info)
 
-    # --- landmarks ------------------------------------------------------------------------------
+    # --- named places (landmarks, OSM) ----------------------------------------------------------
     places: dict[str, tuple[float, float, str]] = {}
-    if "landmarks" in sources and sources["landmarks"][0].exists():
-        path, table = sources["landmarks"]
-        lm = _read(path, "landmarks")
-        name_c = _col(table, "name_column", "name")
-        lo = pd.to_numeric(lm[_col(table, "lon_column", "lon")], errors="coerce")
-        la = pd.to_numeric(lm[_col(table, "lat_column", "lat")], errors="coerce")
-        for name, x, y in zip(lm[name_c].astype(str), lo, la, strict=True):
-            if np.isfinite(x) and np.isfinite(y):
-                places.setdefault(place_key(name), (float(x), float(y), name))
-        info["landmarks"] = {"file": str(path), "places": len(places)}
+    for rec in records.values():
+        for name, x, y, _cat in rec.places:
+            places.setdefault(place_key(name), (x, y, name))
 
     # --- history: hundred-block → beat guide -------------------------------------------------------
     pair_history: dict[tuple[str, str], dict[str, int]] = {}
@@ -379,26 +403,16 @@ def _road_keys(name: str | None, ref: str | None) -> list:
     return keys
 
 
-def _add_roads(streets, path: Path, table: dict, to_ft, info) -> dict:
-    import geopandas as gpd
+def _add_roads(streets, records: list, to_ft, info) -> dict:
+    """Street lines ``(name, ref, geometry)`` → each street's road parts; crossings of two roads."""
     import shapely
 
-    gdf = gpd.read_file(path)
-    if gdf.crs is None:
-        raise DataSourceError(f"layers.roads: {str(path)!r} has no CRS")
-    gdf = gdf.to_crs("EPSG:4326")
-    name_f, ref_f = _col(table, "name_field", "name"), _col(table, "ref_field", "ref")
     lines: dict[str, list] = defaultdict(list)
     keyobj = {}
-    for name, ref, geom in zip(
-        gdf[name_f] if name_f in gdf else [None] * len(gdf),
-        gdf[ref_f] if ref_f in gdf else [None] * len(gdf),
-        gdf.geometry,
-        strict=True,
-    ):
+    for name, ref, geom in records:
         if geom is None or geom.is_empty:
             continue
-        for k in _road_keys(None if name is None else str(name), None if ref is None else str(ref)):
+        for k in _road_keys(name, ref):
             lines[k.full].append(geom)
             keyobj[k.full] = k
     keys = sorted(lines)
@@ -428,53 +442,15 @@ def _add_roads(streets, path: Path, table: dict, to_ft, info) -> dict:
         c = pts.mean(axis=0)
         p = pts[int(np.argmin(((pts - c) ** 2).sum(axis=1)))]
         out[(keys[i], keys[j])] = (float(p[0]), float(p[1]))
-    info["roads"] = {"file": str(path), "named_roads": len(keys), "intersections": len(out)}
+    info["lines"] = {"records": len(records), "named_roads": len(keys), "intersections": len(out)}
     return out
-
-
-def _add_centerlines(streets, path: Path, table: dict, info) -> None:
-    import geopandas as gpd
-    import pandas as pd
-
-    gdf = gpd.read_file(path)
-    if gdf.crs is None:
-        raise DataSourceError(f"layers.centerlines: {str(path)!r} has no CRS")
-    gdf = gdf.to_crs("EPSG:4326")
-    f = {
-        k: _col(table, k, d)
-        for k, d in (
-            ("name_field", "FULLNAME"), ("from_left", "LFROMADD"), ("to_left", "LTOADD"),
-            ("from_right", "RFROMADD"), ("to_right", "RTOADD"),
-        )
-    }  # fmt: skip
-    for k, c in f.items():
-        if c not in gdf.columns:
-            raise InputError(
-                f"layers.centerlines: {str(path)!r} has no column {c!r} (key {k}); "
-                f"columns are {list(gdf.columns)}"
-            )
-    nums = {k: pd.to_numeric(gdf[f[k]], errors="coerce") for k in list(f)[1:]}
-    n = 0
-    for i, (name, geom) in enumerate(zip(gdf[f["name_field"]], gdf.geometry, strict=True)):
-        key = street_key_from_text(str(name)) if name is not None else None
-        if key is None or geom is None or geom.is_empty or geom.geom_type != "LineString":
-            continue
-        vals = [nums[k].iloc[i] for k in ("from_left", "to_left", "from_right", "to_right")]
-        vals = [int(v) if np.isfinite(v) else -1 for v in vals]
-        xy = np.asarray(geom.coords)
-        sd = _street(streets, key)
-        sd.ranges.append((*vals, xy[:, 0].copy(), xy[:, 1].copy()))
-        if sd.mid is None:
-            sd.mid = (float(xy[len(xy) // 2, 0]), float(xy[len(xy) // 2, 1]))
-        n += 1
-    info["centerlines"] = {"file": str(path), "segments": n}
 
 
 def _add_history(streets, path: Path, table: dict, info) -> dict:
     import pandas as pd
 
-    addr_c = _col(table, "address_column", "ADDRESS2")
-    beat_c = _col(table, "beat_column", "BEAT")
+    addr_c = _col(table, "address_column")
+    beat_c = _col(table, "beat_column")
     df = _read(path, "history")
     for c in (addr_c, beat_c):
         if c not in df.columns:

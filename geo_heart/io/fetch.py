@@ -1,7 +1,10 @@
 """Fetching official layers, and checking what an area's data folder holds.
 
 The area file names a download address for the beats layer (``beats.source_url``) and, optionally,
-for other layers (``layers.<role>.download_url``). :func:`fetch_layers` downloads them into the data
+for other layers: ``layers.<role>.download_url``, or a ``source_url`` that names a file of the
+layer's own type (``…/tl_2024_37063_edges.zip`` for ``file = "tl_2024_37063_edges.zip"``; a
+``source_url`` that is a portal page or a service root is documentation, never downloaded). A layer
+with ``optional = true`` may be absent: ``data check`` lists it as optional and does not fail. :func:`fetch_layers` downloads them into the data
 folder (to a temporary name first, then renamed, so an interrupted download leaves nothing half
 written). Any URL scheme urllib supports works, ``file://`` included (that is how the tests run
 it, without the network).
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,17 +34,40 @@ class LayerStatus:
     exists: bool
     size_bytes: int
     download_url: str | None
+    optional: bool = False
+
+
+def _suffixes(name: str) -> str:
+    """``.osm.pbf``, ``.zip``, ``.csv`` …: the file type part of a name (lower case)."""
+    return "".join(Path(name).suffixes[-2:]).lower() if name else ""
+
+
+def download_url(table: dict) -> str | None:
+    """The layer's download address: ``download_url``, else a ``source_url`` naming a file of the
+    layer's type (same ending as ``file``), else None."""
+    if table.get("download_url"):
+        return str(table["download_url"])
+    url = str(table.get("source_url") or "")
+    file = str(table.get("file") or "")
+    if not url or not file:
+        return None
+    path = urllib.parse.urlparse(url).path
+    want = Path(file).suffix.lower()
+    if path.lower().endswith(_suffixes(file)) or (want and Path(path).suffix.lower() == want):
+        return url
+    return None
 
 
 def layer_statuses(ws: Area) -> list[LayerStatus]:
     """Every file the area configuration names, with presence and size."""
-    entries = [("beats", ws.config.beats.file, ws.config.beats.source_url)]
+    entries = [("beats", ws.config.beats.file, ws.config.beats.source_url, False)]
     for role, table in ws.config.layers.items():
-        entries.append((role, table["file"], table.get("download_url")))
+        entries.append((role, table["file"], download_url(table), bool(table.get("optional"))))
     out = []
-    for role, file, url in entries:
+    for role, file, url, optional in entries:
         p = ws.data_path(file)
-        out.append(LayerStatus(role, p, p.is_file(), p.stat().st_size if p.is_file() else 0, url))
+        size = p.stat().st_size if p.is_file() else 0
+        out.append(LayerStatus(role, p, p.is_file(), size, url, optional))
     return out
 
 
@@ -49,15 +76,19 @@ def fetch_layers(
     *,
     roles: list[str] | None = None,
     overwrite: bool = False,
+    optional: bool = False,
     timeout_s: float = 60.0,
 ) -> list[tuple[LayerStatus, str]]:
     """Download the layers that have a download address.
 
+    Optional layers (``optional = true``) are downloaded only when ``optional`` is true or
+    ``roles`` names them (the OpenStreetMap state extract is hundreds of megabytes).
+
     Returns
     -------
     list of (LayerStatus, outcome)
-        outcome is ``"downloaded"``, ``"present"`` (kept, use ``overwrite``) or ``"no download
-        address"``.
+        outcome is ``"downloaded"``, ``"present"`` (kept, use ``overwrite``), ``"no download
+        address"`` or ``"optional (not asked for)"``.
 
     Raises
     ------
@@ -70,6 +101,9 @@ def fetch_layers(
             continue
         if not st.download_url:
             results.append((st, "no download address"))
+            continue
+        if st.optional and not optional and not roles:
+            results.append((st, "optional (not asked for)"))
             continue
         if st.exists and not overwrite:
             results.append((st, "present"))
@@ -95,7 +129,9 @@ def fetch_layers(
         log.info("downloaded %s to %s", st.role, st.path)
         results.append(
             (
-                LayerStatus(st.role, st.path, True, st.path.stat().st_size, st.download_url),
+                LayerStatus(
+                    st.role, st.path, True, st.path.stat().st_size, st.download_url, st.optional
+                ),
                 "downloaded",
             )
         )

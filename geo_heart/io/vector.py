@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import CRSError, DataSourceError, InputError
+from geo_heart.geo.coords import lonlat_from_columns
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +156,7 @@ def to_geodataframe(
         raise InputError(
             f"a layer needs {lon_column!r} and {lat_column!r} columns; columns are {list(df.columns)}"
         )
-    lon = pd.to_numeric(df[lon_column], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(df[lat_column], errors="coerce").to_numpy(dtype=float)
-    ok = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat, ok = lonlat_from_columns(df, lon_column, lat_column)
     if crs != "EPSG:4326" and ok.any():
         from pyproj import Transformer
 

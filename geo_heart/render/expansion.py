@@ -1,4 +1,4 @@
-"""Map, coverage-curve plot and planner report for :mod:`geo_heart.expansion.model`.
+"""Map, coverage-curve plot and planner report for :mod:`geo_heart.expansion`.
 
 Everything here is aggregated by beat: no call locations are drawn or written.
 """

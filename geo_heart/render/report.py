@@ -257,6 +257,13 @@ def planner_report_html(
                 else [],
             }
         )
+    rules_section = _periods_section(ws, data)
+    if rules_section is not None:
+        sections.append(rules_section)
+        summary.append(rules_section["intro"])
+    today = _today_section(ws, data)
+    if today is not None:
+        sections.append(today)
     for extra in extra_sections or []:
         e = dict(extra)
         e["figures"] = [
@@ -318,6 +325,89 @@ def _pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "–"
 
 
+def _periods_section(ws: Area, data: CallData) -> dict | None:
+    """Rules over time: each call under the rules of its own time; one sentence naming the
+    periods, the table and the before/after chart (None when the calls carry no rule periods)."""
+    if "rules" not in data.frame.columns:
+        return None
+    from geo_heart.analysis.coverage import rules_coverage_table
+    from geo_heart.render.periods import period_chart, periods_sentence
+
+    table = rules_coverage_table(data, ws.config)
+    if table.empty:
+        return None
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        png = period_chart(table, Path(tmp) / "p.png").read_bytes()
+    cols = ["label", "program", "eligible", "share_in_area", "share_in_hours", "share_covered"]
+    shown = table[cols].copy()
+    for c in ("share_in_area", "share_in_hours", "share_covered"):
+        shown[c] = [f"{v:.1%}" if v == v and v is not None else "–" for v in shown[c]]
+    shown["eligible"] = [f"{int(v):,}" for v in shown["eligible"]]
+    shown = shown.rename(
+        columns={
+            "label": "Rules",
+            "program": "Program",
+            "eligible": "Eligible calls (by type)",
+            "share_in_area": "Inside the service area",
+            "share_in_hours": "Inside the hours",
+            "share_covered": "Covered (area and hours)",
+        }
+    )
+    return {
+        "title": "Rules over time: the pilot and the citywide program",
+        "major": True,
+        "intro": periods_sentence(table, ws.config.service_name),
+        "tables": [
+            {
+                "html": shown.to_html(index=False, classes="t", border=0),
+                "note": "Each call judged under the rules in force at its local time "
+                "(boundaries: [[rules]] of the area file; geo-heart rules).",
+            }
+        ],
+        "figures": [
+            {
+                "caption": "Share of type-eligible calls covered under each period's rules",
+                "src": _data_uri(png),
+            }
+        ],
+    }
+
+
+def _today_section(ws: Area, data: CallData) -> dict | None:
+    """Expansion from today's rules (hours, county, call types) when every program is citywide."""
+    import geo_heart.expansion as ex
+
+    rs = ws.config.rule_set()
+    if ex.partial_coverage(ws.config, rs):
+        return None
+    table = ex.today_candidates(ws, data)
+    top = pd.concat([g.head(5) for _k, g in table.groupby("kind", sort=False)])
+    from geo_heart.render.tables import display_table
+
+    top = display_table(
+        top,
+        ints=tuple(c for c in ("adds_calls", "adds_per_year") if c in top.columns),
+        headers={
+            "kind": "Kind",
+            "candidate": "What to add",
+            "program": "Program",
+            "adds_calls": "Eligible calls it adds (whole period)",
+            "adds_per_year": "A year",
+            "detail": "Detail",
+        },
+    )
+    return {
+        "title": "What to add next, from today's rules",
+        "major": True,
+        "intro": f"Under the {rs.label} rules every program serves the whole city; the open "
+        "questions are hours, county areas outside the city and call types. Calls each would add "
+        "(all calls judged under today's rules; details: geo-heart expand).",
+        "tables": [{"html": top.to_html(index=False, classes="t", border=0)}],
+    }
+
+
 def write_planner_outputs(
     ws: Area,
     data: CallData,
@@ -332,6 +422,7 @@ def write_planner_outputs(
     what_ifs=None,
     expansion_k: int | None = 3,
     extra_sections: list[dict] | None = None,
+    staffing: bool = True,
     progress: bool = False,
 ) -> dict[str, object]:
     """Write demand tables, coverage, hot spots, the interactive map, static PNGs and the report.
@@ -448,6 +539,17 @@ def write_planner_outputs(
             (out / "expansion_recommended.png").write_bytes(expansion["png"])
             written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
+    if staffing:
+        steps.set_postfix_str("staffing")
+        from geo_heart.staffing.workflow import report_section
+
+        try:
+            section = report_section(ws, data)
+        except GeoHeartError as exc:
+            log.warning("no staffing section: %s", exc)
+            section = None
+        if section is not None:
+            extra_sections = [*(extra_sections or []), section]
     steps.set_postfix_str("report")
     report = planner_report_html(
         ws,
@@ -470,9 +572,11 @@ def write_planner_outputs(
 
 def _expansion_summary(ws: Area, data: CallData, k: int) -> dict | None:
     """The best ``k`` contiguous beats to add (for the report), or ``None`` without candidates."""
-    from geo_heart.expansion import model as ex
+    import geo_heart.expansion as ex
     from geo_heart.render.expansion import recommended_beats_png
 
+    if not ex.partial_coverage(ws.config, ws.config.rule_set()):
+        return None  # every program serves the whole area: see _today_section
     problem = ex.ExpansionProblem.from_calls(ws, data)
     if not problem.candidates or not problem.total:
         return None

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.area import Area
+from geo_heart.config.schedule import DAY_NAMES
+from geo_heart.io.files import crs_unit_to_m
 from geo_heart.render.maps import (
     HOT_COLORS,
     NO_DATA_COLOR,
@@ -30,9 +32,8 @@ def _projected(gdf, ws: Area):
 
 
 def _unit_to_m(ws: Area) -> float:
-    from pyproj import CRS
 
-    return float(CRS.from_user_input(ws.config.projected_crs).axis_info[0].unit_conversion_factor)
+    return crs_unit_to_m(ws.config.projected_crs)
 
 
 def add_scale_bar(ax, ws: Area, *, miles: float | None = None) -> None:
@@ -252,7 +253,7 @@ def hour_of_week_figure(
             color=palette[i % len(palette)],
             label=f"{p} hours",
         )
-    ax.set_xticks(np.arange(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    ax.set_xticks(np.arange(0, 168, 24), list(DAY_NAMES))
     ax.set_xlim(-0.5, 167.5)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(

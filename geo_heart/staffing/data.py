@@ -229,14 +229,9 @@ def staffing_config(area, program: str) -> dict:
     InputError
         Naming the file and key of a value of the wrong type.
     """
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
-    raw = tomllib.loads(Path(area.path).read_text(encoding="utf-8")).get("staffing", {})
+    raw = dict(getattr(area, "staffing", {}) or {})
     base = {k: v for k, v in raw.items() if k != "programs"}
-    per = raw.get("programs", {}).get(program, {})
+    per = dict((raw.get("programs") or {}).get(program, {}))
     out = {**base, **per}
     for key in ("service_minutes", "lognormal_cv", "travel_minutes", "teams"):
         if key in out and (

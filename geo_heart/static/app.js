@@ -284,6 +284,7 @@
     const ct = r.call_type;
     row("Call type", "card-calltype", ct ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` : "not given");
     row("Time", "card-time", `${(r.local_time || "").replace("T", " ")} ${r.timezone || ""}`);
+    if (r.rules) row("Rules", "card-rules", `${r.rules.label} (${r.rules.effective_from || "…"} to ${r.rules.effective_to || "today"})` + (r.service_area ? `; service area: ${r.service_area}` : ""));
     const list = el("ul", { class: "programs", id: "card-programs" });
     for (const d of decisions) {
       list.append(el("li", { "data-program": d.program, "data-eligible": String(d.eligible) },

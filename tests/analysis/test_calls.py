@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -83,10 +83,10 @@ def test_coordinates_beats_and_bad_rows(workspace, tmp_path):
         {
             "code": ["CRT - TRESPASS", "TRESPASS", "BOGUS CODE", "MENTAL HE", "TRESPASS"],
             "when": [
-                "2024-06-03 11:00",  # Monday, local
-                "2024-06-03 11:00",
-                "2024-06-03 11:00",
-                "2024-06-03 23:30",
+                "2023-06-05 11:00",  # Monday, local
+                "2023-06-05 11:00",
+                "2023-06-05 11:00",
+                "2023-06-05 23:30",
                 "garbage",
             ],
             "x": [x111, x421, x111, "", -78.0],
@@ -122,7 +122,7 @@ def test_coordinates_beats_and_bad_rows(workspace, tmp_path):
 def test_beat_column_unknown_codes_are_unplaced_with_reason(workspace, tmp_path):
     path = tmp_path / "calls.parquet"
     pd.DataFrame(
-        {"t": ["DISTURBANCE WIT", "CRISIS"], "d": ["2024/06/03 15:00:00+00"] * 2, "b": ["777", 512]}
+        {"t": ["DISTURBANCE WIT", "CRISIS"], "d": ["2023/06/05 15:00:00+00"] * 2, "b": ["777", 512]}
     ).astype(str).to_parquet(path)
     d = load_calls(workspace, path, call_type_column="t", time_column="d", beat_column="b")
     f = d.frame
@@ -139,7 +139,7 @@ def test_geojson_input(workspace, tmp_path):
 
     x, y = _inside_point(workspace, "223")
     gdf = gpd.GeoDataFrame(
-        {"code": ["URGENT WE"], "ts": ["2024-06-03T15:00:00Z"], "lon": [x], "lat": [y]},
+        {"code": ["URGENT WE"], "ts": ["2023-06-05T15:00:00Z"], "lon": [x], "lat": [y]},
         geometry=[Point(x, y)],
         crs="EPSG:4326",
     )
@@ -154,7 +154,7 @@ def test_geojson_input(workspace, tmp_path):
         lat_column="lat",
     )
     assert d.frame.loc[0, "beat"] == "223"
-    assert d.frame.loc[0, "local_time"] == pd.Timestamp("2024-06-03 11:00")
+    assert d.frame.loc[0, "local_time"] == pd.Timestamp("2023-06-05 11:00")
     assert bool(d.frame.loc[0, "CRT"]) is True
 
 
@@ -178,15 +178,6 @@ def test_clear_errors(workspace, tmp_path):
         )
 
 
-def test_address_without_geocoder_is_a_clear_error(workspace, tmp_path, monkeypatch):
-    path = tmp_path / "c.csv"
-    pd.DataFrame(
-        {"a": ["TRESPASS"], "b": ["2024-01-01 10:00"], "addr": ["200 PACIFIC AVE"]}
-    ).to_csv(path, index=False)
-    monkeypatch.setitem(sys.modules, "geo_heart.geocode.match", None)
-    with pytest.raises(InputError, match="needs the geocoder"):
-        load_calls(workspace, path, call_type_column="a", time_column="b", address_column="addr")
-
 
 def test_address_column_uses_the_geocoder(workspace, tmp_path):
     pytest.importorskip("geo_heart.geocode.match", reason="geocoder module not in this checkout")
@@ -206,19 +197,21 @@ def test_address_column_uses_the_geocoder(workspace, tmp_path):
     assert d.unplaced == 1
 
 
-def test_calls_layer_is_validated(workspace):
-    from dataclasses import replace
-
+def test_calls_layer_is_validated(tmp_path):
     from geo_heart.analysis.calls import calls_layer
+    from geo_heart.config.areafile import load_area
     from geo_heart.errors import ConfigError
 
-    area = workspace.config
-    assert calls_layer(area)["time_column"] == "DATE_REPT"
-    bad = replace(
-        area, layers={**area.layers, "calls": {"file": "x.csv", "time_zone": "Nowhere/City"}}
+    durham = Path(__file__).resolve().parents[2] / "boundaries" / "durham.toml"
+    assert calls_layer(load_area(durham))["time_column"] == "DATE_REPT"
+    text = durham.read_text().replace('time_zone = "UTC"', 'time_zone = "Nowhere/City"')
+    text = text.replace(
+        'beat_column = "BEAT"\naddress_column = "ADDRESS2"\nid',
+        'beat_colum = "BEAT"\naddress_column = "ADDRESS2"\nid',
     )
-    with pytest.raises(ConfigError, match="layers.calls.time_zone = 'Nowhere/City'"):
-        calls_layer(bad)
-    bad = replace(area, layers={**area.layers, "calls": {"file": "x.csv", "beat_colum": "BEAT"}})
-    with pytest.raises(ConfigError, match="layers.calls.beat_colum = 'BEAT': unknown key"):
-        calls_layer(bad)
+    (tmp_path / "bad.toml").write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_area(tmp_path / "bad.toml")
+    msg = str(info.value)
+    assert "layers.calls.time_zone = 'Nowhere/City'" in msg
+    assert "layers.calls.beat_colum: unknown key" in msg

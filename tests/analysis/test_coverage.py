@@ -22,12 +22,13 @@ from geo_heart.errors import ConfigError, InputError
 
 @pytest.fixture(scope="module")
 def durham_calls(workspace):
-    return load_calls(workspace)
+    # every call judged under the pilot's rules (the retrospective the what-ifs compare against)
+    return load_calls(workspace, rules="pilot")
 
 
 @pytest.fixture(scope="module")
 def table(workspace, durham_calls):
-    wis = resolve_what_ifs(workspace, scenarios=["citywide_12h"])
+    wis = resolve_what_ifs(workspace, scenarios=["citywide_12h"], rules="pilot")
     return coverage_table(durham_calls, wis)
 
 
@@ -74,8 +75,8 @@ def _tiny(workspace, tmp_path):
         {
             "REPORTEDAS": ["TRESPASS", "TRESPASS", "TRESPASS", "ATTEMPTED SUICI"],
             # Mon 11:00, Mon 22:00, Sat 12:00, Mon 11:00 local (EDT = UTC-4)
-            "DATE_REPT": ["2024/06/03 15:00:00+00", "2024/06/04 02:00:00+00",
-                          "2024/06/08 16:00:00+00", "2024/06/03 15:00:00+00"],
+            "DATE_REPT": ["2023/06/05 15:00:00+00", "2023/06/06 02:00:00+00",
+                          "2023/06/10 16:00:00+00", "2023/06/05 15:00:00+00"],
             "BEAT": ["111", "121", "111", "421"],
         }
     ).to_csv(tmp_path / "c.csv", index=False)  # fmt: skip
@@ -84,15 +85,17 @@ def _tiny(workspace, tmp_path):
 
 def test_what_if_from_options(workspace, tmp_path):
     data = _tiny(workspace, tmp_path)
-    base = coverage_table(data, [what_if_from_scenario(workspace.config, "current")])
+    base = coverage_table(data, [what_if_from_scenario(workspace.config, "current", "pilot")])
     crt = base.set_index("program").loc["CRT"]
     assert (crt["eligible"], crt["in_area"], crt["in_hours"], crt["covered"]) == (3, 2, 2, 2)
-    wi = what_if_from_options(workspace, beats="121", hours="Mon-Sun 20:00-23:00", programs=["CRT"])
+    wi = what_if_from_options(
+        workspace, beats="121", hours="Mon-Sun 20:00-23:00", programs=["CRT"], rules="pilot"
+    )
     t = coverage_table(data, [wi]).set_index("program")
     assert (t.loc["CRT", "in_area"], t.loc["CRT", "in_hours"], t.loc["CRT", "covered"]) == (1, 1, 1)
     # CoR unchanged by a CRT-only what-if: attempted suicide in 421 is outside the pilot
     assert t.loc["CoR", "in_area"] == 0 and t.loc["CoR", "eligible"] == 1
-    wi = what_if_from_options(workspace, beats="citywide")
+    wi = what_if_from_options(workspace, beats="citywide", rules="pilot")
     assert coverage_table(data, [wi]).set_index("program").loc["CoR", "covered"] == 1
 
 
@@ -103,14 +106,14 @@ def test_scenario_file(workspace, tmp_path):
         '[scenarios.north]\nlabel = "Pilot plus 121"\nprograms = ["CRT"]\n'
         'beats = ["111", "121"]\nhours = [{ days = "Mon-Sun", start = "00:00", end = "24:00" }]\n'
     )
-    (wi,) = what_ifs_from_file(workspace, f)
+    (wi,) = what_ifs_from_file(workspace, f, rules="pilot")
     t = coverage_table(data, [wi]).set_index("program")
     assert wi.label == "Pilot plus 121" and t.loc["CRT", "covered"] == 3
     f.write_text('[scenarios.bad]\nbeats = ["777"]\n')
     with pytest.raises(ConfigError, match="777"):
         what_ifs_from_file(workspace, f)
     f.write_text('[scenarios.bad]\nbeats = ["111"]\ncolour = "red"\n')
-    with pytest.raises(ConfigError, match="unknown keys"):
+    with pytest.raises(ConfigError, match="scenarios.bad.colour: unknown key"):
         what_ifs_from_file(workspace, f)
 
 
@@ -133,7 +136,7 @@ def test_coverage_cli_json_and_files(cli_env, tmp_path):
 
     _tiny_csv = tmp_path / "c.csv"
     pd.DataFrame(
-        {"REPORTEDAS": ["TRESPASS"], "DATE_REPT": ["2024/06/03 15:00:00+00"], "BEAT": ["111"]}
+        {"REPORTEDAS": ["TRESPASS"], "DATE_REPT": ["2023/06/05 15:00:00+00"], "BEAT": ["111"]}
     ).to_csv(_tiny_csv, index=False)
     r = CliRunner().invoke(
         cli,

@@ -113,14 +113,26 @@ def hand(data_dir):
     weekday, hour = local.dt.day_of_week, local.dt.hour
     weekdays_9_17 = (weekday <= 4) & (hour >= 9) & (hour < 17)
     daily_10_21 = (hour >= 10) & (hour < 21)
+    daily_9_21 = (hour >= 9) & (hour < 21)
+    daily_6_21 = (hour >= 6) & (hour < 21)
+    # each call under the rules of its own local date (boundaries/durham.toml [[rules]])
+    day = local.dt.strftime("%Y-%m-%d")
+    pilot = (day >= "2022-06-27") & (day < "2023-10-23")
+    cor_started = day >= "2022-09-26"
+    citywide = day >= "2023-10-23"
     in_pilot = df["BEAT"].isin(PILOT)
+    in_city = df["BEAT"] != ""
     out = pd.DataFrame({"beat": df["BEAT"]})
     out["CCD_type"] = typ.isin(CCD_TYPES)
     out["CRT_type"] = typ.isin(CRT_TYPES) & ~risk
     out["CoR_type"] = typ.isin(COR_TYPES) | (typ.isin(COR_RISK_TYPES) & risk)
-    out["CCD"] = out["CCD_type"] & (df["BEAT"] != "") & weekdays_9_17
-    out["CRT"] = out["CRT_type"] & in_pilot & daily_10_21
-    out["CoR"] = out["CoR_type"] & in_pilot & weekdays_9_17
+    out["CCD"] = out["CCD_type"] & in_city & (pilot & weekdays_9_17 | citywide & daily_9_21)
+    out["CRT"] = out["CRT_type"] & (
+        pilot & in_pilot & daily_10_21 | citywide & in_city & daily_9_21
+    )
+    out["CoR"] = out["CoR_type"] & (
+        pilot & cor_started & in_pilot & weekdays_9_17 | citywide & in_city & daily_6_21
+    )
     out = out[out["beat"] != ""]
     return out.groupby("beat").sum()
 
@@ -182,10 +194,14 @@ def test_population_apportioned_by_area(workspace, data_dir):
 def test_hour_and_month_tables(workspace, durham_calls):
     h = hour_of_week_demand(workspace, durham_calls)
     assert len(h) == 168 and h["total_calls"].sum() == 125_364
-    # CRT is open 10:00-21:00 every day; CCD Mon-Fri 09-17
+    # program hours of the latest rules (citywide: 09:00-21:00 every day, CoR from 06:00)
     assert h.loc[h["hour"] == 10, "open_CRT"].eq(1).all()
     assert h.loc[h["hour"] == 21, "open_CRT"].eq(0).all()
-    assert h.loc[(h["day"] == "Sat") & (h["hour"] == 12), "open_CCD"].item() == 0
+    assert h.loc[(h["day"] == "Sat") & (h["hour"] == 12), "open_CCD"].item() == 1
+    assert (
+        h.loc[h["hour"] == 6, "open_CoR"].eq(1).all()
+        and h.loc[h["hour"] == 3].filter(like="open_").eq(0).all().all()
+    )
     m = monthly_demand(durham_calls)
     assert m["month"].iloc[0] <= "2021-01" and m["month"].iloc[-1] == "2024-12"
     assert m["total_calls"].sum() == 125_364
@@ -196,7 +212,7 @@ def test_write_demand_tables(workspace, tmp_path):
     pd.DataFrame(
         {
             "REPORTEDAS": ["CRT - TRESPASS", "LARCENY"],
-            "DATE_REPT": ["2024/06/03 15:00:00+00"] * 2,
+            "DATE_REPT": ["2023/06/05 15:00:00+00"] * 2,
             "BEAT": ["111", "421"],
         }
     ).to_csv(tmp_path / "calls.csv", index=False)
@@ -215,7 +231,7 @@ def test_demand_cli(cli_env, tmp_path, capsys):
     from geo_heart.cli.main import cli, main
 
     pd.DataFrame(
-        {"code": ["URGENT WE", "URGENT WE"], "t": ["2024-06-03 11:00"] * 2, "b": ["511", ""]}
+        {"code": ["URGENT WE", "URGENT WE"], "t": ["2023-06-05 11:00"] * 2, "b": ["511", ""]}
     ).to_csv(tmp_path / "c.csv", index=False)
     r = CliRunner().invoke(
         cli,

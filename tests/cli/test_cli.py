@@ -42,7 +42,7 @@ def test_lookup_json_trespass_saturday(cli_env):
             "--call-type",
             "trespass",
             "--at",
-            "2024-06-01T11:00",
+            "2023-06-03T11:00",
             "--json",
         ]
     )
@@ -65,7 +65,7 @@ def test_lookup_card_says_why_not(cli_env):
             "--call-type",
             "CRT - TRESPASS",
             "--at",
-            "2024-06-01T22:00",
+            "2023-06-03T22:00",
         ]
     )
     assert r.exit_code == 0

@@ -54,7 +54,11 @@ def _broken(tmp_path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('start = "10:00"', 'start = "25:00"', r"programs\.CRT\.hours = .*'25:00' is out of range"),
+        (
+            'start = "10:00"',
+            'start = "25:00"',
+            r"programs\.CRT\.hours\[0\]\.start = '25:00'.* is out of range",
+        ),
         (
             'service_area = "pilot"\nhours = [{ days = "Mon-Sun"',
             'service_area = "pilots"\nhours = [{ days = "Mon-Sun"',
@@ -71,7 +75,7 @@ def _broken(tmp_path, old: str, new: str) -> Path:
             r"area\.timezone = 'Durham/Bull_City'",
         ),
         ('projected_crs = "EPSG:2264"', 'projected_crs = "EPSG:4326"', r"must be a projected CRS"),
-        ('id_field = "LAWBEAT"\n', "\n", r"missing required key 'beats\.id_field'"),
+        ('id_field = "LAWBEAT"\n', "\n", r"beats\.id_field: missing required key"),
         (
             '"attempted_suicide", "custody_issue"',
             '"attempted_suicid", "custody_issue"',

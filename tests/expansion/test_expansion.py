@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geo_heart.expansion as ex
 from geo_heart.errors import InputError
-from geo_heart.expansion import model as ex
 
 PILOT = ["111", "112", "113", "114", "122", "214", "223", "411", "413", "511", "512", "513"]
 
@@ -219,8 +219,8 @@ def test_road_network_distance_follows_the_roads():
 def durham(workspace):
     from geo_heart.analysis.calls import load_calls
 
-    data = load_calls(workspace)
-    return ex.ExpansionProblem.from_calls(workspace, data), data
+    data = load_calls(workspace, rules="pilot")  # the pilot retrospective
+    return ex.ExpansionProblem.from_calls(workspace, data, rules="pilot"), data
 
 
 def test_durham_problem_shape(durham):
@@ -281,10 +281,10 @@ def test_durham_capacity_and_scenario(workspace, durham):
     assert res.covered == pytest.approx(best)
     assert res.covered <= p.shift_capacity(cap).sum()
     # longer hours (the citywide 12-hour scenario) can only add demand within hours for CoR
-    wide = ex.ExpansionProblem.from_calls(workspace, data, scenario="citywide_12h")
+    wide = ex.ExpansionProblem.from_calls(workspace, data, scenario="citywide_12h", rules="pilot")
     assert wide.demand["eligible_CoR"].sum() > p.demand["eligible_CoR"].sum()
     with pytest.raises(InputError, match="unknown scenario"):
-        ex.ExpansionProblem.from_calls(workspace, data, scenario="nope")
+        ex.ExpansionProblem.from_calls(workspace, data, scenario="nope", rules="pilot")
 
 
 def test_durham_distances_from_bases(workspace, durham):
@@ -329,7 +329,18 @@ def test_cli_expand_writes_outputs(cli_env, tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(
         cli,
-        ["expand", "--k", "3", "--contiguous", "--bases", str(bases), "--out", str(out)],
+        [
+            "expand",
+            "--rules",
+            "pilot",
+            "--k",
+            "3",
+            "--contiguous",
+            "--bases",
+            str(bases),
+            "--out",
+            str(out),
+        ],
     )
     assert r.exit_code == 0, r.output
     assert "Optimal (k=3, contiguous): add" in r.output
@@ -353,12 +364,27 @@ def test_cli_expand_errors(cli_env, tmp_path, capsys):
         return exc.value.code, cap.out, cap.err
 
     code, _out, err = run_main(
-        ["expand", "--k", "1", "--contiguous", "--require", "299", "--out", str(tmp_path)]
+        [
+            "expand",
+            "--rules",
+            "pilot",
+            "--k",
+            "1",
+            "--contiguous",
+            "--require",
+            "299",
+            "--out",
+            str(tmp_path),
+        ]
     )
     assert code == 1 and err.startswith("Error: no selection satisfies the options")
-    code, _out, err = run_main(["expand", "--k", "1", "--require", "999", "--out", str(tmp_path)])
+    code, _out, err = run_main(
+        ["expand", "--rules", "pilot", "--k", "1", "--require", "999", "--out", str(tmp_path)]
+    )
     assert code == 1 and "left out of the analysis" in err and "Traceback" not in err
-    code, _out, err = run_main(["expand", "--target", "1.5", "--out", str(tmp_path)])
+    code, _out, err = run_main(
+        ["expand", "--rules", "pilot", "--target", "1.5", "--out", str(tmp_path)]
+    )
     assert code == 2 and "--target" in err
 
 
@@ -370,14 +396,25 @@ def test_durham_single_program_and_target_via_cli(workspace, durham, cli_env, tm
     from geo_heart.cli.main import cli
 
     _p, data = durham
-    crt = ex.ExpansionProblem.from_calls(workspace, data, programs=["CRT"])
+    crt = ex.ExpansionProblem.from_calls(workspace, data, programs=["CRT"], rules="pilot")
     assert crt.programs == ["CRT"] and crt.covered([]) == int(data.frame["CRT"].sum())
     res = ex.optimal_selection(crt, k=2, contiguous=True)
     best, _ = brute_best(crt, 2, contiguous=True)
     assert res.covered == pytest.approx(best)
     r = CliRunner().invoke(
         cli,
-        ["expand", "--target", "0.6", "--contiguous", "--json", "--no-map", "--out", str(tmp_path)],
+        [
+            "expand",
+            "--rules",
+            "pilot",
+            "--target",
+            "0.6",
+            "--contiguous",
+            "--json",
+            "--no-map",
+            "--out",
+            str(tmp_path),
+        ],
     )
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)

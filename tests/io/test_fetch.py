@@ -34,6 +34,7 @@ hours = [{{ days = "Mon-Sun", start = "00:00", end = "24:00" }}]
 codes = ["T"]
 [layers.population]
 file = "tracts.geojson"
+population_field = "pop"
 """
     )
     target = tmp_path / "data"

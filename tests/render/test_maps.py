@@ -70,7 +70,7 @@ def test_hotspots_find_a_planted_cluster(workspace, tmp_path):
     rows = []
     for b in workspace.beat_index.beats:
         n = 60 if b in cluster else 2
-        rows += [("CRT - TRESPASS", "2024/06/03 15:00:00+00", b)] * n
+        rows += [("CRT - TRESPASS", "2023/06/05 15:00:00+00", b)] * n
     pd.DataFrame(rows, columns=["REPORTEDAS", "DATE_REPT", "BEAT"]).to_csv(
         tmp_path / "c.csv", index=False
     )
@@ -109,7 +109,7 @@ def test_points_need_explicit_coordinates(workspace, tmp_path):
     from geo_heart.render.maps import demand_map
 
     pd.DataFrame(
-        {"REPORTEDAS": ["TRESPASS"], "DATE_REPT": ["2024/06/03 15:00:00+00"], "BEAT": ["111"]}
+        {"REPORTEDAS": ["TRESPASS"], "DATE_REPT": ["2023/06/05 15:00:00+00"], "BEAT": ["111"]}
     ).to_csv(tmp_path / "c.csv", index=False)
     data = load_calls(workspace, tmp_path / "c.csv")
     table = beat_demand(workspace, data, population=False)
@@ -195,7 +195,7 @@ def test_map_cli_writes_everything(cli_env, tmp_path):
     from geo_heart.cli.main import cli
 
     rows = [
-        ("CRT - TRESPASS", "2024/06/03 15:00:00+00", b) for b in ["111", "121", "223", "421"] * 5
+        ("CRT - TRESPASS", "2023/06/05 15:00:00+00", b) for b in ["111", "121", "223", "421"] * 5
     ]
     pd.DataFrame(rows, columns=["REPORTEDAS", "DATE_REPT", "BEAT"]).to_csv(
         tmp_path / "c.csv", index=False

@@ -47,7 +47,8 @@ def test_map_output_dir_is_offline_and_report_reads_well(cli_env, calls_csv, tmp
     assert "eligible_any" not in report and "share_of_city_eligible" not in report
     assert re.search(r"\d+\.\d%", report)  # percentages, not fractions
     assert "calls carry only a beat" in report  # no hexagon test on modelled counts
-    assert "Recommended beats" in report
+    # under today's (citywide) rules the expansion section lists hours, county areas, call types
+    assert "What to add next, from today" in report and "Rules over time" in report
     import pyogrio
 
     assert {"demand_by_beat", "hotspots_beats"} <= set(
@@ -88,7 +89,7 @@ def test_old_spellings_and_quiet(cli_env, calls_csv, tmp_path):
     r = _run(["-q", "demand", str(calls_csv), "-o", str(tmp_path / "d")])
     assert r.exit_code == 0 and r.stderr == ""
     r = _run(["demand", str(calls_csv), "-o", str(tmp_path / "d")])
-    assert "covered today" in r.stderr
+    assert "covered under the rules in force" in r.stderr
 
 
 def test_assign_vector_json(cli_env, tmp_path):

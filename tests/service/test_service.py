@@ -16,8 +16,8 @@ PILOT = {"lon": -78.9016, "lat": 35.9960}
 CITY = {"lon": -78.9381, "lat": 35.9017}
 # Raleigh: in no Durham beat
 AWAY = {"lon": -78.64, "lat": 35.78}
-SATURDAY_11 = "2024-06-01T11:00"
-TUESDAY_11 = "2024-06-04T11:00"
+SATURDAY_11 = "2023-06-03T11:00"
+TUESDAY_11 = "2023-06-06T11:00"
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_point_in_city_beat_outside_pilot(client):
     assert body["in_service_area"] is False
     # CCD (clinicians by phone) is citywide; CRT is not
     assert body["programs"] == ["CCD"]
-    assert "beat 422 is outside the HEART pilot" in body["reasons"]["CRT"]
+    assert "beat 422 was not one of them" in body["reasons"]["CRT"]
 
 
 def test_point_outside_every_beat(client, workspace):
@@ -96,7 +96,7 @@ def test_point_outside_every_beat(client, workspace):
 
 def test_aware_time_is_converted_to_area_time(client):
     # 15:00 UTC on 1 June 2024 is 11:00 in Durham (EDT)
-    r = client.get("/lookup", params={**PILOT, "at": "2024-06-01T15:00Z"})
+    r = client.get("/lookup", params={**PILOT, "at": "2023-06-03T15:00Z"})
     assert r.status_code == 200
     assert r.json()["local_time"] == SATURDAY_11
 
@@ -171,7 +171,7 @@ def test_batch_item_settings_override_defaults(client):
 
 
 def test_batch_limits(client):
-    from geo_heart.service.app import MAX_BATCH
+    from geo_heart.service.models import MAX_BATCH
 
     ok = client.post("/lookup/batch", json={"items": [PILOT] * MAX_BATCH})
     assert ok.status_code == 200
@@ -281,7 +281,7 @@ def test_unexpected_error_is_a_logged_500_without_details(client, app, monkeypat
 
 
 def test_json_answers_never_carry_nan():
-    from geo_heart.service.app import JSONAnswer
+    from geo_heart.service.models import JSONAnswer
 
     body = JSONAnswer({"a": float("nan"), "b": [1.5, float("inf")], "c": "x"}).body
     assert json.loads(body) == {"a": None, "b": [1.5, None], "c": "x"}

@@ -109,7 +109,7 @@ def test_page_loads_call_types_and_map(page, workspace):
 
 
 def test_typing_coordinates_and_enter_gives_the_card(page):
-    page.fill("#at", "2024-06-01T11:00")  # Saturday, CRT hours
+    page.fill("#at", "2023-06-03T11:00")  # Saturday, CRT hours
     page.select_option("#call-type", "trespass")
     page.click("#address")
     page.keyboard.type("35.9960, -78.9016")
@@ -140,7 +140,7 @@ def test_typing_coordinates_and_enter_gives_the_card(page):
 
 
 def test_weapon_checkbox_by_keyboard_routes_away_from_crt(page):
-    page.fill("#at", "2024-06-01T11:00")
+    page.fill("#at", "2023-06-03T11:00")
     page.select_option("#call-type", "trespass")
     page.fill("#address", "35.9960, -78.9016")
     page.focus("#weapon")
@@ -156,7 +156,7 @@ def test_weapon_checkbox_by_keyboard_routes_away_from_crt(page):
 
 
 def test_point_outside_the_pilot(page):
-    page.fill("#at", "2024-06-04T11:00")
+    page.fill("#at", "2023-06-06T11:00")
     page.select_option("#call-type", "mental_health_crisis")
     page.fill("#address", "35.9017, -78.9381")
     page.press("#address", "Enter")
@@ -165,7 +165,7 @@ def test_point_outside_the_pilot(page):
     assert card["beat"].startswith("422")
     assert card["pilot"] == "OUT"
     assert "CCD" in card["verdict"]
-    assert "outside the HEART pilot" in page.inner_text("li[data-program=CRT]")
+    assert "only the HEART pilot service area" in page.inner_text("li[data-program=CRT]")
 
 
 def test_bad_input_shows_the_error(page):
@@ -182,7 +182,7 @@ def test_bad_input_shows_the_error(page):
 
 
 def test_typing_an_address(page):
-    page.fill("#at", "2024-06-01T11:00")
+    page.fill("#at", "2023-06-03T11:00")
     page.select_option("#call-type", "trespass")
     page.click("#address")
     page.keyboard.type("200 s mangum st")
@@ -199,7 +199,7 @@ def test_typing_an_address(page):
 
 
 def test_address_known_only_from_history_and_no_match(page):
-    page.fill("#at", "2024-06-01T11:00")
+    page.fill("#at", "2023-06-03T11:00")
     page.select_option("#call-type", "trespass")
     page.fill("#address", "200 PACIFIC AVE")
     page.press("#address", "Enter")

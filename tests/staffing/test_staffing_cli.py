@@ -72,9 +72,10 @@ def test_staffing_json_teams_and_target(env, tmp_path):
     r = run([*base, "--teams", "3", "--json"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.output.strip().splitlines()[-1])
-    # CRT hours 10:00-21:00 (77 h/week); teams start each day free, so a little above 1 - B(3, 2)
-    assert d["service_hours_per_week"] == 77 and d["max_teams"] == 3
-    assert d["team_hours_per_week"] == 231
+    # CRT hours in 2024 (citywide rules, boundaries/durham.toml [[rules]]): 09:00-21:00
+    # (84 h/week); teams start each day free, so a little above 1 - B(3, 2)
+    assert d["service_hours_per_week"] == 84 and d["max_teams"] == 3
+    assert d["team_hours_per_week"] == 252
     assert 0.77 < d["answered_share"] < 0.84
     assert abs(d["answered_share"] - d["answered_share_sim"]) < 0.03
     assert len(d["hours"]) == 168

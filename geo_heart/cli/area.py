@@ -1,0 +1,60 @@
+"""``geo-heart area check``: validate an area file and its data, reporting every problem."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from geo_heart.cli.options import json_option, pass_ctx
+
+
+@click.group()
+def area() -> None:
+    """Work with the area file (boundaries/<name>.toml)."""
+
+
+@area.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@json_option
+@pass_ctx
+def check(obj, file, as_json) -> None:
+    """Validate FILE (default: the current area file) and its data.
+
+    Checks the schema (unknown keys, types, hours, dates), the cross-references (programs, service
+    areas, call types, rule sets), that every layer file exists in the data folder, that every
+    configured column exists in its layer, and that every beat a service area names is in the
+    beats layer. Prints every problem; exit code 1 if there is any.
+
+    \b
+    Examples:
+      geo-heart area check
+      geo-heart area check my_city.toml --json
+    """
+    from geo_heart.config.check import check_area
+    from geo_heart.config.schema import display_path
+    from geo_heart.config.settings import resolve_area_file
+
+    settings = obj.settings
+    path = resolve_area_file(file) if file else settings.area_file
+    problems = check_area(path, settings.data_dir)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "file": str(path),
+                    "data_dir": str(settings.data_dir),
+                    "ok": not problems,
+                    "problems": problems,
+                }  # fmt: skip
+            )
+        )
+    elif problems:
+        n = len(problems)
+        click.echo(f"{display_path(path)}: {n} problem{'s' if n != 1 else ''}")
+        for line in problems:
+            click.echo(f"  {line}")
+    else:
+        click.echo(f"{display_path(path)}: OK (schema, layers, columns and beats checked)")
+    if problems:
+        raise SystemExit(1)

@@ -1,0 +1,589 @@
+"""The area file's schema: pydantic models that are both its documentation and its validator.
+
+Every table forbids unknown keys (``extra="forbid"``), so a typo such as ``risk_route_too`` or
+``call_typez`` is an error, not a silently ignored key. :func:`validate_area_dict` checks a parsed
+TOML document and reports **every** problem at once, each with its key path::
+
+    boundaries/x.toml: 2 problems
+      boundaries/x.toml: programs.CoR.risk_route_too: unknown key
+      boundaries/x.toml: programs.CRT.hours[0].start = '25:00': time '25:00' is out of range 00:00-24:00
+
+The models here describe the *form* of the file; :mod:`geo_heart.config.areafile` turns a validated
+model into the frozen dataclasses the rest of the toolkit uses and adds the cross-checks (a program
+naming an unknown service area, duplicate codes, rule sets out of order …), again all at once.
+
+The same :class:`ScenarioModel` serves ``[scenarios.<key>]`` in the area file and in scenario files
+(``geo-heart coverage --scenario-file``).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from geo_heart.config.schedule import parse_clock, parse_days
+from geo_heart.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = [
+    "AreaFileModel",
+    "ScenarioModel",
+    "ScenarioFileModel",
+    "LAYER_MODELS",
+    "tomllib",
+    "read_toml",
+    "validate_area_dict",
+    "validate_scenario_dict",
+    "problems_error",
+    "display_path",
+]
+
+
+def _code(value: Any) -> Any:
+    """TOML may hold beat codes as integers (``111``); geo-heart always uses strings."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+Code = Annotated[str, BeforeValidator(_code), Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------------------- pieces
+class HoursWindowModel(_Model):
+    """One weekly window: ``{days = "Mon-Fri", start = "09:00", end = "17:00"}`` (end exclusive)."""
+
+    days: str | list[str]
+    start: str
+    end: str
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: str | list[str]) -> str | list[str]:
+        parse_days(v)
+        return v
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        parse_clock(v)
+        return v
+
+
+Hours = list[HoursWindowModel]
+
+
+class SourcedModel(_Model):
+    """Keys every assumption may carry: where a fact comes from and whether it is assumed."""
+
+    source: str | None = None
+    assumed: bool = False
+    note: str | None = None
+
+
+# --------------------------------------------------------------------------------------- sections
+class AreaSection(_Model):
+    """``[area]``: name, time zone and projected CRS."""
+
+    name: Text
+    timezone: Text
+    projected_crs: Text
+    #: what the programs are called together ("HEART"), used in reasons such as
+    #: "HEART did not exist before 2022-06-27"
+    service_name: Text = "the service"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone such as 'America/New_York'") from None
+        return v
+
+    @field_validator("projected_crs")
+    @classmethod
+    def _crs(cls, v: str) -> str:
+        from pyproj import CRS
+
+        try:
+            crs = CRS.from_user_input(v)
+        except Exception:  # pyproj raises its own CRSError
+            raise ValueError("not a CRS pyproj understands") from None
+        if not crs.is_projected:
+            raise ValueError("must be a projected CRS (metres or feet)")
+        return v
+
+
+class SpecialBeatModel(_Model):
+    """``[beats.special.<code>]``: a code that is not an ordinary beat (``999`` Sheriff)."""
+
+    label: Text
+    outside_city: bool = False
+
+
+class BeatsSection(_Model):
+    """``[beats]``: the beats layer and its fields."""
+
+    file: Text
+    id_field: Text
+    district_field: str | None = None
+    source_url: str | None = None
+    special: dict[str, SpecialBeatModel] = {}
+
+
+class ServiceAreaModel(_Model):
+    """``[service_areas.<key>]``: explicit ``beats`` or ``all_beats`` minus ``exclude_beats``."""
+
+    label: str | None = None
+    beats: list[Code] = []
+    all_beats: bool = False
+    exclude_beats: list[Code] = []
+
+    @model_validator(mode="after")
+    def _either(self) -> ServiceAreaModel:
+        if not self.all_beats and not self.beats:
+            raise ValueError("give `beats = [...]` or `all_beats = true`")
+        return self
+
+
+class DefaultsSection(_Model):
+    """``[defaults]``: the service area maps and beat tables mark (e.g. the pilot outline)."""
+
+    service_area: str | None = None
+
+
+class ProgramModel(_Model):
+    """``[programs.<code>]``: one program's identity and its base rules."""
+
+    name: str | None = None
+    description: str = ""
+    service_area: Text
+    hours: Hours
+    call_types: list[Text] = []
+    risk_call_types: list[Text] = []
+    risk: Literal["allow", "exclude"] = "allow"
+    risk_route_to: str | None = None
+    follows_up: list[Text] = []
+
+
+class CallTypeModel(_Model):
+    """``[call_types.<key>]``: a canonical call type and the raw CAD codes meaning it."""
+
+    label: str | None = None
+    codes: list[Text] = []
+    risk_codes: list[Text] = []
+
+
+class PrefixModel(_Model):
+    """``[call_type_prefixes]`` entry: ``"CRT - " = { program = "CRT" }``."""
+
+    program: str | None = None
+    implies_risk: bool = False
+
+
+class ScenarioModel(_Model):
+    """A what-if, in the area file (``[scenarios.<key>]``) and in scenario files alike.
+
+    ``programs`` (default: all) get ``service_area`` (a service-area key) or ``beats`` (codes),
+    and/or ``hours``.
+    """
+
+    label: str | None = None
+    programs: list[Text] | None = None
+    service_area: str | None = None
+    beats: list[Code] | None = None
+    hours: Hours | None = None
+
+    @model_validator(mode="after")
+    def _what(self) -> ScenarioModel:
+        if self.service_area is not None and self.beats is not None:
+            raise ValueError("give service_area or beats, not both")
+        if self.service_area is None and self.beats is None and self.hours is None:
+            raise ValueError("needs service_area or beats, and/or hours")
+        return self
+
+
+# --------------------------------------------------------------------------------------- layers
+class LayerModel(_Model):
+    """Keys every ``[layers.<role>]`` table has."""
+
+    file: Text
+    source_url: str | None = None
+    download_url: str | None = None
+    #: the file may be absent (left out of the index; ``data check`` does not fail)
+    optional: bool = False
+
+
+class CallsLayer(LayerModel):
+    """``[layers.calls]``: the default call table for demand and coverage."""
+
+    call_type_column: Text
+    time_column: Text
+    time_zone: str | None = None
+    beat_column: str | None = None
+    lon_column: str | None = None
+    lat_column: str | None = None
+    address_column: str | None = None
+    id_column: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            AreaSection._tz(v)
+        return v
+
+
+class HistoryLayer(LayerModel):
+    """``[layers.history]``: records with an address and a beat (hundred-block → beat guide)."""
+
+    address_column: Text
+    beat_column: Text
+    time_column: str | None = None
+    half_life_years: float = Field(1.0, gt=0)
+    use_for_geocoding: bool = True
+
+    @field_validator("file")
+    @classmethod
+    def _not_eval(cls, v: str) -> str:
+        if "_eval" in Path(v).name:
+            raise ValueError(
+                "an evaluation file; a reference must never be learned from *_eval files"
+            )
+        return v
+
+
+class AddressPointsLayer(LayerModel):
+    """``[layers.address_points]``: site addresses with coordinates (one ``address_column``, or
+    ``number_column`` + ``street_column``)."""
+
+    address_column: str | None = None
+    number_column: str | None = None
+    street_column: str | None = None
+    unit_column: str | None = None
+    lon_column: Text = "lon"
+    lat_column: Text = "lat"
+
+    @model_validator(mode="after")
+    def _address(self) -> AddressPointsLayer:
+        if self.address_column is None and (
+            self.number_column is None or self.street_column is None
+        ):
+            raise ValueError("give address_column, or number_column and street_column")
+        return self
+
+
+class LandmarksLayer(LayerModel):
+    """``[layers.landmarks]``: named places with coordinates."""
+
+    name_column: Text = "name"
+    address_column: str | None = None
+    category_column: str | None = None
+    lon_column: Text = "lon"
+    lat_column: Text = "lat"
+
+
+class RoadsLayer(LayerModel):
+    """``[layers.roads]``: road lines (names and route numbers) for intersections and networks."""
+
+    name_field: Text = "name"
+    ref_field: Text = "ref"
+    type_field: Text = "type"
+
+
+class CenterlinesLayer(LayerModel):
+    """``[layers.centerlines]``: street centerlines with address ranges (all fields required)."""
+
+    name_field: Text
+    from_left: Text
+    to_left: Text
+    from_right: Text
+    to_right: Text
+    side_offset_m: float = Field(0.0, ge=0)
+
+
+class TigerAddrfeatLayer(LayerModel):
+    """``[layers.tiger_addrfeat]``: Census TIGER/Line ADDRFEAT (published field names)."""
+
+    side_offset_m: float = Field(10.0, ge=0)
+    street_lines: bool = True
+
+
+class TigerEdgesLayer(LayerModel):
+    """``[layers.tiger_edges]``: Census TIGER/Line EDGES (road edges: lines and ranges)."""
+
+    side_offset_m: float = Field(10.0, ge=0)
+
+
+class OpenAddressesLayer(LayerModel):
+    """``[layers.openaddresses]``: an OpenAddresses CSV (``LON, LAT, NUMBER, STREET`` …)."""
+
+    lon_column: str | None = None
+    lat_column: str | None = None
+    number_column: str | None = None
+    street_column: str | None = None
+
+
+class OsmLayer(LayerModel):
+    """``[layers.osm]``: an OpenStreetMap extract (``.osm`` or ``.osm.pbf``)."""
+
+    streets: bool = True
+    addresses: bool = True
+    places: bool = True
+    clip_to_beats: bool = True
+    clip_margin_deg: float = Field(0.05, ge=0)
+
+
+class PopulationLayer(LayerModel):
+    """``[layers.population]``: polygons with a population count (apportioned to beats by area)."""
+
+    population_field: Text
+
+
+class CensusLayer(LayerModel):
+    """``[layers.tracts]`` / ``[layers.blockgroups]``: census polygons whose id is added to rows."""
+
+    geoid_field: Text = "GEOID"
+
+
+class BoundaryLayer(LayerModel):
+    """``[layers.county]`` (or another outline): one polygon, e.g. the county around the city."""
+
+    label: str | None = None
+
+
+#: role → its model; a role not listed here is an error naming the known roles
+LAYER_MODELS: dict[str, type[LayerModel]] = {
+    "calls": CallsLayer,
+    "history": HistoryLayer,
+    "address_points": AddressPointsLayer,
+    "landmarks": LandmarksLayer,
+    "roads": RoadsLayer,
+    "centerlines": CenterlinesLayer,
+    "tiger_addrfeat": TigerAddrfeatLayer,
+    "tiger_edges": TigerEdgesLayer,
+    "openaddresses": OpenAddressesLayer,
+    "osm": OsmLayer,
+    "population": PopulationLayer,
+    "tracts": CensusLayer,
+    "blockgroups": CensusLayer,
+    "county": BoundaryLayer,
+}
+
+
+class LayersSection(_Model):
+    """``[layers]``: a typed table per role."""
+
+    calls: CallsLayer | None = None
+    history: HistoryLayer | None = None
+    address_points: AddressPointsLayer | None = None
+    landmarks: LandmarksLayer | None = None
+    roads: RoadsLayer | None = None
+    centerlines: CenterlinesLayer | None = None
+    tiger_addrfeat: TigerAddrfeatLayer | None = None
+    tiger_edges: TigerEdgesLayer | None = None
+    openaddresses: OpenAddressesLayer | None = None
+    osm: OsmLayer | None = None
+    population: PopulationLayer | None = None
+    tracts: CensusLayer | None = None
+    blockgroups: CensusLayer | None = None
+    county: BoundaryLayer | None = None
+
+
+class PlacesSection(_Model):
+    """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
+
+    file: Text
+    source: str | None = None
+    note: str | None = None
+
+
+# --------------------------------------------------------------------------------------- staffing
+PositiveNumber = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class StaffingValues(SourcedModel):
+    """Team capacity assumptions (read by :mod:`geo_heart.staffing`); every key optional."""
+
+    service_minutes: PositiveNumber | None = None
+    distribution: Literal["exponential", "deterministic", "lognormal"] | None = None
+    lognormal_cv: PositiveNumber | None = None
+    travel_minutes: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    teams: Annotated[int, Field(ge=0)] | None = None
+    annual_eligible_calls: PositiveNumber | None = None
+
+
+class StaffingSection(StaffingValues):
+    """``[staffing]`` defaults, with ``[staffing.programs.<code>]`` overrides per program."""
+
+    programs: dict[str, StaffingValues] = {}
+
+
+# --------------------------------------------------------------------------------------- rules
+class ProgramRuleModel(SourcedModel):
+    """``[rules.programs.<code>]`` inside one rule set: what differs from ``[programs.<code>]``.
+
+    ``active = false``: the program did not operate under this rule set. ``starts``: it began
+    later than the rule set (e.g. Co-Response at the end of September 2022).
+    """
+
+    active: bool = True
+    starts: date | None = None
+    service_area: str | None = None
+    hours: Hours | None = None
+    call_types: list[Text] | None = None
+    risk_call_types: list[Text] | None = None
+
+
+class RuleSetModel(SourcedModel):
+    """``[[rules]]``: one dated rule set (local dates in the area's time zone, ``to`` exclusive)."""
+
+    name: Text
+    label: Text
+    effective_from: date | None = None
+    effective_to: date | None = None
+    service_area: str | None = None
+    programs: dict[str, ProgramRuleModel] = {}
+
+
+class AreaFileModel(_Model):
+    """The whole area file."""
+
+    area: AreaSection
+    beats: BeatsSection
+    service_areas: dict[str, ServiceAreaModel] = Field(min_length=1)
+    defaults: DefaultsSection = DefaultsSection()
+    programs: dict[str, ProgramModel] = Field(min_length=1)
+    call_types: dict[str, CallTypeModel] = Field(min_length=1)
+    call_type_prefixes: dict[str, PrefixModel] = {}
+    scenarios: dict[str, ScenarioModel] = {}
+    layers: LayersSection = LayersSection()
+    places: PlacesSection | None = None
+    staffing: StaffingSection = StaffingSection()
+    rules: list[RuleSetModel] = []
+
+
+class ScenarioFileModel(_Model):
+    """A scenario file: ``[scenarios.<key>]`` tables of :class:`ScenarioModel`."""
+
+    scenarios: dict[str, ScenarioModel] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------------------- errors
+def display_path(path: Path | str) -> str:
+    """The path relative to the working folder when it is under it, else as given."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = str(part)
+            if not text.replace("_", "").isalnum():
+                text = repr(text)
+            out += ("." if out else "") + text
+    return out
+
+
+_TYPE_PARTS = {"str", "int", "float", "bool", "date", "dict", "list"}
+
+
+def _is_type_part(part: Any) -> bool:
+    """pydantic puts union member names in ``loc`` (``"list[str]"``); they are not keys."""
+    return isinstance(part, str) and (part in _TYPE_PARTS or "[" in part or "(" in part)
+
+
+def _error_lines(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False):
+        # drop the union / tagged-model parts pydantic puts in loc ("str", "list[str]", …)
+        loc = tuple(p for p in err["loc"] if not _is_type_part(p))
+        key = _loc_text(loc)
+        kind = err["type"]
+        msg = str(err["msg"])
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        if kind == "extra_forbidden":
+            lines.append(f"{key}: unknown key")
+        elif kind == "missing":
+            lines.append(f"{key}: missing required key")
+        else:
+            value = err.get("input")
+            shown = "" if isinstance(value, dict) else f" = {value!r}"
+            lines.append(f"{key}{shown}: {msg}" if key else f"{msg}")
+    return list(dict.fromkeys(lines))
+
+
+def problems_error(path: Path | str, problems: list[str]) -> ConfigError:
+    """One ConfigError listing every problem on its own line (first line: how many)."""
+    where = display_path(path)
+    lines = [f"{where}: {p}" for p in problems]
+    if len(lines) == 1:
+        err = ConfigError(lines[0])
+    else:
+        err = ConfigError(f"{where}: {len(lines)} problems\n  " + "\n  ".join(lines))
+    err.problems = lines  # type: ignore[attr-defined]
+    return err
+
+
+def read_toml(path: Path, *, what: str = "area configuration file") -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a ConfigError naming it."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{display_path(path)}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{display_path(path)}: cannot be read: {exc}") from None
+
+
+def validate_area_dict(
+    raw: dict[str, Any], path: Path | str
+) -> tuple[AreaFileModel | None, list[str]]:
+    """Validate a parsed area file; return the model (or None) and every problem found."""
+    try:
+        return AreaFileModel.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _error_lines(exc)
+
+
+def validate_scenario_dict(raw: dict[str, Any], path: Path | str) -> ScenarioFileModel:
+    """Validate a parsed scenario file, raising one ConfigError listing every problem."""
+    try:
+        return ScenarioFileModel.model_validate(raw)
+    except ValidationError as exc:
+        raise problems_error(path, _error_lines(exc)) from None

@@ -1,0 +1,231 @@
+"""From classified calls to a staffing answer, and the planner report's staffing section.
+
+:func:`staffing_for_calls` is what ``geo-heart staffing`` runs; :func:`report_section` is what the
+planner report shows (one row per in-person program with assumed teams in the area file).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geo_heart.errors import InputError
+from geo_heart.staffing.analysis import StaffingResult, analyse_staffing
+from geo_heart.staffing.data import (
+    arrivals_from_calls,
+    mask_from_schedule,
+    read_shifts,
+    schedule_from_text,
+    service_from_config,
+    staffing_config,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StaffingOptions:
+    """What ``geo-heart staffing`` lets a planner choose (``None`` = the area file's default)."""
+
+    teams: int | None = None
+    shifts_path: str | Path | None = None
+    service_minutes: float | None = None
+    distribution: str | None = None
+    cv: float | None = None
+    travel_minutes: float | None = None
+    hours_text: str | None = None
+    scenario: str | None = None
+    year: int | None = None
+    scale_to: float | None = None
+    target: float | None = None
+    block_hours: int = 4
+    method: str = "ilp"
+    replications: int = 10
+    weeks: int = 52
+    seed: int = 0
+
+
+def apply_scenario(config, data, scenario: str) -> None:
+    """Recompute the eligibility columns of ``data`` under a what-if scenario (in place)."""
+    from geo_heart.dispatch.eligibility import eligibility_frame
+
+    if scenario not in config.scenarios:
+        raise InputError(f"--scenario {scenario!r}: known {', '.join(config.scenarios) or 'none'}")
+    f = data.frame
+    elig = eligibility_frame(
+        config,
+        beats=f["beat"],
+        call_types=f["call_type"],
+        risk=f["risk"].to_numpy(dtype=bool),
+        minute_of_week=f["minute_of_week"],
+        scenario=scenario,
+    )
+    for c in elig.columns:
+        f[c] = elig[c].to_numpy()
+
+
+def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> StaffingResult:
+    """Answered share for the given teams, the fewest team-hours for a target, and 24/7's cost.
+
+    Parameters
+    ----------
+    area
+        The :class:`~geo_heart.area.Area`.
+    data
+        Classified calls (:func:`geo_heart.analysis.calls.load_calls`); changed in place when a
+        scenario is given.
+    program
+        An in-person program code (``CRT``, ``CoR``).
+    options
+        See :class:`StaffingOptions`.
+    """
+    from geo_heart.dispatch.eligibility import programs_for
+
+    o = options
+    config = area.config
+    if program not in config.programs:
+        raise InputError(f"--program {program!r}: known {', '.join(config.programs)}")
+    if o.teams is not None and o.shifts_path is not None:
+        raise InputError("give --teams or --shifts, not both")
+    if o.target is not None and not 0 < o.target < 1:
+        raise InputError(f"--target {o.target!r}: must be a share between 0 and 1")
+    override = schedule_from_text(o.hours_text) if o.hours_text else None
+    if o.scenario is not None:
+        apply_scenario(config, data, o.scenario)
+    demand = arrivals_from_calls(
+        data, program, fallback_hours=programs_for(config, o.scenario)[program].hours, year=o.year
+    )
+    if override is not None:
+        demand = demand.with_service_hours(
+            mask_from_schedule(override), f"hours {override.describe()}"
+        )
+    if o.scale_to is not None:
+        demand = demand.scaled_to(o.scale_to)
+    cfg = staffing_config(config, program)
+    service = service_from_config(
+        cfg,
+        service_minutes=o.service_minutes,
+        distribution=o.distribution,
+        cv=o.cv,
+        travel_minutes=o.travel_minutes,
+    )
+    if o.shifts_path is not None:
+        teams: Any = read_shifts(o.shifts_path)
+        note = f"shifts from {o.shifts_path}"
+        demand = demand.with_service_hours(demand.service_hours | (teams > 0))
+    elif o.teams is not None:
+        teams, note = o.teams, f"{o.teams} teams in service hours (--teams)"
+    elif o.target is None and "teams" in cfg:
+        teams = int(cfg["teams"])
+        note = f"{teams} teams in service hours ([staffing] in {config.path.name}, assumed)"
+    else:
+        teams, note = None, ""
+    return analyse_staffing(
+        demand,
+        service,
+        teams=teams,
+        target=o.target,
+        block_hours=o.block_hours,
+        method=o.method,
+        replications=o.replications,
+        weeks=o.weeks,
+        seed=o.seed,
+        staffing_note=note,
+    )
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{100 * x:.0f}%"
+
+
+def report_section(area, data, *, target: float = 0.8, replications: int = 4) -> dict | None:
+    """The planner report's staffing section, or ``None`` when no program has assumed teams.
+
+    For each program with ``teams`` in ``[staffing.programs.<code>]``: the latest full year of
+    calls under the rules in force, scaled to the area's ``annual_eligible_calls`` (split between
+    programs by their share of eligible calls in the data) when the area file gives it; answered
+    share with the assumed teams, team-hours a week for ``target``, and the cost of 24/7.
+    """
+    import pandas as pd
+
+    staffing = dict(getattr(area.config, "staffing", {}) or {})
+    programs = [p for p, v in (staffing.get("programs") or {}).items() if "teams" in v]
+    if not programs:
+        return None
+    f = data.frame
+    years = f["local_time"].dt.year
+    full = [y for y in sorted(years.dropna().unique()) if (years == y).sum() and _full_year(f, y)]
+    year = int(full[-1]) if full else None
+    in_year = years == year if year is not None else np.ones(len(f), dtype=bool)
+    eligible = {
+        p: int((f.loc[in_year, f"{p}_type"] & f.loc[in_year, f"{p}_area"]).sum()) for p in programs
+    }
+    total_eligible = sum(eligible.values())
+    annual = staffing.get("annual_eligible_calls")
+    rows, notes = [], []
+    for p in programs:
+        if eligible[p] == 0:
+            continue
+        scale = annual * eligible[p] / total_eligible if annual and total_eligible else None
+        base = StaffingOptions(year=year, scale_to=scale, replications=replications)
+        try:
+            given = staffing_for_calls(area, data, p, base)
+            planned = staffing_for_calls(
+                area, data, p, StaffingOptions(**{**base.__dict__, "target": target})
+            )
+        except InputError as exc:  # e.g. no calls in service hours that year
+            log.warning("no staffing figures for %s: %s", p, exc)
+            continue
+        g, pl = given.main, planned.main
+        x = planned.extended or {}
+        rows.append(
+            {
+                "Program": p,
+                "Eligible calls a year (model)": f"{given.demand.calls_per_year:,.0f}",
+                "Teams on duty (assumed)": int(staffing["programs"][p]["teams"]),
+                "Answered, in service hours": _pct(g.mol.answered_share),
+                "Answered, all eligible calls": _pct(g.mol.answered_share_all_hours),
+                f"Team-hours a week for {target:.0%}": f"{pl.team_hours_per_week:,}",
+                f"24/7 at {target:.0%}: team-hours a week": f"{x.get('team_hours_per_week', 0):,}"
+                if x
+                else "–",
+            }
+        )
+    if not rows:
+        return None
+    if annual:
+        notes.append(
+            f"Volumes are scaled to {annual:,.0f} eligible calls a year (the area file's "
+            "annual_eligible_calls, derived from published figures; see docs/staffing.md), split "
+            "between programs as in the call data; the incident table alone undercounts calls for "
+            "service, and it records many more Co-Response-type reports (disturbances, domestic "
+            "calls) than Community Response ones, so treat the split between programs as "
+            "indicative."
+        )
+    notes.append(
+        "A call that finds every team busy goes to police. Answered shares come from Erlang-B with a "
+        "time-varying load (checked by simulation); service time "
+        f"{staffing.get('service_minutes', 60):g} minutes a call on average (assumed). Team counts "
+        "are assumptions in the area file, not published staffing."
+    )
+    table = pd.DataFrame(rows).to_html(index=False, classes="t", border=0)
+    return {
+        "title": "Staffing: how many calls find a free team",
+        "intro": (
+            f"Teams answer calls one at a time. With the assumed teams on duty in program hours "
+            f"({year if year else 'all years'}, rules in force then), this is the share of eligible "
+            f"calls a team could take, and the team-hours a week it would take to answer "
+            f"{target:.0%} of them — today's hours, and around the clock."
+        ),
+        "tables": [{"html": table, "note": " ".join(notes)}],
+    }
+
+
+def _full_year(frame, year) -> bool:
+    t = frame["local_time"]
+    sel = t[t.dt.year == year]
+    return bool(len(sel)) and sel.min().month == 1 and sel.max().month == 12
