@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 from geo_heart.area import Area  # noqa: E402
 from geo_heart.config.settings import Settings  # noqa: E402
 from geo_heart.dispatch.lookup import lookup_address  # noqa: E402
-from geo_heart.geocode.address import parse_address  # noqa: E402
+from geo_heart.geocode.address import clear_parse_caches  # noqa: E402
 from geo_heart.geocode.match import Geocoder, geocoder_for  # noqa: E402
 
 
 def fresh(g: Geocoder) -> Geocoder:
-    """A geocoder on the same index with empty memos (and an empty parse cache)."""
-    parse_address.cache_clear()
+    """A geocoder on the same index with empty memos (and empty parse caches)."""
+    clear_parse_caches()
     return Geocoder(g.index, g.beat_index, g.service_area)
 
 

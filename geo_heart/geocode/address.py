@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,23 @@ _RE_POBOX = re.compile(r"\b(P\s*O\s*BOX|POST OFFICE BOX|PO BOX|BOX \d+)\b")
 _RE_HOUSE = re.compile(r"^(\d+)([A-Z]|-\d+|\s+1/2)?$")
 
 
-@dataclass(frozen=True)
+class _Lazy:
+    """A value computed on first access and then kept on the instance (no lock, unlike
+    :func:`functools.cached_property` on Python 3.11)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
+@dataclass(frozen=True, init=False)
 class StreetKey:
     """A canonical street: ``predir name suffix postdir`` (``N DUKE ST``)."""
 
@@ -134,10 +150,24 @@ class StreetKey:
     suffix: str
     postdir: str
 
-    @cached_property
+    def __init__(self, predir: str, name: str, suffix: str, postdir: str) -> None:
+        d = self.__dict__  # frozen: set once here, as the generated __init__ would (faster)
+        d["predir"] = predir
+        d["name"] = name
+        d["suffix"] = suffix
+        d["postdir"] = postdir
+        d["full"] = " ".join(p for p in (predir, name, suffix, postdir) if p)
+        d["memo_text"] = f"{predir}~{name}~{suffix}~{postdir}"
+
+    @_Lazy
     def full(self) -> str:
         """The canonical full street (``N DUKE ST``)."""
         return " ".join(p for p in (self.predir, self.name, self.suffix, self.postdir) if p)
+
+    @_Lazy
+    def memo_text(self) -> str:
+        """All four parts as one text (for memo keys)."""
+        return f"{self.predir}~{self.name}~{self.suffix}~{self.postdir}"
 
     @property
     def is_highway(self) -> bool:
@@ -175,20 +205,22 @@ class ParsedAddress:
     @property
     def key(self) -> str:
         """A key of everything matching depends on: inputs with the same key geocode the same."""
-        k1 = _sk(self.street_key)
-        if self.kind == "intersection":
+        k = self.street_key
+        k1 = "" if k is None else k.memo_text
+        kind = self.kind
+        if kind == "address" or kind == "block":
+            return f"{self.number}{'B' if self.is_block else ''}|{k1}"
+        if kind == "intersection":
             return (
                 f"X|{self.number if self.number is not None else ''}|{k1}/{_sk(self.street2_key)}"
             )
-        if self.kind in ("address", "block"):
-            return f"{self.number}{'B' if self.is_block else ''}|{k1}"
-        if self.kind in ("street", "place"):
+        if kind in ("street", "place"):
             return f"{self.kind}|{k1}|{self.place or ''}"
         return f"!{self.reason}"
 
 
 def _sk(k: StreetKey | None) -> str:
-    return "" if k is None else f"{k.predir}~{k.name}~{k.suffix}~{k.postdir}"
+    return "" if k is None else k.memo_text
 
 
 def _invalid(raw: str, reason: str) -> ParsedAddress:
@@ -205,6 +237,10 @@ def _prepare(text: str) -> str:
 
 
 _MULTI_STATES = sorted((tuple(k.split()) for k in STATES if " " in k), key=len, reverse=True)
+#: The same by last word (in the same order): only those can end a text.
+_MULTI_STATES_BY_LAST: dict[str, list[tuple[str, ...]]] = {}
+for _words in _MULTI_STATES:
+    _MULTI_STATES_BY_LAST.setdefault(_words[-1], []).append(_words)
 _RE_FRACTION = re.compile(r"\b(\d+)[ -]+([13])/([248])\b")
 _RE_DIGITISH = re.compile(r"^[0-9OIL]*[0-9][0-9OIL]*[A-Z]?$")
 _DIGIT_FOR = str.maketrans("OIL", "011")
@@ -221,7 +257,7 @@ def _state_at_end(words: list[str], *, strict: bool) -> int:
     With ``strict`` (no comma before it), a two-letter abbreviation that is also a street suffix
     or directional (``CT``, ``NE``) is not taken, nor one right after a number (``HWY 55 NC``).
     """
-    for words_ in _MULTI_STATES:
+    for words_ in _MULTI_STATES_BY_LAST.get(words[-1], ()) if words else ():
         n = len(words_)
         if (len(words) > n or not strict) and tuple(words[-n:]) == words_:
             return n
@@ -504,13 +540,33 @@ def _street_key_cached(street_text: str) -> StreetKey | None:
     """The key of a plain street text for the fast paths; None when the text holds more than a
     street (a unit, a city or state after it), which the general path reads."""
     words = street_text.split(" ")
-    if any(w in _UNIT_WORDS for w in words[1:]):
+    if not _UNIT_WORDS.isdisjoint(words[1:]):
         return None
     if len(words) > 2 and _state_at_end(words, strict=True):
         return None
     if _split_city(words)[1] is not None:
         return None
     return _street_key(words)
+
+
+@lru_cache(maxsize=100_000)
+def _fast_street(street_text: str, before: str, after: str) -> StreetKey | None:
+    """The key of one street of a fast-path text, or None when the general path must read it.
+
+    ``before``/``after`` are what stands around the street in the text (`` `` before it, ``/``
+    between two streets, nothing at the end), so that :data:`_RE_SLOW` sees exactly the
+    boundaries it sees in the whole text (the house number before it never matches it).
+    """
+    if _RE_SLOW.search(f"{before}{street_text}{after}") is not None:
+        return None
+    return _street_key_cached(street_text)
+
+
+def clear_parse_caches() -> None:
+    """Empty every parse cache (for measuring cold parsing)."""
+    parse_address.cache_clear()
+    _fast_street.cache_clear()
+    _street_key_cached.cache_clear()
 
 
 @lru_cache(maxsize=200_000)
@@ -531,18 +587,18 @@ def parse_address(text: str | None) -> ParsedAddress:
         return _invalid(str(text), "no address given (empty value)")
     raw = text
     m = _RE_FAST.match(text)
-    if m is not None and _RE_SLOW.search(text) is None:
+    if m is not None:
         # the common 911 form "1200 N DUKE ST": same result as the general path, faster
-        key = _street_key_cached(m.group(2))
-        if key is not None and not m.group(2)[0].isdigit():
-            return ParsedAddress(raw=raw, kind="address", number=int(m.group(1)), street=key.full,
-                                 street_key=key)  # fmt: skip
-    if m is None and "/" in text:
+        key = _fast_street(m.group(2), " ", "")
+        if key is not None:
+            # positional: raw, kind, number, is_block, street, street_key
+            return ParsedAddress(raw, "address", int(m.group(1)), False, key.full, key)
+    elif "/" in text:
         m = _RE_FAST_X.match(text)
-        if m is not None and _RE_SLOW.search(text) is None:
+        if m is not None:
             # the common 911 intersection form "100 A ST/B RD"
-            k1 = _street_key_cached(m.group(2))
-            k2 = _street_key_cached(m.group(3))
+            k1 = _fast_street(m.group(2), " ", "/")
+            k2 = None if k1 is None else _fast_street(m.group(3), "/", "")
             if k1 is not None and k2 is not None:
                 if m.group(1) is None and (k2.full, k2.name) < (k1.full, k1.name):
                     k1, k2 = k2, k1
@@ -625,48 +681,8 @@ def _parse_general(raw: str, t: str) -> ParsedAddress:
     )  # fmt: skip
 
 
-#: usaddress labels that make up the street, in order.
-_UA_STREET = (
-    "StreetNamePreModifier", "StreetNamePreDirectional", "StreetNamePreType", "StreetName",
-    "StreetNamePostType", "StreetNamePostDirectional", "StreetNamePostModifier",
-)  # fmt: skip
-
-
 def _parse_usaddress(raw: str) -> ParsedAddress | None:
     """Parse with the probabilistic ``usaddress`` tagger; None when it cannot help either."""
-    try:
-        import usaddress
-    except ImportError:  # pragma: no cover - a runtime dependency
-        return None
-    try:
-        tags, kind = usaddress.tag(raw.upper())
-    except usaddress.RepeatedLabelError:
-        return None
-    except Exception:  # noqa: BLE001 - a third-party parser must never break a row
-        log.debug("usaddress could not tag %r", raw)
-        return None
-    street_words = " ".join(tags[k] for k in _UA_STREET if k in tags)
-    if kind != "Street Address" or not street_words:
-        return None
-    key = _street_key(_prepare(street_words).split(" "))
-    if key is None:
-        return None
-    number_text = _prepare(tags.get("AddressNumber", "")).split(" ")[0]
-    number, _, _, notes = (
-        _number_and_street(f"{number_text} X") if number_text else (None, 0, 0, ())
-    )
-    unit = tags.get("OccupancyIdentifier")
-    zip_code = tags.get("ZipCode", "")[:5] or None
-    state = tags.get("StateName")
-    city = tags.get("PlaceName")
-    notes = (*notes, "read by the probabilistic address parser (usaddress)")
-    if number is None:
-        return ParsedAddress(
-            raw=raw, kind="street" if key.suffix or key.is_highway else "place",
-            street=key.full, street_key=key, unit=unit, city=city, state=state, zip=zip_code,
-            place=key.full, notes=notes,
-        )  # fmt: skip
-    return ParsedAddress(
-        raw=raw, kind="address", number=number, street=key.full, street_key=key, unit=unit,
-        city=city, state=state, zip=zip_code, notes=notes,
-    )  # fmt: skip
+    from geo_heart.geocode.address_ua import parse_with_usaddress
+
+    return parse_with_usaddress(raw)

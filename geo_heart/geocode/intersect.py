@@ -142,8 +142,10 @@ class IntersectionMatcher:
     def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:
         """A located crossing: its point, uncertainty, and the beats within that radius."""
         cr, lon, lat, unc, near = rec
-        to_m = self._projection()[2]
-        score = next(s for limit, s in _SCORES if unc <= limit)
+        to_m = self._metres_per_unit()
+        for limit, score in _SCORES:  # noqa: B007 - the first limit that holds unc
+            if unc <= limit:
+                break
         reason = f"crossing of the {cr.how}"
         if cr.gap > 0:
             reason = f"the {cr.how} pass {cr.gap * to_m:.0f} m apart"
@@ -177,6 +179,18 @@ class IntersectionMatcher:
             f"{reason}; the crossing lies near the line between beats {', '.join(m.block_beats)}"
         )
         return m
+
+    def _metres_per_unit(self) -> float:
+        """Metres per projected unit (the CRS alone: no transformers are made for it)."""
+        if self._to_m is None:
+            if self._proj is not None:
+                self._to_m = self._proj[2]
+            else:
+                from pyproj import CRS
+
+                crs = CRS.from_user_input(getattr(self.index, "projected_crs", "EPSG:2264"))
+                self._to_m = float(crs.axis_info[0].unit_conversion_factor)
+        return self._to_m
 
     def _projection(self):
         """(lon/lat → projected, projected → lon/lat, metres per projected unit), made once."""

@@ -84,6 +84,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._name_alias: dict[str, str] = {}
         self._names_by_len: dict[int, list[str]] = {}
         self._pool_memo: dict[tuple[int, int], list[str]] = {}
+        self._fuzzy_memo: dict[str, tuple[list[str], float, str]] = {}
         for n in sorted(index.by_name):
             self._names_by_len.setdefault(len(n), []).append(n)
             words = n.split(" ")
@@ -94,22 +95,21 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._place_names = sorted(index.places)
         self._named_keys = sorted(getattr(index, "named_places", {}) or {})
         self._beat_ids = {str(b) for b in beat_index.ids}
+        self._district = {b: beat_index.district_of(b) for b in self._beat_ids}
         self._majority_memo: dict[int, tuple] = {}
         # intersections: street shapes and crossings (pure functions of the index), projection
         self._shape_memo: dict[str, list] = {}
         self._crossing_memo: dict[tuple[str, str], Any] = {}
         self._proj = None
+        self._to_m: float | None = None
         self._beat_tree = None
         self._beat_geoms = None
         self._beat_id_list = [str(b) for b in beat_index.ids]
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
-        # and (numbers, positions) per parity
+        # and (numbers, positions) of the even and of the odd numbers
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
-        self._pts: dict[str, tuple[list[int], list[float], list[float], list[str | None]]] = {}
+        self._pts: dict[str, tuple] = {}
         self._xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
-        self._parity: dict[
-            str, tuple[tuple[list[int], list[int]], tuple[list[int], list[int]]]
-        ] = {}
         if keys:
             lon = np.concatenate([index.streets[k].lon for k in keys])
             lat = np.concatenate([index.streets[k].lat for k in keys])
@@ -121,15 +121,15 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 sd = index.streets[k]
                 nums = sd.numbers.tolist()
                 m = len(nums)
-                self._pts[k] = (nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m])
-                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
-                at += m
                 even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
                 odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
-                self._parity[k] = (
+                self._pts[k] = (
+                    nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m],
                     ([v for v, _ in even], [i for _, i in even]),
                     ([v for v, _ in odd], [i for _, i in odd]),
-                )
+                )  # fmt: skip
+                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
+                at += m
 
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
@@ -184,16 +184,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         memo = self._memo
         rows = [memo[k] for k in keys]
         rows.append(empty)
-        take = np.where(codes < 0, len(rows) - 1, codes)
+        # all texts distinct (no missing value): the rows are already in input order
+        identity = len(codes) == len(uniques)
+        take = None if identity else np.where(codes < 0, len(rows) - 1, codes)
         data: dict[str, Any] = {}
         for name, col in zip(RESULT_COLUMNS, zip(*rows, strict=True), strict=False):
             if name in ("lon", "lat", "score", "uncertainty_m"):
                 arr = np.array(col, dtype=float)  # None -> NaN
-            elif name == "in_service_area":
-                arr = np.array(col, dtype=object)  # True / False, None when location unknown
             else:
+                # in_service_area: True / False, None when the location is unknown
                 arr = np.array(col, dtype=object)
-            data[name] = arr[take]
+            data[name] = arr[:-1] if take is None else arr[take]
         out = pd.DataFrame(data)
         return out
 
@@ -342,14 +343,16 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             )
             return same_pre and same_suf
 
-        if factor == 1.0:
-            # the typed street exists; if it does not hold the number, a same-name street the
-            # text does not rule out may (``212 MAIN ST``: W MAIN ST and E MAIN ST)
+        others: list[tuple[str, _Match]] = []
+        if factor < 1.0:
+            pool = cands[1:]
+        elif m.match_type in weak:
+            # the typed street exists but does not hold the number: a same-name street the text
+            # does not rule out may (``212 MAIN ST``: W MAIN ST and E MAIN ST)
             pool = [k for k in self._siblings(cands) if k != cands[0] and fits(k)]
         else:
-            pool = cands[1:]
-        others: list[tuple[str, _Match]] = []
-        if pool and (factor < 1.0 or m.match_type in weak):
+            pool = []  # the typed street holds the number: no other street is looked at
+        if pool:
             for k in pool[:8]:
                 alt = self._on_street(self.index.streets[k], n, p.is_block)
                 if alt.match_type not in weak and (fits(k) or m.match_type in weak):
@@ -450,6 +453,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         lon_l = np.round(lon, 7).tolist()
         lat_l = np.round(lat, 7).tolist()
         majority = self._majority_memo
+        majority_get = majority.get
         contains = self.service_area.contains
         in_area: dict[str | None, bool] = {}
         out = []
@@ -458,7 +462,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             beat = district = source = None
             reason = m.reason
             straddle: tuple[str, ...] = m.block_beats
-            if has[i]:
+            has_i = has[i]
+            if has_i:
                 status = "ok"
                 beat = a_beat[i]
                 district = a_dist[i]
@@ -473,7 +478,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 status = "unmatched" if m.match_type == "unmatched" else "beat_only"
             hist = m.hist
             if hist:
-                got = majority.get(id(hist))
+                got = majority_get(id(hist))
                 if got is None or got[0] is not hist:
                     got = majority[id(hist)] = self._majority_entry(hist)
                 _, hb, hstraddle, hdistrict, hsource = got
@@ -500,7 +505,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 if sa is None:
                     sa = in_area[beat] = contains(beat)
             unc = m.uncertainty_m
-            if has[i]:
+            if has_i:
                 if unc is None:
                     unc = UNCERTAINTY_M.get(m.match_type)
                 append((lon_l[i], lat_l[i], beat, district, sa, m.match_type, float(m.score),
@@ -513,15 +518,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
     def _majority_entry(self, hist: dict[str, int]) -> tuple:
         """(hist, majority beat, straddle beats, its district, beat_source text) of a history."""
         if len(hist) == 1:
-            ((hb, _),) = hist.items()
-            share, hstraddle = 1.0, (hb,)
-        else:
-            hb, share, hstraddle = _majority(hist)
-        district = self.beat_index.district_of(hb) if hb in self._beat_ids else None
+            hb = next(iter(hist))
+            return (hist, hb, (hb,), self._district.get(hb), _SOURCE_ALL)
+        hb, share, hstraddle = _majority(hist)
         source = (
             _SOURCE_ALL if share == 1.0 else f"history ({share:.0%} of recency-weighted records)"
         )
-        return (hist, hb, hstraddle, district, source)
+        return (hist, hb, hstraddle, self._district.get(hb), source)
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:

@@ -76,10 +76,18 @@ class StreetMatcher:
         Searched over every known name (reference and history) of a similar length, and over the
         spelled form of ordinal names (``9TH`` is also ``NINTH``, so ``NITNH`` finds it).
         """
+        name = key.name
+        hit = self._fuzzy_memo.get(name)  # the answer depends on the name alone
+        if hit is None:
+            if len(self._fuzzy_memo) >= MEMO_MAX_ENTRIES:
+                self._fuzzy_memo.clear()
+            hit = self._fuzzy_memo[name] = self._fuzzy_name(name)
+        return list(hit[0]), hit[1], hit[2]
+
+    def _fuzzy_name(self, name: str) -> tuple[list[str], float, str]:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
-        name = key.name
         max_edits = 0 if len(name) < 4 else 1 if len(name) < 8 else 2
         if max_edits == 0:
             return [], 0.0, ""
@@ -233,12 +241,10 @@ class StreetMatcher:
         pts = self._pts.get(sd.key)
         if pts is None:
             return None
-        nums, lons, lats, _ = pts
-        even, odd = self._parity[sd.key]
-        for same_parity in (True, False):
-            sub, idx = (odd if n % 2 else even) if same_parity else (nums, range(len(nums)))
-            if not sub:
-                continue
+        nums, lons, lats, _, even, odd = pts
+        # the same parity first (between two known numbers, or right next to one), then any
+        sub, idx = odd if n % 2 else even
+        if sub:
             i = bisect_left(sub, n)
             if 0 < i < len(sub):
                 a, b = idx[i - 1], idx[i]
@@ -250,15 +256,28 @@ class StreetMatcher:
                     score = (
                         0.9 if gap <= 40 else 0.85 if gap <= 200 else 0.75 if gap <= 600 else 0.65
                     )
-                    if not same_parity:
-                        score -= 0.1
                     return _Match(lon, lat, "interpolated", round(score, 3), f"{n} {sd.key}",
                                   f"interpolated between {nums[a]} and {nums[b]}")  # fmt: skip
-            elif same_parity:
+            else:
                 near = idx[i] if i == 0 else idx[i - 1]
                 if abs(nums[near] - n) <= 20:
                     return _Match(lons[near], lats[near], "interpolated", 0.8, f"{n} {sd.key}",
                                   f"next to the known number {nums[near]}")  # fmt: skip
+        if nums:
+            i = bisect_left(nums, n)
+            if 0 < i < len(nums):
+                a, b = i - 1, i
+                gap = nums[b] - nums[a]
+                if gap <= max_gap:
+                    t = (n - nums[a]) / gap
+                    lon = lons[a] + t * (lons[b] - lons[a])
+                    lat = lats[a] + t * (lats[b] - lats[a])
+                    score = (
+                        0.9 if gap <= 40 else 0.85 if gap <= 200 else 0.75 if gap <= 600 else 0.65
+                    )
+                    score -= 0.1
+                    return _Match(lon, lat, "interpolated", round(score, 3), f"{n} {sd.key}",
+                                  f"interpolated between {nums[a]} and {nums[b]}")  # fmt: skip
         if not wide:
             return None
         # nums is sorted and unique: the nearest is next to the insertion point (lower on a tie)
