@@ -3,6 +3,7 @@ price 24/7 service, and shape the results as tables and a JSON-ready dict."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from geo_heart.staffing.erlang import (
     HourlyDemand,
     MolResult,
     ServiceTime,
-    evaluate_mol,
     teams_array,
 )
+from geo_heart.staffing.markov import evaluate_analytic
 from geo_heart.staffing.plan import Plan, block_gains, plan_for_target, staffing_curve
 from geo_heart.staffing.simulate import SimResult, simulate
 
@@ -33,6 +34,7 @@ class Evaluation:
     teams: np.ndarray
     mol: MolResult
     sim: SimResult | None
+    method: str = "Erlang-B with the modified offered load"
 
     @property
     def max_teams(self) -> int:
@@ -49,6 +51,7 @@ class Evaluation:
         sim = self.sim
         return {
             "answered_share": _num(self.mol.answered_share),
+            "analytic_method": self.method,
             "answered_share_all_hours": _num(self.mol.answered_share_all_hours),
             "answered_share_sim": _num(sim.answered_share) if sim else None,
             "answered_share_sim_ci95": [_num(x) for x in sim.ci95] if sim else None,
@@ -217,27 +220,25 @@ def analyse_staffing(
 
     def evaluate(t) -> Evaluation:
         s = teams_array(t, demand.service_hours)
-        mol = evaluate_mol(demand, s, service)
+        mol, how = evaluate_analytic(demand, s, service)
         sim = (
             simulate(demand, s, service, weeks=weeks, replications=replications, seed=seed)
             if replications > 0
             else None
         )
-        return Evaluation(s, mol, sim)
+        return Evaluation(s, mol, sim, how)
 
     given = evaluate(teams) if teams is not None else None
     result = StaffingResult(demand, service, given, staffing_note=staffing_note)
     gains = block_gains(demand, service, block_hours=block_hours, target=max(target or 0, 0.99))
     result.curve = staffing_curve(gains, up_to=0.99)
     if target is not None:
-        result.plan = plan_for_target(
-            demand, service, target, block_hours=block_hours, method=method
-        )
+        result.plan = _plan_meeting(demand, service, target, block_hours, method)
         result.planned = evaluate(result.plan.teams)
         if extend_24_7 and not demand.service_hours.all():
             full = demand.with_service_hours(np.ones(HOURS, dtype=bool), "24/7")
-            p24 = plan_for_target(full, service, target, block_hours=block_hours, method=method)
-            mol24 = evaluate_mol(full, p24.teams, service)
+            p24 = _plan_meeting(full, service, target, block_hours, method)
+            mol24, _how = evaluate_analytic(full, p24.teams, service)
             result.extended = {
                 "target": target,
                 "team_hours_per_week": p24.team_hours_per_week,
@@ -257,3 +258,23 @@ def analyse_staffing(
 
         raise InputError("give teams (--teams/--shifts, or [staffing] teams) or a --target")
     return result
+
+
+def _plan_meeting(demand, service, target: float, block_hours: int, method: str):
+    """The fewest team-hours plan that meets ``target`` by the best analytic model.
+
+    The search optimises Erlang-B/MOL gains per block (separable, so the integer program is
+    exact for them); the MOL is slightly optimistic after a shift starts, so the plan is checked
+    with :func:`~geo_heart.staffing.markov.evaluate_analytic` and, while it falls short, planned
+    again for a target raised by the shortfall (a few rounds at most).
+    """
+    aim = target
+    plan = plan_for_target(demand, service, aim, block_hours=block_hours, method=method)
+    for _ in range(6):
+        got, _how = evaluate_analytic(demand, plan.teams, service)
+        short = target - got.answered_share
+        if not short > 1e-9 or aim >= 0.999:
+            break
+        aim = min(0.999, aim + short + 1e-4)
+        plan = plan_for_target(demand, service, aim, block_hours=block_hours, method=method)
+    return dataclasses.replace(plan, target=target) if aim != target else plan
