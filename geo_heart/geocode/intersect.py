@@ -160,7 +160,7 @@ class IntersectionMatcher:
         if hist:
             # past records of this very crossing give its beat (they agree with the dispatcher's
             # assignment more often than the point does: measured in benchmarks/eval_intersections)
-            hb = self._majority_entry(hist)[1]
+            hb = self._majority_beat(hist)
             m.hist, m.prefer_history = hist, True
             if len(beats) > 1:
                 m.reason += f"; beats within {max(unc, CROSSING_REACH_M):.0f} m: {', '.join(beats)}"

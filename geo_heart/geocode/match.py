@@ -47,16 +47,13 @@ from geo_heart.geocode.types import (
     UNCERTAINTY_M,
     GeocodeResult,
     _as_text,
-    _majority,
     _Match,
+    majority_summary,
 )
 
 log = logging.getLogger(__name__)
 
 __all__ = ["GeocodeResult", "Geocoder", "geocoder_for", "RESULT_COLUMNS"]
-
-
-_SOURCE_ALL = f"history ({1.0:.0%} of recency-weighted records)"
 
 #: Results remembered per normalised address; past this the memo starts afresh, so a long-running
 #: service fed endless distinct addresses stays bounded in memory.
@@ -454,6 +451,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         lat_l = np.round(lat, 7).tolist()
         majority = self._majority_memo
         majority_get = majority.get
+        district_of = self._district.get
         contains = self.service_area.contains
         in_area: dict[str | None, bool] = {}
         out = []
@@ -478,10 +476,14 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 status = "unmatched" if m.match_type == "unmatched" else "beat_only"
             hist = m.hist
             if hist:
-                got = majority_get(id(hist))
-                if got is None or got[0] is not hist:
-                    got = majority[id(hist)] = self._majority_entry(hist)
-                _, hb, hstraddle, hdistrict, hsource = got
+                got = getattr(hist, "summary", None)  # a History from the index: precomputed
+                if got is None:
+                    got = majority_get(id(hist))
+                    if got is None or got[0] is not hist:
+                        got = majority[id(hist)] = (hist, *majority_summary(hist))
+                    got = got[1:]
+                hb, hstraddle, hsource = got
+                hdistrict = district_of(hb)
                 if straddle or len(hstraddle) > 1:
                     straddle = tuple(sorted(set(straddle) | set(hstraddle)))
                 if beat is None or m.prefer_history:
@@ -515,16 +517,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
-    def _majority_entry(self, hist: dict[str, int]) -> tuple:
-        """(hist, majority beat, straddle beats, its district, beat_source text) of a history."""
-        if len(hist) == 1:
-            hb = next(iter(hist))
-            return (hist, hb, (hb,), self._district.get(hb), _SOURCE_ALL)
-        hb, share, hstraddle = _majority(hist)
-        source = (
-            _SOURCE_ALL if share == 1.0 else f"history ({share:.0%} of recency-weighted records)"
-        )
-        return (hist, hb, hstraddle, self._district.get(hb), source)
+    @staticmethod
+    def _majority_beat(hist: dict[str, float]) -> str:
+        """The majority beat of a history (precomputed for the index's histories)."""
+        got = getattr(hist, "summary", None)
+        return (got or majority_summary(hist))[0]
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
