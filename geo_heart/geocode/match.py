@@ -441,39 +441,42 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         lat = np.array([m.lat for m in matches], dtype=float)
         has_arr = np.isfinite(lon) & np.isfinite(lat)
         has = has_arr.tolist()
+        n = len(matches)
         if has_arr.any():
             assigned = self.beat_index.assign(lon, lat)
             a_beat = assigned["beat"].tolist()
             a_dist = assigned["district"].tolist()
             a_status = assigned["status"].tolist()
             a_reason = assigned["reason"].tolist()
+        else:
+            a_beat = a_dist = a_status = a_reason = [None] * n
         lon_l = np.round(lon, 7).tolist()
         lat_l = np.round(lat, 7).tolist()
         majority = self._majority_memo
         majority_get = majority.get
         district_of = self._district.get
         contains = self.service_area.contains
+        unc_of = UNCERTAINTY_M.get
         in_area: dict[str | None, bool] = {}
         out = []
         append = out.append
-        for i, m in enumerate(matches):
-            beat = district = source = None
+        for m, has_i, beat, district, a_st, a_re, x, y in zip(
+            matches, has, a_beat, a_dist, a_status, a_reason, lon_l, lat_l, strict=True
+        ):
             reason = m.reason
             straddle: tuple[str, ...] = m.block_beats
-            has_i = has[i]
             if has_i:
                 status = "ok"
-                beat = a_beat[i]
-                district = a_dist[i]
-                if beat is not None:
-                    source = "coordinates"
-                if a_status[i] != "ok":
-                    status = str(a_status[i])
-                    reason = f"{reason}; {a_reason[i]}" if reason else str(a_reason[i])
-            elif m.invalid:
-                status = "invalid"
+                source = "coordinates" if beat is not None else None
+                if a_st != "ok":
+                    status = str(a_st)
+                    reason = f"{reason}; {a_re}" if reason else str(a_re)
             else:
-                status = "unmatched" if m.match_type == "unmatched" else "beat_only"
+                beat = district = source = None
+                if m.invalid:
+                    status = "invalid"
+                else:
+                    status = "unmatched" if m.match_type == "unmatched" else "beat_only"
             hist = m.hist
             if hist:
                 got = getattr(hist, "summary", None)  # a History from the index: precomputed
@@ -483,19 +486,19 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                         got = majority[id(hist)] = (hist, *majority_summary(hist))
                     got = got[1:]
                 hb, hstraddle, hsource = got
-                hdistrict = district_of(hb)
-                if straddle or len(hstraddle) > 1:
+                if straddle:
                     straddle = tuple(sorted(set(straddle) | set(hstraddle)))
+                elif len(hstraddle) > 1:
+                    straddle = hstraddle  # sorted and distinct already
                 if beat is None or m.prefer_history:
                     if beat is not None and beat != hb:
                         note = f"the point lies in beat {beat}, past records put the block in {hb}"
                         reason = f"{reason}; {note}" if reason else note
                     beat = hb
-                    district = hdistrict
+                    district = district_of(hb)
                     source = hsource
             if len(straddle) > 1:
-                sb = ", ".join(straddle)
-                note = f"block straddles beats {sb}"
+                note = f"block straddles beats {', '.join(straddle)}"
                 reason = f"{reason}; {note}" if reason else note
                 straddle_beats = ";".join(straddle)
             else:
@@ -506,11 +509,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 sa = in_area.get(beat)
                 if sa is None:
                     sa = in_area[beat] = contains(beat)
-            unc = m.uncertainty_m
             if has_i:
+                unc = m.uncertainty_m
                 if unc is None:
-                    unc = UNCERTAINTY_M.get(m.match_type)
-                append((lon_l[i], lat_l[i], beat, district, sa, m.match_type, float(m.score),
+                    unc = unc_of(m.match_type)
+                append((x, y, beat, district, sa, m.match_type, float(m.score),
                         m.matched, status, reason, straddle_beats, source, unc, ()))  # fmt: skip
             else:
                 append((None, None, beat, district, sa, m.match_type, float(m.score),
