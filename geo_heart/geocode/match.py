@@ -102,6 +102,12 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._beat_tree = None
         self._beat_geoms = None
         self._beat_id_list = [str(b) for b in beat_index.ids]
+        # street → other street → crossing record / past records of the crossing (both ways), so
+        # that a crossing's candidate pairs are dict lookups (no pair tuples built per address)
+        self._cross_adj: dict[str, dict[str, Any]] | None = None
+        if index.crossings is not None:
+            self._cross_adj = _adjacency(index.crossings)
+        self._ph_adj = _adjacency(index.pair_history)
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
         # and (numbers, positions) of the even and of the odd numbers
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
@@ -525,6 +531,15 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         """The majority beat of a history (precomputed for the index's histories)."""
         got = getattr(hist, "summary", None)
         return (got or majority_summary(hist))[0]
+
+
+def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    """``{(a, b): v}`` → ``{a: {b: v}, b: {a: v}}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for (a, b), v in pairs.items():
+        out.setdefault(a, {})[b] = v
+        out.setdefault(b, {})[a] = v
+    return out
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
