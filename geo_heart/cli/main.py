@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "lookup": (
         "geo_heart.cli.lookup",
         "lookup",
-        "Beat, pilot area and program eligibility for a point or an address.",
+        "Beat, service area and program eligibility (rules in force at the time) for a point or an address.",
     ),
     "assign": (
         "geo_heart.cli.assign",

@@ -190,8 +190,17 @@ class AreaConfig:
 
     @property
     def service_area(self) -> ServiceArea:
-        """The default service area (``in_service_area`` in lookups)."""
+        """The default service area (the outline maps and beat tables draw)."""
         return self.service_areas[self.default_service_area]
+
+    def service_area_now(self) -> ServiceArea | None:
+        """The service area under the rules in force today (area time zone); ``None`` when no
+        program is in force. Batch outputs without a time column judge ``in_service_area`` by it."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        today = datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
+        return self.service_area_under(self.rules_at(today).rule_set)
 
     def layer(self, role: str) -> Mapping[str, Any]:
         """Return the ``[layers.<role>]`` table or raise a ConfigError naming it."""

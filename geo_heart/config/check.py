@@ -107,6 +107,8 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         except Exception as exc:
             problems.append(f"{display_path(data / b.file)}: cannot read beat codes: {exc}")
     for role, table in area.layers.items():
+        if table.get("optional") and not (data / str(table["file"])).exists():
+            continue  # an optional layer not downloaded (yet): `geo-heart data fetch --all`
         wanted = {
             k: str(v)
             for k, v in table.items()

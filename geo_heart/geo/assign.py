@@ -109,7 +109,9 @@ def assign_table(
     reason[has_problem] = problem[has_problem]
     beat = np.where(has_problem, None, res["beat"])
     district = np.where(has_problem, None, res["district"])
-    sa = ws.config.service_area
+    from geo_heart.geocode.match import _service_area_now
+
+    sa = _service_area_now(ws.config)
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
     names = result_column_names(df.columns, RESULT_COLUMNS, prefix="assign_", source=source)

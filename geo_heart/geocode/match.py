@@ -549,6 +549,22 @@ def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
 
     def build() -> Geocoder:
         idx = load_or_build(ws, rebuild=rebuild)
-        return Geocoder(idx, ws.beat_index, ws.config.service_area)
+        return Geocoder(idx, ws.beat_index, _service_area_now(ws.config))
 
     return ws.cached("geocoder", build)
+
+
+class _NoServiceArea:
+    """Stands in for a service area when no program is in force: contains nothing."""
+
+    label = "no service area (no program in force)"
+
+    @staticmethod
+    def contains(beat) -> bool:
+        return False
+
+
+def _service_area_now(config):
+    """The service area in force today (rules over time), for ``in_service_area`` in results."""
+    sa = config.service_area_now()
+    return sa if sa is not None else _NoServiceArea()

@@ -244,7 +244,8 @@ class AddressLookupUnavailable(Exception):
 def beats_geojson_from_workspace(ws: Area, *, simplify_m: float = 0.0) -> str:
     """The dissolved beats as GeoJSON FeatureCollection text (WGS84, 6 decimals).
 
-    Each feature has ``beat``, ``district``, ``in_service_area`` (the default service area),
+    Each feature has ``beat``, ``district``, ``in_service_area`` (the service area under the
+    rules in force when the service started; the default one if no program is in force),
     ``service_areas`` and ``programs`` (keys/codes whose area contains the beat), ``special`` (a
     label for special codes such as 999, else ``null``) and ``label_lon``/``label_lat`` (a point
     inside the beat for a label). The text is assembled from GEOS's GeoJSON writer without a
@@ -263,13 +264,14 @@ def beats_geojson_from_workspace(ws: Area, *, simplify_m: float = 0.0) -> str:
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, 6))
     texts = shapely.to_geojson(geoms)
     labels = shapely.point_on_surface(index.geoms)
+    sa_now = area.service_area_now() or area.service_area
     features = []
     for beat, text, label in zip(index.beats, texts.tolist(), labels, strict=True):
         special = area.beats.special.get(beat)
         props = {
             "beat": beat,
             "district": index.district_of(beat),
-            "in_service_area": area.service_area.contains(beat),
+            "in_service_area": sa_now.contains(beat),
             "service_areas": [k for k, sa in area.service_areas.items() if sa.contains(beat)],
             "programs": [
                 p.code

@@ -50,7 +50,9 @@
       $("tz-hint").textContent = `(${area.timezone})`;
       if (!atTouched) atBox.value = nowLocal();
     }
-    const sa = area.service_areas[area.default_service_area];
+    // the service area in force today (rules over time), else the area file's default outline
+    const saKey = (area.rules_in_force && area.rules_in_force.service_area) || area.default_service_area;
+    const sa = area.service_areas[saKey];
     if (sa) { serviceAreaLabel = sa.label; $("sa-label").textContent = sa.label; $("legend-sa").textContent = sa.label; }
     for (const ct of area.call_types) {
       callType.append(el("option", { value: ct.key }, ct.label));
@@ -267,7 +269,8 @@
     }
     row("Beat", "card-beat", r.beat ? `${r.beat}${r.district ? " (district " + r.district + ")" : ""}` : (r.reason || "none"));
     const inArea = r.in_service_area === true ? ["in", "IN"] : r.in_service_area === false ? ["out", "OUT"] : ["unknown", "UNKNOWN"];
-    row(serviceAreaLabel.replace(/\s*\(.*\)$/, ""), "card-pilot", el("span", { class: "badge " + inArea[0] }, inArea[1]));
+    const saName = r.service_area && r.rules ? r.service_area : serviceAreaLabel;
+    row("Service area", "card-pilot", el("span", {}, el("span", { class: "badge " + inArea[0] }, inArea[1]), " " + saName));
     if (r.picked) row("Chosen place", "card-picked", r.picked);
     if (ambiguous && (r.candidates || []).length) {
       const list = el("ol", { class: "candidates", id: "card-candidates" });

@@ -83,3 +83,20 @@ def test_cli_lookup_json_on_the_toy_area(toy_env):
     assert res.exit_code == 0, res.output
     body = json.loads(res.output)
     assert body["beat"] == "11" and "CRT" in body["programs"]
+
+
+def test_batch_in_service_area_follows_the_rules_in_force_today(tmp_path, toy_env):
+    """Without a time column, batch outputs judge in_service_area under today's rules."""
+    import pandas as pd
+
+    from geo_heart.cli.main import cli
+
+    src = tmp_path / "p.csv"
+    pd.DataFrame({"lon": [-99.995, -99.985], "lat": [40.005, 40.015]}).to_csv(src, index=False)
+    out = tmp_path / "o.csv"
+    r = CliRunner().invoke(cli, ["assign", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out, dtype=str)
+    # the toy area has one undated rule set whose service area is the pilot (beat 11 only)
+    assert df["beat"].tolist() == ["11", "22"]
+    assert df["in_service_area"].tolist() == ["True", "False"]

@@ -207,7 +207,11 @@ def test_beats_geojson(client, workspace):
     assert gj["type"] == "FeatureCollection"
     props = {f["properties"]["beat"]: f["properties"] for f in gj["features"]}
     assert len(props) == 37
-    pilot = {b for b, p in props.items() if p["in_service_area"]}
+    # in_service_area: the service area in force today (citywide: every beat but 999)
+    now = {b for b, p in props.items() if p["in_service_area"]}
+    assert now == set(props) - {"999"}
+    # membership of every configured service area is still listed per beat
+    pilot = {b for b, p in props.items() if "pilot" in p["service_areas"]}
     assert pilot == set(workspace.config.service_areas["pilot"].beats)
     assert props["512"]["district"] == "D5"
     assert props["512"]["programs"] == ["CCD", "CRT", "CoR", "CN"]
