@@ -108,6 +108,10 @@ _NAME_WORDS = {
 }  # fmt: skip
 
 _UNIT_WORDS = set(UNIT_DESIGNATORS)
+_DIRECTIONAL_STD = frozenset(DIRECTIONALS.values())
+#: first words of two-word spelled ordinals; words a street name may have rewritten
+_PAIR_FIRST = frozenset(a for a, _ in _ORDINAL_PAIRS)
+_NAME_SPECIAL = frozenset(_ORDINALS) | frozenset(_NAME_WORDS) | {"MLK"}
 
 _ROUTE_PREFIX = {
     "I": "I", "IH": "I", "INTERSTATE": "I", "US": "US", "USHWY": "US", "NC": "NC", "SR": "SR",
@@ -156,7 +160,7 @@ class StreetKey:
         d["name"] = name
         d["suffix"] = suffix
         d["postdir"] = postdir
-        d["full"] = " ".join(p for p in (predir, name, suffix, postdir) if p)
+        d["full"] = " ".join([p for p in (predir, name, suffix, postdir) if p])
         d["memo_text"] = f"{predir}~{name}~{suffix}~{postdir}"
 
     @_Lazy
@@ -419,28 +423,29 @@ def _route(words: list[str]) -> list[str] | None:
     return out + ([post] if post else [])
 
 
+def _route_key(pre: str, r: list[str]) -> StreetKey:
+    post = r[-1] if r[-1] in _DIRECTIONAL_STD else ""
+    core = r[:-1] if post else r
+    has_hwy = core[-1] == "HWY"
+    name = " ".join(core[:-1] if has_hwy else core)
+    return StreetKey(pre, name, "HWY" if has_hwy else "", post)
+
+
 def _street_key(words: list[str]) -> StreetKey | None:
     """Canonical street from its words (no house number)."""
-    words = [w for w in words if w and w not in ("-", "#")]
+    words = [w for w in words if w and w != "-" and w != "#"]
     if not words:
         return None
     pre = ""
-    # A route can follow a predirectional ("E NC 54").
-    if words[0] in DIRECTIONALS and len(words) > 1:
+    # A route can follow a predirectional ("E NC 54"); _route reads only words after a prefix.
+    if len(words) > 1 and words[0] in DIRECTIONALS and words[1] in _ROUTE_PREFIX:
         r = _route(words[1:])
         if r is not None:
-            post = r[-1] if r[-1] in DIRECTIONALS.values() else ""
-            core = r[:-1] if post else r
-            has_hwy = core[-1] == "HWY"
-            name = " ".join(core[:-1] if has_hwy else core)
-            return StreetKey(DIRECTIONALS[words[0]], name, "HWY" if has_hwy else "", post)
-    r = _route(words)
-    if r is not None:
-        post = r[-1] if r[-1] in DIRECTIONALS.values() else ""
-        core = r[:-1] if post else r
-        has_hwy = core[-1] == "HWY"
-        name = " ".join(core[:-1] if has_hwy else core)
-        return StreetKey("", name, "HWY" if has_hwy else "", post)
+            return _route_key(DIRECTIONALS[words[0]], r)
+    if words[0] in _ROUTE_PREFIX:
+        r = _route(words)
+        if r is not None:
+            return _route_key("", r)
     if len(words) > 1 and words[0] in DIRECTIONALS:
         pre = DIRECTIONALS[words[0]]
         words = words[1:]
@@ -453,25 +458,31 @@ def _street_key(words: list[str]) -> StreetKey | None:
         suffix = SUFFIXES[words[-1]]
         words = words[:-1]
         # "US 15 501 BUSINESS" etc. handled above; "OLD NC 98 HWY" keeps its name.
-    name_words = []
-    for a in range(len(words) - 1):
-        o = _ORDINAL_PAIRS.get((words[a], words[a + 1]))
-        if o is not None:  # "TWENTY FIRST" -> "21ST"
-            words = [*words[:a], o, *words[a + 2 :]]
-            break
-    for w in words:
-        w = _ORDINALS.get(w, w)
-        w = _NAME_WORDS.get(w, w)
-        if w == "MLK":
-            name_words.extend(["MARTIN", "LUTHER", "KING", "JR"])
-            continue
-        name_words.append(w)
-    # "MARTIN LUTHER KING JR JR" from "MLK JR"
-    for j in range(len(name_words) - 1, 0, -1):
-        if name_words[j] == "JR" and name_words[j - 1] == "JR":
-            del name_words[j]
+    if not _PAIR_FIRST.isdisjoint(words):
+        for a in range(len(words) - 1):
+            o = _ORDINAL_PAIRS.get((words[a], words[a + 1]))
+            if o is not None:  # "TWENTY FIRST" -> "21ST"
+                words = [*words[:a], o, *words[a + 2 :]]
+                break
+    if _NAME_SPECIAL.isdisjoint(words):
+        name_words = words  # no word to rewrite (the common case)
+    else:
+        name_words = []
+        for w in words:
+            w = _ORDINALS.get(w, w)
+            w = _NAME_WORDS.get(w, w)
+            if w == "MLK":
+                name_words.extend(["MARTIN", "LUTHER", "KING", "JR"])
+                continue
+            name_words.append(w)
+    if "JR" in name_words:
+        # "MARTIN LUTHER KING JR JR" from "MLK JR"
+        name_words = list(name_words)
+        for j in range(len(name_words) - 1, 0, -1):
+            if name_words[j] == "JR" and name_words[j - 1] == "JR":
+                del name_words[j]
     if name_words[:3] == ["MARTIN", "LUTHER", "KING"] and name_words[3:4] != ["JR"]:
-        name_words.insert(3, "JR")
+        name_words = [*name_words[:3], "JR", *name_words[3:]]
     if not name_words:
         # "N ST": a bare suffix is the name
         return StreetKey("", pre or suffix, "", post) if (pre or suffix) else None

@@ -25,6 +25,7 @@ _SCORES = ((40.0, 0.8), (80.0, 0.75), (150.0, 0.7), (math.inf, 0.65))
 #: Beats this close (metres) to a crossing are named even when its point is sure: an incident "at"
 #: a crossing happens anywhere around it, and beat lines often run along one of the two roads.
 CROSSING_REACH_M = 75.0
+_NONE: dict = {}
 
 
 class IntersectionMatcher:
@@ -39,23 +40,29 @@ class IntersectionMatcher:
         factor = min(f1 or 0.0, f2 or 0.0)
         ph = self.index.pair_history
         pair_hist = None
-        for a in c1[:8]:
-            for b in c2[:8]:
-                pair_hist = ph.get((a, b) if a <= b else (b, a))
+        c1_8, c2_8 = c1[:8], c2[:8]
+        ph_adj = self._ph_adj
+        for a in c1_8:
+            row = ph_adj.get(a)
+            if row is not None:
+                for b in c2_8:
+                    pair_hist = row.get(b)
+                    if pair_hist is not None:
+                        break
                 if pair_hist is not None:
                     break
-            if pair_hist is not None:
-                break
         label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
         # the pair of candidate streets whose geometries meet most surely (ties: candidate order)
         best: tuple[float, int, str, str, Crossing] | None = None
+        adj = self._cross_adj  # the index's precomputed crossings, by street
         rank = 0
-        for a in c1[:8]:
-            for b in c2[:8]:
+        for a in c1_8:
+            row = adj.get(a, _NONE) if adj is not None else None
+            for b in c2_8:
                 rank += 1
                 if a == b:
                     continue
-                cr = self._crossing_place(a, b)
+                cr = self._crossing_place(a, b) if row is None else row.get(b)
                 if cr is not None and (best is None or cr[0].uncertainty < best[0]):
                     best = (cr[0].uncertainty, rank, a, b, cr)
         if best is not None:
@@ -160,7 +167,7 @@ class IntersectionMatcher:
         if hist:
             # past records of this very crossing give its beat (they agree with the dispatcher's
             # assignment more often than the point does: measured in benchmarks/eval_intersections)
-            hb = self._majority_entry(hist)[1]
+            hb = self._majority_beat(hist)
             m.hist, m.prefer_history = hist, True
             if len(beats) > 1:
                 m.reason += f"; beats within {max(unc, CROSSING_REACH_M):.0f} m: {', '.join(beats)}"

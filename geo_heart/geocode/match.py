@@ -47,16 +47,13 @@ from geo_heart.geocode.types import (
     UNCERTAINTY_M,
     GeocodeResult,
     _as_text,
-    _majority,
     _Match,
+    majority_summary,
 )
 
 log = logging.getLogger(__name__)
 
 __all__ = ["GeocodeResult", "Geocoder", "geocoder_for", "RESULT_COLUMNS"]
-
-
-_SOURCE_ALL = f"history ({1.0:.0%} of recency-weighted records)"
 
 #: Results remembered per normalised address; past this the memo starts afresh, so a long-running
 #: service fed endless distinct addresses stays bounded in memory.
@@ -105,6 +102,12 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         self._beat_tree = None
         self._beat_geoms = None
         self._beat_id_list = [str(b) for b in beat_index.ids]
+        # street → other street → crossing record / past records of the crossing (both ways), so
+        # that a crossing's candidate pairs are dict lookups (no pair tuples built per address)
+        self._cross_adj: dict[str, dict[str, Any]] | None = None
+        if index.crossings is not None:
+            self._cross_adj = _adjacency(index.crossings)
+        self._ph_adj = _adjacency(index.pair_history)
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
         # and (numbers, positions) of the even and of the odd numbers
         keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
@@ -444,56 +447,64 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         lat = np.array([m.lat for m in matches], dtype=float)
         has_arr = np.isfinite(lon) & np.isfinite(lat)
         has = has_arr.tolist()
+        n = len(matches)
         if has_arr.any():
             assigned = self.beat_index.assign(lon, lat)
             a_beat = assigned["beat"].tolist()
             a_dist = assigned["district"].tolist()
             a_status = assigned["status"].tolist()
             a_reason = assigned["reason"].tolist()
+        else:
+            a_beat = a_dist = a_status = a_reason = [None] * n
         lon_l = np.round(lon, 7).tolist()
         lat_l = np.round(lat, 7).tolist()
         majority = self._majority_memo
         majority_get = majority.get
+        district_of = self._district.get
         contains = self.service_area.contains
+        unc_of = UNCERTAINTY_M.get
         in_area: dict[str | None, bool] = {}
         out = []
         append = out.append
-        for i, m in enumerate(matches):
-            beat = district = source = None
+        for m, has_i, beat, district, a_st, a_re, x, y in zip(
+            matches, has, a_beat, a_dist, a_status, a_reason, lon_l, lat_l, strict=True
+        ):
             reason = m.reason
             straddle: tuple[str, ...] = m.block_beats
-            has_i = has[i]
             if has_i:
                 status = "ok"
-                beat = a_beat[i]
-                district = a_dist[i]
-                if beat is not None:
-                    source = "coordinates"
-                if a_status[i] != "ok":
-                    status = str(a_status[i])
-                    reason = f"{reason}; {a_reason[i]}" if reason else str(a_reason[i])
-            elif m.invalid:
-                status = "invalid"
+                source = "coordinates" if beat is not None else None
+                if a_st != "ok":
+                    status = str(a_st)
+                    reason = f"{reason}; {a_re}" if reason else str(a_re)
             else:
-                status = "unmatched" if m.match_type == "unmatched" else "beat_only"
+                beat = district = source = None
+                if m.invalid:
+                    status = "invalid"
+                else:
+                    status = "unmatched" if m.match_type == "unmatched" else "beat_only"
             hist = m.hist
             if hist:
-                got = majority_get(id(hist))
-                if got is None or got[0] is not hist:
-                    got = majority[id(hist)] = self._majority_entry(hist)
-                _, hb, hstraddle, hdistrict, hsource = got
-                if straddle or len(hstraddle) > 1:
+                got = getattr(hist, "summary", None)  # a History from the index: precomputed
+                if got is None:
+                    got = majority_get(id(hist))
+                    if got is None or got[0] is not hist:
+                        got = majority[id(hist)] = (hist, *majority_summary(hist))
+                    got = got[1:]
+                hb, hstraddle, hsource = got
+                if straddle:
                     straddle = tuple(sorted(set(straddle) | set(hstraddle)))
+                elif len(hstraddle) > 1:
+                    straddle = hstraddle  # sorted and distinct already
                 if beat is None or m.prefer_history:
                     if beat is not None and beat != hb:
                         note = f"the point lies in beat {beat}, past records put the block in {hb}"
                         reason = f"{reason}; {note}" if reason else note
                     beat = hb
-                    district = hdistrict
+                    district = district_of(hb)
                     source = hsource
             if len(straddle) > 1:
-                sb = ", ".join(straddle)
-                note = f"block straddles beats {sb}"
+                note = f"block straddles beats {', '.join(straddle)}"
                 reason = f"{reason}; {note}" if reason else note
                 straddle_beats = ";".join(straddle)
             else:
@@ -504,27 +515,31 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 sa = in_area.get(beat)
                 if sa is None:
                     sa = in_area[beat] = contains(beat)
-            unc = m.uncertainty_m
             if has_i:
+                unc = m.uncertainty_m
                 if unc is None:
-                    unc = UNCERTAINTY_M.get(m.match_type)
-                append((lon_l[i], lat_l[i], beat, district, sa, m.match_type, float(m.score),
+                    unc = unc_of(m.match_type)
+                append((x, y, beat, district, sa, m.match_type, float(m.score),
                         m.matched, status, reason, straddle_beats, source, unc, ()))  # fmt: skip
             else:
                 append((None, None, beat, district, sa, m.match_type, float(m.score),
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
-    def _majority_entry(self, hist: dict[str, int]) -> tuple:
-        """(hist, majority beat, straddle beats, its district, beat_source text) of a history."""
-        if len(hist) == 1:
-            hb = next(iter(hist))
-            return (hist, hb, (hb,), self._district.get(hb), _SOURCE_ALL)
-        hb, share, hstraddle = _majority(hist)
-        source = (
-            _SOURCE_ALL if share == 1.0 else f"history ({share:.0%} of recency-weighted records)"
-        )
-        return (hist, hb, hstraddle, self._district.get(hb), source)
+    @staticmethod
+    def _majority_beat(hist: dict[str, float]) -> str:
+        """The majority beat of a history (precomputed for the index's histories)."""
+        got = getattr(hist, "summary", None)
+        return (got or majority_summary(hist))[0]
+
+
+def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    """``{(a, b): v}`` → ``{a: {b: v}, b: {a: v}}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for (a, b), v in pairs.items():
+        out.setdefault(a, {})[b] = v
+        out.setdefault(b, {})[a] = v
+    return out
 
 
 def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:

@@ -29,12 +29,13 @@ import numpy as np
 
 from geo_heart.errors import ConfigError, DataSourceError, InputError
 from geo_heart.geocode.address import parse_address, street_key_from_text
+from geo_heart.geocode.types import History
 from geo_heart.io.files import file_sha1
 
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 #: reference layer roles, in the order they are read (see :mod:`geo_heart.geocode.sources`)
 ROLES = (
     "address_points", "openaddresses", "osm", "tiger_addrfeat", "tiger_edges", "centerlines",
@@ -58,7 +59,7 @@ class StreetData:
     lat: np.ndarray | None = None
     x_ft: np.ndarray | None = None
     y_ft: np.ndarray | None = None
-    # hundred-block → Counter(beat → records)
+    # hundred-block → beat → records (a History: its majority computed at build)
     history: dict[int, dict[str, float]] = field(default_factory=dict)
     # centerline segments: (lfrom, lto, rfrom, rto, lon array, lat array)
     ranges: list[tuple[int, int, int, int, np.ndarray, np.ndarray]] = field(default_factory=list)
@@ -494,4 +495,8 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
     info["history"] = {
         "file": str(path), "records": len(df), "address_beat_pairs_used": int(used), "pairs": len(pairs),
     }  # fmt: skip
-    return {k: dict(v) for k, v in pairs.items()}
+    # each block's and crossing's majority beat computed once, here (see types.History)
+    for sd in streets.values():
+        if sd.history:
+            sd.history = {blk: History(h) for blk, h in sd.history.items()}
+    return {k: History(v) for k, v in pairs.items()}

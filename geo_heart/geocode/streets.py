@@ -173,8 +173,8 @@ class StreetMatcher:
             if i < len(nums) and nums[i] == n:
                 return _Match(pts[1][i], pts[2][i], "address_point", 1.0, f"{n} {sd.key}",
                               hist=hist)  # fmt: skip
-            m = self._interpolate(sd, n, max_gap=200)
-        if m is None and not hundred:
+            m = self._interpolate(sd, n, max_gap=200, pts=pts)
+        if m is None and not hundred and sd.ranges:
             m = self._range(sd, n)
         if m is None and hundred and pts is not None:
             nums = pts[0]
@@ -188,15 +188,15 @@ class StreetMatcher:
                     j -= 1
                 return _Match(pts[1][j], pts[2][j], "block", 0.8, f"{blk} block of {sd.key}",
                               hist=hist, block_beats=beats_pts, prefer_history=True)  # fmt: skip
-            m = self._interpolate(sd, target, max_gap=400)
+            m = self._interpolate(sd, target, max_gap=400, pts=pts)
             if m is not None:
                 m.match_type, m.score = "block_interpolated", min(m.score, 0.75)
                 m.matched = f"{blk} block of {sd.key}"
-        if m is None and hundred:
+        if m is None and hundred and sd.ranges:
             m = self._range(sd, target)
-        if m is None:
+        if m is None and pts is not None:
             # wider gaps, then extrapolation, then the nearest known number
-            m = self._interpolate(sd, target, max_gap=3000, wide=True)
+            m = self._interpolate(sd, target, max_gap=3000, wide=True, pts=pts)
         if m is not None:
             m.hist = hist
             m.prefer_history = hundred or m.score < 0.8
@@ -230,17 +230,18 @@ class StreetMatcher:
         return _Match(None, None, "unmatched", 0.0, sd.key, f"number {n} not found on {sd.key}")
 
     def _interpolate(
-        self, sd: StreetData, n: int, *, max_gap: int, wide: bool = False
+        self, sd: StreetData, n: int, *, max_gap: int, wide: bool = False, pts: tuple | None = None
     ) -> _Match | None:
         """Parity-aware linear interpolation between known numbers on the street.
 
         With ``wide=True`` also: extrapolation beyond the known numbers along the line through the
         two nearest (at most as far again as their spacing) and, last, the nearest known number
-        (within ``max_gap`` numbers).
+        (within ``max_gap`` numbers). ``pts`` is the street's point record when the caller has it.
         """
-        pts = self._pts.get(sd.key)
         if pts is None:
-            return None
+            pts = self._pts.get(sd.key)
+            if pts is None:
+                return None
         nums, lons, lats, _, even, odd = pts
         # the same parity first (between two known numbers, or right next to one), then any
         sub, idx = odd if n % 2 else even

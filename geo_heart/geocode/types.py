@@ -92,3 +92,30 @@ def _majority(hist: dict[str, int]) -> tuple[str, float, tuple[str, ...]]:
     beat, n = ranked[0]
     straddle = tuple(sorted(b for b, c in ranked if c / total >= STRADDLE_SHARE))
     return beat, n / total, straddle
+
+
+_SOURCE_ALL = f"history ({1.0:.0%} of recency-weighted records)"
+
+
+def majority_summary(hist: dict[str, float]) -> tuple[str, tuple[str, ...], str]:
+    """(majority beat, straddle beats, ``beat_source`` text) of a beat → records history."""
+    if len(hist) == 1:
+        hb = next(iter(hist))
+        return hb, (hb,), _SOURCE_ALL
+    hb, share, straddle = _majority(hist)
+    source = _SOURCE_ALL if share == 1.0 else f"history ({share:.0%} of recency-weighted records)"
+    return hb, straddle, source
+
+
+class History(dict):
+    """Beat → recency-weighted records of one block or crossing, with its majority computed once
+    (when the index is built): ``summary`` is :func:`majority_summary` of the contents.
+
+    Treat as read-only (the summary is not updated on change).
+    """
+
+    __slots__ = ("summary",)
+
+    def __init__(self, counts: dict[str, float]) -> None:
+        super().__init__(counts)
+        self.summary = majority_summary(self)
