@@ -24,6 +24,7 @@ from geo_heart.staffing import (
     plan_for_target,
     simulate,
 )
+from geo_heart.staffing.markov import evaluate_analytic
 
 DATA = Path(
     os.environ.get(
@@ -52,7 +53,8 @@ def main() -> None:
         f"simulation: {sim.calls:,} calls in {sim.seconds:.2f} s = {sim.calls_per_second:,.0f} "
         f"calls/s; 6 teams: sim {sim.answered_share:.4f} "
         f"(CI {sim.ci95[0]:.4f}-{sim.ci95[1]:.4f}), "
-        f"analytic {evaluate_mol(demand, 6, service).answered_share:.4f}"
+        f"exact chain {evaluate_analytic(demand, 6, service)[0].answered_share:.4f}, "
+        f"MOL {evaluate_mol(demand, 6, service).answered_share:.4f}"
     )
     for hours_label, d in (
         ("12 h/day", demand),
@@ -65,13 +67,13 @@ def main() -> None:
             f"target 0.8, {hours_label}: {plan.team_hours_per_week} team-hours/week, max "
             f"{plan.max_teams} teams, optimal={plan.optimal}, solved in {dt:.2f} s"
         )
-    print("\ncalibration (analytic; share of calls in service hours / of all eligible calls):")
+    print("\ncalibration (exact chain; share of calls in service hours / of all eligible calls):")
     print("| service time | " + " | ".join(f"{n} teams" for n in range(3, 11)) + " |")
     print("|---|" + "---|" * 8)
     for minutes in (45, 60, 90):
         cells = []
         for n in range(3, 11):
-            r = evaluate_mol(demand, n, ServiceTime(minutes))
+            r, _how = evaluate_analytic(demand, n, ServiceTime(minutes))
             cells.append(f"{100 * r.answered_share:.0f}% / {100 * r.answered_share_all_hours:.0f}%")
         print(f"| {minutes} min | " + " | ".join(cells) + " |")
 

@@ -291,20 +291,12 @@ def coverage_table(data: CallData, what_ifs: Iterable[WhatIf]) -> pd.DataFrame:
             programs=wi.programs,
         )
         for code, prog in wi.programs.items():
-            k = program_counts(elig, code)
-            n, a, h, c = k["eligible"], k["in_area"], k["in_hours"], k["covered"]
             rows.append(
                 {
                     "scenario": wi.key,
                     "scenario_label": wi.label,
                     "program": code,
-                    "eligible": n,
-                    "in_area": a,
-                    "in_hours": h,
-                    "covered": c,
-                    "share_in_area": round(a / n, 4) if n else None,
-                    "share_in_hours": round(h / n, 4) if n else None,
-                    "share_covered": round(c / n, 4) if n else None,
+                    **program_counts(elig, code),
                     "service_area": wi.area.service_areas[prog.service_area].label,
                     "hours": prog.hours.describe(),
                 }
@@ -332,7 +324,6 @@ def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
         months = int(g["month"].nunique())
         for code in data.programs:
             k = program_counts(g, code)
-            n, a, h, c = k["eligible"], k["in_area"], k["in_hours"], k["covered"]
             rows.append(
                 {
                     "rules": rs.name,
@@ -343,14 +334,8 @@ def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
                     "last_call": g["local_time"].max().strftime("%Y-%m-%d"),
                     "months": months,
                     "program": code,
-                    "eligible": n,
-                    "in_area": a,
-                    "in_hours": h,
-                    "covered": c,
-                    "share_in_area": round(a / n, 4) if n else None,
-                    "share_in_hours": round(h / n, 4) if n else None,
-                    "share_covered": round(c / n, 4) if n else None,
-                    "covered_per_month": round(c / months, 1) if months else None,
+                    **k,
+                    "covered_per_month": round(k["covered"] / months, 1) if months else None,
                 }
             )
     return pd.DataFrame(rows)

@@ -417,11 +417,16 @@ def eligibility_for_calls(area: AreaConfig, frame: pd.DataFrame, **options) -> p
 
 
 def program_counts(elig: pd.DataFrame, code: str) -> dict[str, int]:
-    """Calls eligible by type for ``code``, and of those inside its area, its hours, and both."""
+    """Calls eligible by type for ``code``; of those inside its area, its hours, and both
+    (``covered``); and each as a share of the eligible (``share_in_area`` … ``None`` when 0)."""
     t = elig[f"{code}_type"]
-    return {
+    out = {
         "eligible": int(t.sum()),
         "in_area": int((t & elig[f"{code}_area"]).sum()),
         "in_hours": int((t & elig[f"{code}_hours"]).sum()),
         "covered": int(elig[code].sum()),
     }
+    n = out["eligible"]
+    for k in ("in_area", "in_hours", "covered"):
+        out[f"share_{k}"] = round(out[k] / n, 4) if n else None
+    return out

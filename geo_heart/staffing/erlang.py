@@ -319,6 +319,25 @@ class MolResult:
     calls_in_service_per_week: float
     calls_per_week: float
 
+    @classmethod
+    def from_hours(
+        cls, demand: HourlyDemand, ok: np.ndarray, load_by_minute: np.ndarray
+    ) -> MolResult:
+        """Totals and shares from the answered share ``ok`` of each hour (0 where not offered)."""
+        lam = demand.arrivals_per_week
+        answered = lam * ok
+        in_service = float(lam[demand.service_hours].sum())
+        total = float(lam.sum())
+        return cls(
+            answered_share=float(answered.sum() / in_service) if in_service > 0 else float("nan"),
+            answered_share_all_hours=float(answered.sum() / total) if total > 0 else float("nan"),
+            answered_by_hour=np.where(lam > 0, ok, np.nan),
+            load_by_hour=load_by_minute.reshape(HOURS, 60).mean(axis=1),
+            answered_calls_per_week=float(answered.sum()),
+            calls_in_service_per_week=in_service,
+            calls_per_week=total,
+        )
+
 
 def evaluate_mol(demand: HourlyDemand, teams, service: ServiceTime) -> MolResult:
     """Answered share by the Erlang-B/MOL model for ``teams`` (scalar or 168 array).
@@ -341,17 +360,4 @@ def evaluate_mol(demand: HourlyDemand, teams, service: ServiceTime) -> MolResult
     lam = demand.arrivals_per_week
     m = mol_load_by_minute(lam, service, mask)
     b = erlang_b(np.repeat(s, 60), m).reshape(HOURS, 60).mean(axis=1)
-    ok = np.where(mask, 1.0 - b, 0.0)
-    answered = lam * ok
-    in_service = float(lam[demand.service_hours].sum())
-    total = float(lam.sum())
-    by_hour = np.where(lam > 0, ok, np.nan)
-    return MolResult(
-        answered_share=float(answered.sum() / in_service) if in_service > 0 else float("nan"),
-        answered_share_all_hours=float(answered.sum() / total) if total > 0 else float("nan"),
-        answered_by_hour=by_hour,
-        load_by_hour=m.reshape(HOURS, 60).mean(axis=1),
-        answered_calls_per_week=float(answered.sum()),
-        calls_in_service_per_week=in_service,
-        calls_per_week=total,
-    )
+    return MolResult.from_hours(demand, np.where(mask, 1.0 - b, 0.0), m)

@@ -103,19 +103,7 @@ def evaluate_markov(demand: HourlyDemand, teams, service: ServiceTime) -> MolRes
         blocked_time[h] = occupancy[s[h] :].sum()
         p = p @ e
     ok = np.where(mask, 1.0 - np.clip(blocked_time, 0.0, 1.0), 0.0)
-    answered = lam * ok
-    in_service = float(lam[demand.service_hours].sum())
-    total = float(lam.sum())
-    m = mol_load_by_minute(lam, service, mask)
-    return MolResult(
-        answered_share=float(answered.sum() / in_service) if in_service > 0 else float("nan"),
-        answered_share_all_hours=float(answered.sum() / total) if total > 0 else float("nan"),
-        answered_by_hour=np.where(lam > 0, ok, np.nan),
-        load_by_hour=m.reshape(HOURS, 60).mean(axis=1),
-        answered_calls_per_week=float(answered.sum()),
-        calls_in_service_per_week=in_service,
-        calls_per_week=total,
-    )
+    return MolResult.from_hours(demand, ok, mol_load_by_minute(lam, service, mask))
 
 
 def evaluate_analytic(demand: HourlyDemand, teams, service: ServiceTime) -> tuple[MolResult, str]:
