@@ -138,11 +138,11 @@ def geocode(
         else:
             from geo_heart.geocode.batch import geocode_file
 
-            # CSV/Parquet: geocode straight into OUTPUT (resume state in OUTPUT.parts/), then add
-            # census GEOIDs and rewrite it; vector formats go through a Parquet work file
-            direct = spec.fmt in ("csv", "tsv", "parquet")
-            streamed = spec.fmt in ("csv", "tsv")  # written chunk by chunk, never read back whole
-            work = spec.path if direct else spec.path.with_name(spec.path.name + ".geocode.parquet")
+            # CSV/TSV: geocode straight into OUTPUT (resume state in OUTPUT.parts/); other formats
+            # go through a Parquet work file streamed into the output batch by batch. Census
+            # GEOIDs are added chunk by chunk, so memory stays bounded at any row count.
+            streamed = spec.fmt in ("csv", "tsv")
+            work = spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
 
             def with_census(chunk, names):
                 return add_census_geoids(
@@ -159,7 +159,7 @@ def geocode(
                     min_score=min_score,
                     chunk_rows=chunk_rows,
                     encoding=encoding,
-                    chunk_hook=with_census if streamed else None,
+                    chunk_hook=with_census,
                     progress=bar.update,
                     on_total=lambda n: setattr(bar, "total", n),
                 )
@@ -170,10 +170,17 @@ def geocode(
                     "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
                     "features": s["rows"], "located": None}}, as_json)  # fmt: skip
                 return
-            out = read_table(work)
-            if not direct:
-                work.unlink()
-            resumed = s.get("resumed_rows", 0)
+            import pyarrow.parquet as pq
+
+            from geo_heart.io.vector_stream import write_vector_from_parquet
+
+            names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
+            info = write_vector_from_parquet(
+                work, spec, lon_column=names["lon"], lat_column=names["lat"]
+            )
+            work.unlink()
+            _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
+            return
         names = _names(out)
         out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
         info = write_vector(out, spec, lon_column=names["lon"], lat_column=names["lat"])
@@ -221,6 +228,9 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
 
 def _names(out) -> dict[str, str]:
     """Result column names in ``out`` (``geocode_`` prefixed when the input had the name)."""
+    import pandas as pd
+
     from geo_heart.geocode.match import RESULT_COLUMNS
 
-    return {c: (f"geocode_{c}" if f"geocode_{c}" in out.columns else c) for c in RESULT_COLUMNS}
+    columns = out if isinstance(out, pd.Index) else out.columns
+    return {c: (f"geocode_{c}" if f"geocode_{c}" in columns else c) for c in RESULT_COLUMNS}

@@ -278,7 +278,8 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     monkeypatch.setattr(Geocoder, "geocode_many", flaky)
     res = CliRunner().invoke(cli, [*args, "-o", str(out)])
     assert res.exit_code != 0 and not out.exists()
-    marker = json.loads((tmp_path / "out.parquet.parts" / "progress.json").read_text())
+    # Parquet and vector outputs geocode into a work file first (OUTPUT.geocode.parquet)
+    marker = json.loads((tmp_path / "out.parquet.geocode.parquet.parts" / "progress.json").read_text())
     assert marker["parts_done"] == 2
     # restart: only the remaining 2 chunks are geocoded
     calls["n"] = 100

@@ -1,0 +1,186 @@
+"""Vector outputs written batch by batch: memory bounded by one batch, whatever the row count.
+
+:func:`write_vector_from_parquet` reads a (work) Parquet table in batches and writes GeoPackage,
+FlatGeobuf, Shapefile and GeoJSON through GDAL's Arrow stream interface (``pyogrio.write_arrow``
+with a ``RecordBatchReader``), and GeoParquet with ``pyarrow``'s ``ParquetWriter`` and the ``geo``
+metadata of GeoParquet 1.0. Points come from the WGS84 lon/lat columns (``None`` where missing),
+transformed to the output CRS with ``always_xy=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.errors import DataSourceError
+from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.io.vector import FORMATS, OutputSpec, check_output, shapefile_names
+
+log = logging.getLogger(__name__)
+
+#: Rows per batch read from the work file and written to the output.
+BATCH_ROWS = 50_000
+GEOMETRY = "geometry"
+
+
+def _wkb_points(frame: pd.DataFrame, lon_column: str, lat_column: str, transformer) -> np.ndarray:
+    import shapely
+
+    lon, lat, ok = lonlat_from_columns(frame, lon_column, lat_column)
+    x, y = lon.copy(), lat.copy()
+    if transformer is not None and ok.any():
+        x[ok], y[ok] = transformer.transform(lon[ok], lat[ok])
+    out = np.full(len(frame), None, dtype=object)
+    if ok.any():
+        out[ok] = shapely.to_wkb(shapely.points(x[ok], y[ok]))
+    return out
+
+
+def _text_schema(schema):
+    """Every column as nullable text, numbers kept (so batches always fit one schema)."""
+    import pyarrow as pa
+
+    fields = []
+    for f in schema:
+        t = f.type
+        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+            fields.append(pa.field(f.name, pa.float64() if pa.types.is_integer(t) else t))
+        else:
+            fields.append(pa.field(f.name, pa.string()))
+    return pa.schema(fields)
+
+
+def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, rename=None):
+    """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyproj import Transformer
+
+    pf = pq.ParquetFile(work)
+    base = _text_schema(pf.schema_arrow.remove_metadata())
+    names = [rename.get(f.name, f.name) for f in base] if rename else [f.name for f in base]
+    schema = pa.schema(
+        [pa.field(n, f.type) for n, f in zip(names, base, strict=True)]
+        + [pa.field(GEOMETRY, pa.binary())]
+    )
+    tr = (
+        None
+        if spec.crs == "EPSG:4326"
+        else Transformer.from_crs("EPSG:4326", spec.crs, always_xy=True)
+    )
+    counts = {"features": 0, "located": 0}
+
+    def gen() -> Iterator:
+        for rb in pf.iter_batches(batch_size=BATCH_ROWS):
+            cols = []
+            for f in base:
+                c = rb.column(rb.schema.get_field_index(f.name))
+                if pa.types.is_null(c.type):
+                    c = pa.nulls(len(c), f.type)
+                elif pa.types.is_string(f.type) and not pa.types.is_string(c.type):
+                    c = c.cast(pa.string())
+                cols.append(c.cast(f.type))
+            frame = pa.Table.from_batches([rb]).select([lon_column, lat_column]).to_pandas()
+            geom = _wkb_points(frame, lon_column, lat_column, tr)
+            counts["features"] += len(geom)
+            counts["located"] += int(sum(g is not None for g in geom))
+            yield pa.RecordBatch.from_arrays(
+                cols + [pa.array(geom, type=pa.binary())], schema=schema
+            )
+
+    return schema, gen(), counts
+
+
+def _geo_metadata(crs: str) -> bytes:
+    from pyproj import CRS
+
+    return json.dumps(
+        {
+            "version": "1.0.0",
+            "primary_column": GEOMETRY,
+            "columns": {
+                GEOMETRY: {
+                    "encoding": "WKB",
+                    "geometry_types": ["Point"],
+                    "crs": CRS.from_user_input(crs).to_json_dict(),
+                }
+            },
+        }
+    ).encode()
+
+
+def write_vector_from_parquet(
+    work: str | Path,
+    spec: OutputSpec | str | Path,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+) -> dict[str, object]:
+    """Write the table in Parquet file ``work`` as ``spec``, one batch at a time.
+
+    Returns the same facts as :func:`geo_heart.io.vector.write_vector`: ``path``, ``format``,
+    ``crs``, ``features``, ``located`` (and the Shapefile column map).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import pyogrio
+
+    if not isinstance(spec, OutputSpec):
+        spec = check_output(spec)
+    work, p = Path(work), spec.path
+    info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
+    rename = None
+    if spec.fmt == "shp":
+        cols = [f.name for f in pq.read_schema(work)]
+        rename = shapefile_names(cols)
+        map_path = p.with_name(p.stem + ".columns.csv")
+        pd.DataFrame({"original": list(rename), "shapefile": list(rename.values())}).to_csv(
+            map_path, index=False
+        )
+        info.update(columns_map=str(map_path), renamed={k: v for k, v in rename.items() if k != v})
+    schema, batches, counts = _batches(work, spec, lon_column, lat_column, rename)
+    tmp = p.with_name(p.stem + ".tmp" + p.suffix)
+    try:
+        if spec.fmt == "parquet":
+            meta_schema = schema.with_metadata({b"geo": _geo_metadata(spec.crs)})
+            with pq.ParquetWriter(tmp, meta_schema) as writer:
+                for rb in batches:
+                    writer.write_batch(rb)
+        else:
+            driver = FORMATS[spec.fmt][1]
+            kw = {}
+            if spec.fmt == "fgb":
+                lon = pq.read_table(work, columns=[lon_column]).column(0)
+                if lon.null_count or pa.types.is_string(lon.type):
+                    kw["layer_options"] = {"SPATIAL_INDEX": "NO"}  # no index over empty geometries
+            reader = pa.RecordBatchReader.from_batches(schema, batches)
+            target = p if spec.fmt == "shp" else tmp
+            pyogrio.write_arrow(
+                reader,
+                target,
+                layer=p.stem,
+                driver=driver,
+                geometry_name=GEOMETRY,
+                geometry_type="Point",
+                crs=spec.crs,
+                **kw,
+            )
+        if tmp.exists():
+            tmp.replace(p)
+    except OSError as exc:
+        raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
+            raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
+        raise
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    info.update(counts)
+    log.info("wrote %s (%s, %d features, streamed)", p, spec.fmt, counts["features"])
+    return info
