@@ -153,15 +153,7 @@ def beat_hotspots(ws: Area, data: CallData, *, program: str | None = None, metri
         warnings.simplefilter("ignore")
         w = Queen.from_dataframe(proj, use_index=False, silence_warnings=True)
     z, p, pn = _gi_star(vals, w)
-    out = gdf.copy()
-    out["value"] = np.round(vals, 3)
-    out["gi_z"] = np.round(z, 4)
-    out["p_sim"] = np.round(p, 4)
-    out["p_norm"] = np.round(pn, 5)
-    q = fdr_bh(p)
-    out["p_fdr"] = np.round(q, 4)
-    out["hotspot"] = classify_gi(z, q)
-    return out
+    return _with_gi(gdf, vals, z, p, pn, value_decimals=3)
 
 
 def hex_cells_for(ws: Area, *, resolution: int = H3_RESOLUTION):
@@ -240,15 +232,7 @@ def hex_hotspots(
     z_w, p_w, pn_w = _gi_star(vals[take], w)
     z, p, pn = np.zeros(len(ids)), np.ones(len(ids)), np.ones(len(ids))
     z[take], p[take], pn[take] = z_w, p_w, pn_w
-    out = cells.copy()
-    out["value"] = np.round(vals, 2)
-    out["gi_z"] = np.round(z, 4)
-    out["p_sim"] = np.round(p, 4)
-    out["p_norm"] = np.round(pn, 5)
-    q = fdr_bh(p)
-    out["p_fdr"] = np.round(q, 4)
-    out["hotspot"] = classify_gi(z, q)
-    return out, source
+    return _with_gi(cells, vals, z, p, pn, value_decimals=2), source
 
 
 def hotspots(
@@ -274,3 +258,16 @@ def hotspots(
         variable=f"eligible_{program or 'any'}",
         hex_note=note,
     )
+
+
+def _with_gi(frame, vals, z, p, pn, *, value_decimals: int):
+    """``frame`` plus the Gi* columns: value, z, permutation and normal p, FDR-adjusted p, class."""
+    out = frame.copy()
+    out["value"] = np.round(vals, value_decimals)
+    out["gi_z"] = np.round(z, 4)
+    out["p_sim"] = np.round(p, 4)
+    out["p_norm"] = np.round(pn, 5)
+    q = fdr_bh(p)
+    out["p_fdr"] = np.round(q, 4)
+    out["hotspot"] = classify_gi(z, q)
+    return out

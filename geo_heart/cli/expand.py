@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from geo_heart.cli.options import (
+    basemap_option,
     check_output_dir,
     json_option,
     maps_dir_option,
@@ -109,13 +110,7 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 @maps_dir_option(
     "Output folder for CSV, beats.gpkg, map and report (default: the maps folder, 'maps')."
 )
-@click.option(
-    "--basemap",
-    type=click.Choice(["none", "roads"]),
-    default="none",
-    show_default=True,
-    help="Offline base map: the area's road layer ([layers.roads]).",
-)
+@basemap_option
 @click.option("--no-map", is_flag=True, help="Skip the HTML map and report (CSV only).")
 @click.option("--beat-column", help="Beat column of CALLS (default from [layers.calls]).")
 @click.option("--call-type-column", help="Call-type column of CALLS.")

@@ -8,7 +8,13 @@ import sys
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
-from geo_heart.cli.options import check_output_dir, json_option, maps_dir_option, pass_ctx
+from geo_heart.cli.options import (
+    basemap_option,
+    check_output_dir,
+    json_option,
+    maps_dir_option,
+    pass_ctx,
+)
 
 
 @click.command("map")
@@ -29,13 +35,7 @@ from geo_heart.cli.options import check_output_dir, json_option, maps_dir_option
 @click.option(
     "--geocode", is_flag=True, help="Geocode the address column to get call points (for --points)."
 )
-@click.option(
-    "--basemap",
-    type=click.Choice(["none", "roads"]),
-    default="none",
-    show_default=True,
-    help="Offline base map: the area's road layer ([layers.roads]).",
-)
+@basemap_option
 @click.option(
     "--min-count",
     type=click.IntRange(1),

@@ -161,6 +161,16 @@ def program_option(help_text: str, *, multiple: bool = False) -> Callable:
 OUTPUT_FORMATS = ["csv", "fgb", "geojson", "gpkg", "parquet", "shp", "tsv"]
 
 
+#: ``--basemap``: an offline base map drawn from the area's road layer (same on every map command)
+basemap_option = click.option(
+    "--basemap",
+    type=click.Choice(["none", "roads"]),
+    default="none",
+    show_default=True,
+    help="Offline base map: the area's road layer ([layers.roads]).",
+)
+
+
 def format_option(func: Callable) -> Callable:
     """``--format`` of a table/layer output (default: from the extension)."""
     return click.option(

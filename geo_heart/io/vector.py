@@ -204,6 +204,14 @@ def _writable(gdf):
     return out
 
 
+def write_failure(path: Path, exc: Exception) -> Exception:
+    """A one-line :class:`DataSourceError` for an OS, GDAL or Arrow failure writing ``path``;
+    any other exception (a bug) is returned unchanged to be raised as it is."""
+    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
+        return DataSourceError(f"cannot write {str(path)!r}: {exc}")
+    return exc
+
+
 def write_vector(
     df: pd.DataFrame,
     spec: OutputSpec | str | Path,
@@ -261,12 +269,8 @@ def write_vector(
                 kw["SPATIAL_INDEX"] = "NO"  # FlatGeobuf's index cannot hold empty geometries
             gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw)
             tmp.replace(p)
-    except OSError as exc:
-        raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
     except Exception as exc:
-        if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
-            raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
-        raise
+        raise write_failure(p, exc) from None
     finally:
         if tmp.exists():
             tmp.unlink()

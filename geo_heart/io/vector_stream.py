@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_heart.errors import DataSourceError
 from geo_heart.geo.coords import lonlat_from_columns
-from geo_heart.io.vector import FORMATS, OutputSpec, check_output, shapefile_names
+from geo_heart.io.vector import FORMATS, OutputSpec, check_output, shapefile_names, write_failure
 
 log = logging.getLogger(__name__)
 
@@ -172,12 +171,8 @@ def write_vector_from_parquet(
             )
         if tmp.exists():
             tmp.replace(p)
-    except OSError as exc:
-        raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
     except Exception as exc:
-        if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
-            raise DataSourceError(f"cannot write {str(p)!r}: {exc}") from None
-        raise
+        raise write_failure(p, exc) from None
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -135,7 +135,8 @@ def test_bad_values_are_one_line_errors(env, capsys):
     with pytest.raises(SystemExit) as info:
         main(["staffing", str(env), "--program", "XYZ", "--teams", "2"])
     err = capsys.readouterr().err
-    assert info.value.code == 1 and "'XYZ'" in err and "Traceback" not in err
+    # an unknown program is a usage error, refused before the calls are read (exit 2)
+    assert info.value.code == 2 and "'XYZ'" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as info:
         main(["staffing", str(env), "--hours", "Mon 9-5", "--teams", "2"])
     assert info.value.code == 1 and "--hours 'Mon 9-5'" in capsys.readouterr().err
