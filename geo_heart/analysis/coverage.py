@@ -36,7 +36,6 @@ from pathlib import Path
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Area
 from geo_heart.config.areafile import AreaConfig, Program, ServiceArea
 from geo_heart.config.rules import RulePeriod, RuleSet
 from geo_heart.config.schedule import WeeklySchedule
@@ -48,6 +47,7 @@ from geo_heart.dispatch.eligibility import (
     resolve_rules,
 )
 from geo_heart.errors import InputError
+from geo_heart.geo.workspace import Workspace
 
 Rules = RuleSet | RulePeriod | str | None
 
@@ -142,7 +142,7 @@ def _service_area_for(
 
 
 def what_if_from_options(
-    ws: Area,
+    ws: Workspace,
     *,
     beats: Iterable[str] | str | None = None,
     hours: str | None = None,
@@ -191,7 +191,7 @@ def what_if_from_options(
     return WhatIf(key, text, area, out)
 
 
-def what_ifs_from_file(ws: Area, path: str | Path, rules: Rules = None) -> list[WhatIf]:
+def what_ifs_from_file(ws: Workspace, path: str | Path, rules: Rules = None) -> list[WhatIf]:
     """Scenarios from a TOML file of ``[scenarios.<key>]`` tables.
 
     The tables have the form of the area file's scenarios
@@ -246,7 +246,7 @@ def what_ifs_from_file(ws: Area, path: str | Path, rules: Rules = None) -> list[
 
 
 def resolve_what_ifs(
-    ws: Area,
+    ws: Workspace,
     *,
     scenarios: Iterable[str] = (),
     scenario_file: str | Path | None = None,

@@ -86,11 +86,11 @@ def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json) ->
     if as_json:
         emit_json(summary)
         return
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}): {summary['ok']:,} in a beat, "
-        f"{summary['in_service_area']:,} in the service area in force today ({_service_area_now(ws.config).label}), "
+        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label}), "
         f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates"
     )
     if info.get("renamed"):

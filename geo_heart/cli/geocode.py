@@ -198,13 +198,13 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
         emit_json(summary)
         return
     n = summary["rows"] or 1
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
         f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
-        f"{summary['in_service_area']:,} in the service area in force today ({_service_area_now(ws.config).label})"
+        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label})"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
         + (
             f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"
