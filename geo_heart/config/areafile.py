@@ -168,6 +168,8 @@ class AreaConfig:
     confident_min_score: float | None = None
     #: ``[addresses] point_crossings_confident``
     point_crossings_confident: bool = True
+    #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
+    equity: Mapping[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ rules over time
     @property
