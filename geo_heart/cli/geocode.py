@@ -19,7 +19,9 @@ from geo_heart.cli.options import (
 @click.command()
 @batch_input_argument
 @output_file_option(
-    "Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson (see --format)."
+    "Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson (see --format); "
+    "with --engine dask also a folder (a partitioned GeoParquet dataset).",
+    dir_okay=True,
 )
 @format_option
 @crs_option
@@ -91,8 +93,7 @@ def geocode(
       geocode calls.csv -o calls2.gpkg --address-column ADDRESS --retry-failed calls.gpkg --overrides fixes.csv
       geocode 'calls/*.parquet' -o calls_geo/ --address-column ADDRESS --engine dask
     """
-    from pathlib import Path
-
+    from geo_heart.io.tables import read_header, refuse_duplicate_names
     from geo_heart.io.vector import check_output
 
     engine = pop_engine(kwargs)
@@ -104,22 +105,20 @@ def geocode(
         _geocode_dask(obj, input_path, output_path, out_format, out_crs, address_column,
                       min_score, chunk_rows, encoding, as_json, engine)  # fmt: skip
         return
-    spec = check_output(output_path, fmt=out_format, crs=out_crs)  # before any work
-    if previous_path and Path(previous_path).resolve() == spec.path.resolve():
-        raise click.BadParameter(
-            "write the merged result to a new file, not over PREVIOUS_OUTPUT",
-            param_hint="--retry-failed",
-        )
+    # every refusal before any work (the output against every input: cli.options)
+    spec = check_output(output_path, fmt=out_format, crs=out_crs)
+    refuse_duplicate_names(
+        read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
+    )
 
     import pandas as pd
 
     from geo_heart.geo.census import add_census_geoids
     from geo_heart.geocode import fixup
-    from geo_heart.io.files import output_lock, refuse_same_file
+    from geo_heart.io.files import output_lock
     from geo_heart.io.tables import read_table
     from geo_heart.io.vector import write_vector
 
-    refuse_same_file(input_path, spec.path)
     ws = obj.workspace
     lock = output_lock(spec.path)
     lock.__enter__()  # a second run writing OUTPUT is refused
@@ -231,13 +230,13 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
         emit_json(summary)
         return
     n = summary["rows"] or 1
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
         f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
-        f"{summary['in_service_area']:,} in the service area in force today ({_service_area_now(ws.config).label})"
+        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label})"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
         + (
             f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"
