@@ -132,7 +132,7 @@ def assign_table(
 
 
 def assign_chunk(
-    ws: Area,
+    ws: Workspace,
     df: pd.DataFrame,
     *,
     lon_column: str = "lon",

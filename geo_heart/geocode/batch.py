@@ -389,7 +389,8 @@ def _geocode_locked(
         return _geocode_parts(
             ws, inp, outp, parts, marker, want, state,
             address_column=address_column, min_score=min_score, chunk_rows=chunk_rows,
-            encoding=encoding, chunk_hook=chunk_hook, progress=progress,
+            encoding=encoding, chunk_hook=chunk_hook, census=census, progress=progress,
+            executor=executor,
         )  # fmt: skip
     except GeoHeartError:
         if not resuming:  # a refusal met on the way leaves no trace
@@ -422,7 +423,9 @@ def _geocode_parts(
     chunk_rows,
     encoding,
     chunk_hook,
+    census,
     progress,
+    executor,
 ) -> dict[str, Any]:
     done_parts = _done_parts(parts, state, chunk_rows) if state else 0
     try:

@@ -112,19 +112,22 @@ def dask_client(
 
 
 def warm_area(ws, needs: Iterable[str]) -> Any:
-    """A fresh :class:`~geo_heart.area.Area` of the same settings with the named indexes built.
+    """A fresh :class:`~geo_heart.geo.workspace.Workspace` of the same settings and area file
+    with the named indexes built (the tasks' only state).
 
     A copy, so the caller's area is left as it was and the copy can be dropped once shipped.
     """
-    from geo_heart.area import Area
+    from geo_heart.geo.workspace import Workspace
 
     unknown = set(needs) - set(INDEXES)
     if unknown:
         raise ValueError(f"unknown index names {sorted(unknown)}; use {list(INDEXES)}")
-    area = Area(settings=ws.settings, config=ws.config)
+    area = Workspace(settings=ws.settings, config=ws.config)
     area.beat_index  # noqa: B018  (built or read from the cache folder)
     if "geocoder" in needs:
-        area.geocoder()
+        from geo_heart.geocode.match import geocoder_for
+
+        geocoder_for(area)
     if "census" in needs:
         from geo_heart.errors import ConfigError
         from geo_heart.geo.census import CENSUS_LAYERS, _polygons
