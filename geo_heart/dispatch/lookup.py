@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from geo_heart.area import Area
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
 from geo_heart.dispatch.result import LookupResult
 from geo_heart.geo.beats import BeatHit
+from geo_heart.geo.workspace import Workspace
 
 
-def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[str, Any]:
+def eligibility_dict(ws: Workspace, hit_beat: str | None, elig: Eligibility) -> dict[str, Any]:
     """The eligibility part of a lookup result."""
     call = elig.call
     return {
@@ -52,7 +52,7 @@ def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[
 
 
 def lookup_point(
-    ws: Area,
+    ws: Workspace,
     lon: float,
     lat: float,
     *,
@@ -77,7 +77,7 @@ def lookup_point(
 
 
 def lookup_address(
-    ws: Area,
+    ws: Workspace,
     address: str,
     *,
     call_type: str | None = None,
@@ -152,7 +152,7 @@ def lookup_address(
     return LookupResult.model_validate(out).model_dump()
 
 
-def _point_dict(ws: Area, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
+def _point_dict(ws: Workspace, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
     hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
     elig = evaluate(ws.config, beat=hit.beat, **kw)
     out: dict[str, Any] = {
@@ -170,7 +170,7 @@ def _point_dict(ws: Area, lon: float, lat: float, kw: dict[str, Any]) -> dict[st
     return out
 
 
-def _ambiguous(ws: Area, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
+def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
     """Several places fit: each candidate judged on its own; the answer only where they agree."""
     cands = []
     progs_by: list[list[str]] = []

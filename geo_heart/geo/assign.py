@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Area
 from geo_heart.errors import CRSError, InputError
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.geo.workspace import Workspace
 from geo_heart.io.tables import require_columns
 
 #: Columns :func:`assign_table` adds (``assign_``-prefixed where the input has the name).
@@ -85,7 +85,7 @@ def coordinates_from_table(
 
 
 def assign_table(
-    ws: Area,
+    ws: Workspace,
     df: pd.DataFrame,
     *,
     lon_column: str = "lon",
@@ -109,9 +109,9 @@ def assign_table(
     reason[has_problem] = problem[has_problem]
     beat = np.where(has_problem, None, res["beat"])
     district = np.where(has_problem, None, res["district"])
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
-    sa = _service_area_now(ws.config)
+    sa = service_area_today(ws.config)
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
     names = result_column_names(df.columns, RESULT_COLUMNS, prefix="assign_", source=source)
@@ -129,3 +129,32 @@ def assign_table(
         "in_service_area": int(in_sa.sum()),
     }
     return out, summary
+
+
+def assign_chunk(
+    ws: Workspace,
+    df: pd.DataFrame,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    source: str = "input",
+    census: bool = True,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`assign_table` plus census tract and block-group GEOIDs (where configured).
+
+    The unit of work of ``geo-heart assign``: a whole table with the local engine, one partition
+    per task with ``--engine dask``. A layer's point geometries are used (the geometry is kept).
+    """
+    out, summary = assign_table(ws, df, lon_column=lon_column, lat_column=lat_column, source=source)
+    if not census:
+        return out, summary
+    from geo_heart.geo.census import add_census_geoids
+
+    if getattr(out, "_geometry_column_name", None) is not None:  # a layer: GEOIDs from its points
+        pts = out.geometry.to_crs(4326)
+        is_pt = (pts.geom_type == "Point").to_numpy()
+        out["_lon"] = np.where(is_pt, pts.x.where(is_pt), np.nan)
+        out["_lat"] = np.where(is_pt, pts.y.where(is_pt), np.nan)
+        out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
+        return out.drop(columns=["_lon", "_lat"]), summary
+    return add_census_geoids(ws, out, lon_column=lon_column, lat_column=lat_column), summary

@@ -12,18 +12,27 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geo_heart.errors import DataSourceError, InputError
+from geo_heart.errors import DataSourceError, GeoHeartError, InputError
 from geo_heart.geo.assign import result_column_names as _names
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
 from geo_heart.io.files import atomic_write, file_sha1, output_lock, refuse_same_file, write_error
-from geo_heart.io.tables import count_rows, iter_table, require_columns, table_kind, write_table
+from geo_heart.io.tables import (
+    count_rows,
+    iter_table,
+    read_header,
+    refuse_duplicate_names,
+    require_columns,
+    table_kind,
+    write_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +87,31 @@ def geocode_frame(
     names = result_column_names(df.columns, source=source)
     res = res.rename(columns=names)
     out = pd.concat([df.reset_index(drop=True), res], axis=1)
+    return out
+
+
+def geocode_chunk(
+    ws,
+    chunk: pd.DataFrame,
+    *,
+    address_column: str,
+    min_score: float = 0.0,
+    source: str = "input",
+    census: bool = False,
+    chunk_hook: Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """One chunk of a batch run: :func:`geocode_frame`, then census GEOIDs and ``chunk_hook``."""
+    out = geocode_frame(
+        ws, chunk, address_column=address_column, min_score=min_score, source=source
+    )
+    if census or chunk_hook is not None:
+        names = result_column_names(chunk.columns, source=source)
+        if census:
+            from geo_heart.geo.census import add_census_geoids
+
+            out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        if chunk_hook is not None:
+            out = chunk_hook(out, names)
     return out
 
 
@@ -207,8 +241,10 @@ def geocode_file(
     chunk_rows: int = CHUNK_ROWS,
     encoding: str | None = None,
     chunk_hook: Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame] | None = None,
+    census: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    executor=None,
 ) -> dict[str, Any]:
     """Geocode INPUT's ``address_column`` into OUTPUT in chunks, resuming an interrupted run.
 
@@ -223,11 +259,18 @@ def geocode_file(
         Text encoding of a CSV/TSV input (default: UTF-8 or UTF-16 by BOM).
     chunk_hook
         Called as ``chunk_hook(chunk_result, result_names)`` on each chunk's result before it is
-        stored; returns the frame to store (e.g. with census GEOIDs added). Same rows, in order.
+        stored; returns the frame to store. Same rows, in order.
+    census
+        Add census tract and block-group GEOIDs to each chunk (where the area configures them).
     progress
         Called with the number of rows finished after each chunk (e.g. a tqdm ``update``).
     on_total
         Called once with the number of input rows when it is known up front (Parquet).
+    executor
+        Where the chunks are geocoded: ``None`` in this process, or an object whose
+        ``map_ordered(func, chunks, **options)`` yields ``func(area, chunk, **options)`` for each
+        chunk in input order, e.g. :class:`geo_heart.scale.cluster.DaskExecutor` (the reference
+        index shipped to its workers once). Reading, resuming and writing stay here.
 
     Returns
     -------
@@ -249,9 +292,40 @@ def geocode_file(
             chunk_rows=chunk_rows,
             encoding=encoding,
             chunk_hook=chunk_hook,
+            census=census,
             progress=progress,
             on_total=on_total,
+            executor=executor,
         )
+
+
+def resume_key(ws, inp: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """Everything a geocoded row depends on, so a resumed run never mixes two kinds of answer.
+
+    The input file (path and content hash), the area file's content hash, the reference index
+    key (the content hashes of the address layers, beats and places it is built from), the
+    data folder, the geo-heart version and the options.
+    """
+    from geo_heart import __version__
+    from geo_heart.geocode.reference import index_key
+
+    config = getattr(ws, "config", None)
+    area_file = getattr(config, "path", None)
+    settings = getattr(ws, "settings", None)
+    return {
+        "input": str(inp.resolve()),
+        "input_sha1": file_sha1(inp),
+        "area_sha1": file_sha1(area_file) if area_file and Path(area_file).is_file() else None,
+        "index_key": index_key(ws) if config is not None else None,
+        "data_dir": str(getattr(settings, "data_dir", "")) or None,
+        "version": __version__,
+        **options,
+    }
+
+
+def _differences(state: dict[str, Any], want: dict[str, Any]) -> list[str]:
+    """The keys of the resume key that differ between a saved run and this one."""
+    return [k for k in want if state.get(k) != want[k]]
 
 
 def _geocode_locked(
@@ -264,37 +338,95 @@ def _geocode_locked(
     chunk_rows,
     encoding,
     chunk_hook,
+    census,
     progress,
     on_total,
+    executor,
 ) -> dict[str, Any]:
     if not inp.exists():
         raise DataSourceError(f"input file {str(inp)!r} does not exist")
+    # every refusal the input's header allows is made here, before any work or any file
+    header_names = read_header(inp, encoding=encoding)
+    require_columns(pd.DataFrame(columns=header_names), {"--address-column": address_column}, inp)
+    result_column_names(pd.Index(header_names, dtype=object), source=str(inp))
+    refuse_duplicate_names(header_names, fmt=table_kind(outp), source=inp)
     total_rows = count_rows(inp)
     if on_total and total_rows is not None:
         on_total(total_rows)
     parts = outp.with_name(outp.name + ".parts")
     marker = parts / "progress.json"
-    want = {
-        "input": str(inp.resolve()),
-        "input_sha1": file_sha1(inp),
-        "address_column": address_column,
-        "min_score": min_score,
-        "chunk_rows": chunk_rows,
-        "encoding": encoding,
-        "chunk_hook": getattr(chunk_hook, "__qualname__", None),
-    }
+    want = resume_key(
+        ws,
+        inp,
+        {
+            "address_column": address_column,
+            "min_score": min_score,
+            "chunk_rows": chunk_rows,
+            "encoding": encoding,
+            "chunk_hook": getattr(chunk_hook, "__qualname__", None),
+            "census": census,
+        },
+    )
     state: dict[str, Any] = {}
     if marker.exists():
         try:
             state = json.loads(marker.read_text())
         except (OSError, ValueError):
             state = {}
-        if {k: state.get(k) for k in want} != want:
-            log.warning("%s holds another run's progress; starting over", parts)
+        changed = _differences(state, want)
+        if changed:
+            log.warning(
+                "%s holds the progress of a run with another %s; starting over",
+                parts,
+                ", ".join(_KEY_LABELS.get(k, k) for k in changed),
+            )
             shutil.rmtree(parts, ignore_errors=True)
             state = {}
     elif parts.exists():
         shutil.rmtree(parts, ignore_errors=True)
+    resuming = bool(state)
+    try:
+        return _geocode_parts(
+            ws, inp, outp, parts, marker, want, state,
+            address_column=address_column, min_score=min_score, chunk_rows=chunk_rows,
+            encoding=encoding, chunk_hook=chunk_hook, census=census, progress=progress,
+            executor=executor,
+        )  # fmt: skip
+    except GeoHeartError:
+        if not resuming:  # a refusal met on the way leaves no trace
+            shutil.rmtree(parts, ignore_errors=True)
+        raise
+
+
+#: resume-key entries, as the warning names them
+_KEY_LABELS = {
+    "input": "input file",
+    "input_sha1": "input content",
+    "area_sha1": "area file",
+    "index_key": "reference data",
+    "data_dir": "data folder",
+    "version": "geo-heart version",
+}
+
+
+def _geocode_parts(
+    ws,
+    inp: Path,
+    outp: Path,
+    parts: Path,
+    marker: Path,
+    want: dict[str, Any],
+    state: dict[str, Any],
+    *,
+    address_column,
+    min_score,
+    chunk_rows,
+    encoding,
+    chunk_hook,
+    census,
+    progress,
+    executor,
+) -> dict[str, Any]:
     done_parts = _done_parts(parts, state, chunk_rows) if state else 0
     try:
         parts.mkdir(parents=True, exist_ok=True)
@@ -306,19 +438,36 @@ def _geocode_locked(
     names: dict[str, str] | None = None
     n_parts = 0
     summaries: list = list((state.get("summaries") or [])[:done_parts])
-    for i, chunk in enumerate(iter_table(inp, chunk_rows=chunk_rows, encoding=encoding)):
-        n_parts = i + 1
-        if names is None:
-            require_columns(chunk, {"--address-column": address_column}, inp)
-            names = result_column_names(chunk.columns, source=str(inp))
-        if i < done_parts:
-            resumed += len(chunk)
-            continue
-        out = geocode_frame(
-            ws, chunk, address_column=address_column, min_score=min_score, source=str(inp)
-        )
-        if chunk_hook is not None:
-            out = chunk_hook(out, names)
+    todo: deque[tuple[int, int]] = deque()  # (chunk number, rows) handed to the mapper
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        nonlocal n_parts, names, resumed
+        for i, chunk in enumerate(iter_table(inp, chunk_rows=chunk_rows, encoding=encoding)):
+            n_parts = i + 1
+            if names is None:
+                require_columns(chunk, {"--address-column": address_column}, inp)
+                names = result_column_names(chunk.columns, source=str(inp))
+            if i < done_parts:
+                resumed += len(chunk)
+                continue
+            todo.append((i, len(chunk)))
+            yield chunk
+
+    work = {
+        "address_column": address_column,
+        "min_score": min_score,
+        "source": str(inp),
+        "census": census,
+        "chunk_hook": chunk_hook,
+    }
+    results = (
+        (geocode_chunk(ws, c, **work) for c in chunks())
+        if executor is None
+        else executor.map_ordered(geocode_chunk, chunks(), **work)
+    )
+    for out in results:
+        i, n_rows = todo.popleft()
+        assert names is not None
         header = [str(c) for c in out.columns]
         part_summary = summarize(out, names)
         _add_counts(summary, part_summary)
@@ -329,7 +478,7 @@ def _geocode_locked(
                 out.to_parquet(tmp, index=False)
         except (ValueError, TypeError) as exc:
             raise DataSourceError(
-                f"input file {str(inp)!r}: rows {i * chunk_rows + 1}-{i * chunk_rows + len(chunk)} "
+                f"input file {str(inp)!r}: rows {i * chunk_rows + 1}-{i * chunk_rows + n_rows} "
                 f"cannot be stored ({exc}); columns must hold plain values (text, numbers)"
             ) from None
         except Exception as exc:
@@ -344,7 +493,7 @@ def _geocode_locked(
                 json.dumps({**want, "parts_done": i + 1, "header": header, "summaries": summaries})
             )
         if progress:
-            progress(len(chunk))
+            progress(n_rows)
     if resumed:
         for _i, v in summaries[:done_parts]:
             _add_counts(summary, v)
