@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from geo_heart.cli.calls_options import calls_options, load_calls_from_options
+from geo_heart.cli.calls_options import calls_options, load_calls_from_options, rules_options
 from geo_heart.cli.options import emit_json, json_option, output_dir_option, pass_ctx
 
 
 @click.command()
 @calls_options
+@rules_options
 @output_dir_option("Folder for the CSV tables and beats.gpkg.")
 @json_option
 @pass_ctx
@@ -27,6 +28,7 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     \b
     Example:
       geo-heart demand -o out/
+      geo-heart --area portland demand --as-of 2022-04-01 -o out/
       geo-heart demand calls.csv --lon-column x --lat-column y --time-zone America/New_York -o out/
     """
     from pathlib import Path
