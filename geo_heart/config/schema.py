@@ -488,6 +488,8 @@ class StaffingValues(SourcedModel):
 class StaffingSection(StaffingValues):
     """``[staffing]`` defaults, with ``[staffing.programs.<code>]`` overrides per program."""
 
+    #: the program ``geo-heart staffing`` plans by default (an in-person program code)
+    program: str | None = None
     programs: dict[str, StaffingValues] = {}
 
 

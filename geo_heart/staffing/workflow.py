@@ -18,6 +18,7 @@ from geo_heart.staffing.analysis import StaffingResult, analyse_staffing
 from geo_heart.staffing.data import (
     arrivals_from_calls,
     mask_from_schedule,
+    read_hourly_profile,
     read_shifts,
     schedule_from_text,
     service_from_config,
@@ -40,6 +41,8 @@ class StaffingOptions:
     hours_text: str | None = None
     scenario: str | None = None
     year: int | None = None
+    #: a stated hourly profile CSV (needed when calls have a date but no time of day)
+    hourly_profile: str | Path | None = None
     scale_to: float | None = None
     target: float | None = None
     block_hours: int = 4
@@ -93,8 +96,13 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
     override = schedule_from_text(o.hours_text) if o.hours_text else None
     if o.scenario is not None:
         apply_scenario(config, data, o.scenario)
+    profile = read_hourly_profile(o.hourly_profile) if o.hourly_profile is not None else None
     demand = arrivals_from_calls(
-        data, program, fallback_hours=programs_for(config, o.scenario)[program].hours, year=o.year
+        data,
+        program,
+        fallback_hours=programs_for(config, o.scenario)[program].hours,
+        year=o.year,
+        profile=profile,
     )
     if override is not None:
         demand = demand.with_service_hours(
