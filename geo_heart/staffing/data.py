@@ -180,7 +180,10 @@ def read_hourly_profile(path: str | Path) -> np.ndarray:
                 h = int(row[cols["hour_of_week"]])
             else:
                 (d,) = parse_days(row[cols["day"]])
-                h = d * 24 + int(row[cols["hour"]])
+                hour = int(row[cols["hour"]])
+                if not 0 <= hour < 24:
+                    raise ValueError(f"hour {hour} is not 0-23")
+                h = d * 24 + hour
             w = float(row[cols["weight"]])
             if not (0 <= h < HOURS) or not (w >= 0 and np.isfinite(w)):
                 raise ValueError("out of range")
