@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from geo_heart.config.schedule import parse_clock, parse_days
+from geo_heart.config.schedule import parse_clock, parse_days, parse_window_text
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -93,7 +93,22 @@ class HoursWindowModel(_Model):
         return v
 
 
-Hours = list[HoursWindowModel]
+def _window_from_text(v: Any) -> Any:
+    """The hours syntax ``"Mon-Fri 09:00-17:00"`` (or ``"24/7"``) → the table form."""
+    if isinstance(v, str):
+        if v.strip().lower() in ("24/7", "always"):
+            return {"days": "Mon-Sun", "start": "00:00", "end": "24:00"}
+        return parse_window_text(v)
+    return v
+
+
+#: ``hours = ["Mon-Thu 09:00-17:00", "Thu-Sun 18:00-02:30"]`` (the table form is still read)
+Hours = list[
+    Annotated[
+        HoursWindowModel,
+        BeforeValidator(_window_from_text, json_schema_input_type=str | HoursWindowModel),
+    ]
+]
 
 
 class SourcedModel(_Model):
@@ -114,6 +129,10 @@ class AreaSection(_Model):
     #: what the programs are called together ("HEART"), used in reasons such as
     #: "HEART did not exist before 2022-06-27"
     service_name: Text = "the service"
+    #: the default data folder (used when neither --data nor GEO_HEART_DATA is given); a relative
+    #: path is tried against the working directory, the folder above the area file's folder and
+    #: the source checkout (see geo_heart.config.settings)
+    data_dir: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -155,6 +174,12 @@ class BeatsSection(_Model):
     district_field: str | None = None
     source_url: str | None = None
     special: dict[str, SpecialBeatModel] = {}
+    #: what one unit is called in outputs and on the page ("beat"; Portland: "district")
+    unit_name: Text = "beat"
+    unit_plural: str | None = None
+    #: what the groups of ``district_field`` are called ("district"; Portland: "precinct")
+    group_name: Text = "district"
+    group_plural: str | None = None
 
 
 class ServiceAreaModel(_Model):
