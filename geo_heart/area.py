@@ -140,3 +140,11 @@ class Area(Workspace):
 
         data = data if data is not None else self.load_calls()
         return coverage_table(data, resolve_what_ifs(self, scenarios=scenarios or []))
+
+    def equity(self, data: CallData | None = None, **options: Any):
+        """Who the service area reaches under a rule set (``rules=``/``as_of=``), by census tract
+        and resident group (:func:`geo_heart.analysis.equity.equity_analysis`)."""
+        from geo_heart.analysis.equity import equity_analysis
+
+        data = data if data is not None else self.load_calls()
+        return equity_analysis(self, data, **options)

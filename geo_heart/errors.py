@@ -44,23 +44,28 @@ EXTRA_FOR_MODULE = {
     "fastapi": "service",
     "uvicorn": "service",
     "starlette": "service",
+    "fastapi_offline": "service",
     "folium": "maps",
     "branca": "maps",
     "jinja2": "maps",
     "matplotlib": "maps",
     "mapclassify": "maps",
+    "xstatic": "maps",
     "scipy": "planning",
     "libpysal": "planning",
     "esda": "planning",
     "pulp": "planning",
     "simpy": "planning",
     "h3": "planning",
+    "tobler": "planning",
     "dask": "dask",
+    "distributed": "dask",
+    "dask_geopandas": "dask",
 }
 
 
 class MissingExtraError(GeoHeartError, ImportError):
-    """An optional dependency is not installed; the message names the extra that installs it."""
+    """An optional feature needs a package that is not installed; the message names the extra."""
 
 
 def require_extra(extra: str) -> None:

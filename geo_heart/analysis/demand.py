@@ -7,9 +7,10 @@ call's own time (call type, service area and hours all satisfied, the program op
 before the launch, the pilot's area and hours during the pilot, the citywide program after. The
 coverage module explains the gap; :func:`rules_coverage_table` compares the periods.
 
-Population per beat is apportioned from census tracts by area: each tract's population is split
-among the beats it overlaps in proportion to the overlapping area, computed in the area's projected
-CRS (``[area].projected_crs``, EPSG:2264 for Durham). This assumes people are spread evenly within a
+Population per beat is apportioned from census tracts by area with ``tobler``
+(:func:`geo_heart.geo.interpolate.apportion`): each tract's population is split among the beats it
+overlaps in proportion to the overlapping area, computed in the area's projected CRS
+(``[area].projected_crs``, EPSG:2264 for Durham). This assumes people are spread evenly within a
 tract; tract parts outside every beat (county land outside the layer) are not counted.
 """
 
@@ -76,18 +77,16 @@ def _population(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
             f"population layer {str(path)!r} has no column {field!r} "
             "(layers.population.population_field)"
         )
-    crs = key[3]
-    pop = pd.to_numeric(tracts[field], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    tr = tracts.set_geometry(tracts.geometry.make_valid()).to_crs(crs)
-    bt = gpd.GeoDataFrame({"beat": list(beat_ids)}, geometry=list(beat_geoms), crs="EPSG:4326")
-    bt = bt.to_crs(crs)
-    tr = gpd.GeoDataFrame(
-        {"pop": pop, "tract_area": tr.geometry.area}, geometry=tr.geometry, crs=crs
+    from geo_heart.geo.interpolate import apportion
+
+    src = gpd.GeoDataFrame(
+        {"_source": np.arange(len(tracts)).astype(str), "pop": tracts[field].to_numpy()},
+        geometry=tracts.geometry.to_numpy(),
+        crs=tracts.crs,
     )
-    pieces = gpd.overlay(tr, bt, how="intersection", keep_geom_type=True)
-    share = pieces.geometry.area / pieces["tract_area"].where(pieces["tract_area"] > 0)
-    pieces["pop_part"] = pieces["pop"] * share.fillna(0.0)
-    out = pieces.groupby("beat")["pop_part"].sum().reindex(list(beat_ids), fill_value=0.0)
+    bt = gpd.GeoDataFrame({"beat": list(beat_ids)}, geometry=list(beat_geoms), crs="EPSG:4326")
+    pieces = apportion(src, bt, ["pop"], crs=key[3], source_id="_source", target_id="beat")
+    out = pieces.groupby("beat")["pop"].sum().reindex(list(beat_ids), fill_value=0.0)
     out.name = "population"
     return out
 

@@ -161,6 +161,8 @@ class AreaConfig:
     data_dir: str | None = None
     places_file: Path | None = None
     staffing: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
+    equity: Mapping[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ rules over time
     @property

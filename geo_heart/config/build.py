@@ -151,6 +151,13 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         role: table.model_dump(exclude_none=True) for role, table in m.layers if table is not None
     }
 
+    # [equity]: its layer must be a configured layer
+    if m.equity is not None and m.equity.layer not in layers:
+        problems.append(
+            f"equity.layer = {m.equity.layer!r}: no [layers.{m.equity.layer}] "
+            f"table; known layers: {sorted(layers)}"
+        )
+
     # [staffing]: typed by the schema; here only its program names are checked
     for key in m.staffing.programs:
         known(f"staffing.programs.{key}", key, programs, "program")
@@ -179,6 +186,7 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         data_dir=m.area.data_dir,
         places_file=(path.parent / m.places.file) if m.places is not None else None,
         staffing=m.staffing.model_dump(exclude_none=True),
+        equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
     )
     return area, problems
 

@@ -470,6 +470,35 @@ class StaffingSection(StaffingValues):
     programs: dict[str, StaffingValues] = {}
 
 
+# --------------------------------------------------------------------------------------- equity
+class EquityGroupModel(_Model):
+    """``[equity.groups.<key>]``: a resident group counted by a column of the equity layer."""
+
+    label: Text | None = None
+    field: Text
+    universe: Literal["persons", "households"] = "persons"
+
+
+class EquitySection(_Model):
+    """``[equity]``: who the service reaches (``geo-heart equity``, :mod:`geo_heart.analysis.equity`).
+
+    ``layer`` names the ``[layers.<role>]`` holding the census polygons (default ``tracts``) and
+    their columns; ``fields`` are copied to the tract table as they are (rates, medians);
+    ``groups`` are counts apportioned to beats; ``need_field`` is the tract measure that
+    ``expand --objective need`` weights demand by; ``weights`` is ``area`` (area weighting) or
+    ``address_points`` (dasymetric: apportioned by the address points of ``[layers.address_points]``).
+    """
+
+    layer: Text = "tracts"
+    fields: list[Text] = []
+    groups: dict[str, EquityGroupModel] = {}
+    need_field: Text | None = None
+    weights: Literal["area", "address_points"] = "area"
+    min_count: Annotated[int, Field(ge=1)] = 5
+    bootstrap: Annotated[int, Field(ge=0)] = 1000
+    seed: int = 2024
+
+
 # --------------------------------------------------------------------------------------- rules
 class ProgramRuleModel(SourcedModel):
     """``[rules.programs.<code>]`` inside one rule set: what differs from ``[programs.<code>]``.
@@ -511,6 +540,7 @@ class AreaFileModel(_Model):
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
     staffing: StaffingSection = StaffingSection()
+    equity: EquitySection | None = None
     rules: list[RuleSetModel] = []
 
 
