@@ -35,7 +35,7 @@ import pandas as pd
 
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.config.schema import CallsLayer
-from geo_heart.config.times import parse_local_times, zone
+from geo_heart.config.times import parse_local_times, region_zone_problem
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import InputError
 from geo_heart.geo.coords import lonlat_from_columns
@@ -267,7 +267,9 @@ def load_calls(
             f"{str(path)!r}: no location column; give --lon-column/--lat-column, --beat-column "
             "or --address-column"
         )
-    zone(tz)
+    problem = region_zone_problem(tz, allow_utc=True)
+    if problem:
+        raise InputError(f"time zone of {str(path)!r}: {problem}")
 
     n = len(df)
     log.info("read %s calls from %s", f"{n:,}", path)

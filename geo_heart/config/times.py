@@ -51,6 +51,43 @@ def zone(name: str) -> ZoneInfo:
         ) from None
 
 
+#: the first part of an IANA region zone name (``America/New_York``); ``Etc/``, ``US/``, ``EST``,
+#: ``EST5EDT``, ``GMT+5`` and the like are fixed offsets, abbreviations or legacy links
+_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+            "Indian", "Pacific")  # fmt: skip
+
+
+def region_zone_problem(name: str, *, allow_utc: bool = False) -> str | None:
+    """Why ``name`` is not a region time zone that follows local rules (``None`` when it is).
+
+    Region zones (``America/New_York``, ``Europe/Berlin``) carry the place's daylight-saving
+    history. Abbreviations and fixed offsets (``EST``, ``EST5EDT``, ``GMT+5``, ``Etc/GMT+5``,
+    ``-05:00``) never change with the seasons, so every summer answer would be an hour off.
+    ``allow_utc`` accepts ``UTC`` (a call export may be written in UTC).
+    """
+    text = str(name).strip()
+    if allow_utc and text in ("UTC", "Etc/UTC", "Z"):
+        return None
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{text!r} is not an IANA time zone; use a region zone such as 'America/New_York'"
+    if text.split("/", 1)[0] not in _REGIONS or "/" not in text:
+        fixed = ZoneInfo(text).utcoffset(datetime(2024, 1, 15)) == ZoneInfo(text).utcoffset(
+            datetime(2024, 7, 15)
+        )
+        kind = (
+            "a fixed offset that never observes daylight time"
+            if fixed
+            else "an abbreviation or legacy name, not a region"
+        )
+        return (
+            f"{text!r} is {kind}; use the region zone of the place, such as "
+            "'America/New_York' or 'America/Los_Angeles'"
+        )
+    return None
+
+
 def wall_time_kind(wall: datetime, tz: str | ZoneInfo) -> str | None:
     """``"ambiguous"``, ``"nonexistent"`` or ``None`` for a naive wall-clock time in ``tz``."""
     z = tz if isinstance(tz, ZoneInfo) else zone(tz)
