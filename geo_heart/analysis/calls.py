@@ -269,7 +269,7 @@ def load_calls(
         )
     problem = region_zone_problem(tz, allow_utc=True)
     if problem:
-        raise InputError(f"time zone of {str(path)!r}: {problem}")
+        raise InputError(f"time zone {tz!r} of {str(path)!r}: {problem}")
 
     n = len(df)
     log.info("read %s calls from %s", f"{n:,}", path)
