@@ -37,3 +37,7 @@ class AddressError(InputError):
 
 class CallTypeError(InputError):
     """A call type is not known to the area's call-type table."""
+
+
+class MissingExtraError(GeoHeartError, ImportError):
+    """An optional feature needs a package that is not installed; the message names the extra."""
