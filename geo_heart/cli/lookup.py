@@ -88,10 +88,20 @@ def render_card(r: dict) -> str:
         )
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
-    if r.get("status") in ("unknown", "invalid") or (
+    if r.get("status") == "approximate":
+        beats = sorted({c.get("beat") for c in r.get("candidates") or [] if c.get("beat")})
+        lines.append(
+            f"Beat:      {r.get('beat') or 'not known'} - approximate ({len(beats)} possible "
+            f"beat{'s' if len(beats) != 1 else ''}): confirm with the caller ({r.get('reason', '')})"
+        )
+    elif r.get("status") in ("unknown", "invalid") or (
         r.get("status") == "ambiguous" and not r.get("beat")
     ):
-        what = "several places fit" if r.get("status") == "ambiguous" else "location unknown"
+        what = (
+            "several places fit"
+            if r.get("status") == "ambiguous"
+            else "location not determined"
+        )
         lines.append(f"Beat:      unknown - {what}: ask the caller ({r.get('reason', '')})")
     elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"
@@ -104,7 +114,8 @@ def render_card(r: dict) -> str:
         lines.append(f"Note:      {r['reason']}")
     ct = r.get("call_type")
     ct_text = (
-        f"{ct['label']} ({ct['raw']}){' - weapon/violence' if ct['risk'] else ''}"
+        f"{ct['label'] or 'not in the call-type table'} ({ct['raw']})"
+        f"{' - weapon/violence' if ct['risk'] else ''}"
         if ct
         else "not given"
     )
