@@ -34,10 +34,11 @@ demo: setup
 
 test: setup-test chromium
 	$(BIN)/ruff check geo_heart tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: setup-test
 	$(BIN)/python benchmarks/bench_assign.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache

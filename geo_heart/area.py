@@ -15,16 +15,11 @@ areas in one process never share or confuse caches.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from geo_heart.config.areafile import AreaConfig, load_area
-from geo_heart.config.calltypes import CallTypeTable, call_type_table
 from geo_heart.config.settings import Settings
-from geo_heart.geo.beats import BeatIndex
+from geo_heart.geo.workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
@@ -34,12 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from geo_heart.analysis.calls import CallData
     from geo_heart.geocode.match import Geocoder
 
-T = TypeVar("T")
 
+class Area(Workspace):
+    """An area (a city): the library's face.
 
-@dataclass
-class Area:
-    """An area (a city): validated configuration + settings + lazily built indexes.
+    A :class:`~geo_heart.geo.workspace.Workspace` (validated configuration + settings + lazily
+    built indexes) with the verbs a user calls. The face calls down into the geocode, dispatch
+    and analysis modules; nothing below imports it (an ``import-linter`` contract checks this).
 
     Parameters
     ----------
@@ -48,10 +44,6 @@ class Area:
     config
         The validated area file (:class:`~geo_heart.config.areafile.AreaConfig`).
     """
-
-    settings: Settings
-    config: AreaConfig
-    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -76,51 +68,11 @@ class Area:
         )
         return cls.from_settings(settings)
 
-    @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Area:
-        """Load the area configuration named by ``settings`` (validated)."""
-        settings = settings or Settings()
-        return cls(settings=settings, config=load_area(settings.area_file))
-
-    # ------------------------------------------------------------------ caches
-    def cached(self, key: Any, build: Callable[[], T]) -> T:
-        """Return the value cached under ``key`` on this area, building it on first use."""
-        try:
-            return self._cache[key]
-        except KeyError:
-            value = self._cache[key] = build()
-            return value
-
-    def forget(self, key: Any) -> None:
-        """Drop one cached value (e.g. after rebuilding an index)."""
-        self._cache.pop(key, None)
-
-    @cached_property
-    def beat_index(self) -> BeatIndex:
-        """The beat index (built once, then read from the cache folder)."""
-        return BeatIndex.from_area(
-            self.config, self.settings.data_dir, cache_dir=self.settings.cache_dir
-        )
-
-    @property
-    def call_types(self) -> CallTypeTable:
-        """The area's call-type table."""
-        return call_type_table(self.config)
-
     def geocoder(self, *, rebuild: bool = False) -> Geocoder:
         """The offline geocoder (reference index built once, cached on disk and here)."""
         from geo_heart.geocode.match import geocoder_for
 
         return geocoder_for(self, rebuild=rebuild)
-
-    # ------------------------------------------------------------------ data files
-    def data_path(self, relative: str | Path) -> Path:
-        """A file named in the configuration, resolved against the data folder."""
-        return self.settings.data_path(relative)
-
-    def layer_path(self, role: str) -> Path:
-        """Path of the ``[layers.<role>]`` file in the data folder."""
-        return self.data_path(self.config.layer_value(role, "file"))
 
     # ------------------------------------------------------------------ the verbs
     def lookup(
@@ -188,3 +140,11 @@ class Area:
 
         data = data if data is not None else self.load_calls()
         return coverage_table(data, resolve_what_ifs(self, scenarios=scenarios or []))
+
+    def equity(self, data: CallData | None = None, **options: Any):
+        """Who the service area reaches under a rule set (``rules=``/``as_of=``), by census tract
+        and resident group (:func:`geo_heart.analysis.equity.equity_analysis`)."""
+        from geo_heart.analysis.equity import equity_analysis
+
+        data = data if data is not None else self.load_calls()
+        return equity_analysis(self, data, **options)

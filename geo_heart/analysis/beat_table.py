@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo_heart.area import Area
+from geo_heart.geo.workspace import Workspace
 
 
-def beats_table(ws: Area) -> pd.DataFrame:
+def beats_table(ws: Workspace) -> pd.DataFrame:
     """One row per beat: ``beat``, ``district``, ``area_sq_mi``, ``in_<service area>`` per area,
     ``note`` (label of special codes such as 999)."""
     idx = ws.beat_index

@@ -28,12 +28,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Area
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.config.schema import CallsLayer
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import InputError
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.geo.workspace import Workspace
 from geo_heart.io.tables import read_table, require_columns
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) 
 
 
 def load_calls(
-    ws: Area,
+    ws: Workspace,
     path: str | Path | None = None,
     *,
     call_type_column: str | None = None,
@@ -433,7 +433,7 @@ def _reason_class(reason: str) -> str:
     return reason or "unplaced"
 
 
-def _geocode(ws: Area, addresses: pd.Series, *, progress: bool):
+def _geocode(ws: Workspace, addresses: pd.Series, *, progress: bool):
     """Geocode distinct addresses once; return lon, lat arrays and the per-row result frame."""
     from geo_heart.geocode.match import geocoder_for
 

@@ -36,10 +36,9 @@ from pathlib import Path
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Area
 from geo_heart.config.areafile import AreaConfig, Program, ServiceArea
 from geo_heart.config.rules import RulePeriod, RuleSet
-from geo_heart.config.schedule import WeeklySchedule
+from geo_heart.config.schedule import WeeklySchedule, parse_hours
 from geo_heart.config.schema import read_toml, validate_scenario_dict
 from geo_heart.dispatch.eligibility import (
     eligibility_for_calls,
@@ -48,6 +47,7 @@ from geo_heart.dispatch.eligibility import (
     resolve_rules,
 )
 from geo_heart.errors import InputError
+from geo_heart.geo.workspace import Workspace
 
 Rules = RuleSet | RulePeriod | str | None
 
@@ -100,23 +100,12 @@ def what_if_from_scenario(area: AreaConfig, key: str, rules: Rules = None) -> Wh
 
 
 def hours_from_text(text: str) -> WeeklySchedule:
-    """Parse ``"Mon-Fri 09:00-17:00; Sat-Sun 10:00-14:00"`` (or ``"24/7"``) into a schedule."""
-    spec = str(text).strip()
-    if spec.lower() in ("24/7", "always"):
-        return WeeklySchedule.always()
-    items = []
-    for part in [p.strip() for p in spec.split(";") if p.strip()]:
-        bits = part.split()
-        if len(bits) != 2 or "-" not in bits[1]:
-            raise InputError(f"hours {part!r}: expected DAYS START-END, e.g. 'Mon-Sun 08:00-20:00'")
-        start, _, end = bits[1].partition("-")
-        items.append({"days": bits[0], "start": start, "end": end})
-    if not items:
-        raise InputError(f"hours {text!r} is empty; e.g. 'Mon-Sun 08:00-20:00'")
+    """Parse ``"Mon-Fri 09:00-17:00; Sat-Sun 10:00-14:00"`` (or ``"24/7"``): the hours syntax of
+    :func:`geo_heart.config.schedule.parse_hours`, its errors as :class:`InputError`."""
     try:
-        return WeeklySchedule.from_config(items)
+        return parse_hours(text)
     except (ValueError, KeyError) as exc:
-        raise InputError(f"hours {text!r}: {exc}") from None
+        raise InputError(f"--hours {text!r}: {exc}") from None
 
 
 def _service_area_for(
@@ -142,7 +131,7 @@ def _service_area_for(
 
 
 def what_if_from_options(
-    ws: Area,
+    ws: Workspace,
     *,
     beats: Iterable[str] | str | None = None,
     hours: str | None = None,
@@ -191,7 +180,7 @@ def what_if_from_options(
     return WhatIf(key, text, area, out)
 
 
-def what_ifs_from_file(ws: Area, path: str | Path, rules: Rules = None) -> list[WhatIf]:
+def what_ifs_from_file(ws: Workspace, path: str | Path, rules: Rules = None) -> list[WhatIf]:
     """Scenarios from a TOML file of ``[scenarios.<key>]`` tables.
 
     The tables have the form of the area file's scenarios
@@ -246,7 +235,7 @@ def what_ifs_from_file(ws: Area, path: str | Path, rules: Rules = None) -> list[
 
 
 def resolve_what_ifs(
-    ws: Area,
+    ws: Workspace,
     *,
     scenarios: Iterable[str] = (),
     scenario_file: str | Path | None = None,

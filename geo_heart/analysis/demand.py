@@ -7,9 +7,10 @@ call's own time (call type, service area and hours all satisfied, the program op
 before the launch, the pilot's area and hours during the pilot, the citywide program after. The
 coverage module explains the gap; :func:`rules_coverage_table` compares the periods.
 
-Population per beat is apportioned from census tracts by area: each tract's population is split
-among the beats it overlaps in proportion to the overlapping area, computed in the area's projected
-CRS (``[area].projected_crs``, EPSG:2264 for Durham). This assumes people are spread evenly within a
+Population per beat is apportioned from census tracts by area with ``tobler``
+(:func:`geo_heart.geo.interpolate.apportion`): each tract's population is split among the beats it
+overlaps in proportion to the overlapping area, computed in the area's projected CRS
+(``[area].projected_crs``, EPSG:2264 for Durham). This assumes people are spread evenly within a
 tract; tract parts outside every beat (county land outside the layer) are not counted.
 """
 
@@ -22,16 +23,16 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Area
 from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.errors import ConfigError, DataSourceError
+from geo_heart.geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 SQ_FT_PER_SQ_MI = 5280.0**2
 
 
-def population_by_beat(ws: Area) -> pd.Series:
+def population_by_beat(ws: Workspace) -> pd.Series:
     """Residents per beat, apportioned from ``[layers.population]`` polygons by area.
 
     Returns
@@ -76,23 +77,21 @@ def _population(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
             f"population layer {str(path)!r} has no column {field!r} "
             "(layers.population.population_field)"
         )
-    crs = key[3]
-    pop = pd.to_numeric(tracts[field], errors="coerce").fillna(0.0).to_numpy(dtype=float)
-    tr = tracts.set_geometry(tracts.geometry.make_valid()).to_crs(crs)
-    bt = gpd.GeoDataFrame({"beat": list(beat_ids)}, geometry=list(beat_geoms), crs="EPSG:4326")
-    bt = bt.to_crs(crs)
-    tr = gpd.GeoDataFrame(
-        {"pop": pop, "tract_area": tr.geometry.area}, geometry=tr.geometry, crs=crs
+    from geo_heart.geo.interpolate import apportion
+
+    src = gpd.GeoDataFrame(
+        {"_source": np.arange(len(tracts)).astype(str), "pop": tracts[field].to_numpy()},
+        geometry=tracts.geometry.to_numpy(),
+        crs=tracts.crs,
     )
-    pieces = gpd.overlay(tr, bt, how="intersection", keep_geom_type=True)
-    share = pieces.geometry.area / pieces["tract_area"].where(pieces["tract_area"] > 0)
-    pieces["pop_part"] = pieces["pop"] * share.fillna(0.0)
-    out = pieces.groupby("beat")["pop_part"].sum().reindex(list(beat_ids), fill_value=0.0)
+    bt = gpd.GeoDataFrame({"beat": list(beat_ids)}, geometry=list(beat_geoms), crs="EPSG:4326")
+    pieces = apportion(src, bt, ["pop"], crs=key[3], source_id="_source", target_id="beat")
+    out = pieces.groupby("beat")["pop"].sum().reindex(list(beat_ids), fill_value=0.0)
     out.name = "population"
     return out
 
 
-def beat_demand(ws: Area, data: CallData, *, population: bool = True) -> pd.DataFrame:
+def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd.DataFrame:
     """One row per beat of the layer: how much eligible demand it has.
 
     Columns
@@ -149,7 +148,7 @@ def beat_demand(ws: Area, data: CallData, *, population: bool = True) -> pd.Data
     return table
 
 
-def hour_of_week_demand(ws: Area, data: CallData, *, scenario: str | None = None) -> pd.DataFrame:
+def hour_of_week_demand(ws: Workspace, data: CallData, *, scenario: str | None = None) -> pd.DataFrame:
     """168 rows (Mon 00 = 0): calls and eligible calls per hour of the week, with program hours.
 
     Columns: hour_of_week, day, hour, total_calls, eligible_any, eligible_<P> per program and
@@ -236,39 +235,3 @@ def unknown_codes_table(data: CallData) -> pd.DataFrame:
     return pd.DataFrame(
         {"raw_call_type": list(data.unknown_codes), "calls": list(data.unknown_codes.values())}
     )
-
-
-def write_demand_tables(
-    ws: Area,
-    data: CallData,
-    out_dir: str | Path,
-    *,
-    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
-) -> dict[str, Path]:
-    """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv``,
-    ``unknown_call_types.csv`` and, when the calls were judged under the rules of their own time,
-    ``coverage_by_period.csv`` and ``coverage_by_period.png`` (the before/after table and chart)
-    into ``out_dir``; return name → path.
-
-    ``tables`` reuses already computed (by beat, by hour, by month) tables.
-    """
-    from geo_heart.io.tables import write_table
-
-    out = Path(out_dir)
-    if tables is None:
-        tables = (beat_demand(ws, data), hour_of_week_demand(ws, data), monthly_demand(data))
-    by_beat, by_hour, by_month = tables
-    written = {
-        "by_beat": write_table(by_beat, out / "demand_by_beat.csv"),
-        "by_hour": write_table(by_hour, out / "demand_by_hour.csv"),
-        "by_month": write_table(by_month, out / "demand_by_month.csv"),
-        "unknown": write_table(unknown_codes_table(data), out / "unknown_call_types.csv"),
-    }
-    if "rules" in data.frame.columns:
-        from geo_heart.analysis.coverage import rules_coverage_table
-        from geo_heart.render.periods import period_chart
-
-        periods = rules_coverage_table(data, ws.config)
-        written["by_period"] = write_table(periods, out / "coverage_by_period.csv")
-        written["period_chart"] = period_chart(periods, out / "coverage_by_period.png")
-    return written

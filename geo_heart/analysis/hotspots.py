@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Area
 from geo_heart.errors import InputError
+from geo_heart.geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _gi_star(values: np.ndarray, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     )
 
 
-def city_beats(ws: Area):
+def city_beats(ws: Workspace):
     """The ordinary beats (EPSG:4326): the layer without the area file's special codes."""
     gdf = ws.beat_index.to_geodataframe()
     special = set(ws.config.beats.special)
@@ -136,7 +136,7 @@ def beat_values(data: CallData, *, program: str | None = None) -> pd.Series:
     return col[f["beat"].notna()].groupby(f.loc[f["beat"].notna(), "beat"]).sum()
 
 
-def beat_hotspots(ws: Area, data: CallData, *, program: str | None = None, metric: str = "count"):
+def beat_hotspots(ws: Workspace, data: CallData, *, program: str | None = None, metric: str = "count"):
     """Gi* by beat (Queen contiguity) on eligible calls (``metric="count"``) or on eligible calls
     per square mile (``metric="per_sq_mi"``, fairer when beats differ much in size)."""
     from libpysal.weights import Queen
@@ -156,7 +156,7 @@ def beat_hotspots(ws: Area, data: CallData, *, program: str | None = None, metri
     return _with_gi(gdf, vals, z, p, pn, value_decimals=3)
 
 
-def hex_cells_for(ws: Area, *, resolution: int = H3_RESOLUTION):
+def hex_cells_for(ws: Workspace, *, resolution: int = H3_RESOLUTION):
     """H3 cells covering the city beats, as a GeoDataFrame (h3, geometry; EPSG:4326)."""
     import geopandas as gpd
     import h3
@@ -180,7 +180,7 @@ def _cell_polygon(cell: str):
 
 
 def hex_values(
-    ws: Area, data: CallData, cells, *, program: str | None = None
+    ws: Workspace, data: CallData, cells, *, program: str | None = None
 ) -> tuple[np.ndarray, str]:
     """Eligible calls per H3 cell from call points.
 
@@ -213,7 +213,7 @@ def hex_values(
 
 
 def hex_hotspots(
-    ws: Area, data: CallData, *, program: str | None = None, resolution: int = H3_RESOLUTION
+    ws: Workspace, data: CallData, *, program: str | None = None, resolution: int = H3_RESOLUTION
 ):
     """Gi* by H3 hexagon (rook-like adjacency: the six neighbouring cells)."""
     import h3
@@ -236,7 +236,7 @@ def hex_hotspots(
 
 
 def hotspots(
-    ws: Area,
+    ws: Workspace,
     data: CallData,
     *,
     program: str | None = None,

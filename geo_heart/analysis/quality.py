@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Area
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.geo.workspace import Workspace
 
 _NUM_STREET = re.compile(r"^\s*(\d+)\s+(.+?)\s*$")
 
@@ -32,7 +32,7 @@ def hundred_block(address: pd.Series) -> pd.Series:
 
 
 def beat_agreement_with_history(
-    ws: Area,
+    ws: Workspace,
     points: pd.DataFrame,
     history: pd.DataFrame,
     *,

@@ -44,11 +44,15 @@ def assign(
     Example:
       geo-heart assign points.csv -o points_with_beats.gpkg --crs EPSG:2264
     """
-    from geo_heart.io.files import output_lock, refuse_same_file
+    from geo_heart.io.files import output_lock
+    from geo_heart.io.tables import read_header, refuse_duplicate_names
     from geo_heart.io.vector import check_output
 
-    refuse_same_file(input_path, output_path)
-    spec = check_output(output_path, fmt=out_format, crs=out_crs)  # before any work
+    # every refusal before any work (the output against every input: cli.options)
+    spec = check_output(output_path, fmt=out_format, crs=out_crs)
+    refuse_duplicate_names(
+        read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
+    )
     with output_lock(spec.path):
         _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json)
 
@@ -82,11 +86,11 @@ def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json) ->
     if as_json:
         emit_json(summary)
         return
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}): {summary['ok']:,} in a beat, "
-        f"{summary['in_service_area']:,} in the service area in force today ({_service_area_now(ws.config).label}), "
+        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label}), "
         f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates"
     )
     if info.get("renamed"):

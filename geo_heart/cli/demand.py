@@ -39,7 +39,12 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     from geo_heart.io.vector import write_beat_layers
 
     ws, data = load_calls_from_options(obj, kwargs)
-    from geo_heart.render.tables import data_period, with_partial_months, with_weekly_averages
+    from geo_heart.render.tables import (
+        data_period,
+        with_partial_months,
+        with_weekly_averages,
+        write_demand_tables,
+    )
 
     period = data_period(data)
     tables = (
@@ -47,7 +52,7 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
         with_weekly_averages(dm.hour_of_week_demand(ws, data), period["weeks"]),
         with_partial_months(dm.monthly_demand(data), period),
     )
-    written = dm.write_demand_tables(ws, data, out, tables=tables)
+    written = write_demand_tables(ws, data, out, tables=tables)
     layers = write_beat_layers(ws, {"demand_by_beat": tables[0]}, Path(out) / "beats.gpkg")
     written["beats_gpkg"] = layers["path"]
     s = data.summary()

@@ -84,26 +84,23 @@ def geocode(
       geocode calls.csv -o calls.parquet --address-column ADDRESS --crs EPSG:2264
       geocode calls.csv -o calls2.gpkg --address-column ADDRESS --retry-failed calls.gpkg --overrides fixes.csv
     """
-    from pathlib import Path
-
+    from geo_heart.io.tables import read_header, refuse_duplicate_names
     from geo_heart.io.vector import check_output
 
-    spec = check_output(output_path, fmt=out_format, crs=out_crs)  # before any work
-    if previous_path and Path(previous_path).resolve() == spec.path.resolve():
-        raise click.BadParameter(
-            "write the merged result to a new file, not over PREVIOUS_OUTPUT",
-            param_hint="--retry-failed",
-        )
+    # every refusal before any work (the output against every input: cli.options)
+    spec = check_output(output_path, fmt=out_format, crs=out_crs)
+    refuse_duplicate_names(
+        read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
+    )
 
     import pandas as pd
 
     from geo_heart.geo.census import add_census_geoids
     from geo_heart.geocode import fixup
-    from geo_heart.io.files import output_lock, refuse_same_file
+    from geo_heart.io.files import output_lock
     from geo_heart.io.tables import read_table
     from geo_heart.io.vector import write_vector
 
-    refuse_same_file(input_path, spec.path)
     ws = obj.workspace
     lock = output_lock(spec.path)
     lock.__enter__()  # a second run writing OUTPUT is refused
@@ -142,7 +139,9 @@ def geocode(
             # go through a Parquet work file streamed into the output batch by batch. Census
             # GEOIDs are added chunk by chunk, so memory stays bounded at any row count.
             streamed = spec.fmt in ("csv", "tsv")
-            work = spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
+            work = (
+                spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
+            )
 
             def with_census(chunk, names):
                 return add_census_geoids(
@@ -199,13 +198,13 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
         emit_json(summary)
         return
     n = summary["rows"] or 1
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
         f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
-        f"{summary['in_service_area']:,} in the service area in force today ({_service_area_now(ws.config).label})"
+        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label})"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
         + (
             f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"

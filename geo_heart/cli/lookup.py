@@ -28,7 +28,8 @@ from geo_heart.errors import InputError
 @json_option
 @pass_ctx
 def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> None:
-    """Beat, pilot-area membership and program eligibility for ADDRESS or --lon/--lat.
+    """Beat (or the area's unit), service-area membership and program eligibility for ADDRESS or
+    --lon/--lat.
 
     \b
     Examples:
@@ -69,11 +70,22 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
-        click.echo(render_card(result))
+        cfg = ws.config
+        click.echo(render_card(result, labels=cfg.beats.labels, service_name=cfg.service_name))
 
 
-def render_card(r: dict) -> str:
-    """A short, plain text answer card for a terminal."""
+def render_card(
+    r: dict, *, labels: dict[str, str] | None = None, service_name: str = "the service"
+) -> str:
+    """A short, plain text answer card for a terminal.
+
+    ``labels`` names the units (``{"unit": "district", "group": "precinct"}``; default beat /
+    district), ``service_name`` the programs together ("PSR").
+    """
+    words = {"unit": "beat", "group": "district", **(labels or {})}
+    unit, group = words["unit"], words["group"]
+    head = f"{unit.capitalize() + ':':<11}"
+    none_text = f"no {service_name} program"
     lines = []
     if r.get("match_type") is not None:
         lines.append(
@@ -82,34 +94,33 @@ def render_card(r: dict) -> str:
         )
     for i, c in enumerate(r.get("candidates") or [], start=1):
         sa = {True: "IN", False: "not in", None: "?"}[c.get("in_service_area")]
-        progs = ", ".join(c.get("programs") or []) or "no HEART program"
+        progs = ", ".join(c.get("programs") or []) or none_text
         lines.append(
-            f"  {i}. {c.get('matched_address')}  beat {c.get('beat') or '?'} ({sa}) - {progs}"
+            f"  {i}. {c.get('matched_address')}  {unit} {c.get('beat') or '?'} ({sa}) - {progs}"
         )
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
     if r.get("status") == "approximate":
         beats = sorted({c.get("beat") for c in r.get("candidates") or [] if c.get("beat")})
         lines.append(
-            f"Beat:      {r.get('beat') or 'not known'} - approximate ({len(beats)} possible "
-            f"beat{'s' if len(beats) != 1 else ''}): confirm with the caller ({r.get('reason', '')})"
+            f"{head}{r.get('beat') or 'not known'} - approximate ({len(beats)} possible "
+            f"{unit}{'s' if len(beats) != 1 else ''}): confirm with the caller ({r.get('reason', '')})"
         )
     elif r.get("status") in ("unknown", "invalid") or (
         r.get("status") == "ambiguous" and not r.get("beat")
     ):
         what = (
-            "several places fit"
-            if r.get("status") == "ambiguous"
-            else "location not determined"
+            "several places fit" if r.get("status") == "ambiguous" else "location not determined"
         )
-        lines.append(f"Beat:      unknown - {what}: ask the caller ({r.get('reason', '')})")
+        lines.append(f"{head}unknown - {what}: ask the caller ({r.get('reason', '')})")
     elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"
         lines.append(
-            f"Beat:      {r['beat']} (district {r.get('district') or '?'}) - {sa} the {r['service_area']} service area"
+            f"{head}{r['beat']} ({group} {r.get('district') or '?'}) - {sa} the "
+            f"{r['service_area']} service area"
         )
     else:
-        lines.append(f"Beat:      none - {r.get('reason', '')}")
+        lines.append(f"{head}none - {r.get('reason', '')}")
     if r.get("reason") and r.get("beat"):
         lines.append(f"Note:      {r['reason']}")
     ct = r.get("call_type")
@@ -122,7 +133,7 @@ def render_card(r: dict) -> str:
     lines.append(f"Call type: {ct_text}")
     lines.append(f"Time:      {r['local_time']} {r['timezone']}")
     progs = r["programs"]
-    lines.append(f"Eligible:  {', '.join(progs) if progs else 'no HEART program'}")
+    lines.append(f"Eligible:  {', '.join(progs) if progs else none_text}")
     for code, why in r["reasons"].items():
         lines.append(f"  {code:<4} no: {why}")
     for note in r.get("notes", []):

@@ -51,6 +51,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "coverage",
         "Share of eligible calls the service area and hours cover.",
     ),
+    "equity": (
+        "geo_heart.cli.equity",
+        "equity",
+        "Who the service area reaches: residents by group and tract, unmet demand per 1,000.",
+    ),
     "hotspots": (
         "geo_heart.cli.hotspots",
         "hotspots",

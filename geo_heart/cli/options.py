@@ -77,7 +77,12 @@ encoding_option = click.option(
 
 
 def output_file_option(help_text: str, *, required: bool = True) -> Callable:
-    """``-o/--output FILE`` stored as ``output_path`` (hidden alias ``--out``)."""
+    """``-o/--output FILE`` stored as ``output_path`` (hidden alias ``--out``).
+
+    Before the command runs, the output is checked against every file the command reads (each
+    parameter of type ``click.Path``: INPUT, ``--overrides``, ``--retry-failed`` …): an output
+    that would overwrite one of them is refused with one line naming the option.
+    """
     return _with_alias(
         click.option(
             "-o", "--output", "output_path", type=click.Path(dir_okay=False), help=help_text
@@ -85,7 +90,35 @@ def output_file_option(help_text: str, *, required: bool = True) -> Callable:
         "output_path",
         "--output",
         required=required,
+        check=_refuse_output_over_inputs,
     )
+
+
+def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
+    """InputError when ``kwargs[dest]`` names a file another path parameter reads."""
+    output = kwargs.get(dest)
+    ctx = click.get_current_context(silent=True)
+    if output is None or ctx is None:
+        return
+    from geo_heart.io.files import refuse_output_over_inputs
+
+    inputs: dict[str, object] = {}
+    for param in ctx.command.params:
+        if param.name in (dest, f"_{dest}_alias") or not isinstance(param.type, click.Path):
+            continue
+        values = kwargs.get(param.name)
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            if value is None:
+                continue
+            label = (
+                "the input file"
+                if param.name == "input_path"
+                else f"the {param.human_readable_name} file"
+                if isinstance(param, click.Argument)
+                else f"the {max(param.opts, key=len)} file"
+            )
+            inputs[label] = value
+    refuse_output_over_inputs(output, inputs)
 
 
 def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
@@ -105,7 +138,14 @@ def maps_dir_option(help_text: str) -> Callable:
     return output_dir_option(help_text, required=False)
 
 
-def _with_alias(option: Callable, dest: str, name: str, *, required: bool) -> Callable:
+def _with_alias(
+    option: Callable,
+    dest: str,
+    name: str,
+    *,
+    required: bool,
+    check: Callable[[str, dict], None] | None = None,
+) -> Callable:
     """Add ``option`` plus a hidden ``--out`` alias that fills the same parameter."""
     alias_dest = f"_{dest}_alias"
 
@@ -117,6 +157,8 @@ def _with_alias(option: Callable, dest: str, name: str, *, required: bool) -> Ca
                 kwargs[dest] = alias
             if required and kwargs.get(dest) is None:
                 raise click.MissingParameter(param_hint=f"'-o' / '{name}'", param_type="option")
+            if check is not None:
+                check(dest, kwargs)
             return func(*args, **kwargs)
 
         wrapper = click.option(

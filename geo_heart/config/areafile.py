@@ -48,6 +48,22 @@ class BeatsLayer:
     district_field: str | None
     source_url: str | None = None
     special: Mapping[str, SpecialBeat] = field(default_factory=dict)
+    #: what a unit and a group of units are called ("beat" / "district")
+    unit_name: str = "beat"
+    unit_plural: str = "beats"
+    group_name: str = "district"
+    group_plural: str = "districts"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The unit words for outputs and the page (``{"unit": "beat", "units": "beats",
+        "group": "district", "groups": "districts"}``)."""
+        return {
+            "unit": self.unit_name,
+            "units": self.unit_plural,
+            "group": self.group_name,
+            "groups": self.group_plural,
+        }
 
 
 @dataclass(frozen=True)
@@ -141,8 +157,12 @@ class AreaConfig:
     layers: Mapping[str, Mapping[str, Any]]
     rules: RuleTimeline | None = None
     service_name: str = "the service"
+    #: the area file's default data folder as written (``[area] data_dir``), None if not given
+    data_dir: str | None = None
     places_file: Path | None = None
     staffing: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
+    equity: Mapping[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ rules over time
     @property

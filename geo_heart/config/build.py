@@ -30,7 +30,9 @@ from geo_heart.config.schema import AreaFileModel
 
 def schedule(windows: list[Any]) -> WeeklySchedule:
     """Hours windows (validated models) → :class:`WeeklySchedule`."""
-    return WeeklySchedule.from_config([w.model_dump() for w in windows])
+    return WeeklySchedule.from_config(
+        [w if isinstance(w, str) else w.model_dump() for w in windows]
+    )
 
 
 def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
@@ -52,6 +54,10 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         district_field=m.beats.district_field,
         source_url=m.beats.source_url,
         special=special,
+        unit_name=m.beats.unit_name,
+        unit_plural=m.beats.unit_plural or m.beats.unit_name + "s",
+        group_name=m.beats.group_name,
+        group_plural=m.beats.group_plural or m.beats.group_name + "s",
     )
     service_areas = {
         k: ServiceArea(
@@ -145,6 +151,13 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         role: table.model_dump(exclude_none=True) for role, table in m.layers if table is not None
     }
 
+    # [equity]: its layer must be a configured layer
+    if m.equity is not None and m.equity.layer not in layers:
+        problems.append(
+            f"equity.layer = {m.equity.layer!r}: no [layers.{m.equity.layer}] "
+            f"table; known layers: {sorted(layers)}"
+        )
+
     # [staffing]: typed by the schema; here only its program names are checked
     for key in m.staffing.programs:
         known(f"staffing.programs.{key}", key, programs, "program")
@@ -170,8 +183,10 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         layers=layers,
         rules=timeline,
         service_name=service_name,
+        data_dir=m.area.data_dir,
         places_file=(path.parent / m.places.file) if m.places is not None else None,
         staffing=m.staffing.model_dump(exclude_none=True),
+        equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
     )
     return area, problems
 

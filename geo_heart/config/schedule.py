@@ -1,9 +1,20 @@
 """Weekly service hours in local time.
 
-A schedule is a list of windows ``{days = "Mon-Fri", start = "09:00", end = "17:00"}``; ``end`` is
-exclusive, ``end`` earlier than ``start`` means the window runs past midnight (into the next day), and
-``end = "24:00"`` means midnight. Times are interpreted in the area's time zone; an aware datetime is
-converted into it first, a naive one is taken to be local already.
+One hours syntax serves the area file and every CLI option: a window is the text
+``"Mon-Fri 09:00-17:00"`` (days, then start-end), windows are joined by ``;`` on the command line
+or listed in the file (``hours = ["Mon-Thu 09:00-17:00", "Thu-Sun 18:00-02:30"]``); ``"24/7"`` is
+every hour. The older table form ``{days = "Mon-Fri", start = "09:00", end = "17:00"}`` is still
+read. ``end`` is exclusive and ``end = "24:00"`` means midnight.
+
+**Windows across midnight.** An ``end`` earlier than ``start`` runs into the next day, and the
+whole window belongs to the day it starts: ``"Sun 18:00-02:30"`` covers Monday 01:30, and under
+dated rules the night is judged by the rules of the day the shift started
+(:meth:`WeeklySchedule.split_masks` keeps the part after midnight apart for that).
+
+**Wall-clock time.** Windows are local wall-clock times in the area's time zone, so they hold through
+DST changes: on the night the clocks go back, 01:00-02:00 happens twice and both are inside a
+``18:00-02:30`` shift (a shift that night lasts one hour longer in elapsed time). An aware datetime is
+converted into local time first; a naive one is taken to be local already.
 """
 
 from __future__ import annotations
@@ -76,6 +87,46 @@ def parse_clock(value: str) -> int:
     return h * 60 + m
 
 
+def parse_window_text(text: str) -> dict[str, str]:
+    """``"Mon-Fri 09:00-17:00"`` → ``{"days": "Mon-Fri", "start": "09:00", "end": "17:00"}``.
+
+    Raises
+    ------
+    ValueError
+        Naming the window and the expected form.
+    """
+    part = str(text).strip()
+    bits = part.rsplit(None, 1)
+    example = "expected DAYS START-END, e.g. 'Mon-Fri 09:00-17:00' or 'Sun 18:00-02:30'"
+    if len(bits) != 2 or bits[1].count("-") != 1:
+        raise ValueError(example)
+    start, _, end = bits[1].partition("-")
+    try:
+        parse_days(bits[0])
+        parse_clock(start)
+        parse_clock(end)
+    except ValueError as exc:
+        raise ValueError(f"{exc} ({example})") from None
+    return {"days": bits[0].strip(), "start": start, "end": end}
+
+
+def parse_hours(text: str) -> WeeklySchedule:
+    """Parse the hours syntax: ``"Mon-Thu 09:00-17:00; Thu-Sun 18:00-02:30"`` or ``"24/7"``.
+
+    Raises
+    ------
+    ValueError
+        Naming the window that is not understood.
+    """
+    spec = str(text).strip()
+    if spec.lower() in ("24/7", "always"):
+        return WeeklySchedule.always()
+    parts = [p.strip() for p in spec.split(";") if p.strip()]
+    if not parts:
+        raise ValueError("no window given; e.g. 'Mon-Sun 08:00-20:00'")
+    return WeeklySchedule.from_config(parts)
+
+
 @dataclass(frozen=True)
 class Window:
     """One weekly window: on ``days``, from ``start_min`` (inclusive) for ``length_min`` minutes."""
@@ -110,13 +161,19 @@ class WeeklySchedule:
 
     @classmethod
     def from_config(cls, items: Iterable[Mapping[str, object]]) -> WeeklySchedule:
-        """Build from the TOML form (a list of ``{days, start, end}`` tables).
+        """Build from the file form: a list of ``"Mon-Fri 09:00-17:00"`` texts or ``{days, start,
+        end}`` tables (``"24/7"`` allowed as a text).
 
         Raises ``ValueError`` / ``KeyError`` naming the bad entry; :mod:`geo_heart.config.areafile` wraps
         these with the file and key.
         """
         windows = []
         for i, item in enumerate(items):
+            if isinstance(item, str):
+                if item.strip().lower() in ("24/7", "always"):
+                    windows.extend(cls.always().windows)
+                    continue
+                item = parse_window_text(item)
             if not isinstance(item, Mapping):
                 raise ValueError(f"entry {i} is {item!r}, expected a table {{days, start, end}}")
             for key in ("days", "start", "end"):
@@ -147,6 +204,33 @@ class WeeklySchedule:
                 idx = np.arange(s, s + w.length_min) % (7 * 1440)
                 mask[idx] = True
         return mask
+
+    def split_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The minute mask in two parts: minutes of windows on the day they start, and the part
+        of windows that runs past midnight into the next day (``Sun 18:00-02:30`` → Monday
+        00:00-02:30 in the second). Under dated rules the second part is judged by the rules of
+        the day before."""
+        same = np.zeros(7 * 1440, dtype=bool)
+        spill = np.zeros(7 * 1440, dtype=bool)
+        for w in self.windows:
+            for d in w.days:
+                s = d * 1440 + w.start_min
+                first = min(w.length_min, 1440 - w.start_min)
+                same[np.arange(s, s + first) % (7 * 1440)] = True
+                if w.length_min > first:
+                    spill[np.arange(s + first, s + w.length_min) % (7 * 1440)] = True
+        return same, spill
+
+    def split_masks_cached(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`split_masks`, computed once per schedule."""
+        cached = _SPLIT.get(self)
+        if cached is None:
+            cached = _SPLIT[self] = self.split_masks()
+        return cached
+
+    def hours_per_week(self) -> float:
+        """Open hours in a week (windows across midnight counted in full)."""
+        return float(self.minute_mask_cached().sum()) / 60.0
 
     def hour_mask(self) -> np.ndarray:
         """Share of each of the 168 hours of the week (Mon 00 = 0) that is open, 0..1."""
@@ -183,6 +267,7 @@ class WeeklySchedule:
 
 
 _MASKS: dict[WeeklySchedule, np.ndarray] = {}
+_SPLIT: dict[WeeklySchedule, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def to_local(moment: datetime, tz: str) -> datetime:

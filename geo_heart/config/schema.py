@@ -33,7 +33,7 @@ from pydantic import (
     model_validator,
 )
 
-from geo_heart.config.schedule import parse_clock, parse_days
+from geo_heart.config.schedule import parse_clock, parse_days, parse_window_text
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -93,7 +93,22 @@ class HoursWindowModel(_Model):
         return v
 
 
-Hours = list[HoursWindowModel]
+def _window_from_text(v: Any) -> Any:
+    """The hours syntax ``"Mon-Fri 09:00-17:00"`` (or ``"24/7"``) → the table form."""
+    if isinstance(v, str):
+        if v.strip().lower() in ("24/7", "always"):
+            return {"days": "Mon-Sun", "start": "00:00", "end": "24:00"}
+        return parse_window_text(v)
+    return v
+
+
+#: ``hours = ["Mon-Thu 09:00-17:00", "Thu-Sun 18:00-02:30"]`` (the table form is still read)
+Hours = list[
+    Annotated[
+        HoursWindowModel,
+        BeforeValidator(_window_from_text, json_schema_input_type=str | HoursWindowModel),
+    ]
+]
 
 
 class SourcedModel(_Model):
@@ -114,6 +129,10 @@ class AreaSection(_Model):
     #: what the programs are called together ("HEART"), used in reasons such as
     #: "HEART did not exist before 2022-06-27"
     service_name: Text = "the service"
+    #: the default data folder (used when neither --data nor GEO_HEART_DATA is given); a relative
+    #: path is tried against the working directory, the folder above the area file's folder and
+    #: the source checkout (see geo_heart.config.settings)
+    data_dir: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -155,6 +174,12 @@ class BeatsSection(_Model):
     district_field: str | None = None
     source_url: str | None = None
     special: dict[str, SpecialBeatModel] = {}
+    #: what one unit is called in outputs and on the page ("beat"; Portland: "district")
+    unit_name: Text = "beat"
+    unit_plural: str | None = None
+    #: what the groups of ``district_field`` are called ("district"; Portland: "precinct")
+    group_name: Text = "district"
+    group_plural: str | None = None
 
 
 class ServiceAreaModel(_Model):
@@ -445,6 +470,35 @@ class StaffingSection(StaffingValues):
     programs: dict[str, StaffingValues] = {}
 
 
+# --------------------------------------------------------------------------------------- equity
+class EquityGroupModel(_Model):
+    """``[equity.groups.<key>]``: a resident group counted by a column of the equity layer."""
+
+    label: Text | None = None
+    field: Text
+    universe: Literal["persons", "households"] = "persons"
+
+
+class EquitySection(_Model):
+    """``[equity]``: who the service reaches (``geo-heart equity``, :mod:`geo_heart.analysis.equity`).
+
+    ``layer`` names the ``[layers.<role>]`` holding the census polygons (default ``tracts``) and
+    their columns; ``fields`` are copied to the tract table as they are (rates, medians);
+    ``groups`` are counts apportioned to beats; ``need_field`` is the tract measure that
+    ``expand --objective need`` weights demand by; ``weights`` is ``area`` (area weighting) or
+    ``address_points`` (dasymetric: apportioned by the address points of ``[layers.address_points]``).
+    """
+
+    layer: Text = "tracts"
+    fields: list[Text] = []
+    groups: dict[str, EquityGroupModel] = {}
+    need_field: Text | None = None
+    weights: Literal["area", "address_points"] = "area"
+    min_count: Annotated[int, Field(ge=1)] = 5
+    bootstrap: Annotated[int, Field(ge=0)] = 1000
+    seed: int = 2024
+
+
 # --------------------------------------------------------------------------------------- rules
 class ProgramRuleModel(SourcedModel):
     """``[rules.programs.<code>]`` inside one rule set: what differs from ``[programs.<code>]``.
@@ -486,6 +540,7 @@ class AreaFileModel(_Model):
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
     staffing: StaffingSection = StaffingSection()
+    equity: EquitySection | None = None
     rules: list[RuleSetModel] = []
 
 

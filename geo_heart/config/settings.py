@@ -6,8 +6,8 @@ the environment variable, which wins over the default.
 ========================  ==========================  =================================================
 setting                   environment variable        default
 ========================  ==========================  =================================================
-data folder               ``GEO_HEART_DATA``          ``../shared/data/durham`` next to the working
-                                                      directory if it exists, else ``./data``
+data folder               ``GEO_HEART_DATA``          the area file's ``[area] data_dir`` if that
+                                                      folder exists (see below), else ``./data``
 area configuration        ``GEO_HEART_AREA``          ``durham`` (``boundaries/durham.toml``)
 boundaries folder         ``GEO_HEART_BOUNDARIES``    ``boundaries/`` of the source checkout, else the
                                                       working directory's ``boundaries/``
@@ -17,6 +17,12 @@ map output folder         ``GEO_HEART_MAPS``          ``maps``
 
 ``--area`` takes either a name (looked up as ``<boundaries>/<name>.toml``) or a path to a TOML file, so
 another city brings its own configuration without touching code.
+
+**The data folder, in order:** ``--data`` (or ``Settings(data_dir=...)``), then ``GEO_HEART_DATA``,
+then the area file's own default ``[area] data_dir`` when that folder exists, then ``./data``. A
+relative ``data_dir`` is tried against (1) the working directory, (2) the folder above the area
+file's folder (the project, when area files live in ``boundaries/``) and (3) the source checkout;
+the first that exists wins. So ``--area portland`` alone finds ``../shared/data/portland``.
 """
 
 from __future__ import annotations
@@ -31,15 +37,43 @@ from geo_heart.errors import ConfigError
 _SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
-def default_data_dir() -> Path:
-    """Return the default data folder (see module docstring)."""
+def area_data_dir(area_file: Path) -> Path | None:
+    """The existing folder an area file names as its default data (``[area] data_dir``), or None.
+
+    Only that one key is read (the file is validated elsewhere); a file that cannot be read
+    gives None here and a clear error where it is loaded.
+    """
+    from geo_heart.config.schema import tomllib
+
+    try:
+        raw = tomllib.loads(Path(area_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    value = (raw.get("area") or {}).get("data_dir") if isinstance(raw.get("area"), dict) else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return p if p.is_dir() else None
+    for base in (Path.cwd(), Path(area_file).resolve().parent.parent, _SOURCE_ROOT):
+        candidate = (base / p).resolve()
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def default_data_dir(area: str | None = None) -> Path:
+    """Return the data folder when none is given (see module docstring)."""
     env = os.environ.get("GEO_HEART_DATA")
     if env:
         return Path(env).expanduser()
-    for base in (Path.cwd(), _SOURCE_ROOT):
-        candidate = base.parent / "shared" / "data" / "durham"
-        if candidate.is_dir():
-            return candidate
+    if area is not None:
+        try:
+            found = area_data_dir(resolve_area_file(area))
+        except ConfigError:
+            found = None
+        if found is not None:
+            return found
     return Path.cwd() / "data"
 
 
@@ -81,17 +115,29 @@ class Settings:
         Default output folder for generated maps.
     """
 
-    data_dir: Path = field(default_factory=default_data_dir)
+    data_dir: Path = None  # type: ignore[assignment]  # resolved in __post_init__
     area: str = field(default_factory=lambda: os.environ.get("GEO_HEART_AREA", "durham"))
     cache_dir: Path = field(default_factory=default_cache_dir)
     maps_dir: Path = field(default_factory=lambda: Path(os.environ.get("GEO_HEART_MAPS", "maps")))
+    #: True when ``data_dir`` was not given (it follows the area: env, area file, ``./data``)
+    data_dir_default: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.data_dir is None or self.data_dir_default:
+            object.__setattr__(self, "data_dir", default_data_dir(self.area))
+            object.__setattr__(self, "data_dir_default", True)
+        else:
+            object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
 
     def with_overrides(self, **kwargs: object) -> Settings:
-        """Return a copy with every non-``None`` keyword applied."""
+        """Return a copy with every non-``None`` keyword applied (a new ``area`` without a
+        ``data_dir`` brings its own default data folder)."""
         clean = {k: v for k, v in kwargs.items() if v is not None}
         for key in ("data_dir", "cache_dir", "maps_dir"):
             if key in clean:
                 clean[key] = Path(str(clean[key])).expanduser()
+        if "data_dir" in clean:
+            clean["data_dir_default"] = False
         return replace(self, **clean)
 
     @property

@@ -9,7 +9,10 @@ reported (so "outside the pilot area; outside hours" is one answer, not two roun
    program (CN) takes only its own follow-up types. No call type given: this rule is skipped and the
    answer says so.
 2. **Area.** The location's beat must be in the program's service area.
-3. **Hours.** The local time (area time zone) must fall in the program's weekly hours.
+3. **Hours.** The local time (area time zone) must fall in the program's weekly hours. A window
+   across midnight belongs to the day it starts: on the first day of new rules, the hours after
+   midnight of the night shift that started the day before are judged by the previous day's rules
+   (:meth:`~geo_heart.config.schedule.WeeklySchedule.split_masks`).
 
 Rules change over time (:mod:`geo_heart.config.rules`): the program definitions checked are those
 of the **rule set in force at the call's local time** (a program not operating then, e.g. before
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -224,10 +227,14 @@ def evaluate(
     else:
         call = call_type_table(area).classify(call_type)
     flagged = bool(risk or (call is not None and call.risk))
+    night: dict[str, Program] = {}  # programs judged by yesterday's rules (night shift)
     if rules is None:
         period = area.rules_at(local)
         rule_set = period.rule_set
         progs = apply_scenario(area, period.programs, scenario)
+        before = area.rules_at(local - timedelta(days=1))
+        if before is not period:
+            night = apply_scenario(area, before.programs, scenario)
     else:
         chosen = resolve_rules(area, rules)
         rule_set = chosen.rule_set if isinstance(chosen, RulePeriod) else chosen
@@ -260,6 +267,12 @@ def evaluate(
     decisions = {}
     for code, p in progs.items():
         reasons: list[str] = []
+        open_now = bool(p.hours.minute_mask_cached()[minute])
+        q = night.get(code)
+        if night:
+            open_now = bool(p.hours.split_masks_cached()[0][minute])
+            if q is not None and q.active and q.hours.split_masks_cached()[1][minute]:
+                p, open_now = q, True  # the night shift that started yesterday, under its rules
         if not p.active:
             reasons.append(p.inactive_reason or f"{p.name} was not operating")
             decisions[code] = ProgramDecision(code, p.name, False, tuple(reasons))
@@ -279,7 +292,7 @@ def evaluate(
                 if dated
                 else f"beat {beat} is outside the {sa.label}"
             )
-        if not p.hours.is_open_minutes(np.array([minute]))[0]:
+        if not open_now:
             under = f" under the {rule_set.label} rules" if dated else ""
             reasons.append(f"{when} is outside {p.code} hours ({p.hours.describe()}){under}")
         decisions[code] = ProgramDecision(code, p.name, not reasons, tuple(reasons))
@@ -371,26 +384,47 @@ def eligibility_frame(
         [p for p in timeline.periods if p.rule_set.name == timeline.latest.name][-1]
     )
     which = np.where(known, which, latest)
+    # the day before: a night shift that started then is judged by that day's rules
+    yday = np.where(
+        known,
+        timeline.index_of(
+            np.where(known, days, np.datetime64("1970-01-02")) - np.timedelta64(1, "D")
+        ),
+        latest,
+    )
     n = len(beats_s)
     cols: dict[str, np.ndarray] = {}
     names = np.empty(n, dtype=object)
     for i in np.unique(which):
         period = timeline.periods[int(i)]
-        sel = np.flatnonzero(which == i)
         progs = apply_scenario(area, period.programs, scenario)
-        part = _frame_for(
-            area,
-            progs,
-            beats_s.iloc[sel].reset_index(drop=True),
-            ct.iloc[sel].reset_index(drop=True),
-            rk[sel],
-            mow[sel],
-        )
-        for key, values in part.items():
-            if key not in cols:
-                cols[key] = np.zeros(n, dtype=bool)
-            cols[key][sel] = values
-        names[sel] = period.rule_set.name
+        for j in np.unique(yday[which == i]):
+            sel = np.flatnonzero((which == i) & (yday == j))
+            args = (
+                beats_s.iloc[sel].reset_index(drop=True),
+                ct.iloc[sel].reset_index(drop=True),
+                rk[sel],
+                mow[sel],
+            )
+            part = _frame_for(area, progs, *args, part="full" if i == j else "day")
+            if i != j:  # first day of new rules: last night's shift keeps the old rules
+                before = timeline.periods[int(j)]
+                prev = _frame_for(
+                    area, apply_scenario(area, before.programs, scenario), *args, part="night"
+                )
+                for code in progs:
+                    if f"{code}_hours" not in prev:
+                        continue
+                    use = prev[f"{code}_hours"]
+                    for suffix in ("_type", "_area", "_hours", "_active", ""):
+                        part[code + suffix] = np.where(
+                            use, prev[code + suffix], part[code + suffix]
+                        )
+            for key, values in part.items():
+                if key not in cols:
+                    cols[key] = np.zeros(n, dtype=bool)
+                cols[key][sel] = values
+            names[sel] = period.rule_set.name
     if not cols:  # no calls
         cols = _frame_for(area, programs_for(area, scenario), beats_s, ct, rk, mow)
     frame = pd.DataFrame(cols, index=index)
@@ -405,8 +439,14 @@ def _frame_for(
     ct: pd.Series,
     rk: np.ndarray,
     mow: np.ndarray,
+    *,
+    part: str = "full",
 ) -> dict[str, np.ndarray]:
-    """Eligibility columns for calls all judged under the same programs."""
+    """Eligibility columns for calls all judged under the same programs.
+
+    ``part`` picks the hours: ``"full"`` every open minute, ``"day"`` only windows on the day they
+    start, ``"night"`` only the part of windows past midnight (the shift of the day before).
+    """
     out: dict[str, np.ndarray] = {}
     uniq_beats = beats_s.dropna().unique().tolist()
     for code, p in progs.items():
@@ -419,7 +459,11 @@ def _frame_for(
         members = {b for b in uniq_beats if sa.contains(b)}
         active = np.full(len(beats_s), bool(p.active))
         area_ok = beats_s.isin(members).to_numpy() & active
-        hours_ok = np.where(mow >= 0, p.hours.is_open_minutes(np.maximum(mow, 0)), False) & active
+        if part == "full":
+            mask = p.hours.minute_mask_cached()
+        else:
+            mask = p.hours.split_masks_cached()[0 if part == "day" else 1]
+        hours_ok = np.where(mow >= 0, mask[np.maximum(mow, 0) % mask.size], False) & active
         out[f"{code}_type"] = type_ok
         out[f"{code}_area"] = area_ok
         out[f"{code}_hours"] = hours_ok

@@ -17,14 +17,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from geo_heart.area import Area
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
 from geo_heart.dispatch.result import LookupResult
 from geo_heart.geo.beats import BeatHit
+from geo_heart.geo.workspace import Workspace
 
 
-def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[str, Any]:
+def eligibility_dict(ws: Workspace, hit_beat: str | None, elig: Eligibility) -> dict[str, Any]:
     """The eligibility part of a lookup result."""
     call = elig.call
     return {
@@ -57,7 +57,7 @@ def eligibility_dict(ws: Area, hit_beat: str | None, elig: Eligibility) -> dict[
 
 
 def lookup_point(
-    ws: Area,
+    ws: Workspace,
     lon: float,
     lat: float,
     *,
@@ -85,7 +85,7 @@ def lookup_point(
     return LookupResult.model_validate(out).model_dump()
 
 
-def _swapped_hint(ws: Area, lon: Any, lat: Any) -> str | None:
+def _swapped_hint(ws: Workspace, lon: Any, lat: Any) -> str | None:
     """A note when the coordinates only make sense swapped (lat given as lon and back)."""
     try:
         x, y = float(lon), float(lat)
@@ -103,7 +103,7 @@ def _swapped_hint(ws: Area, lon: Any, lat: Any) -> str | None:
 
 
 def lookup_address(
-    ws: Area,
+    ws: Workspace,
     address: str,
     *,
     call_type: str | None = None,
@@ -178,7 +178,7 @@ def lookup_address(
     return LookupResult.model_validate(out).model_dump()
 
 
-def _point_dict(ws: Area, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
+def _point_dict(ws: Workspace, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
     hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
     no_beat = None
     if hit.beat is None and hit.nearest_beat is not None:
@@ -208,10 +208,15 @@ def _point_dict(ws: Area, lon: float, lat: float, kw: dict[str, Any]) -> dict[st
     return out
 
 
-def _ambiguous(ws: Area, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
+<<<<<<< HEAD
+def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
     """Several places fit (``ambiguous``), or only a street is known (``approximate``): each
     candidate judged on its own; service area and programs stated only where all agree."""
     approximate = g.status == "approximate"
+=======
+def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
+    """Several places fit: each candidate judged on its own; the answer only where they agree."""
+>>>>>>> main
     cands = []
     progs_by: list[list[str]] = []
     elig_by = []
@@ -247,9 +252,11 @@ def _ambiguous(ws: Area, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
     out["eligibility_varies"] = varies
     beats = sorted({c["beat"] for c in cands if c["beat"]})
     if approximate:
+        words = ws.config.beats.labels
         n = len(beats)
         note = (
-            f"approximate: {_what_known(g)}, {n} possible beat{'s' if n != 1 else ''}, "
+            f"approximate: {_what_known(g)}, {n} possible "
+            f"{words['unit'] if n == 1 else words['units']}, "
             "confirm with the caller"
         )
     else:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Area
 from geo_heart.errors import CRSError, InputError
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.geo.workspace import Workspace
 from geo_heart.io.tables import require_columns
 
 #: Columns :func:`assign_table` adds (``assign_``-prefixed where the input has the name).
@@ -85,7 +85,7 @@ def coordinates_from_table(
 
 
 def assign_table(
-    ws: Area,
+    ws: Workspace,
     df: pd.DataFrame,
     *,
     lon_column: str = "lon",
@@ -109,9 +109,9 @@ def assign_table(
     reason[has_problem] = problem[has_problem]
     beat = np.where(has_problem, None, res["beat"])
     district = np.where(has_problem, None, res["district"])
-    from geo_heart.geocode.match import _service_area_now
+    from geo_heart.geo.workspace import service_area_today
 
-    sa = _service_area_now(ws.config)
+    sa = service_area_today(ws.config)
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
     names = result_column_names(df.columns, RESULT_COLUMNS, prefix="assign_", source=source)

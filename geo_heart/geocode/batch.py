@@ -19,11 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo_heart.errors import DataSourceError, InputError
+from geo_heart.errors import DataSourceError, GeoHeartError, InputError
 from geo_heart.geo.assign import result_column_names as _names
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
 from geo_heart.io.files import atomic_write, file_sha1, output_lock, refuse_same_file, write_error
-from geo_heart.io.tables import count_rows, iter_table, require_columns, table_kind, write_table
+from geo_heart.io.tables import (
+    count_rows,
+    iter_table,
+    read_header,
+    refuse_duplicate_names,
+    require_columns,
+    table_kind,
+    write_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +262,35 @@ def geocode_file(
         )
 
 
+def resume_key(ws, inp: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """Everything a geocoded row depends on, so a resumed run never mixes two kinds of answer.
+
+    The input file (path and content hash), the area file's content hash, the reference index
+    key (the content hashes of the address layers, beats and places it is built from), the
+    data folder, the geo-heart version and the options.
+    """
+    from geo_heart import __version__
+    from geo_heart.geocode.reference import index_key
+
+    config = getattr(ws, "config", None)
+    area_file = getattr(config, "path", None)
+    settings = getattr(ws, "settings", None)
+    return {
+        "input": str(inp.resolve()),
+        "input_sha1": file_sha1(inp),
+        "area_sha1": file_sha1(area_file) if area_file and Path(area_file).is_file() else None,
+        "index_key": index_key(ws) if config is not None else None,
+        "data_dir": str(getattr(settings, "data_dir", "")) or None,
+        "version": __version__,
+        **options,
+    }
+
+
+def _differences(state: dict[str, Any], want: dict[str, Any]) -> list[str]:
+    """The keys of the resume key that differ between a saved run and this one."""
+    return [k for k in want if state.get(k) != want[k]]
+
+
 def _geocode_locked(
     ws,
     inp: Path,
@@ -269,32 +306,84 @@ def _geocode_locked(
 ) -> dict[str, Any]:
     if not inp.exists():
         raise DataSourceError(f"input file {str(inp)!r} does not exist")
+    # every refusal the input's header allows is made here, before any work or any file
+    header_names = read_header(inp, encoding=encoding)
+    require_columns(pd.DataFrame(columns=header_names), {"--address-column": address_column}, inp)
+    result_column_names(pd.Index(header_names, dtype=object), source=str(inp))
+    refuse_duplicate_names(header_names, fmt=table_kind(outp), source=inp)
     total_rows = count_rows(inp)
     if on_total and total_rows is not None:
         on_total(total_rows)
     parts = outp.with_name(outp.name + ".parts")
     marker = parts / "progress.json"
-    want = {
-        "input": str(inp.resolve()),
-        "input_sha1": file_sha1(inp),
-        "address_column": address_column,
-        "min_score": min_score,
-        "chunk_rows": chunk_rows,
-        "encoding": encoding,
-        "chunk_hook": getattr(chunk_hook, "__qualname__", None),
-    }
+    want = resume_key(
+        ws,
+        inp,
+        {
+            "address_column": address_column,
+            "min_score": min_score,
+            "chunk_rows": chunk_rows,
+            "encoding": encoding,
+            "chunk_hook": getattr(chunk_hook, "__qualname__", None),
+        },
+    )
     state: dict[str, Any] = {}
     if marker.exists():
         try:
             state = json.loads(marker.read_text())
         except (OSError, ValueError):
             state = {}
-        if {k: state.get(k) for k in want} != want:
-            log.warning("%s holds another run's progress; starting over", parts)
+        changed = _differences(state, want)
+        if changed:
+            log.warning(
+                "%s holds the progress of a run with another %s; starting over",
+                parts,
+                ", ".join(_KEY_LABELS.get(k, k) for k in changed),
+            )
             shutil.rmtree(parts, ignore_errors=True)
             state = {}
     elif parts.exists():
         shutil.rmtree(parts, ignore_errors=True)
+    resuming = bool(state)
+    try:
+        return _geocode_parts(
+            ws, inp, outp, parts, marker, want, state,
+            address_column=address_column, min_score=min_score, chunk_rows=chunk_rows,
+            encoding=encoding, chunk_hook=chunk_hook, progress=progress,
+        )  # fmt: skip
+    except GeoHeartError:
+        if not resuming:  # a refusal met on the way leaves no trace
+            shutil.rmtree(parts, ignore_errors=True)
+        raise
+
+
+#: resume-key entries, as the warning names them
+_KEY_LABELS = {
+    "input": "input file",
+    "input_sha1": "input content",
+    "area_sha1": "area file",
+    "index_key": "reference data",
+    "data_dir": "data folder",
+    "version": "geo-heart version",
+}
+
+
+def _geocode_parts(
+    ws,
+    inp: Path,
+    outp: Path,
+    parts: Path,
+    marker: Path,
+    want: dict[str, Any],
+    state: dict[str, Any],
+    *,
+    address_column,
+    min_score,
+    chunk_rows,
+    encoding,
+    chunk_hook,
+    progress,
+) -> dict[str, Any]:
     done_parts = _done_parts(parts, state, chunk_rows) if state else 0
     try:
         parts.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
@@ -595,29 +596,13 @@ def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def geocoder_for(ws, *, rebuild: bool = False) -> Geocoder:
+def geocoder_for(ws: Workspace, *, rebuild: bool = False) -> Geocoder:
     """The workspace's geocoder (index built once, then cached on disk and on the workspace)."""
     if rebuild:
         ws.forget("geocoder")
 
     def build() -> Geocoder:
         idx = load_or_build(ws, rebuild=rebuild)
-        return Geocoder(idx, ws.beat_index, _service_area_now(ws.config))
+        return Geocoder(idx, ws.beat_index, service_area_today(ws.config))
 
     return ws.cached("geocoder", build)
-
-
-class _NoServiceArea:
-    """Stands in for a service area when no program is in force: contains nothing."""
-
-    label = "no service area (no program in force)"
-
-    @staticmethod
-    def contains(beat) -> bool:
-        return False
-
-
-def _service_area_now(config):
-    """The service area in force today (rules over time), for ``in_service_area`` in results."""
-    sa = config.service_area_now()
-    return sa if sa is not None else _NoServiceArea()

@@ -19,8 +19,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo_heart.area import Area
 from geo_heart.errors import DataSourceError
+from geo_heart.geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def download_url(table: dict) -> str | None:
     return None
 
 
-def layer_statuses(ws: Area) -> list[LayerStatus]:
+def layer_statuses(ws: Workspace) -> list[LayerStatus]:
     """Every file the area configuration names, with presence and size."""
     entries = [("beats", ws.config.beats.file, ws.config.beats.source_url, False)]
     for role, table in ws.config.layers.items():
@@ -72,7 +72,7 @@ def layer_statuses(ws: Area) -> list[LayerStatus]:
 
 
 def fetch_layers(
-    ws: Area,
+    ws: Workspace,
     *,
     roles: list[str] | None = None,
     overwrite: bool = False,

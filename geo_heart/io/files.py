@@ -8,7 +8,11 @@
   the first run's pid.
 * :func:`file_sha1` — a file's content hash (cache keys, resume markers).
 * :func:`crs_unit_to_m` — metres per unit of a projected CRS's first axis.
-* :func:`refuse_same_file` — an output that is the input is refused before any work.
+* :func:`refuse_same_file` / :func:`refuse_output_over_inputs` — an output that is one of the
+  command's inputs (the input table, an overrides table, a previous output …) is refused before
+  any work.
+* :func:`remove_stale_temps` — temp files a killed run left beside an output are removed by the
+  next run that takes the output's lock.
 
 Every ``OSError`` becomes a :class:`~geo_heart.errors.DataSourceError` whose one-line message
 names the file and the cause (missing or read-only folder, disk full …).
@@ -21,6 +25,7 @@ import errno
 import hashlib
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,6 +165,7 @@ def output_lock(path: str | Path) -> Iterator[None]:
     os.ftruncate(fd, 0)
     os.write(fd, str(os.getpid()).encode("ascii"))
     _HELD[key] = [fd, 1]
+    remove_stale_temps(p)  # we are the only writer of p now: any temp of p is a dead run's
     try:
         yield
     finally:
@@ -171,16 +177,62 @@ def output_lock(path: str | Path) -> Iterator[None]:
             os.close(fd)
 
 
+#: the random part :func:`tempfile.mkstemp` puts in a name
+_MKSTEMP_RANDOM = r"[a-z0-9_]{8}"
+
+
+def remove_stale_temps(path: str | Path) -> list[Path]:
+    """Remove ``.<name>.<random>.tmp`` files that :func:`atomic_write` left beside ``path``.
+
+    Only call this while holding :func:`output_lock` on ``path``: then no live run is writing
+    ``path``, so such a file is what a killed run (``kill -9``, power loss) left behind.
+    Returns the files removed.
+    """
+    p = Path(path)
+    pattern = re.compile(rf"^\.{re.escape(p.name)}\.{_MKSTEMP_RANDOM}\.tmp$")
+    removed = []
+    try:
+        entries = list(os.scandir(p.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    if removed:
+        log.warning("removed %d temp file(s) an interrupted run left beside %s", len(removed), p)
+    return removed
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when two paths name one file (any spelling, symlinks and hard links included)."""
+    pa, pb = Path(a), Path(b)
+    try:
+        if pa.exists() and pb.exists() and os.path.samefile(pa, pb):
+            return True
+    except OSError:
+        pass
+    return pa.resolve() == pb.resolve()
+
+
+def refuse_output_over_inputs(
+    output_path: str | Path, inputs: dict[str, str | Path | None]
+) -> None:
+    """InputError when the output would overwrite one of the command's inputs.
+
+    ``inputs`` maps a label (``"the input file"``, ``"the --overrides file"`` …) to a path;
+    ``None`` values are skipped.
+    """
+    out = Path(output_path)
+    for label, path in inputs.items():
+        if path is not None and same_file(path, out):
+            raise InputError(f"output {str(out)!r} is {label}; write the result to another file")
+
+
 def refuse_same_file(input_path: str | Path, output_path: str | Path) -> None:
     """InputError when the output would overwrite the input (same file, any spelling)."""
-    inp, out = Path(input_path), Path(output_path)
-    same = False
-    try:
-        same = out.exists() and inp.exists() and os.path.samefile(inp, out)
-    except OSError:
-        same = False
-    if same or inp.resolve() == out.resolve():
-        raise InputError(f"output {str(out)!r} is the input file; write the result to another file")
+    refuse_output_over_inputs(output_path, {"the input file": input_path})
 
 
 def file_sha1(path: str | Path, *, block: int = 1 << 20) -> str:

@@ -244,6 +244,57 @@ def iter_table(
         yield df.iloc[i : i + chunk_rows]
 
 
+def read_header(path: str | Path, *, encoding: str | None = None) -> list[str]:
+    """A table's column names exactly as :func:`read_table` would label them, reading little.
+
+    CSV/TSV: the first line; Parquet: the schema; a vector layer: its fields (and geometry).
+    """
+    p = Path(path)
+    _check_path(p)
+    kind = table_kind(p)
+    if kind in ("csv", "tsv"):
+        return [str(c) for c in next(iter(iter_table(p, chunk_rows=1, encoding=encoding))).columns]
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return [str(n) for n in pq.read_schema(p).names]
+        import pyogrio
+
+        info = pyogrio.read_info(p)
+        return [str(f) for f in info["fields"]] + (
+            ["geometry"] if info.get("geometry_type") else []
+        )
+    except Exception as exc:
+        if isinstance(exc, (DataSourceError, InputError)):
+            raise
+        raise DataSourceError(f"input file {str(p)!r} cannot be read: {exc}") from None
+
+
+#: output kinds that store a column by its name, so two columns may not share one
+_NAMED_KINDS = {"parquet": "Parquet", "geo": "a vector layer"}
+
+
+def refuse_duplicate_names(columns, *, fmt: str, source: str | Path) -> None:
+    """InputError, before any work, when INPUT's header repeats a name the output cannot repeat.
+
+    CSV and TSV outputs write the header back exactly as read, so repeated names are fine there;
+    Parquet, GeoPackage, Shapefile, FlatGeobuf and GeoJSON address a column by its name.
+    ``fmt`` is a :func:`table_kind` or an output format name (``gpkg``, ``shp`` …).
+    """
+    if fmt in ("csv", "tsv"):
+        return
+    names = list(map(str, columns))
+    dup = sorted({c for c in names if names.count(c) > 1})
+    if dup:
+        shown = ", ".join("(empty)" if c == "" else repr(c) for c in dup)
+        what = _NAMED_KINDS.get(fmt, fmt)
+        raise InputError(
+            f"input file {str(source)!r}: column names {shown} appear more than once in its "
+            f"header, which {what} output cannot store; rename them or write CSV"
+        )
+
+
 def count_rows(path: str | Path, *, encoding: str | None = None) -> int | None:
     """Number of data rows of a Parquet file (from its metadata); None for other formats."""
     if table_kind(path) == "parquet":

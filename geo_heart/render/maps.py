@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Area
 from geo_heart.errors import InputError
+from geo_heart.geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def color_for(value: float, breaks: np.ndarray, colors: list[str]) -> str:
     return colors[min(i, len(colors) - 1)]
 
 
-def _display_geoms(gdf, ws: Area, *, tolerance_ft: float = SIMPLIFY_FT):
+def _display_geoms(gdf, ws: Workspace, *, tolerance_ft: float = SIMPLIFY_FT):
     """Simplify in the projected CRS (keeps the HTML small), back to WGS84, 5-decimal grid."""
     import shapely
 
@@ -107,13 +107,13 @@ def _display_geoms(gdf, ws: Area, *, tolerance_ft: float = SIMPLIFY_FT):
     return out
 
 
-def _beats_with(ws: Area, beat_table: pd.DataFrame):
+def _beats_with(ws: Workspace, beat_table: pd.DataFrame):
     gdf = ws.beat_index.to_geodataframe()
     cols = [c for c in beat_table.columns if c != "district"]
     return gdf.merge(beat_table[cols], on="beat", how="left")
 
 
-def no_data_mask(ws: Area, beats, col: str) -> np.ndarray:
+def no_data_mask(ws: Workspace, beats, col: str) -> np.ndarray:
     """Beats drawn as "no data": special codes (e.g. 999, 299), missing values, and for a
     per-resident rate, beats without residents."""
     special = set(getattr(ws.config.beats, "special", {}) or {})
@@ -143,7 +143,7 @@ def _fmt_pct(v) -> str:
     return "" if v is None or not np.isfinite(float(v)) else f"{100 * float(v):.1f}%"
 
 
-def road_layer(ws: Area, *, tolerance_ft: float = 30.0):
+def road_layer(ws: Workspace, *, tolerance_ft: float = 30.0):
     """The area's road lines ([layers.roads]) simplified for display (EPSG:4326), or ``None``."""
     import geopandas as gpd
     import shapely
@@ -164,7 +164,7 @@ def road_layer(ws: Area, *, tolerance_ft: float = 30.0):
     return out[~out.geometry.is_empty]
 
 
-def add_basemap(m, ws: Area, basemap: str | None):
+def add_basemap(m, ws: Workspace, basemap: str | None):
     """Add an offline base map layer: ``"roads"`` draws the area's road layer; ``None``/``"none"``
     adds nothing (the beat outlines are the base)."""
     import folium
@@ -243,7 +243,7 @@ def _class_rows(breaks, colors, *, decimals: int = 1, no_data: str | None = None
     return "".join(rows)
 
 
-def pilot_outline(ws: Area):
+def pilot_outline(ws: Workspace):
     """The default service area dissolved to one outline (GeoDataFrame, EPSG:4326)."""
     import geopandas as gpd
     import shapely
@@ -268,7 +268,7 @@ def _json_safe(gdf):
 
 # ---------------------------------------------------------------------------- interactive
 def demand_map(
-    ws: Area,
+    ws: Workspace,
     beat_table: pd.DataFrame,
     *,
     metric: str = "rate",

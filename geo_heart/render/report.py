@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_heart.analysis.calls import CallData
-from geo_heart.area import Area
+from geo_heart.geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def render_report(context: dict) -> str:
 
 
 def planner_report_html(
-    ws: Area,
+    ws: Workspace,
     data: CallData,
     *,
     beat_table: pd.DataFrame,
@@ -325,7 +325,7 @@ def _pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "–"
 
 
-def _periods_section(ws: Area, data: CallData) -> dict | None:
+def _periods_section(ws: Workspace, data: CallData) -> dict | None:
     """Rules over time: each call under the rules of its own time; one sentence naming the
     periods, the table and the before/after chart (None when the calls carry no rule periods)."""
     if "rules" not in data.frame.columns:
@@ -375,7 +375,7 @@ def _periods_section(ws: Area, data: CallData) -> dict | None:
     }
 
 
-def _today_section(ws: Area, data: CallData) -> dict | None:
+def _today_section(ws: Workspace, data: CallData) -> dict | None:
     """Expansion from today's rules (hours, county, call types) when every program is citywide."""
     import geo_heart.expansion as ex
 
@@ -409,7 +409,7 @@ def _today_section(ws: Area, data: CallData) -> dict | None:
 
 
 def write_planner_outputs(
-    ws: Area,
+    ws: Workspace,
     data: CallData,
     out_dir,
     *,
@@ -447,7 +447,12 @@ def write_planner_outputs(
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
     from geo_heart.render import maps, static
-    from geo_heart.render.tables import data_period, with_partial_months, with_weekly_averages
+    from geo_heart.render.tables import (
+        data_period,
+        with_partial_months,
+        with_weekly_averages,
+        write_demand_tables,
+    )
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -458,7 +463,7 @@ def write_planner_outputs(
     beat_t = demand.beat_demand(ws, data)
     hour_t = with_weekly_averages(demand.hour_of_week_demand(ws, data), period["weeks"])
     month_t = with_partial_months(demand.monthly_demand(data), period)
-    written.update(demand.write_demand_tables(ws, data, out, tables=(beat_t, hour_t, month_t)))
+    written.update(write_demand_tables(ws, data, out, tables=(beat_t, hour_t, month_t)))
     wis = what_ifs if what_ifs is not None else cov_mod.resolve_what_ifs(ws, scenarios=["all"])
     cov = cov_mod.coverage_table(data, wis)
     written["coverage"] = write_table(cov, out / "coverage.csv")
@@ -570,7 +575,7 @@ def write_planner_outputs(
     return written
 
 
-def _expansion_summary(ws: Area, data: CallData, k: int) -> dict | None:
+def _expansion_summary(ws: Workspace, data: CallData, k: int) -> dict | None:
     """The best ``k`` contiguous beats to add (for the report), or ``None`` without candidates."""
     import geo_heart.expansion as ex
     from geo_heart.render.expansion import recommended_beats_png

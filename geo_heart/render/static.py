@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geo_heart.area import Area
 from geo_heart.config.schedule import DAY_NAMES
+from geo_heart.geo.workspace import Workspace
 from geo_heart.io.files import crs_unit_to_m
 from geo_heart.render.maps import (
     HOT_COLORS,
@@ -27,16 +27,16 @@ from geo_heart.render.maps import (
 
 
 # ---------------------------------------------------------------------------- static
-def _projected(gdf, ws: Area):
+def _projected(gdf, ws: Workspace):
     return gdf.to_crs(ws.config.projected_crs)
 
 
-def _unit_to_m(ws: Area) -> float:
+def _unit_to_m(ws: Workspace) -> float:
 
     return crs_unit_to_m(ws.config.projected_crs)
 
 
-def add_scale_bar(ax, ws: Area, *, miles: float | None = None) -> None:
+def add_scale_bar(ax, ws: Workspace, *, miles: float | None = None) -> None:
     """A scale bar in miles at the lower right of an axes drawn in the projected CRS."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -86,7 +86,7 @@ def _base_figure(title: str):
     return fig, ax
 
 
-def _finish(fig, ax, ws: Area, note: str) -> None:
+def _finish(fig, ax, ws: Workspace, note: str) -> None:
     pilot = _projected(pilot_outline(ws), ws)
     pilot.boundary.plot(ax=ax, color=PILOT_COLOR, linewidth=2.2, linestyle="--")
     add_scale_bar(ax, ws)
@@ -95,7 +95,7 @@ def _finish(fig, ax, ws: Area, note: str) -> None:
 
 
 def static_beat_map(
-    ws: Area, beat_table: pd.DataFrame, *, metric: str = "rate", title: str | None = None
+    ws: Workspace, beat_table: pd.DataFrame, *, metric: str = "rate", title: str | None = None
 ):
     """Choropleth of a per-beat metric with the pilot outlined, legend, scale bar and north arrow."""
     from matplotlib.lines import Line2D
@@ -156,7 +156,7 @@ def static_beat_map(
     return fig
 
 
-def static_hex_map(ws: Area, hot, *, title: str | None = None):
+def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
     """H3 hexagons of eligible demand (static)."""
     from matplotlib.patches import Patch
 
@@ -191,7 +191,7 @@ def static_hex_map(ws: Area, hot, *, title: str | None = None):
     return fig
 
 
-def static_hotspot_map(ws: Area, hot, *, title: str | None = None):
+def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
     """Gi* classes by beat (static)."""
     from matplotlib.patches import Patch
 

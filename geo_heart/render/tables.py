@@ -7,8 +7,15 @@ percentages like ``4.1%``, whole numbers with thousands separators).
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo_heart.analysis.calls import CallData
+    from geo_heart.geo.workspace import Workspace
 
 #: column → human header (anything not here: underscores become spaces, first letter capital)
 HEADERS = {
@@ -152,3 +159,44 @@ def with_partial_months(month_table: pd.DataFrame, period: dict) -> pd.DataFrame
         if end.day < end.days_in_month:
             out.loc[last, "partial"] = True
     return out
+
+
+def write_demand_tables(
+    ws: Workspace,
+    data: CallData,
+    out_dir: str | Path,
+    *,
+    tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> dict[str, Path]:
+    """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv``,
+    ``unknown_call_types.csv`` and, when the calls were judged under the rules of their own time,
+    ``coverage_by_period.csv`` and ``coverage_by_period.png`` (the before/after table and chart)
+    into ``out_dir``; return name → path.
+
+    ``tables`` reuses already computed (by beat, by hour, by month) tables.
+    """
+    from geo_heart.analysis.coverage import rules_coverage_table
+    from geo_heart.analysis.demand import (
+        beat_demand,
+        hour_of_week_demand,
+        monthly_demand,
+        unknown_codes_table,
+    )
+    from geo_heart.io.tables import write_table
+    from geo_heart.render.periods import period_chart
+
+    out = Path(out_dir)
+    if tables is None:
+        tables = (beat_demand(ws, data), hour_of_week_demand(ws, data), monthly_demand(data))
+    by_beat, by_hour, by_month = tables
+    written = {
+        "by_beat": write_table(by_beat, out / "demand_by_beat.csv"),
+        "by_hour": write_table(by_hour, out / "demand_by_hour.csv"),
+        "by_month": write_table(by_month, out / "demand_by_month.csv"),
+        "unknown": write_table(unknown_codes_table(data), out / "unknown_call_types.csv"),
+    }
+    if "rules" in data.frame.columns:
+        periods = rules_coverage_table(data, ws.config)
+        written["by_period"] = write_table(periods, out / "coverage_by_period.csv")
+        written["period_chart"] = period_chart(periods, out / "coverage_by_period.png")
+    return written

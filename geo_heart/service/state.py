@@ -180,6 +180,8 @@ class LookupService:
         return {
             "name": area.name,
             "timezone": area.timezone,
+            "service_name": area.service_name,
+            "labels": area.beats.labels,
             "default_service_area": area.default_service_area,
             "service_areas": {
                 k: {"label": sa.label, "beats": sa.resolve(beats)}

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo_heart.config.schedule import DAY_NAMES, WeeklySchedule, parse_clock, parse_days
+from geo_heart.config.schedule import (
+    DAY_NAMES,
+    WeeklySchedule,
+    parse_clock,
+    parse_days,
+    parse_hours,
+)
 from geo_heart.errors import InputError
 from geo_heart.staffing.erlang import HOURS, HourlyDemand, ServiceTime
 
@@ -104,30 +110,17 @@ def arrivals_from_calls(
 
 
 def schedule_from_text(text: str) -> WeeklySchedule:
-    """Parse ``"Mon-Sun 00:00-24:00"`` (windows separated by ``;``) into a schedule.
+    """Parse ``--hours`` in the hours syntax (:func:`geo_heart.config.schedule.parse_hours`).
 
     Raises
     ------
     InputError
         Naming the window that is not understood.
     """
-    items = []
-    for part in (p.strip() for p in str(text).split(";")):
-        if not part:
-            continue
-        try:
-            days, span = part.rsplit(None, 1)
-            start, end = span.split("-")
-            items.append({"days": days, "start": start, "end": end})
-            WeeklySchedule.from_config(items[-1:])
-        except ValueError as exc:
-            raise InputError(
-                f"--hours {part!r}: expected e.g. 'Mon-Sun 00:00-24:00' or 'Mon-Fri 09:00-17:00' "
-                f"({exc})"
-            ) from None
-    if not items:
-        raise InputError(f"--hours {text!r}: no window given")
-    return WeeklySchedule.from_config(items)
+    try:
+        return parse_hours(text)
+    except ValueError as exc:
+        raise InputError(f"--hours {text!r}: {exc}") from None
 
 
 def mask_from_schedule(schedule: WeeklySchedule) -> np.ndarray:

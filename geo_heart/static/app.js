@@ -8,6 +8,10 @@
   let atTouched = false;      // untouched time box = "now" (judged by the server in area time)
   let proj = null;            // lon/lat <-> SVG projection, set once the beats are drawn
   let serviceAreaLabel = "pilot area";
+  // what the area calls its units and programs (from /area: "beat"/"district", "HEART")
+  let words = { unit: "beat", units: "beats", group: "district", groups: "districts" };
+  let serviceName = "crisis-response";
+  const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
   let areaTimeZone = null;    // the area's IANA time zone (times are shown and judged in it)
   let fullView = null;        // the whole area's viewBox
   let lastPoint = null;       // SVG coordinates of the last looked-up point
@@ -45,6 +49,11 @@
     if (!r.ok) return;
     const area = await r.json();
     $("area-name").textContent = "— " + area.name;
+    if (area.labels) words = area.labels;
+    if (area.service_name) serviceName = area.service_name;
+    $("unit-label").textContent = cap(words.unit);
+    $("service-name").textContent = serviceName + " program";
+    $("legend-other").textContent = "Other " + words.units;
     if (area.timezone) {
       areaTimeZone = area.timezone;
       $("tz-hint").textContent = `(${area.timezone})`;
@@ -96,7 +105,7 @@
       p.setAttribute("class", "beat" + (f.properties.in_service_area ? " pilot" : ""));
       p.dataset.beat = f.properties.beat;
       const t = document.createElementNS(SVG_NS, "title");
-      t.textContent = `Beat ${f.properties.beat}` + (f.properties.district ? ` (district ${f.properties.district})` : "") +
+      t.textContent = `${cap(words.unit)} ${f.properties.beat}` + (f.properties.district ? ` (${words.group} ${f.properties.district})` : "") +
         (f.properties.in_service_area ? ` — ${serviceAreaLabel}` : "");
       p.append(t);
       beats.append(p);
@@ -260,13 +269,13 @@
       verdict = V("warn", `${(r.candidates || []).length} places fit: pick one with the caller` +
         (r.eligibility_varies ? " (eligibility depends on which)" : ""));
     } else if (!r.beat) {
-      verdict = V("warn", "Location not in any beat — no HEART program; dispatch as usual");
+      verdict = V("warn", `Location not in any ${words.unit} — no ${serviceName} program; dispatch as usual`);
     } else if (!r.call_type) {
       verdict = V("warn", "Location known — needs call type");
     } else if (progs.length) {
       verdict = V("ok", progs.map((c) => `${c}${names[c] ? " (" + names[c] + ")" : ""}`).join(", ") + " can respond now");
     } else {
-      verdict = V("no", "No HEART program can respond now");
+      verdict = V("no", `No ${serviceName} program can respond now`);
     }
     const dl = el("dl");
     const row = (label, id, value) => { if (value !== null && value !== undefined) dl.append(el("dt", {}, label), el("dd", { id }, value)); };
@@ -274,7 +283,7 @@
       row("Matched", "card-matched", r.matched_address || "(no match)");
       row("Match quality", "card-quality", quality(r));
     }
-    row("Beat", "card-beat", r.beat ? `${r.beat}${r.district ? " (district " + r.district + ")" : ""}` : (r.reason || "none"));
+    row(cap(words.unit), "card-beat", r.beat ? `${r.beat}${r.district ? " (" + words.group + " " + r.district + ")" : ""}` : (r.reason || "none"));
     const inArea = r.in_service_area === true ? ["in", "IN"] : r.in_service_area === false ? ["out", "OUT"] : ["unknown", "UNKNOWN"];
     const saName = r.service_area && r.rules ? r.service_area : serviceAreaLabel;
     row("Service area", "card-pilot", el("span", {}, el("span", { class: "badge " + inArea[0] }, inArea[1]), " " + saName));
@@ -285,14 +294,14 @@
         const sa = c.in_service_area === true ? "in" : c.in_service_area === false ? "out" : "unknown";
         const share = typeof c.share === "number" ? `, ${Math.round(100 * c.share)}% of the street` : "";
         const b = el("button", { type: "button", class: "small pick", "data-index": String(i) },
-          `${c.matched_address} — beat ${c.beat || (Number.isFinite(c.lon) ? "none (outside)" : "?")} (${sa}${share})` +
+          `${c.matched_address} — ${words.unit} ${c.beat || (Number.isFinite(c.lon) ? "none (outside)" : "?")} (${sa}${share})` +
           ((c.programs || []).length ? `: ${c.programs.join(", ")}` : ""));
         b.addEventListener("click", () => lookup(c));
         list.append(el("li", {}, b));
       });
       row(approximate ? "Where on the street?" : "Which place?", "card-pick", list);
     }
-    if (r.nearest_beat) row("Nearest beat", "card-nearest", `${r.nearest_beat}, ${Math.round(r.distance_m).toLocaleString()} m away`);
+    if (r.nearest_beat) row("Nearest " + words.unit, "card-nearest", `${r.nearest_beat}, ${Math.round(r.distance_m).toLocaleString()} m away`);
     const ct = r.call_type;
     row("Call type", "card-calltype", ct ? (ct.label ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` +
       (ct.matched_by === "truncation" ? ` (read from “${ct.raw}”)` : "") :

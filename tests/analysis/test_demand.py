@@ -11,8 +11,8 @@ from geo_heart.analysis.demand import (
     hour_of_week_demand,
     monthly_demand,
     population_by_beat,
-    write_demand_tables,
 )
+from geo_heart.render.tables import write_demand_tables
 
 # Raw REPORTEDAS values of the 2021-2024 file that name a HEART-relevant type, written out by hand
 # from the call-type table of boundaries/durham.toml: raw code -> (type, weapon/violence flag).

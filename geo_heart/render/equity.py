@@ -1,0 +1,207 @@
+"""Equity outputs: the tract choropleth of unmet eligible demand, the group chart, the tables.
+
+Builders return matplotlib ``Figure`` objects and never save; :func:`write_equity` writes the
+files of ``geo-heart equity -o DIR``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.render.maps import NO_DATA_COLOR, PILOT_COLOR, class_breaks, class_colors, color_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo_heart.analysis.equity import EquityResult
+
+#: rounding of the written tract table (counts apportioned by area are fractional)
+ROUND = {"residents": 1, "eligible_calls": 1, "covered_calls": 1, "expected_answered": 1}
+
+
+def tracts_geodataframe(ws, result: EquityResult):
+    """The tract table joined to the tract polygons (EPSG:4326), small call counts suppressed."""
+    import geopandas as gpd
+
+    from geo_heart.analysis.equity import suppress_counts, tract_layer
+
+    shapes = tract_layer(ws)[["tract_geoid", "geometry"]].to_crs(4326)
+    t = suppress_counts(
+        public_tracts(result.tracts, result.meta.get("fields", ())), result.meta.get("min_count", 5)
+    )
+    return gpd.GeoDataFrame(t.merge(shapes, on="tract_geoid", how="left"), crs="EPSG:4326")
+
+
+def public_tracts(t: pd.DataFrame, keep: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+    """The table rounded for output (counts to 0.1, shares and rates to 4 decimals; ``keep``
+    columns, the census fields copied as they are, untouched)."""
+    out = t.copy()
+    for c in out.columns:
+        if c in keep or c == "tract_geoid" or not pd.api.types.is_float_dtype(out[c]):
+            continue
+        share = c.endswith("share") or c.endswith("per_1000")
+        out[c] = out[c].round(4 if share else 1)
+    return out
+
+
+def service_outline(ws, beats: list[str]):
+    """The beats dissolved to one outline (GeoDataFrame, EPSG:4326; empty when no beats)."""
+    import geopandas as gpd
+    import shapely
+
+    geoms = [ws.beat_index.geometry_of(b) for b in beats if b in set(ws.beat_index.beats)]
+    geom = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
+    return gpd.GeoDataFrame({"name": ["service area"]}, geometry=[geom], crs="EPSG:4326")
+
+
+def unmet_map(
+    ws, result: EquityResult, *, column: str = "unmet_per_1000", title: str | None = None
+):
+    """Tract choropleth of ``column`` (default: unmet eligible calls per 1,000 residents) with the
+    rule set's service area outlined; tracts without residents or with suppressed counts grey."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from geo_heart.render.static import _base_figure, add_north_arrow, add_scale_bar
+
+    crs = ws.config.projected_crs
+    gdf = tracts_geodataframe(ws, result).to_crs(crs)
+    values = pd.to_numeric(gdf[column], errors="coerce").to_numpy(dtype=float).copy()
+    values[gdf["residents"].to_numpy(dtype=float) <= 0] = np.nan
+    breaks = class_breaks(values)
+    colors = class_colors(len(breaks))
+    gdf["_color"] = [color_for(v, breaks, colors) for v in values]
+    rules = result.rules.get("label") or result.rules.get("name")
+    fig, ax = _base_figure(
+        title or f"Unmet eligible calls per 1,000 residents by census tract, {ws.config.name}"
+    )
+    gdf.plot(ax=ax, color=gdf["_color"], edgecolor="#777777", linewidth=0.4)
+    outline = service_outline(ws, result.service_beats).to_crs(crs)
+    if not outline.geometry.iloc[0].is_empty:
+        outline.boundary.plot(ax=ax, color=PILOT_COLOR, linewidth=2.2, linestyle="--")
+    handles, lo = [], None
+    for b, c in zip(breaks, colors, strict=True):
+        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
+        handles.append(Patch(facecolor=c, edgecolor="#777777", label=label))
+        lo = b
+    handles.append(
+        Patch(facecolor=NO_DATA_COLOR, edgecolor="#777777", label="no city residents / suppressed")
+    )
+    handles.append(
+        Line2D(
+            [0],
+            [0],
+            color=PILOT_COLOR,
+            lw=2.2,
+            ls="--",
+            label=f"service area ({result.service_area or 'none'})",
+        )
+    )
+    ax.legend(
+        handles=handles,
+        title="per 1,000 residents",
+        loc="upper left",
+        bbox_to_anchor=(1.0, 0.6),
+        fontsize=8,
+        title_fontsize=9,
+    )
+    add_scale_bar(ax, ws)
+    add_north_arrow(ax)
+    fig.text(
+        0.01,
+        0.01,
+        f"Rules: {rules}. Unmet = eligible by call type but outside the service area or hours. "
+        "Incident reports (undercount behavioural-health calls); ACS tract estimates. "
+        f"Quantile classes. CRS {crs}.",
+        fontsize=7,
+        color="#444444",
+    )
+    return fig
+
+
+def group_chart(result: EquityResult):
+    """Two panels per group: share living in the service area, and the disparity ratios (with
+    bootstrap intervals) of each measure against all residents."""
+    from matplotlib.figure import Figure
+
+    g = result.groups
+    fig = Figure(figsize=(11, 4.4), dpi=110)
+    ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    ys = np.arange(len(g))[::-1]
+    ax1.barh(ys, g["in_service_area_share"].to_numpy(dtype=float) * 100, color="#2166ac")
+    for y, v in zip(ys, g["in_service_area_share"], strict=True):
+        ax1.text(v * 100 + 1, y, f"{v:.0%}", va="center", fontsize=8)
+    ax1.set_yticks(ys, g["label"])
+    ax1.set_xlim(0, 110)
+    ax1.set_xlabel("% living in the service area")
+    ax1.set_title(f"Service area: {result.service_area or 'none'}", fontsize=10)
+    measures = [
+        m
+        for m in ("in_service_area_share", "eligible_per_1000", "unmet_per_1000")
+        if f"{m}_ratio" in g.columns
+    ]
+    names = {
+        "in_service_area_share": "in service area",
+        "eligible_per_1000": "eligible /1,000",
+        "unmet_per_1000": "unmet /1,000",
+    }
+    h = 0.8 / max(len(measures), 1)
+    for j, m in enumerate(measures):
+        r = g[f"{m}_ratio"].to_numpy(dtype=float)
+        lo = r - g[f"{m}_ratio_low"].to_numpy(dtype=float)
+        hi = g[f"{m}_ratio_high"].to_numpy(dtype=float) - r
+        err = np.nan_to_num(np.vstack([lo, hi]).clip(min=0))
+        ax2.errorbar(
+            r,
+            ys + (j - (len(measures) - 1) / 2) * h,
+            xerr=err,
+            fmt="o",
+            ms=4,
+            capsize=2,
+            label=names[m],
+        )
+    ax2.axvline(1.0, color="#444444", lw=0.8)
+    ax2.set_yticks(ys, g["label"])
+    ax2.set_xlabel("ratio to all residents (95% bootstrap interval)")
+    ax2.legend(fontsize=7, loc="lower right")
+    ax2.set_title("Disparity ratios", fontsize=10)
+    fig.suptitle(f"Who the service reaches, rules: {result.rules.get('label')}", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
+
+
+def write_equity(ws, result: EquityResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``equity_by_tract.csv``, ``equity_groups.csv``, ``equity_by_beat.csv``,
+    ``equity.json``, ``equity.gpkg`` (layer ``equity_by_tract``), ``equity_groups.png`` and
+    ``equity_unmet_map.png`` (the last four only when the census layer is present)."""
+    import json
+
+    from geo_heart.analysis.equity import suppress_counts
+    from geo_heart.io.tables import write_table
+    from geo_heart.io.vector import OutputSpec, write_vector
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    min_count = result.meta.get("min_count", 5)
+    by_beat = suppress_counts(result.by_beat, min_count)
+    written = {"by_beat": write_table(public_tracts(by_beat), out / "equity_by_beat.csv")}
+    if result.tracts is not None:
+        t = suppress_counts(public_tracts(result.tracts, result.meta.get("fields", ())), min_count)
+        written["by_tract"] = write_table(t, out / "equity_by_tract.csv")
+        written["groups"] = write_table(result.groups.round(4), out / "equity_groups.csv")
+        gpkg = out / "equity.gpkg"
+        write_vector(
+            tracts_geodataframe(ws, result), OutputSpec(gpkg, "gpkg"), layer="equity_by_tract"
+        )
+        written["gpkg"] = gpkg
+        fig = group_chart(result)
+        fig.savefig(out / "equity_groups.png")
+        written["chart"] = out / "equity_groups.png"
+        if "unmet_per_1000" in result.tracts.columns:
+            unmet_map(ws, result).savefig(out / "equity_unmet_map.png")
+            written["map"] = out / "equity_unmet_map.png"
+    (out / "equity.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    written["json"] = out / "equity.json"
+    return written

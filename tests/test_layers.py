@@ -1,0 +1,45 @@
+"""The layers flow one way: the import-linter contract in pyproject.toml holds (as in ``make test``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    pytest.importorskip("importlinter")
+    code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(no_cache=True))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_import_contract_is_kept():
+    res = _lint_imports(ROOT)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    assert "1 kept, 0 broken" in res.stdout
+
+
+def test_the_contract_orders_the_face_above_the_lower_layers():
+    """The contract names the intended order, so an upward import (e.g. analysis → Area) breaks it."""
+    text = (ROOT / "pyproject.toml").read_text()
+    start = text.index("[[tool.importlinter.contracts]]")
+    layers = [
+        line.strip().strip('",')
+        for line in text[start:].split("layers = [", 1)[1].split("]", 1)[0].splitlines()
+        if line.strip()
+    ]
+    order = {name: i for i, layer in enumerate(layers) for name in layer.split(" | ")}
+    face = order["geo_heart.area"]
+    for lower in ("geo_heart.analysis", "geo_heart.dispatch", "geo_heart.geocode", "geo_heart.geo",
+                  "geo_heart.config"):
+        assert order[lower] > face, lower
+    for upper in ("geo_heart.cli", "geo_heart.service"):
+        assert order[upper] < face, upper
