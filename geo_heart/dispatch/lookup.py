@@ -208,15 +208,10 @@ def _point_dict(ws: Workspace, lon: float, lat: float, kw: dict[str, Any]) -> di
     return out
 
 
-<<<<<<< HEAD
 def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
     """Several places fit (``ambiguous``), or only a street is known (``approximate``): each
     candidate judged on its own; service area and programs stated only where all agree."""
     approximate = g.status == "approximate"
-=======
-def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
-    """Several places fit: each candidate judged on its own; the answer only where they agree."""
->>>>>>> main
     cands = []
     progs_by: list[list[str]] = []
     elig_by = []
