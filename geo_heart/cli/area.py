@@ -36,7 +36,7 @@ def check(obj, file, as_json) -> None:
     from geo_heart.config.settings import resolve_area_file
 
     settings = obj.settings
-    path = resolve_area_file(file) if file else settings.area_file
+    path = resolve_area_file(file, areas_dir=settings.areas_dir) if file else settings.area_file
     problems = check_area(path, settings.data_dir)
     if as_json:
         click.echo(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
+from geo_heart.cli.engine_options import batch_input_argument, engine_options, pop_engine
 from geo_heart.cli.options import (
     crs_option,
     emit_json,
     encoding_option,
     format_option,
-    input_argument,
     json_option,
     output_file_option,
     pass_ctx,
@@ -17,8 +17,12 @@ from geo_heart.cli.options import (
 
 
 @click.command()
-@input_argument
-@output_file_option("Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson.")
+@batch_input_argument
+@output_file_option(
+    "Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson; with --engine dask "
+    "also a folder (a partitioned GeoParquet dataset).",
+    dir_okay=True,
+)
 @format_option
 @crs_option
 @click.option(
@@ -28,10 +32,20 @@ from geo_heart.cli.options import (
     "--lat-column", default="lat", show_default=True, help="Latitude column (CSV/Parquet)."
 )
 @encoding_option
+@engine_options
 @json_option
 @pass_ctx
 def assign(
-    obj, input_path, output_path, out_format, out_crs, lon_column, lat_column, encoding, as_json
+    obj,
+    input_path,
+    output_path,
+    out_format,
+    out_crs,
+    lon_column,
+    lat_column,
+    encoding,
+    as_json,
+    **kwargs,
 ) -> None:
     """Add beat, district, in_service_area, status, reason and census GEOIDs to every row of INPUT.
 
@@ -40,48 +54,62 @@ def assign(
     INPUT's columns are kept as they are: a result whose name INPUT already uses is written as
     assign_<name>. OUTPUT may not be INPUT; two runs writing the same OUTPUT are refused.
 
+    With --engine dask (the [dask] extra) the rows are processed in partitions on a dask
+    cluster, with the same answers in the same order; INPUT may then be a folder or glob of
+    CSV or Parquet partitions, and OUTPUT a folder (a partitioned GeoParquet dataset).
+
     \b
     Example:
       geo-heart assign points.csv -o points_with_beats.gpkg --crs EPSG:2264
+      geo-heart assign 'points/*.parquet' -o points_beats/ --engine dask
     """
     from geo_heart.io.files import output_lock
-    from geo_heart.io.tables import read_header, refuse_duplicate_names
-    from geo_heart.io.vector import check_output
 
-    # every refusal before any work (the output against every input: cli.options)
-    spec = check_output(output_path, fmt=out_format, crs=out_crs)
-    refuse_duplicate_names(
-        read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
-    )
-    with output_lock(spec.path):
-        _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json)
+    engine = pop_engine(kwargs)
+    if engine["engine"] == "dask":
+        from geo_heart.scale.run import check_output_target
 
-
-def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json) -> None:
-    from geo_heart.geo.assign import assign_table
-    from geo_heart.geo.census import add_census_geoids
-    from geo_heart.io.tables import read_table
-    from geo_heart.io.vector import write_vector
-
-    ws = obj.workspace
-    df = read_table(input_path, encoding=encoding)
-    out, summary = assign_table(
-        ws, df, lon_column=lon_column, lat_column=lat_column, source=input_path
-    )
-    geom = getattr(out, "_geometry_column_name", None)
-    if geom is not None:  # a layer: census from its points, geometry kept
-        import numpy as np
-
-        pts = out.geometry.to_crs(4326)
-        is_pt = (pts.geom_type == "Point").to_numpy()
-        out["_lon"] = np.where(is_pt, pts.x.where(is_pt), np.nan)
-        out["_lat"] = np.where(is_pt, pts.y.where(is_pt), np.nan)
-        out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
-        out = out.drop(columns=["_lon", "_lat"])
-        info = write_vector(out, spec)
+        spec = check_output_target(input_path, output_path, fmt=out_format, crs=out_crs)
     else:
-        out = add_census_geoids(ws, out, lon_column=lon_column, lat_column=lat_column)
-        info = write_vector(out, spec, lon_column=lon_column, lat_column=lat_column)
+        from geo_heart.io.tables import read_header, refuse_duplicate_names
+        from geo_heart.io.vector import check_output
+
+        # every refusal before any work (the output against every input: cli.options)
+        spec = check_output(output_path, fmt=out_format, crs=out_crs)
+        refuse_duplicate_names(
+            read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
+        )
+    with output_lock(spec.path):
+        _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json, engine)
+
+
+def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json, engine) -> None:
+    ws = obj.workspace
+    if engine["engine"] == "dask":
+        from geo_heart.scale.run import assign_dask
+
+        summary, info = assign_dask(
+            ws,
+            input_path,
+            spec,
+            lon_column=lon_column,
+            lat_column=lat_column,
+            encoding=encoding,
+            **{k: v for k, v in engine.items() if k != "engine"},
+        )
+    else:
+        from geo_heart.geo.assign import assign_chunk
+        from geo_heart.io.tables import read_table
+        from geo_heart.io.vector import write_vector
+
+        df = read_table(input_path, encoding=encoding)
+        out, summary = assign_chunk(
+            ws, df, lon_column=lon_column, lat_column=lat_column, source=input_path
+        )
+        if getattr(out, "_geometry_column_name", None) is not None:  # a layer: geometry kept
+            info = write_vector(out, spec)
+        else:
+            info = write_vector(out, spec, lon_column=lon_column, lat_column=lat_column)
     summary = {**summary, "output": info}
     if as_json:
         emit_json(summary)

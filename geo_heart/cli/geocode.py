@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
+from geo_heart.cli.engine_options import batch_input_argument, engine_options, pop_engine
 from geo_heart.cli.options import (
     crs_option,
     emit_json,
     encoding_option,
     format_option,
-    input_argument,
     json_option,
     output_file_option,
     pass_ctx,
@@ -17,9 +17,11 @@ from geo_heart.cli.options import (
 
 
 @click.command()
-@input_argument
+@batch_input_argument
 @output_file_option(
-    "Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson (see --format)."
+    "Output file: .csv .tsv .parquet (GeoParquet) .gpkg .fgb .shp .geojson (see --format); "
+    "with --engine dask also a folder (a partitioned GeoParquet dataset).",
+    dir_okay=True,
 )
 @format_option
 @crs_option
@@ -54,6 +56,7 @@ from geo_heart.cli.options import (
     help="Geocode again only the rows that failed in this earlier output of INPUT and merge.",
 )
 @encoding_option
+@engine_options
 @json_option
 @pass_ctx
 def geocode(
@@ -69,6 +72,7 @@ def geocode(
     previous_path,
     encoding,
     as_json,
+    **kwargs,
 ) -> None:
     """Geocode ADDRESS text in INPUT to lon, lat, beat, district, census GEOIDs and match quality.
 
@@ -78,15 +82,29 @@ def geocode(
     fix-up loop: write an overrides table for the failures, then rerun with
     --retry-failed OUTPUT --overrides fixes.csv. Columns: docs/outputs.md.
 
+    With --engine dask (the [dask] extra; docs/scale.md) the rows are geocoded in partitions on
+    a dask cluster with the same answers in the same order; INPUT may then be a folder or glob
+    of CSV or Parquet partitions, and OUTPUT a folder (a partitioned GeoParquet dataset).
+
     \b
     Examples:
       geo-heart geocode incidents.csv -o incidents_geo.gpkg --address-column ADDRESS2
       geocode calls.csv -o calls.parquet --address-column ADDRESS --crs EPSG:2264
       geocode calls.csv -o calls2.gpkg --address-column ADDRESS --retry-failed calls.gpkg --overrides fixes.csv
+      geocode 'calls/*.parquet' -o calls_geo/ --address-column ADDRESS --engine dask
     """
     from geo_heart.io.tables import read_header, refuse_duplicate_names
     from geo_heart.io.vector import check_output
 
+    engine = pop_engine(kwargs)
+    if engine["engine"] == "dask":
+        if overrides_path or previous_path:
+            raise click.BadParameter(
+                "--overrides and --retry-failed run with the local engine", param_hint="--engine"
+            )
+        _geocode_dask(obj, input_path, output_path, out_format, out_crs, address_column,
+                      min_score, chunk_rows, encoding, as_json, engine)  # fmt: skip
+        return
     # every refusal before any work (the output against every input: cli.options)
     spec = check_output(output_path, fmt=out_format, crs=out_crs)
     refuse_duplicate_names(
@@ -143,11 +161,6 @@ def geocode(
                 spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
             )
 
-            def with_census(chunk, names):
-                return add_census_geoids(
-                    ws, chunk, lon_column=names["lon"], lat_column=names["lat"]
-                )
-
             bar = obj.progress(total=None, unit="rows", desc="geocoding")
             try:
                 s = geocode_file(
@@ -158,7 +171,7 @@ def geocode(
                     min_score=min_score,
                     chunk_rows=chunk_rows,
                     encoding=encoding,
-                    chunk_hook=with_census,
+                    census=True,
                     progress=bar.update,
                     on_total=lambda n: setattr(bar, "total", n),
                 )
@@ -189,6 +202,25 @@ def geocode(
 
     finally:
         lock.__exit__(None, None, None)
+
+
+def _geocode_dask(obj, input_path, output_path, out_format, out_crs, address_column, min_score,
+                  chunk_rows, encoding, as_json, engine) -> None:  # fmt: skip
+    from geo_heart.io.files import output_lock
+    from geo_heart.scale.run import check_output_target, geocode_dask
+
+    spec = check_output_target(input_path, output_path, fmt=out_format, crs=out_crs)
+    with output_lock(spec.path):
+        bar = obj.progress(total=None, unit="rows", desc="geocoding (dask)")
+        try:
+            s, info = geocode_dask(
+                obj.workspace, input_path, spec, address_column=address_column,
+                min_score=min_score, chunk_rows=chunk_rows, encoding=encoding,
+                progress=bar.update, **{k: v for k, v in engine.items() if k != "engine"},
+            )  # fmt: skip
+        finally:
+            bar.close()
+    _report(obj, obj.workspace, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
 
 
 def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:

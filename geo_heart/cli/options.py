@@ -76,8 +76,11 @@ encoding_option = click.option(
 )
 
 
-def output_file_option(help_text: str, *, required: bool = True) -> Callable:
-    """``-o/--output FILE`` stored as ``output_path`` (hidden alias ``--out``).
+def output_file_option(
+    help_text: str, *, required: bool = True, dir_okay: bool = False
+) -> Callable:
+    """``-o/--output FILE`` stored as ``output_path`` (hidden alias ``--out``); ``dir_okay``
+    lets the command take a folder (``--engine dask`` writes a partitioned dataset there).
 
     Before the command runs, the output is checked against every file the command reads (each
     parameter of type ``click.Path``: INPUT, ``--overrides``, ``--retry-failed`` …): an output
@@ -85,7 +88,7 @@ def output_file_option(help_text: str, *, required: bool = True) -> Callable:
     """
     return _with_alias(
         click.option(
-            "-o", "--output", "output_path", type=click.Path(dir_okay=False), help=help_text
+            "-o", "--output", "output_path", type=click.Path(dir_okay=dir_okay), help=help_text
         ),
         "output_path",
         "--output",

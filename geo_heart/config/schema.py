@@ -441,6 +441,27 @@ class LayersSection(_Model):
     county: BoundaryLayer | None = None
 
 
+class AddressesSection(_Model):
+    """``[addresses]``: how the area's address texts name places outside it.
+
+    An address whose city part (``…, GRESHAM, OR``; ``…, GRSM``) is one of ``outside_cities``, or
+    whose street text contains one of ``outside_words`` as a word (``PIA``, the airport), is
+    answered ``outside`` without a guessed unit. Compared upper-case, spaces folded.
+    """
+
+    outside_cities: list[Text] = []
+    outside_words: list[Text] = []
+    #: a located answer scoring below this, or on a block straddling units, is ``ambiguous``
+    #: (the units it may be in as candidates) rather than a confident ``ok``; default: off
+    confident_min_score: Annotated[float, Field(ge=0, le=1)] | None = None
+    #: false: a crossing (``A / B``) estimated from address points alone (no street layer) is
+    #: answered with the unit(s) it may be in as candidates, never one confident point
+    point_crossings_confident: bool = True
+    source: str | None = None
+    assumed: bool = False
+    note: str | None = None
+
+
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
@@ -539,6 +560,7 @@ class AreaFileModel(_Model):
     scenarios: dict[str, ScenarioModel] = {}
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
+    addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
     equity: EquitySection | None = None
     rules: list[RuleSetModel] = []

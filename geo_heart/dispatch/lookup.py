@@ -140,8 +140,16 @@ def lookup_address(
             out["status"] = "ok"
             out["reason"] = g.reason
     else:
-        elig = evaluate(ws.config, beat=g.beat, beat_known=g.beat is not None, **kw)
-        status = "ok" if g.beat is not None else "invalid" if g.status == "invalid" else "unknown"
+        elig = evaluate(
+            ws.config, beat=g.beat, beat_known=g.beat is not None or g.status == "outside", **kw
+        )
+        status = (
+            "ok"
+            if g.beat is not None
+            else g.status
+            if g.status in ("invalid", "outside")
+            else "unknown"
+        )
         out = {
             "beat": g.beat,
             "district": g.district,
@@ -151,7 +159,9 @@ def lookup_address(
             "covering": [],
         }
         out.update(eligibility_dict(ws, g.beat, elig))
-        if g.beat is None:
+        if g.status == "outside":
+            out["in_service_area"] = False
+        elif g.beat is None:
             out["in_service_area"] = None
             out["notes"] = [*out["notes"], "location not determined: ask the caller"]
     if g.reason and not out.get("reason"):

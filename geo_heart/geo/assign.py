@@ -129,3 +129,32 @@ def assign_table(
         "in_service_area": int(in_sa.sum()),
     }
     return out, summary
+
+
+def assign_chunk(
+    ws: Workspace,
+    df: pd.DataFrame,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    source: str = "input",
+    census: bool = True,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`assign_table` plus census tract and block-group GEOIDs (where configured).
+
+    The unit of work of ``geo-heart assign``: a whole table with the local engine, one partition
+    per task with ``--engine dask``. A layer's point geometries are used (the geometry is kept).
+    """
+    out, summary = assign_table(ws, df, lon_column=lon_column, lat_column=lat_column, source=source)
+    if not census:
+        return out, summary
+    from geo_heart.geo.census import add_census_geoids
+
+    if getattr(out, "_geometry_column_name", None) is not None:  # a layer: GEOIDs from its points
+        pts = out.geometry.to_crs(4326)
+        is_pt = (pts.geom_type == "Point").to_numpy()
+        out["_lon"] = np.where(is_pt, pts.x.where(is_pt), np.nan)
+        out["_lat"] = np.where(is_pt, pts.y.where(is_pt), np.nan)
+        out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
+        return out.drop(columns=["_lon", "_lat"]), summary
+    return add_census_geoids(ws, out, lon_column=lon_column, lat_column=lat_column), summary

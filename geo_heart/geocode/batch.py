@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,31 @@ def geocode_frame(
     names = result_column_names(df.columns, source=source)
     res = res.rename(columns=names)
     out = pd.concat([df.reset_index(drop=True), res], axis=1)
+    return out
+
+
+def geocode_chunk(
+    ws,
+    chunk: pd.DataFrame,
+    *,
+    address_column: str,
+    min_score: float = 0.0,
+    source: str = "input",
+    census: bool = False,
+    chunk_hook: Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """One chunk of a batch run: :func:`geocode_frame`, then census GEOIDs and ``chunk_hook``."""
+    out = geocode_frame(
+        ws, chunk, address_column=address_column, min_score=min_score, source=source
+    )
+    if census or chunk_hook is not None:
+        names = result_column_names(chunk.columns, source=source)
+        if census:
+            from geo_heart.geo.census import add_census_geoids
+
+            out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        if chunk_hook is not None:
+            out = chunk_hook(out, names)
     return out
 
 
@@ -215,8 +241,10 @@ def geocode_file(
     chunk_rows: int = CHUNK_ROWS,
     encoding: str | None = None,
     chunk_hook: Callable[[pd.DataFrame, dict[str, str]], pd.DataFrame] | None = None,
+    census: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    executor=None,
 ) -> dict[str, Any]:
     """Geocode INPUT's ``address_column`` into OUTPUT in chunks, resuming an interrupted run.
 
@@ -231,11 +259,18 @@ def geocode_file(
         Text encoding of a CSV/TSV input (default: UTF-8 or UTF-16 by BOM).
     chunk_hook
         Called as ``chunk_hook(chunk_result, result_names)`` on each chunk's result before it is
-        stored; returns the frame to store (e.g. with census GEOIDs added). Same rows, in order.
+        stored; returns the frame to store. Same rows, in order.
+    census
+        Add census tract and block-group GEOIDs to each chunk (where the area configures them).
     progress
         Called with the number of rows finished after each chunk (e.g. a tqdm ``update``).
     on_total
         Called once with the number of input rows when it is known up front (Parquet).
+    executor
+        Where the chunks are geocoded: ``None`` in this process, or an object whose
+        ``map_ordered(func, chunks, **options)`` yields ``func(area, chunk, **options)`` for each
+        chunk in input order, e.g. :class:`geo_heart.scale.cluster.DaskExecutor` (the reference
+        index shipped to its workers once). Reading, resuming and writing stay here.
 
     Returns
     -------
@@ -257,8 +292,10 @@ def geocode_file(
             chunk_rows=chunk_rows,
             encoding=encoding,
             chunk_hook=chunk_hook,
+            census=census,
             progress=progress,
             on_total=on_total,
+            executor=executor,
         )
 
 
@@ -301,8 +338,10 @@ def _geocode_locked(
     chunk_rows,
     encoding,
     chunk_hook,
+    census,
     progress,
     on_total,
+    executor,
 ) -> dict[str, Any]:
     if not inp.exists():
         raise DataSourceError(f"input file {str(inp)!r} does not exist")
@@ -325,6 +364,7 @@ def _geocode_locked(
             "chunk_rows": chunk_rows,
             "encoding": encoding,
             "chunk_hook": getattr(chunk_hook, "__qualname__", None),
+            "census": census,
         },
     )
     state: dict[str, Any] = {}
@@ -349,7 +389,8 @@ def _geocode_locked(
         return _geocode_parts(
             ws, inp, outp, parts, marker, want, state,
             address_column=address_column, min_score=min_score, chunk_rows=chunk_rows,
-            encoding=encoding, chunk_hook=chunk_hook, progress=progress,
+            encoding=encoding, chunk_hook=chunk_hook, census=census, progress=progress,
+            executor=executor,
         )  # fmt: skip
     except GeoHeartError:
         if not resuming:  # a refusal met on the way leaves no trace
@@ -382,7 +423,9 @@ def _geocode_parts(
     chunk_rows,
     encoding,
     chunk_hook,
+    census,
     progress,
+    executor,
 ) -> dict[str, Any]:
     done_parts = _done_parts(parts, state, chunk_rows) if state else 0
     try:
@@ -395,19 +438,36 @@ def _geocode_parts(
     names: dict[str, str] | None = None
     n_parts = 0
     summaries: list = list((state.get("summaries") or [])[:done_parts])
-    for i, chunk in enumerate(iter_table(inp, chunk_rows=chunk_rows, encoding=encoding)):
-        n_parts = i + 1
-        if names is None:
-            require_columns(chunk, {"--address-column": address_column}, inp)
-            names = result_column_names(chunk.columns, source=str(inp))
-        if i < done_parts:
-            resumed += len(chunk)
-            continue
-        out = geocode_frame(
-            ws, chunk, address_column=address_column, min_score=min_score, source=str(inp)
-        )
-        if chunk_hook is not None:
-            out = chunk_hook(out, names)
+    todo: deque[tuple[int, int]] = deque()  # (chunk number, rows) handed to the mapper
+
+    def chunks() -> Iterator[pd.DataFrame]:
+        nonlocal n_parts, names, resumed
+        for i, chunk in enumerate(iter_table(inp, chunk_rows=chunk_rows, encoding=encoding)):
+            n_parts = i + 1
+            if names is None:
+                require_columns(chunk, {"--address-column": address_column}, inp)
+                names = result_column_names(chunk.columns, source=str(inp))
+            if i < done_parts:
+                resumed += len(chunk)
+                continue
+            todo.append((i, len(chunk)))
+            yield chunk
+
+    work = {
+        "address_column": address_column,
+        "min_score": min_score,
+        "source": str(inp),
+        "census": census,
+        "chunk_hook": chunk_hook,
+    }
+    results = (
+        (geocode_chunk(ws, c, **work) for c in chunks())
+        if executor is None
+        else executor.map_ordered(geocode_chunk, chunks(), **work)
+    )
+    for out in results:
+        i, n_rows = todo.popleft()
+        assert names is not None
         header = [str(c) for c in out.columns]
         part_summary = summarize(out, names)
         _add_counts(summary, part_summary)
@@ -418,7 +478,7 @@ def _geocode_parts(
                 out.to_parquet(tmp, index=False)
         except (ValueError, TypeError) as exc:
             raise DataSourceError(
-                f"input file {str(inp)!r}: rows {i * chunk_rows + 1}-{i * chunk_rows + len(chunk)} "
+                f"input file {str(inp)!r}: rows {i * chunk_rows + 1}-{i * chunk_rows + n_rows} "
                 f"cannot be stored ({exc}); columns must hold plain values (text, numbers)"
             ) from None
         except Exception as exc:
@@ -433,7 +493,7 @@ def _geocode_parts(
                 json.dumps({**want, "parts_done": i + 1, "header": header, "summaries": summaries})
             )
         if progress:
-            progress(len(chunk))
+            progress(n_rows)
     if resumed:
         for _i, v in summaries[:done_parts]:
             _add_counts(summary, v)

@@ -75,6 +75,8 @@ class _Match:
     approximate: bool = False
     #: for a candidate of an approximate answer: the share of the street in its beat (0..1)
     share: float | None = None
+    #: not sure enough for one confident place even with a single candidate (``ambiguous``)
+    unsure: bool = False
 
 
 def _as_text(value: Any) -> str | None:

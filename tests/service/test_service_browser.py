@@ -318,3 +318,11 @@ def test_time_is_the_area_time_zone(browser, base_url):
     assert shown[:10] == area_now[:10] and shown[11:13] == area_now[-2:]
     assert "America/New_York" in pg.inner_text("#tz-hint")
     context.close()
+
+
+def test_docs_render_offline(page, base_url):
+    # the page's footer links to /docs: Swagger UI must render with the internet blocked
+    page.click("footer a[href='/docs']")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)
+    assert page.locator(".swagger-ui .opblock").count() >= 5
+    assert "geo-heart dispatch lookup" in page.locator(".swagger-ui .info").inner_text()
