@@ -49,8 +49,8 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
 
         try:
             at = parse_time(at, ws.config.timezone)
-        except (OverflowError, OSError) as exc:
-            raise InputError(f"--at {at!r} is out of the supported time range ({exc})") from None
+        except InputError as exc:
+            raise InputError(f"--at: {exc}") from None
     if address is not None and (lon is not None or lat is not None):
         raise click.UsageError("give an ADDRESS or --lon/--lat, not both")
     if address is None:

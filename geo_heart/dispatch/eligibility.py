@@ -36,7 +36,8 @@ import pandas as pd
 from geo_heart.config.areafile import AreaConfig, Program, Scenario, ServiceArea
 from geo_heart.config.calltypes import CallClass, call_type_table
 from geo_heart.config.rules import RulePeriod, RuleSet
-from geo_heart.config.schedule import DAY_NAMES, to_local
+from geo_heart.config.schedule import DAY_NAMES
+from geo_heart.config.times import parse_moment, parse_wall_time, to_wall_time
 from geo_heart.errors import InputError
 
 
@@ -83,19 +84,13 @@ class Eligibility:
 def parse_time(text: str | None, tz: str) -> datetime:
     """Parse ``--at``: ISO 8601 (naive = local time in ``tz``), or ``None`` for now.
 
-    Returns a naive local datetime.
+    Returns a naive local wall-clock time; a naive time at a daylight-saving change is returned
+    as written (:func:`evaluate` resolves it and notes how). Out of range or not ISO 8601:
+    :class:`~geo_heart.errors.InputError` (:mod:`geo_heart.config.times`).
     """
     if text is None or str(text).strip() == "":
         return datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
-    raw = str(text).strip()
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"time {raw!r} is not ISO 8601; use e.g. 2024-06-01T11:00 (local time) or "
-            "2024-06-01T15:00Z"
-        ) from None
-    return to_local(moment, tz)
+    return parse_wall_time(str(text), tz)
 
 
 RulesArg = RuleSet | RulePeriod | str | None
@@ -201,11 +196,12 @@ def evaluate(
     CallTypeError
         When ``call_type`` is given but not in the call-type table.
     """
-    local = (
-        parse_time(at, area.timezone)
-        if not isinstance(at, datetime)
-        else to_local(at, area.timezone)
-    )
+    if isinstance(at, datetime):
+        local, time_note = to_wall_time(at, area.timezone)
+    elif at is None or not str(at).strip():
+        local, time_note = parse_time(None, area.timezone), None
+    else:
+        local, time_note = parse_moment(str(at), area.timezone)
     call: CallClass | None
     if call_type is None or (isinstance(call_type, str) and not call_type.strip()):
         call = None
@@ -226,7 +222,7 @@ def evaluate(
         chosen = resolve_rules(area, rules)
         rule_set = chosen.rule_set if isinstance(chosen, RulePeriod) else chosen
         progs = programs_for(area, scenario, rules=chosen)
-    notes = []
+    notes = [time_note] if time_note else []
     if call is None:
         notes.append("no call type given: only area and hours were checked")
     if beat in area.beats.special:

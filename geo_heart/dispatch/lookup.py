@@ -115,7 +115,13 @@ def lookup_address(
             out["reason"] = g.reason
     else:
         elig = evaluate(ws.config, beat=g.beat, **kw)
-        status = "ok" if g.beat is not None else "invalid" if g.status == "invalid" else "unknown"
+        status = (
+            "ok"
+            if g.beat is not None
+            else g.status
+            if g.status in ("invalid", "outside")
+            else "unknown"
+        )
         out = {
             "beat": g.beat,
             "district": g.district,
@@ -125,7 +131,9 @@ def lookup_address(
             "covering": [],
         }
         out.update(eligibility_dict(ws, g.beat, elig))
-        if g.beat is None:
+        if g.status == "outside":
+            out["in_service_area"] = False
+        elif g.beat is None:
             out["in_service_area"] = None
             out["notes"] = [*out["notes"], "location unknown: ask the caller"]
     if g.reason and not out.get("reason"):

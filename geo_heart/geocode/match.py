@@ -72,8 +72,27 @@ def _copy_match(m: _Match) -> _Match:
 class Geocoder(StreetMatcher, IntersectionMatcher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
-    def __init__(self, index: ReferenceIndex, beat_index, service_area) -> None:
+    def __init__(
+        self,
+        index: ReferenceIndex,
+        beat_index,
+        service_area,
+        *,
+        outside_cities: frozenset[str] = frozenset(),
+        outside_words: frozenset[str] = frozenset(),
+        confident_min_score: float | None = None,
+        point_crossings_confident: bool = True,
+    ) -> None:
         self.index = index
+        #: ``[addresses] point_crossings_confident``: False gives crossings estimated from address
+        #: points alone as candidates (``ambiguous``), never one confident point
+        self.point_crossings_confident = point_crossings_confident
+        #: ``[addresses] confident_min_score``: a located answer below it, or on a block that
+        #: straddles units, is ``ambiguous`` (its units as candidates), not a confident ``ok``
+        self.confident_min_score = confident_min_score
+        #: the area file's ``[addresses]``: texts naming a place outside the area
+        self.outside_cities = outside_cities
+        self.outside_words = outside_words
         self.beat_index = beat_index
         self.service_area = service_area
         self._memo: dict[str, tuple] = {}  # normalised address -> result row
@@ -140,8 +159,29 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         """Geocode one address text (never raises for bad text: see ``status``/``reason``)."""
         return GeocodeResult(*self._row(parse_address(_as_text(text))))
 
+    def _outside_row(self, p: ParsedAddress) -> tuple | None:
+        """The ``outside`` row for an address naming a place outside the area, else None."""
+        if p.status != "ok" or not (self.outside_cities or self.outside_words):
+            return None
+        city = " ".join((p.city or "").upper().split())
+        why = None
+        if city and city in self.outside_cities:
+            why = f"the address is in {city}, outside the area"
+        elif self.outside_words:
+            text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place) if x)
+            hit = [w for w in self.outside_words if f" {w} " in f" {text.upper()} "]
+            if hit:
+                why = f"{hit[0]} is outside the area"
+        if why is None:
+            return None
+        return (None, None, None, None, False, "outside", 0.0, None, "outside", why,
+                None, None, None, ())  # fmt: skip
+
     def _row(self, p: ParsedAddress) -> tuple:
         """The memoised result row of one parsed address (in :data:`RESULT_COLUMNS` order)."""
+        outside = self._outside_row(p)
+        if outside is not None:
+            return outside
         key = p.key
         hit = self._memo.get(key)
         if hit is None:
@@ -177,6 +217,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
         parsed = [parse_address(u if type(u) is str else _as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
+        if self.outside_cities or self.outside_words:
+            # an address naming a place outside the area (the city is not part of the key)
+            for i, p in enumerate(parsed):
+                outside = self._outside_row(p)
+                if outside is not None:
+                    keys[i] = f"OUT|{outside[9]}|{keys[i]}"
+                    self._memo[keys[i]] = outside
         todo: dict[str, ParsedAddress] = {}
         for k, p in zip(keys, parsed, strict=True):
             if k not in self._memo and k not in todo:
@@ -426,7 +473,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         beats = sorted({c["beat"] for c in cands if c["beat"] is not None})
         unknown = any(c["beat"] is None for c in cands)
         shared = beats[0] if len(beats) == 1 and not unknown else None
-        if len(cands) < 2 and not (len(cands) == 1 and cands[0]["straddle_beats"]):
+        if len(cands) < 2 and not (len(cands) == 1 and cands[0]["straddle_beats"]) and not m.unsure:
             return row
         district = next((c["district"] for c in cands if c["beat"] == shared), None)
         sa = None if shared is None else self.service_area.contains(shared)
@@ -520,12 +567,43 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 unc = m.uncertainty_m
                 if unc is None:
                     unc = unc_of(m.match_type)
-                append((x, y, beat, district, sa, m.match_type, float(m.score),
-                        m.matched, status, reason, straddle_beats, source, unc, ()))  # fmt: skip
+                row = (x, y, beat, district, sa, m.match_type, float(m.score),
+                       m.matched, status, reason, straddle_beats, source, unc, ())  # fmt: skip
+                if self.confident_min_score is not None and status == "ok" and beat is not None:
+                    row = self._unsure(row, straddle)
+                append(row)
             else:
                 append((None, None, beat, district, sa, m.match_type, float(m.score),
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
+
+    def _unsure(self, row: tuple, straddle: tuple[str, ...]) -> tuple:
+        """A located row that is not sure enough (score below ``confident_min_score``, or a block
+        straddling units) → ``ambiguous``: one candidate per unit it may be in; ``beat`` kept
+        only when they all agree."""
+        x, y, beat, district, sa, mtype, score, matched, _, reason, strad, source, unc, _ = row
+        low = score < (self.confident_min_score or 0.0)
+        if not low and len(straddle) < 2:
+            return row
+        units = list(straddle) if len(straddle) > 1 else [beat]
+        cands = tuple(
+            {"matched_address": matched, "lon": x, "lat": y, "beat": b,
+             "district": self._district.get(b), "in_service_area": self.service_area.contains(b),
+             "match_type": mtype, "score": score, "uncertainty_m": unc}
+            for b in units
+        )  # fmt: skip
+        why = (
+            f"not sure enough to name one unit (score {score:.2f} below "
+            f"{self.confident_min_score:.2f})"
+            if low
+            else f"the block straddles {', '.join(units)}"
+        )
+        reason = f"{reason}; {why}" if reason else why
+        if len(units) > 1:
+            beat = district = None
+            sa = None
+        return (x, y, beat, district, sa, mtype, score, matched, "ambiguous", reason, strad,
+                source, unc, cands)  # fmt: skip
 
     @staticmethod
     def _majority_beat(hist: dict[str, float]) -> str:
@@ -550,6 +628,15 @@ def geocoder_for(ws: Workspace, *, rebuild: bool = False) -> Geocoder:
 
     def build() -> Geocoder:
         idx = load_or_build(ws, rebuild=rebuild)
-        return Geocoder(idx, ws.beat_index, service_area_today(ws.config))
+        cfg = ws.config
+        return Geocoder(
+            idx,
+            ws.beat_index,
+            service_area_today(cfg),
+            outside_cities=cfg.outside_cities,
+            outside_words=cfg.outside_words,
+            confident_min_score=cfg.confident_min_score,
+            point_crossings_confident=cfg.point_crossings_confident,
+        )
 
     return ws.cached("geocoder", build)

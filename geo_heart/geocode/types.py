@@ -68,6 +68,8 @@ class _Match:
     uncertainty_m: float | None = None
     #: several places fit: the alternatives (each a _Match with a point and/or history)
     candidates: list[_Match] | None = None
+    #: not sure enough for one confident place even with a single candidate (``ambiguous``)
+    unsure: bool = False
 
 
 def _as_text(value: Any) -> str | None:
