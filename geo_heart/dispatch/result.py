@@ -1,9 +1,10 @@
 """The one typed answer of a dispatch lookup: library, ``geo-heart lookup --json``, HTTP and page.
 
-:class:`LookupResult` is the contract. :func:`geo_heart.dispatch.lookup.lookup_address` and
+:class:`LookupResult` is the contract. ``Area.lookup`` returns the model (``.beat``,
+``.model_dump()`` for a dict); :func:`geo_heart.dispatch.lookup.lookup_address` and
 :func:`~geo_heart.dispatch.lookup.lookup_point` build one and return its ``model_dump()`` (a plain
-dict, so ``area.lookup(...)["beat"]`` works); the CLI prints that dict as JSON and the service
-declares the model as its ``response_model``.
+dict, for the service's hot path); the CLI prints that dict as JSON and the service declares the
+model as its ``response_model``.
 
 Location states (``status``):
 
