@@ -11,6 +11,7 @@ from geo_heart.cli.options import (
     encoding_option,
     format_option,
     json_option,
+    layer_option,
     output_file_option,
     pass_ctx,
 )
@@ -24,6 +25,7 @@ from geo_heart.cli.options import (
     dir_okay=True,
 )
 @format_option
+@layer_option
 @crs_option
 @click.option(
     "--lon-column",
@@ -56,6 +58,7 @@ def assign(
     input_path,
     output_path,
     out_format,
+    out_layer,
     out_crs,
     lon_column,
     lat_column,
@@ -68,8 +71,9 @@ def assign(
 
     Exactly one output row (feature) per input row, in input order. Rows with missing or invalid
     coordinates get an empty beat and geometry, status 'invalid' and a reason naming the value.
-    INPUT's columns are kept as they are: a result whose name INPUT already uses is written as
-    assign_<name>. OUTPUT may not be INPUT; two runs writing the same OUTPUT are refused.
+    INPUT's columns are kept as they are: a result whose name INPUT already uses (ignoring case,
+    or on its first 10 characters, as GeoPackage and Shapefile compare names) is written as
+    gh_<name>, for every output format. OUTPUT may not be INPUT; two runs writing the same OUTPUT are refused.
 
     The table is streamed in chunks of rows (memory stays flat whatever its length); a vector
     layer INPUT is read whole. With --input-crs, --x-column and --y-column name coordinates in
@@ -101,7 +105,7 @@ def assign(
         from geo_heart.io.vector import check_output
 
         # every refusal before any work (the output against every input: cli.options)
-        spec = check_output(output_path, fmt=out_format, crs=out_crs)
+        spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
         refuse_duplicate_names(
             read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
         )

@@ -10,28 +10,56 @@ from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.geo.workspace import Workspace
 from geo_heart.io.tables import require_columns
 
-#: Columns :func:`assign_table` adds (``assign_``-prefixed where the input has the name).
+#: Columns :func:`assign_table` adds (``gh_``-prefixed where the input has the name).
 RESULT_COLUMNS = ("beat", "district", "in_service_area", "status", "reason")
 #: Added too when the input's coordinates are x/y in another CRS: the WGS84 point
 XY_COLUMNS = ("lon", "lat")
+#: Prefix of a result column whose name the input already uses (``gh_beat``), for every command.
+RESULT_PREFIX = "gh_"
+#: dBASE (Shapefile) field names keep this many characters
+DBF_NAME_CHARS = 10
 
 
-def result_column_names(columns, results, *, prefix: str, source: str = "input") -> dict[str, str]:
+def name_keys(name: str) -> tuple[str, str]:
+    """How output formats compare a column name: ignoring case (GeoPackage, SQLite, OGR) and on
+    its first 10 characters ignoring case (Shapefile's dBASE)."""
+    low = str(name).lower()
+    return low, low[:DBF_NAME_CHARS]
+
+
+def result_column_names(
+    columns, results, *, prefix: str = RESULT_PREFIX, source: str = "input"
+) -> dict[str, str]:
     """Result column → output name: ``prefix + name`` where the input already has ``name``.
+
+    Names are compared the way the strictest output format compares them (:func:`name_keys`):
+    an input ``BEAT`` clashes with the result ``beat`` (GeoPackage and Shapefile ignore case)
+    and an input ``IN_SERVICE`` with ``in_service_area`` (a Shapefile keeps 10 characters). So
+    the names are the same whatever the output format, and decided from the header alone,
+    before any work.
 
     Raises
     ------
     InputError
-        If the prefixed name is taken as well (e.g. both ``lon`` and ``geocode_lon``).
+        If the prefixed name is taken as well (e.g. both ``lon`` and ``gh_lon``).
     """
-    taken = set(map(str, columns))
+    cols = list(map(str, columns))
+    full = {k[0]: c for c in cols for k in [name_keys(c)]}
+    short = {k[1]: c for c in cols for k in [name_keys(c)]}
+
+    def clash(name: str) -> str | None:
+        low, cut = name_keys(name)
+        return full.get(low) or short.get(cut)
+
     names = {}
     for c in results:
-        name = f"{prefix}{c}" if c in taken else c
-        if name in taken:
+        name = f"{prefix}{c}" if clash(c) else c
+        other = clash(name)
+        if other:
             raise InputError(
-                f"{source!r} has both {c!r} and {name!r} columns, so the result column "
-                f"{c!r} has no free name; rename one of them"
+                f"{source!r} has both {clash(c)!r} and {other!r} columns, so the result column "
+                f"{c!r} has no free name (names are compared ignoring case and, for Shapefile "
+                f"output, on their first {DBF_NAME_CHARS} characters); rename one of them"
             )
         names[c] = name
     return names
@@ -169,7 +197,8 @@ def assign_table(
     """Return ``df`` with ``beat``, ``district``, ``in_service_area``, ``status``, ``reason`` added.
 
     One output row per input row, same order, the input's columns unchanged: where the input
-    already has a column of a result's name, the result is written as ``assign_<name>``. The
+    already has a column of a result's name, the result is written as ``gh_<name>``
+    (:func:`result_column_names`). The
     summary counts ok/outside/invalid rows.
 
     With ``input_crs`` (e.g. ``"EPSG:2264"``), ``lon_column``/``lat_column`` name the x and y
@@ -195,7 +224,7 @@ def assign_table(
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
     results = RESULT_COLUMNS + (XY_COLUMNS if projected else ())
-    names = result_column_names(df.columns, results, prefix="assign_", source=source)
+    names = result_column_names(df.columns, results, source=source)
     out = df.copy()
     if projected:
         has_problem_xy = problem != ""
@@ -258,9 +287,9 @@ def output_point_columns(
     """The WGS84 lon/lat columns of :func:`assign_table`'s result for a table with ``columns``.
 
     The input's own columns, or (with a projected ``input_crs``) the added ``lon``/``lat``
-    (``assign_lon``/``assign_lat`` where the input has those names).
+    (``gh_lon``/``gh_lat`` where the input has those names).
     """
     if input_crs_of(input_crs) is None:
         return lon_column, lat_column
-    names = result_column_names(columns, RESULT_COLUMNS + XY_COLUMNS, prefix="assign_")
+    names = result_column_names(columns, RESULT_COLUMNS + XY_COLUMNS)
     return names["lon"], names["lat"]

@@ -41,11 +41,12 @@ CHUNK_ROWS = 50_000
 
 
 def result_column_names(columns, *, source: str = "input") -> dict[str, str]:
-    """Result column → output name (prefixed ``geocode_`` where the input already has the name).
+    """Result column → output name (prefixed ``gh_`` where the input already has the name,
+    compared ignoring case and on 10 characters: :func:`geo_heart.geo.assign.result_column_names`).
 
-    Raises InputError when the prefixed name is taken too (e.g. both ``lon`` and ``geocode_lon``).
+    Raises InputError when the prefixed name is taken too (e.g. both ``lon`` and ``gh_lon``).
     """
-    return _names(columns, RESULT_COLUMNS, prefix="geocode_", source=source)
+    return _names(columns, RESULT_COLUMNS, source=source)
 
 
 def geocode_frame(

@@ -31,7 +31,7 @@ def test_x_y_in_a_projected_crs_give_the_same_beats(toy):
     ok = ~t.index.isin([3, 5, 7])
     assert by_xy.loc[ok, "beat"].tolist() == by_ll.loc[ok, "beat"].tolist()
     assert (
-        by_xy.loc[ok, "assign_lon"].astype(float).sub(t.loc[ok, "lon"].astype(float)).abs().max()
+        by_xy.loc[ok, "gh_lon"].astype(float).sub(t.loc[ok, "lon"].astype(float)).abs().max()
         < 1e-7
     )
     assert by_xy.loc[3, "status"] == "invalid" and "x_m='abc'" in by_xy.loc[3, "reason"]
@@ -41,7 +41,7 @@ def test_x_y_in_a_projected_crs_give_the_same_beats(toy):
     assert list(by_xy.columns[: len(t.columns)]) == list(t.columns)  # the user's columns intact
     # WGS84 given as the input CRS: nothing added
     same, _ = assign_table(toy, t, input_crs="EPSG:4326")
-    assert "assign_lon" not in same.columns and same["beat"].tolist() == by_ll["beat"].tolist()
+    assert "gh_lon" not in same.columns and same["beat"].tolist() == by_ll["beat"].tolist()
     with pytest.raises(CRSError, match="EPSG:99999"):
         assign_table(toy, t, input_crs="EPSG:99999")
 
