@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[all]"
 
 setup-test: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"

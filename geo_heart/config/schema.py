@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,7 +34,12 @@ from pydantic import (
     model_validator,
 )
 
-from geo_heart.config.schedule import parse_clock, parse_days, parse_window_text
+from geo_heart.config.schedule import (
+    WeeklySchedule,
+    parse_clock,
+    parse_days,
+    parse_window_text,
+)
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -103,12 +109,21 @@ def _window_from_text(v: Any) -> Any:
     return v
 
 
+def _whole_schedule(v: list[HoursWindowModel]) -> list[HoursWindowModel]:
+    """The windows together: none of zero length, no two sharing an hour (ValueError naming them)."""
+    WeeklySchedule.from_config([w.model_dump() for w in v])
+    return v
+
+
 #: ``hours = ["Mon-Thu 09:00-17:00", "Thu-Sun 18:00-02:30"]`` (the table form is still read)
-Hours = list[
-    Annotated[
-        HoursWindowModel,
-        BeforeValidator(_window_from_text, json_schema_input_type=str | HoursWindowModel),
-    ]
+Hours = Annotated[
+    list[
+        Annotated[
+            HoursWindowModel,
+            BeforeValidator(_window_from_text, json_schema_input_type=str | HoursWindowModel),
+        ]
+    ],
+    AfterValidator(_whole_schedule),
 ]
 
 
@@ -138,12 +153,11 @@ class AreaSection(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from geo_heart.config.times import region_zone_problem
 
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not an IANA time zone such as 'America/New_York'") from None
+        problem = region_zone_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("projected_crs")
@@ -281,8 +295,11 @@ class CallsLayer(LayerModel):
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, v: str | None) -> str | None:
-        if v is not None:
-            AreaSection._tz(v)
+        from geo_heart.config.times import region_zone_problem
+
+        problem = region_zone_problem(v, allow_utc=True) if v is not None else None
+        if problem:
+            raise ValueError(problem)
         return v
 
 
