@@ -169,13 +169,14 @@ class Area(Workspace):
         geopandas.GeoDataFrame
             ``data``'s columns and index unchanged, plus the result columns (``lon``, ``lat``,
             ``beat``, ``district``, ``in_service_area``, ``status``, ``reason``, ``match_type``,
-            ``score`` …; ``geocode_<name>`` where ``data`` already has the name) and the matched
+            ``score`` …; ``gh_<name>`` where ``data`` already has the name, compared ignoring case) and the matched
             points as the geometry (EPSG:4326; empty where nothing matched). The geometry column
-            is ``geometry`` (``geocode_geometry`` when ``data`` has one; it stays as it was).
+            is ``geometry`` (``gh_geometry`` when ``data`` has one; it stays as it was).
         """
         import pandas as pd
 
         from geo_heart.errors import InputError
+        from geo_heart.geo.assign import RESULT_PREFIX
         from geo_heart.geocode.batch import geocode_frame, result_column_names
 
         if isinstance(data, pd.DataFrame):
@@ -192,7 +193,7 @@ class Area(Workspace):
             address = "address"
         out = geocode_frame(self, frame, address_column=address, min_score=min_score)
         names = result_column_names(frame.columns)
-        return _with_points(out, frame, names["lon"], names["lat"], prefix="geocode_")
+        return _with_points(out, frame, names["lon"], names["lat"], prefix=RESULT_PREFIX)
 
     def assign(
         self,
@@ -218,11 +219,11 @@ class Area(Workspace):
         -------
         geopandas.GeoDataFrame
             ``data``'s columns and index unchanged plus ``beat``, ``district``,
-            ``in_service_area``, ``status``, ``reason`` (``assign_<name>`` where ``data`` has
+            ``in_service_area``, ``status``, ``reason`` (``gh_<name>`` where ``data`` has
             the name) and GEOIDs. A GeoDataFrame keeps its geometry and CRS; a DataFrame gets
             its points as ``geometry`` (EPSG:4326; empty for invalid coordinates).
         """
-        from geo_heart.geo.assign import assign_chunk
+        from geo_heart.geo.assign import RESULT_PREFIX, assign_chunk
 
         out, _summary = assign_chunk(
             self, data, lon_column=lon, lat_column=lat, source="data", census=census
@@ -230,7 +231,7 @@ class Area(Workspace):
         out.index = data.index
         if getattr(data, "_geometry_column_name", None) is not None:
             return out
-        return _with_points(out, data, lon, lat, prefix="assign_")
+        return _with_points(out, data, lon, lat, prefix=RESULT_PREFIX)
 
     def load_calls(self, path: str | Path | None = None, **options: Any) -> CallData:
         """Read, classify, place and time a call table (default ``[layers.calls]``)."""

@@ -43,7 +43,7 @@ def test_geocode_a_table_keeps_columns_index_and_adds_points(toy):
     assert isinstance(out, gpd.GeoDataFrame) and out.crs.to_epsg() == 4326
     assert out.index.tolist() == [10, 20, 30]
     pd.testing.assert_frame_equal(out[df.columns], df)  # the input's columns, untouched
-    assert out["geocode_beat"].tolist()[:2] == ["11", "22"]  # `beat` was taken: prefixed
+    assert out["gh_beat"].tolist()[:2] == ["11", "22"]  # `beat` was taken: prefixed
     assert out.geometry.iloc[0].x == pytest.approx(-99.9995, abs=1e-6)
     assert out.geometry.iloc[0].y == pytest.approx(40.0051, abs=1e-6)
     assert out.geometry.iloc[2] is None and out["status"].iloc[2] != "ok"
