@@ -168,6 +168,8 @@ def evaluate(
     scenario: Scenario | str | None = None,
     beat_known: bool = True,
     rules: RulesArg = None,
+    no_beat_reason: str | None = None,
+    strict_call_type: bool = False,
 ) -> Eligibility:
     """Decide, for each program, whether it may take a call.
 
@@ -187,14 +189,23 @@ def evaluate(
         (``"DISTURBANCE WIT"``, ``"COR - …"``) sets it too.
     scenario
         A what-if scenario (key or object) to apply on top of the rules.
+    beat_known
+        ``False`` when the location itself is not known (the reason then says "location not
+        determined: ask the caller", never "outside").
     rules
         Check these rules (a rule-set name, :class:`RuleSet` or :class:`RulePeriod`) instead of
         the ones in force at ``at``.
+    no_beat_reason
+        The area reason to give when ``beat`` is ``None`` (e.g. the nearest beat and its
+        distance for a point outside every beat).
+    strict_call_type
+        Raise for a call type missing from the table instead of answering "no program takes
+        this call type".
 
     Raises
     ------
     CallTypeError
-        When ``call_type`` is given but not in the call-type table.
+        When ``strict_call_type`` is set and ``call_type`` is not in the call-type table.
     """
     if isinstance(at, datetime):
         local, time_note = to_wall_time(at, area.timezone)
@@ -207,8 +218,10 @@ def evaluate(
         call = None
     elif isinstance(call_type, CallClass):
         call = call_type
-    else:
+    elif strict_call_type:
         call = call_type_table(area).classify_strict(call_type)
+    else:
+        call = call_type_table(area).classify(call_type)
     flagged = bool(risk or (call is not None and call.risk))
     night: dict[str, Program] = {}  # programs judged by yesterday's rules (night shift)
     if rules is None:
@@ -225,6 +238,19 @@ def evaluate(
     notes = [time_note] if time_note else []
     if call is None:
         notes.append("no call type given: only area and hours were checked")
+    elif call.call_type is None:
+        hint, suggestion = call_type_table(area).describe_unknown(call.raw)
+        notes.append(hint)
+        if suggestion is not None:
+            notes.append(f"did you mean {suggestion!r}? (a suggestion only: not applied)")
+    elif call.matched_by == "truncation":
+        notes.append(f"call type {call.raw!r} read as {call.label!r} (the start of a known code)")
+    if beat is None:
+        no_beat = no_beat_reason or (
+            "location is in no beat (outside the area)"
+            if beat_known
+            else "location not determined: ask the caller"
+        )
     if beat in area.beats.special:
         notes.append(f"beat {beat}: {area.beats.special[beat].label}")
     if rule_set.synthetic and rule_set.note:
@@ -247,11 +273,13 @@ def evaluate(
             reasons.append(p.inactive_reason or f"{p.name} was not operating")
             decisions[code] = ProgramDecision(code, p.name, False, tuple(reasons))
             continue
-        if call is not None:
+        if call is not None and call.call_type is None:
+            reasons.append(f"no program takes this call type ({call.raw!r} is not in the table)")
+        elif call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
         sa = area.service_areas[p.service_area]
         if beat is None:
-            reasons.append("location is in no beat (outside the area)")
+            reasons.append(no_beat)
         elif not sa.contains(beat):
             served, was = ("served", "was") if past else ("serves", "is")
             reasons.append(

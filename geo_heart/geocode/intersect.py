@@ -87,6 +87,7 @@ class IntersectionMatcher:
             m.reason = f"intersection with {p.street2!r} not found; located on {c1[0]!r}" + (
                 f" ({m.reason})" if m.reason else ""
             )
+            m.approximate = m.match_type != "unmatched"
             return m
         return _Match(None, None, "unmatched", 0.0, None,
                       f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip

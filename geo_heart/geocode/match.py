@@ -66,7 +66,7 @@ _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 def _copy_match(m: _Match) -> _Match:
     return _Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason, m.hist, m.block_beats,
-                  m.prefer_history, m.invalid, m.uncertainty_m)  # fmt: skip
+                  m.prefer_history, m.invalid, m.uncertainty_m, share=m.share)  # fmt: skip
 
 
 class Geocoder(StreetMatcher, IntersectionMatcher):
@@ -153,6 +153,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 )  # fmt: skip
                 self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
                 at += m
+
+    def _radius(self, kind: str) -> float | None:
+        """The stated radius (metres) of an answer of this kind."""
+        return UNCERTAINTY_M.get(kind)
 
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
@@ -331,12 +335,12 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             reason = f"{note}; {reason}"
         if not places:
             return _Match(None, None, "unmatched", 0.0, fits[0], "street known but has no location")
-        if len(places) == 1:
-            m = places[0]
-            m.reason = f"{reason}; {m.reason}" if m.reason else reason
-            return m
+        if len(fits) > 1:  # several streets of that name: each one's share of the whole
+            total = sum(p.share or 0.0 for p in places) or 1.0
+            for pl in places:
+                pl.share = round((pl.share or 0.0) / total, 3)
         return _Match(None, None, "street", round(0.3 * factor, 3), " / ".join(fits[:4]),
-                      reason, candidates=places)  # fmt: skip
+                      reason, candidates=places, approximate=True)  # fmt: skip
 
     def _street_places(self, key: str, score: float) -> list[_Match]:
         """A street as places: one per beat it crosses (its known points, else its history)."""
@@ -349,24 +353,31 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 by_beat.setdefault(b, []).append(i)
             named = {b: v for b, v in by_beat.items() if b is not None} or by_beat
             ranked = sorted(named.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
+            total = sum(len(v) for v in named.values())
             for b, idx in ranked:
                 j = idx[len(idx) // 2]  # the middle known number of the street in that beat
                 lo, hi = pts[0][idx[0]], pts[0][idx[-1]]
                 label = f"{key} ({lo}-{hi})" if len(ranked) > 1 else key
                 out.append(_Match(pts[1][j], pts[2][j], "street", score, label,
                                   "street only: a point on the street" + (f" in beat {b}" if b else ""),
-                                  uncertainty_m=1500.0))  # fmt: skip
+                                  uncertainty_m=self._radius("street"),
+                                  share=round(len(idx) / total, 3)))  # fmt: skip
             return out
         if sd.mid is not None:
             return [_Match(sd.mid[0], sd.mid[1], "street", score, key,
-                           "street only: the point is the street's middle", uncertainty_m=1500.0)]  # fmt: skip
+                           "street only: the point is the street's middle",
+                           uncertainty_m=self._radius("street"), share=1.0)]  # fmt: skip
         if sd.history:
             hist: dict[str, float] = {}
             for h in sd.history.values():
                 for bt, n in h.items():
                     hist[bt] = hist.get(bt, 0) + n
+            total = sum(hist.values()) or 1.0
+            ranked_h = sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))
             return [_Match(None, None, "history_street", score, key,
-                           "beat from past records of the street", hist=hist, prefer_history=True)]  # fmt: skip
+                           f"past records of the street put it in beat {bt}",
+                           hist={bt: n}, prefer_history=True, share=round(n / total, 3))
+                    for bt, n in ranked_h]  # fmt: skip
         return []
 
     def _match_numbered(self, p: ParsedAddress) -> _Match:
@@ -456,20 +467,62 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
         rows = self._finish_plain(matches)
         for i, m in enumerate(matches):
-            if m.candidates:
+            if m.approximate:
+                rows[i] = self._finish_approximate(m, rows[i])
+            elif m.candidates:
                 rows[i] = self._finish_ambiguous(m, rows[i])
         return rows
 
-    def _finish_ambiguous(self, m: _Match, row: tuple) -> tuple:
-        """Several places fit: the candidates with their beats; the beat only if they share it."""
-        crow = self._finish_plain(m.candidates or [])
-        cands = []
-        for r in crow:
-            cands.append({
+    def _candidate_dicts(self, cands: list[_Match]) -> list[dict[str, Any]]:
+        out = []
+        for c, r in zip(cands, self._finish_plain(cands), strict=True):
+            d = {
                 "matched_address": r[7], "lon": r[0], "lat": r[1], "beat": r[2],
                 "district": r[3], "in_service_area": r[4], "match_type": r[5], "score": r[6],
                 "straddle_beats": r[10], "uncertainty_m": r[12],
-            })  # fmt: skip
+            }  # fmt: skip
+            if c.share is not None:
+                d["share"] = c.share
+            out.append(d)
+        return out
+
+    def _finish_approximate(self, m: _Match, row: tuple) -> tuple:
+        """Only part of the text was located: the beats it may be in, each with its share.
+
+        The beat (and a point) only when every candidate lies in one beat.
+        """
+        if not m.candidates:
+            m.candidates = [_copy_match(m)]
+            if m.candidates[0].share is None:
+                m.candidates[0].share = 1.0
+        cands = self._candidate_dicts(m.candidates)
+        shares: dict[str, float] = {}
+        for c in cands:
+            if c["beat"] is not None:
+                shares[c["beat"]] = shares.get(c["beat"], 0.0) + (c.get("share") or 0.0)
+        beats = sorted(shares, key=lambda b: (-shares[b], b))
+        unknown = any(c["beat"] is None for c in cands)
+        shared = beats[0] if len(beats) == 1 and not unknown else None
+        district = next((c["district"] for c in cands if c["beat"] == shared), None)
+        sa = None if shared is None else self.service_area.contains(shared)
+        if beats:
+            text = ", ".join(f"{b} ({100 * shares[b]:.0f}%)" for b in beats[:8])
+            where = f"{len(beats)} possible beat{'s' if len(beats) > 1 else ''}: {text}"
+        else:
+            where = "no beat known"
+        reason = f"{m.reason}; {where}" if m.reason else where
+        one = cands[0] if len(cands) == 1 else None
+        lon = one["lon"] if one is not None else None
+        lat = one["lat"] if one is not None else None
+        unc = one["uncertainty_m"] if one is not None else None
+        source = None if shared is None else (row[11] if one is not None else "candidates")
+        return (lon, lat, shared, district, sa, m.match_type, float(m.score), m.matched,
+                "approximate", reason, ";".join(beats) or None, source, unc,
+                tuple(cands))  # fmt: skip
+
+    def _finish_ambiguous(self, m: _Match, row: tuple) -> tuple:
+        """Several places fit: the candidates with their beats; the beat only if they share it."""
+        cands = self._candidate_dicts(m.candidates or [])
         beats = sorted({c["beat"] for c in cands if c["beat"] is not None})
         unknown = any(c["beat"] is None for c in cands)
         shared = beats[0] if len(beats) == 1 and not unknown else None
