@@ -29,6 +29,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,8 @@ class CallData:
     location_mode: str = ""
     #: calls whose time column holds a date without a time of day (hours not judged for them)
     date_only: int = 0
+    #: the one rule set (or period) every call was judged under (``rules=``), else None
+    judged_under: Any = None
 
     @property
     def notes(self) -> list[str]:
@@ -418,6 +421,7 @@ def load_calls(
         time_counts=times.counts(),
         location_mode=mode,
         date_only=int(dated.sum()),
+        judged_under=rules,
     )
     log.info(
         "%s calls: %s unknown call types (%s distinct codes), %s unplaced, %s bad times",

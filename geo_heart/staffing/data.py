@@ -33,6 +33,7 @@ def arrivals_from_calls(
     *,
     fallback_hours: WeeklySchedule | None = None,
     year: int | None = None,
+    period: tuple | None = None,
     profile: np.ndarray | None = None,
 ) -> HourlyDemand:
     """Eligible arrivals by hour of the week and the program's service hours, from call data.
@@ -52,6 +53,9 @@ def arrivals_from_calls(
         A stated hourly profile (168 shares summing to 1, Mon 00 = 0; :func:`read_hourly_profile`)
         spreading calls that have a date but no time of day over the week. Without one, such
         calls cannot be used: hours are never invented.
+    period
+        Use only calls of local dates ``[start, end)`` (either may be ``None``): the range of a
+        :func:`geo_heart.staffing.basis.choose_basis`.
 
     Returns
     -------
@@ -73,12 +77,18 @@ def arrivals_from_calls(
             f"program {program!r} is not in the data; known: {', '.join(data.programs)}"
         )
     timed = (f["minute_of_week"] >= 0).to_numpy().copy()
-    in_year = np.ones(len(f), dtype=bool)
+    rows = np.ones(len(f), dtype=bool)
     if year is not None:
-        in_year = (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
-        timed &= in_year
+        rows &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
+    if period is not None:
+        days = f["local_time"].dt.date
+        if period[0] is not None:
+            rows &= (days >= period[0]).fillna(False).to_numpy(dtype=bool)
+        if period[1] is not None:
+            rows &= (days < period[1]).fillna(False).to_numpy(dtype=bool)
+    timed &= rows
     if profile is not None:
-        return _profile_arrivals(data, program, profile, in_year, fallback_hours)
+        return _profile_arrivals(data, program, profile, rows, fallback_hours)
     if not timed.any() and getattr(data, "date_only", 0):
         raise InputError(
             f"the calls in {data.source} have a date but no time of day: give --hourly-profile "
