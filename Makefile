@@ -14,17 +14,18 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 setup: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e ".[all]"
 
 setup-test: $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 
-# Headless Chromium and Debian's Leaflet for the browser tests (Debian packages; needs root or sudo).
+# Headless Chromium for the browser tests only (a Debian package; needs root or sudo). The maps and
+# the service need no system package: Leaflet and Swagger UI come from pip dependencies.
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/javascript/leaflet ]; } || \
+	@command -v chromium >/dev/null 2>&1 || \
 	  { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium libjs-leaflet >/dev/null \
-	    || echo "chromium/libjs-leaflet could not be installed: browser tests will be skipped"; }
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+	    || echo "chromium could not be installed: browser tests will be skipped"; }
 
 demo: setup
 	$(BIN)/geo-heart lookup "200 PACIFIC AVE" --call-type "CRT - TRESPASS" --at 2024-06-01T11:00

@@ -5,8 +5,14 @@
     >>> import geo_heart as gh
     >>> area = gh.Area.load("durham")                                  # doctest: +SKIP
     >>> area.lookup(lon=-78.89055, lat=36.00169, call_type="trespass",
-    ...             at="2023-03-14T11:00")["beat"]                    # doctest: +SKIP
+    ...             at="2023-03-14T11:00").beat                        # doctest: +SKIP
     '111'
+
+The surface is geopandas-shaped: ``area.beats`` is a GeoDataFrame; ``area.geocode(df,
+address=...)`` and ``area.assign(df_or_gdf)`` return GeoDataFrames with the input's columns (and
+index) intact; per-beat tables (``area.demand``, ``area.coverage(by="beat")``) carry a ``beat``
+key that :meth:`Area.with_geometry` joins to the beat polygons; ``lookup``, ``expand``,
+``staffing`` and ``map`` return typed results (a pydantic model or dataclasses).
 
 Indexes (beats, geocoder reference, call-type table, adjacency, road network, population by beat)
 are built on first use and kept on the ``Area`` that built them, never in module globals, so two
@@ -24,10 +30,16 @@ from geo_heart.geo.workspace import Workspace
 if TYPE_CHECKING:  # pragma: no cover
     from datetime import datetime
 
+    import geopandas as gpd
     import pandas as pd
 
     from geo_heart.analysis.calls import CallData
+    from geo_heart.dispatch.result import LookupResult
+    from geo_heart.expansion.plan import BeatPlan
+    from geo_heart.expansion.today import TodayPlan
     from geo_heart.geocode.match import Geocoder
+    from geo_heart.render.map_result import DemandMap
+    from geo_heart.staffing.analysis import StaffingResult
 
 
 class Area(Workspace):
@@ -74,6 +86,37 @@ class Area(Workspace):
 
         return geocoder_for(self, rebuild=rebuild)
 
+    # ------------------------------------------------------------------ geometry
+    @property
+    def beats(self) -> gpd.GeoDataFrame:
+        """The beats as a GeoDataFrame (EPSG:4326), one row per beat: ``beat``, ``district``,
+        ``area_sq_mi``, ``in_<service area>`` for each service area of the area file, ``note``
+        (label of special codes) and the polygon. A fresh copy each call."""
+        import geopandas as gpd
+
+        from geo_heart.analysis.beat_table import beats_table
+
+        table = beats_table(self)
+        geoms = dict(zip(self.beat_index.beats, self.beat_index.geoms, strict=True))
+        return gpd.GeoDataFrame(table, geometry=[geoms[b] for b in table["beat"]], crs="EPSG:4326")
+
+    def with_geometry(self, table: pd.DataFrame, *, on: str = "beat") -> gpd.GeoDataFrame:
+        """Join a per-beat table (``demand``, ``coverage(by="beat")``, ``expand`` candidates …)
+        to the beat polygons: a GeoDataFrame (EPSG:4326) with ``table``'s rows, order and columns.
+
+        Rows whose ``on`` value is not a beat of the layer get an empty geometry.
+        """
+        import geopandas as gpd
+
+        from geo_heart.errors import InputError
+
+        if on not in table.columns:
+            raise InputError(f"the table has no {on!r} column to join beats on")
+        geoms = dict(zip(self.beat_index.beats, self.beat_index.geoms, strict=True))
+        keys = table[on].astype("string")
+        geometry = [geoms.get(k) if isinstance(k, str) else None for k in keys.tolist()]
+        return gpd.GeoDataFrame(table.copy(), geometry=geometry, crs="EPSG:4326")
+
     # ------------------------------------------------------------------ the verbs
     def lookup(
         self,
@@ -85,38 +128,110 @@ class Area(Workspace):
         at: datetime | str | None = None,
         weapon: bool = False,
         scenario: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> LookupResult:
         """Dispatch lookup by address text or by WGS84 point.
 
-        Returns the dispatch answer (see :mod:`geo_heart.dispatch.lookup` for its keys): beat,
-        location status and confidence, and which program may take ``call_type`` at ``at``
-        (default: now, in the area's time zone).
+        Returns the typed dispatch answer, a :class:`~geo_heart.dispatch.result.LookupResult`
+        (``.beat``, ``.status``, ``.programs``, ``.decisions`` …; ``.model_dump()`` for a dict,
+        the same object ``lookup --json`` prints): beat, location status and confidence, and which
+        program may take ``call_type`` at ``at`` (default: now, in the area's time zone).
         """
         from geo_heart.dispatch.lookup import lookup_address, lookup_point
+        from geo_heart.dispatch.result import LookupResult
         from geo_heart.errors import InputError
 
         if address is not None and (lon is not None or lat is not None):
             raise InputError("give an address or lon/lat, not both")
+        kw = {"call_type": call_type, "at": at, "risk": weapon, "scenario": scenario}
         if address is not None:
-            return lookup_address(
-                self, address, call_type=call_type, at=at, risk=weapon, scenario=scenario
-            )
+            return LookupResult.model_validate(lookup_address(self, address, **kw))
         if lon is None or lat is None:
             raise InputError("give an address, or both lon and lat")
-        return lookup_point(
-            self, lon, lat, call_type=call_type, at=at, risk=weapon, scenario=scenario
-        )
+        return LookupResult.model_validate(lookup_point(self, lon, lat, **kw))
 
-    def geocode(self, addresses: Any) -> pd.DataFrame:
-        """Geocode address texts (a string, a list or a pandas Series); one row per input."""
+    def geocode(
+        self, data: Any, address: str | None = None, *, min_score: float = 0.0
+    ) -> gpd.GeoDataFrame:
+        """Geocode address texts; one row per input row, in order.
+
+        Parameters
+        ----------
+        data
+            A DataFrame (or GeoDataFrame) with an ``address`` column of text, or the texts
+            themselves (a string, a list or a Series; their column is then ``address``).
+        address
+            The address column of ``data`` (required for a table).
+        min_score
+            Matches scoring below this lose their point and beat (``status="low_score"``).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``data``'s columns and index unchanged, plus the result columns (``lon``, ``lat``,
+            ``beat``, ``district``, ``in_service_area``, ``status``, ``reason``, ``match_type``,
+            ``score`` …; ``gh_<name>`` where ``data`` already has the name, compared ignoring case) and the matched
+            points as the geometry (EPSG:4326; empty where nothing matched). The geometry column
+            is ``geometry`` (``gh_geometry`` when ``data`` has one; it stays as it was).
+        """
         import pandas as pd
 
-        from geo_heart.geocode.batch import geocode_frame
+        from geo_heart.errors import InputError
+        from geo_heart.geo.assign import RESULT_PREFIX
+        from geo_heart.geocode.batch import geocode_frame, result_column_names
 
-        if isinstance(addresses, str):
-            addresses = [addresses]
-        frame = pd.DataFrame({"address": pd.Series(list(addresses), dtype=object)})
-        return geocode_frame(self, frame, address_column="address")
+        if isinstance(data, pd.DataFrame):
+            if address is None:
+                raise InputError(
+                    f"give address=<column> to geocode a table; columns: {list(map(str, data.columns))}"
+                )
+            frame = data
+        else:
+            if address is not None:
+                raise InputError("address= names a column of a table; pass texts without it")
+            texts = [data] if isinstance(data, str) else list(data)
+            frame = pd.DataFrame({"address": pd.Series(texts, dtype=object)})
+            address = "address"
+        out = geocode_frame(self, frame, address_column=address, min_score=min_score)
+        names = result_column_names(frame.columns)
+        return _with_points(out, frame, names["lon"], names["lat"], prefix=RESULT_PREFIX)
+
+    def assign(
+        self,
+        data: pd.DataFrame,
+        *,
+        lon: str = "lon",
+        lat: str = "lat",
+        census: bool = True,
+    ) -> gpd.GeoDataFrame:
+        """Add beat, district, service-area and (where configured) census columns to points.
+
+        Parameters
+        ----------
+        data
+            A GeoDataFrame of points (any CRS; one is required) or a DataFrame with WGS84
+            ``lon``/``lat`` columns.
+        lon, lat
+            The coordinate columns of a DataFrame.
+        census
+            Add census tract and block-group GEOIDs when the area file names the layers.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``data``'s columns and index unchanged plus ``beat``, ``district``,
+            ``in_service_area``, ``status``, ``reason`` (``gh_<name>`` where ``data`` has
+            the name) and GEOIDs. A GeoDataFrame keeps its geometry and CRS; a DataFrame gets
+            its points as ``geometry`` (EPSG:4326; empty for invalid coordinates).
+        """
+        from geo_heart.geo.assign import RESULT_PREFIX, assign_chunk
+
+        out, _summary = assign_chunk(
+            self, data, lon_column=lon, lat_column=lat, source="data", census=census
+        )
+        out.index = data.index
+        if getattr(data, "_geometry_column_name", None) is not None:
+            return out
+        return _with_points(out, data, lon, lat, prefix=RESULT_PREFIX)
 
     def load_calls(self, path: str | Path | None = None, **options: Any) -> CallData:
         """Read, classify, place and time a call table (default ``[layers.calls]``)."""
@@ -127,19 +242,109 @@ class Area(Workspace):
     def demand(self, data: CallData | None = None) -> pd.DataFrame:
         """Eligible demand by beat (calls per program, per resident, per sq mi).
 
-        Population columns are empty when the area file has no ``[layers.population]``.
+        One row per beat with a ``beat`` key: ``area.with_geometry(area.demand(calls))`` is the
+        choropleth layer. Population columns are empty when the area file has no
+        ``[layers.population]``.
         """
         from geo_heart.analysis.demand import beat_demand
 
         data = data if data is not None else self.load_calls()
         return beat_demand(self, data, population="population" in self.config.layers)
 
-    def coverage(self, data: CallData | None = None, *, scenarios: list[str] | None = None):
-        """Coverage table (area, hours, both) for the current rules and named scenarios."""
-        from geo_heart.analysis.coverage import coverage_table, resolve_what_ifs
+    def coverage(
+        self,
+        data: CallData | None = None,
+        *,
+        scenarios: list[str] | None = None,
+        by: str = "program",
+    ) -> pd.DataFrame:
+        """Share of eligible calls the service area and hours cover.
+
+        ``by="program"``: one row per scenario (the rules in force, then each of ``scenarios``)
+        and program (``eligible``, ``in_area``, ``in_hours``, ``covered`` and their shares).
+        ``by="beat"``: one row per beat (``beat`` key; ``eligible_P``, ``covered_P``,
+        ``share_covered_P`` per program), for :meth:`with_geometry`.
+        """
+        from geo_heart.errors import InputError
 
         data = data if data is not None else self.load_calls()
+        if by == "beat":
+            from geo_heart.render.tables import coverage_by_beat
+
+            if scenarios:
+                raise InputError("coverage by beat is under each call's own rules; no scenarios")
+            return coverage_by_beat(self.demand(data), data.programs)
+        if by != "program":
+            raise InputError(f"by={by!r}: 'program' or 'beat'")
+        from geo_heart.analysis.coverage import coverage_table, resolve_what_ifs
+
         return coverage_table(data, resolve_what_ifs(self, scenarios=scenarios or []))
+
+    def expand(
+        self, data: CallData | None = None, *, rules: str | None = None, **options: Any
+    ) -> BeatPlan | TodayPlan:
+        """What to add next, as ``geo-heart expand`` decides.
+
+        Under rules where every program already serves every beat (and without
+        ``service_area=``/``programs=``), a :class:`~geo_heart.expansion.today.TodayPlan`: the
+        hours, county areas and call types to add, each with the eligible calls it adds.
+        Otherwise the beat model, a :class:`~geo_heart.expansion.plan.BeatPlan` (``.result.added``
+        beats, ``.curve``, ``.candidates`` with a ``beat`` key); ``options`` are those of
+        :func:`~geo_heart.expansion.plan.plan_beats` (``k``, ``target``, ``contiguous`` …).
+        ``data`` is loaded under ``rules`` when not given.
+        """
+        from geo_heart.expansion.plan import plan_beats
+        from geo_heart.expansion.today import TodayPlan, partial_coverage, today_candidates
+
+        rule_set = self.config.rule_set(rules)
+        beat_model = options.get("service_area") or options.get("programs")
+        if not beat_model and not partial_coverage(self.config, rule_set):
+            data = data if data is not None else self.load_calls()
+            table = today_candidates(self, data, rules=rule_set.name)
+            return TodayPlan(rule_set=rule_set, candidates=table)
+        if data is None:
+            data = self.load_calls(scenario=options.get("scenario"), rules=rule_set.name)
+        return plan_beats(self, data, rules=rules, **options)
+
+    def staffing(
+        self, program: str, data: CallData | None = None, **options: Any
+    ) -> StaffingResult:
+        """Teams and answered share for an in-person ``program`` (``geo-heart staffing``).
+
+        ``options`` are the fields of :class:`~geo_heart.staffing.workflow.StaffingOptions`
+        (``teams``, ``target``, ``year`` …). Returns a
+        :class:`~geo_heart.staffing.analysis.StaffingResult` (``.main`` evaluation, ``.plan``,
+        ``.hour_table()``).
+        """
+        from geo_heart.errors import require_extra
+        from geo_heart.staffing.workflow import StaffingOptions, staffing_for_calls
+
+        require_extra("planning")
+        opts = StaffingOptions(**options)
+        data = data if data is not None else self.load_calls()
+        return staffing_for_calls(self, data, program, opts)
+
+    def map(
+        self, data: CallData | None = None, *, metric: str = "rate", **options: Any
+    ) -> DemandMap:
+        """Interactive map of eligible demand by beat (aggregated; small counts suppressed).
+
+        ``metric`` is ``rate`` (per 1,000 residents), ``count`` or ``density``; ``options`` go to
+        :func:`~geo_heart.render.maps.demand_map` (``basemap="roads"``, ``min_count`` …).
+        Returns a :class:`~geo_heart.render.map_result.DemandMap`: ``.map`` (a ``folium.Map``),
+        ``.layer`` (the GeoDataFrame drawn), ``.save(path)`` (self-contained HTML, no network).
+        """
+        from geo_heart.errors import require_extra
+
+        require_extra("maps")
+        from geo_heart.render.map_result import DemandMap
+        from geo_heart.render.maps import demand_map, metric_column
+
+        table = self.demand(data)
+        m = demand_map(self, table, metric=metric, **options)
+        return DemandMap(
+            map=m, layer=self.with_geometry(table), metric=metric, column=metric_column(metric)[0]
+        )
 
     def equity(self, data: CallData | None = None, **options: Any):
         """Who the service area reaches under a rule set (``rules=``/``as_of=``), by census tract
@@ -148,3 +353,24 @@ class Area(Workspace):
 
         data = data if data is not None else self.load_calls()
         return equity_analysis(self, data, **options)
+
+
+def _with_points(out: pd.DataFrame, data: pd.DataFrame, lon: str, lat: str, *, prefix: str):
+    """``out`` (``data``'s columns + results) as a GeoDataFrame of its ``lon``/``lat`` points
+    (EPSG:4326; missing where either is not a number), with ``data``'s index; the geometry column
+    is ``geometry`` unless ``data`` has that name, then ``<prefix>geometry``."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    out.index = data.index
+    x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    points = np.full(len(out), None, dtype=object)
+    points[ok] = shapely.points(x[ok], y[ok])
+    name = "geometry" if "geometry" not in map(str, data.columns) else f"{prefix}geometry"
+    frame = pd.DataFrame(out)  # a GeoDataFrame input keeps its own geometry as a column
+    frame[name] = gpd.GeoSeries(points, index=out.index, crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=name, crs="EPSG:4326")

@@ -39,5 +39,58 @@ class CallTypeError(InputError):
     """A call type is not known to the area's call-type table."""
 
 
+#: optional module → the extra that installs it (``pip install 'geo-heart[EXTRA]'``)
+EXTRA_FOR_MODULE = {
+    "fastapi": "service",
+    "uvicorn": "service",
+    "starlette": "service",
+    "fastapi_offline": "service",
+    "folium": "maps",
+    "branca": "maps",
+    "jinja2": "maps",
+    "matplotlib": "maps",
+    "mapclassify": "maps",
+    "xstatic": "maps",
+    "scipy": "planning",
+    "libpysal": "planning",
+    "esda": "planning",
+    "pulp": "planning",
+    "simpy": "planning",
+    "h3": "planning",
+    "tobler": "planning",
+    "dask": "dask",
+    "distributed": "dask",
+    "dask_geopandas": "dask",
+}
+
+
 class MissingExtraError(GeoHeartError, ImportError):
     """An optional feature needs a package that is not installed; the message names the extra."""
+
+
+def require_extra(extra: str) -> None:
+    """Raise :class:`MissingExtraError` unless every module of ``extra`` is importable.
+
+    Called before work starts (a command that needs the planner stack fails at once, not after
+    reading the call table).
+    """
+    import importlib.util
+
+    for module, needed_by in EXTRA_FOR_MODULE.items():
+        if needed_by == extra and importlib.util.find_spec(module) is None:
+            raise MissingExtraError(
+                f"this needs the optional package {module!r}, which is not installed: "
+                f"pip install 'geo-heart[{extra}]'"
+            )
+
+
+def missing_extra(exc: ModuleNotFoundError) -> MissingExtraError | None:
+    """The :class:`MissingExtraError` for a missing optional module, ``None`` for any other module."""
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRA_FOR_MODULE.get(top)
+    if extra is None:
+        return None
+    return MissingExtraError(
+        f"this needs the optional package {top!r}, which is not installed: "
+        f"pip install 'geo-heart[{extra}]'"
+    )

@@ -8,7 +8,12 @@ One row per input call comes out, in input order. Nothing is dropped silently:
   ``place_reason``; they are counted in :attr:`CallData.unplaced` (by reason in
   :attr:`CallData.unplaced_reasons`);
 * calls whose time cannot be read keep ``local_time = NaT`` and ``minute_of_week = -1`` (never
-  inside any program's hours) and are counted in :attr:`CallData.bad_times`.
+  inside any program's hours) and are counted in :attr:`CallData.bad_times`; a date outside what a
+  timestamp holds (``0001-01-01``, ``9999-12-31``) likewise, counted apart in
+  :attr:`CallData.out_of_range_times`;
+* local times at a daylight-saving change are read, never dropped (:mod:`geo_heart.config.times`:
+  an ambiguous time is the first occurrence, a nonexistent one is shifted forward), and counted
+  in :attr:`CallData.dst_times`.
 
 Location, in order of preference: longitude/latitude columns (located with the beat index), a beat
 column (validated against the beat layer), or an address column (geocoded with
@@ -30,6 +35,7 @@ import pandas as pd
 
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.config.schema import CallsLayer
+from geo_heart.config.times import parse_local_times, region_zone_problem
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import InputError
 from geo_heart.geo.coords import lonlat_from_columns
@@ -42,8 +48,6 @@ log = logging.getLogger(__name__)
 CALL_LAYER_KEYS = tuple(
     k for k in CallsLayer.model_fields if k not in ("source_url", "download_url")
 )
-
-_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "ISO8601")
 
 
 @dataclass
@@ -72,7 +76,10 @@ class CallData:
     unplaced_reasons
         Reason → number of calls.
     bad_times
-        Calls whose time could not be parsed.
+        Calls whose time could not be read (empty or not a time).
+    time_counts
+        :meth:`geo_heart.config.times.ParsedTimes.counts`: unreadable, out of range, and the
+        times resolved at a daylight-saving change.
     """
 
     frame: pd.DataFrame
@@ -83,6 +90,20 @@ class CallData:
     unplaced_reasons: dict[str, int] = field(default_factory=dict)
     bad_times: int = 0
     location_mode: str = ""
+    time_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def out_of_range_times(self) -> int:
+        """Calls whose date is outside what a timestamp holds (e.g. ``0001-01-01``)."""
+        return int(self.time_counts.get("out_of_range", 0))
+
+    @property
+    def dst_times(self) -> dict[str, int]:
+        """Calls at a daylight-saving change: ``{"ambiguous": n, "nonexistent": n}``."""
+        return {
+            "ambiguous": int(self.time_counts.get("dst_ambiguous_first", 0)),
+            "nonexistent": int(self.time_counts.get("dst_nonexistent_shifted", 0)),
+        }
 
     @property
     def rows(self) -> int:
@@ -112,6 +133,8 @@ class CallData:
             "unplaced": self.unplaced,
             "unplaced_reasons": dict(self.unplaced_reasons),
             "bad_times": self.bad_times,
+            "out_of_range_times": self.out_of_range_times,
+            "dst_times": self.dst_times,
             "eligible": eligible,
         }
 
@@ -120,50 +143,12 @@ class CallData:
         return self.frame[self.programs].any(axis=1)
 
 
-_OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
-
-
-def _parse_times(s: pd.Series, *, utc: bool) -> pd.Series:
-    """``pd.to_datetime`` trying the known formats first, then any format (bad → NaT)."""
-    for fmt in _TIME_FORMATS:
-        try:
-            return pd.to_datetime(s, format=fmt, utc=utc)
-        except (ValueError, TypeError):
-            continue
-    try:
-        return pd.to_datetime(s, format="mixed", errors="coerce", utc=utc)
-    except ValueError:  # offsets mixed with naive times that slipped past the offset test
-        return pd.to_datetime(s, format="mixed", errors="coerce", utc=True)
-
-
 def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) -> pd.Series:
-    """Parse time text into naive local times of ``area_zone``.
+    """Parse time text into naive local times of ``area_zone`` (see :mod:`geo_heart.config.times`).
 
-    Values carrying an offset are honoured (parsed through UTC, so an export whose offsets change
-    at a daylight-saving switch works); naive values are taken to be in ``time_zone``.
-    Unparseable values become ``NaT``.
+    Unreadable and out-of-range values become ``NaT``.
     """
-    s = values.astype(object).where(values.notna(), None)
-    s = s.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
-    has_offset = s.str.contains(_OFFSET_RE, regex=True, na=False).to_numpy(dtype=bool)
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    if has_offset.any():
-        aware = _parse_times(s[has_offset], utc=True)
-        out[has_offset] = (
-            aware.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
-        )
-    naive_mask = ~has_offset
-    if naive_mask.any():
-        parsed = _parse_times(s[naive_mask], utc=False)
-        if parsed.dtype == object:  # aware objects the offset test missed: go through UTC
-            parsed = pd.to_datetime(s[naive_mask], format="mixed", errors="coerce", utc=True)
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            local = parsed.dt.tz_convert(area_zone)
-        else:
-            local = parsed.dt.tz_localize(time_zone, ambiguous="NaT", nonexistent="NaT")
-            local = local.dt.tz_convert(area_zone)
-        out[naive_mask] = local.dt.tz_localize(None).astype("datetime64[ns]")
-    return out
+    return parse_local_times(values, time_zone=time_zone, area_zone=area_zone).local
 
 
 def load_calls(
@@ -327,14 +312,9 @@ def calls_from_frame(
             f"{str(path)!r}: no location column; give --lon-column/--lat-column, --beat-column "
             "or --address-column"
         )
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(tz)
-    except Exception:
-        raise InputError(
-            f"time zone {tz!r} is not an IANA zone name (e.g. UTC, America/New_York)"
-        ) from None
+    problem = region_zone_problem(tz, allow_utc=True)
+    if problem:
+        raise InputError(f"time zone {tz!r} of {str(path)!r}: {problem}")
 
     n = len(df)
     log.info("read %s calls from %s", f"{n:,}", path)
@@ -351,9 +331,10 @@ def calls_from_frame(
     unknown_codes = dict(Counter(raw_text[unknown_mask].tolist()).most_common())
 
     # ---- times
-    local = local_times_from_text(
+    times = parse_local_times(
         df[t_col].reset_index(drop=True), time_zone=tz, area_zone=area.timezone
     )
+    local = times.local
     out["local_time"] = local.to_numpy()
     ok_t = local.notna().to_numpy()
     mow = np.full(n, -1, dtype=np.int64)
@@ -363,7 +344,7 @@ def calls_from_frame(
     month = np.full(n, None, dtype=object)
     month[ok_t] = lt.dt.strftime("%Y-%m").to_numpy()
     out["month"] = month
-    bad_times = int((~ok_t).sum())
+    bad_times = int(times.unreadable.sum())
 
     # ---- locations
     idx = ws.beat_index
@@ -444,6 +425,7 @@ def calls_from_frame(
         unplaced=int(unplaced_mask.sum()),
         unplaced_reasons=reasons,
         bad_times=bad_times,
+        time_counts=times.counts(),
         location_mode=mode,
     )
     log.info(

@@ -579,3 +579,59 @@ def suppress_counts(t: pd.DataFrame, min_count: int) -> pd.DataFrame:
                 out.loc[mask, c] = np.nan
     out["calls_suppressed"] = any_small
     return out
+
+
+def groups_by_rule_set(ws, *, bootstrap: int | None = None) -> pd.DataFrame:
+    """Each group's residents in the service area under every rule set, in time order (before the
+    first set: nobody). Columns: rules, label, span, service_area, group, group_label, residents,
+    in_service_area_share, in_service_area_share_ratio and its ``_low``/``_high`` interval."""
+    rows = []
+    for rs in ws.config.timeline.rule_sets:
+        r = equity_analysis(ws, None, rules=rs, bootstrap=bootstrap)
+        if r.groups is None:
+            raise MissingLayerError(r.meta["missing"])
+        for g in r.groups.itertuples():
+            rows.append(
+                {
+                    "rules": rs.name,
+                    "label": rs.label,
+                    "span": rs.span(),
+                    "service_area": r.service_area,
+                    "group": g.group,
+                    "group_label": g.label,
+                    "residents": g.residents,
+                    "in_service_area_share": g.in_service_area_share,
+                    "in_service_area_share_ratio": g.in_service_area_share_ratio,
+                    "in_service_area_share_ratio_low": g.in_service_area_share_ratio_low,
+                    "in_service_area_share_ratio_high": g.in_service_area_share_ratio_high,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def shares_sentence(table: pd.DataFrame) -> str:
+    """ "Under the HEART pilot rules 20% of residents lived in the service area: 24% of Black
+    residents, …" for every rule set with a partial service area, then the ones reaching all."""
+    parts = []
+    for _name, g in table.groupby("rules", sort=False):
+        share = g.set_index("group")["in_service_area_share"]
+        label = g["label"].iloc[0]
+        if not (share > 0).any():
+            continue
+        if (share > 0.999).all():
+            parts.append(f"under the {label} rules every group lives in the service area")
+            continue
+        items = [
+            f"{r.in_service_area_share:.0%} of {r.group_label}"
+            for r in g.itertuples()
+            if r.group != REFERENCE_GROUP
+        ]
+        others = ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
+        parts.append(
+            f"under the {label} rules {share[REFERENCE_GROUP]:.0%} of residents lived in the "
+            f"service area, but {others}"
+        )
+    if not parts:
+        return "No rule set's service area holds any residents."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

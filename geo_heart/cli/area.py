@@ -24,20 +24,24 @@ def check(obj, file, as_json) -> None:
     Checks the schema (unknown keys, types, hours, dates), the cross-references (programs, service
     areas, call types, rule sets), that every layer file exists in the data folder, that every
     configured column exists in its layer, and that every beat a service area names is in the
-    beats layer. Prints every problem; exit code 1 if there is any.
+    beats layer. Every layer is opened whole; a vector layer needs a CRS and bounds possible in
+    it; the time zone must be a region zone (America/New_York, never EST); hours may not hold a
+    zero-length window or two windows sharing an hour. Warns when the beats layer does not cover
+    the area's own address points and places. Prints every problem; exit code 1 if there is any.
 
     \b
     Examples:
       geo-heart area check
       geo-heart area check my_city.toml --json
     """
-    from geo_heart.config.check import check_area
+    from geo_heart.config.check import check_area, check_area_warnings
     from geo_heart.config.schema import display_path
     from geo_heart.config.settings import resolve_area_file
 
     settings = obj.settings
-    path = resolve_area_file(file) if file else settings.area_file
+    path = resolve_area_file(file, areas_dir=settings.areas_dir) if file else settings.area_file
     problems = check_area(path, settings.data_dir)
+    warnings = check_area_warnings(path, settings.data_dir)
     if as_json:
         click.echo(
             json.dumps(
@@ -46,6 +50,7 @@ def check(obj, file, as_json) -> None:
                     "data_dir": str(settings.data_dir),
                     "ok": not problems,
                     "problems": problems,
+                    "warnings": warnings,
                 }  # fmt: skip
             )
         )
@@ -56,5 +61,7 @@ def check(obj, file, as_json) -> None:
             click.echo(f"  {line}")
     else:
         click.echo(f"{display_path(path)}: OK (schema, layers, columns and beats checked)")
+    for line in warnings if not as_json else ():
+        click.echo(f"  warning: {line}", err=True)
     if problems:
         raise SystemExit(1)

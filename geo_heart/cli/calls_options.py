@@ -63,7 +63,26 @@ def say_calls_summary(obj, s: dict) -> None:
         f"table ({s['unknown_distinct_codes']:,} distinct codes), {s['unplaced']:,} not placed in a beat"
         + (f" ({_reasons(s['unplaced_reasons'])})" if s["unplaced"] else "")
         + (f", {s['bad_times']:,} unreadable times" if s["bad_times"] else "")
+        + (
+            f", {s['out_of_range_times']:,} times unreadable/out of range (years outside 1677-2262)"
+            if s["out_of_range_times"]
+            else ""
+        )
+        + _dst_text(s["dst_times"])
     )
+
+
+def _dst_text(dst: dict) -> str:
+    """``, 12 times in a DST change, resolved as …`` (empty when there are none)."""
+    n = dst["ambiguous"] + dst["nonexistent"]
+    if not n:
+        return ""
+    how = []
+    if dst["ambiguous"]:
+        how.append(f"{dst['ambiguous']:,} repeated (clocks back) as the first occurrence")
+    if dst["nonexistent"]:
+        how.append(f"{dst['nonexistent']:,} skipped (clocks forward) shifted forward")
+    return f", {n:,} times in a DST change, resolved as {' and '.join(how)}"
 
 
 def _reasons(reasons: dict) -> str:

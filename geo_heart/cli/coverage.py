@@ -101,12 +101,22 @@ def coverage(
             raise click.UsageError("--by-period takes no --rules/--as-of or what-if options")
         table = rules_coverage_table(data, ws.config)
         records = json.loads(table.to_json(orient="records"))
+        groups = _groups_by_period(ws)
         if out_dir:
             write_table(table, Path(out_dir) / "coverage_by_period.csv")
+            if groups is not None:
+                write_table(groups.round(4), Path(out_dir) / "equity_by_period.csv")
         if as_json:
-            click.echo(json.dumps({"summary": data.summary(), "coverage_by_period": records}))
+            payload = {"summary": data.summary(), "coverage_by_period": records}
+            if groups is not None:
+                payload["groups_by_period"] = json.loads(groups.to_json(orient="records"))
+            click.echo(json.dumps(payload))
         else:
             click.echo(_period_text(table), nl=False)
+            if groups is not None:
+                from geo_heart.cli.equity import period_groups_text
+
+                click.echo(period_groups_text(groups), nl=False)
         return
     beats_arg = beats
     if beats and "," in beats:
@@ -172,3 +182,15 @@ def _period_text(table) -> str:
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _groups_by_period(ws):
+    """Each resident group's share in the service area per rule set, or None (with a warning on
+    stderr naming the layer) when the area has no census tracts for it."""
+    from geo_heart.analysis.equity import MissingLayerError, groups_by_rule_set
+
+    try:
+        return groups_by_rule_set(ws, bootstrap=0)
+    except MissingLayerError as exc:
+        click.echo(f"Warning: no resident groups by period: {exc}", err=True)
+        return None

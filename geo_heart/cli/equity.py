@@ -114,3 +114,18 @@ def _ci(v, lo, hi) -> str:
     if v != v:
         return "-"
     return f"{v:.2f} ({lo:.2f}-{hi:.2f})" if lo == lo else f"{v:.2f}"
+
+
+def period_groups_text(table) -> str:
+    """Fixed-width text: each group's share living in the service area under each rule set."""
+    labels = list(dict.fromkeys(table["label"]))
+    width = max(12, *(len(x) + 2 for x in labels))
+    lines = ["Residents living in the service area, by rule set:"]
+    lines.append(f"  {'group':<32}" + "".join(f"{x:>{width}}" for x in labels))
+    for _g, rows in table.groupby("group", sort=False):
+        share = rows.set_index("label")["in_service_area_share"]
+        lines.append(
+            f"  {rows['group_label'].iloc[0]:<32}"
+            + "".join(f"{share[x]:>{width}.1%}" for x in labels)
+        )
+    return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from geo_heart.cli.options import (
     encoding_option,
     format_option,
     json_option,
+    layer_option,
     output_file_option,
     pass_ctx,
 )
@@ -24,6 +25,7 @@ from geo_heart.cli.options import (
     dir_okay=True,
 )
 @format_option
+@layer_option
 @crs_option
 @click.option(
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
@@ -64,6 +66,7 @@ def geocode(
     input_path,
     output_path,
     out_format,
+    out_layer,
     out_crs,
     address_column,
     min_score,
@@ -106,7 +109,7 @@ def geocode(
                       min_score, chunk_rows, encoding, as_json, engine)  # fmt: skip
         return
     # every refusal before any work (the output against every input: cli.options)
-    spec = check_output(output_path, fmt=out_format, crs=out_crs)
+    spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
     refuse_duplicate_names(
         read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
     )
@@ -258,10 +261,14 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
 
 
 def _names(out) -> dict[str, str]:
-    """Result column names in ``out`` (``geocode_`` prefixed when the input had the name)."""
+    """Result column names in ``out`` (``gh_`` prefixed when the input had the name)."""
     import pandas as pd
 
+    from geo_heart.geo.assign import RESULT_PREFIX
     from geo_heart.geocode.match import RESULT_COLUMNS
 
     columns = out if isinstance(out, pd.Index) else out.columns
-    return {c: (f"geocode_{c}" if f"geocode_{c}" in columns else c) for c in RESULT_COLUMNS}
+    return {
+        c: (f"{RESULT_PREFIX}{c}" if f"{RESULT_PREFIX}{c}" in columns else c)
+        for c in RESULT_COLUMNS
+    }

@@ -49,8 +49,8 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
 
         try:
             at = parse_time(at, ws.config.timezone)
-        except (OverflowError, OSError) as exc:
-            raise InputError(f"--at {at!r} is out of the supported time range ({exc})") from None
+        except InputError as exc:
+            raise InputError(f"--at: {exc}") from None
     if address is not None and (lon is not None or lat is not None):
         raise click.UsageError("give an ADDRESS or --lon/--lat, not both")
     if address is None:
@@ -100,10 +100,18 @@ def render_card(
         )
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
-    if r.get("status") in ("unknown", "invalid") or (
+    if r.get("status") == "approximate":
+        beats = sorted({c.get("beat") for c in r.get("candidates") or [] if c.get("beat")})
+        lines.append(
+            f"{head}{r.get('beat') or 'not known'} - approximate ({len(beats)} possible "
+            f"{unit}{'s' if len(beats) != 1 else ''}): confirm with the caller ({r.get('reason', '')})"
+        )
+    elif r.get("status") in ("unknown", "invalid") or (
         r.get("status") == "ambiguous" and not r.get("beat")
     ):
-        what = "several places fit" if r.get("status") == "ambiguous" else "location unknown"
+        what = (
+            "several places fit" if r.get("status") == "ambiguous" else "location not determined"
+        )
         lines.append(f"{head}unknown - {what}: ask the caller ({r.get('reason', '')})")
     elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"
@@ -117,7 +125,8 @@ def render_card(
         lines.append(f"Note:      {r['reason']}")
     ct = r.get("call_type")
     ct_text = (
-        f"{ct['label']} ({ct['raw']}){' - weapon/violence' if ct['risk'] else ''}"
+        f"{ct['label'] or 'not in the call-type table'} ({ct['raw']})"
+        f"{' - weapon/violence' if ct['risk'] else ''}"
         if ct
         else "not given"
     )

@@ -8,6 +8,7 @@ errors exit 2).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import logging
@@ -79,6 +80,36 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: command name → the extra it needs before it starts (others need only the core install; a
+#: command that reaches an optional module anyway still names its extra in one line, see main())
+COMMAND_EXTRAS: dict[str, str] = {
+    "map": "planning",
+    "hotspots": "planning",
+    "staffing": "planning",
+    "demand": "planning",
+    "equity": "planning",
+    "serve": "service",
+}
+
+
+def _needs_extra(command: click.Command, extra: str) -> click.Command:
+    """Make ``command`` check its extra when it runs (``--help`` still works without it)."""
+    callback = command.callback
+    if callback is None or getattr(callback, "_extra_checked", False):
+        return command
+
+    @functools.wraps(callback)
+    def checked(*args, **kwargs):
+        from geo_heart.errors import require_extra
+
+        require_extra(extra)
+        return callback(*args, **kwargs)
+
+    checked._extra_checked = True  # type: ignore[attr-defined]
+    command.callback = checked
+    return command
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on use; unfinished modules are simply not listed."""
 
@@ -91,7 +122,9 @@ class LazyGroup(click.Group):
         mod, attr, _help = COMMANDS[cmd_name]
         if importlib.util.find_spec(mod) is None:
             return None
-        return getattr(importlib.import_module(mod), attr)
+        command = getattr(importlib.import_module(mod), attr)
+        extra = COMMAND_EXTRAS.get(cmd_name)
+        return _needs_extra(command, extra) if extra else command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
@@ -112,7 +145,14 @@ class LazyGroup(click.Group):
 @click.option(
     "--area",
     envvar="GEO_HEART_AREA",
-    help="Area configuration: a name in boundaries/ (default: durham) or a path to a .toml file. Env: GEO_HEART_AREA.",
+    help="Area configuration: a name (default: durham; see --areas-dir) or a path to a .toml file. Env: GEO_HEART_AREA.",
+)
+@click.option(
+    "--areas-dir",
+    "areas_dir",
+    type=click.Path(file_okay=False),
+    envvar="GEO_HEART_AREAS",
+    help="Your own folder of area files, searched by name before the ones geo-heart ships. Env: GEO_HEART_AREAS.",
 )
 @click.option(
     "--cache",
@@ -124,7 +164,9 @@ class LazyGroup(click.Group):
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors: no summary lines or progress bars.")
 @click.pass_context
-def cli(ctx: click.Context, data_dir, area, cache_dir, verbose: int, quiet: bool) -> None:
+def cli(
+    ctx: click.Context, data_dir, area, areas_dir, cache_dir, verbose: int, quiet: bool
+) -> None:
     """Plan and run alternative 911 crisis response (Durham HEART by default).
 
     \b
@@ -142,7 +184,9 @@ def cli(ctx: click.Context, data_dir, area, cache_dir, verbose: int, quiet: bool
     )
     from geo_heart.config.settings import Settings
 
-    settings = Settings().with_overrides(data_dir=data_dir, area=area, cache_dir=cache_dir)
+    settings = Settings().with_overrides(
+        data_dir=data_dir, area=area, areas_dir=areas_dir, cache_dir=cache_dir
+    )
     ctx.obj = Ctx(settings, quiet=quiet, verbose=verbose)
 
 
@@ -173,6 +217,12 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: cannot use{where}: {describe_os_error(exc)}", err=True)
         sys.exit(1)
     except Exception as exc:  # a bug: one line for the user, the traceback with -vv
+        from geo_heart.errors import missing_extra
+
+        missing = missing_extra(exc) if isinstance(exc, ModuleNotFoundError) else None
+        if missing is not None:  # an optional extra is not installed: say which one
+            click.echo(f"Error: {missing}", err=True)
+            sys.exit(1)
         logging.getLogger("geo_heart").debug("unexpected error", exc_info=True)
         click.echo(
             f"Error: unexpected {type(exc).__name__}: {exc} (a bug; rerun with -vv for details "

@@ -226,6 +226,13 @@ def format_option(func: Callable) -> Callable:
     )(func)
 
 
+layer_option = click.option(
+    "--layer",
+    "out_layer",
+    metavar="NAME",
+    help="Layer name in a GeoPackage output (default: the file's name without extension).",
+)
+
 crs_option = click.option(
     "--crs",
     "out_crs",

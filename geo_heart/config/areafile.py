@@ -161,6 +161,13 @@ class AreaConfig:
     data_dir: str | None = None
     places_file: Path | None = None
     staffing: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[addresses]``: ``outside_cities`` and ``outside_words`` (upper-case, spaces folded)
+    outside_cities: frozenset[str] = frozenset()
+    outside_words: frozenset[str] = frozenset()
+    #: ``[addresses] confident_min_score`` (None: every located answer is ``ok``)
+    confident_min_score: float | None = None
+    #: ``[addresses] point_crossings_confident``
+    point_crossings_confident: bool = True
     #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
     equity: Mapping[str, Any] = field(default_factory=dict)
 

@@ -186,6 +186,10 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         data_dir=m.area.data_dir,
         places_file=(path.parent / m.places.file) if m.places is not None else None,
         staffing=m.staffing.model_dump(exclude_none=True),
+        outside_cities=frozenset(normalize_code(c) for c in m.addresses.outside_cities),
+        outside_words=frozenset(normalize_code(w) for w in m.addresses.outside_words),
+        confident_min_score=m.addresses.confident_min_score,
+        point_crossings_confident=m.addresses.point_crossings_confident,
         equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
     )
     return area, problems

@@ -9,8 +9,10 @@ The rule (see the comment above ``[call_type_prefixes]`` in the area file):
 4. Otherwise, since CAD cuts codes to 15 characters, accept a remainder that is the leading part of
    exactly one call type's codes or label (``"DISTURBAN"`` → disturbance). Ambiguous → unknown.
 
-Unknown codes are not errors in bulk classification (they are counted by callers); in a single
-lookup :func:`classify_call_type` with ``strict=True`` raises :class:`CallTypeError`.
+Unknown codes are not errors: bulk classification counts them, and a single lookup answers "no
+program takes this call type" naming the code, how to add it to the table, and a likely match
+(:meth:`CallTypeTable.suggest`) offered as a suggestion, never applied. :func:`classify_call_type`
+with ``strict=True`` still raises :class:`CallTypeError` for callers that want a refusal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ import pandas as pd
 
 from geo_heart.config.areafile import AreaConfig, normalize_code
 from geo_heart.errors import CallTypeError
+
+#: Codes meaning "a call type the table does not list" (the page's "other / not listed" sends
+#: ``not listed``): never read as the start of a listed code.
+NOT_LISTED = frozenset({"NOT LISTED", "OTHER / NOT LISTED", "OTHER - NOT LISTED"})
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class CallTypeTable:
                 risk = p.implies_risk
                 code = code[len(p.prefix) :].strip()
                 break
-        if not code:
+        if not code or code in NOT_LISTED:
             return CallClass(raw, None, None, risk, program, "unknown")
         hit = self._exact.get(code)
         if hit is not None:
@@ -135,6 +141,50 @@ class CallTypeTable:
                 f"({self.area.path}); known canonical types: {known}"
             )
         return result
+
+    def suggest(self, raw: str) -> str | None:
+        """A likely call type for an unknown code (its label), or ``None``: never applied.
+
+        The remainder after any program prefix is compared with every code, key and label
+        (``rapidfuzz`` ``WRatio`` ≥ 75; the best one wins, ties by key).
+        """
+        from rapidfuzz import fuzz, process
+
+        code = normalize_code(raw)
+        if code in NOT_LISTED:
+            return None
+        for p in self._prefixes:
+            if code.startswith(p.prefix):
+                code = code[len(p.prefix) :].strip()
+                break
+        if len(code) < 3:
+            return None
+        choices = {full: key for full, key, _ in self._fulls}
+        for ct in self.area.call_types.values():
+            choices.setdefault(normalize_code(ct.key.replace("_", " ")), ct.key)
+        found = process.extract(code, list(choices), scorer=fuzz.WRatio, score_cutoff=75, limit=5)
+        if not found:
+            return None
+        top = max(f[1] for f in found)
+        keys = sorted({choices[f[0]] for f in found if f[1] == top})
+        return self.area.call_types[keys[0]].label
+
+    def describe_unknown(self, raw: str) -> tuple[str, str | None]:
+        """(what to tell the user about an unknown code, the suggested label or ``None``).
+
+        ``not listed`` (the page's "other / not listed" choice) is a call type the caller's
+        words did not fit: no program takes it, and nothing is suggested.
+        """
+        if normalize_code(raw) in NOT_LISTED:
+            return "call type not listed: no program takes this call type", None
+        hint = (
+            f"call type {raw!r} is not in the call-type table of {self.area.name} "
+            f"({self.area.path.name if self.area.path else 'the area file'}): no program takes "
+            f"this call type; to add it, list {normalize_code(raw)!r} in the codes of a "
+            "[call_types.KEY] table of the area file"
+        )
+        suggestion = self.suggest(raw)
+        return hint, suggestion
 
     def classify_series(self, codes: Iterable[str | None]) -> pd.DataFrame:
         """Vectorised classification: one row per input, columns ``call_type``, ``label``,

@@ -6,7 +6,16 @@
 * every layer file (``[beats]``, ``[layers.*]``, ``[places]``) exists in the data folder;
 * every configured column or field exists in its layer (only the header / schema is read: pandas
   ``nrows=0`` for tables, ``pyogrio.read_info`` for vector files);
-* every beat a service area (or a scenario) names is a beat of the beats layer.
+* every beat a service area (or a scenario) names is a beat of the beats layer;
+* every layer opens: each vector layer is read whole, with its geometries, and each table whole;
+* every vector layer has a CRS, and its bounds are possible in that CRS (a layer in feet
+  labelled EPSG:4326 is refused: every lookup would be "outside");
+* the area's own reference points (address points, landmarks, places) fall in the beats layer;
+  when most of them do not, a warning says so (:func:`check_area_warnings`).
+
+The time zone (a region zone, never ``EST``) and the hours (no zero-length window, no two windows
+sharing an hour) are checked by the schema (:mod:`geo_heart.config.times`,
+:mod:`geo_heart.config.schedule`).
 """
 
 from __future__ import annotations
@@ -19,6 +28,152 @@ from geo_heart.errors import ConfigError
 log = logging.getLogger(__name__)
 
 _TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".parquet", ".pq"}
+#: below this share of the area's reference points inside the beats layer, a warning
+MIN_REFERENCE_SHARE = 0.5
+
+
+def open_layer(path: Path, label: str | None = None) -> list[str]:
+    """Read a whole layer (vector: with its geometries and CRS), returning its problems.
+
+    Returns one line per problem: the layer cannot be read, has no CRS, or has bounds that are
+    impossible for its CRS.
+    """
+    suffix = path.suffix.lower()
+    where = label or str(path.name)
+    try:
+        if suffix in {".parquet", ".pq"}:
+            import pyarrow.parquet as pq
+
+            pq.read_table(path)
+            return []
+        if suffix in _TABLE_SUFFIXES:
+            import pandas as pd
+
+            pd.read_csv(path, dtype=str, sep="\t" if suffix == ".tsv" else ",")
+            return []
+        import pyogrio
+
+        frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # any reader failure is a problem to report, not a crash
+        return [f"{where}: cannot be read: {exc}"]
+    return crs_problems(where, frame)
+
+
+def crs_problems(where: str, frame) -> list[str]:
+    """A vector layer's CRS problems: none given, or bounds impossible for it."""
+    import numpy as np
+
+    if frame.crs is None:
+        return [
+            f"{where}: has no CRS; give the file one (e.g. ogr2ogr -a_srs EPSG:4326 or "
+            "EPSG:2264), geo-heart never guesses it"
+        ]
+    geoms = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if geoms.empty:
+        return []
+    x0, y0, x1, y1 = (float(v) for v in geoms.total_bounds)
+    crs = frame.crs
+    bounds = f"({x0:.6g}, {y0:.6g}, {x1:.6g}, {y1:.6g})"
+    if crs.is_geographic:
+        if not (-180.5 <= x0 <= x1 <= 360 and -90 <= y0 <= y1 <= 90):
+            return [
+                f"{where}: bounds {bounds} are impossible for its CRS {crs.to_string()} "
+                "(degrees of longitude/latitude); the coordinates look projected (metres or "
+                "feet), so the CRS label is wrong"
+            ]
+        return []
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(
+        [x0, x1, x0, x1], [y0, y0, y1, y1], errcheck=False
+    )
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    use = crs.area_of_use
+    far = use is not None and (
+        np.nanmax(lon) < use.west - 10
+        or np.nanmin(lon) > use.east + 10
+        or np.nanmax(lat) < use.south - 10
+        or np.nanmin(lat) > use.north + 10
+    )
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or far:
+        return [
+            f"{where}: bounds {bounds} are impossible for its CRS {crs.to_string()}"
+            + (f" (defined for {use.name})" if use is not None else "")
+            + "; the CRS label is wrong"
+        ]
+    return []
+
+
+def reference_points(area, data: Path):
+    """The area's own reference points as WGS84 lon/lat arrays, and where they come from."""
+    import numpy as np
+    import pandas as pd
+
+    lon_parts, lat_parts, names = [], [], []
+    sources = [
+        (data / str(t["file"]), str(t["lon_column"]), str(t["lat_column"]))
+        for role, t in area.layers.items()
+        if role != "calls" and t.get("lon_column") and t.get("lat_column")
+    ]
+    if area.places_file is not None:
+        sources.append((Path(area.places_file), "lon", "lat"))
+    for path, lon_col, lat_col in sources:
+        if path.suffix.lower() not in (".csv", ".txt") or not path.exists():
+            continue
+        try:
+            t = pd.read_csv(path, usecols=[lon_col, lat_col])
+        except Exception:  # a missing column is reported by the column checks
+            continue
+        lon = pd.to_numeric(t[lon_col], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(t[lat_col], errors="coerce").to_numpy(dtype=float)
+        ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        if ok.any():
+            lon_parts.append(lon[ok])
+            lat_parts.append(lat[ok])
+            names.append(path.name)
+    if not lon_parts:
+        return np.empty(0), np.empty(0), []
+    return np.concatenate(lon_parts), np.concatenate(lat_parts), names
+
+
+def check_area_warnings(area_file: str | Path, data_dir: str | Path) -> list[str]:
+    """Warnings (not errors): the beats layer does not cover the area's reference points."""
+    import numpy as np
+    import pyogrio
+    import shapely
+
+    from geo_heart.config.areafile import load_area
+    from geo_heart.errors import GeoHeartError
+
+    try:
+        area = load_area(Path(area_file))
+    except GeoHeartError:
+        return []
+    data = Path(data_dir)
+    beats_path = data / area.beats.file
+    lon, lat, names = reference_points(area, data)
+    if not len(lon) or not beats_path.exists():
+        return []
+    try:
+        beats = pyogrio.read_dataframe(beats_path, columns=[])
+        if beats.crs is None:
+            return []
+        beats = beats.to_crs(4326)
+    except Exception:  # reported as a problem by check_area
+        return []
+    rng = np.random.default_rng(0)
+    pick = rng.choice(len(lon), size=min(len(lon), 5000), replace=False)
+    union = shapely.union_all(shapely.make_valid(beats.geometry.to_numpy()))
+    shapely.prepare(union)
+    inside = shapely.contains_xy(union, lon[pick], lat[pick])
+    share = float(inside.mean())
+    if share < MIN_REFERENCE_SHARE:
+        return [
+            f"{beats_path.name}: only {share:.0%} of the area's own reference points "
+            f"({', '.join(names)}) fall in a beat; check the layer's CRS and that it is the "
+            "area's beats layer"
+        ]
+    return []
 
 
 def layer_columns(path: Path) -> list[str]:
@@ -100,6 +255,7 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
     if b.district_field:
         wanted["district_field"] = b.district_field
     cols = column_checks("beats", b.file, wanted)
+    opened = {data / b.file} if cols is not None else set()
     layer_beats: set[str] | None = None
     if cols is not None and b.id_field in cols:
         try:
@@ -114,9 +270,12 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
             for k, v in table.items()
             if (k.endswith("_column") or k.endswith("_field")) and v
         }
-        column_checks(f"layers.{role}", str(table["file"]), wanted)
+        if column_checks(f"layers.{role}", str(table["file"]), wanted) is not None:
+            opened.add(data / str(table["file"]))
     if area.places_file is not None and not area.places_file.exists():
         problems.append(f"{where}: places.file: {area.places_file} does not exist")
+    for p in sorted(opened):
+        problems.extend(open_layer(p, display_path(p)))
     if layer_beats is not None:
         for key, sa in area.service_areas.items():
             for beat in sorted(sa.beats | sa.exclude_beats):

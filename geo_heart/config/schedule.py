@@ -153,6 +153,25 @@ def _days_text(days: tuple[int, ...]) -> str:
     return ",".join(DAY_NAMES[d] for d in days)
 
 
+def _refuse_overlaps(windows: list[Window]) -> None:
+    """ValueError naming two windows that share a minute of the week (and the first such minute)."""
+    owner = np.full(7 * 1440, -1, dtype=np.int64)
+    for i, w in enumerate(windows):
+        for d in w.days:
+            idx = np.arange(d * 1440 + w.start_min, d * 1440 + w.start_min + w.length_min) % (
+                7 * 1440
+            )
+            taken = owner[idx]
+            if (taken >= 0).any():
+                j = int(taken[taken >= 0][0])
+                m = int(idx[np.flatnonzero(taken >= 0)[0]])
+                raise ValueError(
+                    f"windows {windows[j].describe()!r} and {w.describe()!r} overlap (both open "
+                    f"{DAY_NAMES[m // 1440]} {_hhmm(m % 1440)}); give each hour once"
+                )
+            owner[idx] = i
+
+
 @dataclass(frozen=True)
 class WeeklySchedule:
     """A set of weekly windows; answers "open at this local time?" singly or vectorised."""
@@ -182,8 +201,14 @@ class WeeklySchedule:
             days = parse_days(item["days"])  # type: ignore[arg-type]
             start = parse_clock(str(item["start"]))
             end = parse_clock(str(item["end"]))
+            if start % 1440 == end % 1440 and not (start == 0 and end == 1440):
+                raise ValueError(
+                    f"entry {i} ({_days_text(days)} {_hhmm(start)}-{_hhmm(end)}): start = end is "
+                    "a zero-length window; for a whole day write 00:00-24:00"
+                )
             length = end - start if end > start else end + 1440 - start
             windows.append(Window(days, start, length))
+        _refuse_overlaps(windows)
         return cls(tuple(windows))
 
     @classmethod

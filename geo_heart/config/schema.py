@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,7 +34,12 @@ from pydantic import (
     model_validator,
 )
 
-from geo_heart.config.schedule import parse_clock, parse_days, parse_window_text
+from geo_heart.config.schedule import (
+    WeeklySchedule,
+    parse_clock,
+    parse_days,
+    parse_window_text,
+)
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -102,12 +108,21 @@ def _window_from_text(v: Any) -> Any:
     return v
 
 
+def _whole_schedule(v: list[HoursWindowModel]) -> list[HoursWindowModel]:
+    """The windows together: none of zero length, no two sharing an hour (ValueError naming them)."""
+    WeeklySchedule.from_config([w.model_dump() for w in v])
+    return v
+
+
 #: ``hours = ["Mon-Thu 09:00-17:00", "Thu-Sun 18:00-02:30"]`` (the table form is still read)
-Hours = list[
-    Annotated[
-        HoursWindowModel,
-        BeforeValidator(_window_from_text, json_schema_input_type=str | HoursWindowModel),
-    ]
+Hours = Annotated[
+    list[
+        Annotated[
+            HoursWindowModel,
+            BeforeValidator(_window_from_text, json_schema_input_type=str | HoursWindowModel),
+        ]
+    ],
+    AfterValidator(_whole_schedule),
 ]
 
 
@@ -137,12 +152,11 @@ class AreaSection(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from geo_heart.config.times import region_zone_problem
 
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("not an IANA time zone such as 'America/New_York'") from None
+        problem = region_zone_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @field_validator("projected_crs")
@@ -280,8 +294,11 @@ class CallsLayer(LayerModel):
     @field_validator("time_zone")
     @classmethod
     def _tz(cls, v: str | None) -> str | None:
-        if v is not None:
-            AreaSection._tz(v)
+        from geo_heart.config.times import region_zone_problem
+
+        problem = region_zone_problem(v, allow_utc=True) if v is not None else None
+        if problem:
+            raise ValueError(problem)
         return v
 
 
@@ -441,6 +458,27 @@ class LayersSection(_Model):
     county: BoundaryLayer | None = None
 
 
+class AddressesSection(_Model):
+    """``[addresses]``: how the area's address texts name places outside it.
+
+    An address whose city part (``…, GRESHAM, OR``; ``…, GRSM``) is one of ``outside_cities``, or
+    whose street text contains one of ``outside_words`` as a word (``PIA``, the airport), is
+    answered ``outside`` without a guessed unit. Compared upper-case, spaces folded.
+    """
+
+    outside_cities: list[Text] = []
+    outside_words: list[Text] = []
+    #: a located answer scoring below this, or on a block straddling units, is ``ambiguous``
+    #: (the units it may be in as candidates) rather than a confident ``ok``; default: off
+    confident_min_score: Annotated[float, Field(ge=0, le=1)] | None = None
+    #: false: a crossing (``A / B``) estimated from address points alone (no street layer) is
+    #: answered with the unit(s) it may be in as candidates, never one confident point
+    point_crossings_confident: bool = True
+    source: str | None = None
+    assumed: bool = False
+    note: str | None = None
+
+
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
@@ -539,6 +577,7 @@ class AreaFileModel(_Model):
     scenarios: dict[str, ScenarioModel] = {}
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
+    addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
     equity: EquitySection | None = None
     rules: list[RuleSetModel] = []

@@ -36,7 +36,8 @@ import pandas as pd
 from geo_heart.config.areafile import AreaConfig, Program, Scenario, ServiceArea
 from geo_heart.config.calltypes import CallClass, call_type_table
 from geo_heart.config.rules import RulePeriod, RuleSet
-from geo_heart.config.schedule import DAY_NAMES, to_local
+from geo_heart.config.schedule import DAY_NAMES
+from geo_heart.config.times import parse_moment, parse_wall_time, to_wall_time
 from geo_heart.errors import InputError
 
 
@@ -83,19 +84,13 @@ class Eligibility:
 def parse_time(text: str | None, tz: str) -> datetime:
     """Parse ``--at``: ISO 8601 (naive = local time in ``tz``), or ``None`` for now.
 
-    Returns a naive local datetime.
+    Returns a naive local wall-clock time; a naive time at a daylight-saving change is returned
+    as written (:func:`evaluate` resolves it and notes how). Out of range or not ISO 8601:
+    :class:`~geo_heart.errors.InputError` (:mod:`geo_heart.config.times`).
     """
     if text is None or str(text).strip() == "":
         return datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
-    raw = str(text).strip()
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"time {raw!r} is not ISO 8601; use e.g. 2024-06-01T11:00 (local time) or "
-            "2024-06-01T15:00Z"
-        ) from None
-    return to_local(moment, tz)
+    return parse_wall_time(str(text), tz)
 
 
 RulesArg = RuleSet | RulePeriod | str | None
@@ -173,6 +168,8 @@ def evaluate(
     scenario: Scenario | str | None = None,
     beat_known: bool = True,
     rules: RulesArg = None,
+    no_beat_reason: str | None = None,
+    strict_call_type: bool = False,
 ) -> Eligibility:
     """Decide, for each program, whether it may take a call.
 
@@ -192,27 +189,39 @@ def evaluate(
         (``"DISTURBANCE WIT"``, ``"COR - …"``) sets it too.
     scenario
         A what-if scenario (key or object) to apply on top of the rules.
+    beat_known
+        ``False`` when the location itself is not known (the reason then says "location not
+        determined: ask the caller", never "outside").
     rules
         Check these rules (a rule-set name, :class:`RuleSet` or :class:`RulePeriod`) instead of
         the ones in force at ``at``.
+    no_beat_reason
+        The area reason to give when ``beat`` is ``None`` (e.g. the nearest beat and its
+        distance for a point outside every beat).
+    strict_call_type
+        Raise for a call type missing from the table instead of answering "no program takes
+        this call type".
 
     Raises
     ------
     CallTypeError
-        When ``call_type`` is given but not in the call-type table.
+        When ``strict_call_type`` is set and ``call_type`` is not in the call-type table.
     """
-    local = (
-        parse_time(at, area.timezone)
-        if not isinstance(at, datetime)
-        else to_local(at, area.timezone)
-    )
+    if isinstance(at, datetime):
+        local, time_note = to_wall_time(at, area.timezone)
+    elif at is None or not str(at).strip():
+        local, time_note = parse_time(None, area.timezone), None
+    else:
+        local, time_note = parse_moment(str(at), area.timezone)
     call: CallClass | None
     if call_type is None or (isinstance(call_type, str) and not call_type.strip()):
         call = None
     elif isinstance(call_type, CallClass):
         call = call_type
-    else:
+    elif strict_call_type:
         call = call_type_table(area).classify_strict(call_type)
+    else:
+        call = call_type_table(area).classify(call_type)
     flagged = bool(risk or (call is not None and call.risk))
     night: dict[str, Program] = {}  # programs judged by yesterday's rules (night shift)
     if rules is None:
@@ -226,9 +235,22 @@ def evaluate(
         chosen = resolve_rules(area, rules)
         rule_set = chosen.rule_set if isinstance(chosen, RulePeriod) else chosen
         progs = programs_for(area, scenario, rules=chosen)
-    notes = []
+    notes = [time_note] if time_note else []
     if call is None:
         notes.append("no call type given: only area and hours were checked")
+    elif call.call_type is None:
+        hint, suggestion = call_type_table(area).describe_unknown(call.raw)
+        notes.append(hint)
+        if suggestion is not None:
+            notes.append(f"did you mean {suggestion!r}? (a suggestion only: not applied)")
+    elif call.matched_by == "truncation":
+        notes.append(f"call type {call.raw!r} read as {call.label!r} (the start of a known code)")
+    if beat is None:
+        no_beat = no_beat_reason or (
+            "location is in no beat (outside the area)"
+            if beat_known
+            else "location not determined: ask the caller"
+        )
     if beat in area.beats.special:
         notes.append(f"beat {beat}: {area.beats.special[beat].label}")
     if rule_set.synthetic and rule_set.note:
@@ -251,11 +273,13 @@ def evaluate(
             reasons.append(p.inactive_reason or f"{p.name} was not operating")
             decisions[code] = ProgramDecision(code, p.name, False, tuple(reasons))
             continue
-        if call is not None:
+        if call is not None and call.call_type is None:
+            reasons.append(f"no program takes this call type ({call.raw!r} is not in the table)")
+        elif call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
         sa = area.service_areas[p.service_area]
         if beat is None:
-            reasons.append("location is in no beat (outside the area)")
+            reasons.append(no_beat)
         elif not sa.contains(beat):
             served, was = ("served", "was") if past else ("serves", "is")
             reasons.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from geo_heart.config.calltypes import call_type_table
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
 from geo_heart.dispatch.result import LookupResult
 from geo_heart.geo.beats import BeatHit
@@ -46,6 +47,10 @@ def eligibility_dict(ws: Workspace, hit_beat: str | None, elig: Eligibility) -> 
             "label": call.label,
             "risk": elig.risk,
             "prefix_program": call.prefix_program,
+            "matched_by": call.matched_by,
+            "suggestion": call_type_table(ws.config).suggest(call.raw)
+            if call.call_type is None
+            else None,
         },
         "notes": list(elig.notes),
     }
@@ -73,7 +78,28 @@ def lookup_point(
     out = _point_dict(ws, lon, lat, kw)
     if out["beat"] is None and out["status"] != "outside":
         out["in_service_area"] = None  # not a usable point: the location is unknown
+    swapped = _swapped_hint(ws, lon, lat) if out["beat"] is None else None
+    if swapped is not None:
+        out["reason"] = f"{out['reason']}; {swapped}" if out.get("reason") else swapped
+        out["notes"] = [swapped, *out["notes"]]
     return LookupResult.model_validate(out).model_dump()
+
+
+def _swapped_hint(ws: Workspace, lon: Any, lat: Any) -> str | None:
+    """A note when the coordinates only make sense swapped (lat given as lon and back)."""
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError):
+        return None
+    if abs(x) > 90:
+        return None  # lat = x would be impossible
+    hit = ws.beat_index.locate(y, x)
+    if hit.beat is None:
+        return None
+    return (
+        f"the coordinates look swapped: lon={y:g}, lat={x:g} lies in beat {hit.beat}; "
+        "give --lon (x, about -180..180) and --lat (y) the other way round"
+    )
 
 
 def lookup_address(
@@ -102,7 +128,7 @@ def lookup_address(
 
     g = geocoder_for(ws).geocode_one(address)
     kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
-    if g.status == "ambiguous":
+    if g.status in ("ambiguous", "approximate"):
         out = _ambiguous(ws, g, kw)
     elif g.lon is not None and g.lat is not None:
         out = _point_dict(ws, g.lon, g.lat, kw)
@@ -114,8 +140,16 @@ def lookup_address(
             out["status"] = "ok"
             out["reason"] = g.reason
     else:
-        elig = evaluate(ws.config, beat=g.beat, **kw)
-        status = "ok" if g.beat is not None else "invalid" if g.status == "invalid" else "unknown"
+        elig = evaluate(
+            ws.config, beat=g.beat, beat_known=g.beat is not None or g.status == "outside", **kw
+        )
+        status = (
+            "ok"
+            if g.beat is not None
+            else g.status
+            if g.status in ("invalid", "outside")
+            else "unknown"
+        )
         out = {
             "beat": g.beat,
             "district": g.district,
@@ -125,9 +159,11 @@ def lookup_address(
             "covering": [],
         }
         out.update(eligibility_dict(ws, g.beat, elig))
-        if g.beat is None:
+        if g.status == "outside":
+            out["in_service_area"] = False
+        elif g.beat is None:
             out["in_service_area"] = None
-            out["notes"] = [*out["notes"], "location unknown: ask the caller"]
+            out["notes"] = [*out["notes"], "location not determined: ask the caller"]
     if g.reason and not out.get("reason"):
         out["reason"] = g.reason
     out.update(
@@ -144,7 +180,7 @@ def lookup_address(
             "uncertainty_m": g.uncertainty_m,
         }
     )
-    if g.straddle_beats and g.status != "ambiguous":
+    if g.straddle_beats and g.status not in ("ambiguous", "approximate"):
         out["notes"] = [
             *out.get("notes", []),
             f"this location straddles beats {g.straddle_beats.replace(';', ' and ')}",
@@ -154,7 +190,19 @@ def lookup_address(
 
 def _point_dict(ws: Workspace, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
     hit: BeatHit = ws.beat_index.locate(lon, lat, nearest=True)
-    elig = evaluate(ws.config, beat=hit.beat, **kw)
+    no_beat = None
+    if hit.beat is None and hit.nearest_beat is not None:
+        no_beat = (
+            f"outside every beat: the nearest beat, {hit.nearest_beat}, is "
+            f"{hit.distance_m or 0.0:,.0f} m away"
+        )
+    elig = evaluate(
+        ws.config,
+        beat=hit.beat,
+        beat_known=hit.status != "invalid",
+        no_beat_reason=no_beat,
+        **kw,
+    )
     out: dict[str, Any] = {
         "beat": hit.beat,
         "district": hit.district,
@@ -171,22 +219,27 @@ def _point_dict(ws: Workspace, lon: float, lat: float, kw: dict[str, Any]) -> di
 
 
 def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
-    """Several places fit: each candidate judged on its own; the answer only where they agree."""
+    """Several places fit (``ambiguous``), or only a street is known (``approximate``): each
+    candidate judged on its own; service area and programs stated only where all agree."""
+    approximate = g.status == "approximate"
     cands = []
     progs_by: list[list[str]] = []
+    elig_by = []
     for c in g.candidates:
-        elig = evaluate(ws.config, beat=c["beat"], **kw)
+        placed = c["beat"] is not None or c["lon"] is not None  # a point outside every beat
+        elig = evaluate(ws.config, beat=c["beat"], beat_known=placed, **kw)
         progs = elig.programs if c["beat"] is not None else []
         progs_by.append(progs)
+        elig_by.append(elig)
         cands.append({**{k: c[k] for k in ("matched_address", "lon", "lat", "beat", "district",
                                            "score", "match_type", "uncertainty_m")},
-                      "in_service_area": None if c["beat"] is None else elig.in_service_area,
-                      "programs": progs})  # fmt: skip
-    elig = evaluate(ws.config, beat=g.beat, **kw)
+                      "in_service_area": elig.in_service_area if placed else None,
+                      "programs": progs, "share": c.get("share")})  # fmt: skip
+    elig = evaluate(ws.config, beat=g.beat, beat_known=g.beat is not None, **kw)
     out: dict[str, Any] = {
         "beat": g.beat,
         "district": g.district,
-        "status": "ambiguous",
+        "status": g.status,
         "reason": g.reason,
         "on_boundary": False,
         "covering": [],
@@ -195,13 +248,78 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
     varies = any(p != progs_by[0] for p in progs_by) or any(c["beat"] is None for c in cands)
     sa = {c["in_service_area"] for c in cands}
     out["in_service_area"] = sa.pop() if len(sa) == 1 else None
-    if g.beat is None:
+    where = "on the street" if approximate else "which place it is"
+    if g.beat is None or varies:
         common = set(progs_by[0]).intersection(*map(set, progs_by[1:])) if progs_by else set()
         out["programs"] = [p for p in progs_by[0] if p in common] if progs_by else []
+        out["reasons"], out["decisions"] = _combined_decisions(elig_by, cands, where)
     out["candidates"] = cands
     out["eligibility_varies"] = varies
-    note = f"{len(cands)} places fit: confirm which with the caller"
+    beats = sorted({c["beat"] for c in cands if c["beat"]})
+    if approximate:
+        words = ws.config.beats.labels
+        n = len(beats)
+        note = (
+            f"approximate: {_what_known(g)}, {n} possible "
+            f"{words['unit'] if n == 1 else words['units']}, "
+            "confirm with the caller"
+        )
+    else:
+        note = f"{len(cands)} places fit: confirm which with the caller"
     if varies:
-        note += "; eligibility depends on which"
-    out["notes"] = [note, *out["notes"]]
+        note += f"; eligibility depends on {'where ' + where if approximate else 'which'}"
+    if out["in_service_area"] is None and cands:
+        out["notes"] = [note, f"service area: depends on {'where ' + where if approximate else where}",
+                        *out["notes"]]  # fmt: skip
+    else:
+        out["notes"] = [note, *out["notes"]]
     return out
+
+
+def _what_known(g: Any) -> str:
+    """What part of the text an approximate answer located."""
+    if g.match_type in ("street", "history_street") and "not found" not in (g.reason or ""):
+        return "street only"
+    if "intersection" in (g.reason or "") and "not found" in (g.reason or ""):
+        return "one street of the crossing"
+    return "partial match"
+
+
+def _combined_decisions(elig_by: list, cands: list[dict[str, Any]], where: str):
+    """Per program: eligible where every candidate is; otherwise the reason says where it
+    depends ("depends on where on the street: eligible in beat 512, not in 324")."""
+    if not elig_by:
+        return {}, []
+    reasons: dict[str, str] = {}
+    decisions = []
+    def name(c: dict[str, Any]) -> str:
+        return c["beat"] or ("outside every beat" if c["lon"] is not None else "an unknown beat")
+
+    def places(names: list[str]) -> str:
+        beats = [n for n in dict.fromkeys(names) if " " not in n]
+        rest = [n for n in dict.fromkeys(names) if " " in n]
+        text = [f"in beat{'s' if len(beats) > 1 else ''} {', '.join(beats)}"] if beats else []
+        return " or ".join([*text, *(f"{'outside' if 'outside' in r else 'in'} {r.replace('outside ', '')}" for r in rest)])
+
+    for code, d0 in elig_by[0].decisions.items():
+        yes = [name(c) for e, c in zip(elig_by, cands, strict=True) if e.decisions[code].eligible]
+        no = [name(c) for e, c in zip(elig_by, cands, strict=True)
+              if not e.decisions[code].eligible]  # fmt: skip
+        if not no:
+            decisions.append({"program": code, "name": d0.name, "eligible": True, "reason": ""})
+            continue
+        if yes:
+            why = (
+                f"depends on {('where ' + where) if where == 'on the street' else where}: eligible "
+                f"{places(yes)}; not {places(no)}"
+            )
+        else:
+            each = [e.decisions[code].reasons for e in elig_by]
+            common = [p for p in each[0] if all(p in r for r in each[1:])]
+            if common:  # what holds wherever on the street (e.g. the call type or the hours)
+                why = "; ".join(common)
+            else:
+                why = "; ".join(list(dict.fromkeys(p for r in each for p in r))[:4])
+        reasons[code] = why
+        decisions.append({"program": code, "name": d0.name, "eligible": False, "reason": why})
+    return reasons, decisions

@@ -1,21 +1,43 @@
 """The one typed answer of a dispatch lookup: library, ``geo-heart lookup --json``, HTTP and page.
 
-:class:`LookupResult` is the contract. :func:`geo_heart.dispatch.lookup.lookup_address` and
+:class:`LookupResult` is the contract. ``Area.lookup`` returns the model (``.beat``,
+``.model_dump()`` for a dict); :func:`geo_heart.dispatch.lookup.lookup_address` and
 :func:`~geo_heart.dispatch.lookup.lookup_point` build one and return its ``model_dump()`` (a plain
-dict, so ``area.lookup(...)["beat"]`` works); the CLI prints that dict as JSON and the service
-declares the model as its ``response_model``.
+dict, for the service's hot path); the CLI prints that dict as JSON and the service declares the
+model as its ``response_model``.
 
 Location states (``status``):
 
-=============  ====================================================================================
-``ok``         one place; ``beat`` set (from coordinates or from past records of the block)
-``ambiguous``  several places fit: ``candidates`` ranked, each with its own beat and eligibility;
-               ``beat`` is set only when every candidate shares it, and ``eligibility_varies``
-               (with a note saying "depends on which") when the candidates' programs differ
-``unknown``    the location is not known (unmatched text): ``in_service_area`` is ``null``
-``invalid``    the text is not an address (empty, PO box): ``in_service_area`` is ``null``
-``outside``    a known point outside every beat: ``in_service_area`` is ``false``
-=============  ====================================================================================
+===============  ==================================================================================
+``ok``           the place is known to the stated precision (an address point, an interpolated
+                 house or block, a found crossing); ``beat`` set (from coordinates or from past
+                 records of the block)
+``approximate``  only part of the text was located (a street with no number, one street of a
+                 crossing that was not found): ``candidates`` are the beats the street runs
+                 through, each with its ``share``; ``beat``, ``in_service_area`` and programs are
+                 stated only where every candidate agrees, else the reasons say "depends on where
+                 on the street"; a note reads "approximate: street only, 3 possible beats,
+                 confirm with the caller"
+``ambiguous``    several places fit: ``candidates`` ranked, each with its own beat and
+                 eligibility; ``beat`` is set only when every candidate shares it, and
+                 ``eligibility_varies`` (with a note saying "depends on which") when the
+                 candidates' programs differ
+``unknown``      the location is not known (unmatched text): ``in_service_area`` is ``null`` and
+                 every program's reason is "location not determined: ask the caller"
+``invalid``      the text is not an address (empty, PO box): ``in_service_area`` is ``null``
+``outside``      a known point outside every beat: ``in_service_area`` is ``false``; the reason
+                 names the nearest beat and its distance (and says so when the coordinates only
+                 make sense swapped)
+===============  ==================================================================================
+
+``score`` is the estimated probability that ``beat`` is right, and ``uncertainty_m`` a radius that
+holds the true point for about 90% of answers of that kind (both fitted from held-out
+measurements: see ``docs/geocoder.md``, "Calibration").
+
+A call type missing from the area's table is not an error: every program answers "no program
+takes this call type", a note names the code and how to add it to the table, and a likely match
+is offered as a suggestion (``call_type.suggestion``), never applied. A code read by its leading
+part (``TRESPAS``) says what it was read as (``call_type.matched_by = "truncation"`` and a note).
 """
 
 from __future__ import annotations
@@ -27,7 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["CallTypeOut", "Candidate", "DecisionOut", "LookupResult", "LOCATION_STATES"]
 
 #: Every value ``LookupResult.status`` takes (the batch route adds ``error``).
-LOCATION_STATES = ("ok", "ambiguous", "unknown", "invalid", "outside")
+LOCATION_STATES = ("ok", "approximate", "ambiguous", "unknown", "invalid", "outside")
 
 
 class CallTypeOut(BaseModel):
@@ -38,6 +60,11 @@ class CallTypeOut(BaseModel):
     label: str | None
     risk: bool
     prefix_program: str | None
+    #: ``key``, ``label``, ``code``, ``risk_code``, ``truncation`` (read by its leading part) or
+    #: ``unknown`` (not in the table: no program takes it)
+    matched_by: str | None = None
+    #: for an unknown code, a likely call type's label (a suggestion, never applied)
+    suggestion: str | None = None
 
 
 class DecisionOut(BaseModel):
@@ -62,6 +89,8 @@ class Candidate(BaseModel):
     in_service_area: bool | None = None
     programs: list[str] = Field(default_factory=list)
     uncertainty_m: float | None = None
+    #: approximate answers: the share of the street (its known points or past records) in this beat
+    share: float | None = None
 
 
 class LookupResult(BaseModel):
@@ -69,7 +98,7 @@ class LookupResult(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    status: str = Field(description="ok, ambiguous, unknown, invalid or outside")
+    status: str = Field(description="ok, approximate, ambiguous, unknown, invalid or outside")
     reason: str = ""
     beat: str | None = None
     district: str | None = None

@@ -25,7 +25,7 @@ from geo_heart.expansion.select import (
     optimal_selection,
     program_coverage,
 )
-from geo_heart.expansion.today import partial_coverage, today_candidates, today_text
+from geo_heart.expansion.today import TodayPlan, partial_coverage, today_candidates, today_text
 
 __all__ = [
     "BeatPlan",
@@ -45,6 +45,7 @@ __all__ = [
     "optimal_selection",
     "program_coverage",
     "partial_coverage",
+    "TodayPlan",
     "today_candidates",
     "today_text",
 ]

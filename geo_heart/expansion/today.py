@@ -18,6 +18,8 @@ also given per year of data (``per_year``).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,3 +217,28 @@ def today_text(table: pd.DataFrame, rule_set) -> str:
                 f"({r.adds_per_year:,.0f}/year)  {r.detail}"
             )
     return "\n".join(lines)
+
+
+@dataclass
+class TodayPlan:
+    """What to add next when every program already serves every beat (``geo-heart expand``).
+
+    ``candidates`` is :func:`today_candidates`: one row per hour block, county area or call type
+    to add, with the eligible calls it adds.
+    """
+
+    rule_set: Any
+    candidates: pd.DataFrame
+
+    def text(self) -> str:
+        """The plain-text answer ``geo-heart expand`` prints."""
+        return today_text(self.candidates, self.rule_set)
+
+    def as_dict(self) -> dict[str, Any]:
+        """One JSON-ready object (``geo-heart expand --json``)."""
+        import json
+
+        return {
+            "rules": self.rule_set.as_dict(),
+            "candidates": json.loads(self.candidates.to_json(orient="records")),
+        }

@@ -40,11 +40,10 @@ def normalize_key(text) -> str:
 
 
 def result_names(columns) -> dict[str, str]:
-    """Geocoder result column → output name (``geocode_`` prefix when the input has the name)."""
-    from geo_heart.geocode.match import RESULT_COLUMNS
+    """Geocoder result column → output name (``gh_`` prefix when the input has the name)."""
+    from geo_heart.geocode.batch import result_column_names
 
-    taken = set(map(str, columns))
-    return {c: (f"geocode_{c}" if c in taken else c) for c in RESULT_COLUMNS}
+    return result_column_names(columns)
 
 
 def read_overrides(path: str | Path) -> pd.DataFrame:

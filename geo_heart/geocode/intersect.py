@@ -87,6 +87,7 @@ class IntersectionMatcher:
             m.reason = f"intersection with {p.street2!r} not found; located on {c1[0]!r}" + (
                 f" ({m.reason})" if m.reason else ""
             )
+            m.approximate = m.match_type != "unmatched"
             return m
         return _Match(None, None, "unmatched", 0.0, None,
                       f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
@@ -162,6 +163,19 @@ class IntersectionMatcher:
         m = _Match(lon, lat, "intersection", round(score * factor, 3), matched,
                    reason, uncertainty_m=unc)  # fmt: skip
         beats = tuple(b for b, _, _ in near)
+        if not hist and cr.how == "address points" and not self.point_crossings_confident:
+            # [addresses] point_crossings_confident = false: a crossing estimated from address
+            # points alone is given as the unit(s) it may be in, never one confident point
+            m.candidates = [
+                _Match(clon, clat, "intersection", m.score, f"{matched} ({b} side)", reason,
+                       uncertainty_m=unc)
+                for b, clon, clat in near
+            ] or [_Match(lon, lat, "intersection", m.score, matched, reason, uncertainty_m=unc)]  # fmt: skip
+            m.reason = f"{reason}; estimated from address points alone (no street layer)"
+            m.unsure = True
+            if len(beats) > 1:
+                m.block_beats = beats
+            return m
         if len(beats) > 1:
             m.block_beats = beats
         if hist:
@@ -195,7 +209,7 @@ class IntersectionMatcher:
             else:
                 from pyproj import CRS
 
-                crs = CRS.from_user_input(getattr(self.index, "projected_crs", "EPSG:2264"))
+                crs = CRS.from_user_input(_index_crs(self.index))
                 self._to_m = float(crs.axis_info[0].unit_conversion_factor)
         return self._to_m
 
@@ -204,7 +218,7 @@ class IntersectionMatcher:
         if self._proj is None:
             from pyproj import CRS, Transformer
 
-            crs = CRS.from_user_input(getattr(self.index, "projected_crs", "EPSG:2264"))
+            crs = CRS.from_user_input(_index_crs(self.index))
             self._proj = (
                 Transformer.from_crs("EPSG:4326", crs, always_xy=True),
                 Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
@@ -268,3 +282,13 @@ def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
         if rec is not None:
             out[(a, b)] = rec
     return out
+
+
+def _index_crs(index) -> str:
+    """The projected CRS the reference index was built in (never guessed)."""
+    crs = getattr(index, "projected_crs", None)
+    if not crs:
+        from geo_heart.errors import ConfigError
+
+        raise ConfigError("the reference index has no projected CRS: rebuild it (geo-heart index)")
+    return str(crs)

@@ -66,14 +66,33 @@ _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 def _copy_match(m: _Match) -> _Match:
     return _Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason, m.hist, m.block_beats,
-                  m.prefer_history, m.invalid, m.uncertainty_m)  # fmt: skip
+                  m.prefer_history, m.invalid, m.uncertainty_m, share=m.share)  # fmt: skip
 
 
 class Geocoder(StreetMatcher, IntersectionMatcher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
-    def __init__(self, index: ReferenceIndex, beat_index, service_area) -> None:
+    def __init__(
+        self,
+        index: ReferenceIndex,
+        beat_index,
+        service_area,
+        *,
+        outside_cities: frozenset[str] = frozenset(),
+        outside_words: frozenset[str] = frozenset(),
+        confident_min_score: float | None = None,
+        point_crossings_confident: bool = True,
+    ) -> None:
         self.index = index
+        #: ``[addresses] point_crossings_confident``: False gives crossings estimated from address
+        #: points alone as candidates (``ambiguous``), never one confident point
+        self.point_crossings_confident = point_crossings_confident
+        #: ``[addresses] confident_min_score``: a located answer below it, or on a block that
+        #: straddles units, is ``ambiguous`` (its units as candidates), not a confident ``ok``
+        self.confident_min_score = confident_min_score
+        #: the area file's ``[addresses]``: texts naming a place outside the area
+        self.outside_cities = outside_cities
+        self.outside_words = outside_words
         self.beat_index = beat_index
         self.service_area = service_area
         self._memo: dict[str, tuple] = {}  # normalised address -> result row
@@ -135,13 +154,38 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
                 at += m
 
+    def _radius(self, kind: str) -> float | None:
+        """The stated radius (metres) of an answer of this kind."""
+        return UNCERTAINTY_M.get(kind)
+
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
         """Geocode one address text (never raises for bad text: see ``status``/``reason``)."""
         return GeocodeResult(*self._row(parse_address(_as_text(text))))
 
+    def _outside_row(self, p: ParsedAddress) -> tuple | None:
+        """The ``outside`` row for an address naming a place outside the area, else None."""
+        if p.status != "ok" or not (self.outside_cities or self.outside_words):
+            return None
+        city = " ".join((p.city or "").upper().split())
+        why = None
+        if city and city in self.outside_cities:
+            why = f"the address is in {city}, outside the area"
+        elif self.outside_words:
+            text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place) if x)
+            hit = [w for w in self.outside_words if f" {w} " in f" {text.upper()} "]
+            if hit:
+                why = f"{hit[0]} is outside the area"
+        if why is None:
+            return None
+        return (None, None, None, None, False, "outside", 0.0, None, "outside", why,
+                None, None, None, ())  # fmt: skip
+
     def _row(self, p: ParsedAddress) -> tuple:
         """The memoised result row of one parsed address (in :data:`RESULT_COLUMNS` order)."""
+        outside = self._outside_row(p)
+        if outside is not None:
+            return outside
         key = p.key
         hit = self._memo.get(key)
         if hit is None:
@@ -177,6 +221,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
         parsed = [parse_address(u if type(u) is str else _as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
+        if self.outside_cities or self.outside_words:
+            # an address naming a place outside the area (the city is not part of the key)
+            for i, p in enumerate(parsed):
+                outside = self._outside_row(p)
+                if outside is not None:
+                    keys[i] = f"OUT|{outside[9]}|{keys[i]}"
+                    self._memo[keys[i]] = outside
         todo: dict[str, ParsedAddress] = {}
         for k, p in zip(keys, parsed, strict=True):
             if k not in self._memo and k not in todo:
@@ -284,12 +335,12 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             reason = f"{note}; {reason}"
         if not places:
             return _Match(None, None, "unmatched", 0.0, fits[0], "street known but has no location")
-        if len(places) == 1:
-            m = places[0]
-            m.reason = f"{reason}; {m.reason}" if m.reason else reason
-            return m
+        if len(fits) > 1:  # several streets of that name: each one's share of the whole
+            total = sum(p.share or 0.0 for p in places) or 1.0
+            for pl in places:
+                pl.share = round((pl.share or 0.0) / total, 3)
         return _Match(None, None, "street", round(0.3 * factor, 3), " / ".join(fits[:4]),
-                      reason, candidates=places)  # fmt: skip
+                      reason, candidates=places, approximate=True)  # fmt: skip
 
     def _street_places(self, key: str, score: float) -> list[_Match]:
         """A street as places: one per beat it crosses (its known points, else its history)."""
@@ -302,24 +353,31 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 by_beat.setdefault(b, []).append(i)
             named = {b: v for b, v in by_beat.items() if b is not None} or by_beat
             ranked = sorted(named.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
+            total = sum(len(v) for v in named.values())
             for b, idx in ranked:
                 j = idx[len(idx) // 2]  # the middle known number of the street in that beat
                 lo, hi = pts[0][idx[0]], pts[0][idx[-1]]
                 label = f"{key} ({lo}-{hi})" if len(ranked) > 1 else key
                 out.append(_Match(pts[1][j], pts[2][j], "street", score, label,
                                   "street only: a point on the street" + (f" in beat {b}" if b else ""),
-                                  uncertainty_m=1500.0))  # fmt: skip
+                                  uncertainty_m=self._radius("street"),
+                                  share=round(len(idx) / total, 3)))  # fmt: skip
             return out
         if sd.mid is not None:
             return [_Match(sd.mid[0], sd.mid[1], "street", score, key,
-                           "street only: the point is the street's middle", uncertainty_m=1500.0)]  # fmt: skip
+                           "street only: the point is the street's middle",
+                           uncertainty_m=self._radius("street"), share=1.0)]  # fmt: skip
         if sd.history:
             hist: dict[str, float] = {}
             for h in sd.history.values():
                 for bt, n in h.items():
                     hist[bt] = hist.get(bt, 0) + n
+            total = sum(hist.values()) or 1.0
+            ranked_h = sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))
             return [_Match(None, None, "history_street", score, key,
-                           "beat from past records of the street", hist=hist, prefer_history=True)]  # fmt: skip
+                           f"past records of the street put it in beat {bt}",
+                           hist={bt: n}, prefer_history=True, share=round(n / total, 3))
+                    for bt, n in ranked_h]  # fmt: skip
         return []
 
     def _match_numbered(self, p: ParsedAddress) -> _Match:
@@ -409,24 +467,66 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
         rows = self._finish_plain(matches)
         for i, m in enumerate(matches):
-            if m.candidates:
+            if m.approximate:
+                rows[i] = self._finish_approximate(m, rows[i])
+            elif m.candidates:
                 rows[i] = self._finish_ambiguous(m, rows[i])
         return rows
 
-    def _finish_ambiguous(self, m: _Match, row: tuple) -> tuple:
-        """Several places fit: the candidates with their beats; the beat only if they share it."""
-        crow = self._finish_plain(m.candidates or [])
-        cands = []
-        for r in crow:
-            cands.append({
+    def _candidate_dicts(self, cands: list[_Match]) -> list[dict[str, Any]]:
+        out = []
+        for c, r in zip(cands, self._finish_plain(cands), strict=True):
+            d = {
                 "matched_address": r[7], "lon": r[0], "lat": r[1], "beat": r[2],
                 "district": r[3], "in_service_area": r[4], "match_type": r[5], "score": r[6],
                 "straddle_beats": r[10], "uncertainty_m": r[12],
-            })  # fmt: skip
+            }  # fmt: skip
+            if c.share is not None:
+                d["share"] = c.share
+            out.append(d)
+        return out
+
+    def _finish_approximate(self, m: _Match, row: tuple) -> tuple:
+        """Only part of the text was located: the beats it may be in, each with its share.
+
+        The beat (and a point) only when every candidate lies in one beat.
+        """
+        if not m.candidates:
+            m.candidates = [_copy_match(m)]
+            if m.candidates[0].share is None:
+                m.candidates[0].share = 1.0
+        cands = self._candidate_dicts(m.candidates)
+        shares: dict[str, float] = {}
+        for c in cands:
+            if c["beat"] is not None:
+                shares[c["beat"]] = shares.get(c["beat"], 0.0) + (c.get("share") or 0.0)
+        beats = sorted(shares, key=lambda b: (-shares[b], b))
+        unknown = any(c["beat"] is None for c in cands)
+        shared = beats[0] if len(beats) == 1 and not unknown else None
+        district = next((c["district"] for c in cands if c["beat"] == shared), None)
+        sa = None if shared is None else self.service_area.contains(shared)
+        if beats:
+            text = ", ".join(f"{b} ({100 * shares[b]:.0f}%)" for b in beats[:8])
+            where = f"{len(beats)} possible beat{'s' if len(beats) > 1 else ''}: {text}"
+        else:
+            where = "no beat known"
+        reason = f"{m.reason}; {where}" if m.reason else where
+        one = cands[0] if len(cands) == 1 else None
+        lon = one["lon"] if one is not None else None
+        lat = one["lat"] if one is not None else None
+        unc = one["uncertainty_m"] if one is not None else None
+        source = None if shared is None else (row[11] if one is not None else "candidates")
+        return (lon, lat, shared, district, sa, m.match_type, float(m.score), m.matched,
+                "approximate", reason, ";".join(beats) or None, source, unc,
+                tuple(cands))  # fmt: skip
+
+    def _finish_ambiguous(self, m: _Match, row: tuple) -> tuple:
+        """Several places fit: the candidates with their beats; the beat only if they share it."""
+        cands = self._candidate_dicts(m.candidates or [])
         beats = sorted({c["beat"] for c in cands if c["beat"] is not None})
         unknown = any(c["beat"] is None for c in cands)
         shared = beats[0] if len(beats) == 1 and not unknown else None
-        if len(cands) < 2 and not (len(cands) == 1 and cands[0]["straddle_beats"]):
+        if len(cands) < 2 and not (len(cands) == 1 and cands[0]["straddle_beats"]) and not m.unsure:
             return row
         district = next((c["district"] for c in cands if c["beat"] == shared), None)
         sa = None if shared is None else self.service_area.contains(shared)
@@ -520,12 +620,43 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 unc = m.uncertainty_m
                 if unc is None:
                     unc = unc_of(m.match_type)
-                append((x, y, beat, district, sa, m.match_type, float(m.score),
-                        m.matched, status, reason, straddle_beats, source, unc, ()))  # fmt: skip
+                row = (x, y, beat, district, sa, m.match_type, float(m.score),
+                       m.matched, status, reason, straddle_beats, source, unc, ())  # fmt: skip
+                if self.confident_min_score is not None and status == "ok" and beat is not None:
+                    row = self._unsure(row, straddle)
+                append(row)
             else:
                 append((None, None, beat, district, sa, m.match_type, float(m.score),
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
+
+    def _unsure(self, row: tuple, straddle: tuple[str, ...]) -> tuple:
+        """A located row that is not sure enough (score below ``confident_min_score``, or a block
+        straddling units) → ``ambiguous``: one candidate per unit it may be in; ``beat`` kept
+        only when they all agree."""
+        x, y, beat, district, sa, mtype, score, matched, _, reason, strad, source, unc, _ = row
+        low = score < (self.confident_min_score or 0.0)
+        if not low and len(straddle) < 2:
+            return row
+        units = list(straddle) if len(straddle) > 1 else [beat]
+        cands = tuple(
+            {"matched_address": matched, "lon": x, "lat": y, "beat": b,
+             "district": self._district.get(b), "in_service_area": self.service_area.contains(b),
+             "match_type": mtype, "score": score, "uncertainty_m": unc}
+            for b in units
+        )  # fmt: skip
+        why = (
+            f"not sure enough to name one unit (score {score:.2f} below "
+            f"{self.confident_min_score:.2f})"
+            if low
+            else f"the block straddles {', '.join(units)}"
+        )
+        reason = f"{reason}; {why}" if reason else why
+        if len(units) > 1:
+            beat = district = None
+            sa = None
+        return (x, y, beat, district, sa, mtype, score, matched, "ambiguous", reason, strad,
+                source, unc, cands)  # fmt: skip
 
     @staticmethod
     def _majority_beat(hist: dict[str, float]) -> str:
@@ -550,6 +681,15 @@ def geocoder_for(ws: Workspace, *, rebuild: bool = False) -> Geocoder:
 
     def build() -> Geocoder:
         idx = load_or_build(ws, rebuild=rebuild)
-        return Geocoder(idx, ws.beat_index, service_area_today(ws.config))
+        cfg = ws.config
+        return Geocoder(
+            idx,
+            ws.beat_index,
+            service_area_today(cfg),
+            outside_cities=cfg.outside_cities,
+            outside_words=cfg.outside_words,
+            confident_min_score=cfg.confident_min_score,
+            point_crossings_confident=cfg.point_crossings_confident,
+        )
 
     return ws.cached("geocoder", build)

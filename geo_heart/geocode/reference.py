@@ -88,10 +88,9 @@ class ReferenceIndex:
     named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
     #: street pair → crossing record (see :func:`geo_heart.geocode.intersect.precompute_crossings`)
     crossings: dict[tuple[str, str], tuple] | None = None
-    #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``)
-    projected_crs: str = "EPSG:2264"
-
-
+    #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``):
+    #: the area file's ``[area] projected_crs`` (always set when the index is built)
+    projected_crs: str | None = None
 
 
 def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:

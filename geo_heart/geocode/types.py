@@ -30,8 +30,10 @@ class GeocodeResult:
     straddle_beats: str | None = None
     beat_source: str | None = None
     uncertainty_m: float | None = None
-    #: For ``status="ambiguous"``: the places that fit, best first (dicts with ``matched_address``,
-    #: ``lon``, ``lat``, ``beat``, ``district``, ``in_service_area``, ``match_type``, ``score``).
+    #: For ``status="ambiguous"`` or ``"approximate"``: the places that fit, best first (dicts
+    #: with ``matched_address``, ``lon``, ``lat``, ``beat``, ``district``, ``in_service_area``,
+    #: ``match_type``, ``score``, ``uncertainty_m`` and, for approximate answers, ``share``: the
+    #: share of the street that lies in that beat).
     candidates: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +70,13 @@ class _Match:
     uncertainty_m: float | None = None
     #: several places fit: the alternatives (each a _Match with a point and/or history)
     candidates: list[_Match] | None = None
+    #: only part of the text was located (a street with no number, one street of a crossing):
+    #: the answer's status is ``approximate`` and its candidates are the beats it may be in
+    approximate: bool = False
+    #: for a candidate of an approximate answer: the share of the street in its beat (0..1)
+    share: float | None = None
+    #: not sure enough for one confident place even with a single candidate (``ambiguous``)
+    unsure: bool = False
 
 
 def _as_text(value: Any) -> str | None:

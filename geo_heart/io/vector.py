@@ -57,11 +57,36 @@ class OutputSpec:
     path: Path
     fmt: str
     crs: str = "EPSG:4326"
+    layer: str | None = None
 
     @property
     def is_vector(self) -> bool:
         """True for formats that carry geometry."""
         return self.fmt in VECTOR_FORMATS
+
+    @property
+    def layer_name(self) -> str:
+        """The layer's name: ``--layer``, else the file's stem (``geocoded.gpkg`` → ``geocoded``)."""
+        return self.layer or self.path.stem
+
+
+def check_layer_name(layer: str | None, fmt: str) -> str | None:
+    """A ``--layer`` name, checked: GeoPackage only, not empty, not a reserved ``gpkg_`` or
+    ``rtree_`` table name."""
+    if layer is None:
+        return None
+    name = str(layer).strip()
+    if fmt != "gpkg":
+        raise InputError(
+            f"--layer {layer!r}: only a GeoPackage holds named layers; a {fmt} file's layer is "
+            "named after the file"
+        )
+    if not name or name.lower().startswith(("gpkg_", "rtree_", "sqlite_")):
+        raise InputError(
+            f"--layer {layer!r}: give a name that is not empty and does not start with gpkg_, "
+            "rtree_ or sqlite_ (reserved in a GeoPackage)"
+        )
+    return name
 
 
 def format_from_path(path: str | Path) -> str:
@@ -94,7 +119,12 @@ def check_crs(crs: str | int | None) -> str:
 
 
 def check_output(
-    path: str | Path, *, fmt: str | None = None, crs: str | None = None, vector_only: bool = False
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    crs: str | None = None,
+    vector_only: bool = False,
+    layer: str | None = None,
 ) -> OutputSpec:
     """Validate an output path before work starts.
 
@@ -108,6 +138,8 @@ def check_output(
         Output CRS (default EPSG:4326); GeoJSON accepts only EPSG:4326.
     vector_only
         Refuse CSV/TSV.
+    layer
+        The layer's name in a GeoPackage (default: the file's stem).
 
     Raises
     ------
@@ -131,7 +163,7 @@ def check_output(
     out_crs = check_crs(crs)
     if fmt == "geojson" and out_crs != "EPSG:4326":
         raise InputError(f"GeoJSON output is always EPSG:4326 (RFC 7946), not --crs {crs!r}")
-    return OutputSpec(p, fmt, out_crs)
+    return OutputSpec(p, fmt, out_crs, check_layer_name(layer, fmt))
 
 
 def to_geodataframe(
@@ -264,7 +296,9 @@ def write_vector(
             info["layer"] = layer
         else:
             driver = FORMATS[spec.fmt][1]
-            kw = {"layer": layer} if layer else {}
+            # the layer is named for the output, never for the temporary file written first
+            kw = {"layer": layer or spec.layer_name}
+            info["layer"] = kw["layer"]
             if spec.fmt == "fgb" and info["located"] < len(gdf):
                 kw["SPATIAL_INDEX"] = "NO"  # FlatGeobuf's index cannot hold empty geometries
             gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw)

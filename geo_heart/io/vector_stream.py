@@ -25,9 +25,13 @@ log = logging.getLogger(__name__)
 #: Rows per batch read from the work file and written to the output.
 BATCH_ROWS = 50_000
 GEOMETRY = "geometry"
+#: characters a Shapefile (dBASE) text field holds
+DBF_TEXT_CHARS = 254
 
 
-def _wkb_points(frame: pd.DataFrame, lon_column: str, lat_column: str, transformer) -> np.ndarray:
+def _wkb_points(
+    frame: pd.DataFrame, lon_column: str, lat_column: str, transformer, bounds: list | None = None
+) -> np.ndarray:
     import shapely
 
     lon, lat, ok = lonlat_from_columns(frame, lon_column, lat_column)
@@ -37,7 +41,30 @@ def _wkb_points(frame: pd.DataFrame, lon_column: str, lat_column: str, transform
     out = np.full(len(frame), None, dtype=object)
     if ok.any():
         out[ok] = shapely.to_wkb(shapely.points(x[ok], y[ok]))
+        if bounds is not None:
+            b = (x[ok].min(), y[ok].min(), x[ok].max(), y[ok].max())
+            bounds[:] = (
+                b if not bounds else [*map(min, bounds[:2], b[:2]), *map(max, bounds[2:], b[2:])]
+            )
     return out
+
+
+def _fix_shapefile_extent(shp: Path, bounds: list) -> None:
+    """Write the extent of the located points into the .shp and .shx headers.
+
+    GDAL counts rows without a point as (0, 0) in a Shapefile's header extent when they arrive
+    through the Arrow stream; QGIS would then zoom to the Gulf of Guinea. The header's bounding
+    box is four little-endian doubles at byte 36 of both files (ESRI Shapefile specification).
+    """
+    import struct
+
+    if len(bounds) != 4:
+        return
+    for path in (shp, shp.with_suffix(".shx")):
+        if path.exists():
+            with open(path, "r+b") as fh:
+                fh.seek(36)
+                fh.write(struct.pack("<4d", *map(float, bounds)))
 
 
 def _text_schema(schema):
@@ -57,6 +84,7 @@ def _text_schema(schema):
 def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, rename=None):
     """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from pyproj import Transformer
 
@@ -73,6 +101,7 @@ def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, ren
         else Transformer.from_crs("EPSG:4326", spec.crs, always_xy=True)
     )
     counts = {"features": 0, "located": 0}
+    bounds: list = []
 
     def gen() -> Iterator:
         for rb in pf.iter_batches(batch_size=BATCH_ROWS):
@@ -83,16 +112,21 @@ def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, ren
                     c = pa.nulls(len(c), f.type)
                 elif pa.types.is_string(f.type) and not pa.types.is_string(c.type):
                     c = c.cast(pa.string())
-                cols.append(c.cast(f.type))
+                c = c.cast(f.type)
+                if rename is not None and pa.types.is_string(f.type):
+                    # a dBASE text field holds 254 characters: cut here, once, not by GDAL
+                    # with a warning per layer
+                    c = pc.utf8_slice_codeunits(c, 0, DBF_TEXT_CHARS)
+                cols.append(c)
             frame = pa.Table.from_batches([rb]).select([lon_column, lat_column]).to_pandas()
-            geom = _wkb_points(frame, lon_column, lat_column, tr)
+            geom = _wkb_points(frame, lon_column, lat_column, tr, bounds)
             counts["features"] += len(geom)
             counts["located"] += int(sum(g is not None for g in geom))
             yield pa.RecordBatch.from_arrays(
                 cols + [pa.array(geom, type=pa.binary())], schema=schema
             )
 
-    return schema, gen(), counts
+    return schema, gen(), counts, bounds
 
 
 def _geo_metadata(crs: str) -> bytes:
@@ -142,7 +176,7 @@ def write_vector_from_parquet(
             map_path, index=False
         )
         info.update(columns_map=str(map_path), renamed={k: v for k, v in rename.items() if k != v})
-    schema, batches, counts = _batches(work, spec, lon_column, lat_column, rename)
+    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, rename)
     tmp = p.with_name(p.stem + ".tmp" + p.suffix)
     try:
         if spec.fmt == "parquet":
@@ -158,17 +192,20 @@ def write_vector_from_parquet(
                 if lon.null_count or pa.types.is_string(lon.type):
                     kw["layer_options"] = {"SPATIAL_INDEX": "NO"}  # no index over empty geometries
             reader = pa.RecordBatchReader.from_batches(schema, batches)
+            info["layer"] = spec.layer_name
             target = p if spec.fmt == "shp" else tmp
             pyogrio.write_arrow(
                 reader,
                 target,
-                layer=p.stem,
+                layer=spec.layer_name,
                 driver=driver,
                 geometry_name=GEOMETRY,
                 geometry_type="Point",
                 crs=spec.crs,
                 **kw,
             )
+            if spec.fmt == "shp":
+                _fix_shapefile_extent(p, bounds)
         if tmp.exists():
             tmp.replace(p)
     except Exception as exc:

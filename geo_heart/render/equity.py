@@ -127,7 +127,7 @@ def group_chart(result: EquityResult):
     from matplotlib.figure import Figure
 
     g = result.groups
-    fig = Figure(figsize=(11, 4.4), dpi=110)
+    fig = Figure(figsize=(11, 4.8), dpi=110)
     ax1, ax2 = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
     ys = np.arange(len(g))[::-1]
     ax1.barh(ys, g["in_service_area_share"].to_numpy(dtype=float) * 100, color="#2166ac")
@@ -165,7 +165,7 @@ def group_chart(result: EquityResult):
     ax2.axvline(1.0, color="#444444", lw=0.8)
     ax2.set_yticks(ys, g["label"])
     ax2.set_xlabel("ratio to all residents (95% bootstrap interval)")
-    ax2.legend(fontsize=7, loc="lower right")
+    ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     ax2.set_title("Disparity ratios", fontsize=10)
     fig.suptitle(f"Who the service reaches, rules: {result.rules.get('label')}", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.94))
@@ -205,3 +205,124 @@ def write_equity(ws, result: EquityResult, out_dir: str | Path) -> dict[str, Pat
     (out / "equity.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
     written["json"] = out / "equity.json"
     return written
+
+
+def _pct(v) -> str:
+    return "–" if v is None or v != v else f"{v:.1%}"
+
+
+def _ratio(v, lo, hi) -> str:
+    if v is None or v != v:
+        return "–"
+    return f"{v:.2f} ({lo:.2f}–{hi:.2f})" if lo == lo and hi == hi else f"{v:.2f}"
+
+
+def report_section(ws, data) -> dict:
+    """The planner report's "Who the service reaches" section.
+
+    Each group's share living in the service area under every rule set (before the service,
+    the pilot, citywide …); for each rule set that operated, the group table (residents, share in
+    the service area, eligible and unmet calls per 1,000 where they live, disparity ratios with
+    bootstrap intervals); the group chart and the tract map of unmet demand under today's rules;
+    and the plain-language caveats.
+
+    Raises
+    ------
+    MissingLayerError
+        The area has no census tract layer or no ``[equity]`` (the report leaves the section out).
+    """
+    from geo_heart.analysis.equity import (
+        CAVEATS,
+        equity_analysis,
+        groups_by_rule_set,
+        shares_sentence,
+    )
+    from geo_heart.render.report import _data_uri, png_bytes_from_figure
+
+    periods = groups_by_rule_set(ws, bootstrap=0)
+    wide = periods.pivot_table(
+        index="group_label", columns="label", values="in_service_area_share", sort=False
+    )
+    wide = wide[list(dict.fromkeys(periods["label"]))]
+    wide = wide.reindex(list(dict.fromkeys(periods["group_label"])))
+    wide.columns.name = None
+    shown = wide.map(_pct).reset_index().rename(columns={"group_label": "Residents"})
+    tables = [
+        {
+            "html": "<table><caption>Share of each group living in the service area, by rule set"
+            "</caption>" + shown.to_html(index=False, border=0).split(">", 1)[1],
+            "note": "Residents of the city's police territory (every beat not outside the city), "
+            "from census tracts apportioned to beats by area; households for vehicle access.",
+        }
+    ]
+    figures = []
+    latest = ws.config.rule_set()
+    result = None
+    for rs in ws.config.timeline.rule_sets:
+        if rs.synthetic:
+            continue
+        result = equity_analysis(ws, data, rules=rs)
+        g = result.groups
+        rows = pd.DataFrame(
+            {
+                "Residents": g["label"],
+                "Number": [f"{v:,.0f}" for v in g["residents"]],
+                "In the service area": [_pct(v) for v in g["in_service_area_share"]],
+                "Ratio to all (95% CI)": [
+                    _ratio(
+                        r.in_service_area_share_ratio,
+                        r.in_service_area_share_ratio_low,
+                        r.in_service_area_share_ratio_high,
+                    )
+                    for r in g.itertuples()
+                ],
+                "Eligible calls per 1,000 where they live": [
+                    f"{v:,.1f}" for v in g["eligible_per_1000"]
+                ],
+                "Unmet per 1,000": [f"{v:,.1f}" for v in g["unmet_per_1000"]],
+                "Unmet ratio to all (95% CI)": [
+                    _ratio(
+                        r.unmet_per_1000_ratio,
+                        r.unmet_per_1000_ratio_low,
+                        r.unmet_per_1000_ratio_high,
+                    )
+                    for r in g.itertuples()
+                ],
+            }
+        )
+        tables.append(
+            {
+                "html": f"<table><caption>{rs.label} rules ({rs.span()}): every call in the data "
+                "judged under them</caption>"
+                + rows.to_html(index=False, border=0).split(">", 1)[1],
+                "note": "Unmet = eligible by call type but outside the service area or hours. "
+                "Ratios compare each group with all residents; intervals: bootstrap over tracts.",
+            }
+        )
+        figures.append(
+            {
+                "caption": f"Who the service reaches under the {rs.label} rules",
+                "src": _data_uri(png_bytes_from_figure(group_chart(result))),
+            }
+        )
+    if result is not None and result.rules.get("name") == latest.name:
+        figures.append(
+            {
+                "caption": f"Unmet eligible calls per 1,000 residents by census tract, {latest.label} "
+                "rules, service area outlined",
+                "src": _data_uri(png_bytes_from_figure(unmet_map(ws, result))),
+            }
+        )
+    caveats = [
+        "Read with care. " + CAVEATS[0],
+        CAVEATS[1].format(weights="area"),
+        CAVEATS[2],
+    ]
+    return {
+        "title": "Who the service reaches",
+        "major": True,
+        "intro": shares_sentence(periods),
+        "tables": tables,
+        "figures": figures,
+        "notices": caveats,
+    }

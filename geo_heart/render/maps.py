@@ -10,18 +10,15 @@ Call points are drawn only with ``points=True`` (``--points``) and only when the
 coordinates.
 
 Offline: the map has no tile layer unless ``tiles`` is given; the beat outlines are the base. With
-``inline_assets=True`` :func:`html_from_map` replaces the Leaflet CDN links by a local copy of
-Leaflet (``GEO_HEART_LEAFLET_DIR``, or Debian's ``libjs-leaflet`` in /usr/share/javascript/leaflet)
-and folium's bundled heat plugin, and drops the unused jQuery/Bootstrap/awesome-markers links.
+``inline_assets=True`` :func:`html_from_map` sets folium's asset lists to local copies (Leaflet from
+``xstatic-leaflet``, folium's bundled heat plugin; :mod:`geo_heart.render.assets`), so the HTML is
+self-contained.
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import os
-import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -561,62 +558,18 @@ def _hot_rows(caption: str) -> str:
     )
 
 
-def leaflet_dir() -> Path | None:
-    """A local Leaflet 1.x folder (``leaflet.js`` + ``leaflet.css``), or ``None``."""
-    candidates = [os.environ.get("GEO_HEART_LEAFLET_DIR"), "/usr/share/javascript/leaflet"]
-    for c in candidates:
-        if c and (Path(c) / "leaflet.js").is_file() and (Path(c) / "leaflet.css").is_file():
-            return Path(c)
-    return None
-
-
-_DROP = ("jquery", "bootstrap", "awesome-markers", "fontawesome", "glyphicons", "awesome.rotate")
-
-
 def html_from_map(m, *, inline_assets: bool = True) -> str:
     """Render a folium map to one HTML string.
 
-    With ``inline_assets`` and a local Leaflet (see :func:`leaflet_dir`), Leaflet and the heat
-    plugin are inlined and unused CDN links dropped, so the page works offline. Without a local
-    Leaflet the CDN links stay (a warning is logged).
+    With ``inline_assets`` (the default) every script and stylesheet is a ``data:`` URL of a file
+    from a pip dependency (:func:`geo_heart.render.assets.make_offline`), so the page works
+    without network. ``inline_assets=False`` keeps folium's CDN links (smaller, needs network).
     """
-    text = m.get_root().render()
-    if not inline_assets:
-        return text
-    local = leaflet_dir()
-    if local is None:
-        log.warning(
-            "no local Leaflet found (set GEO_HEART_LEAFLET_DIR or install Debian libjs-leaflet): "
-            "the map loads Leaflet from the CDN and needs network"
-        )
-        return text
-    import folium
+    if inline_assets:
+        from geo_heart.render.assets import make_offline
 
-    js = (local / "leaflet.js").read_text(encoding="utf-8")
-    css = (local / "leaflet.css").read_text(encoding="utf-8")
-    heat_path = Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js"
-
-    def repl_script(match: re.Match) -> str:
-        src = match.group(1)
-        if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.js$", src):
-            return f"<script>{js}</script>"
-        if src.endswith("leaflet_heat.min.js") and heat_path.is_file():
-            return f"<script>{heat_path.read_text(encoding='utf-8')}</script>"
-        if any(d in src.lower() for d in _DROP):
-            return ""
-        return match.group(0)
-
-    def repl_css(match: re.Match) -> str:
-        href = match.group(1)
-        if re.search(r"/leaflet(@[\d.]+)?/dist/leaflet\.css$", href):
-            return f"<style>{css}</style>"
-        if any(d in href.lower() for d in _DROP):
-            return ""
-        return match.group(0)
-
-    text = re.sub(r'<script src="([^"]+)"></script>', repl_script, text)
-    text = re.sub(r'<link rel="stylesheet" href="([^"]+)"\s*/>', repl_css, text)
-    return text
+        make_offline(m)
+    return m.get_root().render()
 
 
 # static figures live in geo_heart.render.static; re-exported here (lazily) for existing callers

@@ -16,6 +16,9 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
     rule period (synthetic periods such as "Before HEART" are left out: nothing was covered).
     Programs with fewer than ``min_eligible`` eligible calls in every period are left out.
 
+    When no call was covered in any period (a table of calls from before the program, or only
+    at hours it never ran), the chart says so instead of drawing empty panels.
+
     Returns the path written.
     """
     import matplotlib
@@ -27,6 +30,8 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
     path.parent.mkdir(parents=True, exist_ok=True)
     t = table[table["in_area"].notna()].copy()
     real = [r for r in t["rules"].unique() if (t.loc[t["rules"] == r, "covered"].sum() > 0)]
+    if not real:
+        return _nothing_covered_chart(path)
     t = t[t["rules"].isin(real)]
     labels = {
         r["rules"]: f"{r['label']} ({r['first_call']} to {r['last_call']})"
@@ -66,6 +71,25 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         fontsize=11,
     )
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _nothing_covered_chart(path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(12, 2.2))
+    ax.axis("off")
+    ax.text(
+        0.5,
+        0.5,
+        "No call in this table was covered in any rule period: the calls fall before the\n"
+        "programs began, or outside their areas or hours. Nothing to compare.",
+        ha="center",
+        va="center",
+        fontsize=11,
+    )
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

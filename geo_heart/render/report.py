@@ -555,6 +555,13 @@ def write_planner_outputs(
             section = None
         if section is not None:
             extra_sections = [*(extra_sections or []), section]
+    from geo_heart.analysis.equity import MissingLayerError
+    from geo_heart.render.equity import report_section as equity_section
+
+    try:
+        extra_sections = [*(extra_sections or []), equity_section(ws, data)]
+    except MissingLayerError as exc:
+        log.warning("no equity section: %s", exc)
     steps.set_postfix_str("report")
     report = planner_report_html(
         ws,

@@ -19,7 +19,9 @@ Routes
                             program membership (``simplify_m`` thins the outlines)
 ``GET /area``               the area's name, time zone, service areas, programs and call types
 ``GET /health``             liveness and what is loaded
-``GET /openapi.json``       the OpenAPI document (``/docs`` renders it)
+``GET /openapi.json``       the OpenAPI document
+``GET /docs``               Swagger UI for it, served from the ``fastapi-offline`` package's
+                            local copy of Swagger UI (no CDN; the online validator is off)
 ``GET /``                   the call-taker page (HTML, JS and CSS from the package's
                             ``static/`` folder; nothing is fetched from the internet)
 ==========================  ====================================================================
@@ -31,7 +33,7 @@ Errors
     never carry server file paths. Unknown call types also list the ``known`` canonical types. Any other
     exception is logged with its traceback and answered with a 500 that says nothing about the
     internals. There are no path parameters and no file names in requests: the only files served
-    are the three static files read into memory at start-up.
+    are the page's three static files and Swagger UI's three, read into memory at start-up.
 """
 
 from __future__ import annotations
@@ -90,6 +92,24 @@ def _static_bytes() -> dict[str, bytes]:
     return out
 
 
+#: Swagger UI's files (from the ``fastapi-offline`` package) → media type
+_DOCS_FILES = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon.png": "image/png",
+}
+
+
+def _docs_bytes() -> dict[str, bytes]:
+    """Swagger UI's files, read once from ``fastapi-offline``'s package data (empty if missing)."""
+    try:
+        folder = resources.files("fastapi_offline") / "static"
+        return {name: (folder / name).read_bytes() for name in _DOCS_FILES}
+    except (ImportError, FileNotFoundError):
+        log.warning("fastapi-offline is not installed: /docs is off (the OpenAPI JSON stays)")
+        return {}
+
+
 def _one_line_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
     detail, parts = [], []
     for err in exc.errors():
@@ -141,7 +161,12 @@ def create_app(
         ),
         # no trailing-slash redirects: they would echo the request's Host header back
         redirect_slashes=False,
+        # FastAPI's own /docs and /redoc load their scripts from CDNs: replaced below by a
+        # Swagger UI served from local files
+        docs_url=None,
+        redoc_url=None,
     )
+    docs = _docs_bytes()
     app.state.service = svc
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     if token:
@@ -298,5 +323,40 @@ def create_app(
     @app.get("/static/app.css", include_in_schema=False)
     async def page_css() -> Response:
         return _static("app.css")
+
+    if docs:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs_page(request: Request) -> Response:
+            root = request.scope.get("root_path", "")
+            return get_swagger_ui_html(
+                openapi_url=f"{root}{app.openapi_url}",
+                title=f"{app.title} - API documentation",
+                swagger_js_url=f"{root}/docs/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}/docs/swagger-ui.css",
+                swagger_favicon_url=f"{root}/docs/favicon.png",
+                swagger_ui_parameters={"validatorUrl": None},
+            )
+
+        def _docs_route(name: str):
+            async def docs_file() -> Response:
+                return Response(docs[name], media_type=_DOCS_FILES[name])
+
+            return docs_file
+
+        for name in _DOCS_FILES:
+            app.get(f"/docs/{name}", include_in_schema=False)(_docs_route(name))
+    else:
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs_off() -> Response:
+            return Response(
+                "<!doctype html><title>API documentation</title><p>Interactive API documentation "
+                "is off on this server (install <code>fastapi-offline</code>). The OpenAPI "
+                'document is at <a href="/openapi.json">/openapi.json</a>.</p>',
+                media_type="text/html; charset=utf-8",
+                headers=_PAGE_HEADERS,
+            )
 
     return app

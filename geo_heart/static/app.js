@@ -66,6 +66,8 @@
     for (const ct of area.call_types) {
       callType.append(el("option", { value: ct.key }, ct.label));
     }
+    // a call type the table does not list still gets an answer ("no program takes this call type")
+    callType.append(el("option", { value: "not listed" }, "other / not listed"));
   }
 
   // ------------------------------------------------------------------ map (SVG, no tiles)
@@ -252,12 +254,17 @@
     const decisions = r.decisions || [];
     const names = Object.fromEntries(decisions.map((d) => [d.program, d.name]));
     let verdict;
+    const approximate = r.status === "approximate";
     const unknown = r.status === "unknown" || r.status === "invalid" ||
-      (r.in_service_area === null && r.status !== "ambiguous");
+      (r.in_service_area === null && r.status !== "ambiguous" && !approximate);
     const ambiguous = r.status === "ambiguous";
     const V = (cls, text) => el("p", { class: "verdict " + cls, id: "card-verdict" }, text);
     if (unknown) {
-      verdict = V("warn", "Location unknown: ask the caller");
+      verdict = V("warn", "Location not determined: ask the caller");
+    } else if (approximate) {
+      // the headline follows the status: "approximate: street only, 3 possible beats, confirm …"
+      const head = (r.notes || []).find((n) => n.startsWith("approximate:")) || "approximate: confirm with the caller";
+      verdict = V("warn", head.charAt(0).toUpperCase() + head.slice(1));
     } else if (ambiguous && !r.beat) {
       verdict = V("warn", `${(r.candidates || []).length} places fit: pick one with the caller` +
         (r.eligibility_varies ? " (eligibility depends on which)" : ""));
@@ -281,20 +288,24 @@
     const saName = r.service_area && r.rules ? r.service_area : serviceAreaLabel;
     row("Service area", "card-pilot", el("span", {}, el("span", { class: "badge " + inArea[0] }, inArea[1]), " " + saName));
     if (r.picked) row("Chosen place", "card-picked", r.picked);
-    if (ambiguous && (r.candidates || []).length) {
+    if ((ambiguous || approximate) && (r.candidates || []).length) {
       const list = el("ol", { class: "candidates", id: "card-candidates" });
       (r.candidates || []).forEach((c, i) => {
         const sa = c.in_service_area === true ? "in" : c.in_service_area === false ? "out" : "unknown";
+        const share = typeof c.share === "number" ? `, ${Math.round(100 * c.share)}% of the street` : "";
         const b = el("button", { type: "button", class: "small pick", "data-index": String(i) },
-          `${c.matched_address} — ${words.unit} ${c.beat || "?"} (${sa})` + ((c.programs || []).length ? `: ${c.programs.join(", ")}` : ""));
+          `${c.matched_address} — ${words.unit} ${c.beat || (Number.isFinite(c.lon) ? "none (outside)" : "?")} (${sa}${share})` +
+          ((c.programs || []).length ? `: ${c.programs.join(", ")}` : ""));
         b.addEventListener("click", () => lookup(c));
         list.append(el("li", {}, b));
       });
-      row("Which place?", "card-pick", list);
+      row(approximate ? "Where on the street?" : "Which place?", "card-pick", list);
     }
     if (r.nearest_beat) row("Nearest " + words.unit, "card-nearest", `${r.nearest_beat}, ${Math.round(r.distance_m).toLocaleString()} m away`);
     const ct = r.call_type;
-    row("Call type", "card-calltype", ct ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` : "not given");
+    row("Call type", "card-calltype", ct ? (ct.label ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` +
+      (ct.matched_by === "truncation" ? ` (read from “${ct.raw}”)` : "") :
+      `not listed (“${ct.raw}”) — no program takes this call type` + (ct.suggestion ? `; did you mean ${ct.suggestion}?` : "")) : "not given");
     row("Time", "card-time", `${(r.local_time || "").replace("T", " ")} ${r.timezone || ""}`);
     if (r.rules) row("Rules", "card-rules", `${r.rules.label} (${r.rules.effective_from || "…"} to ${r.rules.effective_to || "today"})` + (r.service_area ? `; service area: ${r.service_area}` : ""));
     const list = el("ul", { class: "programs", id: "card-programs" });
@@ -309,7 +320,7 @@
     const children = [verdict, dl];
     if (notes.length) children.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", {}, n))));
     card.className = "card";
-    card.dataset.state = unknown ? "unknown" : (ambiguous && !r.beat) ? "ambiguous" :
+    card.dataset.state = unknown ? "unknown" : approximate ? "approximate" : (ambiguous && !r.beat) ? "ambiguous" :
       r.beat ? (r.in_service_area ? "in" : "out") : "none";
     card.replaceChildren(...children);
   }

@@ -223,3 +223,34 @@ def test_cli_writes_outputs(town, tmp_path, monkeypatch):
         "equity_unmet_map.png",
     ):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_groups_by_rule_set_and_report_section(town):
+    from geo_heart.analysis.equity import groups_by_rule_set, shares_sentence
+    from geo_heart.render.equity import report_section
+
+    t = groups_by_rule_set(town, bootstrap=0)
+    assert set(t["group"]) == {"all", "black", "hh_no_car"}
+    share = t.set_index("group")["in_service_area_share"]
+    assert share["all"] == pytest.approx((3000 * 2 / 9) / (2000 + 1000 * 5 / 12), rel=2e-3)
+    assert "of residents lived in the service area" in shares_sentence(t)
+    s = report_section(town, town.load_calls())
+    assert s["title"] == "Who the service reaches"
+    text = " ".join(s["notices"])
+    for words in ("undercount", "margins of error", "correlation is not cause"):
+        assert words in text
+    assert any("Ratio to all" in t["html"] for t in s["tables"])
+    assert s["figures"] and all(f["src"].startswith("data:image/png") for f in s["figures"])
+
+
+def test_coverage_by_period_names_group_shares(town, monkeypatch):
+    from geo_heart.cli.main import cli
+
+    d = town.settings.data_dir
+    monkeypatch.setenv("GEO_HEART_DATA", str(d))
+    monkeypatch.setenv("GEO_HEART_AREA", str(d / "toy.toml"))
+    monkeypatch.setenv("GEO_HEART_CACHE", str(town.settings.cache_dir))
+    res = CliRunner().invoke(cli, ["coverage", "--by-period", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["groups_by_period"]
+    assert {r["group"] for r in rows} == {"all", "black", "hh_no_car"}

@@ -20,21 +20,21 @@ def test_package_face_is_lazy_and_complete():
 def test_lookup_point_beat_and_programs(toy):
     # a Saturday, 11:00 local (America/Chicago): beat 11 is the pilot, CRT is open
     r = toy.lookup(lon=-99.995, lat=40.005, call_type="trespass", at="2024-06-01T11:00")
-    assert r["beat"] == "11" and r["district"] == "D1"
-    assert "CRT" in r["programs"]
+    assert r.beat == "11" and r.district == "D1"
+    assert "CRT" in r.programs
     # beat 22 (north-east): outside the pilot
     r = toy.lookup(lon=-99.985, lat=40.015, call_type="trespass", at="2024-06-01T11:00")
-    assert r["beat"] == "22" and "CRT" not in r["programs"]
-    assert "CRT" in r["reasons"]
+    assert r.beat == "22" and "CRT" not in r.programs
+    assert "CRT" in r.reasons
     # a weapon sends trespass to CoR, which works Mon-Fri only: Monday 10:00 in beat 11
     r = toy.lookup(lon=-99.995, lat=40.005, call_type="trespass", at="2024-06-03T10:00", weapon=True)
-    assert r["programs"] == ["CoR"]
+    assert r.programs == ["CoR"]
 
 
 def test_lookup_outside_every_beat_names_the_nearest(toy):
     r = toy.lookup(lon=-99.95, lat=40.005, call_type="trespass", at="2024-06-01T11:00")
-    assert r["beat"] is None and r["status"] == "outside"
-    assert r["nearest_beat"] == "22" and r["distance_m"] > 1000
+    assert r.beat is None and r.status == "outside"
+    assert r.nearest_beat == "22" and r.distance_m > 1000
 
 
 def test_lookup_rejects_both_or_neither_location(toy):
@@ -55,8 +55,8 @@ def test_geocode_exact_and_interpolated(toy):
 
 def test_address_lookup_uses_the_geocoder(toy):
     r = toy.lookup("1302 OAK ST", call_type="trespass", at="2024-06-01T11:00")
-    assert r["beat"] == "12"
-    assert r["lon"] == pytest.approx(-99.9995 + 1200 / 1900 * 0.02, abs=2e-4)
+    assert r.beat == "12"
+    assert r.lon == pytest.approx(-99.9995 + 1200 / 1900 * 0.02, abs=2e-4)
 
 
 def test_calls_demand_and_coverage(toy):

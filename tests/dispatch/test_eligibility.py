@@ -109,7 +109,12 @@ def test_scenario_citywide(area):
 
 def test_errors(area):
     with pytest.raises(CallTypeError):
-        evaluate(area, beat="111", call_type="not a type", at="2023-06-03T11:00")
+        evaluate(
+            area, beat="111", call_type="not a type", at="2023-06-03T11:00", strict_call_type=True
+        )
+    # by default an unknown call type is answered: no program takes it
+    e = evaluate(area, beat="111", call_type="not a type", at="2023-06-03T11:00")
+    assert e.programs == [] and all("no program takes" in r for r in e.reasons.values())
     with pytest.raises(InputError, match="not ISO 8601"):
         parse_time("next tuesday", area.timezone)
 

@@ -26,15 +26,15 @@ def test_assign_keeps_users_status_reason_beat_columns(workspace):
     )
     out, summary = assign_table(workspace, df)
     assert out[["status", "reason", "beat", "lon", "lat"]].equals(df)
-    assert out["assign_beat"][0] == "512" and pd.isna(out["assign_beat"][1])
-    assert out["assign_status"].tolist() == ["ok", "invalid"]
+    assert out["gh_beat"][0] == "512" and pd.isna(out["gh_beat"][1])
+    assert out["gh_status"].tolist() == ["ok", "invalid"]
     assert out["district"].tolist()[0] == "D5"  # a free name is not prefixed
     assert summary["rows"] == 2 and summary["invalid"] == 1
 
 
 def test_assign_refuses_when_prefixed_name_is_taken_too(workspace):
-    df = pd.DataFrame({"lon": ["1"], "lat": ["1"], "beat": ["x"], "assign_beat": ["y"]})
-    with pytest.raises(InputError, match="'beat' and 'assign_beat'"):
+    df = pd.DataFrame({"lon": ["1"], "lat": ["1"], "beat": ["x"], "gh_beat": ["y"]})
+    with pytest.raises(InputError, match="'beat' and 'gh_beat'"):
         assign_table(workspace, df)
 
 
@@ -90,3 +90,19 @@ def test_null_ids_survive_the_cache(tmp_path):
     for _ in range(2):  # build, then from cache
         idx = BeatIndex.from_file(path, id_field="BEAT", cache_dir=tmp_path / "c", grid_cells=4)
         assert idx.skipped_no_id == 1
+
+
+def test_result_names_compare_as_geopackage_and_shapefile_do():
+    from geo_heart.geo.assign import RESULT_COLUMNS, result_column_names
+
+    # GeoPackage/SQLite/DBF ignore case: the input's BEAT and the result's beat clash
+    names = result_column_names(["INCI_ID", "BEAT", "Status"], RESULT_COLUMNS)
+    assert names["beat"] == "gh_beat" and names["status"] == "gh_status"
+    assert names["district"] == "district"
+    # a Shapefile keeps 10 characters: IN_SERVICE clashes with in_service_area
+    assert result_column_names(["IN_SERVICE"], RESULT_COLUMNS)["in_service_area"] == (
+        "gh_in_service_area"
+    )
+    # the prefixed name taken too, in another case: one clear error
+    with pytest.raises(InputError, match="no free name"):
+        result_column_names(["beat", "GH_BEAT"], RESULT_COLUMNS)

@@ -69,9 +69,9 @@ def test_refusals_leave_no_trace(toy, tmp_path):
     out = tmp_path / "o.csv"
     with pytest.raises(InputError, match="no column 'address'"):
         geocode_file(toy, f, out, address_column="address")
-    g = _table(tmp_path, "clash.csv", header="lon,geocode_lon")
+    g = _table(tmp_path, "clash.csv", header="lon,gh_lon")
     with pytest.raises(InputError, match="no free name"):
-        geocode_file(toy, g, out, address_column="geocode_lon")
+        geocode_file(toy, g, out, address_column="gh_lon")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clash.csv", "in.csv"]
 
 

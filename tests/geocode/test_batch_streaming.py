@@ -86,8 +86,8 @@ def test_resume_after_a_part_is_deleted(workspace, tmp_path, monkeypatch):
 
 def test_conflicting_result_column_is_one_line(workspace, tmp_path):
     f = tmp_path / "in.csv"
-    f.write_text("ADDRESS2,lon,geocode_lon\n200 PACIFIC AVE,1,2\n")
-    with pytest.raises(InputError, match="'lon' and 'geocode_lon'"):
+    f.write_text("ADDRESS2,lon,gh_lon\n200 PACIFIC AVE,1,2\n")
+    with pytest.raises(InputError, match="'lon' and 'gh_lon'"):
         geocode_file(workspace, f, tmp_path / "o.csv", address_column="ADDRESS2")
 
 

@@ -53,18 +53,23 @@ def test_typed_forms_land_like_the_clean_text(fresh, typed, clean):
     assert a.status in ("ok", "beat_only") and a.beat == b.beat, (a, b)
 
 
-def test_main_st_is_ambiguous_and_unknown_is_null(fresh, workspace):
+def test_main_st_is_approximate_and_unknown_is_null(fresh, workspace):
     from geo_heart.dispatch.lookup import lookup_address
 
     g = fresh()
     r = g.geocode_one("MAIN ST")
-    assert r.status == "ambiguous" and len(r.candidates) >= 2
+    assert r.status == "approximate" and len(r.candidates) >= 2
     assert {"W MAIN ST", "E MAIN ST"} <= {c["matched_address"].split(" (")[0] for c in r.candidates}
+    assert abs(sum(c["share"] for c in r.candidates) - 1) < 0.02
     out = lookup_address(workspace, "MAIN ST", call_type="trespass", at="2024-06-01T11:00")
-    assert out["status"] == "ambiguous" and len(out["candidates"]) >= 2
+    assert out["status"] == "approximate" and len(out["candidates"]) >= 2
     assert all("programs" in c and "beat" in c for c in out["candidates"])
+    assert out["notes"][0].startswith("approximate: street only, ")
     if out["eligibility_varies"]:
-        assert any("depends on which" in n for n in out["notes"])
+        assert any("depends on where on the street" in n for n in out["notes"])
+    # two streets that do not cross: never "ok" on the strength of one street
+    out = lookup_address(workspace, "FOSTER ST & PACIFIC AVE")
+    assert out["status"] == "approximate" and out["candidates"]
     out = lookup_address(workspace, "100 ZZQXWV ST")
     assert out["status"] == "unknown" and out["in_service_area"] is None
 

@@ -183,8 +183,9 @@ def test_places_and_highways(geocoder):
     for t in ["MLK Jr Pkwy", "US 15-501", "NC 55"]:
         r = geocoder.geocode_one(t)
         assert r.match_type == "street" and r.score == pytest.approx(0.3), t
-        # a street with no number that crosses beats is ambiguous: one candidate per beat
-        assert r.status == "ambiguous" and len(r.candidates) >= 2, t
+        # a street with no number is approximate: one candidate per beat it crosses
+        assert r.status == "approximate" and len(r.candidates) >= 2, t
+        assert all(0 < c["share"] <= 1 for c in r.candidates), t
         assert all(c["lon"] is not None or c["beat"] for c in r.candidates)
         assert r.straddle_beats and len(r.straddle_beats.split(";")) >= 2
 
@@ -261,7 +262,7 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     assert len(expected) == len(src)
     assert expected["INCI_ID"].tolist() == src["INCI_ID"].tolist()
     assert expected.loc[5, "status"] == "empty"  # issue 12 #9: blanks are `empty` rows
-    assert (expected["beat"] == expected["BEAT"]).mean() > 0.9
+    assert (expected["gh_beat"] == expected["BEAT"]).mean() > 0.9
     assert "match types" in res.output
 
     # interrupt during the third chunk
@@ -288,7 +289,7 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     assert calls["n"] == 102 and "resumed after 600 rows" in res.output
     got = pd.read_parquet(out)
     assert got["INCI_ID"].tolist() == src["INCI_ID"].tolist()
-    assert got["beat"].fillna("").tolist() == expected["beat"].tolist()
+    assert got["gh_beat"].fillna("").tolist() == expected["gh_beat"].tolist()
     assert not (tmp_path / "out.parquet.parts").exists()
 
 
@@ -306,9 +307,9 @@ def test_cli_geocode_min_score_and_bad_column(cli_env, tmp_path):
     assert res.exit_code == 0, res.output
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert got["beat"].tolist() == ["x", "y"]  # the input's own column is kept
-    assert got["geocode_beat"].tolist()[0] == "223"
-    # a street across several beats: ambiguous, no beat
-    assert got["status"].tolist()[1] == "ambiguous" and got["geocode_beat"].tolist()[1] == ""
+    assert got["gh_beat"].tolist()[0] == "223"
+    # a street across several beats: approximate, no beat
+    assert got["status"].tolist()[1] == "approximate" and got["gh_beat"].tolist()[1] == ""
     res = CliRunner().invoke(cli, ["geocode", str(inp), "-o", str(out), "--address-column", "nope"])
     # main() prints GeoHeartErrors as one "Error: ..." line with exit code 1
     from geo_heart.errors import InputError

@@ -130,16 +130,11 @@ def _chromium():
 @pytest.mark.slow
 @pytest.mark.browser
 def test_interactive_map_renders_in_headless_chromium(map_html, tmp_path):
-    from geo_heart.render.maps import HOT_COLORS, leaflet_dir
+    from geo_heart.render.maps import HOT_COLORS
 
     browser = _chromium()
     if browser is None:
         pytest.skip("no chromium binary on PATH (apt-get install chromium)")
-    if leaflet_dir() is None:
-        pytest.skip(
-            "no local Leaflet for offline rendering (apt-get install libjs-leaflet or set "
-            "GEO_HEART_LEAFLET_DIR); tests have no network for the CDN"
-        )
     _m, html = map_html
     assert "cdn.jsdelivr.net/npm/leaflet" not in html  # inlined
     page = tmp_path / "map.html"

@@ -79,7 +79,7 @@ def test_geocode_partition_folder_to_dataset(toy, toy_dir, tmp_path, cluster):
     local = pd.read_csv(tmp_path / "local.csv", dtype=str, keep_default_na=False)
     assert info["partitions"] > 1 and len(got) == len(big) == s["rows"]
     assert list(got["rid"]) == list(big["rid"])
-    for col in ("beat", "status", "match_type"):
+    for col in ("gh_beat", "status", "match_type"):  # the input has BEAT: the result is gh_beat
         assert list(got[col].fillna("").astype(str)) == list(local[col])
     ok = local["lon"] != ""
     assert np.allclose(got.geometry.x[ok.to_numpy()], local.loc[ok, "lon"].astype(float))

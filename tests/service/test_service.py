@@ -125,12 +125,25 @@ def test_invalid_lookups_are_422_and_say_why(client, params, expected):
     assert expected in message
 
 
-def test_unknown_call_type_lists_the_known_types(client, workspace):
-    r = client.get("/lookup", params={**PILOT, "call_type": "ALIEN ABDUCTION"})
-    message = _error(r)
-    assert "ALIEN ABDUCTION" in message
-    assert r.json()["known"] == sorted(workspace.config.call_types)
-    assert "trespass" in r.json()["known"]
+def test_unknown_call_type_is_answered_no_program(client, workspace):
+    r = client.get("/lookup", params={**PILOT, "call_type": "TRESPASING ON LAND"})
+    assert r.status_code == 200
+    d = r.json()
+    assert d["programs"] == [] and d["beat"] == "512"
+    assert set(d["reasons"]) == set(workspace.config.programs)
+    assert all("no program takes this call type" in v for v in d["reasons"].values())
+    assert d["call_type"]["canonical"] is None and d["call_type"]["matched_by"] == "unknown"
+    # the code is named, with how to add it; a likely match is suggested, never applied
+    assert any("'TRESPASING ON LAND'" in n and "[call_types." in n for n in d["notes"])
+    assert d["call_type"]["suggestion"] == "Trespass"
+    assert any("did you mean 'Trespass'" in n and "not applied" in n for n in d["notes"])
+
+
+def test_truncated_call_type_says_what_it_was_read_as(client):
+    d = client.get("/lookup", params={**PILOT, "call_type": "TRESPAS"}).json()
+    assert d["call_type"]["canonical"] == "trespass"
+    assert d["call_type"]["matched_by"] == "truncation"
+    assert any("read as 'Trespass'" in n for n in d["notes"])
 
 
 # ------------------------------------------------------------------ batch
@@ -151,12 +164,14 @@ def test_batch_answers_in_order_with_ids(client):
     assert [row["id"] for row in rows] == list("abcdef")
     assert [row["index"] for row in rows] == list(range(6))
     assert [row["beat"] for row in rows[:4]] == ["512", "422", None, None]
-    assert [row["status"] for row in rows] == ["ok", "ok", "outside", "invalid", "error", "error"]
+    assert [row["status"] for row in rows] == ["ok", "ok", "outside", "invalid", "ok", "error"]
     assert rows[0]["local_time"] == SATURDAY_11
     assert rows[1]["call_type"]["canonical"] == "trespass"
-    assert "ALIEN ABDUCTION" in rows[4]["reason"]
+    # a call type missing from the table is answered: no program takes it
+    assert rows[4]["programs"] == [] and rows[4]["call_type"]["canonical"] is None
+    assert all("no program takes" in v for v in rows[4]["reasons"].values())
     assert "not both" in rows[5]["reason"]
-    assert (body["ok"], body["errors"]) == (2, 2)
+    assert (body["ok"], body["errors"]) == (3, 1)
 
 
 def test_batch_item_settings_override_defaults(client):

@@ -86,7 +86,7 @@ def page(browser, base_url):
 
 def _card(pg) -> dict[str, str]:
     pg.wait_for_function(
-        "() => ['in','out','none','error','unknown','ambiguous']"
+        "() => ['in','out','none','error','unknown','ambiguous','approximate']"
         ".includes(document.getElementById('card').dataset.state)"
     )
     out = {"state": pg.get_attribute("#card", "data-state") or ""}
@@ -99,7 +99,8 @@ def _card(pg) -> dict[str, str]:
 def test_page_loads_call_types_and_map(page, workspace):
     labels = page.locator("#call-type option").all_inner_texts()
     assert labels[0] == "(not given)"
-    assert set(labels[1:]) == {ct.label for ct in workspace.config.call_types.values()}
+    assert labels[-1] == "other / not listed"
+    assert set(labels[1:-1]) == {ct.label for ct in workspace.config.call_types.values()}
     assert page.locator("#map path.beat").count() == 37
     # shaded: the service area in force today (citywide since 2023-10-23: every beat but 999)
     assert page.locator("#map path.beat.pilot").count() == 36
@@ -217,8 +218,12 @@ def test_address_known_only_from_history_and_no_match(page):
     )
     card = _card(page)
     assert card["state"] == "unknown"
-    assert "Location unknown: ask the caller" in card["verdict"]
+    assert "Location not determined: ask the caller" in card["verdict"]
     assert card["pilot"] == "UNKNOWN"  # never OUT for a location we do not know
+    # every program says why: the location is not known (never "outside the area")
+    reasons = page.locator("#card-decisions .why").all_inner_texts()
+    assert reasons and all("location not determined: ask the caller" in r for r in reasons)
+    assert not any("outside the area" in r or "in no beat" in r for r in reasons)
     assert page.evaluate("document.activeElement.id") == "address"  # ready for the next one
 
 
@@ -232,13 +237,44 @@ def test_needs_call_type_before_green(page):
     assert page.get_attribute("#card-verdict", "class") == "verdict warn"
 
 
+def test_street_only_is_approximate_with_the_beats_it_crosses(page):
+    page.fill("#at", "2024-06-01T11:00")
+    page.select_option("#call-type", "trespass")
+    page.fill("#address", "MAIN ST")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "approximate"
+    verdict = card["verdict"]
+    assert verdict.startswith("Approximate: street only, ") and "confirm with the caller" in verdict
+    n = int(verdict.split("street only, ")[1].split(" ")[0])
+    picks = page.locator("#card-candidates button.pick").all_inner_texts()
+    beats = {t.split("— beat ")[1].split(" ")[0] for t in picks} - {"none", "?"}
+    assert n == len(beats) >= 2  # the headline counts the beats the street runs through
+    assert all("% of the street" in t for t in picks)
+    assert "Location known" not in verdict and card["beat"] != "" and not card["beat"][0].isdigit()
+    assert page.get_attribute("#card-verdict", "class") == "verdict warn"
+
+
+def test_other_call_type_answers_no_program(page):
+    page.fill("#at", "2024-06-04T11:00")  # Tuesday, every program's hours
+    page.select_option("#call-type", "not listed")
+    page.fill("#address", "35.9960, -78.9016")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "in" and card["beat"].startswith("512")
+    assert card["verdict"] == "No HEART program can respond now"
+    assert "no program takes this call type" in page.inner_text("#card-calltype")
+    reasons = page.locator("#card-decisions .why").all_inner_texts()
+    assert len(reasons) == 4 and all("no program takes this call type" in r for r in reasons)
+
+
 def test_candidates_pick_list_re_evaluates(page):
     page.fill("#at", "2024-06-01T11:00")
     page.select_option("#call-type", "trespass")
     page.fill("#address", "MAIN ST")
     page.press("#address", "Enter")
     card = _card(page)
-    assert card["state"] == "ambiguous"
+    assert card["state"] == "approximate"
     picks = page.locator("#card-candidates button.pick")
     assert picks.count() >= 2
     label = picks.nth(1).inner_text()
@@ -282,3 +318,11 @@ def test_time_is_the_area_time_zone(browser, base_url):
     assert shown[:10] == area_now[:10] and shown[11:13] == area_now[-2:]
     assert "America/New_York" in pg.inner_text("#tz-hint")
     context.close()
+
+
+def test_docs_render_offline(page, base_url):
+    # the page's footer links to /docs: Swagger UI must render with the internet blocked
+    page.click("footer a[href='/docs']")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)
+    assert page.locator(".swagger-ui .opblock").count() >= 5
+    assert "geo-heart dispatch lookup" in page.locator(".swagger-ui .info").inner_text()

@@ -1,0 +1,344 @@
+"""Reading times: the one place that turns time text into local wall-clock times.
+
+Every time geo-heart reads (a call export's time column, ``lookup --at``, the service's ``at``,
+``--as-of``) goes through here, so the same rules hold everywhere:
+
+* a value with a UTC offset (``2024-06-01T15:00Z``, ``2022/03/01 06:15:00+00``) names one instant;
+  it is converted to the area's zone;
+* a value without an offset is a wall-clock time in the given zone. Two wall-clock times are
+  special on the days the clocks change:
+
+  - **ambiguous** (the clocks go back; 01:30 happens twice): the **first** occurrence is taken
+    (still daylight time);
+  - **nonexistent** (the clocks go forward; 02:30 never happens): the time is **shifted forward**
+    by the length of the gap (02:30 → 03:30 daylight time), as a clock that was not yet moved
+    forward would have read it.
+
+  Both are answers, not errors: they are counted apart (:attr:`ParsedTimes.ambiguous`,
+  :attr:`ParsedTimes.nonexistent`) and a single lookup carries a note (:func:`dst_note`);
+* a date outside what a timestamp can hold (years outside 1677–2262, e.g. the sentinels
+  ``0001-01-01`` and ``9999-12-31``) is **out of range**: per row it is counted apart from
+  unreadable text; for a single time it is an :class:`~geo_heart.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.errors import InputError
+
+#: the instants a timestamp can hold (pandas nanoseconds), as naive datetimes
+EARLIEST = datetime(1677, 9, 22)
+LATEST = datetime(2262, 4, 10)
+RANGE_TEXT = f"{EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}"
+
+_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "ISO8601")
+_OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone ``name`` (InputError naming it when unknown)."""
+    try:
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"time zone {name!r} is not an IANA zone name (e.g. UTC, America/New_York)"
+        ) from None
+
+
+#: the first part of an IANA region zone name (``America/New_York``); ``Etc/``, ``US/``, ``EST``,
+#: ``EST5EDT``, ``GMT+5`` and the like are fixed offsets, abbreviations or legacy links
+_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+            "Indian", "Pacific")  # fmt: skip
+
+
+def region_zone_problem(name: str, *, allow_utc: bool = False) -> str | None:
+    """Why ``name`` is not a region time zone that follows local rules (``None`` when it is).
+
+    Region zones (``America/New_York``, ``Europe/Berlin``) carry the place's daylight-saving
+    history. Abbreviations and fixed offsets (``EST``, ``EST5EDT``, ``GMT+5``, ``Etc/GMT+5``,
+    ``-05:00``) never change with the seasons, so every summer answer would be an hour off.
+    ``allow_utc`` accepts ``UTC`` (a call export may be written in UTC).
+    """
+    text = str(name).strip()
+    if allow_utc and text in ("UTC", "Etc/UTC", "Z"):
+        return None
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{text!r} is not an IANA time zone; use a region zone such as 'America/New_York'"
+    if text.split("/", 1)[0] not in _REGIONS or "/" not in text:
+        fixed = ZoneInfo(text).utcoffset(datetime(2024, 1, 15)) == ZoneInfo(text).utcoffset(
+            datetime(2024, 7, 15)
+        )
+        kind = (
+            "a fixed offset that never observes daylight time"
+            if fixed
+            else "an abbreviation or legacy name, not a region"
+        )
+        return (
+            f"{text!r} is {kind}; use the region zone of the place, such as "
+            "'America/New_York' or 'America/Los_Angeles'"
+        )
+    return None
+
+
+def wall_time_kind(wall: datetime, tz: str | ZoneInfo) -> str | None:
+    """``"ambiguous"``, ``"nonexistent"`` or ``None`` for a naive wall-clock time in ``tz``."""
+    z = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    first = wall.replace(tzinfo=z, fold=0)
+    second = wall.replace(tzinfo=z, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    back = first.astimezone(timezone.utc).astimezone(z).replace(tzinfo=None)
+    return "ambiguous" if back == wall else "nonexistent"
+
+
+def resolve_wall_time(wall: datetime, tz: str | ZoneInfo) -> tuple[datetime, str | None]:
+    """A naive wall-clock time in ``tz`` → (the wall time used, its kind or ``None``).
+
+    Ambiguous: the first occurrence (the same wall time, daylight offset). Nonexistent: shifted
+    forward by the gap.
+    """
+    z = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    kind = wall_time_kind(wall, z)
+    if kind == "nonexistent":
+        # fold=0 reads the wall time with the offset in force before the gap: shifted forward
+        moment = wall.replace(tzinfo=z, fold=0).astimezone(timezone.utc).astimezone(z)
+        return moment.replace(tzinfo=None), kind
+    return wall, kind
+
+
+def dst_note(wall: datetime, used: datetime, kind: str | None, tz: str | ZoneInfo) -> str | None:
+    """The note a lookup at a daylight-saving wall time carries (``None`` for other times)."""
+    if kind is None:
+        return None
+    z = tz if isinstance(tz, ZoneInfo) else zone(tz)
+    name = used.replace(tzinfo=z, fold=0).tzname()
+    if kind == "ambiguous":
+        return (
+            f"{wall:%Y-%m-%d %H:%M} happens twice in {z.key} (the clocks go back); "
+            f"taken as the first, {name}"
+        )
+    return (
+        f"{wall:%Y-%m-%d %H:%M} does not exist in {z.key} (the clocks go forward); "
+        f"taken as {used:%H:%M} {name}"
+    )
+
+
+def _check_range(moment: datetime, raw: str) -> None:
+    naive = (
+        moment.astimezone(timezone.utc).replace(tzinfo=None)
+        if moment.tzinfo is not None and EARLIEST.year < moment.year < LATEST.year
+        else moment.replace(tzinfo=None)
+    )
+    if not (EARLIEST <= naive <= LATEST):
+        raise InputError(f"time {raw!r} is out of range; times from {RANGE_TEXT} are supported")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse one ISO 8601 time (naive or with an offset), checking its range.
+
+    Raises
+    ------
+    InputError
+        Not ISO 8601, or out of range (years outside 1677–2262) — never ``OverflowError``.
+    """
+    raw = str(text).strip()
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InputError(
+            f"time {raw!r} is not ISO 8601; use e.g. 2024-06-01T11:00 (local time) or "
+            "2024-06-01T15:00Z"
+        ) from None
+    _check_range(moment, raw)
+    return moment
+
+
+def parse_wall_time(text: str, tz: str) -> datetime:
+    """Parse one ISO 8601 time into a naive wall-clock time of ``tz``, not yet resolved.
+
+    A value with an offset is converted to ``tz``; a naive one is returned as written (a
+    daylight-saving wall time is resolved, with a note, by :func:`to_wall_time`).
+    """
+    moment = parse_iso(text)
+    return to_wall_time(moment, tz)[0] if moment.tzinfo is not None else moment
+
+
+def parse_moment(text: str, tz: str) -> tuple[datetime, str | None]:
+    """Parse one ISO 8601 time into a naive local wall-clock time of ``tz``, and a DST note.
+
+    A value with an offset (``...Z``, ``...-04:00``) is converted to ``tz``; a naive one is a wall
+    time in ``tz`` (resolved by :func:`resolve_wall_time`; the note says how).
+    """
+    return to_wall_time(parse_iso(text), tz)
+
+
+def to_wall_time(moment: datetime, tz: str) -> tuple[datetime, str | None]:
+    """A datetime → (naive wall-clock time of ``tz``, DST note or ``None``).
+
+    Aware: converted. Naive: taken as a wall time in ``tz`` and resolved (first occurrence /
+    shifted forward).
+    """
+    z = zone(tz)
+    _check_range(moment, moment.isoformat())
+    if moment.tzinfo is not None:
+        try:
+            return moment.astimezone(z).replace(tzinfo=None), None
+        except (OverflowError, OSError):
+            raise InputError(
+                f"time {moment.isoformat()!r} is out of range; times from {RANGE_TEXT} are "
+                "supported"
+            ) from None
+    used, kind = resolve_wall_time(moment, z)
+    return used, dst_note(moment, used, kind, z)
+
+
+@dataclass
+class ParsedTimes:
+    """Times read from a column, and what happened to each row.
+
+    Attributes
+    ----------
+    local
+        Naive wall-clock times of the area's zone (``NaT`` where unreadable or out of range).
+    unreadable, out_of_range
+        Rows whose text is not a time / is a date outside 1677–2262 (``NaT`` in :attr:`local`).
+    ambiguous, nonexistent
+        Rows whose naive wall time falls in a daylight-saving change: taken as the first
+        occurrence / shifted forward (they have a time).
+    """
+
+    local: pd.Series
+    unreadable: np.ndarray
+    out_of_range: np.ndarray
+    ambiguous: np.ndarray
+    nonexistent: np.ndarray
+
+    @property
+    def dst_changes(self) -> int:
+        """Rows resolved at a daylight-saving change."""
+        return int(self.ambiguous.sum() + self.nonexistent.sum())
+
+    def counts(self) -> dict[str, int]:
+        """JSON-ready counts."""
+        return {
+            "unreadable": int(self.unreadable.sum()),
+            "out_of_range": int(self.out_of_range.sum()),
+            "dst_ambiguous_first": int(self.ambiguous.sum()),
+            "dst_nonexistent_shifted": int(self.nonexistent.sum()),
+        }
+
+
+def _parse_series(s: pd.Series, *, utc: bool) -> pd.Series:
+    """``pd.to_datetime`` trying the known formats first, then any format (bad → NaT).
+
+    Times outside :data:`EARLIEST`..:data:`LATEST` (which pandas may hold at a coarser unit)
+    become ``NaT`` too, so every later step works in nanoseconds.
+    """
+    for fmt in _TIME_FORMATS:
+        try:
+            return _in_range(pd.to_datetime(s, format=fmt, utc=utc))
+        except (ValueError, TypeError, OverflowError):
+            continue
+    try:
+        return _in_range(pd.to_datetime(s, format="mixed", errors="coerce", utc=utc))
+    except (ValueError, OverflowError):  # offsets mixed with naive times
+        return _in_range(pd.to_datetime(s, format="mixed", errors="coerce", utc=True))
+
+
+def _in_range(parsed: pd.Series) -> pd.Series:
+    if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
+        return parsed
+    lo, hi = pd.Timestamp(EARLIEST), pd.Timestamp(LATEST)
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        lo, hi = lo.tz_localize("UTC"), hi.tz_localize("UTC")
+    beyond = (parsed < lo) | (parsed > hi)
+    if beyond.any():
+        parsed = parsed.where(~beyond)
+    unit = "ns"
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.astype(pd.DatetimeTZDtype(unit, parsed.dtype.tz))
+    return parsed.astype(f"datetime64[{unit}]")
+
+
+def _beyond_range(text: str) -> bool:
+    """True when ``text`` is a real date that a timestamp cannot hold (e.g. ``9999-12-31``)."""
+    from dateutil import parser
+
+    try:
+        moment = parser.parse(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, TypeError):
+        return False
+    naive = moment.replace(tzinfo=None)
+    return not (EARLIEST <= naive <= LATEST)
+
+
+def _localize(wall: pd.Series, tz: str, area_zone: str) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Naive wall times of ``tz`` → naive wall times of ``area_zone``, with the DST rows."""
+    local = wall.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    missed = (local.isna() & wall.notna()).to_numpy()
+    ambiguous = np.zeros(len(wall), dtype=bool)
+    nonexistent = np.zeros(len(wall), dtype=bool)
+    if missed.any():  # the few wall times at a clock change: resolved one by one
+        z = zone(tz)
+        fixed = []
+        for pos in np.flatnonzero(missed):
+            w = wall.iloc[pos].to_pydatetime()
+            kind = wall_time_kind(w, z)
+            (ambiguous if kind == "ambiguous" else nonexistent)[pos] = True
+            fixed.append(pd.Timestamp(w.replace(tzinfo=z, fold=0)).tz_convert(z))
+        local = local.astype(object)
+        local.iloc[np.flatnonzero(missed)] = fixed
+        local = pd.to_datetime(local, utc=True).dt.tz_convert(tz)
+    out = local.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
+    return out, ambiguous, nonexistent
+
+
+def parse_local_times(values: pd.Series, *, time_zone: str, area_zone: str) -> ParsedTimes:
+    """Parse a column of time text into naive wall-clock times of ``area_zone``.
+
+    Values with an offset are honoured (through UTC, so an export whose offsets change at a
+    daylight-saving switch works); naive values are wall times in ``time_zone``. See the module
+    text for daylight-saving and out-of-range values. Never raises for a bad value.
+    """
+    zone(time_zone), zone(area_zone)
+    s = values.astype(object).where(values.notna(), None)
+    s = s.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+    s = s.reset_index(drop=True)
+    n = len(s)
+    has_offset = s.str.contains(_OFFSET_RE, regex=True, na=False).to_numpy(dtype=bool)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    ambiguous = np.zeros(n, dtype=bool)
+    nonexistent = np.zeros(n, dtype=bool)
+    if has_offset.any():
+        aware = _parse_series(s[has_offset], utc=True)
+        out[has_offset] = (
+            aware.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
+        )
+    naive_mask = ~has_offset
+    if naive_mask.any():
+        parsed = _parse_series(s[naive_mask], utc=False)
+        if parsed.dtype == object:  # aware objects the offset test missed: through UTC
+            parsed = pd.to_datetime(s[naive_mask], format="mixed", errors="coerce", utc=True)
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            local = parsed.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
+        else:
+            local, amb, non = _localize(parsed, time_zone, area_zone)
+            idx = np.flatnonzero(naive_mask)
+            ambiguous[idx], nonexistent[idx] = amb, non
+        out[naive_mask] = local.to_numpy()
+    given = s.notna().to_numpy()
+    failed = out.isna().to_numpy() & given
+    out_of_range = np.zeros(n, dtype=bool)
+    for pos in np.flatnonzero(failed):
+        out_of_range[pos] = _beyond_range(s.iloc[pos])
+    unreadable = failed & ~out_of_range
+    out.index = values.index
+    return ParsedTimes(out, unreadable | ~given, out_of_range, ambiguous, nonexistent)
