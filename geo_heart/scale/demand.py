@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo_heart.analysis.calls import calls_from_frame, calls_path
@@ -165,22 +166,25 @@ def _periods(ws, parts: list[dict], programs: list[str]) -> pd.DataFrame:
 
 
 def _summary(parts: list[dict], unknown: Counter) -> dict[str, Any]:
-    s0 = parts[0]["summary"]
-    reasons: Counter = Counter()
-    for p in parts:
-        reasons.update(p["summary"]["unplaced_reasons"])
-    return {
-        "source": s0["source"],
-        "rows": sum(p["summary"]["rows"] for p in parts),
-        "location_mode": s0["location_mode"],
-        "classified": sum(p["summary"]["classified"] for p in parts),
-        "unknown_calls": int(sum(unknown.values())),
-        "unknown_distinct_codes": len(unknown),
-        "unplaced": sum(p["summary"]["unplaced"] for p in parts),
-        "unplaced_reasons": dict(reasons.most_common()),
-        "bad_times": sum(p["summary"]["bad_times"] for p in parts),
-        "eligible": {k: sum(p["summary"]["eligible"][k] for p in parts) for k in s0["eligible"]},
-    }
+    """:meth:`CallData.summary` of the whole table: counts summed (nested counts key by key),
+    reasons most frequent first, the unknown-code figures from the merged codes."""
+    out: dict[str, Any] = {}
+    for key, first in parts[0]["summary"].items():
+        values = [p["summary"][key] for p in parts]
+        if key == "unplaced_reasons":
+            reasons: Counter = Counter()
+            for v in values:
+                reasons.update(v)
+            out[key] = dict(reasons.most_common())
+        elif isinstance(first, dict):
+            out[key] = {k: sum(int(v.get(k, 0)) for v in values) for k in first}
+        elif isinstance(first, (int, np.integer)) and not isinstance(first, bool):
+            out[key] = int(sum(values))
+        else:  # source, location mode: the same for every partition
+            out[key] = first
+    out["unknown_calls"] = int(sum(unknown.values()))
+    out["unknown_distinct_codes"] = len(unknown)
+    return out
 
 
 def demand_dask(
