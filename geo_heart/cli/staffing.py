@@ -73,7 +73,9 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
     if program not in known:  # checked before the calls are read
         raise click.BadParameter(f"{program!r}: known {', '.join(known)}", param_hint="--program")
     if kw["target"] is not None and not 0 < kw["target"] < 1:
-        raise click.BadParameter(f"{kw['target']!r}: a share between 0 and 1", param_hint="--target")
+        raise click.BadParameter(
+            f"{kw['target']!r}: a share between 0 and 1", param_hint="--target"
+        )
     calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
     ws, data = load_calls_from_options(obj, calls_kw)
     result = staffing_for_calls(ws, data, program, StaffingOptions(**kw))
