@@ -99,3 +99,80 @@ def toy_env(toy, monkeypatch):
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env
+
+
+# ------------------------------------------------------------------- toy area with census tracts
+EQUITY_TOML = """
+[layers.population]
+file = "tracts.geojson"
+population_field = "pop"
+
+[layers.tracts]
+file = "tracts.geojson"
+geoid_field = "GEOID"
+
+[equity]
+fields = ["median_income"]
+need_field = "pct_poor"
+bootstrap = 200
+
+[equity.groups.all]
+field = "pop"
+
+[equity.groups.black]
+label = "Black residents"
+field = "black"
+
+[equity.groups.hh_no_car]
+field = "hh_no_car"
+universe = "households"
+"""
+
+
+def _square(x0, y0, x1, y1):
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def _tracts() -> dict:
+    # Tract A covers beat 11, 21, the left half of the Sheriff's beat 99 and half of 12 and 22;
+    # tract B the rest, including land outside every beat (x > -99.975 or beside beat 22's tail).
+    feats = [
+        ("A", _square(-100.0, 39.99, -99.985, 40.02), 3000, 1000, 90, 40000, 10.0),
+        ("B", _square(-99.985, 39.99, -99.975, 40.02), 1000, 100, 10, 60000, 4.0),
+    ]
+    return {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "GEOID": g,
+                    "pop": p,
+                    "black": b,
+                    "hh_no_car": h,
+                    "median_income": m,
+                    "pct_poor": n,
+                },
+                "geometry": geom,
+            }
+            for g, geom, p, b, h, m, n in feats
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def town(toy_dir, tmp_path_factory):
+    """The toy area plus two census tracts (A, B) and an [equity] section (tests of equity)."""
+    import json
+    import shutil
+
+    from geo_heart.area import Area
+
+    d = tmp_path_factory.mktemp("equity-town")
+    for f in toy_dir.iterdir():
+        if f.is_file():
+            shutil.copy(f, d / f.name)
+    (d / "toy.toml").write_text((toy_dir / "toy.toml").read_text() + EQUITY_TOML)
+    (d / "tracts.geojson").write_text(json.dumps(_tracts()))
+    return Area.load(d / "toy.toml", data_dir=d, cache_dir=d / "cache")

@@ -148,7 +148,9 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
     return table
 
 
-def hour_of_week_demand(ws: Workspace, data: CallData, *, scenario: str | None = None) -> pd.DataFrame:
+def hour_of_week_demand(
+    ws: Workspace, data: CallData, *, scenario: str | None = None
+) -> pd.DataFrame:
     """168 rows (Mon 00 = 0): calls and eligible calls per hour of the week, with program hours.
 
     Columns: hour_of_week, day, hour, total_calls, eligible_any, eligible_<P> per program and

@@ -136,7 +136,9 @@ def beat_values(data: CallData, *, program: str | None = None) -> pd.Series:
     return col[f["beat"].notna()].groupby(f.loc[f["beat"].notna(), "beat"]).sum()
 
 
-def beat_hotspots(ws: Workspace, data: CallData, *, program: str | None = None, metric: str = "count"):
+def beat_hotspots(
+    ws: Workspace, data: CallData, *, program: str | None = None, metric: str = "count"
+):
     """Gi* by beat (Queen contiguity) on eligible calls (``metric="count"``) or on eligible calls
     per square mile (``metric="per_sq_mi"``, fairer when beats differ much in size)."""
     from libpysal.weights import Queen

@@ -28,10 +28,26 @@ from geo_heart.cli.options import (
 @layer_option
 @crs_option
 @click.option(
-    "--lon-column", default="lon", show_default=True, help="Longitude column (CSV/Parquet)."
+    "--lon-column",
+    "--x-column",
+    "lon_column",
+    default="lon",
+    show_default=True,
+    help="Longitude column (CSV/Parquet); with --input-crs, the x column.",
 )
 @click.option(
-    "--lat-column", default="lat", show_default=True, help="Latitude column (CSV/Parquet)."
+    "--lat-column",
+    "--y-column",
+    "lat_column",
+    default="lat",
+    show_default=True,
+    help="Latitude column (CSV/Parquet); with --input-crs, the y column.",
+)
+@click.option(
+    "--input-crs",
+    metavar="CRS",
+    help="CRS of the x/y columns, e.g. EPSG:2264 (NC State Plane feet); default WGS84 lon/lat. "
+    "The WGS84 lon and lat are added to the output.",
 )
 @encoding_option
 @engine_options
@@ -46,6 +62,7 @@ def assign(
     out_crs,
     lon_column,
     lat_column,
+    input_crs,
     encoding,
     as_json,
     **kwargs,
@@ -58,6 +75,10 @@ def assign(
     or on its first 10 characters, as GeoPackage and Shapefile compare names) is written as
     gh_<name>, for every output format. OUTPUT may not be INPUT; two runs writing the same OUTPUT are refused.
 
+    The table is streamed in chunks of rows (memory stays flat whatever its length); a vector
+    layer INPUT is read whole. With --input-crs, --x-column and --y-column name coordinates in
+    that CRS (e.g. State Plane feet), and the WGS84 lon and lat are added.
+
     With --engine dask (the [dask] extra) the rows are processed in partitions on a dask
     cluster, with the same answers in the same order; INPUT may then be a folder or glob of
     CSV or Parquet partitions, and OUTPUT a folder (a partitioned GeoParquet dataset).
@@ -65,11 +86,16 @@ def assign(
     \b
     Example:
       geo-heart assign points.csv -o points_with_beats.gpkg --crs EPSG:2264
+      geo-heart assign sp.csv -o sp_beats.csv --input-crs EPSG:2264 --x-column x_ft --y-column y_ft
       geo-heart assign 'points/*.parquet' -o points_beats/ --engine dask
     """
+    from geo_heart.geo.assign import input_crs_of
     from geo_heart.io.files import output_lock
 
+    input_crs = input_crs_of(input_crs)  # before any work
     engine = pop_engine(kwargs)
+    if engine["engine"] == "dask" and input_crs is not None:
+        raise click.UsageError("--input-crs works with the local engine only")
     if engine["engine"] == "dask":
         from geo_heart.scale.run import check_output_target
 
@@ -84,10 +110,12 @@ def assign(
             read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
         )
     with output_lock(spec.path):
-        _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json, engine)
+        _assign(obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine)
 
 
-def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json, engine) -> None:
+def _assign(
+    obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine
+) -> None:
     ws = obj.workspace
     if engine["engine"] == "dask":
         from geo_heart.scale.run import assign_dask
@@ -102,18 +130,19 @@ def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json, en
             **{k: v for k, v in engine.items() if k != "engine"},
         )
     else:
-        from geo_heart.geo.assign import assign_chunk
-        from geo_heart.io.tables import read_table
-        from geo_heart.io.vector import write_vector
+        from geo_heart.io.tables import table_kind
 
-        df = read_table(input_path, encoding=encoding)
-        out, summary = assign_chunk(
-            ws, df, lon_column=lon_column, lat_column=lat_column, source=input_path
-        )
-        if getattr(out, "_geometry_column_name", None) is not None:  # a layer: geometry kept
+        options = {"lon_column": lon_column, "lat_column": lat_column, "input_crs": input_crs}
+        if table_kind(input_path) == "geo":  # a layer is read whole; its geometry is kept
+            from geo_heart.geo.assign import assign_chunk
+            from geo_heart.io.tables import read_table
+            from geo_heart.io.vector import write_vector
+
+            df = read_table(input_path, encoding=encoding)
+            out, summary = assign_chunk(ws, df, source=input_path, **options)
             info = write_vector(out, spec)
         else:
-            info = write_vector(out, spec, lon_column=lon_column, lat_column=lat_column)
+            summary, info = assign_streamed(ws, input_path, spec, encoding=encoding, **options)
     summary = {**summary, "output": info}
     if as_json:
         emit_json(summary)
@@ -127,3 +156,39 @@ def _assign(obj, input_path, spec, lon_column, lat_column, encoding, as_json, en
     )
     if info.get("renamed"):
         obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
+
+
+def assign_streamed(
+    ws,
+    input_path,
+    spec,
+    *,
+    lon_column: str,
+    lat_column: str,
+    input_crs: str | None = None,
+    encoding: str | None = None,
+    chunk_rows: int = 50_000,
+) -> tuple[dict, dict]:
+    """Assign a CSV/TSV/Parquet table chunk by chunk into ``spec``: memory bounded by a chunk.
+
+    Returns the summed summary and what was written.
+    """
+    from geo_heart.geo.assign import assign_chunk, output_point_columns
+    from geo_heart.io.tables import iter_table, read_header
+    from geo_heart.scale.run import write_frames
+
+    summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
+    options = {"lon_column": lon_column, "lat_column": lat_column, "input_crs": input_crs}
+
+    def frames():
+        for chunk in iter_table(input_path, chunk_rows=chunk_rows, encoding=encoding):
+            out, part = assign_chunk(ws, chunk, source=input_path, **options)
+            for k in summary:
+                summary[k] += int(part[k])
+            yield out
+
+    lon_out, lat_out = output_point_columns(read_header(input_path, encoding=encoding), **options)
+    info = write_frames(frames(), spec, lon_column=lon_out, lat_column=lat_out)
+    if info.get("features") is None:
+        info = {**info, "features": summary["rows"]}
+    return summary, info

@@ -106,6 +106,14 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
     help="Rule set to expand from (a [[rules]] name, e.g. pilot for the pilot retrospective; "
     "default: the latest). Every call is judged under it.",
 )
+@click.option(
+    "--objective",
+    type=click.Choice(["calls", "need"]),
+    default="calls",
+    show_default=True,
+    help="Rank by eligible calls, or by calls weighted by the need measure of where they are "
+    "([equity].need_field of the area file).",
+)
 @scenario_option
 @maps_dir_option(
     "Output folder for CSV, beats.gpkg, map and report (default: the maps folder, 'maps')."
@@ -137,6 +145,7 @@ def expand(
     include_outside_city,
     compare_k,
     rules,
+    objective,
     scenario,
     out_dir,
     basemap,
@@ -182,7 +191,7 @@ def expand(
             call_type_column=call_type_column,
             time_column=time_column,
         )
-        table = ex.today_candidates(ws, data, rules=rule_set.name)
+        table = ex.today_candidates(ws, data, rules=rule_set.name, objective=objective)
         out = Path(out_dir) if out_dir else ws.settings.maps_dir
         path = write_table(table, out / "expansion_today.csv")
         if as_json:
@@ -242,6 +251,7 @@ def expand(
         compare_k=compare_k,
         scenario=scenario,
         rules=rules,
+        objective=objective,
         progress=bar,
     )
     bar.set_postfix_str("tables")

@@ -47,7 +47,9 @@ from geo_heart.cli.options import (
     "--tiles", help="Optional web base tiles (folium name or URL template; needs network)."
 )
 @click.option(
-    "--cdn", is_flag=True, help="Link Leaflet from its CDN (smaller file, needs network) instead of inlining the local copy."
+    "--cdn",
+    is_flag=True,
+    help="Link Leaflet from its CDN (smaller file, needs network) instead of inlining the local copy.",
 )
 @json_option
 @pass_ctx

@@ -80,12 +80,14 @@ def plan_beats(
     compare_k: int = 10,
     scenario: str | None = None,
     rules: str | None = None,
+    objective: str = "calls",
     progress=None,
 ) -> BeatPlan:
     """Choose the best beats to add to a service area (exact, PuLP/CBC) and explain the choice.
 
     Parameters mirror ``geo-heart expand``; ``bases`` is a table of team bases (name, lon, lat),
-    ``progress`` an optional tqdm-like bar to advance.
+    ``progress`` an optional tqdm-like bar to advance. ``objective="need"`` weights each beat's
+    calls by its need index (:func:`geo_heart.expansion.equity.need_by_beat`).
     """
     if k is None and target is None:
         k = 3
@@ -130,6 +132,17 @@ def plan_beats(
             "Beats with no neighbour among the beats considered (never reachable contiguously): "
             f"{', '.join(isolated)}."
         )
+    if objective == "need":
+        from geo_heart.expansion.equity import need_by_beat, weight_problem
+
+        problem = weight_problem(problem, need_by_beat(area))
+        notes.append(
+            "Objective: need-weighted calls (each beat's calls times its need index, "
+            f"[equity].need_field = {area.config.equity.get('need_field')!r} of its tracts over "
+            "the city mean); counts below are need-weighted."
+        )
+    elif objective != "calls":
+        raise InputError(f"--objective must be 'calls' or 'need', got {objective!r}")
     if bases is not None:
         dist = distances_from_bases(
             area, problem, bases, method=distance_method, roads_path=roads_path
@@ -173,6 +186,7 @@ def plan_beats(
             if c == "eligible_any" or c in {f"eligible_{p}" for p in problem.programs}
         }
     )
+    cands = _with_equity(area, problem, result, cands, notes)
     within = None
     if bases is not None:
         within = calls_within_distance(problem, within_m, beats=result.beats)
@@ -242,6 +256,7 @@ def plan_text(plan: BeatPlan) -> str:
             f"  within {plan.within_m:,.0f} m of a base ({plan.distance_method}): "
             f"{plan.within['share_within_any']:.1%} of covered eligible calls"
         )
+    lines += [n for n in plan.notes if n.startswith(("Equity:", "Objective:"))]
     if len(compare):
         lines += ["Greedy vs optimal:", compare.to_string(index=False)]
     return "\n".join(lines)
@@ -251,3 +266,17 @@ def _step(progress, text: str) -> None:
     if progress is not None:
         progress.update()
         progress.set_postfix_str(text)
+
+
+def _with_equity(area, problem, result, cands: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Candidates with each beat's equity effect, and a note on the selection's (when the area
+    has census tracts for ``[equity]``)."""
+    from geo_heart.analysis.equity import MissingLayerError
+    from geo_heart.expansion.equity import beat_effects, selection_sentence
+
+    try:
+        eff = beat_effects(area, problem.base, cands["beat"].tolist())
+        notes.append(selection_sentence(area, problem.base, result.beats))
+    except MissingLayerError:
+        return cands
+    return cands.merge(eff, on="beat", how="left")

@@ -64,7 +64,9 @@ def _county_outside_beats(ws, frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
+def today_candidates(
+    ws, data, *, rules: str | None = None, objective: str = "calls"
+) -> pd.DataFrame:
     """Hours, county areas and call types to add, each with the eligible calls it adds.
 
     Parameters
@@ -76,12 +78,17 @@ def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
         ``rules``).
     rules
         Rule-set name (default: the latest).
+    objective
+        ``calls``, or ``need``: also rank by need-weighted calls (``need_weighted_adds``,
+        :mod:`geo_heart.expansion.equity`).
 
     Returns
     -------
     pandas.DataFrame
         kind (``hours``/``county``/``call_type``), candidate, program (``any`` for a call that
-        any program would take), adds_calls, adds_per_year, detail; sorted by kind, then calls.
+        any program would take), adds_calls, adds_per_year, detail; sorted by kind, then calls;
+        with census tracts in ``[equity]`` also the equity effect of each option
+        (:func:`geo_heart.expansion.equity.add_equity_to_options`).
     """
     from geo_heart.dispatch.eligibility import eligibility_for_calls
 
@@ -100,8 +107,10 @@ def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
     )
     years = _years(f)
     rows: list[dict] = []
+    masks: list[np.ndarray] = []
 
     def add(kind, cand, prog, mask, detail):
+        masks.append(np.asarray(mask, dtype=bool))
         n = int(np.asarray(mask).sum())
         rows.append(
             {
@@ -172,10 +181,17 @@ def today_candidates(ws, data, *, rules: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame(
         rows, columns=["kind", "candidate", "program", "adds_calls", "adds_per_year", "detail"]
     )
+    if area.equity:
+        from geo_heart.expansion.equity import add_equity_to_options
+
+        out = add_equity_to_options(ws, data, out, masks, objective=objective)
+    elif objective != "calls":
+        raise InputError(f"objective {objective!r} needs [equity] with a need_field in {area.path}")
     order = {"hours": 0, "county": 1, "call_type": 2}
+    key = "need_weighted_adds" if objective == "need" else "adds_calls"
     out = out.sort_values(
-        ["kind", "adds_calls"],
-        key=lambda s: s.map(order) if s.name == "kind" else -s,
+        ["kind", key],
+        key=lambda s: s.map(order) if s.name == "kind" else -s.fillna(-1),
         kind="stable",
     )
     return out.reset_index(drop=True)
@@ -212,11 +228,40 @@ def today_text(table: pd.DataFrame, rule_set) -> str:
                 ]
             )
         for r in g.head(14).itertuples():
-            lines.append(
-                f"  {r.candidate:<28} {r.program:<5} {r.adds_calls:>7,} calls "
-                f"({r.adds_per_year:,.0f}/year)  {r.detail}"
+            calls = (
+                "      - calls" if r.adds_calls != r.adds_calls else f"{r.adds_calls:>7,.0f} calls"
             )
+            per_year = (
+                "" if r.adds_per_year != r.adds_per_year else f"({r.adds_per_year:,.0f}/year)"
+            )
+            need = getattr(r, "need_weighted_adds", None)
+            need = f" [need-weighted {need:,.0f}]" if need is not None and need == need else ""
+            lines.append(f"  {r.candidate:<28} {r.program:<5} {calls} {per_year}{need}  {r.detail}")
+            eq = _equity_text(r._asdict())
+            if eq:
+                lines.append(f"  {'':<28} {'':<5} {eq}")
+    if any(c.startswith("ratio_") for c in table.columns):
+        lines += [
+            "",
+            "Equity: 'where they live' compares the added calls per 1,000 residents of each group "
+            "(tracts weighted by the group's residents) with all residents; county rows give the "
+            "residents the option would reach (geo-heart equity).",
+        ]
     return "\n".join(lines)
+
+
+def _equity_text(row: dict) -> str:
+    """The equity effect of one option row as a short line ("" when the table has none)."""
+    ratios = {k.removeprefix("ratio_"): v for k, v in row.items() if k.startswith("ratio_")}
+    reach = {
+        k.removeprefix("residents_"): v
+        for k, v in row.items()
+        if k.startswith("residents_") and v == v and v is not None
+    }
+    if reach:
+        return "reaches residents: " + ", ".join(f"{k} {v:,.0f}" for k, v in reach.items())
+    shown = [f"{k} {v:.2f}" for k, v in ratios.items() if v == v and v is not None]
+    return ("where they live, ratio to all: " + ", ".join(shown)) if shown else ""
 
 
 @dataclass

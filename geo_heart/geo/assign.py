@@ -12,6 +12,8 @@ from geo_heart.io.tables import require_columns
 
 #: Columns :func:`assign_table` adds (``gh_``-prefixed where the input has the name).
 RESULT_COLUMNS = ("beat", "district", "in_service_area", "status", "reason")
+#: Added too when the input's coordinates are x/y in another CRS: the WGS84 point
+XY_COLUMNS = ("lon", "lat")
 #: Prefix of a result column whose name the input already uses (``gh_beat``), for every command.
 RESULT_PREFIX = "gh_"
 #: dBASE (Shapefile) field names keep this many characters
@@ -63,14 +65,47 @@ def result_column_names(
     return names
 
 
+def is_wgs84(crs: object) -> bool:
+    """True for ``None`` and the CRSs that are WGS84 longitude/latitude (EPSG:4326, OGC:CRS84)."""
+    if crs is None:
+        return True
+    from pyproj import CRS
+
+    c = CRS.from_user_input(crs)
+    return c.is_geographic and c.equals(CRS.from_epsg(4326), ignore_axis_order=True)
+
+
+def input_crs_of(crs: object) -> str | None:
+    """Check ``--input-crs`` (CRSError naming it); ``None`` for WGS84 longitude/latitude."""
+    if crs is None:
+        return None
+    from pyproj import CRS
+
+    try:
+        c = CRS.from_user_input(crs)
+    except Exception:  # pyproj raises its own CRSError
+        raise CRSError(
+            f"--input-crs {crs!r} is not a CRS pyproj understands (e.g. EPSG:2264)"
+        ) from None
+    return None if is_wgs84(c) else c.to_string()
+
+
 def coordinates_from_table(
-    df: pd.DataFrame, *, lon_column: str, lat_column: str, source: str = "input"
+    df: pd.DataFrame,
+    *,
+    lon_column: str,
+    lat_column: str,
+    source: str = "input",
+    input_crs: object = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """WGS84 lon/lat arrays from a table, plus a per-row problem text ('' when fine).
 
     A GeoDataFrame's point geometries are used (transformed to WGS84 with ``always_xy``; a layer
-    without a CRS is an error); otherwise the two columns are parsed as numbers.
+    without a CRS is an error); otherwise the two columns are parsed as numbers: WGS84 longitude
+    and latitude, or x and y in ``input_crs`` (e.g. State Plane feet, ``EPSG:2264``), transformed
+    to WGS84 with ``always_xy``.
     """
+    crs = input_crs_of(input_crs)
     n = len(df)
     problem = np.full(n, "", dtype=object)
     geom_col = getattr(df, "_geometry_column_name", None)
@@ -93,6 +128,9 @@ def coordinates_from_table(
         problem[missing] = "no geometry"
         problem[~missing & ~is_point] = "geometry is not a point"
         return lon, lat, problem
+    if crs is not None:
+        require_columns(df, {"--x-column": lon_column, "--y-column": lat_column}, source)
+        return _projected_coordinates(df, lon_column, lat_column, crs)
     require_columns(df, {"--lon-column": lon_column, "--lat-column": lat_column}, source)
     lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
     bad_lon = ~np.isfinite(lon) | (np.abs(lon) > 180)
@@ -112,6 +150,41 @@ def coordinates_from_table(
     return lon, lat, problem
 
 
+def _projected_coordinates(
+    df: pd.DataFrame, x_column: str, y_column: str, crs: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x/y columns in ``crs`` → WGS84 lon/lat and a per-row problem text."""
+    from pyproj import Transformer
+
+    from geo_heart.geo.coords import numbers
+
+    x, y = numbers(df[x_column]), numbers(df[y_column])
+    n = len(df)
+    problem = np.full(n, "", dtype=object)
+    lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.any():
+        tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        lon[ok], lat[ok] = tr.transform(x[ok], y[ok], errcheck=False)
+    with np.errstate(invalid="ignore"):
+        bad_point = ok & ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90))
+    for mask, col, vals in ((~np.isfinite(x), x_column, df[x_column]), (~np.isfinite(y), y_column, df[y_column])):  # fmt: skip
+        if mask.any():
+            raw = vals.to_numpy(dtype=object)[mask]
+            text = np.array(
+                [
+                    f"{col}={v!r} is not a number" if str(v).strip() else f"{col} is empty"
+                    for v in raw
+                ],
+                dtype=object,
+            )
+            cur = problem[mask]
+            problem[mask] = np.where(cur == "", text, cur + "; " + text)
+    problem[bad_point] = f"x, y is not a point of {crs}"
+    lon[bad_point] = lat[bad_point] = np.nan
+    return lon, lat, problem
+
+
 def assign_table(
     ws: Workspace,
     df: pd.DataFrame,
@@ -119,6 +192,7 @@ def assign_table(
     lon_column: str = "lon",
     lat_column: str = "lat",
     source: str = "input",
+    input_crs: object = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Return ``df`` with ``beat``, ``district``, ``in_service_area``, ``status``, ``reason`` added.
 
@@ -126,9 +200,15 @@ def assign_table(
     already has a column of a result's name, the result is written as ``gh_<name>``
     (:func:`result_column_names`). The
     summary counts ok/outside/invalid rows.
+
+    With ``input_crs`` (e.g. ``"EPSG:2264"``), ``lon_column``/``lat_column`` name the x and y
+    columns in that CRS, and the WGS84 ``lon`` and ``lat`` are added too (:data:`XY_COLUMNS`).
     """
+    projected = (
+        input_crs_of(input_crs) is not None and getattr(df, "_geometry_column_name", None) is None
+    )
     lon, lat, problem = coordinates_from_table(
-        df, lon_column=lon_column, lat_column=lat_column, source=source
+        df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs
     )
     res = ws.beat_index.assign(lon, lat)
     status = res["status"].copy()
@@ -143,8 +223,13 @@ def assign_table(
     sa = service_area_today(ws.config)
     members = {b for b in ws.beat_index.beats if sa.contains(b)}
     in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
-    names = result_column_names(df.columns, RESULT_COLUMNS, source=source)
+    results = RESULT_COLUMNS + (XY_COLUMNS if projected else ())
+    names = result_column_names(df.columns, results, source=source)
     out = df.copy()
+    if projected:
+        has_problem_xy = problem != ""
+        out[names["lon"]] = np.where(has_problem_xy, np.nan, lon)
+        out[names["lat"]] = np.where(has_problem_xy, np.nan, lat)
     out[names["beat"]] = beat
     out[names["district"]] = district
     out[names["in_service_area"]] = in_sa
@@ -168,13 +253,17 @@ def assign_chunk(
     lat_column: str = "lat",
     source: str = "input",
     census: bool = True,
+    input_crs: object = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """:func:`assign_table` plus census tract and block-group GEOIDs (where configured).
 
-    The unit of work of ``geo-heart assign``: a whole table with the local engine, one partition
-    per task with ``--engine dask``. A layer's point geometries are used (the geometry is kept).
+    The unit of work of ``geo-heart assign``: one chunk of rows with the local engine (the table
+    is streamed), one partition per task with ``--engine dask``. A layer's point geometries are
+    used (the geometry is kept).
     """
-    out, summary = assign_table(ws, df, lon_column=lon_column, lat_column=lat_column, source=source)
+    out, summary = assign_table(
+        ws, df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs
+    )
     if not census:
         return out, summary
     from geo_heart.geo.census import add_census_geoids
@@ -186,4 +275,21 @@ def assign_chunk(
         out["_lat"] = np.where(is_pt, pts.y.where(is_pt), np.nan)
         out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
         return out.drop(columns=["_lon", "_lat"]), summary
-    return add_census_geoids(ws, out, lon_column=lon_column, lat_column=lat_column), summary
+    lon_out, lat_out = output_point_columns(
+        df.columns, lon_column=lon_column, lat_column=lat_column, input_crs=input_crs
+    )
+    return add_census_geoids(ws, out, lon_column=lon_out, lat_column=lat_out), summary
+
+
+def output_point_columns(
+    columns, *, lon_column: str, lat_column: str, input_crs: object = None
+) -> tuple[str, str]:
+    """The WGS84 lon/lat columns of :func:`assign_table`'s result for a table with ``columns``.
+
+    The input's own columns, or (with a projected ``input_crs``) the added ``lon``/``lat``
+    (``gh_lon``/``gh_lat`` where the input has those names).
+    """
+    if input_crs_of(input_crs) is None:
+        return lon_column, lat_column
+    names = result_column_names(columns, RESULT_COLUMNS + XY_COLUMNS)
+    return names["lon"], names["lat"]

@@ -14,14 +14,15 @@ def lonlat_from_columns(
     Text, blanks and other non-numbers become NaN; a row is valid when both values are finite and
     within lon -180..180, lat -90..90. Booleans are not coordinates.
     """
-    lon = _numbers(df[lon_column])
-    lat = _numbers(df[lat_column])
+    lon = numbers(df[lon_column])
+    lat = numbers(df[lat_column])
     with np.errstate(invalid="ignore"):
         valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     return lon, lat, valid
 
 
-def _numbers(values: pd.Series) -> np.ndarray:
+def numbers(values: pd.Series) -> np.ndarray:
+    """Float array of a column: text, blanks and booleans become NaN."""
     if values.dtype == bool:
         return np.full(len(values), np.nan)
     if values.dtype == object:

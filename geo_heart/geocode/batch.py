@@ -27,11 +27,11 @@ from geo_heart.io.files import atomic_write, file_sha1, output_lock, refuse_same
 from geo_heart.io.tables import (
     count_rows,
     iter_table,
+    join_parquet_parts,
     read_header,
     refuse_duplicate_names,
     require_columns,
     table_kind,
-    write_table,
 )
 
 log = logging.getLogger(__name__)
@@ -170,66 +170,6 @@ def _done_parts(parts: Path, state: dict[str, Any], chunk_rows: int) -> int:
             log.warning("%s holds %d rows, not %d; redoing from there", path, rows, chunk_rows)
             return i
     return claimed
-
-
-def _join_parts(parts: Path, n_parts: int, header: list[str], outp: Path) -> None:
-    """Stream the part files into OUTPUT (one part in memory at a time), atomically."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    paths = [parts / _part_name(i) for i in range(n_parts)]
-    kind = table_kind(outp)
-    if kind == "geo":  # vector outputs are written whole
-        full = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
-        full.columns = pd.Index(header, dtype=object)
-        write_table(full, outp)
-        return
-    schemas = [pq.read_schema(p) for p in paths]
-    schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
-    with atomic_write(outp) as tmp:
-        if kind == "parquet":
-            _check_unique(header, outp)
-            out_schema = pa.schema(
-                [pa.field(name, f.type) for name, f in zip(header, schema, strict=True)]
-            )
-            with pq.ParquetWriter(tmp, out_schema) as writer:
-                for p in paths:
-                    t = pq.read_table(p).replace_schema_metadata(None).cast(schema)
-                    writer.write_table(t.rename_columns(header).cast(out_schema))
-            return
-        sep = "\t" if kind == "tsv" else ","
-        # a bare CR in a cell is only quoted when CR is part of the line ending
-        eol = "\r\n" if any(_has_cr(p) for p in paths) or any("\r" in h for h in header) else "\n"
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            for i, p in enumerate(paths):
-                frame = pq.read_table(p).to_pandas()
-                frame.columns = pd.Index(header, dtype=object)
-                frame.to_csv(f, index=False, header=i == 0, sep=sep, lineterminator=eol)
-
-
-def _has_cr(path: Path) -> bool:
-    """True when a text column of a part file holds a carriage return."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    schema = pq.read_schema(path)
-    cols = [
-        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-    ]
-    if not cols:
-        return False
-    table = pq.read_table(path, columns=cols)
-    return any(pc.any(pc.match_substring(table[c], "\r")).as_py() for c in cols)
-
-
-def _check_unique(header: list[str], outp: Path) -> None:
-    dup = sorted({c for c in header if header.count(c) > 1})
-    if dup:
-        raise InputError(
-            f"{str(outp)!r}: column names {dup} appear more than once, which Parquet cannot "
-            "store; write CSV or rename them"
-        )
 
 
 def geocode_file(
@@ -506,7 +446,7 @@ def _geocode_parts(
             f"{str(parts)!r} holds more parts than {str(inp)!r} has rows; delete it and rerun"
         )
     assert header is not None
-    _join_parts(parts, n_parts, header, outp)
+    join_parquet_parts([parts / _part_name(i) for i in range(n_parts)], header, outp)
     shutil.rmtree(parts, ignore_errors=True)
     summary["resumed_rows"] = resumed
     return summary

@@ -323,6 +323,61 @@ def require_columns(df: pd.DataFrame, columns: dict[str, str | None], source: st
             )
 
 
+def join_parquet_parts(paths: list[Path], header: list[str], outp: Path) -> None:
+    """Stream Parquet part files into OUTPUT (one part in memory at a time), atomically.
+
+    The parts hold the same columns (named anything; ``header`` gives the output's names, which
+    may repeat in CSV/TSV). CSV/TSV and Parquet outputs are written part by part; a vector
+    output is written whole (:mod:`geo_heart.io.vector_stream` streams those instead).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kind = table_kind(outp)
+    if kind == "geo":  # vector outputs are written whole
+        full = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+        full.columns = pd.Index(header, dtype=object)
+        write_table(full, outp)
+        return
+    schemas = [pq.read_schema(p) for p in paths]
+    schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
+    with atomic_write(outp) as tmp:
+        if kind == "parquet":
+            _check_unique_columns(pd.DataFrame(columns=header), outp)
+            out_schema = pa.schema(
+                [pa.field(name, f.type) for name, f in zip(header, schema, strict=True)]
+            )
+            with pq.ParquetWriter(tmp, out_schema) as writer:
+                for p in paths:
+                    t = pq.read_table(p).replace_schema_metadata(None).cast(schema)
+                    writer.write_table(t.rename_columns(header).cast(out_schema))
+            return
+        sep = "\t" if kind == "tsv" else ","
+        # a bare CR in a cell is only quoted when CR is part of the line ending
+        eol = "\r\n" if any(_has_cr(p) for p in paths) or any("\r" in h for h in header) else "\n"
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            for i, p in enumerate(paths):
+                frame = pq.read_table(p).to_pandas()
+                frame.columns = pd.Index(header, dtype=object)
+                frame.to_csv(f, index=False, header=i == 0, sep=sep, lineterminator=eol)
+
+
+def _has_cr(path: Path) -> bool:
+    """True when a text column of a part file holds a carriage return."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    cols = [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+    if not cols:
+        return False
+    table = pq.read_table(path, columns=cols)
+    return any(pc.any(pc.match_substring(table[c], "\r")).as_py() for c in cols)
+
+
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     """Write a table in the format its suffix names.
 

@@ -206,8 +206,9 @@ def write_frames(
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
     time: part files joined like the local batch geocoder, then streamed into a vector format."""
-    from geo_heart.geocode.batch import _join_parts, _part_name
+    from geo_heart.geocode.batch import _part_name
     from geo_heart.io.files import atomic_write
+    from geo_heart.io.tables import join_parquet_parts
     from geo_heart.io.vector_stream import write_vector_from_parquet
 
     p = spec.path
@@ -232,11 +233,11 @@ def write_frames(
         if header is None:
             raise DataSourceError("the input has no rows and no header")
         if spec.fmt in ("csv", "tsv"):
-            _join_parts(parts, n, header, p)
+            join_parquet_parts([parts / _part_name(i) for i in range(n)], header, p)
             return {"path": str(p), "format": spec.fmt, "crs": spec.crs, "features": None,
                     "located": None}  # fmt: skip
         work = parts / "all.parquet"
-        _join_parts(parts, n, header, work)
+        join_parquet_parts([parts / _part_name(i) for i in range(n)], header, work)
         return write_vector_from_parquet(work, spec, lon_column=lon_column, lat_column=lat_column)
     finally:
         shutil.rmtree(parts, ignore_errors=True)
