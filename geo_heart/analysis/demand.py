@@ -156,15 +156,21 @@ def beat_demand(
             table[f"eligible_in_area_{p}"] = (
                 in_area.groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
             )
+    table.attrs["notes"] = notes
+    return with_beat_rates(table)
+
+
+def with_beat_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Set the beat table's derived columns from its counts: ``share_of_city_eligible``,
+    ``eligible_per_1000`` and ``eligible_per_sq_mi`` (also after summing partitions' counts)."""
     city = table["eligible_any"].sum()
     table["share_of_city_eligible"] = (table["eligible_any"] / city).round(5) if city else 0.0
-    if population:
+    if "population" in table.columns:
         popv = table["population"].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             rate = np.where(popv > 0, table["eligible_any"].to_numpy() / popv * 1000.0, np.nan)
         table["eligible_per_1000"] = np.round(rate, 3)
     table["eligible_per_sq_mi"] = (table["eligible_any"] / table["area_sq_mi"]).round(3)
-    table.attrs["notes"] = notes
     return table
 
 
