@@ -153,21 +153,13 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
     programs = [p for p, v in (staffing.get("programs") or {}).items() if "teams" in v]
     if not programs:
         return None
-    f = data.frame
-    years = f["local_time"].dt.year
-    full = [y for y in sorted(years.dropna().unique()) if (years == y).sum() and _full_year(f, y)]
-    year = int(full[-1]) if full else None
-    in_year = years == year if year is not None else np.ones(len(f), dtype=bool)
-    eligible = {
-        p: int((f.loc[in_year, f"{p}_type"] & f.loc[in_year, f"{p}_area"]).sum()) for p in programs
-    }
-    total_eligible = sum(eligible.values())
+    year, eligible, scales = _model_year(area, data, programs)
     annual = staffing.get("annual_eligible_calls")
     rows, notes = [], []
     for p in programs:
         if eligible[p] == 0:
             continue
-        scale = annual * eligible[p] / total_eligible if annual and total_eligible else None
+        scale = scales[p]
         base = StaffingOptions(year=year, scale_to=scale, replications=replications)
         try:
             given = staffing_for_calls(area, data, p, base)
@@ -220,6 +212,44 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
         ),
         "tables": [{"html": table, "note": " ".join(notes)}],
     }
+
+
+def _model_year(area, data, programs):
+    """The latest full year of calls, each program's eligible calls in its area that year, and
+    the annual volume each is scaled to (``annual_eligible_calls`` split by those; or ``None``)."""
+    f = data.frame
+    years = f["local_time"].dt.year
+    full = [y for y in sorted(years.dropna().unique()) if (years == y).sum() and _full_year(f, y)]
+    year = int(full[-1]) if full else None
+    in_year = years == year if year is not None else np.ones(len(f), dtype=bool)
+    eligible = {
+        p: int((f.loc[in_year, f"{p}_type"] & f.loc[in_year, f"{p}_area"]).sum()) for p in programs
+    }
+    total = sum(eligible.values())
+    annual = (getattr(area.config, "staffing", {}) or {}).get("annual_eligible_calls")
+    scales = {p: annual * n / total if annual and total else None for p, n in eligible.items()}
+    return year, eligible, scales
+
+
+def answered_shares(area, data) -> dict[str, float]:
+    """Share of covered calls a team is free to answer, per in-person program with ``teams`` in
+    ``[staffing.programs.<code>]`` (the analytic loss model, the latest full year of calls scaled
+    as in the report; a covered call can still find every team busy). Empty without teams."""
+    staffing = dict(getattr(area.config, "staffing", {}) or {})
+    programs = [p for p, v in (staffing.get("programs") or {}).items() if "teams" in v]
+    if not programs:
+        return {}
+    year, eligible, scales = _model_year(area, data, programs)
+    out = {}
+    for p in programs:
+        if eligible[p] == 0:
+            continue
+        opts = StaffingOptions(year=year, scale_to=scales[p], replications=0)
+        try:
+            out[p] = float(staffing_for_calls(area, data, p, opts).main.mol.answered_share)
+        except InputError as exc:
+            log.warning("no answered share for %s: %s", p, exc)
+    return out
 
 
 def _full_year(frame, year) -> bool:
