@@ -14,7 +14,7 @@ from geo_heart.cli.options import pass_ctx
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on. Only loopback by default; use 0.0.0.0 deliberately.",
+    help="Address to listen on. Only loopback by default; beyond loopback --token is required.",
 )
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="TCP port."
@@ -39,6 +39,12 @@ from geo_heart.cli.options import pass_ctx
     help="Require 'Authorization: Bearer SECRET' on every route but /health. Env: GEO_HEART_TOKEN.",
 )
 @click.option(
+    "--insecure-no-token",
+    is_flag=True,
+    help="Allow listening beyond loopback without --token (call locations are sensitive: "
+    "only behind a proxy that authenticates).",
+)
+@click.option(
     "--max-body-bytes",
     type=click.IntRange(1),
     default=1_000_000,
@@ -50,7 +56,15 @@ from geo_heart.cli.options import pass_ctx
     type=click.IntRange(1),
     default=200,
     show_default=True,
-    help="Most connections served at once; more get 503.",
+    help="Most requests handled at once; more wait up to 2 s, then get a JSON 503 with "
+    "Retry-After (idle keep-alive connections do not count).",
+)
+@click.option(
+    "--max-connections-per-client",
+    type=click.IntRange(1),
+    default=1024,
+    show_default=True,
+    help="Most open connections from one client address; more get a JSON 503 and are closed.",
 )
 @click.option(
     "--timeout-keep-alive",
@@ -62,7 +76,7 @@ from geo_heart.cli.options import pass_ctx
 @click.option(
     "--header-timeout",
     type=click.FloatRange(0.1),
-    default=10.0,
+    default=5.0,
     show_default=True,
     help="Seconds a client may take to send a request's headers (slow clients are closed).",
 )
@@ -75,8 +89,10 @@ def serve(
     no_access_log: bool,
     full_access_log: bool,
     token: str | None,
+    insecure_no_token: bool,
     max_body_bytes: int,
     limit_concurrency: int,
+    max_connections_per_client: int,
     timeout_keep_alive: int,
     header_timeout: float,
 ) -> None:
@@ -84,9 +100,11 @@ def serve(
 
     The beat index, call-type table and geocoder are loaded once, before the port opens.
     Bodies over --max-body-bytes get 413; clients slower than --header-timeout to send headers
-    are closed; at most --limit-concurrency connections at once. Access logs redact query
-    strings and client addresses unless --full-access-log. Listening beyond loopback prints a
-    warning; --token (or GEO_HEART_TOKEN) then requires a bearer token.
+    are closed; at most --limit-concurrency requests at once (more wait briefly, then get a JSON
+    503 with Retry-After) and --max-connections-per-client connections per client address.
+    Access logs redact query strings and client addresses unless --full-access-log. Listening
+    beyond loopback needs --token (or GEO_HEART_TOKEN), which every request must then carry as a
+    bearer token; --insecure-no-token overrides the refusal (behind an authenticating proxy).
 
     \b
     Examples:
@@ -98,23 +116,32 @@ def serve(
 
     from geo_heart.service.app import create_app
     from geo_heart.service.hardening import (
+        MAX_CONNECTIONS,
         install_access_log_redaction,
         is_loopback,
+        raise_open_files_limit,
         server_options,
     )
 
-    if not is_loopback(host):
+    if not is_loopback(host) and not token:
+        if not insecure_no_token:
+            raise click.UsageError(
+                f"refusing to listen on {host} without --token: the service answers with 911 "
+                "call locations. Give --token SECRET (or GEO_HEART_TOKEN), listen on 127.0.0.1, "
+                "or add --insecure-no-token behind a proxy that authenticates"
+            )
         click.echo(
-            f"Warning: listening on {host}, reachable from other machines; "
-            + (
-                "requests need the bearer token."
-                if token
-                else "there is NO authentication (set --token or GEO_HEART_TOKEN), and "
-                "call locations are sensitive. Prefer a reverse proxy with TLS."
-            ),
+            f"Warning: listening on {host} with NO authentication (--insecure-no-token); "
+            "call locations are sensitive. Prefer a reverse proxy with TLS.",
             err=True,
         )
-    app = create_app(obj.workspace, max_body_bytes=max_body_bytes, token=token or None)
+    app = create_app(
+        obj.workspace,
+        max_body_bytes=max_body_bytes,
+        token=token or None,
+        limit_concurrency=limit_concurrency,
+    )
+    raise_open_files_limit(MAX_CONNECTIONS + 256)
     # Everything loaded so far (indexes, tables) lives as long as the process: move it out of the
     # garbage collector's reach, so that full collections (70-130 ms over ~170k index objects)
     # do not stall requests.
@@ -133,6 +160,6 @@ def serve(
         **server_options(
             header_timeout_s=header_timeout,
             keep_alive_s=timeout_keep_alive,
-            limit_concurrency=limit_concurrency,
+            max_connections_per_client=max_connections_per_client,
         ),
     )

@@ -52,9 +52,11 @@ from geo_heart.area import Area
 from geo_heart.dispatch.result import LookupResult
 from geo_heart.errors import CallTypeError, GeoHeartError, InputError
 from geo_heart.service.hardening import (
+    LIMIT_CONCURRENCY,
     MAX_BODY_BYTES,
     BearerTokenMiddleware,
     BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
     scrub_paths,
 )
 from geo_heart.service.models import (
@@ -131,6 +133,7 @@ def create_app(
     warm: bool = True,
     max_body_bytes: int = MAX_BODY_BYTES,
     token: str | None = None,
+    limit_concurrency: int | None = LIMIT_CONCURRENCY,
 ) -> FastAPI:
     """Build the dispatch lookup service for a workspace.
 
@@ -144,6 +147,10 @@ def create_app(
         Largest request body; larger ones are answered 413 before being read whole.
     token
         When given, every route but ``/health`` needs ``Authorization: Bearer <token>``.
+    limit_concurrency
+        Most requests handled at once; more wait briefly, then get a JSON 503 with
+        ``Retry-After`` (:class:`~geo_heart.service.hardening.ConcurrencyLimitMiddleware`).
+        ``None``: no limit.
 
     Returns
     -------
@@ -171,6 +178,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     if token:
         app.add_middleware(BearerTokenMiddleware, token=token)
+    if limit_concurrency:
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=limit_concurrency)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

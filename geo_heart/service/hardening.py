@@ -7,15 +7,24 @@
 * :func:`scrub_paths` — server file paths never appear in an answer (only their base names).
 * :class:`RedactingAccessFilter` — the access log records method, path and status, with query
   strings (addresses, coordinates) and client addresses redacted.
+* :class:`ConcurrencyLimitMiddleware` — at most ``limit`` requests are handled at once; a request
+  over the limit waits up to :data:`QUEUE_WAIT_S` for a turn, then gets the documented busy
+  answer: **503, JSON** ``{"error": ...}``, **Retry-After: 1**. Connections are not requests: an
+  idle keep-alive connection never counts (uvicorn's own ``limit_concurrency`` counts connections
+  plus requests and answers plain text, so it is not used).
 * :class:`SlowClientH11Protocol` — a connection must finish sending a request's headers within
-  :data:`HEADER_TIMEOUT_S` seconds or it is closed (slow-header attacks).
+  :data:`HEADER_TIMEOUT_S` seconds or it is closed (slow-header attacks); each client address may
+  hold at most :data:`MAX_CONNECTIONS_PER_CLIENT` connections and the server
+  :data:`MAX_CONNECTIONS` in all; a connection over a cap gets the same JSON 503 and is closed.
+  So 200 slow clients cost 200 idle sockets for a few seconds each, never the lookups of others.
 
 :func:`server_options` returns the uvicorn settings ``geo-heart serve`` uses (keep-alive timeout,
-concurrency limit, header size limit, the protocol above).
+header size limit, the protocol above).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import json
@@ -27,12 +36,21 @@ log = logging.getLogger(__name__)
 
 #: Default largest request body, bytes (a full 1,000-item batch is ~150 kB).
 MAX_BODY_BYTES = 1_000_000
-#: Seconds a client may take to send a request's headers.
-HEADER_TIMEOUT_S = 10.0
+#: Seconds a client may take to send a request's headers (short: slow-header clients go soon).
+HEADER_TIMEOUT_S = 5.0
 #: Seconds an idle keep-alive connection stays open.
 KEEP_ALIVE_S = 5
-#: Most connections/requests served at once; more get 503 at once.
+#: Most requests handled at once; more wait up to QUEUE_WAIT_S, then get a JSON 503.
 LIMIT_CONCURRENCY = 200
+#: Seconds a request over the concurrency limit waits for a turn before its 503.
+QUEUE_WAIT_S = 2.0
+#: Most open connections from one client address (more get a JSON 503 and are closed).
+MAX_CONNECTIONS_PER_CLIENT = 1024
+#: Most open connections in all.
+MAX_CONNECTIONS = 4096
+#: Seconds a client answered 503 is asked to wait (``Retry-After``).
+RETRY_AFTER_S = 1
+BUSY_MESSAGE = "the service is busy; retry after 1 second"
 #: Largest incomplete request head (headers) h11 buffers, bytes.
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -58,6 +76,58 @@ async def _send_json(send, status: int, body: dict[str, Any], headers=()) -> Non
         }
     )
     await send({"type": "http.response.body", "body": data})
+
+
+def busy_response_bytes(message: str = BUSY_MESSAGE) -> bytes:
+    """The raw HTTP/1.1 busy answer for a connection refused before any request is read."""
+    body = json.dumps({"error": message}, separators=(",", ":")).encode("utf-8")
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nretry-after: {RETRY_AFTER_S}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class ConcurrencyLimitMiddleware:
+    """ASGI middleware: at most ``limit`` requests at once; others wait, then a JSON 503.
+
+    ``open_paths`` (``/health``) are never held back, so probes see a busy service as alive.
+    """
+
+    def __init__(
+        self,
+        app,
+        limit: int = LIMIT_CONCURRENCY,
+        wait_s: float = QUEUE_WAIT_S,
+        open_paths: tuple[str, ...] = ("/health",),
+    ) -> None:
+        if limit < 1:
+            raise ValueError("the concurrency limit must be at least 1")
+        self.app = app
+        self.limit = int(limit)
+        self.wait_s = float(wait_s)
+        self.open_paths = open_paths
+        self._slots: asyncio.Semaphore | None = None
+        self.refused = 0
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope.get("path") in self.open_paths:
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:  # made in the server's event loop
+            self._slots = asyncio.Semaphore(self.limit)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=self.wait_s)
+        except asyncio.TimeoutError:
+            self.refused += 1
+            await _send_json(
+                send, 503, {"error": BUSY_MESSAGE}, [(b"retry-after", str(RETRY_AFTER_S).encode())]
+            )
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
 
 
 class BodyLimitMiddleware:
@@ -173,17 +243,34 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _slow_client_protocol(header_timeout_s: float):
+def _slow_client_protocol(
+    header_timeout_s: float,
+    max_per_client: int = MAX_CONNECTIONS_PER_CLIENT,
+    max_connections: int = MAX_CONNECTIONS,
+):
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
+    open_by_client: dict[str, int] = {}
+    total = [0]
+
     class SlowClientH11Protocol(H11Protocol):
-        """uvicorn's h11 protocol, closing connections that send headers too slowly."""
+        """uvicorn's h11 protocol: header timeout, and connection caps per client and in all."""
 
         _hdr_timer = None
         _hdr_cycle = None
+        _counted: str | None = None
 
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
+            host = str(self.client[0]) if self.client else "?"
+            if total[0] >= max_connections or open_by_client.get(host, 0) >= max_per_client:
+                log.warning("refusing a connection: too many open (client cap %d)", max_per_client)
+                transport.write(busy_response_bytes())
+                transport.close()
+                return
+            self._counted = host
+            open_by_client[host] = open_by_client.get(host, 0) + 1
+            total[0] += 1
             self._arm()
 
         def _arm(self) -> None:
@@ -197,6 +284,8 @@ def _slow_client_protocol(header_timeout_s: float):
                 self.transport.close()
 
         def data_received(self, data: bytes) -> None:
+            if self._counted is None:  # refused in connection_made
+                return
             waiting = self.cycle is None or self.cycle.response_complete
             if self._hdr_timer is None and waiting:
                 self._arm()
@@ -206,6 +295,14 @@ def _slow_client_protocol(header_timeout_s: float):
             if self._hdr_timer is not None:
                 self._hdr_timer.cancel()
                 self._hdr_timer = None
+            if self._counted is not None:
+                left = open_by_client.get(self._counted, 1) - 1
+                if left > 0:
+                    open_by_client[self._counted] = left
+                else:
+                    open_by_client.pop(self._counted, None)
+                total[0] -= 1
+                self._counted = None
             super().connection_lost(exc)
 
     return SlowClientH11Protocol
@@ -215,12 +312,39 @@ def server_options(
     *,
     header_timeout_s: float = HEADER_TIMEOUT_S,
     keep_alive_s: int = KEEP_ALIVE_S,
-    limit_concurrency: int = LIMIT_CONCURRENCY,
+    max_connections_per_client: int = MAX_CONNECTIONS_PER_CLIENT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> dict[str, Any]:
-    """uvicorn settings that bound slow and numerous clients."""
+    """uvicorn settings that bound slow and numerous clients.
+
+    The request concurrency limit is :class:`ConcurrencyLimitMiddleware` (in the app), not
+    uvicorn's ``limit_concurrency``, which counts idle connections and answers plain text.
+    """
     return {
-        "http": _slow_client_protocol(header_timeout_s),
+        "http": _slow_client_protocol(
+            header_timeout_s, max_connections_per_client, max_connections
+        ),
         "timeout_keep_alive": keep_alive_s,
-        "limit_concurrency": limit_concurrency,
+        "limit_concurrency": None,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
     }
+
+
+def raise_open_files_limit(wanted: int) -> int:
+    """Raise this process's soft open-files limit towards ``wanted`` (bounded by the hard limit).
+
+    Returns the soft limit now in force (each connection is a file descriptor).
+    """
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft

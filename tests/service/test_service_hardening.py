@@ -122,7 +122,7 @@ def test_slow_headers_are_cut_off():
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    opts = server_options(header_timeout_s=0.3, keep_alive_s=1, limit_concurrency=10)
+    opts = server_options(header_timeout_s=0.3, keep_alive_s=1)
     server = uvicorn.Server(uvicorn.Config(tiny, log_level="warning", lifespan="off", **opts))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
