@@ -322,6 +322,9 @@ class Area(Workspace):
             data = data if data is not None else self.load_calls()
             table = today_candidates(self, data, rules=rule_set.name)
             return TodayPlan(rule_set=rule_set, candidates=table)
+        from geo_heart.errors import require_extra
+
+        require_extra("planning")  # the beat model: PuLP, PySAL
         if data is None:
             data = self.load_calls(scenario=options.get("scenario"), rules=rule_set.name)
         return plan_beats(self, data, rules=rules, **options)
