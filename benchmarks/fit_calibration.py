@@ -14,7 +14,8 @@ reads the evaluation files: only this table. Data:
   text, :func:`eval_intersections.half_of`; the ``report`` half is never read here): per crossing
   class (its geometry × the band of its geometric radius), the 90th percentile of the distance
   from the crossing's point to the stop (``crossing_radius_m``), made non-decreasing across bands;
-  the crossing beat probabilities from the same half;
+  the crossing beat probabilities from the same half (and those of answers the incidents leave
+  unfitted, such as one street of a crossing that was not found);
 - **beats**: ``incidents_2025_eval.csv`` (DPD's ``BEAT``): per family (match type, and whether the
   beat came from past records) a monotone map raw score → share of answers whose beat agrees
   (isotonic regression; families with at least ``MIN_N`` answers).
@@ -156,7 +157,8 @@ def score_maps(g: Geocoder, data: Path, truth: pd.DataFrame) -> dict[str, list[l
         if r.beat is not None and isinstance(beat, str):
             rows.append((score_family(r.match_type, r.beat_source), r.score, r.beat == beat))
     c = pd.DataFrame(rows, columns=["fam", "score", "right"])
-    c = c[c["fam"].str.startswith("intersection")]
+    # crossings located as such, and the families the incidents left unfitted (one street)
+    c = c[c["fam"].str.startswith("intersection") | ~c["fam"].isin(list(out))]
     for f, grp in c.groupby("fam"):
         if len(grp) >= 8:
             out[str(f)] = isotonic_knots(grp["score"].to_numpy(), grp["right"].to_numpy())
