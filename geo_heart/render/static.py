@@ -121,7 +121,9 @@ def static_beat_map(
     breaks = class_breaks(values)
     colors = class_colors(len(breaks))
     gdf["_color"] = [color_for(v, breaks, colors) for v in values]
-    fig, ax = _base_figure(title or f"{caption} by police beat, {ws.config.name}")
+    fig, ax = _base_figure(
+        title or f"{caption} by police {ws.config.beats.unit_name}, {ws.config.name}"
+    )
     gdf.plot(ax=ax, color=gdf["_color"], edgecolor="#555555", linewidth=0.5)
     for _, r in gdf.iterrows():
         pt = r.geometry.representative_point()
@@ -152,7 +154,7 @@ def static_beat_map(
         fig,
         ax,
         ws,
-        "Eligible = call type eligible for a HEART program. Quantile classes. "
+        f"Eligible = call type eligible for a {ws.config.service_name} program. Quantile classes. "
         f"CRS {ws.config.projected_crs}.",
     )
     return fig
@@ -191,7 +193,10 @@ def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
     from matplotlib.patches import Patch
 
     gdf = _projected(hot.beats, ws)
-    fig, ax = _base_figure(title or "Hot and cold spots of eligible demand by beat (Getis-Ord Gi*)")
+    fig, ax = _base_figure(
+        title
+        or f"Hot and cold spots of eligible demand by {ws.config.beats.unit_name} (Getis-Ord Gi*)"
+    )
     gdf.plot(
         ax=ax, color=[HOT_COLORS[h] for h in gdf["hotspot"]], edgecolor="#555555", linewidth=0.5
     )
@@ -206,7 +211,12 @@ def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
         bbox_to_anchor=(1.0, 0.6),
         fontsize=8,
     )
-    _finish(fig, ax, ws, "Queen contiguity, 999 permutations. Special beat codes left out.")
+    _finish(
+        fig,
+        ax,
+        ws,
+        f"Queen contiguity, 999 permutations. Special {ws.config.beats.unit_name} codes left out.",
+    )
     return fig
 
 
