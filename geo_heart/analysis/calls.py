@@ -113,7 +113,6 @@ class CallData:
     def hours_judged(self) -> bool:
         """False when no call has a time of day (only dates)."""
         return self.date_only < self.rows - self.bad_times or self.rows == 0
-
     time_counts: dict[str, int] = field(default_factory=dict)
 
     @property

@@ -132,7 +132,9 @@ def load_calibration(path: Path | str | None) -> Calibration:
     except (OSError, ValueError) as exc:
         raise ConfigError(f"calibration file {str(p)!r} is not readable JSON: {exc}") from None
     try:
-        score = {str(k): tuple((float(a), float(b)) for a, b in v) for k, v in raw["score"].items()}
+        score = {
+            str(k): tuple((float(a), float(b)) for a, b in v) for k, v in raw["score"].items()
+        }
         for k, v in score.items():
             xs = [a for a, _ in v]
             ps = [b for _, b in v]

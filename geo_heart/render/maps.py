@@ -510,13 +510,7 @@ def demand_map(
             },
             tooltip=folium.GeoJsonTooltip(
                 fields=["beat", "hotspot", "calls", "z", "p"],
-                aliases=[
-                    ws.config.beats.unit_name,
-                    "Gi* class",
-                    "eligible calls",
-                    "Gi* z",
-                    "FDR-adjusted p",
-                ],
+                aliases=[ws.config.beats.unit_name, "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
             ),
         ).add_to(m)
         sections.append(
