@@ -4,12 +4,16 @@ The one import most users need::
 
     import geo_heart as gh
 
-    area = gh.Area.load("durham")          # boundaries/durham.toml + the data folder
-    area.lookup("200 PACIFIC AVE", call_type="trespass", at="2024-06-01T11:00")
-    area.lookup(lon=-78.89055, lat=36.00169, call_type="trespass")
-    area.geocode(["212 W MAIN ST", "FOSTER ST/PACIFIC AVE"])
+    area = gh.Area.load("durham")          # the durham area file + the data folder
+    area.lookup("200 PACIFIC AVE", call_type="trespass", at="2024-06-01T11:00").beat
+    area.lookup(lon=-78.89055, lat=36.00169, call_type="trespass")    # a LookupResult
+    area.beats                             # GeoDataFrame of the beats
+    area.geocode(df, address="ADDRESS")    # GeoDataFrame: df's columns + results + points
+    area.assign(points_gdf)                # GeoDataFrame: + beat, district, in_service_area …
     calls = area.load_calls()              # [layers.calls] of the area file
-    area.demand(calls); area.coverage(calls, scenarios=["citywide_12h"])
+    area.with_geometry(area.demand(calls)) # per-beat tables join to the beat polygons
+    area.coverage(calls, scenarios=["around_the_clock"])
+    area.expand(calls); area.staffing("CRT", calls, target=0.8); area.map(calls).save("m.html")
 
 Sub-packages, data flowing one way (configuration → indexes → lookups and analyses → rendering →
 CLI and service):
@@ -41,6 +45,7 @@ _EXPORTS = {
     "load_area": "geo_heart.config.areafile",
     "BeatIndex": "geo_heart.geo.beats",
     "CallData": "geo_heart.analysis.calls",
+    "LookupResult": "geo_heart.dispatch.result",
     "GeoHeartError": "geo_heart.errors",
     "ConfigError": "geo_heart.errors",
     "DataSourceError": "geo_heart.errors",

@@ -201,6 +201,7 @@ class Area(Workspace):
         *,
         lon: str = "lon",
         lat: str = "lat",
+        crs: str | None = None,
         census: bool = True,
     ) -> gpd.GeoDataFrame:
         """Add beat, district, service-area and (where configured) census columns to points.
@@ -211,7 +212,10 @@ class Area(Workspace):
             A GeoDataFrame of points (any CRS; one is required) or a DataFrame with WGS84
             ``lon``/``lat`` columns.
         lon, lat
-            The coordinate columns of a DataFrame.
+            The coordinate columns of a DataFrame: WGS84 longitude and latitude, or with ``crs``
+            the x and y columns in that CRS (e.g. ``crs="EPSG:2264"`` for State Plane feet).
+        crs
+            The CRS of a DataFrame's coordinate columns (default WGS84 lon/lat).
         census
             Add census tract and block-group GEOIDs when the area file names the layers.
 
@@ -221,17 +225,33 @@ class Area(Workspace):
             ``data``'s columns and index unchanged plus ``beat``, ``district``,
             ``in_service_area``, ``status``, ``reason`` (``gh_<name>`` where ``data`` has
             the name) and GEOIDs. A GeoDataFrame keeps its geometry and CRS; a DataFrame gets
-            its points as ``geometry`` (EPSG:4326; empty for invalid coordinates).
+            its points as ``geometry`` (in ``crs``, default EPSG:4326; empty for invalid
+            coordinates).
         """
-        from geo_heart.geo.assign import RESULT_PREFIX, assign_chunk
+        from geo_heart.geo.assign import (
+            RESULT_COLUMNS,
+            RESULT_PREFIX,
+            assign_chunk,
+            result_column_names,
+        )
 
         out, _summary = assign_chunk(
-            self, data, lon_column=lon, lat_column=lat, source="data", census=census
+            self,
+            data,
+            lon_column=lon,
+            lat_column=lat,
+            source="data",
+            census=census,
+            input_crs=crs,
         )
         out.index = data.index
         if getattr(data, "_geometry_column_name", None) is not None:
             return out
-        return _with_points(out, data, lon, lat, prefix=RESULT_PREFIX)
+        status = result_column_names(data.columns, RESULT_COLUMNS)["status"]
+        valid = (out[status] != "invalid").to_numpy()
+        return _with_points(
+            out, data, lon, lat, prefix=RESULT_PREFIX, crs=crs or "EPSG:4326", valid=valid
+        )
 
     def load_calls(self, path: str | Path | None = None, **options: Any) -> CallData:
         """Read, classify, place and time a call table (default ``[layers.calls]``)."""
@@ -302,6 +322,9 @@ class Area(Workspace):
             data = data if data is not None else self.load_calls()
             table = today_candidates(self, data, rules=rule_set.name)
             return TodayPlan(rule_set=rule_set, candidates=table)
+        from geo_heart.errors import require_extra
+
+        require_extra("planning")  # the beat model: PuLP, PySAL
         if data is None:
             data = self.load_calls(scenario=options.get("scenario"), rules=rule_set.name)
         return plan_beats(self, data, rules=rules, **options)
@@ -355,10 +378,20 @@ class Area(Workspace):
         return equity_analysis(self, data, **options)
 
 
-def _with_points(out: pd.DataFrame, data: pd.DataFrame, lon: str, lat: str, *, prefix: str):
-    """``out`` (``data``'s columns + results) as a GeoDataFrame of its ``lon``/``lat`` points
-    (EPSG:4326; missing where either is not a number), with ``data``'s index; the geometry column
-    is ``geometry`` unless ``data`` has that name, then ``<prefix>geometry``."""
+def _with_points(
+    out: pd.DataFrame,
+    data: pd.DataFrame,
+    lon: str,
+    lat: str,
+    *,
+    prefix: str,
+    crs: str = "EPSG:4326",
+    valid=None,
+):
+    """``out`` (``data``'s columns + results) as a GeoDataFrame of its ``lon``/``lat`` (x/y)
+    points in ``crs`` (missing where either is not a number or ``valid`` is False), with
+    ``data``'s index; the geometry column is ``geometry`` unless ``data`` has that name, then
+    ``<prefix>geometry``."""
     import geopandas as gpd
     import numpy as np
     import pandas as pd
@@ -368,9 +401,11 @@ def _with_points(out: pd.DataFrame, data: pd.DataFrame, lon: str, lat: str, *, p
     x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
+    if valid is not None:  # e.g. coordinates out of range: no point
+        ok &= valid
     points = np.full(len(out), None, dtype=object)
     points[ok] = shapely.points(x[ok], y[ok])
     name = "geometry" if "geometry" not in map(str, data.columns) else f"{prefix}geometry"
     frame = pd.DataFrame(out)  # a GeoDataFrame input keeps its own geometry as a column
-    frame[name] = gpd.GeoSeries(points, index=out.index, crs="EPSG:4326")
-    return gpd.GeoDataFrame(frame, geometry=name, crs="EPSG:4326")
+    frame[name] = gpd.GeoSeries(points, index=out.index, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=name, crs=crs)

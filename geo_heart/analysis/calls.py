@@ -204,14 +204,59 @@ def load_calls(
     InputError
         A named column is missing, or no location column is available.
     """
+    path = calls_path(ws, path)
+    return calls_from_frame(
+        ws,
+        read_table(path),
+        source=path,
+        call_type_column=call_type_column,
+        time_column=time_column,
+        time_zone=time_zone,
+        beat_column=beat_column,
+        lon_column=lon_column,
+        lat_column=lat_column,
+        address_column=address_column,
+        id_column=id_column,
+        geocode=geocode,
+        scenario=scenario,
+        rules=rules,
+        progress=progress,
+    )
+
+
+def calls_path(ws: Workspace, path: str | Path | None = None) -> Path:
+    """``path``, or the area's ``[layers.calls]`` file in the data folder when None."""
+    if path is None:
+        cfg = calls_layer(ws.config)
+        if "file" not in cfg:
+            raise InputError(f"no calls file given and {ws.config.path} has no [layers.calls] file")
+        return ws.data_path(cfg["file"])
+    return Path(path)
+
+
+def calls_from_frame(
+    ws: Workspace,
+    df: pd.DataFrame,
+    *,
+    source: str | Path,
+    call_type_column: str | None = None,
+    time_column: str | None = None,
+    time_zone: str | None = None,
+    beat_column: str | None = None,
+    lon_column: str | None = None,
+    lat_column: str | None = None,
+    address_column: str | None = None,
+    id_column: str | None = None,
+    geocode: bool = False,
+    scenario: str | None = None,
+    rules: str | None = None,
+    progress: bool = False,
+) -> CallData:
+    """:func:`load_calls` on a table already read (``source`` names it in messages); the unit
+    of work of ``demand --engine dask``, one partition at a time."""
     area = ws.config
     cfg = calls_layer(area)
-    if path is None:
-        if "file" not in cfg:
-            raise InputError(f"no calls file given and {area.path} has no [layers.calls] file")
-        path = ws.data_path(cfg["file"])
-    path = Path(path)
-    df = read_table(path)
+    path = Path(source)
     explicit_location = any(c is not None for c in (beat_column, lon_column, address_column))
 
     def pick(given: str | None, key: str) -> str | None:

@@ -138,6 +138,12 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
         table[f"covered_{p}"] = (
             g[p].groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
         )
+    return with_beat_rates(table)
+
+
+def with_beat_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Set the beat table's derived columns from its counts: ``share_of_city_eligible``,
+    ``eligible_per_1000`` and ``eligible_per_sq_mi`` (also after summing partitions' counts)."""
     city = table["eligible_any"].sum()
     table["share_of_city_eligible"] = (table["eligible_any"] / city).round(5) if city else 0.0
     popv = table["population"].to_numpy(dtype=float)

@@ -8,9 +8,7 @@ from collections.abc import Callable
 import click
 
 _OPTIONS = [
-    click.argument(
-        "calls_path", metavar="[CALLS]", required=False, type=click.Path(dir_okay=False)
-    ),
+    click.argument("calls_path", metavar="[CALLS]", required=False, type=click.Path()),
     click.option("--call-type-column", help="Column holding the CAD call type ([layers.calls])."),
     click.option("--time-column", help="Column holding the call time ([layers.calls])."),
     click.option(
@@ -53,7 +51,12 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
         geocode=geocode,
         progress=sys.stderr.isatty() and not obj.quiet,
     )
-    s = data.summary()
+    say_calls_summary(obj, data.summary())
+    return ws, data
+
+
+def say_calls_summary(obj, s: dict) -> None:
+    """The one status line about a loaded call table (``CallData.summary()``)."""
     obj.say(
         f"{s['rows']:,} calls from {s['source']} (located by {s['location_mode']}): "
         f"{s['classified']:,} classified, {s['unknown_calls']:,} with a code not in the call-type "
@@ -67,7 +70,6 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
         )
         + _dst_text(s["dst_times"])
     )
-    return ws, data
 
 
 def _dst_text(dst: dict) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import click
 
-from geo_heart.cli.calls_options import calls_options, load_calls_from_options
+from geo_heart.cli.calls_options import calls_options, load_calls_from_options, say_calls_summary
+from geo_heart.cli.engine_options import engine_options, pop_engine
 from geo_heart.cli.options import emit_json, json_option, output_dir_option, pass_ctx
 
 
 @click.command()
 @calls_options
 @output_dir_option("Folder for the CSV tables and beats.gpkg.")
+@engine_options
 @json_option
 @pass_ctx
 def demand(obj, out_dir, as_json, **kwargs) -> None:
@@ -28,6 +30,10 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     Example:
       geo-heart demand -o out/
       geo-heart demand calls.csv --lon-column x --lat-column y --time-zone America/New_York -o out/
+      geo-heart demand 'calls/*.parquet' -o out/ --engine dask --scheduler tcp://host:8786
+
+    With --engine dask (the [dask] extra; docs/scale.md) the calls are counted in partitions on a
+    dask cluster and the counts summed: the same tables, every call judged under its own rules.
     """
     from pathlib import Path
 
@@ -35,27 +41,43 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
 
     out = check_output_dir(out_dir)
 
-    from geo_heart.analysis import demand as dm
     from geo_heart.io.vector import write_beat_layers
-
-    ws, data = load_calls_from_options(obj, kwargs)
     from geo_heart.render.tables import (
         data_period,
+        period_between,
         with_partial_months,
         with_weekly_averages,
         write_demand_tables,
     )
 
-    period = data_period(data)
+    engine = pop_engine(kwargs)
+    ws = obj.workspace
+    if engine["engine"] == "dask":
+        from geo_heart.scale.demand import demand_dask
+
+        calls = kwargs.pop("calls_path")
+        got = demand_dask(ws, calls, **{k: v for k, v in engine.items() if k != "engine"}, **kwargs)
+        data, s = None, got["summary"]
+        say_calls_summary(obj, s)
+        period = period_between(got["start"], got["end"])
+        base = (got["beat"], got["hour"], got["month"])
+        extra = {"unknown": got["unknown"], "periods": got["periods"]}
+    else:
+        from geo_heart.analysis import demand as dm
+
+        ws, data = load_calls_from_options(obj, kwargs)
+        s = data.summary()
+        period = data_period(data)
+        base = (dm.beat_demand(ws, data), dm.hour_of_week_demand(ws, data), dm.monthly_demand(data))
+        extra = {}
     tables = (
-        dm.beat_demand(ws, data),
-        with_weekly_averages(dm.hour_of_week_demand(ws, data), period["weeks"]),
-        with_partial_months(dm.monthly_demand(data), period),
+        base[0],
+        with_weekly_averages(base[1], period["weeks"]),
+        with_partial_months(base[2], period),
     )
-    written = write_demand_tables(ws, data, out, tables=tables)
+    written = write_demand_tables(ws, data, out, tables=tables, **extra)
     layers = write_beat_layers(ws, {"demand_by_beat": tables[0]}, Path(out) / "beats.gpkg")
     written["beats_gpkg"] = layers["path"]
-    s = data.summary()
     if as_json:
         emit_json({**s, "period": period, "outputs": {k: str(v) for k, v in written.items()}})
         return

@@ -36,7 +36,12 @@ from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scen
     help="Override the program hours, e.g. 'Mon-Sun 00:00-24:00' (24/7); windows split by ';'.",
 )
 @scenario_option
-@click.option("--year", type=int, help="Use only calls of this year (local time).")
+@click.option(
+    "--year",
+    type=int,
+    help="Use only calls of this year (local time). Default: the latest full year under "
+    "today's rules (never years before the program).",
+)
 @click.option(
     "--scale-to",
     type=float,
@@ -44,6 +49,13 @@ from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scen
     help="Scale the hour-of-week profile to this many eligible calls a year (all hours).",
 )
 @click.option("--target", type=float, metavar="SHARE", help="Plan the fewest team-hours for it.")
+@click.option(
+    "--min-teams-per-open-hour",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Teams a --target plan keeps on duty in every open hour (0 lets it close quiet hours).",
+)
 @click.option("--block-hours", default=4, show_default=True, help="Minimum shift length (hours).")
 @click.option("--method", type=click.Choice(["ilp", "greedy"]), default="ilp", show_default=True)
 @click.option("--replications", default=10, show_default=True, help="Simulation runs (0: none).")
@@ -57,6 +69,11 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
 
     A call that finds every team busy goes to police: answered share by Erlang-B with the
     modified offered load and by simulation (SimPy), overall and by hour of the week.
+
+    Every answer names its basis: the rule set and program hours it staffs, the calls it
+    averages (default: the latest full year under today's rules) and its volume (the call
+    table's own count, or --scale-to; the planner report scales to the area file's
+    annual_eligible_calls and says so).
 
     \b
     Examples:
@@ -112,6 +129,10 @@ def _pct(x) -> str:
 def _print_text(result, written) -> None:
     d = result.demand
     ev = result.main
+    if result.basis is not None:
+        click.echo(f"basis: {result.basis.describe()}")
+        if result.basis_note:
+            click.echo(f"  note: {result.basis_note}")
     click.echo(
         f"{d.program}: {d.calls_per_year:,.0f} eligible calls/year (type and area), "
         f"{ev.mol.calls_in_service_per_week * 52.18:,.0f} in {int(d.service_hours.sum())} service "
@@ -143,12 +164,18 @@ def _print_text(result, written) -> None:
             f"{'optimal' if p.optimal else 'heuristic'}, {p.seconds:.2f} s)",
             result.planned,
         )
-        blocks = ", ".join(
-            f"{b.start_hour // 24}:{b.start_hour % 24:02d}+{b.length}h×{n}" for b, n in p.blocks[:8]
+        from geo_heart.staffing.analysis import plan_schedule
+
+        floor = (
+            f"at least {p.min_teams} team{'s' if p.min_teams != 1 else ''} in every open hour"
+            if p.min_teams
+            else "open hours may have no team (--min-teams-per-open-hour 0)"
         )
-        click.echo(
-            f"  blocks (day:start+length×teams): {blocks}{' …' if len(p.blocks) > 8 else ''}"
-        )
+        click.echo(f"  teams on duty ({floor}):")
+        for line in plan_schedule(p.teams):
+            click.echo(f"    {line}")
+        if p.open_hours_without_team:
+            click.echo(f"  {p.open_hours_without_team} open hours a week have no team")
     if result.extended:
         x = result.extended
         click.echo(

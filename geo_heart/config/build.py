@@ -185,6 +185,9 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         service_name=service_name,
         data_dir=m.area.data_dir,
         places_file=(path.parent / m.places.file) if m.places is not None else None,
+        calibration_file=(
+            (path.parent / m.calibration.file) if m.calibration is not None else None
+        ),
         staffing=m.staffing.model_dump(exclude_none=True),
         outside_cities=frozenset(normalize_code(c) for c in m.addresses.outside_cities),
         outside_words=frozenset(normalize_code(w) for w in m.addresses.outside_words),

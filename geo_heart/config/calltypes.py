@@ -85,6 +85,14 @@ class CallTypeTable:
         self._prefixes = sorted(area.prefixes, key=lambda p: -len(p.prefix))
         self._cache = lru_cache(maxsize=65536)(self._classify)
 
+    def __getstate__(self) -> dict:
+        """Picklable (shipped to dask workers with the area): the memo is left behind."""
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._cache = lru_cache(maxsize=65536)(self._classify)
+
     def classify(self, raw: str | None) -> CallClass:
         """Classify one raw code (cached)."""
         return self._cache("" if raw is None else str(raw))

@@ -479,6 +479,15 @@ class AddressesSection(_Model):
     note: str | None = None
 
 
+class CalibrationSection(_Model):
+    """``[calibration]``: the geocoder's fitted confidence table (90% radii, beat probabilities;
+    see ``docs/geocoder.md``); ``file`` is relative to the area file's folder."""
+
+    file: Text
+    source: str | None = None
+    note: str | None = None
+
+
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
@@ -577,6 +586,7 @@ class AreaFileModel(_Model):
     scenarios: dict[str, ScenarioModel] = {}
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
+    calibration: CalibrationSection | None = None
     addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
     equity: EquitySection | None = None

@@ -232,16 +232,32 @@ def planner_report_html(
         if hot.hex_note:
             notices.append(hot.hex_note[:1].upper() + hot.hex_note[1:] + ".")
         nsig = int((hot.beats["hotspot"] != "not significant").sum())
-        sections.append(
-            {
-                "title": "Hot spots of eligible demand",
-                "major": True,
-                "intro": f"Getis-Ord Gi* by beat with a false-discovery-rate correction: "
-                f"{nsig} of {len(hot.beats)} beats are significant hot or cold spots.",
-                "figures": fig("hotspots", "hexagons"),
-                "notices": notices,
-            }
+        hex_sig = (
+            int((hot.hexagons["hotspot"] != "not significant").sum())
+            if hot.hexagons is not None
+            else 0
         )
+        if nsig or hex_sig:
+            sections.append(
+                {
+                    "title": "Hot spots of eligible demand",
+                    "major": True,
+                    "intro": f"Getis-Ord Gi* by beat with a false-discovery-rate correction: "
+                    f"{nsig} of {len(hot.beats)} beats are significant hot or cold spots.",
+                    "figures": fig("hotspots", "hexagons"),
+                    "notices": notices,
+                }
+            )
+        else:  # an empty map is not worth a page: one line says so
+            sections.append(
+                {
+                    "title": "Hot spots of eligible demand",
+                    "intro": f"No significant hot or cold spots: Getis-Ord Gi* by beat with a "
+                    f"false-discovery-rate correction finds none of the {len(hot.beats)} beats "
+                    "significant.",
+                    "notices": notices,
+                }
+            )
     if expansion:
         sections.append(
             {

@@ -129,8 +129,15 @@ def data_period(data) -> dict:
     """
     t = pd.to_datetime(data.frame["local_time"], errors="coerce", utc=False).dropna()
     if t.empty:
+        return period_between(None, None)
+    return period_between(t.min(), t.max())
+
+
+def period_between(start, end) -> dict:
+    """:func:`data_period` from the first and last call's local time (None: unknown)."""
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
         return {"start": None, "end": None, "weeks": float("nan"), "text": "unknown period"}
-    start, end = t.min(), t.max()
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
     weeks = max((end - start).total_seconds() / (7 * 86400), 1 / 7)
     text = f"{start:%d %b %Y} to {end:%d %b %Y} ({weeks:,.0f} weeks)"
     return {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}", "weeks": weeks, "text": text}
@@ -163,17 +170,21 @@ def with_partial_months(month_table: pd.DataFrame, period: dict) -> pd.DataFrame
 
 def write_demand_tables(
     ws: Workspace,
-    data: CallData,
+    data: CallData | None,
     out_dir: str | Path,
     *,
     tables: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+    unknown: pd.DataFrame | None = None,
+    periods: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv``,
     ``unknown_call_types.csv`` and, when the calls were judged under the rules of their own time,
     ``coverage_by_period.csv`` and ``coverage_by_period.png`` (the before/after table and chart)
     into ``out_dir``; return name → path.
 
-    ``tables`` reuses already computed (by beat, by hour, by month) tables.
+    ``tables`` reuses already computed (by beat, by hour, by month) tables; with ``data=None``
+    (tables summed from partitions) ``tables``, ``unknown`` and ``periods`` (the
+    :func:`~geo_heart.analysis.coverage.rules_coverage_table`, or None) are written as given.
     """
     from geo_heart.analysis.coverage import rules_coverage_table
     from geo_heart.analysis.demand import (
@@ -193,10 +204,14 @@ def write_demand_tables(
         "by_beat": write_table(by_beat, out / "demand_by_beat.csv"),
         "by_hour": write_table(by_hour, out / "demand_by_hour.csv"),
         "by_month": write_table(by_month, out / "demand_by_month.csv"),
-        "unknown": write_table(unknown_codes_table(data), out / "unknown_call_types.csv"),
+        "unknown": write_table(
+            unknown_codes_table(data) if data is not None else unknown,
+            out / "unknown_call_types.csv",
+        ),
     }
-    if "rules" in data.frame.columns:
+    if data is not None and "rules" in data.frame.columns:
         periods = rules_coverage_table(data, ws.config)
+    if periods is not None:
         written["by_period"] = write_table(periods, out / "coverage_by_period.csv")
         written["period_chart"] = period_chart(periods, out / "coverage_by_period.png")
     return written

@@ -9,8 +9,11 @@ order; a task whose worker is lost is rerun by the scheduler and its result is s
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import pickle
+import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -174,9 +177,14 @@ class DaskExecutor:
         threads = sum(client.nthreads().values()) or 1
         self.threads = threads
         self.in_flight = in_flight or 2 * threads
-        area = warm_area(ws, tuple(needs))
-        self.area = client.scatter(area, broadcast=True, hash=False)
-        del area
+        payload = pickle.dumps(warm_area(ws, tuple(needs)), protocol=5)
+        self.token = hashlib.sha1(payload).hexdigest()
+        # bytes, not the object: a worker may fetch them from a peer at any time (a restarted
+        # worker, replicas dropped by the memory manager), while the unpickled area changes as
+        # it is used (memos) and is kept by each worker process (see shipped_area)
+        self.area = client.scatter(payload, broadcast=True, hash=False)
+        self.area_bytes = len(payload)
+        del payload
 
     def map_ordered(
         self, func: Callable[..., Any], chunks: Iterable[Any], /, **options: Any
@@ -203,9 +211,36 @@ class DaskExecutor:
         with warnings.catch_warnings():  # a chunk of a few MB inside its task is intended
             warnings.filterwarnings("ignore", message=".*[Ll]arge (graph|object).*")
             return self.client.submit(
-                func, self.area, chunk, pure=False, retries=self.retries, **options
+                _run_task,
+                self.token,
+                self.area,
+                chunk,
+                _work=func,
+                pure=False,
+                retries=self.retries,
+                **options,
             )
 
     def close(self) -> None:
         """Release the shipped area on the cluster."""
         self.client.cancel([self.area])
+
+
+#: token → the unpickled area, per worker process (a few at most: one per running command)
+_SHIPPED: dict[str, Any] = {}
+_SHIPPED_LOCK = threading.Lock()
+
+
+def shipped_area(token: str, payload: bytes) -> Any:
+    """The area shipped as ``payload``, unpickled once per worker process and kept there."""
+    with _SHIPPED_LOCK:
+        area = _SHIPPED.get(token)
+        if area is None:
+            while len(_SHIPPED) >= 2:  # an earlier command's area
+                _SHIPPED.pop(next(iter(_SHIPPED)))
+            area = _SHIPPED[token] = pickle.loads(payload)
+        return area
+
+
+def _run_task(token: str, payload: bytes, chunk: Any, *, _work: Callable, **options: Any) -> Any:
+    return _work(shipped_area(token, payload), chunk, **options)

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,12 @@ class StaffingResult:
     extended: dict | None = None
     curve: list[tuple[int, float, int]] = field(default_factory=list)
     staffing_note: str = ""
+    #: :class:`~geo_heart.staffing.basis.DemandBasis`: rules, hours, calls and volume used
+    basis: Any = None
+    #: how this basis relates to the planner report's (or the CLI's), when they differ
+    basis_note: str = ""
+    #: eligible calls a year in the call table over the basis period, before any scaling
+    table_calls_per_year: float | None = None
 
     @property
     def main(self) -> Evaluation:
@@ -111,8 +118,17 @@ class StaffingResult:
         d = self.demand
         ev = self.main
         table = self.hour_table()
+        basis = self.basis.as_dict() if self.basis is not None else {}
+        if basis:
+            basis["note"] = self.basis_note
+            basis["call_table_calls_per_year"] = _num(
+                self.table_calls_per_year
+                if self.table_calls_per_year is not None
+                else d.calls_per_year
+            )
         out = {
             "program": d.program,
+            "basis": basis or None,
             "source": d.source,
             "notes": d.notes,
             "eligible_calls_in_data": d.calls,
@@ -165,8 +181,52 @@ def _sim_dict(sim: SimResult | None) -> dict | None:
     }
 
 
+def block_text(start_hour: int, length: int) -> str:
+    """A block as plain days and times: ``Tue 10:00-14:00``, ``Sat 22:00-Sun 02:00``."""
+    end = start_hour + length
+    d0, h0 = divmod(start_hour % HOURS, 24)
+    d1, h1 = divmod(end % HOURS, 24)
+    if h1 == 0 and length <= 24 and (d1 - d0) % 7 == 1:
+        return f"{DAY_NAMES[d0]} {h0:02d}:00-24:00"
+    if d0 == d1 and length < 24:
+        return f"{DAY_NAMES[d0]} {h0:02d}:00-{h1:02d}:00"
+    return f"{DAY_NAMES[d0]} {h0:02d}:00-{DAY_NAMES[d1]} {h1:02d}:00"
+
+
+def plan_schedule(teams: np.ndarray) -> list[str]:
+    """Teams by hour of the week as plain lines, days with the same pattern grouped:
+    ``Mon-Fri 09:00-13:00: 2 teams``. Hours with no team are not listed."""
+    t = np.asarray(teams, dtype=int).reshape(7, 24)
+    day_runs: list[tuple[tuple[int, int, int], ...]] = []
+    for d in range(7):
+        runs, h = [], 0
+        while h < 24:
+            n = int(t[d, h])
+            k = h
+            while k < 24 and t[d, k] == n:
+                k += 1
+            if n > 0:
+                runs.append((h, k, n))
+            h = k
+        day_runs.append(tuple(runs))
+    lines: list[str] = []
+    d = 0
+    while d < 7:
+        e = d
+        while e + 1 < 7 and day_runs[e + 1] == day_runs[d]:
+            e += 1
+        days = DAY_NAMES[d] if d == e else f"{DAY_NAMES[d]}-{DAY_NAMES[e]}"
+        for h, k, n in day_runs[d]:
+            lines.append(f"{days} {h:02d}:00-{k:02d}:00: {n} team{'s' if n != 1 else ''}")
+        d = e + 1
+    return lines
+
+
 def _plan_dict(plan: Plan) -> dict:
     return {
+        "schedule": plan_schedule(plan.teams),
+        "min_teams_per_open_hour": plan.min_teams,
+        "open_hours_without_a_team": int(plan.open_hours_without_team),
         "target": plan.target,
         "method": plan.method,
         "optimal": plan.optimal,
@@ -176,6 +236,7 @@ def _plan_dict(plan: Plan) -> dict:
         "solve_seconds": round(plan.seconds, 3),
         "blocks": [
             {
+                "when": block_text(b.start_hour, b.length),
                 "start": f"{DAY_NAMES[b.start_hour // 24]} {b.start_hour % 24:02d}:00",
                 "start_hour_of_week": b.start_hour,
                 "hours": b.length,
@@ -192,6 +253,7 @@ def analyse_staffing(
     *,
     teams=None,
     target: float | None = None,
+    min_teams: int = 1,
     block_hours: int = 4,
     method: str = "ilp",
     replications: int = 10,
@@ -210,6 +272,9 @@ def analyse_staffing(
         Teams on duty: a number (in the service hours) or 168 counts; ``None`` with a target.
     target
         Answered share to plan for (of the calls in service hours).
+    min_teams
+        Teams a plan keeps on duty in every open hour, whatever the target (default 1: no
+        open hour is left without a team).
     block_hours, method
         See :func:`~geo_heart.staffing.plan.plan_for_target`.
     replications, weeks, seed
@@ -233,11 +298,11 @@ def analyse_staffing(
     gains = block_gains(demand, service, block_hours=block_hours, target=max(target or 0, 0.99))
     result.curve = staffing_curve(gains, up_to=0.99)
     if target is not None:
-        result.plan = _plan_meeting(demand, service, target, block_hours, method)
+        result.plan = _plan_meeting(demand, service, target, block_hours, method, min_teams)
         result.planned = evaluate(result.plan.teams)
         if extend_24_7 and not demand.service_hours.all():
             full = demand.with_service_hours(np.ones(HOURS, dtype=bool), "24/7")
-            p24 = _plan_meeting(full, service, target, block_hours, method)
+            p24 = _plan_meeting(full, service, target, block_hours, method, min_teams)
             mol24, _how = evaluate_analytic(full, p24.teams, service)
             result.extended = {
                 "target": target,
@@ -260,7 +325,9 @@ def analyse_staffing(
     return result
 
 
-def _plan_meeting(demand, service, target: float, block_hours: int, method: str):
+def _plan_meeting(
+    demand, service, target: float, block_hours: int, method: str, min_teams: int = 1
+):
     """The fewest team-hours plan that meets ``target`` by the best analytic model.
 
     The search optimises Erlang-B/MOL gains per block (separable, so the integer program is
@@ -269,12 +336,13 @@ def _plan_meeting(demand, service, target: float, block_hours: int, method: str)
     again for a target raised by the shortfall (a few rounds at most).
     """
     aim = target
-    plan = plan_for_target(demand, service, aim, block_hours=block_hours, method=method)
+    kw = {"block_hours": block_hours, "method": method, "min_teams": min_teams}
+    plan = plan_for_target(demand, service, aim, **kw)
     for _ in range(6):
         got, _how = evaluate_analytic(demand, plan.teams, service)
         short = target - got.answered_share
         if not short > 1e-9 or aim >= 0.999:
             break
         aim = min(0.999, aim + short + 1e-4)
-        plan = plan_for_target(demand, service, aim, block_hours=block_hours, method=method)
+        plan = plan_for_target(demand, service, aim, **kw)
     return dataclasses.replace(plan, target=target) if aim != target else plan

@@ -33,6 +33,7 @@ def arrivals_from_calls(
     *,
     fallback_hours: WeeklySchedule | None = None,
     year: int | None = None,
+    period: tuple | None = None,
 ) -> HourlyDemand:
     """Eligible arrivals by hour of the week and the program's service hours, from call data.
 
@@ -47,6 +48,9 @@ def arrivals_from_calls(
         Program hours for hours of the week with no timed call in the data.
     year
         Use only calls of this (local) calendar year.
+    period
+        Use only calls of local dates ``[start, end)`` (either may be ``None``): the range of a
+        :func:`geo_heart.staffing.basis.choose_basis`.
 
     Returns
     -------
@@ -70,6 +74,12 @@ def arrivals_from_calls(
     timed = (f["minute_of_week"] >= 0).to_numpy().copy()
     if year is not None:
         timed &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
+    if period is not None:
+        days = f["local_time"].dt.date
+        if period[0] is not None:
+            timed &= (days >= period[0]).fillna(False).to_numpy(dtype=bool)
+        if period[1] is not None:
+            timed &= (days < period[1]).fillna(False).to_numpy(dtype=bool)
     if not timed.any():
         raise InputError(
             f"no calls with a readable time{'' if year is None else f' in {year}'} in {data.source}"

@@ -113,6 +113,10 @@ class Plan:
         block lengths).
     seconds
         Solve time.
+    min_teams
+        Teams kept on duty in every open hour whatever the target (``--min-teams-per-open-hour``).
+    open_hours
+        The 168 service-hour flags the plan covers.
     """
 
     teams: np.ndarray
@@ -123,11 +127,20 @@ class Plan:
     method: str
     optimal: bool
     seconds: float
+    min_teams: int = 0
+    open_hours: np.ndarray | None = None
 
     @property
     def max_teams(self) -> int:
         """Most teams on duty at once."""
         return int(self.teams.max(initial=0))
+
+    @property
+    def open_hours_without_team(self) -> int:
+        """Open (service) hours of the week with no team on duty."""
+        if self.open_hours is None:
+            return 0
+        return int((np.asarray(self.open_hours, dtype=bool) & (self.teams <= 0)).sum())
 
 
 @dataclass
@@ -157,10 +170,12 @@ def block_gains(
     *,
     block_hours: int = 4,
     target: float = 0.99,
+    min_teams: int = 0,
 ) -> BlockGains:
     """Tabulate each block's answered calls for ``0..K`` teams.
 
-    ``K`` is the smallest count whose blocking at the busiest minute is below ``(1 - target)/1000``.
+    ``K`` is the smallest count whose blocking at the busiest minute is below ``(1 - target)/1000``
+    (at least ``min_teams``).
     """
     if not 0 < target < 1:
         raise InputError(f"--target {target!r}: must be a share strictly between 0 and 1")
@@ -174,6 +189,7 @@ def block_gains(
     peak = float(m.max())
     while erlang_b(k_max, peak) > (1 - target) / 1000 and k_max < 2000:
         k_max += 1
+    k_max = max(k_max, int(min_teams))
     answered = np.zeros((len(blocks), k_max + 1))
     lam_min = lam / 60.0
     for i, b in enumerate(blocks):
@@ -184,15 +200,22 @@ def block_gains(
     return BlockGains(blocks, answered, calls)
 
 
-def _greedy_path(gains: BlockGains):
-    """Yield (counts, team_hours, share) adding one team at a time by gain per team-hour."""
+def _greedy_path(gains: BlockGains, min_teams: int = 0):
+    """Yield (counts, team_hours, share) adding one team at a time by gain per team-hour,
+    starting from ``min_teams`` in every block (yielded first when above zero)."""
     n = len(gains.blocks)
-    counts = np.zeros(n, dtype=np.int64)
+    counts = np.full(n, int(min_teams), dtype=np.int64)
     cost = np.array([b.length for b in gains.blocks], dtype=float)
     kmax = gains.answered.shape[1] - 1
-    heap = [(-(gains.answered[i, 1] - gains.answered[i, 0]) / cost[i], i) for i in range(n)]
+    heap = [
+        (-(gains.answered[i, counts[i] + 1] - gains.answered[i, counts[i]]) / cost[i], i)
+        for i in range(n)
+        if counts[i] < kmax
+    ]
     heapq.heapify(heap)
-    hours = 0
+    hours = int((counts * cost).sum())
+    if min_teams > 0:
+        yield counts, hours, gains.share(counts)
     while heap:
         _neg, i = heapq.heappop(heap)
         counts[i] += 1
@@ -221,6 +244,7 @@ def plan_for_target(
     block_hours: int = 4,
     method: str = "ilp",
     time_limit_s: float = 60.0,
+    min_teams: int = 1,
 ) -> Plan:
     """Fewest team-hours per week whose answered share (in service hours) reaches ``target``.
 
@@ -238,6 +262,9 @@ def plan_for_target(
         ``ilp`` (exact, CBC) or ``greedy`` (exact when all blocks have the same length).
     time_limit_s
         CBC time limit.
+    min_teams
+        Teams on duty in every service hour whatever the target (default 1: a plan never
+        leaves an open hour without a team; 0 lets the optimiser close quiet hours).
 
     Returns
     -------
@@ -246,17 +273,21 @@ def plan_for_target(
     if method not in ("ilp", "greedy"):
         raise InputError(f"plan method {method!r}: known ilp, greedy")
     t0 = time.perf_counter()
-    gains = block_gains(demand, service, block_hours=block_hours, target=target)
+    if min_teams < 0:
+        raise InputError(f"--min-teams-per-open-hour {min_teams!r}: must be 0 or more")
+    gains = block_gains(
+        demand, service, block_hours=block_hours, target=target, min_teams=min_teams
+    )
     lengths = {b.length for b in gains.blocks}
     if method == "greedy":
         counts = None
-        for c, _hours, share in _greedy_path(gains):
+        for c, _hours, share in _greedy_path(gains, min_teams):
             if share >= target:
                 counts = c.copy()
                 break
         optimal = len(lengths) == 1
     else:
-        counts, optimal = _solve_ilp(gains, target, time_limit_s)
+        counts, optimal = _solve_ilp(gains, target, time_limit_s, min_teams)
     if counts is None:
         raise InputError(f"--target {target!r} cannot be reached")
     teams = gains.teams_by_hour(counts)
@@ -269,6 +300,8 @@ def plan_for_target(
         method=method,
         optimal=optimal,
         seconds=time.perf_counter() - t0,
+        min_teams=int(min_teams),
+        open_hours=np.asarray(demand.service_hours, dtype=bool).copy(),
     )
     log.info(
         "plan (%s) for %.3f: %d team-hours/week, max %d teams, share %.4f, %.2f s",
@@ -282,7 +315,7 @@ def plan_for_target(
     return plan
 
 
-def _solve_ilp(gains: BlockGains, target: float, time_limit_s: float):
+def _solve_ilp(gains: BlockGains, target: float, time_limit_s: float, min_teams: int = 0):
     import pulp
 
     n, k1 = gains.answered.shape
@@ -292,8 +325,11 @@ def _solve_ilp(gains: BlockGains, target: float, time_limit_s: float):
         (i, k): _binary(prob, f"x_{i}_{k}")
         for i in range(n)
         for k in range(k1 - 1)
-        if marg[i, k] > 1e-12
+        if marg[i, k] > 1e-12 or k < min_teams
     }
+    for (_i, k), v in x.items():
+        if k < min_teams:  # the floor: the first min_teams teams of every block are on duty
+            prob += v == 1
     prob += pulp.lpSum(gains.blocks[i].length * v for (i, _k), v in x.items())
     prob += pulp.lpSum(float(marg[i, k]) * v for (i, k), v in x.items()) >= target + 1e-9
     for (i, k), v in x.items():

@@ -7,14 +7,13 @@ planner report shows (one row per in-person program with assumed teams in the ar
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from geo_heart.errors import InputError
 from geo_heart.staffing.analysis import StaffingResult, analyse_staffing
+from geo_heart.staffing.basis import choose_basis, report_scale
 from geo_heart.staffing.data import (
     arrivals_from_calls,
     mask_from_schedule,
@@ -41,7 +40,10 @@ class StaffingOptions:
     scenario: str | None = None
     year: int | None = None
     scale_to: float | None = None
+    #: where ``scale_to`` comes from, named in the answer (default ``--scale-to``)
+    scale_source: str | None = None
     target: float | None = None
+    min_teams_per_open_hour: int = 1
     block_hours: int = 4
     method: str = "ilp"
     replications: int = 10
@@ -93,15 +95,39 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
     override = schedule_from_text(o.hours_text) if o.hours_text else None
     if o.scenario is not None:
         apply_scenario(config, data, o.scenario)
+    basis, period = choose_basis(
+        config, data, program, year=o.year, scenario=o.scenario, hours_text=o.hours_text
+    )
+    rules = config.rule_set(basis.rules.split(" + ")[0])
     demand = arrivals_from_calls(
-        data, program, fallback_hours=programs_for(config, o.scenario)[program].hours, year=o.year
+        data,
+        program,
+        fallback_hours=programs_for(config, o.scenario, rules=rules)[program].hours,
+        period=period,
     )
     if override is not None:
         demand = demand.with_service_hours(
             mask_from_schedule(override), f"hours {override.describe()}"
         )
+    report_calls = report_scale(config, data, program, period)
+    table_calls_per_year = demand.calls_per_year
     if o.scale_to is not None:
         demand = demand.scaled_to(o.scale_to)
+        source = o.scale_source or "--scale-to"
+        basis = replace(basis, volume="scaled", scale_to=float(o.scale_to), scale_source=source)
+    if report_calls and not (o.scale_to and abs(o.scale_to - report_calls) < 0.5):
+        basis_note = (
+            f"the planner report scales {program} to {report_calls:,.0f} eligible calls a year "
+            f"(its share of [staffing] annual_eligible_calls in {config.path.name}); "
+            f"--scale-to {report_calls:.0f} gives the report's figures"
+        )
+    elif report_calls:
+        basis_note = (
+            f"the planner report uses the same basis; `geo-heart staffing --program {program}` "
+            f"without --scale-to uses the call table's own count"
+        )
+    else:
+        basis_note = ""
     cfg = staffing_config(config, program)
     service = service_from_config(
         cfg,
@@ -121,11 +147,12 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
         note = f"{teams} teams in service hours ([staffing] in {config.path.name}, assumed)"
     else:
         teams, note = None, ""
-    return analyse_staffing(
+    result = analyse_staffing(
         demand,
         service,
         teams=teams,
         target=o.target,
+        min_teams=o.min_teams_per_open_hour,
         block_hours=o.block_hours,
         method=o.method,
         replications=o.replications,
@@ -133,6 +160,10 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
         seed=o.seed,
         staffing_note=note,
     )
+    result.basis = basis
+    result.basis_note = basis_note
+    result.table_calls_per_year = table_calls_per_year
+    return result
 
 
 def _pct(x: float | None) -> str:
@@ -142,10 +173,12 @@ def _pct(x: float | None) -> str:
 def report_section(area, data, *, target: float = 0.8, replications: int = 4) -> dict | None:
     """The planner report's staffing section, or ``None`` when no program has assumed teams.
 
-    For each program with ``teams`` in ``[staffing.programs.<code>]``: the latest full year of
-    calls under the rules in force, scaled to the area's ``annual_eligible_calls`` (split between
-    programs by their share of eligible calls in the data) when the area file gives it; answered
-    share with the assumed teams, team-hours a week for ``target``, and the cost of 24/7.
+    For each program with ``teams`` in ``[staffing.programs.<code>]``: the same basis as
+    ``geo-heart staffing`` (:func:`geo_heart.staffing.basis.choose_basis`: the latest full year
+    under today's rules), scaled to the program's share of the area's ``annual_eligible_calls``
+    when the area file gives it; answered share with the assumed teams, team-hours a week for
+    ``target`` (at least one team in every open hour), and the cost of 24/7. The section names
+    the basis and the CLI's unscaled figure.
     """
     import pandas as pd
 
@@ -153,23 +186,23 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
     programs = [p for p, v in (staffing.get("programs") or {}).items() if "teams" in v]
     if not programs:
         return None
-    f = data.frame
-    years = f["local_time"].dt.year
-    full = [y for y in sorted(years.dropna().unique()) if (years == y).sum() and _full_year(f, y)]
-    year = int(full[-1]) if full else None
-    in_year = years == year if year is not None else np.ones(len(f), dtype=bool)
-    eligible = {
-        p: int((f.loc[in_year, f"{p}_type"] & f.loc[in_year, f"{p}_area"]).sum()) for p in programs
-    }
-    total_eligible = sum(eligible.values())
     annual = staffing.get("annual_eligible_calls")
-    rows, notes = [], []
+    rows, notes, bases = [], [], []
     for p in programs:
-        if eligible[p] == 0:
-            continue
-        scale = annual * eligible[p] / total_eligible if annual and total_eligible else None
-        base = StaffingOptions(year=year, scale_to=scale, replications=replications)
         try:
+            basis, period = choose_basis(area.config, data, p)
+            scale = report_scale(area.config, data, p, period)
+            if scale is not None and scale <= 0:
+                continue
+            base = StaffingOptions(
+                scale_to=scale,
+                scale_source=(
+                    f"its share of annual_eligible_calls in {area.config.path.name}"
+                    if scale
+                    else None
+                ),
+                replications=replications,
+            )
             given = staffing_for_calls(area, data, p, base)
             planned = staffing_for_calls(
                 area, data, p, StaffingOptions(**{**base.__dict__, "target": target})
@@ -179,10 +212,13 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
             continue
         g, pl = given.main, planned.main
         x = planned.extended or {}
+        bases.append(given)
         rows.append(
             {
                 "Program": p,
+                "Hours (rules)": f"{given.basis.hours} ({given.basis.rules})",
                 "Eligible calls a year (model)": f"{given.demand.calls_per_year:,.0f}",
+                "In the call table": f"{given.table_calls_per_year:,.0f}",
                 "Teams on duty (assumed)": int(staffing["programs"][p]["teams"]),
                 "Answered, in service hours": _pct(g.mol.answered_share),
                 "Answered, all eligible calls": _pct(g.mol.answered_share_all_hours),
@@ -194,35 +230,37 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
         )
     if not rows:
         return None
+    b = bases[0].basis
+    when = ", ".join(map(str, b.years)) if b.years else f"{b.start} to {b.end}"
+    notes.append(
+        f"Basis: calls of {when} ({b.how}), judged under the {b.rules_label} rules, each "
+        "program's hours as shown."
+    )
     if annual:
         notes.append(
             f"Volumes are scaled to {annual:,.0f} eligible calls a year (the area file's "
             "annual_eligible_calls, derived from published figures; see docs/staffing.md), split "
             "between programs as in the call data; the incident table alone undercounts calls for "
-            "service, and it records many more Co-Response-type reports (disturbances, domestic "
-            "calls) than Community Response ones, so treat the split between programs as "
-            "indicative."
+            "service (its own count is the 'In the call table' column, which is what "
+            "`geo-heart staffing` uses without --scale-to), and it records many more "
+            "Co-Response-type reports (disturbances, domestic calls) than Community Response ones, "
+            "so treat the split between programs as indicative."
         )
     notes.append(
         "A call that finds every team busy goes to police. Answered shares come from Erlang-B with a "
         "time-varying load (checked by simulation); service time "
         f"{staffing.get('service_minutes', 60):g} minutes a call on average (assumed). Team counts "
-        "are assumptions in the area file, not published staffing."
+        "are assumptions in the area file, not published staffing. Plans keep at least one team "
+        "on duty in every open hour."
     )
     table = pd.DataFrame(rows).to_html(index=False, classes="t", border=0)
     return {
         "title": "Staffing: how many calls find a free team",
         "intro": (
             f"Teams answer calls one at a time. With the assumed teams on duty in program hours "
-            f"({year if year else 'all years'}, rules in force then), this is the share of eligible "
+            f"(calls of {when}, under the {b.rules_label} rules), this is the share of eligible "
             f"calls a team could take, and the team-hours a week it would take to answer "
             f"{target:.0%} of them — today's hours, and around the clock."
         ),
         "tables": [{"html": table, "note": " ".join(notes)}],
     }
-
-
-def _full_year(frame, year) -> bool:
-    t = frame["local_time"]
-    sel = t[t.dt.year == year]
-    return bool(len(sel)) and sel.min().month == 1 and sel.max().month == 12

@@ -109,3 +109,15 @@ def test_map_is_a_typed_result_that_saves_offline(toy, tmp_path):
     html = m.save(tmp_path / "m.html").read_text(encoding="utf-8")
     assert '<script src="http' not in html and 'href="http' not in html
     assert "L.geoJson" in html or "geoJson" in html
+
+
+def test_assign_projected_xy_columns(toy):
+    from pyproj import Transformer
+
+    to_m = Transformer.from_crs(4326, 3857, always_xy=True)
+    x, y = to_m.transform([-99.995, -99.985], [40.005, 40.015])
+    df = pd.DataFrame({"x_m": list(x) + ["bad"], "y_m": list(y) + [1.0]})
+    out = toy.assign(df, lon="x_m", lat="y_m", crs="EPSG:3857")
+    assert out["beat"].tolist()[:2] == ["11", "22"] and out["status"].iloc[2] == "invalid"
+    assert out.crs.to_epsg() == 3857
+    assert out.geometry.iloc[0].x == pytest.approx(x[0]) and out.geometry.iloc[2] is None

@@ -168,3 +168,32 @@ def test_folder_output_must_be_new_or_empty(toy, toy_dir, tmp_path):
         check_output_target(toy_dir / "calls.csv", tmp_path / "out")
     with pytest.raises(InputError, match="holds the input"):
         check_output_target(toy_dir, toy_dir.parent)
+
+
+def test_demand_counts_sum_exactly(toy, toy_dir, tmp_path, cluster):
+    from geo_heart.analysis import demand as dm
+    from geo_heart.analysis.calls import load_calls
+    from geo_heart.scale.demand import demand_dask
+
+    calls = pd.read_csv(toy_dir / "calls.csv", dtype=str, keep_default_na=False)
+    big = pd.concat([calls] * 5, ignore_index=True)
+    big.loc[3, "WHEN"] = "not a time"
+    big.loc[4, "BEAT"] = "77"  # not a beat of the layer: unplaced, still counted
+    parts = tmp_path / "calls"
+    parts.mkdir()
+    for i, start in enumerate(range(0, len(big), 50)):
+        big.iloc[start : start + 50].to_csv(parts / f"part-{i}.csv", index=False)
+    whole = tmp_path / "whole.csv"
+    big.to_csv(whole, index=False)
+    data = load_calls(toy, whole)
+    got = demand_dask(toy, str(parts / "part-*.csv"), scheduler=cluster, chunk_rows=17,
+                      population=False)  # fmt: skip
+    pd.testing.assert_frame_equal(got["beat"], dm.beat_demand(toy, data, population=False))
+    pd.testing.assert_frame_equal(got["hour"], dm.hour_of_week_demand(toy, data))
+    pd.testing.assert_frame_equal(got["month"], dm.monthly_demand(data))
+    pd.testing.assert_frame_equal(got["unknown"], dm.unknown_codes_table(data))
+    s = data.summary()
+    assert {k: v for k, v in got["summary"].items() if k != "source"} == {
+        k: v for k, v in s.items() if k != "source"
+    }
+    assert s["bad_times"] == 1 and s["unplaced"] >= 1 and sum(s["eligible"].values()) > 0

@@ -1,0 +1,219 @@
+"""``demand --engine dask``: the local demand tables, counted per partition and summed exactly.
+
+Each partition is classified, placed and judged by the local engine
+(:func:`geo_heart.analysis.calls.calls_from_frame`: every call under the rule set in force at its
+own local time) and reduced to the local tables' counts (:func:`~geo_heart.analysis.demand.beat_demand`,
+:func:`~geo_heart.analysis.demand.hour_of_week_demand`, :func:`~geo_heart.analysis.demand.monthly_demand`)
+plus what cannot be summed directly: the first call of each (month, rule set) — which orders a
+month's rule sets — each rule set's first and last call and its months, and the unknown codes in
+first-seen order. Counts are integers, so the sums equal the local engine's tables exactly; the
+derived columns (shares, rates, per-month figures) are computed once from the sums.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo_heart.analysis.calls import calls_from_frame, calls_path
+from geo_heart.analysis.demand import (
+    beat_demand,
+    hour_of_week_demand,
+    monthly_demand,
+    population_by_beat,
+    with_beat_rates,
+)
+from geo_heart.dispatch.eligibility import program_counts
+from geo_heart.scale.partitions import (
+    expand_inputs,
+    iter_partitions,
+    materialize,
+    rows_per_partition,
+)
+
+_COUNTS = ("eligible", "in_area", "in_hours", "covered")
+
+
+def _counts(table: pd.DataFrame) -> list[str]:
+    return [
+        c for c in table.columns if c == "total_calls" or c.startswith(("eligible_", "covered_"))
+    ]
+
+
+def demand_part(ws, item, *, options: dict) -> dict[str, Any]:
+    """One partition's counts (runs on a worker against the shipped area)."""
+    part = materialize(item)
+    data = calls_from_frame(ws, part, **options)
+    f = data.frame
+    timed = f[f["month"].notna()]
+    out: dict[str, Any] = {
+        "beat": beat_demand(ws, data, population=False),
+        "hour": hour_of_week_demand(ws, data),
+        "month": monthly_demand(data).drop(columns=["rules", "rule_change"], errors="ignore"),
+        "start": timed["local_time"].min() if len(timed) else None,
+        "end": timed["local_time"].max() if len(timed) else None,
+        "summary": data.summary(),
+        "programs": data.programs,
+    }
+    raw = f.loc[f["call_type"].isna(), "raw_call_type"]
+    out["unknown"] = list(
+        Counter(raw.map(lambda v: "" if v is None or v != v else str(v).strip())).items()
+    )
+    if "rules" in f.columns:
+        out["firsts"] = timed.groupby(["month", "rules"])["local_time"].min()
+        periods = {}
+        for name, g in f.groupby("rules", sort=False):
+            periods[name] = {
+                "first": g["local_time"].min(),
+                "last": g["local_time"].max(),
+                "months": set(g["month"].dropna()),
+                **{p: {k: program_counts(g, p)[k] for k in _COUNTS} for p in data.programs},
+            }
+        out["periods"] = periods
+    return out
+
+
+def combine(ws, parts: list[dict[str, Any]], *, population: bool = True) -> dict[str, Any]:
+    """The local engine's tables and summary from the partitions' counts (``population``: as
+    :func:`~geo_heart.analysis.demand.beat_demand`'s)."""
+    first = parts[0]
+    programs = first["programs"]
+    beat = first["beat"].copy()
+    for c in _counts(beat):
+        beat[c] = sum(p["beat"][c].to_numpy() for p in parts)
+    if population:
+        pop = population_by_beat(ws)
+        beat["population"] = pop.reindex(beat["beat"]).fillna(0.0).round(1).to_numpy()
+    beat = with_beat_rates(beat)
+    hour = first["hour"].copy()
+    for c in _counts(hour):
+        hour[c] = sum(p["hour"][c].to_numpy() for p in parts)
+    months = pd.concat([p["month"] for p in parts], ignore_index=True)
+    month_counts = _counts(first["month"])
+    month = months.groupby("month", sort=True)[month_counts].sum().reset_index()
+    periods_table = None
+    if "firsts" in first:
+        firsts = pd.concat([p["firsts"] for p in parts]).groupby(level=[0, 1]).min()
+        firsts = firsts.reset_index().sort_values(["month", "local_time"], kind="stable")
+        names = firsts.groupby("month", sort=True)["rules"].agg("+".join)
+        month.insert(1, "rules", names.reindex(month["month"]).to_numpy())
+        month.insert(2, "rule_change", month["rules"].str.contains("+", regex=False))
+        periods_table = _periods(ws, parts, programs)
+    month = _month_columns(month)
+    unknown: Counter = Counter()
+    for p in parts:
+        unknown.update(dict(p["unknown"]))
+    unknown_table = pd.DataFrame(
+        {
+            "raw_call_type": [k for k, _ in unknown.most_common()],
+            "calls": [v for _, v in unknown.most_common()],
+        }  # fmt: skip
+    )
+    starts = [p["start"] for p in parts if p["start"] is not None]
+    ends = [p["end"] for p in parts if p["end"] is not None]
+    return {
+        "beat": beat,
+        "hour": hour,
+        "month": month,
+        "unknown": unknown_table,
+        "periods": periods_table,
+        "start": min(starts) if starts else None,
+        "end": max(ends) if ends else None,
+        "summary": _summary(parts, unknown),
+    }
+
+
+def _month_columns(month: pd.DataFrame) -> pd.DataFrame:
+    """Column order of :func:`monthly_demand`: month, rules, rule_change, then the counts."""
+    lead = [c for c in ("month", "rules", "rule_change") if c in month.columns]
+    return month[lead + [c for c in month.columns if c not in lead]]
+
+
+def _periods(ws, parts: list[dict], programs: list[str]) -> pd.DataFrame:
+    """:func:`geo_heart.analysis.coverage.rules_coverage_table` from the partitions' counts."""
+    rows = []
+    for rs in ws.config.timeline.rule_sets:
+        got = [p["periods"][rs.name] for p in parts if rs.name in p["periods"]]
+        if not got:
+            continue
+        months = len(set().union(*(g["months"] for g in got)))
+        first = min(g["first"] for g in got)
+        last = max(g["last"] for g in got)
+        for code in programs:
+            k = {c: int(sum(g[code][c] for g in got)) for c in _COUNTS}
+            n = k["eligible"]
+            for c in ("in_area", "in_hours", "covered"):
+                k[f"share_{c}"] = round(k[c] / n, 4) if n else None
+            rows.append(
+                {
+                    "rules": rs.name,
+                    "label": rs.label,
+                    "effective_from": rs.effective_from.isoformat() if rs.effective_from else None,
+                    "effective_to": rs.effective_to.isoformat() if rs.effective_to else None,
+                    "first_call": first.strftime("%Y-%m-%d"),
+                    "last_call": last.strftime("%Y-%m-%d"),
+                    "months": months,
+                    "program": code,
+                    **k,
+                    "covered_per_month": round(k["covered"] / months, 1) if months else None,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _summary(parts: list[dict], unknown: Counter) -> dict[str, Any]:
+    """:meth:`CallData.summary` of the whole table: counts summed (nested counts key by key),
+    reasons most frequent first, the unknown-code figures from the merged codes."""
+    out: dict[str, Any] = {}
+    for key, first in parts[0]["summary"].items():
+        values = [p["summary"][key] for p in parts]
+        if key == "unplaced_reasons":
+            reasons: Counter = Counter()
+            for v in values:
+                reasons.update(v)
+            out[key] = dict(reasons.most_common())
+        elif isinstance(first, dict):
+            out[key] = {k: sum(int(v.get(k, 0)) for v in values) for k in first}
+        elif isinstance(first, (int, np.integer)) and not isinstance(first, bool):
+            out[key] = int(sum(values))
+        else:  # source, location mode: the same for every partition
+            out[key] = first
+    out["unknown_calls"] = int(sum(unknown.values()))
+    out["unknown_distinct_codes"] = len(unknown)
+    return out
+
+
+def demand_dask(
+    ws,
+    calls: str | Path | None = None,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    partitions: int | None = None,
+    blocksize: str | None = None,
+    chunk_rows: int = 200_000,
+    processes: bool = True,
+    population: bool = True,
+    **options: Any,
+) -> dict[str, Any]:
+    """Demand tables of CALLS (a file, folder or glob of partitions; default the area's calls)
+    on a dask cluster: the dict of :func:`combine` (``beat``, ``hour``, ``month``, ``unknown``,
+    ``periods``, ``start``, ``end``, ``summary``). ``options`` are :func:`load_calls`'s
+    column options."""
+    from geo_heart.scale.run import dask_executor
+
+    source = calls if calls is not None else calls_path(ws)
+    files = expand_inputs(source)
+    rows = rows_per_partition(
+        files, partitions=partitions, blocksize=blocksize, default_rows=chunk_rows
+    )
+    opts = {"source": str(source), **{k: v for k, v in options.items() if v is not None}}
+    with dask_executor(
+        ws, needs=("beats",), scheduler=scheduler, workers=workers, processes=processes
+    ) as ex:
+        got = list(ex.map_ordered(demand_part, iter_partitions(files, rows=rows), options=opts))
+    return combine(ws, got, population=population)
