@@ -264,3 +264,24 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
         ),
         "tables": [{"html": table, "note": " ".join(notes)}],
     }
+
+
+def answered_shares(area, data) -> dict[str, float]:
+    """Share of covered calls a team is free to answer, per in-person program with ``teams`` in
+    ``[staffing.programs.<code>]``: the analytic loss model on the report's basis and scale
+    (:func:`report_section`); a covered call can still find every team busy. Empty without teams.
+    """
+    staffing = dict(getattr(area.config, "staffing", {}) or {})
+    programs = [p for p, v in (staffing.get("programs") or {}).items() if "teams" in v]
+    out: dict[str, float] = {}
+    for p in programs:
+        try:
+            _basis, period = choose_basis(area.config, data, p)
+            scale = report_scale(area.config, data, p, period)
+            if scale is not None and scale <= 0:
+                continue
+            opts = StaffingOptions(scale_to=scale, replications=0)
+            out[p] = float(staffing_for_calls(area, data, p, opts).main.mol.answered_share)
+        except InputError as exc:
+            log.warning("no answered share for %s: %s", p, exc)
+    return out
