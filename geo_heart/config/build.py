@@ -71,6 +71,8 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
     }
     default_sa = m.defaults.service_area or next(iter(service_areas))
     known("defaults.service_area", default_sa, service_areas, "service area")
+    if m.staffing.program is not None:
+        known("staffing.program", m.staffing.program, m.programs, "program")
 
     call_types = {
         k: CallType(
