@@ -202,6 +202,7 @@ def test_demand_counts_sum_exactly(toy, toy_dir, tmp_path, cluster):
 @pytest.mark.slow  # starts worker processes and kills one
 def test_a_lost_worker_is_rerun_without_duplicate_rows(toy, toy_dir, tmp_path):
     import os
+    import signal
 
     from distributed import Client, LocalCluster
 
@@ -217,12 +218,13 @@ def test_a_lost_worker_is_rerun_without_duplicate_rows(toy, toy_dir, tmp_path):
     ):
         ex = DaskExecutor(client, toy, in_flight=6)
         victim = sorted(client.scheduler_info()["workers"])[0]
+        pid = client.run(os.getpid, workers=[victim])[victim]
         killed = []
 
-        def progress(_rows):
+        def progress(_rows):  # after the first partition: the worker process dies
             if not killed:
-                killed.append(victim)
-                client.run(os._exit, 1, workers=[victim], wait=False)
+                killed.append(pid)
+                os.kill(pid, signal.SIGKILL)
 
         summary = _empty_summary()
         run_partitions(
