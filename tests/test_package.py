@@ -41,6 +41,17 @@ def _run(cmd, **kw) -> subprocess.CompletedProcess:
     return res
 
 
+def _has_build_backend() -> bool:
+    """True when this environment has setuptools >= 77 (the backend pyproject.toml asks for)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        major = int(version("setuptools").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return False
+    return major >= 77
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src")
@@ -51,7 +62,10 @@ def wheel(tmp_path_factory) -> Path:
         else:
             shutil.copy2(p, src / name)
     out = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)])
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)]
+    if _has_build_backend():  # build offline with this environment's setuptools
+        cmd.insert(4, "--no-build-isolation")
+    _run(cmd)
     (whl,) = out.glob("geo_heart-*.whl")
     return whl
 

@@ -29,6 +29,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,28 @@ class CallData:
     unplaced_reasons: dict[str, int] = field(default_factory=dict)
     bad_times: int = 0
     location_mode: str = ""
+    #: calls whose time column holds a date without a time of day (hours not judged for them)
+    date_only: int = 0
+    #: the one rule set (or period) every call was judged under (``rules=``), else None
+    judged_under: Any = None
+
+    @property
+    def notes(self) -> list[str]:
+        """Plain statements about what could not be judged (for outputs and the CLI)."""
+        out = []
+        if self.date_only:
+            every = "All" if self.date_only == self.rows else f"{self.date_only:,} of the"
+            out.append(
+                f"{every} {self.rows:,} calls have a date but no time of day: program hours were "
+                "NOT judged for them (they are counted by area and call type only, never as "
+                "covered in hours), and hour-of-week tables leave them out"
+            )
+        return out
+
+    @property
+    def hours_judged(self) -> bool:
+        """False when no call has a time of day (only dates)."""
+        return self.date_only < self.rows - self.bad_times or self.rows == 0
     time_counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -133,14 +156,25 @@ class CallData:
             "unplaced": self.unplaced,
             "unplaced_reasons": dict(self.unplaced_reasons),
             "bad_times": self.bad_times,
+            "date_only": self.date_only,
             "out_of_range_times": self.out_of_range_times,
             "dst_times": self.dst_times,
             "eligible": eligible,
+            "notes": self.notes,
         }
 
     def eligible_any(self) -> pd.Series:
         """True where at least one program may take the call."""
         return self.frame[self.programs].any(axis=1)
+
+
+_DATE_ONLY_RE = r"\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/\d{4}"
+
+
+def date_only_mask(values: pd.Series) -> np.ndarray:
+    """True where a time cell holds a date and no time of day (``2016-08-10``, ``8/10/2016``)."""
+    s = values.astype(object).map(lambda v: "" if v is None or v != v else str(v).strip())
+    return s.str.fullmatch(_DATE_ONLY_RE).fillna(False).to_numpy(dtype=bool)
 
 
 def local_times_from_text(values: pd.Series, *, time_zone: str, area_zone: str) -> pd.Series:
@@ -337,9 +371,13 @@ def calls_from_frame(
     local = times.local
     out["local_time"] = local.to_numpy()
     ok_t = local.notna().to_numpy()
+    # a date without a time of day ("2016-08-10"): the date picks the rules, the hours are unknown
+    dated = date_only_mask(df[t_col].reset_index(drop=True)) & ok_t
+    out["time_known"] = ok_t & ~dated
     mow = np.full(n, -1, dtype=np.int64)
     lt = local[ok_t]
     mow[ok_t] = (lt.dt.day_of_week * 1440 + lt.dt.hour * 60 + lt.dt.minute).to_numpy()
+    mow[dated] = -1
     out["minute_of_week"] = mow
     month = np.full(n, None, dtype=object)
     month[ok_t] = lt.dt.strftime("%Y-%m").to_numpy()
@@ -427,6 +465,8 @@ def calls_from_frame(
         bad_times=bad_times,
         time_counts=times.counts(),
         location_mode=mode,
+        date_only=int(dated.sum()),
+        judged_under=rules,
     )
     log.info(
         "%s calls: %s unknown call types (%s distinct codes), %s unplaced, %s bad times",

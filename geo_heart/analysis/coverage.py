@@ -293,11 +293,42 @@ def coverage_table(data: CallData, what_ifs: Iterable[WhatIf]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _day(ts) -> str | None:
+    """``YYYY-MM-DD`` of a timestamp, None for NaT (calls whose time could not be read)."""
+    return None if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+
+
+#: columns that need a time of day
+HOURS_COLUMNS = ("in_hours", "covered", "share_in_hours", "share_covered", "covered_per_month")
+
+
+def hours_not_judged(table: pd.DataFrame, data: CallData) -> pd.DataFrame:
+    """When no call has a time of day, blank the hour-based columns (``None``: not judged) and
+    add ``hours_judged = False``; otherwise return the table with ``hours_judged = True``."""
+    table = table.copy()
+    table["hours_judged"] = data.hours_judged
+    if not data.hours_judged:
+        for col in HOURS_COLUMNS:
+            if col in table.columns:
+                table[col] = None
+    return table
+
+
+def count_share_text(value, share) -> str:
+    """``"1,234 (56.7%)"``; ``"1,234 (-)"`` without a share; ``"not judged"`` without a value."""
+    if value is None or value != value:
+        return "not judged"
+    if share is None or share != share:
+        return f"{int(value):,} (-)"
+    return f"{int(value):,} ({share:.1%})"
+
+
 def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
     """Before/after: each call judged under the rules of its own time, grouped by rule set.
 
     One row per rule set the calls fall in (in time order) and program. Columns: rules, label,
-    effective_from, effective_to, first_call, last_call, months (calls' distinct months),
+    effective_from, effective_to, first_call, last_call, months (calls' distinct months; calls
+    whose date cannot be read are left out),
     program, eligible (by type), in_area, in_hours, covered, share_in_area, share_in_hours,
     share_covered (shares of ``eligible``), covered_per_month.
     """
@@ -305,8 +336,9 @@ def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
     if "rules" not in f.columns:
         raise InputError("the calls were judged under one fixed rule set; load them without rules=")
     rows = []
+    dated = f["local_time"].notna()  # a call without a readable date is in no period
     for rs in area.timeline.rule_sets:
-        sel = f["rules"] == rs.name
+        sel = (f["rules"] == rs.name) & dated
         if not sel.any():
             continue
         g = f[sel]
@@ -319,8 +351,8 @@ def rules_coverage_table(data: CallData, area: AreaConfig) -> pd.DataFrame:
                     "label": rs.label,
                     "effective_from": rs.effective_from.isoformat() if rs.effective_from else None,
                     "effective_to": rs.effective_to.isoformat() if rs.effective_to else None,
-                    "first_call": g["local_time"].min().strftime("%Y-%m-%d"),
-                    "last_call": g["local_time"].max().strftime("%Y-%m-%d"),
+                    "first_call": _day(g["local_time"].min()),
+                    "last_call": _day(g["local_time"].max()),
                     "months": months,
                     "program": code,
                     **k,
@@ -337,10 +369,7 @@ def coverage_text(table: pd.DataFrame) -> str:
         lines.append(f"{key}: {g['scenario_label'].iloc[0]}")
         lines.append(f"  {'program':<8}{'eligible':>10}{'in area':>16}{'in hours':>16}{'both':>16}")
         for r in g.itertuples():
-
-            def pct(v, s):
-                return f"{v:,} ({s:.1%})" if pd.notna(s) else f"{v:,} (-)"
-
+            pct = count_share_text
             lines.append(
                 f"  {r.program:<8}{r.eligible:>10,}{pct(r.in_area, r.share_in_area):>16}"
                 f"{pct(r.in_hours, r.share_in_hours):>16}{pct(r.covered, r.share_covered):>16}"

@@ -91,7 +91,9 @@ def _population(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
     return out
 
 
-def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd.DataFrame:
+def beat_demand(
+    ws: Workspace, data: CallData, *, population: bool | None = None
+) -> pd.DataFrame:
     """One row per beat of the layer: how much eligible demand it has.
 
     Columns
@@ -101,7 +103,15 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
     share_of_city_eligible (eligible_any / citywide eligible_any placed in a beat),
     eligible_per_1000 (eligible_any per 1,000 residents; empty when population is 0),
     eligible_per_sq_mi.
+
+    ``population`` (default: when ``[layers.population]`` is configured) false leaves the
+    ``population`` and ``eligible_per_1000`` columns out, with a note in ``table.attrs["notes"]``.
+    When some calls have a date but no time of day, ``eligible_in_area_<P>`` (eligible by type
+    and inside the program's area under the rules of the call's date; hours not judged) is added.
     """
+    if population is None:
+        population = "population" in ws.config.layers
+    notes = list(data.notes)
     f = data.frame
     idx = ws.beat_index
     beats = idx.beats
@@ -115,7 +125,10 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
         pop = population_by_beat(ws)
         table["population"] = pop.reindex(beats).fillna(0.0).round(1).to_numpy()
     else:
-        table["population"] = np.nan
+        notes.append(
+            "no population layer ([layers.population]) is configured: the per-capita columns "
+            "(population, eligible_per_1000) are left out"
+        )
     sa_key = ws.config.default_service_area
     sa = ws.config.service_areas[sa_key]
     table[f"in_{sa_key}"] = [sa.contains(b) for b in beats]
@@ -138,6 +151,12 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool = True) -> pd
         table[f"covered_{p}"] = (
             g[p].groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
         )
+        if data.date_only:
+            in_area = g[f"{p}_type"] & g[f"{p}_area"]
+            table[f"eligible_in_area_{p}"] = (
+                in_area.groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
+            )
+    table.attrs["notes"] = notes
     return with_beat_rates(table)
 
 
@@ -146,10 +165,11 @@ def with_beat_rates(table: pd.DataFrame) -> pd.DataFrame:
     ``eligible_per_1000`` and ``eligible_per_sq_mi`` (also after summing partitions' counts)."""
     city = table["eligible_any"].sum()
     table["share_of_city_eligible"] = (table["eligible_any"] / city).round(5) if city else 0.0
-    popv = table["population"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = np.where(popv > 0, table["eligible_any"].to_numpy() / popv * 1000.0, np.nan)
-    table["eligible_per_1000"] = np.round(rate, 3)
+    if "population" in table.columns:
+        popv = table["population"].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = np.where(popv > 0, table["eligible_any"].to_numpy() / popv * 1000.0, np.nan)
+        table["eligible_per_1000"] = np.round(rate, 3)
     table["eligible_per_sq_mi"] = (table["eligible_any"] / table["area_sq_mi"]).round(3)
     return table
 

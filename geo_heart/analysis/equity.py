@@ -210,7 +210,7 @@ def tract_pieces(ws, *, weights: str | None = None) -> pd.DataFrame:
 def calls_by_tract(
     ws, frame: pd.DataFrame, flags: Mapping[str, np.ndarray], pieces: pd.DataFrame, geoids
 ) -> tuple[pd.DataFrame, str]:
-    """Sum boolean call ``flags`` per tract: by each call's point when it has one, else spread
+    """Sum call ``flags`` (booleans or weights) per tract: by each call's point when it has one, else spread
     over its beat's tracts in proportion to the beat's residents (by area where it has none).
 
     Returns the table (index ``geoids``, one column per flag) and how calls were placed.
@@ -227,16 +227,17 @@ def calls_by_tract(
         tract = geoids_for_points(ws, role, lon, lat)
         by_point = np.array([t is not None for t in tract], dtype=bool)
         for name, flag in flags.items():
-            sel = by_point & np.asarray(flag, dtype=bool)
-            counts = pd.Series(tract[sel]).value_counts()
-            out[name] += counts.reindex(out.index, fill_value=0).to_numpy(dtype=float)
+            w = np.where(by_point, np.asarray(flag, dtype=float), 0.0)
+            sums = pd.Series(w[by_point]).groupby(tract[by_point]).sum()
+            out[name] += sums.reindex(out.index, fill_value=0.0).to_numpy(dtype=float)
     rest = ~by_point & frame["beat"].notna().to_numpy()
     if rest.any():
         share = _beat_to_tract_shares(pieces)
         beats = frame["beat"].astype(object).to_numpy()
         for name, flag in flags.items():
-            sel = rest & np.asarray(flag, dtype=bool)
-            per_beat = pd.Series(beats[sel]).value_counts()
+            w = np.asarray(flag, dtype=float)
+            sel = rest & (w != 0)
+            per_beat = pd.Series(w[sel]).groupby(beats[sel]).sum()
             s = share.merge(per_beat.rename("calls"), left_on="beat", right_index=True)
             spread = (s["share"] * s["calls"]).groupby(s["tract_geoid"]).sum()
             out[name] += spread.reindex(out.index, fill_value=0.0).to_numpy()
@@ -492,10 +493,15 @@ def equity_analysis(
         covered = elig[list(progs)].any(axis=1).to_numpy()
         flags = {"eligible": eligible, "covered": covered}
         if answered_share:
-            ans = np.zeros(len(f))
-            for p in progs:  # a call goes to the first program covering it
-                take = elig[p].to_numpy() & (ans == 0)
-                ans[take] = answered_share.get(p, 1.0)
+            # a covered call goes to the first program with a staffing model covering it, and is
+            # answered with that program's share; covered only by programs without one: answered
+            ans = np.where(covered, 1.0, 0.0)
+            done = np.zeros(len(f), dtype=bool)
+            for p in progs:
+                if p in answered_share:
+                    take = elig[p].to_numpy() & ~done
+                    ans[take] = answered_share[p]
+                    done |= take
             flags["answered"] = ans
         for name, flag in flags.items():
             v = pd.Series(np.asarray(flag, dtype=float)).groupby(f["beat"].to_numpy()).sum()

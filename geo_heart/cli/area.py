@@ -65,3 +65,31 @@ def check(obj, file, as_json) -> None:
         click.echo(f"  warning: {line}", err=True)
     if problems:
         raise SystemExit(1)
+
+
+@area.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the schema to this file (default: print it).",
+)
+def schema(output) -> None:
+    """Export the area file's JSON Schema (from the pydantic models), for editors to validate.
+
+    \b
+    Examples:
+      geo-heart area schema -o area.schema.json
+      # then, in an editor with a TOML language server (Taplo / Even Better TOML):
+      #:schema ./area.schema.json        (first line of the area file)
+    """
+    from geo_heart.config.schema import area_json_schema
+
+    text = json.dumps(area_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        from pathlib import Path
+
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)

@@ -32,11 +32,35 @@ def calls_options(func: Callable) -> Callable:
     return func
 
 
+def rules_options(func: Callable) -> Callable:
+    """``--rules NAME`` / ``--as-of DATE``: judge every call under one rule set."""
+    func = click.option(
+        "--as-of",
+        "as_of",
+        metavar="DATE",
+        help="Judge every call under the rules in force on this local date (e.g. 2022-04-01).",
+    )(func)
+    return click.option(
+        "--rules",
+        "rules",
+        metavar="NAME",
+        help="Judge every call under this rule set (a [[rules]] name; default: each call's own date).",
+    )(func)
+
+
 def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
-    """Load the call table named by the shared options (pops them from ``kwargs``)."""
+    """Load the call table named by the shared options (pops them from ``kwargs``, and
+    ``rules``/``as_of`` when the command has :func:`rules_options`)."""
     from geo_heart.analysis.calls import load_calls
 
     ws = obj.workspace
+    rules = None
+    if "rules" in kwargs or "as_of" in kwargs:
+        from geo_heart.dispatch.eligibility import resolve_rules
+
+        name, as_of = kwargs.pop("rules", None), kwargs.pop("as_of", None)
+        if name is not None or as_of is not None:
+            rules = resolve_rules(ws.config, name, as_of)
     data = load_calls(
         ws,
         kwargs.pop("calls_path"),
@@ -50,6 +74,7 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
         id_column=kwargs.pop("id_column"),
         geocode=geocode,
         progress=sys.stderr.isatty() and not obj.quiet,
+        rules=rules,
     )
     say_calls_summary(obj, data.summary())
     return ws, data
@@ -70,6 +95,8 @@ def say_calls_summary(obj, s: dict) -> None:
         )
         + _dst_text(s["dst_times"])
     )
+    for note in s.get("notes", []):
+        obj.say(f"note: {note}")
 
 
 def _dst_text(dst: dict) -> str:

@@ -90,7 +90,12 @@ def coverage(
     """
     check_output_dir(out_dir)
 
-    from geo_heart.analysis.coverage import coverage_table, coverage_text, resolve_what_ifs
+    from geo_heart.analysis.coverage import (
+        coverage_table,
+        coverage_text,
+        hours_not_judged,
+        resolve_what_ifs,
+    )
     from geo_heart.io.tables import write_table
 
     ws, data = load_calls_from_options(obj, kwargs)
@@ -99,7 +104,7 @@ def coverage(
 
         if rules or as_of or scenarios or scenario_file or beats or hours:
             raise click.UsageError("--by-period takes no --rules/--as-of or what-if options")
-        table = rules_coverage_table(data, ws.config)
+        table = hours_not_judged(rules_coverage_table(data, ws.config), data)
         records = json.loads(table.to_json(orient="records"))
         groups = _groups_by_period(ws)
         if out_dir:
@@ -138,7 +143,7 @@ def coverage(
         rules=rules,
         as_of=as_of,
     )
-    table = coverage_table(data, wis)
+    table = hours_not_judged(coverage_table(data, wis), data)
     records = json.loads(table.to_json(orient="records"))
     if out_dir:
         out = Path(out_dir)
@@ -161,6 +166,8 @@ def coverage(
 
 def _period_text(table) -> str:
     """Fixed-width text of the by-period table."""
+    from geo_heart.analysis.coverage import count_share_text
+
     lines = []
     for _name, g in table.groupby("rules", sort=False):
         r0 = g.iloc[0]
@@ -172,10 +179,7 @@ def _period_text(table) -> str:
             f"  {'program':<8}{'eligible':>10}{'in area':>16}{'in hours':>16}{'covered':>16}"
         )
         for r in g.itertuples():
-
-            def pct(v, s):
-                return f"{v:,} ({s:.1%})" if s == s and s is not None else f"{v:,} (-)"
-
+            pct = count_share_text
             lines.append(
                 f"  {r.program:<8}{r.eligible:>10,}{pct(r.in_area, r.share_in_area):>16}"
                 f"{pct(r.in_hours, r.share_in_hours):>16}{pct(r.covered, r.share_covered):>16}"

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import click
 
-from geo_heart.cli.calls_options import calls_options, load_calls_from_options, say_calls_summary
+from geo_heart.cli.calls_options import (
+    calls_options,
+    load_calls_from_options,
+    rules_options,
+    say_calls_summary,
+)
 from geo_heart.cli.engine_options import engine_options, pop_engine
 from geo_heart.cli.options import emit_json, json_option, output_dir_option, pass_ctx
 
 
 @click.command()
 @calls_options
+@rules_options
 @output_dir_option("Folder for the CSV tables and beats.gpkg.")
 @engine_options
 @json_option
@@ -29,6 +35,7 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     \b
     Example:
       geo-heart demand -o out/
+      geo-heart --area portland demand --as-of 2022-04-01 -o out/
       geo-heart demand calls.csv --lon-column x --lat-column y --time-zone America/New_York -o out/
       geo-heart demand 'calls/*.parquet' -o out/ --engine dask --scheduler tcp://host:8786
 
@@ -55,6 +62,9 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
     if engine["engine"] == "dask":
         from geo_heart.scale.demand import demand_dask
 
+        if kwargs.pop("rules", None) or kwargs.pop("as_of", None):
+            raise click.UsageError("--rules/--as-of are not available with --engine dask yet")
+        kwargs.pop("as_of", None)
         calls = kwargs.pop("calls_path")
         got = demand_dask(ws, calls, **{k: v for k, v in engine.items() if k != "engine"}, **kwargs)
         data, s = None, got["summary"]

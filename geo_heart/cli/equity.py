@@ -37,6 +37,13 @@ from geo_heart.cli.options import (
 @click.option(
     "--bootstrap", type=click.IntRange(0), help="Bootstrap resamples for the ratio intervals."
 )
+@click.option(
+    "--staffing/--no-staffing",
+    "use_staffing",
+    default=False,
+    help="Add expected_answered: covered calls a team is free to answer, from the loss model "
+    "with the teams of [staffing] (a covered call can still find every team busy).",
+)
 @output_dir_option(
     "Write equity_by_tract.csv, equity_groups.csv, equity_by_beat.csv, equity.json, "
     "equity.gpkg, equity_groups.png and equity_unmet_map.png here.",
@@ -44,7 +51,9 @@ from geo_heart.cli.options import (
 )
 @json_option
 @pass_ctx
-def equity(obj, rules, as_of, weights, geocode, bootstrap, out_dir, as_json, **kwargs) -> None:
+def equity(
+    obj, rules, as_of, weights, geocode, bootstrap, use_staffing, out_dir, as_json, **kwargs
+) -> None:
     """Residents of each group ([equity] of the area file) in the service area, and eligible and
     unmet calls per 1,000 where they live, under one rule set (every call judged under it).
 
@@ -58,9 +67,24 @@ def equity(obj, rules, as_of, weights, geocode, bootstrap, out_dir, as_json, **k
     from geo_heart.analysis.equity import equity_analysis
 
     ws, data = load_calls_from_options(obj, kwargs, geocode=geocode)
+    answered = None
+    if use_staffing:
+        from geo_heart.staffing.workflow import answered_shares
+
+        answered = answered_shares(ws, data)
+        if not answered:
+            click.echo("Warning: no [staffing.programs.*] teams: no expected_answered", err=True)
     result = equity_analysis(
-        ws, data, rules=rules, as_of=as_of, weights=weights, bootstrap=bootstrap
+        ws,
+        data,
+        rules=rules,
+        as_of=as_of,
+        weights=weights,
+        bootstrap=bootstrap,
+        answered_share=answered,
     )
+    if answered:
+        result.meta["answered_share"] = {p: round(v, 4) for p, v in answered.items()}
     if "missing" in result.meta:
         click.echo(f"Warning: {result.meta['missing']}; only call counts by beat follow", err=True)
     if out_dir:

@@ -126,6 +126,64 @@ class LazyGroup(click.Group):
         extra = COMMAND_EXTRAS.get(cmd_name)
         return _needs_extra(command, extra) if extra else command
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._globals_first(ctx, list(args)))
+
+    def _globals_first(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Move the group's own options given after the subcommand in front of it, so
+        ``geo-heart map -q --data D`` means ``geo-heart -q --data D map``.
+
+        Tokens are read the way the subcommand reads them: the value of one of its options is
+        never taken for a global option, and nothing after ``--`` moves.
+        """
+        takes_value: dict[str, bool] = {}
+        for p in self.params:
+            if isinstance(p, click.Option):
+                for name in (*p.opts, *p.secondary_opts):
+                    takes_value[name] = not (p.is_flag or p.count)
+        # find the subcommand: the first token that is not a group option or its value
+        i = 0
+        while i < len(args):
+            tok = args[i]
+            if tok == "--" or not tok.startswith("-"):
+                break
+            name = tok.split("=", 1)[0]
+            i += 2 if takes_value.get(name) and "=" not in tok else 1
+        if i >= len(args) or args[i] == "--" or args[i] not in COMMANDS:
+            return args
+        head, cmd_name, rest = args[:i], args[i], args[i + 1 :]
+        try:
+            command = self.get_command(ctx, cmd_name)
+        except Exception:  # an unimportable command reports itself later
+            return args
+        own: dict[str, bool] = {}
+        for p in getattr(command, "params", []):
+            if isinstance(p, click.Option):
+                for name in (*p.opts, *p.secondary_opts):
+                    own[name] = not (p.is_flag or p.count)
+        moved, kept = [], []
+        j = 0
+        while j < len(rest):
+            tok = rest[j]
+            if tok == "--":
+                kept += rest[j:]
+                break
+            name = tok.split("=", 1)[0]
+            if name in own:
+                n = 2 if own[name] and "=" not in tok else 1
+                kept += rest[j : j + n]
+                j += n
+                continue
+            short_count = len(tok) > 2 and tok[0] == "-" and tok[1] != "-" and set(tok[1:]) == {"v"}
+            if name in takes_value or short_count:
+                n = 2 if takes_value.get(name) and "=" not in tok else 1
+                moved += rest[j : j + n]
+                j += n
+                continue
+            kept.append(tok)
+            j += 1
+        return head + moved + [cmd_name] + kept
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
         if rows:

@@ -23,9 +23,9 @@ from geo_heart.cli.options import (
 @click.option(
     "--metric",
     type=click.Choice(["rate", "count", "density"]),
-    default="rate",
-    show_default=True,
-    help="Choropleth: per 1,000 residents, count, or per sq mi.",
+    default=None,
+    help="Choropleth: per 1,000 residents, count, or per sq mi (default: rate when the area "
+    "file has a [layers.population], else count).",
 )
 @click.option(
     "--points",
@@ -69,6 +69,17 @@ def map_cmd(
 
     from geo_heart.errors import InputError
     from geo_heart.render.report import write_planner_outputs
+
+    has_population = "population" in obj.workspace.config.layers
+    if metric is None:
+        metric = "rate" if has_population else "count"
+        if not has_population:
+            obj.say("note: no [layers.population] in the area file: mapping counts, not rates")
+    elif metric == "rate" and not has_population:
+        raise InputError(
+            "--metric rate needs residents: the area file has no [layers.population]; "
+            "use --metric count or density"
+        )
 
     ws, data = load_calls_from_options(obj, kwargs, geocode=geocode)
     if data.rows == 0:

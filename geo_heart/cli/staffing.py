@@ -7,13 +7,24 @@ import json
 
 import click
 
-from geo_heart.cli.calls_options import calls_options, load_calls_from_options
+from geo_heart.cli.calls_options import calls_options, load_calls_from_options, rules_options
 from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scenario_option
 
 
 @click.command()
 @calls_options
-@click.option("--program", default="CRT", show_default=True, help="In-person program (CRT, CoR).")
+@rules_options
+@click.option(
+    "--program",
+    help="In-person program code (default: [staffing] program of the area file, else its first).",
+)
+@click.option(
+    "--hourly-profile",
+    "hourly_profile",
+    type=click.Path(dir_okay=False),
+    help="CSV of the share of calls by hour of the week (day,hour,weight): needed when the calls "
+    "have a date but no time of day.",
+)
 @click.option("--teams", type=click.IntRange(min=0), help="Teams on duty in every service hour.")
 @click.option(
     "--shifts",
@@ -80,10 +91,12 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
       geo-heart staffing --program CRT --teams 4
       geo-heart staffing --scenario citywide_12h --year 2024 --scale-to 40000 --teams 8
       geo-heart staffing --target 0.8 --hours 'Mon-Sun 00:00-24:00' -o out/
+      geo-heart --area portland staffing --as-of 2022-04-01 --hourly-profile profile.csv --teams 2
     """
     from geo_heart.staffing.workflow import StaffingOptions, staffing_for_calls
 
-    program = kw.pop("program")
+    cfg = obj.workspace.config
+    program = kw.pop("program") or cfg.staffing.get("program") or next(iter(cfg.programs))
     if kw["teams"] is not None and kw["shifts_path"] is not None:
         raise click.UsageError("give --teams or --shifts, not both")
     known = obj.workspace.config.programs
@@ -111,6 +124,8 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
 
 _CALL_KEYS = {
     "calls_path",
+    "rules",
+    "as_of",
     "call_type_column",
     "time_column",
     "time_zone",

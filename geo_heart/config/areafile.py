@@ -160,6 +160,8 @@ class AreaConfig:
     #: the area file's default data folder as written (``[area] data_dir``), None if not given
     data_dir: str | None = None
     places_file: Path | None = None
+    #: ``[calibration] file``: the geocoder's fitted confidence table (None: raw numbers)
+    calibration_file: Path | None = None
     staffing: Mapping[str, Any] = field(default_factory=dict)
     #: ``[addresses]``: ``outside_cities`` and ``outside_words`` (upper-case, spaces folded)
     outside_cities: frozenset[str] = frozenset()

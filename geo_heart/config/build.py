@@ -71,6 +71,8 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
     }
     default_sa = m.defaults.service_area or next(iter(service_areas))
     known("defaults.service_area", default_sa, service_areas, "service area")
+    if m.staffing.program is not None:
+        known("staffing.program", m.staffing.program, m.programs, "program")
 
     call_types = {
         k: CallType(
@@ -185,6 +187,9 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         service_name=service_name,
         data_dir=m.area.data_dir,
         places_file=(path.parent / m.places.file) if m.places is not None else None,
+        calibration_file=(
+            (path.parent / m.calibration.file) if m.calibration is not None else None
+        ),
         staffing=m.staffing.model_dump(exclude_none=True),
         outside_cities=frozenset(normalize_code(c) for c in m.addresses.outside_cities),
         outside_words=frozenset(normalize_code(w) for w in m.addresses.outside_words),

@@ -272,6 +272,8 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         }
         if column_checks(f"layers.{role}", str(table["file"]), wanted) is not None:
             opened.add(data / str(table["file"]))
+    if area.calibration_file is not None and not area.calibration_file.exists():
+        problems.append(f"{where}: calibration.file: {area.calibration_file} does not exist")
     if area.places_file is not None and not area.places_file.exists():
         problems.append(f"{where}: places.file: {area.places_file} does not exist")
     for p in sorted(opened):

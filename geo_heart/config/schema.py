@@ -56,6 +56,7 @@ __all__ = [
     "read_toml",
     "validate_area_dict",
     "validate_scenario_dict",
+    "area_json_schema",
     "problems_error",
     "display_path",
 ]
@@ -479,6 +480,15 @@ class AddressesSection(_Model):
     note: str | None = None
 
 
+class CalibrationSection(_Model):
+    """``[calibration]``: the geocoder's fitted confidence table (90% radii, beat probabilities;
+    see ``docs/geocoder.md``); ``file`` is relative to the area file's folder."""
+
+    file: Text
+    source: str | None = None
+    note: str | None = None
+
+
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
@@ -505,6 +515,8 @@ class StaffingValues(SourcedModel):
 class StaffingSection(StaffingValues):
     """``[staffing]`` defaults, with ``[staffing.programs.<code>]`` overrides per program."""
 
+    #: the program ``geo-heart staffing`` plans by default (an in-person program code)
+    program: str | None = None
     programs: dict[str, StaffingValues] = {}
 
 
@@ -577,6 +589,7 @@ class AreaFileModel(_Model):
     scenarios: dict[str, ScenarioModel] = {}
     layers: LayersSection = LayersSection()
     places: PlacesSection | None = None
+    calibration: CalibrationSection | None = None
     addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
     equity: EquitySection | None = None
@@ -673,6 +686,19 @@ def validate_area_dict(
         return AreaFileModel.model_validate(raw), []
     except ValidationError as exc:
         return None, _error_lines(exc)
+
+
+def area_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an area file (``geo-heart area schema``): generated from
+    :class:`AreaFileModel`, so it always matches the validator."""
+    out = AreaFileModel.model_json_schema(mode="validation")
+    out["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out["title"] = "geo-heart area file"
+    out["description"] = (
+        "An area file (boundaries/<name>.toml): the city's units, service areas, programs, hours, "
+        "call types, dated rules and data layers. Keys and defaults: docs/area-file.md."
+    )
+    return out
 
 
 def validate_scenario_dict(raw: dict[str, Any], path: Path | str) -> ScenarioFileModel:

@@ -282,6 +282,8 @@ def _what_known(g: Any) -> str:
         return "street only"
     if "intersection" in (g.reason or "") and "not found" in (g.reason or ""):
         return "one street of the crossing"
+    if g.match_type == "intersection":
+        return f"crossing known only within ~{g.uncertainty_m or 0:.0f} m"
     return "partial match"
 
 

@@ -233,7 +233,7 @@ def plan_text(plan: BeatPlan) -> str:
     )
     total = problem.total
     lines.append(
-        f"  eligible calls within hours covered: {result.base_covered:,.0f} -> {result.covered:,.0f}"
+        f"  {problem.demand_basis} covered: {result.base_covered:,.0f} -> {result.covered:,.0f}"
         f" of {total:,.0f} ({result.base_covered / total:.1%} -> {result.coverage:.1%})"
         if total
         else "  no eligible calls"

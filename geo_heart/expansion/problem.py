@@ -102,6 +102,8 @@ class ExpansionProblem:
     label: str = "current area"
     shift_names: tuple[str, ...] = DAY_NAMES
     excluded_beats: dict[str, str] = field(default_factory=dict)
+    #: what one unit of demand is (calls with dates only: any hour, hours not judged)
+    demand_basis: str = "eligible calls within hours"
     distance_m: pd.Series | None = None
 
     # ------------------------------------------------------------------ constructors
@@ -212,7 +214,7 @@ class ExpansionProblem:
         include_outside_city: bool = False,
         contiguity: str = "rook",
         tolerance_m: float = 1.0,
-        population: bool = True,
+        population: bool | None = None,
     ) -> ExpansionProblem:
         """Build a problem from classified calls (:func:`geo_heart.analysis.calls.load_calls`).
 
@@ -239,7 +241,10 @@ class ExpansionProblem:
         contiguity, tolerance_m
             Adjacency rule for :func:`beat_neighbors`.
         population
-            Apportion residents from ``[layers.population]`` (needs the file).
+            Apportion residents from ``[layers.population]`` (default: when it is configured).
+
+        Calls with a date but no time of day (``data.hours_judged`` false) count as demand by
+        type and area at any hour: the hours cannot be judged from them (said in the log).
         """
         from geo_heart.dispatch.eligibility import eligibility_for_calls, programs_for
 
@@ -281,7 +286,15 @@ class ExpansionProblem:
         )
         beat_col = f["beat"].to_numpy(dtype=object)
         keep = pd.Series(beat_col).isin(beats).to_numpy()
-        per = {p: (elig[f"{p}_type"] & elig[f"{p}_hours"]).to_numpy() & keep for p in programs}
+        if population is None:
+            population = "population" in area.layers
+        judged = getattr(data, "hours_judged", True)
+        if not judged:
+            log.warning("calls have dates but no time of day: demand is by type and area, any hour")
+        per = {
+            p: (elig[f"{p}_type"] & (elig[f"{p}_hours"] if judged else True)).to_numpy() & keep
+            for p in programs
+        }
         any_mask = np.zeros(len(f), dtype=bool)
         for m in per.values():
             any_mask |= m
@@ -320,12 +333,15 @@ class ExpansionProblem:
             label=sa.label,
             excluded_beats=excluded,
         )
+        if not judged:
+            problem.demand_basis = "eligible calls at any hour (dates only: hours not judged)"
         log.info(
-            "expansion problem: %d beats (%d in %s), %d eligible calls within hours",
+            "expansion problem: %d beats (%d in %s), %d eligible calls (%s)",
             len(beats),
             len(problem.base),
             sa_key,
             int(table["eligible_any"].sum()),
+            problem.demand_basis,
         )
         return problem
 

@@ -64,6 +64,26 @@ def _county_outside_beats(ws, frame: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def _closed_every_day(progs) -> list[int]:
+    """Hours of the day (0-23) in which no program is open on any day of the week."""
+    if not progs:
+        return []
+    open_any = np.zeros((7, 24), dtype=bool)
+    for p in progs.values():
+        open_any |= np.asarray(p.hours.hour_mask()).reshape(7, 24) > 0
+    return [h for h in range(24) if not open_any[:, h].any()]
+
+
+def _hours_span(hours: list[int]) -> str:
+    """``[22, 23, 0, …, 7]`` → ``22:00-08:00`` (the closed block, across midnight when it wraps)."""
+    hs = set(hours)
+    start = next((h for h in hours if (h - 1) % 24 not in hs), hours[0])
+    end = start
+    while (end + 1) % 24 in hs and (end + 1) % 24 != start:
+        end = (end + 1) % 24
+    return f"{start:02d}:00-{(end + 1) % 24:02d}:00"
+
+
 def today_candidates(
     ws, data, *, rules: str | None = None, objective: str = "calls"
 ) -> pd.DataFrame:
@@ -124,10 +144,23 @@ def today_candidates(
         )
 
     # ---- hours: closed hours of the day, per program, with the calls they add
+    judged = getattr(data, "hours_judged", True)
     mow = f["minute_of_week"].to_numpy()
     hour = np.where(mow >= 0, (mow // 60) % 24, -1)
     any_gain = np.zeros(len(f), dtype=bool)
-    for code, p in progs.items():
+    if not judged:
+        rows.append(
+            {
+                "kind": "hours",
+                "candidate": "hours not judged",
+                "program": "any",
+                "adds_calls": None,
+                "adds_per_year": None,
+                "detail": "the calls have a date but no time of day: the hours to add cannot "
+                "be judged from them (call types and areas below are counted at any hour)",
+            }
+        )
+    for code, p in progs.items() if judged else ():
         gain = (
             (elig[f"{code}_type"] & elig[f"{code}_area"] & ~elig[f"{code}_hours"]).to_numpy().copy()
         )
@@ -140,20 +173,24 @@ def today_candidates(
         add(
             "hours", "all closed hours (24/7)", code, gain, f"{code} hours are {p.hours.describe()}"
         )
-    night = (hour >= 0) & ((hour < 6) | (hour >= 21))
-    add(
-        "hours",
-        "overnight 21:00-06:00",
-        "any",
-        any_gain & night,
-        "calls any program takes by type and area",
-    )
+    night_hours = _closed_every_day(progs)
+    if judged and night_hours:
+        night = np.isin(hour, night_hours)
+        add(
+            "hours",
+            f"overnight {_hours_span(night_hours)}",
+            "any",
+            any_gain & night,
+            "hours of the day no program is open on any day; calls any program takes by type "
+            "and area",
+        )
     # ---- county: outside the city
     any_type = np.zeros(len(f), dtype=bool)
     any_type_hours = np.zeros(len(f), dtype=bool)
     for code in progs:
         any_type |= elig[f"{code}_type"].to_numpy()
-        any_type_hours |= (elig[f"{code}_type"] & elig[f"{code}_hours"]).to_numpy()
+        in_hours = elig[f"{code}_hours"] if judged else True
+        any_type_hours |= (elig[f"{code}_type"] & in_hours).to_numpy()
     for code, special in area.beats.special.items():
         if special.outside_city:
             in_beat = (f["beat"] == code).to_numpy()
@@ -176,7 +213,9 @@ def today_candidates(
         for code, p in progs.items():
             if p.follows_up:
                 continue
-            ok = is_type & elig[f"{code}_area"].to_numpy() & elig[f"{code}_hours"].to_numpy()
+            ok = is_type & elig[f"{code}_area"].to_numpy()
+            if judged:
+                ok &= elig[f"{code}_hours"].to_numpy()
             add("call_type", ct, code, ok, f"{area.call_types[ct].label}: no program takes it")
     out = pd.DataFrame(
         rows, columns=["kind", "candidate", "program", "adds_calls", "adds_per_year", "detail"]

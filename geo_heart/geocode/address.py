@@ -205,6 +205,8 @@ class ParsedAddress:
     status: str = "ok"
     reason: str = ""
     notes: tuple[str, ...] = field(default=())
+    #: an intersection text naming more than two streets: the ones not used (named in the answer)
+    extra_streets: tuple[str, ...] = field(default=())
 
     @property
     def key(self) -> str:
@@ -215,8 +217,10 @@ class ParsedAddress:
         if kind == "address" or kind == "block":
             return f"{self.number}{'B' if self.is_block else ''}|{k1}"
         if kind == "intersection":
+            extra = "/".join(self.extra_streets)
             return (
                 f"X|{self.number if self.number is not None else ''}|{k1}/{_sk(self.street2_key)}"
+                + (f"/+{extra}" if extra else "")
             )
         if kind in ("street", "place"):
             return f"{self.kind}|{k1}|{self.place or ''}"
@@ -662,10 +666,19 @@ def _parse_general(raw: str, t: str) -> ParsedAddress:
             return _invalid(raw, f"cannot read an intersection of two streets in {raw!r}")
         if n1 is None and (k2.full, k2.name) < (k1.full, k1.name):
             k1, k2 = k2, k1  # "A/B" and "B/A" are the same crossing: one canonical order
+        extra = []
+        for more in parts[2:]:  # "A & B & C": a crossing is of two streets; C is named back
+            w3, _ = _split_unit(more.strip().split(" "))
+            if city is None:
+                w3, _ = _split_city(w3)
+            k3 = _street_key(w3)
+            extra.append(k3.full if k3 is not None else more.strip())
+        if extra:
+            notes = (*notes, f"more than two streets given: {', '.join(extra)} not used")
         return ParsedAddress(
             raw=raw, kind="intersection", number=n1, is_block=blk1, street=k1.full,
             street_key=k1, street2=k2.full, street2_key=k2, unit=unit or unit0, city=city,
-            state=state, zip=zip_code, notes=(*notes0, *notes),
+            state=state, zip=zip_code, notes=(*notes0, *notes), extra_streets=tuple(extra),
         )  # fmt: skip
     words, unit = _split_unit(t.split(" "))
     number, is_block, words, notes = _number_and_street(" ".join(words))

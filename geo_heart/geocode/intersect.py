@@ -32,11 +32,57 @@ class IntersectionMatcher:
     """Locate ``A & B`` from road lines, the streets' known points or their extended lines."""
 
     def _match_intersection(self, p: ParsedAddress) -> _Match:
-        c1, f1, _ = self.resolve_street(p.street_key, p.number)
-        c2, f2, _ = self.resolve_street(p.street2_key)
-        # "MAIN ST & GREGSON ST": also the same-name streets with a directional (W MAIN ST)
-        c1 = c1 + [k for k in self._siblings(c1) if k not in c1]
-        c2 = c2 + [k for k in self._siblings(c2) if k not in c2]
+        if p.street2_key is not None and p.street_key.full == p.street2_key.full:
+            m = self._self_crossing(p)
+        else:
+            m = self._match_pair(p)
+        if p.extra_streets:
+            note = (
+                f"more than two streets given: located from {p.street} and {p.street2}; "
+                f"{', '.join(p.extra_streets)} not used"
+            )
+            m.reason = f"{m.reason}; {note}" if m.reason else note
+        return m
+
+    def _self_crossing(self, p: ParsedAddress) -> _Match:
+        """``W MAIN ST & W MAIN ST``: a street does not cross itself; the places on the street
+        are given as candidates (``ambiguous``) and the reason asks for the cross street."""
+        m = self._match_street_only(
+            ParsedAddress(raw=p.raw, kind="street", street=p.street, street_key=p.street_key)
+        )
+        why = f"{p.street} is crossed with itself: ask the caller for the cross street"
+        m.reason = f"{why}; {m.reason}" if m.reason else why
+        if m.match_type == "unmatched":
+            return m
+        m.approximate = False
+        m.unsure = True  # ambiguous even when the street lies in one beat
+        if not m.candidates:
+            m.candidates = [_Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason,
+                                   hist=m.hist, prefer_history=m.prefer_history,
+                                   uncertainty_m=m.uncertainty_m)]  # fmt: skip
+        return m
+
+    def _street_options(self, key, number: int | None) -> tuple[list[str], float, int]:
+        """Candidate streets for one side of a crossing: (keys, score factor, how many of them
+        are what the text names; the rest are same-name streets with another directional or
+        suffix, tried only after those)."""
+        cands, factor, _ = self.resolve_street(key, number)
+        first = len(cands)
+        more = list(self.index.by_name.get(key.name, ())) if key is not None else []
+        if not key.predir:
+            # "MAIN ST & GREGSON ST": also the same-name streets with a directional (W MAIN ST);
+            # a typed directional is never traded for another one
+            more += self._siblings(cands)
+        else:
+            more = [k for k in more if k.split(" ")[0] == key.predir]
+        cands = cands + [k for k in dict.fromkeys(more) if k not in cands]
+        if not first and cands:
+            factor = 0.9  # only a same-name street with another directional or suffix
+        return cands, factor, first
+
+    def _match_pair(self, p: ParsedAddress) -> _Match:
+        c1, f1, n1 = self._street_options(p.street_key, p.number)
+        c2, f2, n2 = self._street_options(p.street2_key, None)
         factor = min(f1 or 0.0, f2 or 0.0)
         ph = self.index.pair_history
         pair_hist = None
@@ -52,21 +98,26 @@ class IntersectionMatcher:
                 if pair_hist is not None:
                     break
         label = f"{c1[0] if c1 else p.street} & {c2[0] if c2 else p.street2}"
-        # the pair of candidate streets whose geometries meet most surely (ties: candidate order)
-        best: tuple[float, int, str, str, Crossing] | None = None
+        # the pair of candidate streets whose geometries meet most surely: inside the area
+        # first, then the streets the text names before their same-name siblings, then the
+        # smaller uncertainty (ties: candidate order)
+        best: tuple | None = None
         adj = self._cross_adj  # the index's precomputed crossings, by street
         rank = 0
-        for a in c1_8:
+        for i, a in enumerate(c1_8):
             row = adj.get(a, _NONE) if adj is not None else None
-            for b in c2_8:
+            for j, b in enumerate(c2_8):
                 rank += 1
                 if a == b:
                     continue
                 cr = self._crossing_place(a, b) if row is None else row.get(b)
-                if cr is not None and (best is None or cr[0].uncertainty < best[0]):
-                    best = (cr[0].uncertainty, rank, a, b, cr)
+                if cr is None:
+                    continue
+                key = (not cr[4], int(i >= n1) + int(j >= n2), cr[0].uncertainty, rank)
+                if best is None or key < best[0]:
+                    best = (key, a, b, cr)
         if best is not None:
-            _, _, a, b, cr = best
+            _, a, b, cr = best
             k = (a, b) if a <= b else (b, a)
             return self._located(cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
         if pair_hist is not None:
@@ -111,14 +162,28 @@ class IntersectionMatcher:
         return got
 
     def _crossing(self, a: str, b: str) -> Crossing | None:
-        """The surest meeting of streets ``a`` and ``b`` over their shapes (``a < b``)."""
+        """The surest meeting of streets ``a`` and ``b`` over their shapes (``a < b``): a meeting
+        inside the area beats one outside it, then the smaller uncertainty wins."""
         best = None
+        best_key = None
         for sa in self._shapes(a):
             for sb in self._shapes(b):
-                cr = crossing(sa, sb)
-                if cr is not None and (best is None or cr.uncertainty < best.uncertainty):
-                    best = cr
+                cr = crossing(sa, sb, inside=self._inside_area)
+                if cr is None:
+                    continue
+                key = (not bool(self._inside_area(np.array([[cr.x, cr.y]]))[0]), cr.uncertainty)
+                if best is None or key < best_key:
+                    best, best_key = cr, key
         return best
+
+    def _inside_area(self, pts: np.ndarray) -> np.ndarray:
+        """Mask of projected points ``(n, 2)`` inside some beat."""
+        if self._beat_tree is None:
+            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
+        hits = self._beat_tree.query(shapely.points(pts), predicate="intersects")
+        mask = np.zeros(len(pts), dtype=bool)
+        mask[hits[0]] = True
+        return mask
 
     def _crossing_place(self, a: str, b: str) -> tuple | None:
         """(crossing, lon, lat, uncertainty m, beats within reach as (beat, lon, lat)) of a pair.
@@ -147,13 +212,45 @@ class IntersectionMatcher:
         self._crossing_memo[k] = rec
         return rec
 
+    def _beat_at(self, lon: float, lat: float) -> str | None:
+        return self.beat_index.locate(lon, lat).beat
+
+    def _near_beats(self, rec: tuple, unc: float) -> tuple:
+        """Beats within ``max(unc, CROSSING_REACH_M)`` of a crossing record's point, as
+        ``(beat, lon, lat)`` (the point's own beat first); the index's list when that reach
+        was already covered."""
+        cr, _, _, unc_raw, near = rec
+        if unc <= max(unc_raw, CROSSING_REACH_M):
+            return near
+        key = (cr.x, cr.y, unc)
+        got = self._near_memo.get(key)
+        if got is None:
+            _, to_lonlat, to_m = self._projection()
+            got = []
+            for beat, qx, qy in self._beats_within(cr.x, cr.y, unc / to_m):
+                qlon, qlat = to_lonlat.transform(qx, qy)
+                got.append((beat, float(qlon), float(qlat)))
+            got = self._near_memo[key] = tuple(got)
+        return got
+
     def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:
-        """A located crossing: its point, uncertainty, and the beats within that radius."""
-        cr, lon, lat, unc, near = rec
+        """A located crossing: its point, a calibrated 90% radius, and the beats within it.
+
+        ``ok`` only when one beat lies within the radius and the radius is at most the
+        calibration's ``ok_crossing_radius_m``; several beats → ``ambiguous`` (one candidate per
+        beat, the beat of past records first); one beat but a wide radius → ``approximate``.
+        """
+        from geo_heart.geocode.calibration import crossing_class
+
+        cr, lon, lat, unc_raw, _ = rec
         to_m = self._metres_per_unit()
         for limit, score in _SCORES:  # noqa: B007 - the first limit that holds unc
-            if unc <= limit:
+            if unc_raw <= limit:
                 break
+        cal = self.calibration
+        cls = crossing_class(cr.how, unc_raw, cr.gap * to_m)
+        unc = round(cal.crossing_radius(cls, unc_raw), 1)
+        near = self._near_beats(rec, unc)
         reason = f"crossing of the {cr.how}"
         if cr.gap > 0:
             reason = f"the {cr.how} pass {cr.gap * to_m:.0f} m apart"
@@ -161,7 +258,7 @@ class IntersectionMatcher:
             reason += f", {cr.extrapolated * to_m:.0f} m beyond the known geometry"
         reason += f" (within ~{unc:.0f} m)"
         m = _Match(lon, lat, "intersection", round(score * factor, 3), matched,
-                   reason, uncertainty_m=unc)  # fmt: skip
+                   reason, uncertainty_m=unc, cal_class=cls, raw_radius_m=unc_raw)  # fmt: skip
         beats = tuple(b for b, _, _ in near)
         if not hist and cr.how == "address points" and not self.point_crossings_confident:
             # [addresses] point_crossings_confident = false: a crossing estimated from address
@@ -176,29 +273,37 @@ class IntersectionMatcher:
             if len(beats) > 1:
                 m.block_beats = beats
             return m
-        if len(beats) > 1:
+        hb = self._majority_beat(hist) if hist else None
+        if len(beats) > 1 and hb is not None and hb == self._beat_at(lon, lat):
+            # several beats within the radius, but the point lies in the beat past records of
+            # this very crossing give: that beat, every beat within the radius named (straddle)
             m.block_beats = beats
-        if hist:
-            # past records of this very crossing give its beat (they agree with the dispatcher's
-            # assignment more often than the point does: measured in benchmarks/eval_intersections)
-            hb = self._majority_beat(hist)
             m.hist, m.prefer_history = hist, True
-            if len(beats) > 1:
-                m.reason += f"; beats within {max(unc, CROSSING_REACH_M):.0f} m: {', '.join(beats)}"
+            m.reason += f"; beats within {unc:.0f} m: {', '.join(beats)} (past records: {hb})"
+        elif len(beats) > 1:
+            # several beats within the radius: one candidate per beat, at the point nearest it
+            # within the radius; the beat past records of the crossing give first
+            m.block_beats = beats
+            order = sorted(near, key=lambda t: (t[0] != hb, beats.index(t[0])))
+            m.candidates = [
+                _Match(clon, clat, "intersection", m.score, f"{matched} (beat {b} side)", reason,
+                       uncertainty_m=unc)
+                for b, clon, clat in order
+            ]  # fmt: skip
+            m.reason = (
+                f"{reason}; the crossing lies near the line between beats {', '.join(beats)}"
+                + (f" (past records: mostly {hb})" if hb else "")
+            )
+            return m
+        elif hist:
+            # one beat within the radius: past records of the crossing are kept as evidence
+            m.hist, m.prefer_history = hist, not beats
             if hb not in beats and beats:
                 m.block_beats = tuple(sorted({*beats, hb}))
-            return m
-        if len(beats) <= 1:
-            return m
-        # no records to choose: one candidate per beat, at the point nearest it within the radius
-        m.candidates = [
-            _Match(clon, clat, "intersection", m.score, f"{matched} (beat {b} side)", reason,
-                   uncertainty_m=unc)
-            for b, clon, clat in near
-        ]  # fmt: skip
-        m.reason = (
-            f"{reason}; the crossing lies near the line between beats {', '.join(m.block_beats)}"
-        )
+        limit = cal.ok_crossing_radius_m
+        if limit is not None and unc > limit:
+            m.approximate = True
+            m.reason += f"; known only within ~{unc:.0f} m (more than {limit:.0f} m): confirm"
         return m
 
     def _metres_per_unit(self) -> float:

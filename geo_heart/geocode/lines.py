@@ -164,10 +164,12 @@ def _angle_sin(g: shapely.Geometry, p: shapely.Geometry, step: float) -> tuple[f
     return (dx / n, dy / n) if n > 0 else None
 
 
-def crossing(a: StreetShape, b: StreetShape) -> Crossing | None:
+def crossing(a: StreetShape, b: StreetShape, inside=None) -> Crossing | None:
     """Where two street shapes cross (or pass within :data:`NEAR_M`), with an uncertainty.
 
-    Distances in the result are in projected units.
+    Distances in the result are in projected units. ``inside`` (optional) maps an ``(n, 2)``
+    array of projected points to a boolean mask "inside the area": where two names meet at
+    several places (``W MAIN ST`` and ``E MAIN ST`` in two towns), a meeting inside the area wins.
     """
     how = a.source if a.source == b.source else f"{a.source} and {b.source}"
     # part by part (GEOS's nearest-point code is not safe on geometry collections)
@@ -190,10 +192,12 @@ def crossing(a: StreetShape, b: StreetShape) -> Crossing | None:
         else:
             pts = np.array([(pa + pb) / 2])
         gap = d
-    # several crossings: the least extrapolated, then the lowest x, y (deterministic)
+    # several crossings: inside the area first, then the least extrapolated, then the lowest
+    # x, y (deterministic)
     P = shapely.points(pts)
     ext = shapely.distance(a.known, P) + shapely.distance(b.known, P)
-    order = np.lexsort((pts[:, 1], pts[:, 0], np.round(ext, 3)))
+    out = np.zeros(len(pts), dtype=bool) if inside is None else ~np.asarray(inside(pts), bool)
+    order = np.lexsort((pts[:, 1], pts[:, 0], np.round(ext, 3), out))
     k = int(order[0])
     x, y, e = float(pts[k, 0]), float(pts[k, 1]), float(ext[k])
     p = shapely.points(x, y)

@@ -40,6 +40,7 @@ import numpy as np
 
 from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
+from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration, score_family
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
 from geo_heart.geocode.streets import StreetMatcher
@@ -82,8 +83,12 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         outside_words: frozenset[str] = frozenset(),
         confident_min_score: float | None = None,
         point_crossings_confident: bool = True,
+        calibration: Calibration = IDENTITY,
     ) -> None:
         self.index = index
+        #: the fitted confidence table (90% radii, beat probabilities); IDENTITY: raw numbers
+        self.calibration = calibration
+        self._near_memo: dict[tuple, tuple] = {}
         #: ``[addresses] point_crossings_confident``: False gives crossings estimated from address
         #: points alone as candidates (``ambiguous``), never one confident point
         self.point_crossings_confident = point_crossings_confident
@@ -155,8 +160,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 at += m
 
     def _radius(self, kind: str) -> float | None:
-        """The stated radius (metres) of an answer of this kind."""
-        return UNCERTAINTY_M.get(kind)
+        """The stated radius (metres) of an answer of this kind (calibrated when fitted)."""
+        return self.calibration.radius(kind, UNCERTAINTY_M.get(kind))
 
     # ------------------------------------------------------------------ public API
     def geocode_one(self, text: str | None) -> GeocodeResult:
@@ -516,7 +521,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         lat = one["lat"] if one is not None else None
         unc = one["uncertainty_m"] if one is not None else None
         source = None if shared is None else (row[11] if one is not None else "candidates")
-        return (lon, lat, shared, district, sa, m.match_type, float(m.score), m.matched,
+        score = self.calibration.probability(score_family(m.match_type, source), float(m.score))
+        return (lon, lat, shared, district, sa, m.match_type, score, m.matched,
                 "approximate", reason, ";".join(beats) or None, source, unc,
                 tuple(cands))  # fmt: skip
 
@@ -536,7 +542,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             reason = f"{m.reason}; {reason}"
         if shared is None:
             reason += "; the beat depends on which"
-        return (None, None, shared, district, sa, m.match_type, float(m.score), m.matched,
+        score = self.calibration.probability(m.match_type, float(m.score))
+        return (None, None, shared, district, sa, m.match_type, score, m.matched,
                 "ambiguous", reason, ";".join(beats) or None,
                 "candidates" if shared else None, None, tuple(cands))  # fmt: skip
 
@@ -564,6 +571,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         district_of = self._district.get
         contains = self.service_area.contains
         unc_of = UNCERTAINTY_M.get
+        prob = self.calibration.probability
+        radius = self.calibration.radius
         in_area: dict[str | None, bool] = {}
         out = []
         append = out.append
@@ -616,17 +625,20 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 sa = in_area.get(beat)
                 if sa is None:
                     sa = in_area[beat] = contains(beat)
+            score = prob(score_family(m.match_type, source), float(m.score))
             if has_i:
                 unc = m.uncertainty_m
-                if unc is None:
-                    unc = unc_of(m.match_type)
-                row = (x, y, beat, district, sa, m.match_type, float(m.score),
+                if m.match_type != "intersection":  # a crossing's radius is calibrated already
+                    unc = radius(
+                        m.match_type, unc_of(m.match_type) if unc is None else unc, m.score
+                    )
+                row = (x, y, beat, district, sa, m.match_type, score,
                        m.matched, status, reason, straddle_beats, source, unc, ())  # fmt: skip
                 if self.confident_min_score is not None and status == "ok" and beat is not None:
                     row = self._unsure(row, straddle)
                 append(row)
             else:
-                append((None, None, beat, district, sa, m.match_type, float(m.score),
+                append((None, None, beat, district, sa, m.match_type, score,
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
@@ -679,17 +691,25 @@ def geocoder_for(ws: Workspace, *, rebuild: bool = False) -> Geocoder:
     if rebuild:
         ws.forget("geocoder")
 
-    def build() -> Geocoder:
-        idx = load_or_build(ws, rebuild=rebuild)
-        cfg = ws.config
-        return Geocoder(
-            idx,
-            ws.beat_index,
-            service_area_today(cfg),
-            outside_cities=cfg.outside_cities,
-            outside_words=cfg.outside_words,
-            confident_min_score=cfg.confident_min_score,
-            point_crossings_confident=cfg.point_crossings_confident,
-        )
+    return ws.cached("geocoder", lambda: new_geocoder(ws, rebuild=rebuild))
 
-    return ws.cached("geocoder", build)
+
+def new_geocoder(
+    ws: Workspace, *, rebuild: bool = False, calibration: Calibration | None = None
+) -> Geocoder:
+    """A new geocoder for the workspace's area (not cached on it): the area file's options and
+    calibration table, or ``calibration`` when given (``IDENTITY``: the raw numbers)."""
+    idx = load_or_build(ws, rebuild=rebuild)
+    cfg = ws.config
+    if calibration is None:
+        calibration = load_calibration(getattr(cfg, "calibration_file", None))
+    return Geocoder(
+        idx,
+        ws.beat_index,
+        service_area_today(cfg),
+        outside_cities=cfg.outside_cities,
+        outside_words=cfg.outside_words,
+        confident_min_score=cfg.confident_min_score,
+        point_crossings_confident=cfg.point_crossings_confident,
+        calibration=calibration,
+    )

@@ -77,6 +77,9 @@ class _Match:
     share: float | None = None
     #: not sure enough for one confident place even with a single candidate (``ambiguous``)
     unsure: bool = False
+    #: a crossing's calibration class and raw radius (m), for ``benchmarks/fit_calibration.py``
+    cal_class: str | None = None
+    raw_radius_m: float | None = None
 
 
 def _as_text(value: Any) -> str | None:

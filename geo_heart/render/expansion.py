@@ -91,7 +91,7 @@ def expansion_map(
         )
     ]
     for status, color, name in (
-        ("current area", CURRENT_COLOR, problem.label),
+        ("current area", CURRENT_COLOR, f"{problem.label} (starting area)"),
         ("recommended", PROPOSED_COLOR, "Recommended beats"),
     ):
         part = gdf[gdf["status"] == status]
@@ -157,7 +157,7 @@ def recommended_beats_figure(ws, problem, result, *, title: str | None = None):
         )
     ax.legend(
         handles=[
-            Patch(facecolor=CURRENT_COLOR, label=f"{problem.label} (today)"),
+            Patch(facecolor=CURRENT_COLOR, label=f"{problem.label} (starting area)"),
             Patch(facecolor=PROPOSED_COLOR, label="recommended to add"),
             Patch(facecolor="#eeeeee", edgecolor="#666666", label="other beats"),
         ],
@@ -269,7 +269,7 @@ def report_html(
         "table,figure,img{break-inside:avoid}@page{size:A4;margin:14mm}}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
         f"<p class='lead'>{summary}</p>",
-        f"<p>Current area: <b>{esc(problem.label)}</b> ({len(problem.base)} beats). "
+        f"<p>Starting area: <b>{esc(problem.label)}</b> ({len(problem.base)} beats). "
         f"Candidates: {len(problem.candidates)} beats. Programs: {esc(', '.join(problem.programs))}.</p>",
         f"<h2>Recommendation</h2><p>Add <b>{esc(added)}</b> "
         f"(solver status {esc(result.status)}, proven optimal: {'yes' if result.optimal else 'no'}).</p>",
@@ -281,7 +281,7 @@ def report_html(
         )
     parts += [
         "<table><caption>Eligible calls within program hours in the service area</caption>"
-        "<tr><th>program</th><th>all beats</th><th>today</th><th>with the proposal</th></tr>",
+        "<tr><th>program</th><th>all beats</th><th>starting area</th><th>with the proposal</th></tr>",
         *rows,
         "</table>",
         f"<h2>Coverage curve</h2><img alt='coverage curve' src='data:image/png;base64,{img}'>",

@@ -25,6 +25,7 @@ import pandas as pd
 
 from geo_heart.errors import InputError
 from geo_heart.geo.workspace import Workspace
+from geo_heart.render.tables import relabel
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def demand_map(
     # offline base: a pale fill of every beat, always present
     folium.GeoJson(
         _json_safe(beats[["beat", "geometry"]]),
-        name="Beat outlines (offline base)",
+        name=relabel("Beat outlines (offline base)", ws.config.beats.labels),
         style_function=lambda f: {
             "color": "#888888",
             "weight": 0.6,
@@ -379,8 +380,8 @@ def demand_map(
         tip["share_of_city_eligible"] = beats["share_of_city_eligible"].map(_fmt_pct)
     fields = list(tip.columns)
     aliases = {
-        "beat": "beat",
-        "district": "district",
+        "beat": ws.config.beats.unit_name,
+        "district": ws.config.beats.group_name,
         sa_col: f"in {ws.config.service_area.label}",
         "total_calls": "all calls",
         "eligible_any": "eligible calls (any program)",
@@ -395,7 +396,7 @@ def demand_map(
     tip_gdf = gpd.GeoDataFrame(tip, geometry=beats.geometry.values, crs="EPSG:4326")
     choropleth = folium.GeoJson(
         tip_gdf,
-        name=f"Eligible demand by beat ({caption.lower()})",
+        name=f"Eligible demand by {ws.config.beats.unit_name} ({caption.lower()})",
         style_function=lambda f: {
             "color": "#555555",
             "weight": 0.8,
@@ -501,7 +502,7 @@ def demand_map(
         hb["z"] = hb["gi_z"].map(lambda v: f"{v:+.2f}")
         beat_hot = folium.GeoJson(
             hb[["beat", "hotspot", "calls", "z", "p", "geometry"]],
-            name="Hot and cold spots (beats, Gi*, FDR)",
+            name=f"Hot and cold spots ({ws.config.beats.unit_plural}, Gi*, FDR)",
             style_function=lambda f: {
                 "color": HOT_COLORS.get(f["properties"]["hotspot"], "#999999"),
                 "weight": 4,
@@ -509,10 +510,12 @@ def demand_map(
             },
             tooltip=folium.GeoJsonTooltip(
                 fields=["beat", "hotspot", "calls", "z", "p"],
-                aliases=["beat", "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
+                aliases=[ws.config.beats.unit_name, "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
             ),
         ).add_to(m)
-        sections.append((beat_hot, _hot_rows("Gi* hot/cold spots (beats, outline)")))
+        sections.append(
+            (beat_hot, _hot_rows(f"Gi* hot/cold spots ({ws.config.beats.unit_plural}, outline)"))
+        )
     if points:
         if data is None or not data.has_points:
             raise InputError(

@@ -64,7 +64,12 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("% of calls eligible by type")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=len(real), fontsize=8, frameon=False)
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=len(real), fontsize=8, frameon=False)
+    else:  # no period covered any call (calls before the programs, or hours not judged)
+        fig.text(
+            0.5, 0.03, "No rule period covered any call in these data", ha="center", fontsize=9
+        )
     fig.suptitle(
         "Share of type-eligible calls each period's rules covered (each call under its own "
         "period's rules)",

@@ -86,6 +86,8 @@ def planner_report_html(
 
     period = period or data_period(data)
     s = data.summary()
+    words = ws.config.beats.labels
+    sn = ws.config.service_name
     sa_key = ws.config.default_service_area
     sa_label = ws.config.service_area.label
     in_sa = beat_table[f"in_{sa_key}"].astype(bool)
@@ -102,9 +104,9 @@ def planner_report_html(
     top = beat_table.sort_values("eligible_any", ascending=False).head(top_n)
     summary = [
         f"Between {period['text']}, {city_elig:,} calls in {src_name} had a call type that a "
-        f"HEART program takes (about {per_year:,.0f} a year).",
+        f"{sn} program takes (about {per_year:,.0f} a year).",
         f"{sa_elig:,} of them ({_pct(sa_elig, city_elig)}) were in the {sa_label}.",
-        "The beats with the most eligible calls were "
+        f"The {words['units']} with the most eligible calls were "
         + ", ".join(f"{r.beat} ({int(r.eligible_any):,})" for r in top.head(3).itertuples())
         + ".",
     ]
@@ -122,21 +124,22 @@ def planner_report_html(
             f"{expansion['after']:.1%}."
         )
     summary.append(
-        "These are incident reports, which undercount behavioral-health calls: read the counts "
-        "as a lower bound of demand."
+        "These records are a proxy for demand (reports or police calls, not every call a crisis "
+        "team could take): read the counts as an estimate, not a census of demand."
     )
+    summary.extend(data.notes)
     headline = [
         {"label": "Data period (local time)", "value": period["text"], "caveat": ""},
         {"label": "Records read", "value": f"{s['rows']:,}", "caveat": f"source: {src_name}"},
         {
             "label": "Calls eligible by type for any program",
             "value": f"{city_elig:,}",
-            "caveat": "placed in a beat; any time of day",
+            "caveat": f"placed in a {words['unit']}; any time of day",
         },
         {
             "label": f"…of which in the {sa_label}",
             "value": f"{sa_elig:,} ({_pct(sa_elig, city_elig)})",
-            "caveat": "by the beat recorded on the report",
+            "caveat": f"by the {words['unit']} of the record's location",
         },
         {
             "label": "Call codes not in the call-type table",
@@ -144,7 +147,7 @@ def planner_report_html(
             "caveat": "not counted as eligible; listed in unknown_call_types.csv",
         },
         {
-            "label": "Records that could not be placed in a beat",
+            "label": f"Records that could not be placed in a {words['unit']}",
             "value": f"{s['unplaced']:,}",
             "caveat": "left out of the beat tables",
         },
@@ -163,8 +166,8 @@ def planner_report_html(
         per_prog,
         headers={
             "program": "Program",
-            "eligible_citywide": "Eligible, all beats",
-            "eligible_in_area": f"Eligible, {sa_key} beats",
+            "eligible_citywide": f"Eligible, all {words['units']}",
+            "eligible_in_area": f"Eligible, {sa_key} {words['units']}",
             "covered_today": "In area and hours",
         },
     ).to_html(index=False, border=0)
@@ -177,6 +180,7 @@ def planner_report_html(
         "eligible_per_sq_mi",
         "share_of_city_eligible",
     ]
+    top_cols = [c for c in top_cols if c in beat_table.columns]
     top_html = display_table(
         top[[c for c in top_cols if c in top.columns]],
         pct=("share_of_city_eligible",),
@@ -232,16 +236,32 @@ def planner_report_html(
         if hot.hex_note:
             notices.append(hot.hex_note[:1].upper() + hot.hex_note[1:] + ".")
         nsig = int((hot.beats["hotspot"] != "not significant").sum())
-        sections.append(
-            {
-                "title": "Hot spots of eligible demand",
-                "major": True,
-                "intro": f"Getis-Ord Gi* by beat with a false-discovery-rate correction: "
-                f"{nsig} of {len(hot.beats)} beats are significant hot or cold spots.",
-                "figures": fig("hotspots", "hexagons"),
-                "notices": notices,
-            }
+        hex_sig = (
+            int((hot.hexagons["hotspot"] != "not significant").sum())
+            if hot.hexagons is not None
+            else 0
         )
+        if nsig or hex_sig:
+            sections.append(
+                {
+                    "title": "Hot spots of eligible demand",
+                    "major": True,
+                    "intro": f"Getis-Ord Gi* by beat with a false-discovery-rate correction: "
+                    f"{nsig} of {len(hot.beats)} beats are significant hot or cold spots.",
+                    "figures": fig("hotspots", "hexagons"),
+                    "notices": notices,
+                }
+            )
+        else:  # an empty map is not worth a page: one line says so
+            sections.append(
+                {
+                    "title": "Hot spots of eligible demand",
+                    "intro": f"No significant hot or cold spots: Getis-Ord Gi* by beat with a "
+                    f"false-discovery-rate correction finds none of the {len(hot.beats)} beats "
+                    "significant.",
+                    "notices": notices,
+                }
+            )
     if expansion:
         sections.append(
             {
@@ -286,19 +306,24 @@ def planner_report_html(
         "Only aggregates are shown (beats, hours, months); counts below the suppression threshold "
         'are shown as "<N" on the interactive map.',
     ]
+    from geo_heart.render.tables import relabel_all
+
     return render_report(
-        {
-            "title": f"HEART demand and coverage — {ws.config.name}",
-            "area": ws.config.name,
-            "period": period["text"],
-            "generated": datetime.now(timezone.utc).strftime("%d %b %Y"),
-            "summary": summary,
-            "headline": headline,
-            "sections": sections,
-            "map_href": map_href,
-            "notes": notes,
-            "source": source,
-        }
+        relabel_all(
+            {
+                "title": f"{ws.config.service_name} demand and coverage — {ws.config.name}",
+                "area": ws.config.name,
+                "period": period["text"],
+                "generated": datetime.now(timezone.utc).strftime("%d %b %Y"),
+                "summary": summary,
+                "headline": headline,
+                "sections": sections,
+                "map_href": map_href,
+                "notes": notes,
+                "source": source,
+            },
+            ws.config.beats.labels,
+        )
     )
 
 
@@ -356,7 +381,7 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
         }
     )
     return {
-        "title": "Rules over time: the pilot and the citywide program",
+        "title": "Rules over time: each call under the rules of its own date",
         "major": True,
         "intro": periods_sentence(table, ws.config.service_name),
         "tables": [
@@ -494,7 +519,7 @@ def write_planner_outputs(
         tiles=tiles,
         basemap=basemap,
         min_count=min_count,
-        title=f"HEART-eligible demand, {ws.config.name}",
+        title=f"{ws.config.service_name}-eligible demand, {ws.config.name}",
     )
     text = maps.html_from_map(m, inline_assets=inline_assets)
     map_path = out / "demand_map.html"

@@ -36,6 +36,18 @@ def _unit_to_m(ws: Workspace) -> float:
     return crs_unit_to_m(ws.config.projected_crs)
 
 
+def class_legend_handles(breaks, colors, *, edgecolor: str | None = None) -> list:
+    """Legend patches for quantile classes: "≤ b1", "b1 – b2", … (one per class colour)."""
+    from matplotlib.patches import Patch
+
+    handles, lo = [], None
+    for b, c in zip(breaks, colors, strict=True):
+        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
+        handles.append(Patch(facecolor=c, edgecolor=edgecolor, label=label))
+        lo = b
+    return handles
+
+
 def add_scale_bar(ax, ws: Workspace, *, miles: float | None = None) -> None:
     """A scale bar in miles at the lower right of an axes drawn in the projected CRS."""
     x0, x1 = ax.get_xlim()
@@ -109,22 +121,14 @@ def static_beat_map(
     breaks = class_breaks(values)
     colors = class_colors(len(breaks))
     gdf["_color"] = [color_for(v, breaks, colors) for v in values]
-    fig, ax = _base_figure(title or f"{caption} by police beat, {ws.config.name}")
+    fig, ax = _base_figure(
+        title or f"{caption} by police {ws.config.beats.unit_name}, {ws.config.name}"
+    )
     gdf.plot(ax=ax, color=gdf["_color"], edgecolor="#555555", linewidth=0.5)
     for _, r in gdf.iterrows():
         pt = r.geometry.representative_point()
         ax.text(pt.x, pt.y, r["beat"], fontsize=6, ha="center", va="center", color="#222222")
-    lo = None
-    handles = []
-    for b, c in zip(breaks, colors, strict=True):
-        handles.append(
-            Patch(
-                facecolor=c,
-                edgecolor="#555555",
-                label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}",
-            )
-        )
-        lo = b
+    handles = class_legend_handles(breaks, colors, edgecolor="#555555")
     if nodata.any():
         handles.append(
             Patch(
@@ -150,7 +154,7 @@ def static_beat_map(
         fig,
         ax,
         ws,
-        "Eligible = call type eligible for a HEART program. Quantile classes. "
+        f"Eligible = call type eligible for a {ws.config.service_name} program. Quantile classes. "
         f"CRS {ws.config.projected_crs}.",
     )
     return fig
@@ -158,7 +162,6 @@ def static_beat_map(
 
 def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
     """H3 hexagons of eligible demand (static)."""
-    from matplotlib.patches import Patch
 
     hexes = _projected(hot.hexagons, ws)
     hv = hexes["value"].to_numpy(dtype=float)
@@ -170,13 +173,7 @@ def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
         ax=ax, color="#aaaaaa", linewidth=0.4
     )
     hexes.plot(ax=ax, color=hexes["_color"], edgecolor="#bbbbbb", linewidth=0.2, alpha=0.9)
-    lo = None
-    handles = []
-    for b, c in zip(breaks, colors, strict=True):
-        handles.append(
-            Patch(facecolor=c, label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}")
-        )
-        lo = b
+    handles = class_legend_handles(breaks, colors)
     ax.legend(
         handles=handles,
         title="Eligible calls per hexagon",
@@ -196,7 +193,10 @@ def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
     from matplotlib.patches import Patch
 
     gdf = _projected(hot.beats, ws)
-    fig, ax = _base_figure(title or "Hot and cold spots of eligible demand by beat (Getis-Ord Gi*)")
+    fig, ax = _base_figure(
+        title
+        or f"Hot and cold spots of eligible demand by {ws.config.beats.unit_name} (Getis-Ord Gi*)"
+    )
     gdf.plot(
         ax=ax, color=[HOT_COLORS[h] for h in gdf["hotspot"]], edgecolor="#555555", linewidth=0.5
     )
@@ -211,7 +211,12 @@ def static_hotspot_map(ws: Workspace, hot, *, title: str | None = None):
         bbox_to_anchor=(1.0, 0.6),
         fontsize=8,
     )
-    _finish(fig, ax, ws, "Queen contiguity, 999 permutations. Special beat codes left out.")
+    _finish(
+        fig,
+        ax,
+        ws,
+        f"Queen contiguity, 999 permutations. Special {ws.config.beats.unit_name} codes left out.",
+    )
     return fig
 
 

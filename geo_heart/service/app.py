@@ -163,8 +163,8 @@ def create_app(
         title="geo-heart dispatch lookup",
         version=__version__,
         description=(
-            f"Beat, {ws.config.service_area.label} membership and program eligibility for a point "
-            f"or an address in {ws.config.name}."
+            "Beat, service-area membership and program eligibility under the rules in force at "
+            f"the call's time, for a point or an address in {ws.config.name}."
         ),
         # no trailing-slash redirects: they would echo the request's Host header back
         redirect_slashes=False,

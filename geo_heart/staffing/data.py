@@ -34,6 +34,7 @@ def arrivals_from_calls(
     fallback_hours: WeeklySchedule | None = None,
     year: int | None = None,
     period: tuple | None = None,
+    profile: np.ndarray | None = None,
 ) -> HourlyDemand:
     """Eligible arrivals by hour of the week and the program's service hours, from call data.
 
@@ -48,6 +49,10 @@ def arrivals_from_calls(
         Program hours for hours of the week with no timed call in the data.
     year
         Use only calls of this (local) calendar year.
+    profile
+        A stated hourly profile (168 shares summing to 1, Mon 00 = 0; :func:`read_hourly_profile`)
+        spreading calls that have a date but no time of day over the week. Without one, such
+        calls cannot be used: hours are never invented.
     period
         Use only calls of local dates ``[start, end)`` (either may be ``None``): the range of a
         :func:`geo_heart.staffing.basis.choose_basis`.
@@ -72,14 +77,24 @@ def arrivals_from_calls(
             f"program {program!r} is not in the data; known: {', '.join(data.programs)}"
         )
     timed = (f["minute_of_week"] >= 0).to_numpy().copy()
+    rows = np.ones(len(f), dtype=bool)
     if year is not None:
-        timed &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
+        rows &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
     if period is not None:
         days = f["local_time"].dt.date
         if period[0] is not None:
-            timed &= (days >= period[0]).fillna(False).to_numpy(dtype=bool)
+            rows &= (days >= period[0]).fillna(False).to_numpy(dtype=bool)
         if period[1] is not None:
-            timed &= (days < period[1]).fillna(False).to_numpy(dtype=bool)
+            rows &= (days < period[1]).fillna(False).to_numpy(dtype=bool)
+    timed &= rows
+    if profile is not None:
+        return _profile_arrivals(data, program, profile, rows, fallback_hours)
+    if not timed.any() and getattr(data, "date_only", 0):
+        raise InputError(
+            f"the calls in {data.source} have a date but no time of day: give --hourly-profile "
+            "FILE (the share of calls in each hour of the week) to plan staffing; hours are never "
+            "invented"
+        )
     if not timed.any():
         raise InputError(
             f"no calls with a readable time{'' if year is None else f' in {year}'} in {data.source}"
@@ -117,6 +132,79 @@ def arrivals_from_calls(
         int(demand.service_hours.sum()),
     )
     return demand
+
+
+def _profile_arrivals(data, program, profile, rows, fallback_hours) -> HourlyDemand:
+    """Arrivals from calls with a date (time of day or not) spread by a stated hourly profile."""
+    f = data.frame
+    dated = rows & f["local_time"].notna().to_numpy(dtype=bool)
+    if not dated.any():
+        raise InputError(f"no calls with a readable date in {data.source}")
+    eligible = (f[f"{program}_type"] & f[f"{program}_area"]).to_numpy(dtype=bool) & dated
+    days = f["local_time"][dated].dt.normalize()
+    first, last = days.min(), days.max()
+    weeks = ((last - first).days + 1) / 7.0
+    per_week = eligible.sum() / weeks
+    hours = fallback_hours.hour_mask() if fallback_hours is not None else np.zeros(HOURS)
+    return HourlyDemand(
+        arrivals_per_week=per_week * np.asarray(profile, dtype=float),
+        service_hours=hours >= 0.5,
+        program=program,
+        source=(
+            f"{data.source}, {first:%Y-%m-%d} to {last:%Y-%m-%d}; calls by date spread over the "
+            "week by the stated hourly profile (--hourly-profile), not by their own times"
+        ),
+        calls=int(eligible.sum()),
+        weeks=weeks,
+    )
+
+
+def read_hourly_profile(path: str | Path) -> np.ndarray:
+    """A stated hourly profile: 168 shares of calls by hour of the week (Mon 00 = 0), sum 1.
+
+    The CSV has columns ``day,hour,weight`` (``day`` Mon..Sun, ``hour`` 0..23) or
+    ``hour_of_week,weight`` (0..167); missing hours weigh 0; weights are scaled to sum to 1.
+
+    Raises
+    ------
+    InputError
+        Naming the file, row and value that are not understood.
+    """
+    p = Path(path)
+    try:
+        df = pd.read_csv(p, dtype=str, skipinitialspace=True).fillna("")
+    except FileNotFoundError:
+        raise InputError(f"--hourly-profile {str(p)!r}: file does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(f"--hourly-profile {str(p)!r}: not a CSV file ({exc})") from None
+    cols = {c.strip().lower(): c for c in df.columns}
+    if "weight" not in cols or not ({"day", "hour"} <= set(cols) or "hour_of_week" in cols):
+        raise InputError(
+            f"--hourly-profile {str(p)!r}: needs columns day,hour,weight or hour_of_week,weight; "
+            f"has {', '.join(df.columns)}"
+        )
+    out = np.zeros(HOURS, dtype=float)
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        try:
+            if "hour_of_week" in cols:
+                h = int(row[cols["hour_of_week"]])
+            else:
+                (d,) = parse_days(row[cols["day"]])
+                hour = int(row[cols["hour"]])
+                if not 0 <= hour < 24:
+                    raise ValueError(f"hour {hour} is not 0-23")
+                h = d * 24 + hour
+            w = float(row[cols["weight"]])
+            if not (0 <= h < HOURS) or not (w >= 0 and np.isfinite(w)):
+                raise ValueError("out of range")
+        except ValueError as exc:
+            raise InputError(
+                f"--hourly-profile {str(p)!r} row {i}: {row!r} is not understood ({exc})"
+            ) from None
+        out[h] += w
+    if out.sum() <= 0:
+        raise InputError(f"--hourly-profile {str(p)!r}: the weights sum to 0")
+    return out / out.sum()
 
 
 def schedule_from_text(text: str) -> WeeklySchedule:
@@ -233,7 +321,7 @@ def staffing_config(area, program: str) -> dict:
         Naming the file and key of a value of the wrong type.
     """
     raw = dict(getattr(area, "staffing", {}) or {})
-    base = {k: v for k, v in raw.items() if k != "programs"}
+    base = {k: v for k, v in raw.items() if k not in ("programs", "program")}
     per = dict((raw.get("programs") or {}).get(program, {}))
     out = {**base, **per}
     for key in ("service_minutes", "lognormal_cv", "travel_minutes", "teams"):

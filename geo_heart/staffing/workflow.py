@@ -17,6 +17,7 @@ from geo_heart.staffing.basis import choose_basis, report_scale
 from geo_heart.staffing.data import (
     arrivals_from_calls,
     mask_from_schedule,
+    read_hourly_profile,
     read_shifts,
     schedule_from_text,
     service_from_config,
@@ -39,6 +40,8 @@ class StaffingOptions:
     hours_text: str | None = None
     scenario: str | None = None
     year: int | None = None
+    #: a stated hourly profile CSV (needed when calls have a date but no time of day)
+    hourly_profile: str | Path | None = None
     scale_to: float | None = None
     #: where ``scale_to`` comes from, named in the answer (default ``--scale-to``)
     scale_source: str | None = None
@@ -65,6 +68,37 @@ def apply_scenario(config, data, scenario: str) -> None:
     )
     for c in elig.columns:
         f[c] = elig[c].to_numpy()
+
+
+def fixed_basis(config, data, program, rules, scenario, hours_text):
+    """The basis when every call was judged under one rule set (``--rules``/``--as-of``)."""
+    import numpy as np
+
+    from geo_heart.config.rules import RulePeriod
+    from geo_heart.dispatch.eligibility import programs_for
+    from geo_heart.staffing.basis import DemandBasis
+
+    rs = rules.rule_set if isinstance(rules, RulePeriod) else rules
+    sched = (
+        schedule_from_text(hours_text)
+        if hours_text
+        else programs_for(config, scenario, rules=rules)[program].hours
+    )
+    times = data.frame["local_time"].dropna()
+    if times.empty:
+        raise InputError(f"no calls with a readable date in {data.source}")
+    basis = DemandBasis(
+        program=program,
+        rules=rs.name if not scenario else f"{rs.name} + scenario {scenario}",
+        rules_label=rs.label,
+        hours=sched.describe() + (" (--hours)" if hours_text else ""),
+        hours_per_week=int(round(float(np.asarray(sched.hour_mask()).sum()))),
+        years=(),
+        start=str(times.min().date()),
+        end=str(times.max().date()),
+        how=f"every call judged under the {rs.label} rules (--rules/--as-of)",
+    )
+    return basis, (None, None)
 
 
 def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> StaffingResult:
@@ -95,16 +129,32 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
     override = schedule_from_text(o.hours_text) if o.hours_text else None
     if o.scenario is not None:
         apply_scenario(config, data, o.scenario)
-    basis, period = choose_basis(
-        config, data, program, year=o.year, scenario=o.scenario, hours_text=o.hours_text
-    )
-    rules = config.rule_set(basis.rules.split(" + ")[0])
+    profile = read_hourly_profile(o.hourly_profile) if o.hourly_profile is not None else None
+    if profile is None and getattr(data, "date_only", 0) and not data.hours_judged:
+        raise InputError(
+            f"the calls in {data.source} have a date but no time of day: give --hourly-profile "
+            "FILE (the share of calls in each hour of the week) to plan staffing; hours are never "
+            "invented"
+        )
+    fixed = getattr(data, "judged_under", None)
+    if fixed is not None:
+        # --rules / --as-of: every call was judged under one rule set; staff its hours, all calls
+        basis, period = fixed_basis(config, data, program, fixed, o.scenario, o.hours_text)
+        rules = fixed
+    else:
+        basis, period = choose_basis(
+            config, data, program, year=o.year, scenario=o.scenario, hours_text=o.hours_text
+        )
+        rules = config.rule_set(basis.rules.split(" + ")[0])
     demand = arrivals_from_calls(
         data,
         program,
         fallback_hours=programs_for(config, o.scenario, rules=rules)[program].hours,
         period=period,
+        profile=profile,
     )
+    if profile is not None:
+        basis = replace(basis, how=f"{basis.how}; hours of the week from --hourly-profile")
     if override is not None:
         demand = demand.with_service_hours(
             mask_from_schedule(override), f"hours {override.describe()}"
@@ -264,3 +314,24 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
         ),
         "tables": [{"html": table, "note": " ".join(notes)}],
     }
+
+
+def answered_shares(area, data) -> dict[str, float]:
+    """Share of covered calls a team is free to answer, per in-person program with ``teams`` in
+    ``[staffing.programs.<code>]``: the analytic loss model on the report's basis and scale
+    (:func:`report_section`); a covered call can still find every team busy. Empty without teams.
+    """
+    staffing = dict(getattr(area.config, "staffing", {}) or {})
+    programs = [p for p, v in (staffing.get("programs") or {}).items() if "teams" in v]
+    out: dict[str, float] = {}
+    for p in programs:
+        try:
+            _basis, period = choose_basis(area.config, data, p)
+            scale = report_scale(area.config, data, p, period)
+            if scale is not None and scale <= 0:
+                continue
+            opts = StaffingOptions(scale_to=scale, replications=0)
+            out[p] = float(staffing_for_calls(area, data, p, opts).main.mol.answered_share)
+        except InputError as exc:
+            log.warning("no answered share for %s: %s", p, exc)
+    return out

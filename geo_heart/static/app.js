@@ -246,7 +246,8 @@
     const cls = s >= 0.85 ? "q-good" : s >= 0.6 ? "q-fair" : "q-poor";
     const word = s >= 0.85 ? "good" : s >= 0.6 ? "fair" : "poor — confirm with caller";
     const what = MATCH_WORDS[r.match_type] || r.match_type;
-    return el("span", {}, el("span", { class: "badge " + cls }, word), ` ${what} (score ${s.toFixed(2)})`);
+    const within = typeof r.uncertainty_m === "number" ? `, within ~${Math.round(r.uncertainty_m).toLocaleString()} m` : "";
+    return el("span", {}, el("span", { class: "badge " + cls }, word), ` ${what} (score ${s.toFixed(2)}${within})`);
   }
 
   function renderCard(r) {

@@ -186,3 +186,19 @@ def test_coverage_by_period_names_group_shares(town, monkeypatch):
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)["groups_by_period"]
     assert {r["group"] for r in rows} == {"all", "black", "hh_no_car"}
+
+
+def test_expected_answered_uses_the_staffing_share(town):
+    from geo_heart.dispatch.eligibility import eligibility_for_calls, programs_for
+
+    data = town.load_calls()
+    r = equity_analysis(town, data, answered_share={"CRT": 0.5})
+    progs = programs_for(town.config, rules=town.config.rule_set())
+    elig = eligibility_for_calls(town.config, data.frame, programs=progs)
+    placed = data.frame["beat"].notna().to_numpy()
+    crt = elig["CRT"].to_numpy() & placed
+    other = elig[list(progs)].any(axis=1).to_numpy() & placed & ~crt
+    want = 0.5 * crt.sum() + other.sum()
+    assert crt.sum() > 0
+    assert r.tracts["expected_answered"].sum() == pytest.approx(want)
+    assert r.by_beat["expected_answered"].sum() == pytest.approx(want)

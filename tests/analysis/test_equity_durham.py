@@ -72,7 +72,7 @@ def test_citywide_reaches_everyone_and_tract_table_adds_up(cli_env, tmp_path, wo
     from geo_heart.cli.main import cli
 
     res = CliRunner().invoke(
-        cli, ["equity", "--as-of", "2024-06-04", "--json", "-o", str(tmp_path)]
+        cli, ["equity", "--as-of", "2024-06-04", "--json", "--staffing", "-o", str(tmp_path)]
     )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
@@ -88,6 +88,9 @@ def test_citywide_reaches_everyone_and_tract_table_adds_up(cli_env, tmp_path, wo
     assert out["totals"]["eligible_calls"] == pytest.approx(placed, rel=1e-6)
     assert t["eligible_calls"].sum() == pytest.approx(placed, rel=0.01)
     assert t["eligible_calls"].notna().sum() > 40
+    # the loss model: with the assumed teams, some covered calls find every team busy
+    assert set(out["answered_share"]) == {"CRT", "CoR"}
+    assert 0 < out["totals"]["expected_answered"] < out["totals"]["covered_calls"]
 
 
 def test_demand_population_unchanged_by_tobler(workspace, overlay):

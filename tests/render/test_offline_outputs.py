@@ -47,6 +47,10 @@ def test_map_output_dir_is_offline_and_report_reads_well(cli_env, calls_csv, tmp
     assert "eligible_any" not in report and "share_of_city_eligible" not in report
     assert re.search(r"\d+\.\d%", report)  # percentages, not fractions
     assert "calls carry only a beat" in report  # no hexagon test on modelled counts
+    hot = pd.read_csv(out / "hotspots_beats.csv")
+    if (hot["hotspot"] == "not significant").all():  # no page for an empty hot-spot map
+        assert "No significant hot or cold spots" in report
+        assert "Hot and cold spots by beat" not in report
     # under today's (citywide) rules the expansion section lists hours, county areas, call types
     assert "What to add next, from today" in report and "Rules over time" in report
     import pyogrio

@@ -194,7 +194,9 @@ def test_typing_an_address(page):
     assert card["beat"].startswith("512")
     assert card["pilot"] == "IN"
     assert card["matched"] == "200 block of S MANGUM ST"
-    assert card["quality"] == "fair hundred-block (score 0.80)"
+    # the score is the calibrated probability that the beat is right; the radius is shown
+    assert card["quality"].startswith("good hundred-block (score 0.9")
+    assert " m)" in card["quality"] and "within" in card["quality"]
     assert "CRT" in card["verdict"]
     assert page.locator("#marker circle").count() == 1
     assert page.get_attribute("#map path.beat.hit", "data-beat") == "512"

@@ -82,7 +82,11 @@ def test_malformed_json_is_400_and_booleans_are_not_coordinates(client):
 
 def test_no_paths_in_errors_and_no_host_reflection(client):
     r = client.get("/lookup", params={"lon": -78.9, "lat": 35.99, "call_type": "nope"})
-    assert r.status_code == 422 and "/" not in r.json()["error"].split("known")[0]
+    # an unknown call type is answered; its note names the area file, never a server path
+    assert r.status_code == 200
+    assert all("/work" not in n and "/tmp" not in n for n in r.json()["notes"])
+    r = client.get("/lookup", params={"lon": -78.9, "lat": 35.99, "at": "yesterday"})
+    assert r.status_code == 422 and "/work" not in r.json()["error"]
     r = client.get("/health/", headers={"Host": "evil.example.com"}, follow_redirects=False)
     assert r.status_code == 404 and "evil" not in r.headers.get("location", "")
 

@@ -1,0 +1,206 @@
+"""Fit the geocoder's calibration table (90% radii, beat probabilities) from held-out measurements.
+
+    GEO_HEART_CACHE=… PYTHONPATH=. .venv/bin/python benchmarks/fit_calibration.py \\
+        [--data ../shared/data/durham] [--out boundaries/durham_calibration.json]
+
+Writes the JSON table the area file names in ``[calibration] file`` (see
+:mod:`geo_heart.geocode.calibration`); review the diff before committing it. The geocoder never
+reads the evaluation files: only this table. Data:
+
+- **addresses**: ``address_points_eval.csv`` (addresses the reference index never saw, with the
+  County's coordinates): per match type, the 90th percentile of the distance to the truth
+  (``radius_m``; match types with at least ``MIN_N`` answers);
+- **crossings**: the ``fit`` half of ``intersections_eval.csv`` (split by a hash of the crossing's
+  text, :func:`eval_intersections.half_of`; the ``report`` half is never read here): per crossing
+  class (its geometry × the band of its geometric radius), the 90th percentile of the distance
+  from the crossing's point to the stop (``crossing_radius_m``), made non-decreasing across bands;
+  the crossing beat probabilities from the same half;
+- **beats**: ``incidents_2025_eval.csv`` (DPD's ``BEAT``): per family (match type, and whether the
+  beat came from past records) a monotone map raw score → share of answers whose beat agrees
+  (isotonic regression; families with at least ``MIN_N`` answers).
+
+``ok_crossing_radius_m`` (a crossing whose 90% radius is wider is ``approximate``, not ``ok``) is a
+policy, not a fit: ``--ok-crossing-radius`` (300 m: a crossing of two drawn road lines is a found
+crossing even though a caller "at A and B" may stand a block's length from its centre).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from eval_geocode import _haversine_m  # noqa: E402
+from eval_intersections import load_truth  # noqa: E402
+
+from geo_heart.area import Area  # noqa: E402
+from geo_heart.config.settings import Settings  # noqa: E402
+from geo_heart.geocode.address import parse_address  # noqa: E402
+from geo_heart.geocode.calibration import IDENTITY, Calibration, score_family  # noqa: E402
+from geo_heart.geocode.match import Geocoder, new_geocoder  # noqa: E402
+
+MIN_N = 15
+QUANTILE = 0.9
+
+
+def _geocoder(ws, cal: Calibration) -> Geocoder:
+    return new_geocoder(ws, calibration=cal)
+
+
+def address_radii(g: Geocoder, data: Path) -> dict[str, float]:
+    ev = pd.read_csv(data / "address_points_eval.csv", dtype=str, keep_default_na=False)
+    res = g.geocode_many(ev["address"])
+    err = _haversine_m(
+        res["lon"].to_numpy(float), res["lat"].to_numpy(float),
+        ev["lon"].astype(float).to_numpy(), ev["lat"].astype(float).to_numpy(),
+    )  # fmt: skip
+    t = pd.DataFrame({"mt": res["match_type"], "err": err, "s": res["score"]}).dropna()
+    out = {}
+    for mt, grp in t.groupby("mt"):
+        if len(grp) >= MIN_N:
+            out[str(mt)] = round(float(np.quantile(grp["err"], QUANTILE)), 1)
+        print(f"  address {mt:<20} n={len(grp):4d} p90 error {np.quantile(grp['err'], 0.9):7.1f} m")
+        for sc, sub in grp.groupby(grp["s"].round(2)):
+            if len(sub) >= MIN_N and grp["s"].round(2).nunique() > 1:
+                out[f"{mt}@{sc:.2f}"] = round(float(np.quantile(sub["err"], QUANTILE)), 1)
+                print(f"    @{sc:.2f} n={len(sub):4d} p90 error {out[f'{mt}@{sc:.2f}']:7.1f} m")
+    return out
+
+
+def crossing_radii(g: Geocoder, truth: pd.DataFrame) -> dict[str, float]:
+    rows = []
+    for text, lon, lat in zip(truth["text"], truth["lon"], truth["lat"], strict=True):
+        m = g._match(parse_address(text))
+        if m.cal_class is None or m.lon is None:
+            continue
+        rows.append((m.cal_class, float(_haversine_m(m.lon, m.lat, lon, lat)), m.raw_radius_m))
+    t = pd.DataFrame(rows, columns=["cls", "err", "raw"])
+    t["src"] = t["cls"].str.split("/").str[0]
+    out: dict[str, float] = {}
+    for src, grp in t.groupby("src"):
+        pooled = float(np.quantile(grp["err"], QUANTILE))
+        out[f"{src}/*"] = round(pooled, 1)
+        print(f"  crossing {src:<8} n={len(grp):4d} p90 error {pooled:7.1f} m")
+        last = 0.0
+        for cls, sub in sorted(grp.groupby("cls"), key=lambda kv: kv[0]):
+            q = float(np.quantile(sub["err"], QUANTILE)) if len(sub) >= 8 else pooled
+            last = max(last, q)  # a wider geometric radius never gets a smaller fitted one
+            out[str(cls)] = round(last, 1)
+            print(f"    {cls:<10} n={len(sub):4d} p90 {q:7.1f} m → {last:7.1f} m")
+    return out
+
+
+def isotonic_knots(x: np.ndarray, y: np.ndarray, min_n: int = MIN_N) -> list[list[float]]:
+    """Knots of a monotone map raw score → share right: raw values with fewer than ``min_n``
+    answers are merged into their neighbour (lower first), so no knot rests on a handful."""
+    from sklearn.isotonic import IsotonicRegression
+
+    xs, inv = np.unique(np.round(x, 3), return_inverse=True)
+    n = np.bincount(inv)
+    right = np.bincount(inv, weights=y.astype(float))
+    groups: list[list[int]] = []
+    for i in range(len(xs)):
+        if groups and sum(n[j] for j in groups[-1]) < min_n:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    if len(groups) > 1 and sum(n[j] for j in groups[-1]) < min_n:
+        groups[-2].extend(groups.pop())
+    gx = np.array([float(np.average(xs[g], weights=n[g])) for g in groups])
+    gn = np.array([n[g].sum() for g in groups], dtype=float)
+    gy = np.array([right[g].sum() for g in groups]) / gn
+    if len(gx) == 1:
+        return [[round(float(gx[0]), 3), round(float(gy[0]), 3)]]
+    iso = IsotonicRegression(increasing=True, y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    p = iso.fit(gx, gy, sample_weight=gn).predict(gx)
+    return [[round(float(a), 3), round(float(b), 3)] for a, b in zip(gx, p, strict=True)]
+
+
+def dump(cal: Calibration) -> str:
+    """The table as JSON, one score map per line (easy to review in a diff)."""
+    d = cal.to_json()
+    score = d.pop("score")
+    text = json.dumps(d, indent=1)[:-2]
+    lines = [f'  {json.dumps(k)}: {json.dumps(v)}' for k, v in score.items()]
+    return text + ',\n "score": {\n' + ",\n".join(lines) + "\n }\n}\n"
+
+
+def score_maps(g: Geocoder, data: Path, truth: pd.DataFrame) -> dict[str, list[list[float]]]:
+    out: dict[str, list[list[float]]] = {}
+    inc = pd.read_csv(data / "incidents_2025_eval.csv", dtype=str, keep_default_na=False)
+    res = g.geocode_many(inc["ADDRESS2"])
+    fam = [score_family(m, s) for m, s in zip(res["match_type"], res["beat_source"], strict=True)]
+    t = pd.DataFrame({
+        "fam": fam, "score": res["score"].to_numpy(float),
+        "right": (res["beat"].to_numpy(object) == inc["BEAT"].str.strip().to_numpy(object)),
+        "has": res["beat"].notna().to_numpy(),
+    })  # fmt: skip
+    t = t[t["has"] & ~t["fam"].str.startswith("intersection")]
+    for f, grp in t.groupby("fam"):
+        if len(grp) >= MIN_N:
+            out[str(f)] = isotonic_knots(grp["score"].to_numpy(), grp["right"].to_numpy())
+            print(f"  beats {f:<28} n={len(grp):5d} share right {grp['right'].mean():.3f}")
+    # crossings: the fit half of the crossings, beat of the stop's point
+    rows = []
+    for text, beat in zip(truth["text"], truth["beat"], strict=True):
+        r = g.geocode_one(text)
+        if r.beat is not None and isinstance(beat, str):
+            rows.append((score_family(r.match_type, r.beat_source), r.score, r.beat == beat))
+    c = pd.DataFrame(rows, columns=["fam", "score", "right"])
+    c = c[c["fam"].str.startswith("intersection")]
+    for f, grp in c.groupby("fam"):
+        if len(grp) >= 8:
+            out[str(f)] = isotonic_knots(grp["score"].to_numpy(), grp["right"].to_numpy())
+            print(f"  crossings {f:<24} n={len(grp):5d} share right {grp['right'].mean():.3f}")
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "durham"))
+    ap.add_argument("--out", default=str(ROOT / "boundaries" / "durham_calibration.json"))
+    ap.add_argument("--ok-crossing-radius", type=float, default=300.0)
+    args = ap.parse_args()
+    data = Path(args.data)
+    ws = Area.from_settings(Settings(data_dir=data, area="durham"))
+    truth = load_truth(data, ws)
+    fit = truth[truth["half"] == "fit"].reset_index(drop=True)
+    print(f"crossings: {len(fit)} of {len(truth)} stops in the fit half")
+    raw = _geocoder(ws, IDENTITY)
+    radius_m = address_radii(raw, data)
+    crossing_m = crossing_radii(raw, fit)
+    radii = Calibration(
+        radius_m=radius_m, crossing_radius_m=crossing_m,
+        ok_crossing_radius_m=args.ok_crossing_radius,
+    )  # fmt: skip
+    score = score_maps(_geocoder(ws, radii), data, fit)
+    source = (
+        f"fitted {date.today().isoformat()} by benchmarks/fit_calibration.py: radius_m from "
+        "address_points_eval.csv (p90 error per match type); crossing_radius_m and the "
+        "intersection score maps from the 'fit' half of intersections_eval.csv (hash of the "
+        "crossing's text); other score maps from incidents_2025_eval.csv (share of answers "
+        "whose beat agrees with DPD's BEAT, isotonic in the raw score); ok_crossing_radius_m "
+        "is a policy"
+    )
+    cal = Calibration(
+        radius_m=radius_m, crossing_radius_m=crossing_m,
+        ok_crossing_radius_m=args.ok_crossing_radius,
+        score={k: tuple(tuple(p) for p in v) for k, v in score.items()}, source=source,
+    )  # fmt: skip
+    Path(args.out).write_text(dump(cal), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
