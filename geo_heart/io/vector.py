@@ -251,8 +251,11 @@ def write_vector(
     lon_column: str = "lon",
     lat_column: str = "lat",
     layer: str | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """Write ``df`` as ``spec`` (an :class:`OutputSpec` or a path) and return what was written.
+
+    ``kinds`` types text columns (``--types auto``: :func:`geo_heart.io.coltypes.infer_kinds`).
 
     Returns
     -------
@@ -274,6 +277,10 @@ def write_vector(
         info.update(features=len(plain), located=None)
         return info
     gdf = _writable(to_geodataframe(df, lon_column=lon_column, lat_column=lat_column, crs=spec.crs))
+    if kinds:
+        from geo_heart.io.coltypes import apply_kinds
+
+        gdf = apply_kinds(gdf, kinds)
     info["features"] = len(gdf)
     info["located"] = int((~(gdf.geometry.isna() | gdf.geometry.is_empty)).sum())
     tmp = p.with_name(p.stem + ".tmp" + p.suffix)
