@@ -14,7 +14,10 @@ reads the evaluation files: only this table. Data:
   text, :func:`eval_intersections.half_of`; the ``report`` half is never read here): per crossing
   class (its geometry × the band of its geometric radius), the 90th percentile of the distance
   from the crossing's point to the stop (``crossing_radius_m``), made non-decreasing across bands;
-  the crossing beat probabilities from the same half;
+  the same for crossings placed from past records and one street's points
+  (``radius_m.history_intersection``);
+  the crossing beat probabilities from the same half (and those of answers the incidents leave
+  unfitted, such as one street of a crossing that was not found);
 - **beats**: ``incidents_2025_eval.csv`` (DPD's ``BEAT``): per family (match type, and whether the
   beat came from past records) a monotone map raw score → share of answers whose beat agrees
   (isotonic regression; families with at least ``MIN_N`` answers).
@@ -76,16 +79,28 @@ def address_radii(g: Geocoder, data: Path) -> dict[str, float]:
     return out
 
 
-def crossing_radii(g: Geocoder, truth: pd.DataFrame) -> dict[str, float]:
+def crossing_radii(g: Geocoder, truth: pd.DataFrame) -> tuple[dict[str, float], float | None]:
+    """(radius per crossing class, radius of crossings placed from past records)."""
     rows = []
     for text, lon, lat in zip(truth["text"], truth["lon"], truth["lat"], strict=True):
         m = g._match(parse_address(text))
-        if m.cal_class is None or m.lon is None:
+        if m.lon is None:
             continue
-        rows.append((m.cal_class, float(_haversine_m(m.lon, m.lat, lon, lat)), m.raw_radius_m))
+        err = float(_haversine_m(m.lon, m.lat, lon, lat))
+        if m.cal_class is None:  # placed another way (past records and one street's points)
+            if m.match_type == "history_intersection":
+                rows.append(("history/0", err, m.uncertainty_m))
+            continue
+        rows.append((m.cal_class, err, m.raw_radius_m))
     t = pd.DataFrame(rows, columns=["cls", "err", "raw"])
     t["src"] = t["cls"].str.split("/").str[0]
     out: dict[str, float] = {}
+    hist = t[t["src"] == "history"]
+    t = t[t["src"] != "history"]
+    from_records = None
+    if len(hist) >= 8:
+        from_records = round(float(np.quantile(hist["err"], QUANTILE)), 1)
+        print(f"  crossing from past records n={len(hist):4d} p90 error {from_records:7.1f} m")
     for src, grp in t.groupby("src"):
         pooled = float(np.quantile(grp["err"], QUANTILE))
         out[f"{src}/*"] = round(pooled, 1)
@@ -96,7 +111,7 @@ def crossing_radii(g: Geocoder, truth: pd.DataFrame) -> dict[str, float]:
             last = max(last, q)  # a wider geometric radius never gets a smaller fitted one
             out[str(cls)] = round(last, 1)
             print(f"    {cls:<10} n={len(sub):4d} p90 {q:7.1f} m → {last:7.1f} m")
-    return out
+    return out, from_records
 
 
 def isotonic_knots(x: np.ndarray, y: np.ndarray, min_n: int = MIN_N) -> list[list[float]]:
@@ -156,7 +171,8 @@ def score_maps(g: Geocoder, data: Path, truth: pd.DataFrame) -> dict[str, list[l
         if r.beat is not None and isinstance(beat, str):
             rows.append((score_family(r.match_type, r.beat_source), r.score, r.beat == beat))
     c = pd.DataFrame(rows, columns=["fam", "score", "right"])
-    c = c[c["fam"].str.startswith("intersection")]
+    # crossings located as such, and the families the incidents left unfitted (one street)
+    c = c[c["fam"].str.startswith("intersection") | ~c["fam"].isin(list(out))]
     for f, grp in c.groupby("fam"):
         if len(grp) >= 8:
             out[str(f)] = isotonic_knots(grp["score"].to_numpy(), grp["right"].to_numpy())
@@ -179,7 +195,9 @@ def main() -> None:
     print(f"crossings: {len(fit)} of {len(truth)} stops in the fit half")
     raw = _geocoder(ws, IDENTITY)
     radius_m = address_radii(raw, data)
-    crossing_m = crossing_radii(raw, fit)
+    crossing_m, from_records = crossing_radii(raw, fit)
+    if from_records is not None:
+        radius_m["history_intersection"] = from_records
     radii = Calibration(
         radius_m=radius_m, crossing_radius_m=crossing_m,
         ok_crossing_radius_m=args.ok_crossing_radius,

@@ -301,7 +301,8 @@ def _combined_decisions(elig_by: list, cands: list[dict[str, Any]], where: str):
         beats = [n for n in dict.fromkeys(names) if " " not in n]
         rest = [n for n in dict.fromkeys(names) if " " in n]
         text = [f"in beat{'s' if len(beats) > 1 else ''} {', '.join(beats)}"] if beats else []
-        return " or ".join([*text, *(f"{'outside' if 'outside' in r else 'in'} {r.replace('outside ', '')}" for r in rest)])
+        where = [f"where it lies {r}" if "outside" in r else f"where it is in {r}" for r in rest]
+        return " or ".join([*text, *where])
 
     for code, d0 in elig_by[0].decisions.items():
         yes = [name(c) for e, c in zip(elig_by, cands, strict=True) if e.decisions[code].eligible]

@@ -121,9 +121,11 @@ class IntersectionMatcher:
             k = (a, b) if a <= b else (b, a)
             return self._located(cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
         if pair_hist is not None:
-            return _Match(None, None, "history_intersection", round(0.6 * factor, 3), label,
-                          "no geometry locates the crossing: beat from past records of it",
-                          hist=pair_hist, prefer_history=True)  # fmt: skip
+            m = _Match(None, None, "history_intersection", round(0.6 * factor, 3), label,
+                       "no geometry locates the crossing: beat from past records of it",
+                       hist=pair_hist, prefer_history=True)  # fmt: skip
+            self._place_in_beat(m, [k for k in (c1[:1] + c2[:1])])
+            return m
         # fall back to the first street (its block when a number is given)
         if c1:
             if p.number is not None:
@@ -142,6 +144,35 @@ class IntersectionMatcher:
             return m
         return _Match(None, None, "unmatched", 0.0, None,
                       f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
+
+    def _place_in_beat(self, m: _Match, keys: list[str]) -> None:
+        """A crossing known only from past records: when one of its streets has known points in
+        the records' beat, the middle of those points becomes an approximate location (the
+        answer is ``approximate``, its beat the records'), with a radius that covers them."""
+        hb = self._majority_beat(m.hist)
+        best = None
+        for k in keys:
+            pts = self._pts.get(k)
+            if pts is None:
+                continue
+            idx = [i for i, b in enumerate(pts[3]) if b == hb]
+            if idx and (best is None or len(idx) > len(best[1])):
+                best = (k, idx, pts)
+        if best is None:
+            return
+        k, idx, pts = best
+        j = idx[len(idx) // 2]
+        lon, lat = pts[1][j], pts[2][j]
+        xs, ys = self._xy[k]
+        spread = max(math.hypot(xs[i] - xs[j], ys[i] - ys[j]) for i in idx)
+        raw = round(spread * self._metres_per_unit() + 100.0, 1)
+        m.lon, m.lat = lon, lat
+        m.uncertainty_m = self.calibration.radius("history_intersection", raw)
+        m.approximate = True
+        m.reason = (
+            f"no geometry locates the crossing: past records put it in beat {hb}; the point is on "
+            f"{k} in that beat"
+        )
 
     # ------------------------------------------------------------------ geometry
     def _shapes(self, key: str) -> list[StreetShape]:

@@ -64,7 +64,12 @@ def unmet_map(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    from geo_heart.render.static import _base_figure, add_north_arrow, add_scale_bar
+    from geo_heart.render.static import (
+        _base_figure,
+        add_north_arrow,
+        add_scale_bar,
+        class_legend_handles,
+    )
 
     crs = ws.config.projected_crs
     gdf = tracts_geodataframe(ws, result).to_crs(crs)
@@ -81,11 +86,7 @@ def unmet_map(
     outline = service_outline(ws, result.service_beats).to_crs(crs)
     if not outline.geometry.iloc[0].is_empty:
         outline.boundary.plot(ax=ax, color=PILOT_COLOR, linewidth=2.2, linestyle="--")
-    handles, lo = [], None
-    for b, c in zip(breaks, colors, strict=True):
-        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
-        handles.append(Patch(facecolor=c, edgecolor="#777777", label=label))
-        lo = b
+    handles = class_legend_handles(breaks, colors, edgecolor="#777777")
     handles.append(
         Patch(facecolor=NO_DATA_COLOR, edgecolor="#777777", label="no city residents / suppressed")
     )

@@ -409,6 +409,7 @@ def _today_section(ws: Workspace, data: CallData) -> dict | None:
         return None
     table = ex.today_candidates(ws, data)
     top = pd.concat([g.head(5) for _k, g in table.groupby("kind", sort=False)])
+    top = ex.with_equity_text(top)
     from geo_heart.render.tables import display_table
 
     top = display_table(
@@ -421,6 +422,7 @@ def _today_section(ws: Workspace, data: CallData) -> dict | None:
             "adds_calls": "Eligible calls it adds (whole period)",
             "adds_per_year": "A year",
             "detail": "Detail",
+            "equity": "Equity effect (geo-heart equity)",
         },
     )
     return {

@@ -35,6 +35,18 @@ def _unit_to_m(ws: Workspace) -> float:
     return crs_unit_to_m(ws.config.projected_crs)
 
 
+def class_legend_handles(breaks, colors, *, edgecolor: str | None = None) -> list:
+    """Legend patches for quantile classes: "≤ b1", "b1 – b2", … (one per class colour)."""
+    from matplotlib.patches import Patch
+
+    handles, lo = [], None
+    for b, c in zip(breaks, colors, strict=True):
+        label = f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}"
+        handles.append(Patch(facecolor=c, edgecolor=edgecolor, label=label))
+        lo = b
+    return handles
+
+
 def add_scale_bar(ax, ws: Workspace, *, miles: float | None = None) -> None:
     """A scale bar in miles at the lower right of an axes drawn in the projected CRS."""
     x0, x1 = ax.get_xlim()
@@ -112,17 +124,7 @@ def static_beat_map(
     for _, r in gdf.iterrows():
         pt = r.geometry.representative_point()
         ax.text(pt.x, pt.y, r["beat"], fontsize=6, ha="center", va="center", color="#222222")
-    lo = None
-    handles = []
-    for b, c in zip(breaks, colors, strict=True):
-        handles.append(
-            Patch(
-                facecolor=c,
-                edgecolor="#555555",
-                label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}",
-            )
-        )
-        lo = b
+    handles = class_legend_handles(breaks, colors, edgecolor="#555555")
     if nodata.any():
         handles.append(
             Patch(
@@ -156,7 +158,6 @@ def static_beat_map(
 
 def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
     """H3 hexagons of eligible demand (static)."""
-    from matplotlib.patches import Patch
 
     hexes = _projected(hot.hexagons, ws)
     hv = hexes["value"].to_numpy(dtype=float)
@@ -168,13 +169,7 @@ def static_hex_map(ws: Workspace, hot, *, title: str | None = None):
         ax=ax, color="#aaaaaa", linewidth=0.4
     )
     hexes.plot(ax=ax, color=hexes["_color"], edgecolor="#bbbbbb", linewidth=0.2, alpha=0.9)
-    lo = None
-    handles = []
-    for b, c in zip(breaks, colors, strict=True):
-        handles.append(
-            Patch(facecolor=c, label=f"≤ {b:,.1f}" if lo is None else f"{lo:,.1f} – {b:,.1f}")
-        )
-        lo = b
+    handles = class_legend_handles(breaks, colors)
     ax.legend(
         handles=handles,
         title="Eligible calls per hexagon",

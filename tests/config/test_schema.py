@@ -113,8 +113,10 @@ def test_area_check_reads_layers_columns_and_beats(tmp_path, cli_env):
     r = CliRunner().invoke(cli, ["area", "check", str(_write(tmp_path, text)), "--json"])
     assert r.exit_code == 1
     problems = json.loads(r.output)["problems"]
-    assert len(problems) == 4, problems  # the copy has no durham_places.csv beside it either
+    # the copy has no durham_places.csv nor durham_calibration.json beside it either
+    assert len(problems) == 5, problems
     assert any("places.file:" in p and "does not exist" in p for p in problems)
+    assert any("calibration.file:" in p and "does not exist" in p for p in problems)
     assert any("service_areas.pilot.beats = '1122': not a beat" in p for p in problems)
     assert any("layers.population.population_field = 'pop': no such column" in p for p in problems)
     assert any("layers.landmarks.file = 'nowhere.csv'" in p for p in problems)

