@@ -93,10 +93,26 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
         ws, layer_tables, Path(out) / "beats.gpkg", styles=beat_layer_styles(ws, layer_tables)
     )
     written["beats_gpkg"] = layers["path"]
+    # notes of the tables the summary line did not already print (e.g. no population layer)
+    table_notes = [n for n in tables[0].attrs.get("notes", []) if n not in s.get("notes", [])]
     if as_json:
-        emit_json({**s, "period": period, "outputs": {k: str(v) for k, v in written.items()}})
+        emit_json(
+            {
+                **s,
+                "notes": [*s.get("notes", []), *table_notes],
+                "period": period,
+                "outputs": {k: str(v) for k, v in written.items()},
+            }
+        )
         return
+    for note in table_notes:
+        obj.say(f"note: {note}")
     elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
-    obj.say(f"covered under the rules in force at each call's time (type, area, hours): {elig}")
+    under = (
+        "the rules in force at each call's time"
+        if data is None or data.judged_under is None
+        else f"the {getattr(data.judged_under, 'rule_set', data.judged_under).label} rules"
+    )
+    obj.say(f"covered under {under} (type, area, hours): {elig}")
     for name, path in written.items():
         obj.say(f"{name}: {path}")

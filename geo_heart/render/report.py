@@ -296,8 +296,13 @@ def planner_report_html(
         '"eligible" means the call type (with the weapon/violence rule) is one the program '
         "takes, at any time and place.",
         '"Covered" means eligible and inside the program\'s service area and weekly hours.',
-        f"Residents per beat: census-tract population apportioned to beats by overlapping area in "
-        f"{ws.config.projected_crs}.",
+        (
+            f"Residents per beat: census-tract population apportioned to beats by overlapping "
+            f"area in {ws.config.projected_crs}."
+            if "population" in ws.config.layers
+            else "No population layer is configured ([layers.population]): per-capita figures "
+            "are left out."
+        ),
         "Hourly figures are averages per week over the data period; partial months at the start "
         "or end of the data are marked and not joined to the monthly line.",
         "Hot spots: Getis-Ord Gi* (esda), Queen contiguity of beats, 999 permutations, "
