@@ -188,7 +188,9 @@ def test_demand_counts_sum_exactly(toy, toy_dir, tmp_path, cluster):
     data = load_calls(toy, whole)
     got = demand_dask(toy, str(parts / "part-*.csv"), scheduler=cluster, chunk_rows=17,
                       population=False)  # fmt: skip
-    pd.testing.assert_frame_equal(got["beat"], dm.beat_demand(toy, data, population=False))
+    local = dm.beat_demand(toy, data, population=False)
+    pd.testing.assert_frame_equal(got["beat"], local)
+    assert got["beat"].attrs["notes"] == local.attrs["notes"]
     pd.testing.assert_frame_equal(got["hour"], dm.hour_of_week_demand(toy, data))
     pd.testing.assert_frame_equal(got["month"], dm.monthly_demand(data))
     pd.testing.assert_frame_equal(got["unknown"], dm.unknown_codes_table(data))
