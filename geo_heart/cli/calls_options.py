@@ -81,8 +81,14 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
 
 
 def say_calls_summary(obj, s: dict) -> None:
-    """The one status line about a loaded call table (``CallData.summary()``)."""
-    obj.say(
+    """The one status line about a loaded call table (``CallData.summary()``), in the area's
+    words for its units."""
+    from geo_heart.render.tables import relabel
+
+    words = obj.workspace.config.beats.labels
+    say = obj.say
+    obj_say = lambda text: say(relabel(text, words))  # noqa: E731
+    obj_say(
         f"{s['rows']:,} calls from {s['source']} (located by {s['location_mode']}): "
         f"{s['classified']:,} classified, {s['unknown_calls']:,} with a code not in the call-type "
         f"table ({s['unknown_distinct_codes']:,} distinct codes), {s['unplaced']:,} not placed in a beat"

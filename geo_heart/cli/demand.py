@@ -86,12 +86,33 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
         with_partial_months(base[2], period),
     )
     written = write_demand_tables(ws, data, out, tables=tables, **extra)
-    layers = write_beat_layers(ws, {"demand_by_beat": tables[0]}, Path(out) / "beats.gpkg")
+    from geo_heart.render.styles import beat_layer_styles
+
+    layer_tables = {"demand_by_beat": tables[0]}
+    layers = write_beat_layers(
+        ws, layer_tables, Path(out) / "beats.gpkg", styles=beat_layer_styles(ws, layer_tables)
+    )
     written["beats_gpkg"] = layers["path"]
+    # notes of the tables the summary line did not already print (e.g. no population layer)
+    table_notes = [n for n in tables[0].attrs.get("notes", []) if n not in s.get("notes", [])]
     if as_json:
-        emit_json({**s, "period": period, "outputs": {k: str(v) for k, v in written.items()}})
+        emit_json(
+            {
+                **s,
+                "notes": [*s.get("notes", []), *table_notes],
+                "period": period,
+                "outputs": {k: str(v) for k, v in written.items()},
+            }
+        )
         return
+    for note in table_notes:
+        obj.say(f"note: {note}")
     elig = ", ".join(f"{p} {n:,}" for p, n in s["eligible"].items())
-    obj.say(f"covered under the rules in force at each call's time (type, area, hours): {elig}")
+    under = (
+        "the rules in force at each call's time"
+        if data is None or data.judged_under is None
+        else f"the {getattr(data.judged_under, 'rule_set', data.judged_under).label} rules"
+    )
+    obj.say(f"covered under {under} (type, area, hours): {elig}")
     for name, path in written.items():
         obj.say(f"{name}: {path}")

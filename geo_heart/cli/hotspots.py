@@ -46,6 +46,7 @@ def hotspots(obj, programs, beat_metric, no_hexagons, out_dir, as_json, **kwargs
     from geo_heart.analysis.hotspots import hotspots as run
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
+    from geo_heart.render.styles import beat_layer_styles
 
     program = programs
     ws, data = load_calls_from_options(obj, kwargs)
@@ -53,9 +54,12 @@ def hotspots(obj, programs, beat_metric, no_hexagons, out_dir, as_json, **kwargs
     outputs = {
         "beats_csv": write_table(hot.beats.drop(columns="geometry"), out / "hotspots_beats.csv"),
         "beats_geojson": write_table(hot.beats, out / "hotspots_beats.geojson"),
-        "beats_gpkg": write_beat_layers(ws, {"hotspots_beats": hot.beats}, out / "beats.gpkg")[
-            "path"
-        ],
+        "beats_gpkg": write_beat_layers(
+            ws,
+            {"hotspots_beats": hot.beats},
+            out / "beats.gpkg",
+            styles=beat_layer_styles(ws, {"hotspots_beats": hot.beats}),
+        )["path"],
     }
     if hot.hexagons is not None:
         outputs["hexagons_csv"] = write_table(

@@ -198,7 +198,8 @@ class LazyGroup(click.Group):
     "data_dir",
     type=click.Path(file_okay=False),
     envvar="GEO_HEART_DATA",
-    help="Data folder (beats layer, address points …). Env: GEO_HEART_DATA. Default: ../shared/data/durham.",
+    help="Data folder (beats layer, address points …). Env: GEO_HEART_DATA. Default: the area "
+    "file's [area] data_dir if that folder exists, else ./data.",
 )
 @click.option(
     "--area",
@@ -225,7 +226,8 @@ class LazyGroup(click.Group):
 def cli(
     ctx: click.Context, data_dir, area, areas_dir, cache_dir, verbose: int, quiet: bool
 ) -> None:
-    """Plan and run alternative 911 crisis response (Durham HEART by default).
+    """Plan and run alternative 911 crisis response (the default area is Durham's HEART; another
+    city brings its own area file: --area portland, docs/area-file.md).
 
     \b
     Examples:
@@ -233,6 +235,7 @@ def cli(
       geo-heart lookup "200 PACIFIC AVE" --call-type "MENTAL HE" --json
       geo-heart assign points.csv -o with_beats.csv
       geo-heart beats
+      geo-heart --area portland lookup "5300 BLOCK OF NE PRESCOTT ST, PORTLAND, OR"
     """
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]

@@ -25,7 +25,13 @@ from geo_heart.expansion.select import (
     optimal_selection,
     program_coverage,
 )
-from geo_heart.expansion.today import TodayPlan, partial_coverage, today_candidates, today_text
+from geo_heart.expansion.today import (
+    TodayPlan,
+    partial_coverage,
+    today_candidates,
+    today_text,
+    with_equity_text,
+)
 
 __all__ = [
     "BeatPlan",
@@ -48,4 +54,5 @@ __all__ = [
     "TodayPlan",
     "today_candidates",
     "today_text",
+    "with_equity_text",
 ]

@@ -276,7 +276,7 @@ def today_text(table: pd.DataFrame, rule_set) -> str:
             need = getattr(r, "need_weighted_adds", None)
             need = f" [need-weighted {need:,.0f}]" if need is not None and need == need else ""
             lines.append(f"  {r.candidate:<28} {r.program:<5} {calls} {per_year}{need}  {r.detail}")
-            eq = _equity_text(r._asdict())
+            eq = equity_text(r._asdict())
             if eq:
                 lines.append(f"  {'':<28} {'':<5} {eq}")
     if any(c.startswith("ratio_") for c in table.columns):
@@ -289,7 +289,7 @@ def today_text(table: pd.DataFrame, rule_set) -> str:
     return "\n".join(lines)
 
 
-def _equity_text(row: dict) -> str:
+def equity_text(row: dict) -> str:
     """The equity effect of one option row as a short line ("" when the table has none)."""
     ratios = {k.removeprefix("ratio_"): v for k, v in row.items() if k.startswith("ratio_")}
     reach = {
@@ -326,3 +326,17 @@ class TodayPlan:
             "rules": self.rule_set.as_dict(),
             "candidates": json.loads(self.candidates.to_json(orient="records")),
         }
+
+
+#: prefixes of the equity columns :func:`today_candidates` adds
+EQUITY_PREFIXES = ("adds_per_1000_", "ratio_", "residents_")
+
+
+def with_equity_text(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its equity columns folded into one readable ``equity`` column."""
+    cols = [c for c in table.columns if c.startswith(EQUITY_PREFIXES)]
+    if not cols:
+        return table
+    out = table.drop(columns=cols)
+    out["equity"] = [equity_text(r) for r in table.to_dict(orient="records")]
+    return out

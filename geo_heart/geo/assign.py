@@ -135,19 +135,25 @@ def coordinates_from_table(
     lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
     bad_lon = ~np.isfinite(lon) | (np.abs(lon) > 180)
     bad_lat = ~np.isfinite(lat) | (np.abs(lat) > 90)
-    for mask, col, rng in ((bad_lon, lon_column, "-180..180"), (bad_lat, lat_column, "-90..90")):
-        if mask.any():
-            vals = df[col].to_numpy(dtype=object)[mask]
-            text = np.array(
-                [
-                    f"{col}={v!r} is not a number in {rng}" if str(v).strip() else f"{col} is empty"
-                    for v in vals
-                ],
-                dtype=object,
-            )
-            cur = problem[mask]
-            problem[mask] = np.where(cur == "", text, cur + "; " + text)
+    _note_bad_values(problem, df, bad_lon, lon_column, " in -180..180")
+    _note_bad_values(problem, df, bad_lat, lat_column, " in -90..90")
     return lon, lat, problem
+
+
+def _note_bad_values(problem: np.ndarray, df: pd.DataFrame, mask, col: str, rng: str) -> None:
+    """Add ``col='v' is not a number{rng}`` (or ``col is empty``) to ``problem`` where ``mask``."""
+    if not mask.any():
+        return
+    vals = df[col].to_numpy(dtype=object)[mask]
+    text = np.array(
+        [
+            f"{col}={v!r} is not a number{rng}" if str(v).strip() else f"{col} is empty"
+            for v in vals
+        ],
+        dtype=object,
+    )
+    cur = problem[mask]
+    problem[mask] = np.where(cur == "", text, cur + "; " + text)
 
 
 def _projected_coordinates(
@@ -168,18 +174,8 @@ def _projected_coordinates(
         lon[ok], lat[ok] = tr.transform(x[ok], y[ok], errcheck=False)
     with np.errstate(invalid="ignore"):
         bad_point = ok & ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90))
-    for mask, col, vals in ((~np.isfinite(x), x_column, df[x_column]), (~np.isfinite(y), y_column, df[y_column])):  # fmt: skip
-        if mask.any():
-            raw = vals.to_numpy(dtype=object)[mask]
-            text = np.array(
-                [
-                    f"{col}={v!r} is not a number" if str(v).strip() else f"{col} is empty"
-                    for v in raw
-                ],
-                dtype=object,
-            )
-            cur = problem[mask]
-            problem[mask] = np.where(cur == "", text, cur + "; " + text)
+    _note_bad_values(problem, df, ~np.isfinite(x), x_column, "")
+    _note_bad_values(problem, df, ~np.isfinite(y), y_column, "")
     problem[bad_point] = f"x, y is not a point of {crs}"
     lon[bad_point] = lat[bad_point] = np.nan
     return lon, lat, problem

@@ -537,7 +537,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         district = next((c["district"] for c in cands if c["beat"] == shared), None)
         sa = None if shared is None else self.service_area.contains(shared)
         text = ", ".join(f"{c['matched_address']} (beat {c['beat'] or '?'})" for c in cands[:6])
-        reason = f"{len(cands)} places fit: {text}"
+        reason = (
+            f"{len(cands)} places fit: {text}" if len(cands) > 1 else f"not sure of the place: {text}"
+        )
         if m.reason:
             reason = f"{m.reason}; {reason}"
         if shared is None:

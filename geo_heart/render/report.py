@@ -296,8 +296,13 @@ def planner_report_html(
         '"eligible" means the call type (with the weapon/violence rule) is one the program '
         "takes, at any time and place.",
         '"Covered" means eligible and inside the program\'s service area and weekly hours.',
-        f"Residents per beat: census-tract population apportioned to beats by overlapping area in "
-        f"{ws.config.projected_crs}.",
+        (
+            f"Residents per beat: census-tract population apportioned to beats by overlapping "
+            f"area in {ws.config.projected_crs}."
+            if "population" in ws.config.layers
+            else "No population layer is configured ([layers.population]): per-capita figures "
+            "are left out."
+        ),
         "Hourly figures are averages per week over the data period; partial months at the start "
         "or end of the data are marked and not joined to the monthly line.",
         "Hot spots: Getis-Ord Gi* (esda), Queen contiguity of beats, 999 permutations, "
@@ -409,6 +414,7 @@ def _today_section(ws: Workspace, data: CallData) -> dict | None:
         return None
     table = ex.today_candidates(ws, data)
     top = pd.concat([g.head(5) for _k, g in table.groupby("kind", sort=False)])
+    top = ex.with_equity_text(top)
     from geo_heart.render.tables import display_table
 
     top = display_table(
@@ -421,6 +427,7 @@ def _today_section(ws: Workspace, data: CallData) -> dict | None:
             "adds_calls": "Eligible calls it adds (whole period)",
             "adds_per_year": "A year",
             "detail": "Detail",
+            "equity": "Equity effect (geo-heart equity)",
         },
     )
     return {
@@ -472,6 +479,7 @@ def write_planner_outputs(
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
     from geo_heart.render import maps, static
+    from geo_heart.render.styles import beat_layer_styles
     from geo_heart.render.tables import (
         data_period,
         with_partial_months,
@@ -504,7 +512,10 @@ def write_planner_outputs(
         )
     written["beats_gpkg"] = Path(
         write_beat_layers(
-            ws, {"demand_by_beat": beat_t, "hotspots_beats": hot.beats}, out / "beats.gpkg"
+            ws,
+            layer_tables := {"demand_by_beat": beat_t, "hotspots_beats": hot.beats},
+            out / "beats.gpkg",
+            styles=beat_layer_styles(ws, layer_tables, metric=metric),
         )["path"]
     )
     steps.update()

@@ -204,7 +204,7 @@ class DaskExecutor:
             while pending:
                 yield pending.popleft().result()
         finally:
-            if pending:
+            if pending and self.client.status == "running":
                 self.client.cancel(list(pending))
 
     def _submit(self, func, chunk, options):

@@ -187,6 +187,21 @@ def _summary(parts: list[dict], unknown: Counter) -> dict[str, Any]:
     return out
 
 
+def _needs_geocoder(ws, first: Path, options: dict) -> bool:
+    """True when the calls will be placed by geocoding their addresses (no lon/lat or beat
+    column given or configured and present), so the reference index must ship too."""
+    from geo_heart.analysis.calls import calls_layer
+    from geo_heart.io.tables import read_header
+
+    if options.get("lon_column") or options.get("beat_column"):
+        return False
+    if options.get("address_column"):
+        return True
+    cfg = calls_layer(ws.config)
+    header = set(read_header(first))
+    return not any(cfg.get(k) in header for k in ("lon_column", "beat_column") if cfg.get(k))
+
+
 def demand_dask(
     ws,
     calls: str | Path | None = None,
@@ -212,8 +227,9 @@ def demand_dask(
         files, partitions=partitions, blocksize=blocksize, default_rows=chunk_rows
     )
     opts = {"source": str(source), **{k: v for k, v in options.items() if v is not None}}
+    needs = ("beats", "geocoder") if _needs_geocoder(ws, files[0], options) else ("beats",)
     with dask_executor(
-        ws, needs=("beats",), scheduler=scheduler, workers=workers, processes=processes
+        ws, needs=needs, scheduler=scheduler, workers=workers, processes=processes
     ) as ex:
         got = list(ex.map_ordered(demand_part, iter_partitions(files, rows=rows), options=opts))
     return combine(ws, got, population=population)

@@ -197,3 +197,43 @@ def test_demand_counts_sum_exactly(toy, toy_dir, tmp_path, cluster):
         k: v for k, v in s.items() if k != "source"
     }
     assert s["bad_times"] == 1 and s["unplaced"] >= 1 and sum(s["eligible"].values()) > 0
+
+
+@pytest.mark.slow  # starts worker processes and kills one
+def test_a_lost_worker_is_rerun_without_duplicate_rows(toy, toy_dir, tmp_path):
+    import os
+    import signal
+
+    from distributed import Client, LocalCluster
+
+    from geo_heart.geocode.batch import _add_counts, _empty_summary
+    from geo_heart.scale.cluster import DaskExecutor
+    from geo_heart.scale.run import _geocode_part, run_partitions
+
+    src, big = _calls(toy_dir, tmp_path, n=400)
+    geocode_file(toy, src, tmp_path / "local.csv", address_column="ADDRESS", census=True)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        ex = DaskExecutor(client, toy, in_flight=6)
+        victim = sorted(client.scheduler_info()["workers"])[0]
+        pid = client.run(os.getpid, workers=[victim])[victim]
+        killed = []
+
+        def progress(_rows):  # after the first partition: the worker process dies
+            if not killed:
+                killed.append(pid)
+                os.kill(pid, signal.SIGKILL)
+
+        summary = _empty_summary()
+        run_partitions(
+            ex, src, check_output_target(src, tmp_path / "dask.csv"), func=_geocode_part,
+            options={"address_column": "ADDRESS", "min_score": 0.0, "source": str(src)},
+            points=lambda cols: ("lon", "lat"), rows=10, add=_add_counts, summary=summary,
+            progress=progress,
+        )  # fmt: skip
+    local = pd.read_csv(tmp_path / "local.csv", dtype=str, keep_default_na=False)
+    dask = pd.read_csv(tmp_path / "dask.csv", dtype=str, keep_default_na=False)
+    assert killed and summary["rows"] == len(big)
+    pd.testing.assert_frame_equal(local, dask)
