@@ -97,8 +97,6 @@ def assign(
 
     input_crs = input_crs_of(input_crs)  # before any work
     engine = pop_engine(kwargs)
-    if engine["engine"] == "dask" and input_crs is not None:
-        raise click.UsageError("--input-crs works with the local engine only")
     if engine["engine"] == "dask":
         from geo_heart.scale.run import check_output_target
 
@@ -141,6 +139,7 @@ def _assign(
             spec,
             lon_column=lon_column,
             lat_column=lat_column,
+            input_crs=input_crs,
             encoding=encoding,
             **{k: v for k, v in engine.items() if k != "engine"},
         )

@@ -331,6 +331,7 @@ def assign_dask(
     *,
     lon_column: str = "lon",
     lat_column: str = "lat",
+    input_crs: str | None = None,
     encoding: str | None = None,
     chunk_rows: int = 200_000,
     scheduler: str | None = None,
@@ -340,16 +341,20 @@ def assign_dask(
     processes: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict, dict]:
-    """Beats, districts, service area and census GEOIDs for INPUT's points on a dask cluster.
+    """Beats, districts, service area and census GEOIDs for INPUT's points on a dask cluster
+    (``input_crs``: the two columns are x/y in that CRS, as with the local engine).
 
     Returns the summary of :func:`geo_heart.geo.assign.assign_table` (summed over partitions)
     and what was written.
     """
+    from geo_heart.geo.assign import output_point_columns
+
     files = expand_inputs(input_path)
     rows = rows_per_partition(
         files, partitions=partitions, blocksize=blocksize, default_rows=chunk_rows
     )
-    options = {"lon_column": lon_column, "lat_column": lat_column, "source": str(input_path)}
+    options = {"lon_column": lon_column, "lat_column": lat_column, "source": str(input_path),
+               "input_crs": input_crs}  # fmt: skip
     summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
 
     def add(total: dict, part: dict) -> None:
@@ -361,7 +366,9 @@ def assign_dask(
     ) as ex:
         info = run_partitions(
             ex, input_path, target, func=_assign_part, options=options,
-            points=lambda cols: (lon_column, lat_column), rows=rows, encoding=encoding,
+            points=lambda cols: output_point_columns(cols, lon_column=lon_column,
+                                                     lat_column=lat_column, input_crs=input_crs),
+            rows=rows, encoding=encoding,
             add=add, summary=summary, progress=progress,
         )  # fmt: skip
     if info.get("features") is None:
