@@ -4,8 +4,8 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-GEO_HEART_DATA ?= ../shared/data/durham
-export GEO_HEART_DATA
+# The data folder comes from the area file ([area] data_dir: ../shared/data/durham for Durham,
+# ../shared/data/portland for --area portland); set GEO_HEART_DATA to use another copy.
 
 .PHONY: setup setup-test chromium demo test lint bench clean
 

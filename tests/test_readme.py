@@ -73,6 +73,12 @@ def tour_files(tmp_path, monkeypatch, data_dir):
         }
     ).to_csv("calls.csv", index=False)
     Path("fixes.csv").write_text("address,lon,lat\n", encoding="utf-8")
+    from pyproj import Transformer  # State Plane feet for `assign --input-crs EPSG:2264`
+
+    x, y = Transformer.from_crs(4326, 2264, always_xy=True).transform(
+        [-78.8898, -78.90532], [35.9892, 36.01145]
+    )
+    pd.DataFrame({"id": ["a", "b"], "x_ft": x, "y_ft": y}).to_csv("sp.csv", index=False)
     return tmp_path
 
 
@@ -102,3 +108,7 @@ def test_every_tour_command_parses_and_the_quick_ones_run(cli_env, tour_files):
     assert out["ID"].tolist() == ["1", "2", "3"]
     assert out["beat"].iloc[0] == "512"
     assert Path("points.gpkg").is_file() and Path("geocoded.gpkg").is_file()
+    import geopandas as gpd
+
+    ll, sp = gpd.read_file("points.gpkg"), gpd.read_file("sp.gpkg")
+    assert sp["beat"].tolist() == ll["beat"].tolist() and sp["beat"].notna().all()

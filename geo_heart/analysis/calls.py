@@ -113,6 +113,7 @@ class CallData:
     def hours_judged(self) -> bool:
         """False when no call has a time of day (only dates)."""
         return self.date_only < self.rows - self.bad_times or self.rows == 0
+
     time_counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -201,6 +202,7 @@ def load_calls(
     scenario: str | None = None,
     rules: str | None = None,
     progress: bool = False,
+    cache: bool = True,
 ) -> CallData:
     """Read, classify, place and time a call table.
 
@@ -226,6 +228,10 @@ def load_calls(
         force at its own local time, see :mod:`geo_heart.config.rules`).
     progress
         Show progress bars (stderr) for slow steps.
+    cache
+        Keep the result in the cache folder and reuse it while the calls file, the area file,
+        the beats layer, the options and the version are unchanged
+        (:mod:`geo_heart.analysis.calls_cache`; not with ``rules``).
 
     Returns
     -------
@@ -239,23 +245,32 @@ def load_calls(
         A named column is missing, or no location column is available.
     """
     path = calls_path(ws, path)
-    return calls_from_frame(
-        ws,
-        read_table(path),
-        source=path,
-        call_type_column=call_type_column,
-        time_column=time_column,
-        time_zone=time_zone,
-        beat_column=beat_column,
-        lon_column=lon_column,
-        lat_column=lat_column,
-        address_column=address_column,
-        id_column=id_column,
-        geocode=geocode,
-        scenario=scenario,
-        rules=rules,
-        progress=progress,
+    options = {
+        "call_type_column": call_type_column,
+        "time_column": time_column,
+        "time_zone": time_zone,
+        "beat_column": beat_column,
+        "lon_column": lon_column,
+        "lat_column": lat_column,
+        "address_column": address_column,
+        "id_column": id_column,
+        "geocode": geocode,
+        "scenario": scenario,
+    }
+    key = None
+    if rules is None and cache and getattr(ws, "settings", None) is not None and path.is_file():
+        from geo_heart.analysis import calls_cache
+
+        key = calls_cache.cache_key(ws, path, {**options, "source": str(path)})
+        hit = calls_cache.read_cached(ws, key)
+        if hit is not None:
+            return hit
+    data = calls_from_frame(
+        ws, read_table(path), source=path, rules=rules, progress=progress, **options
     )
+    if key is not None:
+        calls_cache.write_cached(ws, key, data)
+    return data
 
 
 def calls_path(ws: Workspace, path: str | Path | None = None) -> Path:

@@ -91,9 +91,7 @@ def _population(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
     return out
 
 
-def beat_demand(
-    ws: Workspace, data: CallData, *, population: bool | None = None
-) -> pd.DataFrame:
+def beat_demand(ws: Workspace, data: CallData, *, population: bool | None = None) -> pd.DataFrame:
     """One row per beat of the layer: how much eligible demand it has.
 
     Columns

@@ -40,6 +40,8 @@ def check(obj, file, as_json) -> None:
 
     settings = obj.settings
     path = resolve_area_file(file, areas_dir=settings.areas_dir) if file else settings.area_file
+    if file and settings.data_dir_default:  # FILE brings its own default data folder
+        settings = settings.with_overrides(area=str(path))
     problems = check_area(path, settings.data_dir)
     warnings = check_area_warnings(path, settings.data_dir)
     if as_json:

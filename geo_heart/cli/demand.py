@@ -86,7 +86,12 @@ def demand(obj, out_dir, as_json, **kwargs) -> None:
         with_partial_months(base[2], period),
     )
     written = write_demand_tables(ws, data, out, tables=tables, **extra)
-    layers = write_beat_layers(ws, {"demand_by_beat": tables[0]}, Path(out) / "beats.gpkg")
+    from geo_heart.render.styles import beat_layer_styles
+
+    layer_tables = {"demand_by_beat": tables[0]}
+    layers = write_beat_layers(
+        ws, layer_tables, Path(out) / "beats.gpkg", styles=beat_layer_styles(ws, layer_tables)
+    )
     written["beats_gpkg"] = layers["path"]
     # notes of the tables the summary line did not already print (e.g. no population layer)
     table_notes = [n for n in tables[0].attrs.get("notes", []) if n not in s.get("notes", [])]

@@ -14,6 +14,7 @@ from geo_heart.cli.options import (
     layer_option,
     output_file_option,
     pass_ctx,
+    types_option,
 )
 
 
@@ -30,6 +31,7 @@ from geo_heart.cli.options import (
 @click.option(
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )
+@types_option
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
@@ -69,6 +71,7 @@ def geocode(
     out_layer,
     out_crs,
     address_column,
+    types,
     min_score,
     chunk_rows,
     overrides_path,
@@ -110,9 +113,8 @@ def geocode(
         return
     # every refusal before any work (the output against every input: cli.options)
     spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
-    refuse_duplicate_names(
-        read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
-    )
+    header = read_header(input_path, encoding=encoding)
+    refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
 
     import pandas as pd
 
@@ -187,18 +189,28 @@ def geocode(
                 return
             import pyarrow.parquet as pq
 
-            from geo_heart.io.vector_stream import write_vector_from_parquet
+            from geo_heart.io.vector_stream import infer_parquet_kinds, write_vector_from_parquet
 
             names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
+            kinds = infer_parquet_kinds(work, header) if types == "auto" else None
             info = write_vector_from_parquet(
-                work, spec, lon_column=names["lon"], lat_column=names["lat"]
+                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
             )
+            if kinds:
+                info["typed_columns"] = kinds
             work.unlink()
             _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
             return
         names = _names(out)
         out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
-        info = write_vector(out, spec, lon_column=names["lon"], lat_column=names["lat"])
+        kinds = None
+        if types == "auto":
+            from geo_heart.io.coltypes import infer_kinds
+
+            kinds = infer_kinds(out, header)
+        info = write_vector(
+            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
+        )
         summary = fixup.summarize(out, names)
         summary.update(resumed_rows=resumed, output=info, **extra)
         _report(obj, ws, spec, summary, as_json)

@@ -46,17 +46,21 @@ def hotspots(obj, programs, beat_metric, no_hexagons, out_dir, as_json, **kwargs
     from geo_heart.analysis.hotspots import hotspots as run
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
+    from geo_heart.render.styles import beat_layer_styles, write_qml
 
     program = programs
     ws, data = load_calls_from_options(obj, kwargs)
     hot = run(ws, data, program=program, hexagons=not no_hexagons, beat_metric=beat_metric)
+    styles = beat_layer_styles(ws, {"hotspots_beats": hot.beats})
     outputs = {
         "beats_csv": write_table(hot.beats.drop(columns="geometry"), out / "hotspots_beats.csv"),
         "beats_geojson": write_table(hot.beats, out / "hotspots_beats.geojson"),
-        "beats_gpkg": write_beat_layers(ws, {"hotspots_beats": hot.beats}, out / "beats.gpkg")[
-            "path"
-        ],
+        "beats_gpkg": write_beat_layers(
+            ws, {"hotspots_beats": hot.beats}, out / "beats.gpkg", styles=styles
+        )["path"],
     }
+    # the same style beside the GeoJSON (QGIS loads hotspots_beats.qml with it)
+    outputs["beats_qml"] = write_qml(out / "hotspots_beats.geojson", styles["hotspots_beats"])
     if hot.hexagons is not None:
         outputs["hexagons_csv"] = write_table(
             hot.hexagons.drop(columns="geometry"), out / "hotspots_hexagons.csv"

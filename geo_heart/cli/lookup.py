@@ -109,9 +109,7 @@ def render_card(
     elif r.get("status") in ("unknown", "invalid") or (
         r.get("status") == "ambiguous" and not r.get("beat")
     ):
-        what = (
-            "several places fit" if r.get("status") == "ambiguous" else "location not determined"
-        )
+        what = "several places fit" if r.get("status") == "ambiguous" else "location not determined"
         lines.append(f"{head}unknown - {what}: ask the caller ({r.get('reason', '')})")
     elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"

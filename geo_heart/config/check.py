@@ -250,6 +250,15 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
                 )
         return cols
 
+    if area.data_dir and not (data / area.beats.file).exists():
+        from geo_heart.config.settings import area_data_dir
+
+        if area_data_dir(path) is None:
+            problems.append(
+                f"{where}: area.data_dir = {area.data_dir!r}: no such folder (tried against the "
+                f"working directory, the folder above the area file's and the source checkout); "
+                f"the data folder used is {data}"
+            )
     b = area.beats
     wanted = {"id_field": b.id_field}
     if b.district_field:

@@ -13,8 +13,10 @@ dated rules the night is judged by the rules of the day the shift started
 
 **Wall-clock time.** Windows are local wall-clock times in the area's time zone, so they hold through
 DST changes: on the night the clocks go back, 01:00-02:00 happens twice and both are inside a
-``18:00-02:30`` shift (a shift that night lasts one hour longer in elapsed time). An aware datetime is
-converted into local time first; a naive one is taken to be local already.
+``18:00-02:30`` shift (a shift that night lasts one hour longer in elapsed time). Times are turned
+into local wall-clock times by :mod:`geo_heart.config.times` (an ambiguous time is its first
+occurrence, a skipped one is shifted forward). Two windows may not share an hour, and a window may
+not have zero length (``09:00-09:00``; a whole day is ``00:00-24:00``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -293,13 +294,3 @@ class WeeklySchedule:
 
 _MASKS: dict[WeeklySchedule, np.ndarray] = {}
 _SPLIT: dict[WeeklySchedule, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def to_local(moment: datetime, tz: str) -> datetime:
-    """Return ``moment`` as a naive local wall-clock time in ``tz``.
-
-    An aware datetime is converted; a naive one is taken to be local already.
-    """
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None)

@@ -274,7 +274,10 @@ def evaluate(
             decisions[code] = ProgramDecision(code, p.name, False, tuple(reasons))
             continue
         if call is not None and call.call_type is None:
-            reasons.append(f"no program takes this call type ({call.raw!r} is not in the table)")
+            reasons.append(
+                "no program takes this call type"
+                + ("" if call.raw.strip().lower() == "not listed" else f" ({call.raw!r} is not in the table)")
+            )
         elif call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
         sa = area.service_areas[p.service_area]

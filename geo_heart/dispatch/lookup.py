@@ -265,7 +265,11 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
             "confirm with the caller"
         )
     else:
-        note = f"{len(cands)} places fit: confirm which with the caller"
+        note = (
+            f"{len(cands)} places fit: confirm which with the caller"
+            if len(cands) > 1
+            else "not sure enough of the place to answer for it: confirm with the caller"
+        )
     if varies:
         note += f"; eligibility depends on {'where ' + where if approximate else 'which'}"
     if out["in_service_area"] is None and cands:

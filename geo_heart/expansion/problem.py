@@ -305,9 +305,15 @@ class ExpansionProblem:
             table[f"eligible_{p}"] = (
                 g[per[p]].value_counts().reindex(beats, fill_value=0).to_numpy()
             )
-        # shift classes: weekday of the (local) call; shifts = open days in the data period
+        # shift classes: the day the shift started (a call after midnight inside a night shift
+        # belongs to the day before); shifts = open days in the data period
         mow = f["minute_of_week"].to_numpy()
         day = np.where(mow >= 0, mow // 1440, -1)
+        spill = np.zeros(7 * 1440, dtype=bool)
+        for p in programs:
+            spill |= progs[p].hours.split_masks_cached()[1]
+        night = (mow >= 0) & spill[np.maximum(mow, 0) % spill.size]
+        day = np.where(night, (day - 1) % 7, day)
         pos = {b: i for i, b in enumerate(beats)}
         rows = np.array([pos.get(b, -1) for b in beat_col[any_mask]], dtype=np.int64)
         shift_demand = np.zeros((len(beats), 7))

@@ -73,6 +73,8 @@ class Calibration:
     score: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
     source: str = ""
     path: Path | None = None
+    #: (family, raw score) → probability, filled on use (raw scores take few distinct values)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def radius(
         self, match_type: str, raw_m: float | None, raw_score: float | None = None
@@ -97,6 +99,17 @@ class Calibration:
 
     def probability(self, family: str, raw: float) -> float:
         """The probability that the beat is right for a raw score of ``family``."""
+        if not self.score:
+            return raw
+        key = (family, raw)
+        got = self._memo.get(key)
+        if got is None:
+            if len(self._memo) > 100_000:
+                self._memo.clear()
+            got = self._memo[key] = self._probability(family, raw)
+        return got
+
+    def _probability(self, family: str, raw: float) -> float:
         knots = self.score.get(family)
         if knots is None:
             knots = self.score.get(family.split("+")[0])

@@ -511,7 +511,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         district = next((c["district"] for c in cands if c["beat"] == shared), None)
         sa = None if shared is None else self.service_area.contains(shared)
         if beats:
-            text = ", ".join(f"{b} ({100 * shares[b]:.0f}%)" for b in beats[:8])
+            text = ", ".join(f"{b} ({int(100 * shares[b] + 0.5)}%)" for b in beats[:8])
             where = f"{len(beats)} possible beat{'s' if len(beats) > 1 else ''}: {text}"
         else:
             where = "no beat known"
@@ -537,7 +537,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         district = next((c["district"] for c in cands if c["beat"] == shared), None)
         sa = None if shared is None else self.service_area.contains(shared)
         text = ", ".join(f"{c['matched_address']} (beat {c['beat'] or '?'})" for c in cands[:6])
-        reason = f"{len(cands)} places fit: {text}"
+        reason = (
+            f"{len(cands)} places fit: {text}" if len(cands) > 1 else f"not sure of the place: {text}"
+        )
         if m.reason:
             reason = f"{m.reason}; {reason}"
         if shared is None:

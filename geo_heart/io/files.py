@@ -182,14 +182,22 @@ _MKSTEMP_RANDOM = r"[a-z0-9_]{8}"
 
 
 def remove_stale_temps(path: str | Path) -> list[Path]:
-    """Remove ``.<name>.<random>.tmp`` files that :func:`atomic_write` left beside ``path``.
+    """Remove the temp files a killed run left beside ``path``.
+
+    Those are :func:`atomic_write`'s ``.<name>.<random>.tmp`` and the vector writers'
+    ``<stem>.tmp<suffix>``.
 
     Only call this while holding :func:`output_lock` on ``path``: then no live run is writing
     ``path``, so such a file is what a killed run (``kill -9``, power loss) left behind.
     Returns the files removed.
     """
     p = Path(path)
-    pattern = re.compile(rf"^\.{re.escape(p.name)}\.{_MKSTEMP_RANDOM}\.tmp$")
+    # atomic_write's ".<name>.<random>.tmp", and the vector writers' "<stem>.tmp<suffix>"
+    # (a name those writers overwrite on every run anyway)
+    pattern = re.compile(
+        rf"^(\.{re.escape(p.name)}\.{_MKSTEMP_RANDOM}\.tmp"
+        rf"|{re.escape(p.stem)}\.tmp{re.escape(p.suffix)})$"
+    )
     removed = []
     try:
         entries = list(os.scandir(p.parent))

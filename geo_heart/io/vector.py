@@ -251,8 +251,11 @@ def write_vector(
     lon_column: str = "lon",
     lat_column: str = "lat",
     layer: str | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """Write ``df`` as ``spec`` (an :class:`OutputSpec` or a path) and return what was written.
+
+    ``kinds`` types text columns (``--types auto``: :func:`geo_heart.io.coltypes.infer_kinds`).
 
     Returns
     -------
@@ -274,6 +277,10 @@ def write_vector(
         info.update(features=len(plain), located=None)
         return info
     gdf = _writable(to_geodataframe(df, lon_column=lon_column, lat_column=lat_column, crs=spec.crs))
+    if kinds:
+        from geo_heart.io.coltypes import apply_kinds
+
+        gdf = apply_kinds(gdf, kinds)
     info["features"] = len(gdf)
     info["located"] = int((~(gdf.geometry.isna() | gdf.geometry.is_empty)).sum())
     tmp = p.with_name(p.stem + ".tmp" + p.suffix)
@@ -312,11 +319,72 @@ def write_vector(
     return info
 
 
-def write_beat_layers(ws, tables: dict[str, pd.DataFrame], path: str | Path) -> dict[str, object]:
+_LAYER_STYLES_DDL = """CREATE TABLE IF NOT EXISTS layer_styles (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
+  f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
+  styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+  update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"""
+
+
+def write_layer_styles(path: str | Path, styles: dict[str, str]) -> list[str]:
+    """Store QGIS styles (QML text per layer) as the layers' default styles in a GeoPackage's
+    ``layer_styles`` table, the table QGIS reads when it opens a layer; a layer's earlier
+    geo-heart style is replaced. Returns the styled layer names."""
+    import sqlite3
+
+    if not styles:
+        return []
+    p = Path(path)
+    try:
+        con = sqlite3.connect(p)
+        try:
+            with con:
+                con.execute(_LAYER_STYLES_DDL)
+                con.execute(
+                    "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, "
+                    "description) VALUES ('layer_styles', 'attributes', 'layer_styles', "
+                    "'QGIS layer styles')"
+                )
+                for layer, qml in styles.items():
+                    row = con.execute(
+                        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?",
+                        (layer,),
+                    ).fetchone()
+                    geom = row[0] if row else "geom"
+                    con.execute(
+                        "DELETE FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+                        (layer, f"geo-heart {layer}"),
+                    )
+                    con.execute(
+                        "UPDATE layer_styles SET useAsDefault = 0 WHERE f_table_name = ?", (layer,)
+                    )
+                    con.execute(
+                        "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                        "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+                        "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '')",
+                        (
+                            layer,
+                            geom,
+                            f"geo-heart {layer}",
+                            qml,
+                            "classes and colours of the geo-heart maps",
+                        ),
+                    )
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        raise DataSourceError(f"cannot write layer styles into {str(p)!r}: {exc}") from None
+    return list(styles)
+
+
+def write_beat_layers(
+    ws, tables: dict[str, pd.DataFrame], path: str | Path, *, styles: dict[str, str] | None = None
+) -> dict[str, object]:
     """Write per-beat tables as layers of one GeoPackage (beat polygons, EPSG:4326).
 
     Each table needs a ``beat`` column; it is joined to the beat layer's polygons (beats missing
-    from the layer keep an empty geometry). Other layers of an existing file are kept, so commands
+    from the layer keep an empty geometry). ``styles`` (QML per layer name, e.g. from
+    :func:`geo_heart.render.styles.beat_layer_styles`) become the layers' default QGIS styles. Other layers of an existing file are kept, so commands
     writing to the same folder fill one GeoPackage; a layer of the same name is replaced.
     """
     import geopandas as gpd
@@ -334,4 +402,5 @@ def write_beat_layers(ws, tables: dict[str, pd.DataFrame], path: str | Path) -> 
         gdf = gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:4326")
         write_vector(gdf, OutputSpec(p, "gpkg"), layer=name)
         layers[name] = len(gdf)
-    return {"path": str(p), "layers": layers}
+    styled = write_layer_styles(p, {k: v for k, v in (styles or {}).items() if k in layers})
+    return {"path": str(p), "layers": layers, "styled": styled}

@@ -81,7 +81,40 @@ def _text_schema(schema):
     return pa.schema(fields)
 
 
-def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, rename=None):
+def _arrow_type(kind: str):
+    import pyarrow as pa
+
+    return {
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "date": pa.date32(),
+        "datetime": pa.timestamp("ms"),
+        "datetime_utc": pa.timestamp("ms", tz="UTC"),
+    }[kind]
+
+
+def infer_parquet_kinds(work: str | Path, columns) -> dict[str, str]:
+    """``--types auto`` kinds of the named text columns of a Parquet file, one column at a time
+    (the whole column decides: :mod:`geo_heart.io.coltypes`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from geo_heart.io.coltypes import column_kind
+
+    schema = pq.read_schema(work)
+    out = {}
+    for c in columns:
+        t = schema.field(c).type if c in schema.names else None
+        if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            k = column_kind(pq.read_table(work, columns=[c]).column(0).to_pandas())
+            if k != "text":
+                out[c] = k
+    return out
+
+
+def _batches(
+    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, rename=None, kinds=None
+):
     """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -90,6 +123,10 @@ def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, ren
 
     pf = pq.ParquetFile(work)
     base = _text_schema(pf.schema_arrow.remove_metadata())
+    kinds = dict(kinds or {})
+    base = pa.schema(
+        [pa.field(f.name, _arrow_type(kinds[f.name])) if f.name in kinds else f for f in base]
+    )
     names = [rename.get(f.name, f.name) for f in base] if rename else [f.name for f in base]
     schema = pa.schema(
         [pa.field(n, f.type) for n, f in zip(names, base, strict=True)]
@@ -108,6 +145,12 @@ def _batches(work: Path, spec: OutputSpec, lon_column: str, lat_column: str, ren
             cols = []
             for f in base:
                 c = rb.column(rb.schema.get_field_index(f.name))
+                if f.name in kinds:
+                    from geo_heart.io.coltypes import convert
+
+                    values = convert(c.to_pandas(), kinds[f.name])
+                    cols.append(pa.array(values, type=f.type, from_pandas=True))
+                    continue
                 if pa.types.is_null(c.type):
                     c = pa.nulls(len(c), f.type)
                 elif pa.types.is_string(f.type) and not pa.types.is_string(c.type):
@@ -153,8 +196,11 @@ def write_vector_from_parquet(
     *,
     lon_column: str = "lon",
     lat_column: str = "lat",
+    kinds: dict[str, str] | None = None,
 ) -> dict[str, object]:
     """Write the table in Parquet file ``work`` as ``spec``, one batch at a time.
+
+    ``kinds`` types text columns (``--types auto``: :func:`infer_parquet_kinds`).
 
     Returns the same facts as :func:`geo_heart.io.vector.write_vector`: ``path``, ``format``,
     ``crs``, ``features``, ``located`` (and the Shapefile column map).
@@ -176,7 +222,7 @@ def write_vector_from_parquet(
             map_path, index=False
         )
         info.update(columns_map=str(map_path), renamed={k: v for k, v in rename.items() if k != v})
-    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, rename)
+    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, rename, kinds)
     tmp = p.with_name(p.stem + ".tmp" + p.suffix)
     try:
         if spec.fmt == "parquet":

@@ -123,6 +123,24 @@ def no_data_mask(ws: Workspace, beats, col: str) -> np.ndarray:
     return mask
 
 
+def metric_classes(ws: Workspace, beat_table: pd.DataFrame, metric: str = "rate"):
+    """The beat choropleth's classes, shared by the HTML map, the static map and the QGIS styles.
+
+    Returns
+    -------
+    tuple
+        ``(column, caption, breaks, colours, no_data_mask)``: quantile upper bounds of the
+        metric over the beats with data (:func:`class_breaks`), one colour per class
+        (:func:`class_colors`), and the beats drawn as "no data" (:func:`no_data_mask`).
+    """
+    col, caption = metric_column(metric)
+    nodata = no_data_mask(ws, beat_table, col)
+    values = pd.to_numeric(beat_table[col], errors="coerce").to_numpy(dtype=float).copy()
+    values[nodata] = np.nan
+    breaks = class_breaks(values)
+    return col, caption, breaks, class_colors(len(breaks)), nodata
+
+
 def suppressed(value, min_count: int = MIN_COUNT) -> str:
     """A count as text for a sensitive layer: whole number, or ``"<min_count"`` below it."""
     if value is None or not np.isfinite(float(value)):
@@ -339,11 +357,9 @@ def demand_map(
     ).add_to(m)
     add_basemap(m, ws, basemap)
 
-    nodata = no_data_mask(ws, beats, col)
+    _col, _caption, breaks, colors, nodata = metric_classes(ws, beats, metric)
     values = beats[col].to_numpy(dtype=float).copy()
     values[nodata] = np.nan
-    breaks = class_breaks(values)
-    colors = class_colors(len(breaks))
     beats["_color"] = [color_for(v, breaks, colors) for v in values]
     prog_cols = [
         c
@@ -510,7 +526,13 @@ def demand_map(
             },
             tooltip=folium.GeoJsonTooltip(
                 fields=["beat", "hotspot", "calls", "z", "p"],
-                aliases=[ws.config.beats.unit_name, "Gi* class", "eligible calls", "Gi* z", "FDR-adjusted p"],
+                aliases=[
+                    ws.config.beats.unit_name,
+                    "Gi* class",
+                    "eligible calls",
+                    "Gi* z",
+                    "FDR-adjusted p",
+                ],
             ),
         ).add_to(m)
         sections.append(

@@ -479,6 +479,7 @@ def write_planner_outputs(
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
     from geo_heart.render import maps, static
+    from geo_heart.render.styles import beat_layer_styles
     from geo_heart.render.tables import (
         data_period,
         with_partial_months,
@@ -511,7 +512,10 @@ def write_planner_outputs(
         )
     written["beats_gpkg"] = Path(
         write_beat_layers(
-            ws, {"demand_by_beat": beat_t, "hotspots_beats": hot.beats}, out / "beats.gpkg"
+            ws,
+            layer_tables := {"demand_by_beat": beat_t, "hotspots_beats": hot.beats},
+            out / "beats.gpkg",
+            styles=beat_layer_styles(ws, layer_tables, metric=metric),
         )["path"]
     )
     steps.update()

@@ -20,8 +20,7 @@ from geo_heart.render.maps import (
     class_breaks,
     class_colors,
     color_for,
-    metric_column,
-    no_data_mask,
+    metric_classes,
     pilot_outline,
 )
 
@@ -113,13 +112,10 @@ def static_beat_map(
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    col, caption = metric_column(metric)
     gdf = _projected(_beats_with(ws, beat_table), ws)
+    col, caption, breaks, colors, nodata = metric_classes(ws, gdf, metric)
     values = gdf[col].to_numpy(dtype=float).copy()
-    nodata = no_data_mask(ws, gdf, col)
     values[nodata] = np.nan
-    breaks = class_breaks(values)
-    colors = class_colors(len(breaks))
     gdf["_color"] = [color_for(v, breaks, colors) for v in values]
     fig, ax = _base_figure(
         title or f"{caption} by police {ws.config.beats.unit_name}, {ws.config.name}"

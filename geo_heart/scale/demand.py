@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geo_heart.analysis.calls import calls_from_frame, calls_path
+from geo_heart.analysis.calls import CallData, calls_from_frame, calls_path
 from geo_heart.analysis.demand import (
     beat_demand,
     hour_of_week_demand,
@@ -50,8 +51,11 @@ def demand_part(ws, item, *, options: dict) -> dict[str, Any]:
     data = calls_from_frame(ws, part, **options)
     f = data.frame
     timed = f[f["month"].notna()]
+    beat = beat_demand(ws, data, population=False)
     out: dict[str, Any] = {
-        "beat": beat_demand(ws, data, population=False),
+        "beat": beat,
+        # notes the beat table adds to the calls' own (e.g. no per-capita columns)
+        "beat_notes": [n for n in beat.attrs.get("notes", []) if n not in data.notes],
         "hour": hour_of_week_demand(ws, data),
         "month": monthly_demand(data).drop(columns=["rules", "rule_change"], errors="ignore"),
         "start": timed["local_time"].min() if len(timed) else None,
@@ -77,17 +81,58 @@ def demand_part(ws, item, *, options: dict) -> dict[str, Any]:
     return out
 
 
-def combine(ws, parts: list[dict[str, Any]], *, population: bool = True) -> dict[str, Any]:
+def fold(acc: dict[str, Any] | None, part: dict[str, Any]) -> dict[str, Any]:
+    """Two partitions' counts as one partition's (so a run keeps one running total, not a list)."""
+    if acc is None:
+        return part
+    out = dict(acc)
+    for key in ("beat", "hour"):
+        table = acc[key].copy()
+        for c in _counts(table):
+            table[c] = table[c].to_numpy() + part[key][c].to_numpy()
+        out[key] = table
+    counts = _counts(acc["month"])
+    both = pd.concat([acc["month"], part["month"]], ignore_index=True)
+    out["month"] = both.groupby("month", sort=True)[counts].sum().reset_index()
+    for key, pick in (("start", min), ("end", max)):
+        vals = [v for v in (acc[key], part[key]) if v is not None]
+        out[key] = pick(vals) if vals else None
+    out["summary"] = _summary([acc, part], Counter())
+    unknown = Counter(dict(acc["unknown"]))
+    unknown.update(dict(part["unknown"]))
+    out["unknown"] = list(unknown.items())
+    if "firsts" in acc:
+        out["firsts"] = pd.concat([acc["firsts"], part["firsts"]]).groupby(level=[0, 1]).min()
+        periods = {k: dict(v) for k, v in acc["periods"].items()}
+        for name, p in part["periods"].items():
+            q = periods.get(name)
+            if q is None:
+                periods[name] = p
+                continue
+            q["first"], q["last"] = min(q["first"], p["first"]), max(q["last"], p["last"])
+            q["months"] = q["months"] | p["months"]
+            for code in part["programs"]:
+                q[code] = {c: q[code][c] + p[code][c] for c in _COUNTS}
+        out["periods"] = periods
+    return out
+
+
+def combine(ws, parts: list[dict[str, Any]], *, population: bool | None = None) -> dict[str, Any]:
     """The local engine's tables and summary from the partitions' counts (``population``: as
-    :func:`~geo_heart.analysis.demand.beat_demand`'s)."""
+    :func:`~geo_heart.analysis.demand.beat_demand`'s, default when the area has the layer)."""
+    if population is None:
+        population = "population" in ws.config.layers
     first = parts[0]
     programs = first["programs"]
-    beat = first["beat"].copy()
+    beat = first["beat"].drop(
+        columns=["share_of_city_eligible", "eligible_per_1000", "eligible_per_sq_mi"],
+        errors="ignore",
+    )
     for c in _counts(beat):
         beat[c] = sum(p["beat"][c].to_numpy() for p in parts)
     if population:
         pop = population_by_beat(ws)
-        beat["population"] = pop.reindex(beat["beat"]).fillna(0.0).round(1).to_numpy()
+        beat.insert(3, "population", pop.reindex(beat["beat"]).fillna(0.0).round(1).to_numpy())
     beat = with_beat_rates(beat)
     hour = first["hour"].copy()
     for c in _counts(hour):
@@ -113,6 +158,8 @@ def combine(ws, parts: list[dict[str, Any]], *, population: bool = True) -> dict
             "calls": [v for _, v in unknown.most_common()],
         }  # fmt: skip
     )
+    summary = _summary(parts, unknown)
+    beat.attrs["notes"] = list(summary["notes"]) + ([] if population else first["beat_notes"])
     starts = [p["start"] for p in parts if p["start"] is not None]
     ends = [p["end"] for p in parts if p["end"] is not None]
     return {
@@ -123,7 +170,7 @@ def combine(ws, parts: list[dict[str, Any]], *, population: bool = True) -> dict
         "periods": periods_table,
         "start": min(starts) if starts else None,
         "end": max(ends) if ends else None,
-        "summary": _summary(parts, unknown),
+        "summary": summary,
     }
 
 
@@ -184,6 +231,8 @@ def _summary(parts: list[dict], unknown: Counter) -> dict[str, Any]:
             out[key] = first
     out["unknown_calls"] = int(sum(unknown.values()))
     out["unknown_distinct_codes"] = len(unknown)
+    if "notes" in out:  # the calls' notes, from the summed counts
+        out["notes"] = CallData.notes.fget(SimpleNamespace(**out))
     return out
 
 
@@ -212,7 +261,7 @@ def demand_dask(
     blocksize: str | None = None,
     chunk_rows: int = 200_000,
     processes: bool = True,
-    population: bool = True,
+    population: bool | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """Demand tables of CALLS (a file, folder or glob of partitions; default the area's calls)
@@ -231,5 +280,7 @@ def demand_dask(
     with dask_executor(
         ws, needs=needs, scheduler=scheduler, workers=workers, processes=processes
     ) as ex:
-        got = list(ex.map_ordered(demand_part, iter_partitions(files, rows=rows), options=opts))
-    return combine(ws, got, population=population)
+        total = None
+        for part in ex.map_ordered(demand_part, iter_partitions(files, rows=rows), options=opts):
+            total = fold(total, part)  # memory: one running total, whatever the row count
+    return combine(ws, [total], population=population)

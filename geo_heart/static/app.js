@@ -242,6 +242,11 @@
   function quality(r) {
     if (r.match_type === undefined) return null;
     if (!r.match_type || r.match_type === "unmatched") return el("span", { class: "badge q-poor" }, "no match");
+    if (r.status === "approximate" || r.status === "ambiguous") {
+      // the place itself is not known: never a "good" badge, whatever the beat's probability
+      return el("span", {}, el("span", { class: "badge q-poor" }, r.status + " — confirm with caller"),
+        ` ${MATCH_WORDS[r.match_type] || r.match_type}`);
+    }
     const s = typeof r.score === "number" ? r.score : 0;
     const cls = s >= 0.85 ? "q-good" : s >= 0.6 ? "q-fair" : "q-poor";
     const word = s >= 0.85 ? "good" : s >= 0.6 ? "fair" : "poor — confirm with caller";
@@ -306,7 +311,8 @@
     const ct = r.call_type;
     row("Call type", "card-calltype", ct ? (ct.label ? `${ct.label}${ct.risk ? " — weapon/violence" : ""}` +
       (ct.matched_by === "truncation" ? ` (read from “${ct.raw}”)` : "") :
-      `not listed (“${ct.raw}”) — no program takes this call type` + (ct.suggestion ? `; did you mean ${ct.suggestion}?` : "")) : "not given");
+      (ct.raw.toLowerCase() === "not listed" ? "other / not listed" : `not in the table (“${ct.raw}”)`) +
+      " — no program takes this call type" + (ct.suggestion ? `; did you mean ${ct.suggestion}?` : "")) : "not given");
     row("Time", "card-time", `${(r.local_time || "").replace("T", " ")} ${r.timezone || ""}`);
     if (r.rules) row("Rules", "card-rules", `${r.rules.label} (${r.rules.effective_from || "…"} to ${r.rules.effective_to || "today"})` + (r.service_area ? `; service area: ${r.service_area}` : ""));
     const list = el("ul", { class: "programs", id: "card-programs" });

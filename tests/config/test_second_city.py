@@ -171,6 +171,10 @@ def test_area_file_names_its_data_folder(tmp_path, monkeypatch):
     missing = _area(tmp_path, data_dir='data_dir = "nowhere/at/all"')
     monkeypatch.delenv("GEO_HEART_DATA")
     assert Settings(area=str(missing)).data_dir == Path.cwd() / "data"
+    from geo_heart.config.check import check_area
+
+    problems = check_area(missing, Path.cwd() / "data")
+    assert any("area.data_dir = 'nowhere/at/all': no such folder" in p for p in problems)
 
 
 def test_unit_words_come_from_the_area_file(tmp_path):

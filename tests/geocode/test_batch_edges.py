@@ -196,3 +196,10 @@ def test_a_killed_final_join_leaves_no_temp_for_long(toy, tmp_path):
     geocode_file(toy, f, out, address_column="address")
     assert not stale.exists() and other.exists()
     assert len(pd.read_csv(out)) == len(ADDRESSES)
+    # a GeoPackage whose final write was killed: the vector writer's temp goes too
+    from geo_heart.io.files import output_lock
+
+    gpkg_tmp = tmp_path / "o.tmp.gpkg"
+    gpkg_tmp.write_bytes(b"half a file")
+    with output_lock(tmp_path / "o.gpkg"):
+        assert not gpkg_tmp.exists()

@@ -99,7 +99,7 @@ def test_assign_one_row_per_row_columns_unchanged(workspace, points):
     out, summary = assign_table(workspace, df)
     assert len(out) == len(df) == summary["rows"]
     assert out[["lon", "lat", "status"]].equals(df)
-    assert set(out["assign_status"]) <= {"ok", "outside", "invalid"}
+    assert set(out["gh_status"]) <= {"ok", "outside", "invalid"}
 
 
 @SETTINGS

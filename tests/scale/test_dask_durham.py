@@ -70,7 +70,10 @@ def test_demand_durham_same_tables(workspace, cluster):
 
     data = load_calls(workspace)
     got = demand_dask(workspace, scheduler=cluster, partitions=4)
-    pd.testing.assert_frame_equal(got["beat"], dm.beat_demand(workspace, data))
+    local = dm.beat_demand(workspace, data)
+    pd.testing.assert_frame_equal(got["beat"], local)
+    assert got["beat"].attrs["notes"] == local.attrs["notes"]
+    assert got["summary"]["notes"] == data.summary()["notes"]
     pd.testing.assert_frame_equal(got["hour"], dm.hour_of_week_demand(workspace, data))
     pd.testing.assert_frame_equal(got["month"], dm.monthly_demand(data))
     pd.testing.assert_frame_equal(got["periods"], rules_coverage_table(data, workspace.config))

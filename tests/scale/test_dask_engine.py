@@ -188,7 +188,9 @@ def test_demand_counts_sum_exactly(toy, toy_dir, tmp_path, cluster):
     data = load_calls(toy, whole)
     got = demand_dask(toy, str(parts / "part-*.csv"), scheduler=cluster, chunk_rows=17,
                       population=False)  # fmt: skip
-    pd.testing.assert_frame_equal(got["beat"], dm.beat_demand(toy, data, population=False))
+    local = dm.beat_demand(toy, data, population=False)
+    pd.testing.assert_frame_equal(got["beat"], local)
+    assert got["beat"].attrs["notes"] == local.attrs["notes"]
     pd.testing.assert_frame_equal(got["hour"], dm.hour_of_week_demand(toy, data))
     pd.testing.assert_frame_equal(got["month"], dm.monthly_demand(data))
     pd.testing.assert_frame_equal(got["unknown"], dm.unknown_codes_table(data))
@@ -237,3 +239,44 @@ def test_a_lost_worker_is_rerun_without_duplicate_rows(toy, toy_dir, tmp_path):
     dask = pd.read_csv(tmp_path / "dask.csv", dtype=str, keep_default_na=False)
     assert killed and summary["rows"] == len(big)
     pd.testing.assert_frame_equal(local, dask)
+
+
+def test_cli_folder_in_folder_out(toy, toy_env, toy_dir, tmp_path, cluster, capsys):
+    import geopandas as gpd
+
+    pts = pd.read_csv(toy_dir / "address_points.csv", dtype=str, keep_default_na=False)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()  # an existing empty folder is a dataset target
+    for i, start in enumerate(range(0, len(pts), 20)):
+        pts.iloc[start : start + 20].to_csv(tmp_path / "in" / f"p{i}.csv", index=False)
+    code, err = _run(capsys, "assign", str(tmp_path / "in"), "-o", str(tmp_path / "out"),
+                     "--engine", "dask", "--scheduler", cluster)  # fmt: skip
+    assert code in (0, None), err
+    parts = sorted((tmp_path / "out").glob("part-*.parquet"))
+    got = pd.concat([gpd.read_parquet(p) for p in parts], ignore_index=True)
+    local, _ = assign_chunk(toy, pts)
+    assert len(parts) == 3 and list(got["address"]) == list(pts["address"])
+    assert list(got["beat"].fillna("")) == list(local["beat"].fillna(""))
+    code, err = _run(capsys, "assign", str(tmp_path / "in"), "-o", str(tmp_path / "o2"))
+    assert code == 1 and "folder" in err  # the local engine reads one file
+
+
+def test_assign_input_crs_same_as_local(toy, toy_env, toy_dir, tmp_path, cluster, capsys):
+    from pyproj import Transformer
+
+    pts = pd.read_csv(toy_dir / "address_points.csv", dtype=str, keep_default_na=False)
+    tr = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    x, y = tr.transform(pts["lon"].astype(float).to_numpy(), pts["lat"].astype(float).to_numpy())
+    table = pd.DataFrame({"pid": range(len(pts)), "x_m": x.round(2), "y_m": y.round(2)})
+    src = tmp_path / "xy.csv"
+    table.to_csv(src, index=False)
+    common = ["--input-crs", "EPSG:3857", "--x-column", "x_m", "--y-column", "y_m"]
+    code, err = _run(capsys, "assign", str(src), "-o", str(tmp_path / "l.csv"), *common)
+    assert code in (0, None), err
+    code, err = _run(capsys, "assign", str(src), "-o", str(tmp_path / "d.csv"), *common,
+                     "--engine", "dask", "--scheduler", cluster, "--partitions", "3")  # fmt: skip
+    assert code in (0, None), err
+    local = pd.read_csv(tmp_path / "l.csv", dtype=str, keep_default_na=False)
+    dask = pd.read_csv(tmp_path / "d.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(local, dask)
+    assert (dask["status"] == "ok").all() and dask["beat"].nunique() > 1
