@@ -203,9 +203,11 @@ def write_frames(
     *,
     lon_column: str,
     lat_column: str,
+    typed_columns=None,
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
-    time: part files joined like the local batch geocoder, then streamed into a vector format."""
+    time: part files joined like the local batch geocoder, then streamed into a vector format.
+    ``typed_columns`` (``--types auto``) are typed where their whole column allows it."""
     from geo_heart.geocode.batch import _part_name
     from geo_heart.io.files import atomic_write
     from geo_heart.io.tables import join_parquet_parts
@@ -238,7 +240,17 @@ def write_frames(
                     "located": None}  # fmt: skip
         work = parts / "all.parquet"
         join_parquet_parts([parts / _part_name(i) for i in range(n)], header, work)
-        return write_vector_from_parquet(work, spec, lon_column=lon_column, lat_column=lat_column)
+        kinds = None
+        if typed_columns:
+            from geo_heart.io.vector_stream import infer_parquet_kinds
+
+            kinds = infer_parquet_kinds(work, typed_columns)
+        info = write_vector_from_parquet(
+            work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds
+        )
+        if kinds:
+            info["typed_columns"] = kinds
+        return info
     finally:
         shutil.rmtree(parts, ignore_errors=True)
 
