@@ -232,8 +232,9 @@ class ProgramModel(_Model):
     follows_up: list[Text] = []
 
 
-class CallTypeModel(_Model):
-    """``[call_types.<key>]``: a canonical call type and the raw CAD codes meaning it."""
+class CallTypeModel(SourcedModel):
+    """``[call_types.<key>]``: a canonical call type and the raw CAD codes meaning it (with
+    ``source``/``assumed``/``note`` when the crosswalk is an inference)."""
 
     label: str | None = None
     codes: list[Text] = []
