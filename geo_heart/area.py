@@ -96,7 +96,7 @@ class Area(Workspace):
 
         from geo_heart.analysis.beat_table import beats_table
 
-        table = beats_table(self)
+        table = beats_table(self.beat_index, self.config)
         geoms = dict(zip(self.beat_index.beats, self.beat_index.geoms, strict=True))
         return gpd.GeoDataFrame(table, geometry=[geoms[b] for b in table["beat"]], crs="EPSG:4326")
 

@@ -14,6 +14,7 @@ from geo_heart.cli.options import (
     layer_option,
     output_file_option,
     pass_ctx,
+    types_option,
 )
 
 
@@ -26,6 +27,7 @@ from geo_heart.cli.options import (
 )
 @format_option
 @layer_option
+@types_option
 @crs_option
 @click.option(
     "--lon-column",
@@ -59,6 +61,7 @@ def assign(
     output_path,
     out_format,
     out_layer,
+    types,
     out_crs,
     lon_column,
     lat_column,
@@ -94,8 +97,6 @@ def assign(
 
     input_crs = input_crs_of(input_crs)  # before any work
     engine = pop_engine(kwargs)
-    if engine["engine"] == "dask" and input_crs is not None:
-        raise click.UsageError("--input-crs works with the local engine only")
     if engine["engine"] == "dask":
         from geo_heart.scale.run import check_output_target
 
@@ -110,11 +111,23 @@ def assign(
             read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
         )
     with output_lock(spec.path):
-        _assign(obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine)
+        _assign(
+            obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine,
+            types=types,
+        )  # fmt: skip
 
 
 def _assign(
-    obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine
+    obj,
+    input_path,
+    spec,
+    lon_column,
+    lat_column,
+    input_crs,
+    encoding,
+    as_json,
+    engine,
+    types="text",
 ) -> None:
     ws = obj.workspace
     if engine["engine"] == "dask":
@@ -126,6 +139,7 @@ def _assign(
             spec,
             lon_column=lon_column,
             lat_column=lat_column,
+            input_crs=input_crs,
             encoding=encoding,
             **{k: v for k, v in engine.items() if k != "engine"},
         )
@@ -140,9 +154,16 @@ def _assign(
 
             df = read_table(input_path, encoding=encoding)
             out, summary = assign_chunk(ws, df, source=input_path, **options)
-            info = write_vector(out, spec)
+            kinds = None
+            if types == "auto":
+                from geo_heart.io.coltypes import infer_kinds
+
+                kinds = infer_kinds(out, [c for c in df.columns if c != df.geometry.name])
+            info = write_vector(out, spec, kinds=kinds)
         else:
-            summary, info = assign_streamed(ws, input_path, spec, encoding=encoding, **options)
+            summary, info = assign_streamed(
+                ws, input_path, spec, encoding=encoding, types=types, **options
+            )
     summary = {**summary, "output": info}
     if as_json:
         emit_json(summary)
@@ -168,6 +189,7 @@ def assign_streamed(
     input_crs: str | None = None,
     encoding: str | None = None,
     chunk_rows: int = 50_000,
+    types: str = "text",
 ) -> tuple[dict, dict]:
     """Assign a CSV/TSV/Parquet table chunk by chunk into ``spec``: memory bounded by a chunk.
 
@@ -187,8 +209,15 @@ def assign_streamed(
                 summary[k] += int(part[k])
             yield out
 
-    lon_out, lat_out = output_point_columns(read_header(input_path, encoding=encoding), **options)
-    info = write_frames(frames(), spec, lon_column=lon_out, lat_column=lat_out)
+    header = read_header(input_path, encoding=encoding)
+    lon_out, lat_out = output_point_columns(header, **options)
+    info = write_frames(
+        frames(),
+        spec,
+        lon_column=lon_out,
+        lat_column=lat_out,
+        typed_columns=header if types == "auto" else None,
+    )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}
     return summary, info

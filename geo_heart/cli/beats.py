@@ -17,7 +17,7 @@ def beats(obj, as_json) -> None:
     from geo_heart.analysis.beat_table import beats_table
 
     ws = obj.workspace
-    table = beats_table(ws)
+    table = beats_table(ws.beat_index, ws.config)
     if as_json:
         click.echo(json.dumps(table.to_dict(orient="records")))
         return

@@ -14,6 +14,7 @@ from geo_heart.cli.options import (
     layer_option,
     output_file_option,
     pass_ctx,
+    types_option,
 )
 
 
@@ -30,16 +31,7 @@ from geo_heart.cli.options import (
 @click.option(
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )
-@click.option(
-    "--types",
-    "types",
-    type=click.Choice(["text", "auto"]),
-    default="text",
-    show_default=True,
-    help="Input columns as read (text), or auto: whole-column integers, reals, dates and "
-    "date-times get their type in Parquet and vector outputs; a column with any leading-zero "
-    "value stays text.",
-)
+@types_option
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),

@@ -226,6 +226,17 @@ def format_option(func: Callable) -> Callable:
     )(func)
 
 
+types_option = click.option(
+    "--types",
+    "types",
+    type=click.Choice(["text", "auto"]),
+    default="text",
+    show_default=True,
+    help="Input columns as read (text), or auto: whole-column integers, reals, dates and "
+    "date-times get their type in Parquet and vector outputs; a column with any leading-zero "
+    "value stays text.",
+)
+
 layer_option = click.option(
     "--layer",
     "out_layer",

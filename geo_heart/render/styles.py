@@ -103,6 +103,8 @@ def beat_layer_styles(ws, tables: dict[str, pd.DataFrame], *, metric: str = "rat
     out: dict[str, str] = {}
     table = tables.get("demand_by_beat")
     if table is not None:
+        if metric == "rate" and "eligible_per_1000" not in table.columns:
+            metric = "count"  # no population layer: the table has counts, not rates
         col, _caption, breaks, colors, nodata = metric_classes(ws, table, metric)
         values = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
         ok = values[~nodata & np.isfinite(values)]

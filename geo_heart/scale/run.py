@@ -203,9 +203,11 @@ def write_frames(
     *,
     lon_column: str,
     lat_column: str,
+    typed_columns=None,
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
-    time: part files joined like the local batch geocoder, then streamed into a vector format."""
+    time: part files joined like the local batch geocoder, then streamed into a vector format.
+    ``typed_columns`` (``--types auto``) are typed where their whole column allows it."""
     from geo_heart.geocode.batch import _part_name
     from geo_heart.io.files import atomic_write
     from geo_heart.io.tables import join_parquet_parts
@@ -238,7 +240,17 @@ def write_frames(
                     "located": None}  # fmt: skip
         work = parts / "all.parquet"
         join_parquet_parts([parts / _part_name(i) for i in range(n)], header, work)
-        return write_vector_from_parquet(work, spec, lon_column=lon_column, lat_column=lat_column)
+        kinds = None
+        if typed_columns:
+            from geo_heart.io.vector_stream import infer_parquet_kinds
+
+            kinds = infer_parquet_kinds(work, typed_columns)
+        info = write_vector_from_parquet(
+            work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds
+        )
+        if kinds:
+            info["typed_columns"] = kinds
+        return info
     finally:
         shutil.rmtree(parts, ignore_errors=True)
 
@@ -319,6 +331,7 @@ def assign_dask(
     *,
     lon_column: str = "lon",
     lat_column: str = "lat",
+    input_crs: str | None = None,
     encoding: str | None = None,
     chunk_rows: int = 200_000,
     scheduler: str | None = None,
@@ -328,16 +341,20 @@ def assign_dask(
     processes: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict, dict]:
-    """Beats, districts, service area and census GEOIDs for INPUT's points on a dask cluster.
+    """Beats, districts, service area and census GEOIDs for INPUT's points on a dask cluster
+    (``input_crs``: the two columns are x/y in that CRS, as with the local engine).
 
     Returns the summary of :func:`geo_heart.geo.assign.assign_table` (summed over partitions)
     and what was written.
     """
+    from geo_heart.geo.assign import output_point_columns
+
     files = expand_inputs(input_path)
     rows = rows_per_partition(
         files, partitions=partitions, blocksize=blocksize, default_rows=chunk_rows
     )
-    options = {"lon_column": lon_column, "lat_column": lat_column, "source": str(input_path)}
+    options = {"lon_column": lon_column, "lat_column": lat_column, "source": str(input_path),
+               "input_crs": input_crs}  # fmt: skip
     summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
 
     def add(total: dict, part: dict) -> None:
@@ -349,7 +366,9 @@ def assign_dask(
     ) as ex:
         info = run_partitions(
             ex, input_path, target, func=_assign_part, options=options,
-            points=lambda cols: (lon_column, lat_column), rows=rows, encoding=encoding,
+            points=lambda cols: output_point_columns(cols, lon_column=lon_column,
+                                                     lat_column=lat_column, input_crs=input_crs),
+            rows=rows, encoding=encoding,
             add=add, summary=summary, progress=progress,
         )  # fmt: skip
     if info.get("features") is None:

@@ -67,3 +67,24 @@ def test_geocode_types_auto(toy_env, tmp_path, ext):
     r = CliRunner().invoke(cli, args, catch_exceptions=False)
     df = pyogrio.read_dataframe(out) if ext == "gpkg" else pd.read_parquet(out)
     assert df["ID"].tolist() == ["1", "2"] and df["WHEN"].iloc[0] == "2024/06/01 10:00:00+00"
+
+
+def test_assign_types_auto(toy_env, tmp_path):
+    import json
+
+    import pyogrio
+    from click.testing import CliRunner
+
+    from geo_heart.cli.main import cli
+
+    src = tmp_path / "p.csv"
+    src.write_text("id,zip,when,lon,lat\n1,02134,2024-06-01,-99.9995,40.0049\n2,27701,,,\n")
+    out = tmp_path / "p.gpkg"
+    args = ["-q", "assign", str(src), "-o", str(out), "--json"]
+    r = CliRunner().invoke(cli, [*args, "--types", "auto"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["output"]["typed_columns"]["id"] == "int"
+    df = pyogrio.read_dataframe(out)
+    assert df["zip"].tolist() == ["02134", "27701"] and df["id"].tolist() == [1, 2]
+    r = CliRunner().invoke(cli, args, catch_exceptions=False)  # default: text as read
+    assert pyogrio.read_dataframe(out)["id"].tolist() == ["1", "2"]

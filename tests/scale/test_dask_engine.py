@@ -259,3 +259,24 @@ def test_cli_folder_in_folder_out(toy, toy_env, toy_dir, tmp_path, cluster, caps
     assert list(got["beat"].fillna("")) == list(local["beat"].fillna(""))
     code, err = _run(capsys, "assign", str(tmp_path / "in"), "-o", str(tmp_path / "o2"))
     assert code == 1 and "folder" in err  # the local engine reads one file
+
+
+def test_assign_input_crs_same_as_local(toy, toy_env, toy_dir, tmp_path, cluster, capsys):
+    from pyproj import Transformer
+
+    pts = pd.read_csv(toy_dir / "address_points.csv", dtype=str, keep_default_na=False)
+    tr = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    x, y = tr.transform(pts["lon"].astype(float).to_numpy(), pts["lat"].astype(float).to_numpy())
+    table = pd.DataFrame({"pid": range(len(pts)), "x_m": x.round(2), "y_m": y.round(2)})
+    src = tmp_path / "xy.csv"
+    table.to_csv(src, index=False)
+    common = ["--input-crs", "EPSG:3857", "--x-column", "x_m", "--y-column", "y_m"]
+    code, err = _run(capsys, "assign", str(src), "-o", str(tmp_path / "l.csv"), *common)
+    assert code in (0, None), err
+    code, err = _run(capsys, "assign", str(src), "-o", str(tmp_path / "d.csv"), *common,
+                     "--engine", "dask", "--scheduler", cluster, "--partitions", "3")  # fmt: skip
+    assert code in (0, None), err
+    local = pd.read_csv(tmp_path / "l.csv", dtype=str, keep_default_na=False)
+    dask = pd.read_csv(tmp_path / "d.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(local, dask)
+    assert (dask["status"] == "ok").all() and dask["beat"].nunique() > 1
