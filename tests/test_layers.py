@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     pytest.importorskip("importlinter")
     code = "import sys; from importlinter.cli import lint_imports; sys.exit(lint_imports(no_cache=True))"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
     return subprocess.run(
         [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
@@ -38,8 +38,29 @@ def test_the_contract_orders_the_face_above_the_lower_layers():
     ]
     order = {name: i for i, layer in enumerate(layers) for name in layer.split(" | ")}
     face = order["geo_heart.area"]
-    for lower in ("geo_heart.analysis", "geo_heart.dispatch", "geo_heart.geocode", "geo_heart.geo",
-                  "geo_heart.config"):
+    for lower in (
+        "geo_heart.analysis",
+        "geo_heart.dispatch",
+        "geo_heart.geocode",
+        "geo_heart.geo",
+        "geo_heart.config",
+    ):
         assert order[lower] > face, lower
     for upper in ("geo_heart.cli", "geo_heart.service"):
         assert order[upper] < face, upper
+
+
+def test_an_upward_import_breaks_the_contract(tmp_path):
+    """A lower layer importing the face (analysis → Area) is reported, naming the import."""
+    import shutil
+
+    shutil.copytree(
+        ROOT / "geo_heart", tmp_path / "geo_heart", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    demand = tmp_path / "geo_heart" / "analysis" / "demand.py"
+    demand.write_text(demand.read_text() + "\nfrom geo_heart.area import Area  # noqa: E402,F401\n")
+    res = _lint_imports(tmp_path)
+    assert res.returncode != 0
+    assert "0 kept, 1 broken" in res.stdout
+    assert "geo_heart.analysis.demand -> geo_heart.area" in res.stdout

@@ -18,6 +18,7 @@ Beats are identified by strings (``"111"``) everywhere, whatever type the layer 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -173,6 +174,28 @@ class AreaConfig:
     #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
     equity: Mapping[str, Any] = field(default_factory=dict)
 
+    def own_words(self, text: str) -> str:
+        """``text`` written with the default unit words (beat, district) in this area's words,
+        leaving the area file's own labels (service areas, rules, programs …) untouched."""
+        return relabel_text(text, self.beats.labels, keep=self._own_labels())
+
+    def _own_labels(self) -> tuple[str, ...]:
+        got = self.__dict__.get("_own_labels_cache")
+        if got is None:
+            texts = [self.name]
+            texts += [sa.label for sa in self.service_areas.values()]
+            texts += [p.name for p in self.programs.values()]
+            texts += [p.description for p in self.programs.values()]
+            texts += [ct.label for ct in self.call_types.values()]
+            texts += [sp.label for sp in self.beats.special.values()]
+            texts += [sc.label for sc in self.scenarios.values()]
+            if self.rules is not None:
+                for rs in self.rules.rule_sets:
+                    texts += [rs.label, rs.note or "", rs.source or ""]
+            got = tuple(t for t in texts if t)
+            object.__setattr__(self, "_own_labels_cache", got)
+        return got
+
     # ------------------------------------------------------------------ rules over time
     @property
     def timeline(self) -> RuleTimeline:
@@ -247,6 +270,42 @@ class AreaConfig:
         if default is not ...:
             return default
         raise ConfigError(f"{self.path}: layers.{role} has no key {key!r}")
+
+
+_UNIT_WORDS_RE = re.compile(r"\b(beats|beat|districts|district)\b", re.IGNORECASE)
+
+
+def relabel_text(
+    text: str, labels: Mapping[str, str] | None, *, keep: tuple[str, ...] = ()
+) -> str:
+    """Human text written with the default words (beat/beats, district/districts) in the area's
+    own words (``[beats] unit_name``/``group_name``: Portland's "district"/"precinct"), in one
+    pass so the two never collide; capitals kept. Parts of ``text`` equal to a string in ``keep``
+    (labels from the area file, already in the area's words) are left as they are. Data keys
+    (columns, JSON) are never renamed."""
+    if not text or not labels or (labels.get("unit") == "beat" and labels.get("group") == "district"):
+        return text
+    words = {
+        "beat": labels["unit"],
+        "beats": labels["units"],
+        "district": labels["group"],
+        "districts": labels["groups"],
+    }
+
+    def swap(m: re.Match[str]) -> str:
+        w = m.group(0)
+        new = words[w.lower()]
+        if w.isupper():
+            return new.upper()
+        return new[:1].upper() + new[1:] if w[:1].isupper() else new
+
+    kept = sorted({k for k in keep if k and _UNIT_WORDS_RE.search(k)}, key=len, reverse=True)
+    if not kept:
+        return _UNIT_WORDS_RE.sub(swap, text)
+    pattern = re.compile("(" + "|".join(re.escape(k) for k in kept) + ")")
+    parts = pattern.split(text)
+    # split() with one group: odd items are the kept strings
+    return "".join(p if i % 2 else _UNIT_WORDS_RE.sub(swap, p) for i, p in enumerate(parts))
 
 
 def normalize_code(text: str) -> str:

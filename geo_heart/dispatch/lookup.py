@@ -82,7 +82,7 @@ def lookup_point(
     if swapped is not None:
         out["reason"] = f"{out['reason']}; {swapped}" if out.get("reason") else swapped
         out["notes"] = [swapped, *out["notes"]]
-    return LookupResult.model_validate(out).model_dump()
+    return LookupResult.model_validate(_in_area_words(ws, out)).model_dump()
 
 
 def _swapped_hint(ws: Workspace, lon: Any, lat: Any) -> str | None:
@@ -185,7 +185,7 @@ def lookup_address(
             *out.get("notes", []),
             f"this location straddles beats {g.straddle_beats.replace(';', ' and ')}",
         ]
-    return LookupResult.model_validate(out).model_dump()
+    return LookupResult.model_validate(_in_area_words(ws, out)).model_dump()
 
 
 def _point_dict(ws: Workspace, lon: float, lat: float, kw: dict[str, Any]) -> dict[str, Any]:
@@ -330,3 +330,19 @@ def _combined_decisions(elig_by: list, cands: list[dict[str, Any]], where: str):
         reasons[code] = why
         decisions.append({"program": code, "name": d0.name, "eligible": False, "reason": why})
     return reasons, decisions
+
+
+def _in_area_words(ws: Workspace, out: dict[str, Any]) -> dict[str, Any]:
+    """Reasons and notes in the area's words for its units (Portland: district / precinct)."""
+    words = ws.config.own_words
+    for key in ("reason", "match_reason"):
+        if isinstance(out.get(key), str):
+            out[key] = words(out[key])
+    if out.get("notes"):
+        out["notes"] = [words(n) for n in out["notes"]]
+    if isinstance(out.get("reasons"), dict):
+        out["reasons"] = {k: words(v) for k, v in out["reasons"].items()}
+    for d in out.get("decisions") or []:
+        if isinstance(d, dict) and isinstance(d.get("reason"), str):
+            d["reason"] = words(d["reason"])
+    return out

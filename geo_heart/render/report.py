@@ -327,7 +327,7 @@ def planner_report_html(
                 "notes": notes,
                 "source": source,
             },
-            ws.config.beats.labels,
+            ws.config,
         )
     )
 

@@ -217,43 +217,20 @@ def write_demand_tables(
     return written
 
 
-_UNIT_WORDS_RE = None
-
-
 def relabel(text: str, labels: dict[str, str] | None) -> str:
-    """Human text written with the default words (beat/beats, district/districts) in the area's
-    own words (``[beats] unit_name``/``group_name``: Portland's "district"/"precinct"), in one
-    pass so the two never collide; capitals kept. Data keys (columns, JSON) are never renamed."""
-    import re
+    """Human text in the area's own unit words (:func:`geo_heart.config.areafile.relabel_text`)."""
+    from geo_heart.config.areafile import relabel_text
 
-    global _UNIT_WORDS_RE
-    if not labels or (labels.get("unit") == "beat" and labels.get("group") == "district"):
-        return text
-    if _UNIT_WORDS_RE is None:
-        _UNIT_WORDS_RE = re.compile(r"\b(beats|beat|districts|district)\b", re.IGNORECASE)
-    words = {
-        "beat": labels["unit"],
-        "beats": labels["units"],
-        "district": labels["group"],
-        "districts": labels["groups"],
-    }
-
-    def swap(m):
-        w = m.group(0)
-        new = words[w.lower()]
-        if w.isupper():
-            return new.upper()
-        return new[:1].upper() + new[1:] if w[:1].isupper() else new
-
-    return _UNIT_WORDS_RE.sub(swap, text)
+    return relabel_text(text, labels)
 
 
-def relabel_all(value, labels: dict[str, str] | None, *, skip: tuple[str, ...] = ("src", "png")):
-    """:func:`relabel` every string in nested dicts/lists (keys in ``skip`` left alone)."""
+def relabel_all(value, config, *, skip: tuple[str, ...] = ("src", "png")):
+    """Every string in nested dicts/lists in the area's unit words (``config.own_words``: the
+    area file's own labels are kept as written); keys in ``skip`` left alone."""
     if isinstance(value, str):
-        return relabel(value, labels)
+        return config.own_words(value)
     if isinstance(value, dict):
-        return {k: v if k in skip else relabel_all(v, labels, skip=skip) for k, v in value.items()}
+        return {k: v if k in skip else relabel_all(v, config, skip=skip) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(relabel_all(v, labels, skip=skip) for v in value)
+        return type(value)(relabel_all(v, config, skip=skip) for v in value)
     return value

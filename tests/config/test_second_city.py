@@ -39,6 +39,7 @@ group_name = "sector"
 beats = ["11"]
 
 [service_areas.all]
+label = "every beat and district of the town"
 all_beats = true
 
 [programs.NT]
@@ -189,6 +190,10 @@ def test_unit_words_come_from_the_area_file(tmp_path):
     )
     durham_words = {"unit": "beat", "units": "beats", "group": "district", "groups": "districts"}
     assert relabel("beat 11 (district D1)", durham_words) == "beat 11 (district D1)"
+    # the area file's own labels are already in its words: left as written
+    area2 = load_area(_area(tmp_path).parent / "night.toml")
+    text = "beat 12 is not in the " + area2.service_areas["all"].label
+    assert area2.own_words(text) == "zone 12 is not in the every beat and district of the town"
     card = render_card(
         {"beat": "11", "district": "D1", "in_service_area": True, "service_area": "one",
          "call_type": None, "local_time": "2021-11-05T01:30", "timezone": "America/Chicago",
