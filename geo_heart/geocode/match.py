@@ -273,7 +273,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             if m is not None and m.score >= 0.7:
                 return m
             return self._match_street_only(p)
-        return self._match_numbered(p)
+        m = self._match_numbered(p)
+        if m.match_type == "street" and not m.candidates:
+            # the number was not placed: only the street is known (a partial match, never ok)
+            m.approximate = True
+        return m
 
     def _match_place(self, text: str) -> _Match | None:
         """A named place: the places table (names and aliases), then the landmarks layer.
