@@ -234,6 +234,34 @@ def main() -> None:
     print("match types (clean):", clean["match_types"])
     print("match types (messy):", mess["match_types"])
     print("\nmessy examples:", list(mess_text.head(8)))
+    calibration_tables(g, inc, res, agree, dpd, ev)
+
+
+def calibration_tables(g, inc, res, agree, dpd, ev) -> None:
+    """Reliability (score band → observed share right) and radius coverage per match type.
+
+    IN SAMPLE: the score maps were fitted on these incidents and the address radii on these
+    points (``benchmarks/fit_calibration.py``); the out-of-sample check is the crossings' report
+    half in ``eval_intersections.py``.
+    """
+    from eval_intersections import coverage, reliability
+
+    a = pd.DataFrame({"beat": res["beat"], "score": res["score"], "right": agree})
+    t = pd.DataFrame({"beat": inc["BEAT"].str.strip().where(dpd, None)})
+    with pd.option_context("display.width", 160):
+        print("\nreliability, 2025 incidents with a beat (in sample for the score maps):")
+        print(reliability(a, t).round(3).to_string())
+        pts = g.geocode_many(ev["address"])
+        err = _haversine_m(
+            pts["lon"].to_numpy(), pts["lat"].to_numpy(),
+            ev["lon"].to_numpy(float), ev["lat"].to_numpy(float),
+        )  # fmt: skip
+        cov = pd.DataFrame({
+            "match_type": pts["match_type"], "status": pts["status"], "err_m": err,
+            "uncertainty_m": pts["uncertainty_m"], "has_point": pts["lon"].notna(),
+        })  # fmt: skip
+        print("\nradius coverage per match type, unseen address points (in sample for the radii):")
+        print(coverage(cov).round(3).to_string())
 
 
 if __name__ == "__main__":

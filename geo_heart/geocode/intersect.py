@@ -25,6 +25,9 @@ _SCORES = ((40.0, 0.8), (80.0, 0.75), (150.0, 0.7), (math.inf, 0.65))
 #: Beats this close (metres) to a crossing are named even when its point is sure: an incident "at"
 #: a crossing happens anywhere around it, and beat lines often run along one of the two roads.
 CROSSING_REACH_M = 75.0
+#: Beats this close (m) to a crossing are found when the index is built (with their distance), so
+#: a calibrated radius up to this needs no geometry at lookup time.
+PRECOMPUTED_REACH_M = 400.0
 _NONE: dict = {}
 
 
@@ -113,7 +116,8 @@ class IntersectionMatcher:
                 cr = self._crossing_place(a, b) if row is None else row.get(b)
                 if cr is None:
                     continue
-                key = (not cr[4], int(i >= n1) + int(j >= n2), cr[0].uncertainty, rank)
+                in_area = any(t[3] <= CROSSING_REACH_M for t in cr[4])
+                key = (not in_area, int(i >= n1) + int(j >= n2), cr[0].uncertainty, rank)
                 if best is None or key < best[0]:
                     best = (key, a, b, cr)
         if best is not None:
@@ -234,11 +238,13 @@ class IntersectionMatcher:
             _, to_lonlat, to_m = self._projection()
             unc = round(cr.uncertainty * to_m + 5.0, 1)
             lon, lat = to_lonlat.transform(cr.x, cr.y)
-            # an intersection is a place some tens of metres across: beats within that are named
+            # beats within reach, with their distance (m): the calibrated radius picks among them
+            # at lookup time (wider radii are computed then)
             near = []
-            for beat, qx, qy in self._beats_within(cr.x, cr.y, max(unc, CROSSING_REACH_M) / to_m):
+            reach = max(unc, PRECOMPUTED_REACH_M) / to_m
+            for d, beat, qx, qy in self._beats_within_d(cr.x, cr.y, reach):
                 qlon, qlat = to_lonlat.transform(qx, qy)
-                near.append((beat, float(qlon), float(qlat)))
+                near.append((beat, float(qlon), float(qlat), round(d * to_m, 1)))
             rec = (cr, float(lon), float(lat), unc, tuple(near))
         self._crossing_memo[k] = rec
         return rec
@@ -251,8 +257,9 @@ class IntersectionMatcher:
         ``(beat, lon, lat)`` (the point's own beat first); the index's list when that reach
         was already covered."""
         cr, _, _, unc_raw, near = rec
-        if unc <= max(unc_raw, CROSSING_REACH_M):
-            return near
+        within = max(unc, CROSSING_REACH_M)
+        if within <= max(unc_raw, PRECOMPUTED_REACH_M):
+            return tuple((b, lo, la) for b, lo, la, d in near if d <= within)
         key = (cr.x, cr.y, unc)
         got = self._near_memo.get(key)
         if got is None:
@@ -365,6 +372,10 @@ class IntersectionMatcher:
     def _beats_within(self, x: float, y: float, r: float) -> list[tuple[str, float, float]]:
         """Beats within ``r`` of the projected point: (beat, x, y of a point inside it), the
         point's own beat first, then by distance (ties by beat id)."""
+        return [(b, qx, qy) for _, b, qx, qy in self._beats_within_d(x, y, r)]
+
+    def _beats_within_d(self, x: float, y: float, r: float) -> list[tuple]:
+        """:meth:`_beats_within` as ``(distance, beat, x, y)`` (projected units)."""
         if self._beat_tree is None:
             to_p = self._projection()[0]
             geoms = shapely.transform(
@@ -373,22 +384,33 @@ class IntersectionMatcher:
             )
             self._beat_geoms = geoms
             self._beat_tree = shapely.STRtree(geoms)
+            # simplified outlines (1 m) make the distances fast; a point found on one is checked
+            # against the true beat and recomputed on the full outline when it misses
+            self._beat_simple = shapely.simplify(geoms, 1.0 / self._metres_per_unit())
+            shapely.prepare(self._beat_geoms)
         p = shapely.points(x, y)
         hits = self._beat_tree.query(p, predicate="dwithin", distance=r)
         ids = self._beat_id_list
         out = []
         for i in sorted(hits.tolist()):
             g = self._beat_geoms[i]
-            d = float(shapely.distance(g, p))
-            if d == 0:
+            if shapely.contains_xy(g, x, y):
                 out.append((0.0, ids[i], x, y))
                 continue
-            # a point just inside the beat: past its nearest boundary point, away from p
-            q = shapely.get_coordinates(shapely.shortest_line(p, g))[1]
-            step = (q - (x, y)) / d
-            out.append((d, ids[i], float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])))
+            d, qx, qy = 0.0, x, y  # on the boundary itself
+            for outline in (self._beat_simple[i], g):
+                dd = float(shapely.distance(outline, p))
+                if dd == 0:
+                    continue
+                # a point just inside the beat: past its nearest boundary point, away from p
+                q = shapely.get_coordinates(shapely.shortest_line(p, outline))[1]
+                step = (q - (x, y)) / dd
+                d, qx, qy = dd, float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])
+                if shapely.contains_xy(g, qx, qy):
+                    break
+            out.append((d, ids[i], qx, qy))
         out.sort(key=lambda t: (t[0], t[1]))
-        return [(b, qx, qy) for _, b, qx, qy in out]
+        return out
 
 
 def precompute_crossings(g) -> dict[tuple[str, str], tuple]:

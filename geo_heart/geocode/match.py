@@ -273,7 +273,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             if m is not None and m.score >= 0.7:
                 return m
             return self._match_street_only(p)
-        return self._match_numbered(p)
+        m = self._match_numbered(p)
+        if m.match_type == "street" and not m.candidates:
+            # the number was not placed: only the street is known (a partial match, never ok)
+            m.approximate = True
+        return m
 
     def _match_place(self, text: str) -> _Match | None:
         """A named place: the places table (names and aliases), then the landmarks layer.
@@ -471,16 +475,34 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
     def _finish(self, matches: list[_Match]) -> list[tuple]:
         """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
         rows = self._finish_plain(matches)
-        for i, m in enumerate(matches):
+        todo = [i for i, m in enumerate(matches) if m.approximate or m.candidates]
+        if not todo:
+            return rows
+        # every candidate of every such match finished in one vectorised pass
+        for i in todo:
+            m = matches[i]
+            if m.approximate and not m.candidates:
+                m.candidates = [_copy_match(m)]
+                if m.candidates[0].share is None:
+                    m.candidates[0].share = 1.0
+        flat = [c for i in todo for c in matches[i].candidates or ()]
+        done = iter(self._finish_plain(flat))
+        for i in todo:
+            m = matches[i]
+            crows = [next(done) for _ in m.candidates or ()]
             if m.approximate:
-                rows[i] = self._finish_approximate(m, rows[i])
-            elif m.candidates:
-                rows[i] = self._finish_ambiguous(m, rows[i])
+                rows[i] = self._finish_approximate(m, rows[i], crows)
+            else:
+                rows[i] = self._finish_ambiguous(m, rows[i], crows)
         return rows
 
-    def _candidate_dicts(self, cands: list[_Match]) -> list[dict[str, Any]]:
+    def _candidate_dicts(
+        self, cands: list[_Match], crows: list[tuple] | None = None
+    ) -> list[dict[str, Any]]:
         out = []
-        for c, r in zip(cands, self._finish_plain(cands), strict=True):
+        if crows is None:
+            crows = self._finish_plain(cands)
+        for c, r in zip(cands, crows, strict=True):
             d = {
                 "matched_address": r[7], "lon": r[0], "lat": r[1], "beat": r[2],
                 "district": r[3], "in_service_area": r[4], "match_type": r[5], "score": r[6],
@@ -491,16 +513,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
             out.append(d)
         return out
 
-    def _finish_approximate(self, m: _Match, row: tuple) -> tuple:
+    def _finish_approximate(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
         """Only part of the text was located: the beats it may be in, each with its share.
 
-        The beat (and a point) only when every candidate lies in one beat.
+        The beat (and a point) only when every candidate lies in one beat. ``crows``: the
+        candidates' finished rows when the caller has them.
         """
         if not m.candidates:
             m.candidates = [_copy_match(m)]
             if m.candidates[0].share is None:
                 m.candidates[0].share = 1.0
-        cands = self._candidate_dicts(m.candidates)
+        cands = self._candidate_dicts(m.candidates, crows)
         shares: dict[str, float] = {}
         for c in cands:
             if c["beat"] is not None:
@@ -526,9 +549,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
                 "approximate", reason, ";".join(beats) or None, source, unc,
                 tuple(cands))  # fmt: skip
 
-    def _finish_ambiguous(self, m: _Match, row: tuple) -> tuple:
+    def _finish_ambiguous(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
         """Several places fit: the candidates with their beats; the beat only if they share it."""
-        cands = self._candidate_dicts(m.candidates or [])
+        cands = self._candidate_dicts(m.candidates or [], crows)
         beats = sorted({c["beat"] for c in cands if c["beat"] is not None})
         unknown = any(c["beat"] is None for c in cands)
         shared = beats[0] if len(beats) == 1 and not unknown else None

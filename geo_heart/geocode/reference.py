@@ -35,7 +35,7 @@ from geo_heart.io.files import file_sha1
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 10
+INDEX_VERSION = 11
 #: reference layer roles, in the order they are read (see :mod:`geo_heart.geocode.sources`)
 ROLES = (
     "address_points", "openaddresses", "osm", "tiger_addrfeat", "tiger_edges", "centerlines",
