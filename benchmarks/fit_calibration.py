@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -53,6 +54,20 @@ from geo_heart.geocode.match import Geocoder, new_geocoder  # noqa: E402
 
 MIN_N = 15
 QUANTILE = 0.9
+#: a crossing class with fewer fitted answers takes its geometry's pooled radius
+MIN_CLASS_N = 8
+
+
+def conformal_radius(err: np.ndarray, level: float = QUANTILE) -> float:
+    """The radius that holds ``level`` of *new* answers: the ceil((n+1)·level)-th smallest error.
+
+    The plain 90th percentile of n fitted errors covers the next answer less than 90% of the
+    time (split-conformal); with the (n+1) rank it holds at least ``level`` for exchangeable
+    answers. When the rank exceeds n (n < 9 at 90%) the largest error is used.
+    """
+    e = np.sort(np.asarray(err, dtype=float))
+    k = math.ceil((len(e) + 1) * level)
+    return float(e[min(k, len(e)) - 1])
 
 
 def _geocoder(ws, cal: Calibration) -> Geocoder:
@@ -98,19 +113,19 @@ def crossing_radii(g: Geocoder, truth: pd.DataFrame) -> tuple[dict[str, float], 
     hist = t[t["src"] == "history"]
     t = t[t["src"] != "history"]
     from_records = None
-    if len(hist) >= 8:
-        from_records = round(float(np.quantile(hist["err"], QUANTILE)), 1)
-        print(f"  crossing from past records n={len(hist):4d} p90 error {from_records:7.1f} m")
+    if len(hist) >= MIN_CLASS_N:
+        from_records = round(conformal_radius(hist["err"].to_numpy()), 1)
+        print(f"  crossing from past records n={len(hist):4d} 90% radius {from_records:7.1f} m")
     for src, grp in t.groupby("src"):
-        pooled = float(np.quantile(grp["err"], QUANTILE))
+        pooled = conformal_radius(grp["err"].to_numpy())
         out[f"{src}/*"] = round(pooled, 1)
-        print(f"  crossing {src:<8} n={len(grp):4d} p90 error {pooled:7.1f} m")
+        print(f"  crossing {src:<8} n={len(grp):4d} 90% radius {pooled:7.1f} m")
         last = 0.0
         for cls, sub in sorted(grp.groupby("cls"), key=lambda kv: kv[0]):
-            q = float(np.quantile(sub["err"], QUANTILE)) if len(sub) >= 8 else pooled
+            q = conformal_radius(sub["err"].to_numpy()) if len(sub) >= MIN_CLASS_N else pooled
             last = max(last, q)  # a wider geometric radius never gets a smaller fitted one
             out[str(cls)] = round(last, 1)
-            print(f"    {cls:<10} n={len(sub):4d} p90 {q:7.1f} m → {last:7.1f} m")
+            print(f"    {cls:<10} n={len(sub):4d} 90% {q:7.1f} m → {last:7.1f} m")
     return out, from_records
 
 
@@ -186,7 +201,7 @@ def main() -> None:
     )
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "durham"))
     ap.add_argument("--out", default=str(ROOT / "boundaries" / "durham_calibration.json"))
-    ap.add_argument("--ok-crossing-radius", type=float, default=300.0)
+    ap.add_argument("--ok-crossing-radius", type=float, default=150.0)
     args = ap.parse_args()
     data = Path(args.data)
     ws = Area.from_settings(Settings(data_dir=data, area="durham"))

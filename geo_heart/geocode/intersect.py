@@ -276,7 +276,9 @@ class IntersectionMatcher:
 
         ``ok`` only when one beat lies within the radius and the radius is at most the
         calibration's ``ok_crossing_radius_m``; several beats → ``ambiguous`` (one candidate per
-        beat, the beat of past records first); one beat but a wide radius → ``approximate``.
+        beat, the beat of past records first), or ``approximate`` with the records' beat when the
+        point lies in it (every beat within the radius in ``straddle_beats``); one beat but a
+        wide radius → ``approximate``.
         """
         from geo_heart.geocode.calibration import crossing_class
 
@@ -314,10 +316,15 @@ class IntersectionMatcher:
         hb = self._majority_beat(hist) if hist else None
         if len(beats) > 1 and hb is not None and hb == self._beat_at(lon, lat):
             # several beats within the radius, but the point lies in the beat past records of
-            # this very crossing give: that beat, every beat within the radius named (straddle)
+            # this very crossing give: that beat, every beat within the radius named (straddle);
+            # a radius spanning a boundary is never a confident beat, so never ``ok``
             m.block_beats = beats
             m.hist, m.prefer_history = hist, True
-            m.reason += f"; beats within {unc:.0f} m: {', '.join(beats)} (past records: {hb})"
+            m.approximate = True
+            m.reason += (
+                f"; beats within {unc:.0f} m: {', '.join(beats)} (past records: {hb}): confirm"
+            )
+            return m
         elif len(beats) > 1:
             # several beats within the radius: one candidate per beat, at the point nearest it
             # within the radius; the beat past records of the crossing give first

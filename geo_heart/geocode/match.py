@@ -545,8 +545,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         unc = one["uncertainty_m"] if one is not None else None
         source = None if shared is None else (row[11] if one is not None else "candidates")
         score = self.calibration.probability(score_family(m.match_type, source), float(m.score))
+        # every beat within the answer's radius is named, not only the candidates' own
+        named = [*beats, *(b for b in m.block_beats or () if b not in shares)]
         return (lon, lat, shared, district, sa, m.match_type, score, m.matched,
-                "approximate", reason, ";".join(beats) or None, source, unc,
+                "approximate", reason, ";".join(named) or None, source, unc,
                 tuple(cands))  # fmt: skip
 
     def _finish_ambiguous(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:

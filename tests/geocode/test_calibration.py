@@ -131,3 +131,42 @@ def test_a_third_street_is_named(toy):
     three = g.geocode_one("OAK ST & ELM AVE & BIRCH LN")
     assert (three.lon, three.lat, three.beat) == (two.lon, two.lat, two.beat)
     assert "BIRCH LN not used" in three.reason and "BIRCH" not in two.reason
+
+
+def test_a_radius_spanning_a_boundary_is_never_ok_even_with_past_records(tmp_path):
+    """Past records agreeing with the point's beat keep that beat, but the answer is not ``ok``:
+    every beat within the radius is named (issue 18 follow-up)."""
+    import shutil
+
+    from geo_heart.area import Area
+
+    toy_dir = ROOT / "tests" / "data" / "toy"
+    d = tmp_path / "toy"
+    shutil.copytree(toy_dir, d, ignore=shutil.ignore_patterns("*.py"))
+    (d / "history.csv").write_text("ADDR,BEAT\n" + "OAK ST & ELM AVE,12\n" * 6, encoding="utf-8")
+    with open(d / "toy.toml", "a", encoding="utf-8") as f:
+        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
+                'beat_column = "BEAT"\n')  # fmt: skip
+    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    # the radius (700 m) reaches beats 11, 22 and 99 from the crossing in beat 12
+    cal = {"crossing_radius_m": {"points/*": 700.0}, "ok_crossing_radius_m": 800.0}
+    r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
+    assert r.status == "approximate" and r.beat == "12"
+    assert set(r.straddle_beats.split(";")) >= {"11", "12", "22"}
+    assert "confirm" in r.reason and "past records: 12" in r.reason
+    # one beat within a narrow radius: the same records, a confident answer
+    cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
+    r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
+    assert r.status == "ok" and r.beat == "12"
+
+
+def test_fitted_radius_is_the_conformal_rank(monkeypatch):
+    """The fitted 90% radius is the ceil((n+1)·0.9)-th smallest error, not the plain p90."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from fit_calibration import conformal_radius
+
+    err = np.arange(1.0, 20.0)  # 19 errors: rank ceil(20·0.9) = 18
+    assert conformal_radius(err) == 18.0 and np.quantile(err, 0.9) < 18.0
+    assert conformal_radius(np.arange(1.0, 11.0)) == 10.0  # rank 10 of 10
+    assert conformal_radius(np.array([5.0, 1.0, 3.0])) == 5.0  # too few: the largest
+    assert conformal_radius(np.arange(1.0, 101.0), 0.5) == 51.0

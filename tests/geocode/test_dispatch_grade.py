@@ -153,4 +153,6 @@ def test_crossing_answers_state_calibrated_radius_and_status(workspace):
             assert r.status == "approximate" and r.uncertainty_m >= 100  # never ok
         if r.straddle_beats and r.status == "ok":  # every beat within the radius is named
             assert r.beat in r.straddle_beats.split(";")
+        if r.match_type == "intersection" and len((r.straddle_beats or "").split(";")) > 1:
+            assert r.status != "ok"  # a radius spanning a boundary is never a confident beat
     assert "approximate" in seen
