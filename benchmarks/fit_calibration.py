@@ -12,8 +12,10 @@ reads the evaluation files: only this table. Data:
   (``radius_m``; match types with at least ``MIN_N`` answers);
 - **crossings**: the ``fit`` half of ``intersections_eval.csv`` (split by a hash of the crossing's
   text, :func:`eval_intersections.half_of`; the ``report`` half is never read here): per crossing
-  class (its geometry × the band of its geometric radius), the 90th percentile of the distance
-  from the crossing's point to the stop (``crossing_radius_m``), made non-decreasing across bands;
+  class (its geometry × the band of its geometric radius), the conformal 90% radius of the
+  distance from the crossing's point to the stop (:func:`conformal_radius`; a class with fewer
+  than ``MIN_CLASS_N`` answers takes its geometry's pooled radius) (``crossing_radius_m``), made
+  non-decreasing across bands;
   the same for crossings placed from past records and one street's points
   (``radius_m.history_intersection``);
   the crossing beat probabilities from the same half (and those of answers the incidents leave
@@ -23,8 +25,8 @@ reads the evaluation files: only this table. Data:
   (isotonic regression; families with at least ``MIN_N`` answers).
 
 ``ok_crossing_radius_m`` (a crossing whose 90% radius is wider is ``approximate``, not ``ok``) is a
-policy, not a fit: ``--ok-crossing-radius`` (300 m: a crossing of two drawn road lines is a found
-crossing even though a caller "at A and B" may stand a block's length from its centre).
+policy, not a fit: ``--ok-crossing-radius`` (150 m: a crossing is ``ok`` only when its 90% radius
+is a block or less; wider, the call-taker is asked to confirm).
 """
 
 from __future__ import annotations
