@@ -298,8 +298,10 @@ def equity_text(row: dict) -> str:
         if k.startswith("residents_") and v == v and v is not None
     }
     if reach:
-        return "reaches residents: " + ", ".join(f"{k} {v:,.0f}" for k, v in reach.items())
-    shown = [f"{k} {v:.2f}" for k, v in ratios.items() if v == v and v is not None]
+        return "reaches residents: " + ", ".join(
+            f"{k.replace('_', ' ')} {v:,.0f}" for k, v in reach.items()
+        )
+    shown = [f"{k.replace('_', ' ')} {v:.2f}" for k, v in ratios.items() if v == v and v is not None]
     return ("where they live, ratio to all: " + ", ".join(shown)) if shown else ""
 
 

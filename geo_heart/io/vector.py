@@ -37,6 +37,9 @@ from geo_heart.geo.coords import lonlat_from_columns
 log = logging.getLogger(__name__)
 
 #: format → (extensions, OGR driver or None for non-OGR writers)
+#: GeoPackage 1.2: what QGIS and GDAL before 3.7 read without a "partially supported" warning
+GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
+
 FORMATS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "gpkg": ((".gpkg",), "GPKG"),
     "parquet": ((".parquet", ".pq"), None),
@@ -306,6 +309,8 @@ def write_vector(
             # the layer is named for the output, never for the temporary file written first
             kw = {"layer": layer or spec.layer_name}
             info["layer"] = kw["layer"]
+            if spec.fmt == "gpkg":
+                kw["dataset_options"] = GPKG_DATASET_OPTIONS
             if spec.fmt == "fgb" and info["located"] < len(gdf):
                 kw["SPATIAL_INDEX"] = "NO"  # FlatGeobuf's index cannot hold empty geometries
             gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw)

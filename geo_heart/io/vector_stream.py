@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.geo.coords import lonlat_from_columns
-from geo_heart.io.vector import FORMATS, OutputSpec, check_output, shapefile_names, write_failure
+from geo_heart.io.vector import (
+    FORMATS,
+    GPKG_DATASET_OPTIONS,
+    OutputSpec,
+    check_output,
+    shapefile_names,
+    write_failure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +240,8 @@ def write_vector_from_parquet(
         else:
             driver = FORMATS[spec.fmt][1]
             kw = {}
+            if spec.fmt == "gpkg":
+                kw["dataset_options"] = GPKG_DATASET_OPTIONS
             if spec.fmt == "fgb":
                 lon = pq.read_table(work, columns=[lon_column]).column(0)
                 if lon.null_count or pa.types.is_string(lon.type):
