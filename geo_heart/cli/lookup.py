@@ -101,7 +101,8 @@ def render_card(
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
     if r.get("status") == "approximate":
-        beats = sorted({c.get("beat") for c in r.get("candidates") or [] if c.get("beat")})
+        beats = {c.get("beat") for c in r.get("candidates") or [] if c.get("beat")}
+        beats |= set(r.get("straddle_beats") or ())  # every beat within the radius
         lines.append(
             f"{head}{r.get('beat') or 'not known'} - approximate ({len(beats)} possible "
             f"{unit}{'s' if len(beats) != 1 else ''}): confirm with the caller ({r.get('reason', '')})"

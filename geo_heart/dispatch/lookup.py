@@ -258,7 +258,8 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
     beats = sorted({c["beat"] for c in cands if c["beat"]})
     if approximate:
         words = ws.config.beats.labels
-        n = len(beats)
+        # every beat within the radius counts (a crossing near a beat line names them all)
+        n = len(set(beats) | (set((g.straddle_beats or "").split(";")) - {""}))
         note = (
             f"approximate: {_what_known(g)}, {n} possible "
             f"{words['unit'] if n == 1 else words['units']}, "

@@ -321,9 +321,7 @@ class IntersectionMatcher:
             m.block_beats = beats
             m.hist, m.prefer_history = hist, True
             m.approximate = True
-            m.reason += (
-                f"; beats within {unc:.0f} m: {', '.join(beats)} (past records: {hb}): confirm"
-            )
+            m.reason += f"; the radius spans a beat line (past records: {hb}): confirm"
             return m
         elif len(beats) > 1:
             # several beats within the radius: one candidate per beat, at the point nearest it

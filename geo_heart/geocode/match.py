@@ -533,7 +533,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         shared = beats[0] if len(beats) == 1 and not unknown else None
         district = next((c["district"] for c in cands if c["beat"] == shared), None)
         sa = None if shared is None else self.service_area.contains(shared)
-        if beats:
+        # every beat within the answer's radius is named, not only the candidates' own
+        named = [*beats, *(b for b in m.block_beats or () if b not in shares)]
+        if len(beats) == 1 and len(named) > 1:
+            where = f"most likely beat {beats[0]}; also within the radius: {', '.join(named[1:])}"
+        elif beats:
             text = ", ".join(f"{b} ({int(100 * shares[b] + 0.5)}%)" for b in beats[:8])
             where = f"{len(beats)} possible beat{'s' if len(beats) > 1 else ''}: {text}"
         else:
@@ -545,8 +549,6 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         unc = one["uncertainty_m"] if one is not None else None
         source = None if shared is None else (row[11] if one is not None else "candidates")
         score = self.calibration.probability(score_family(m.match_type, source), float(m.score))
-        # every beat within the answer's radius is named, not only the candidates' own
-        named = [*beats, *(b for b in m.block_beats or () if b not in shares)]
         return (lon, lat, shared, district, sa, m.match_type, score, m.matched,
                 "approximate", reason, ";".join(named) or None, source, unc,
                 tuple(cands))  # fmt: skip

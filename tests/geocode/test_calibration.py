@@ -154,6 +154,7 @@ def test_a_radius_spanning_a_boundary_is_never_ok_even_with_past_records(tmp_pat
     assert r.status == "approximate" and r.beat == "12"
     assert set(r.straddle_beats.split(";")) >= {"11", "12", "22"}
     assert "confirm" in r.reason and "past records: 12" in r.reason
+    assert "most likely beat 12; also within the radius: " in r.reason
     # one beat within a narrow radius: the same records, a confident answer
     cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
     r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
