@@ -135,17 +135,26 @@ def figures(a: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
     err = a["err_m"].to_numpy()
     unc = a["uncertainty_m"].to_numpy()
     right = a["right"].to_numpy(bool)
+    xing = (a["match_type"] == "intersection").to_numpy() & a["has_point"].to_numpy()
+
+    def pct(hit: np.ndarray) -> float:
+        """Share in %, NaN (no warning) when there is nothing to count (no ``ok`` answer)."""
+        return 100 * float(np.mean(hit)) if len(hit) else np.nan
+
     return {
         "crossings": len(truth),
         "given coordinates, any status (%) [>=70]": 100 * a["has_point"].mean(),
         "located as a crossing (%)": 100 * (a["match_type"] == "intersection").mean(),
         "status ok (%)": 100 * ok.mean(),
-        "ok: truth within uncertainty_m (%) [>=90]": 100 * np.mean(err[ok_pt] <= unc[ok_pt]),
-        "ok: within 150 m (%) [>=85]": 100 * np.mean(err[ok_pt] <= 150),
+        "ok: truth within uncertainty_m (%) [>=90]": pct(err[ok_pt] <= unc[ok_pt]),
+        "ok: within 150 m (%) [>=85]": pct(err[ok_pt] <= 150),
         "ok: median error (m)": float(np.nanmedian(err[ok_pt])) if ok_pt.any() else np.nan,
         f"ok with the wrong beat, of {away.sum()} away from boundaries (%) [<=1]": 100
         * np.mean(ok[away] & ~right[away]),
-        "where ok, right beat (%) [>=97]": 100 * right[ok & inside].mean(),
+        "where ok, right beat (%) [>=97]": pct(right[ok & inside]),
+        "located crossings, any status: truth within uncertainty_m (%)": pct(
+            err[xing] <= unc[xing]
+        ),
         f"true beat named, {near.sum()} boundary crossings (%) [>=90]": 100
         * a["named"].to_numpy()[near].mean(),
         "  of those with any answer (%)": 100
