@@ -13,6 +13,7 @@ Two kinds of test:
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,35 @@ def town(toy_dir, tmp_path_factory):
     (d / "toy.toml").write_text((toy_dir / "toy.toml").read_text() + EQUITY_TOML)
     (d / "tracts.geojson").write_text(json.dumps(_tracts()))
     return Area.load(d / "toy.toml", data_dir=d, cache_dir=d / "cache")
+
+
+# ------------------------------------------------------------------------------------ browser tests
+#: Debian's headless Chromium (a test-only package; ``make test`` installs it)
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()),
+    None,
+)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A Playwright Chromium browser per test module (skips when Chromium is not installed)."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary (apt-get install -y chromium) - browser test not run")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

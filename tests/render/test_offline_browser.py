@@ -4,7 +4,6 @@ polygons, the report shows its figures, and nothing was fetched from outside."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +11,6 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()),
-    None,
-)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 #: JS: the folium map object, its polygon layers, and painted canvas/SVG pixels or paths
 POLYGONS_DRAWN = """() => {
@@ -74,20 +67,6 @@ def generated(tmp_path_factory, data_dir, cache_dir):
     assert {"demand_map.html", "report.html", "expansion_map.html"} <= names, names
     assert sum('class="folium-map"' in p.read_text(encoding="utf-8") for p in pages) >= 2
     return pages
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary (apt-get install -y chromium) - browser test not run")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _open_offline(browser, page_path: Path):

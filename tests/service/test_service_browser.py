@@ -6,27 +6,10 @@ that server (every other request is aborted and counted, so a CDN dependency wou
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from service_support import serve_in_thread
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()),
-    None,
-)
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -35,20 +18,6 @@ def base_url(workspace):
 
     with serve_in_thread(create_app(workspace)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary (apt-get install -y chromium) - browser test not run")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture()
