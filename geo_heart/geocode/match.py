@@ -40,7 +40,8 @@ import numpy as np
 
 from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
-from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration, score_family
+from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration
+from geo_heart.geocode.finish import ResultFinisher, _copy_match
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
 from geo_heart.geocode.streets import StreetMatcher
@@ -50,7 +51,6 @@ from geo_heart.geocode.types import (
     GeocodeResult,
     _as_text,
     _Match,
-    majority_summary,
 )
 
 log = logging.getLogger(__name__)
@@ -65,12 +65,9 @@ MEMO_MAX_ENTRIES = 250_000
 _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 
-def _copy_match(m: _Match) -> _Match:
-    return _Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason, m.hist, m.block_beats,
-                  m.prefer_history, m.invalid, m.uncertainty_m, share=m.share)  # fmt: skip
 
 
-class Geocoder(StreetMatcher, IntersectionMatcher):
+class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
     def __init__(
@@ -470,240 +467,6 @@ class Geocoder(StreetMatcher, IntersectionMatcher):
         if extra:
             m.reason = "; ".join([*extra, m.reason] if m.reason else extra)
         return m
-
-    # ------------------------------------------------------------------ beats
-    def _finish(self, matches: list[_Match]) -> list[tuple]:
-        """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
-        rows = self._finish_plain(matches)
-        todo = [i for i, m in enumerate(matches) if m.approximate or m.candidates]
-        if not todo:
-            return rows
-        # every candidate of every such match finished in one vectorised pass
-        for i in todo:
-            m = matches[i]
-            if m.approximate and not m.candidates:
-                m.candidates = [_copy_match(m)]
-                if m.candidates[0].share is None:
-                    m.candidates[0].share = 1.0
-        flat = [c for i in todo for c in matches[i].candidates or ()]
-        done = iter(self._finish_plain(flat))
-        for i in todo:
-            m = matches[i]
-            crows = [next(done) for _ in m.candidates or ()]
-            if m.approximate:
-                rows[i] = self._finish_approximate(m, rows[i], crows)
-            else:
-                rows[i] = self._finish_ambiguous(m, rows[i], crows)
-        return rows
-
-    def _candidate_dicts(
-        self, cands: list[_Match], crows: list[tuple] | None = None
-    ) -> list[dict[str, Any]]:
-        out = []
-        if crows is None:
-            crows = self._finish_plain(cands)
-        for c, r in zip(cands, crows, strict=True):
-            d = {
-                "matched_address": r[7], "lon": r[0], "lat": r[1], "beat": r[2],
-                "district": r[3], "in_service_area": r[4], "match_type": r[5], "score": r[6],
-                "straddle_beats": r[10], "uncertainty_m": r[12],
-            }  # fmt: skip
-            if c.share is not None:
-                d["share"] = c.share
-            out.append(d)
-        return out
-
-    def _finish_approximate(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
-        """Only part of the text was located: the beats it may be in, each with its share.
-
-        The beat (and a point) only when every candidate lies in one beat. ``crows``: the
-        candidates' finished rows when the caller has them.
-        """
-        if not m.candidates:
-            m.candidates = [_copy_match(m)]
-            if m.candidates[0].share is None:
-                m.candidates[0].share = 1.0
-        cands = self._candidate_dicts(m.candidates, crows)
-        shares: dict[str, float] = {}
-        for c in cands:
-            if c["beat"] is not None:
-                shares[c["beat"]] = shares.get(c["beat"], 0.0) + (c.get("share") or 0.0)
-        beats = sorted(shares, key=lambda b: (-shares[b], b))
-        unknown = any(c["beat"] is None for c in cands)
-        shared = beats[0] if len(beats) == 1 and not unknown else None
-        district = next((c["district"] for c in cands if c["beat"] == shared), None)
-        sa = None if shared is None else self.service_area.contains(shared)
-        # every beat within the answer's radius is named, not only the candidates' own
-        named = [*beats, *(b for b in m.block_beats or () if b not in shares)]
-        if len(beats) == 1 and len(named) > 1:
-            where = f"most likely beat {beats[0]}; also within the radius: {', '.join(named[1:])}"
-        elif beats:
-            text = ", ".join(f"{b} ({int(100 * shares[b] + 0.5)}%)" for b in beats[:8])
-            where = f"{len(beats)} possible beat{'s' if len(beats) > 1 else ''}: {text}"
-        else:
-            where = "no beat known"
-        reason = f"{m.reason}; {where}" if m.reason else where
-        one = cands[0] if len(cands) == 1 else None
-        lon = one["lon"] if one is not None else None
-        lat = one["lat"] if one is not None else None
-        unc = one["uncertainty_m"] if one is not None else None
-        source = None if shared is None else (row[11] if one is not None else "candidates")
-        score = self.calibration.probability(score_family(m.match_type, source), float(m.score))
-        return (lon, lat, shared, district, sa, m.match_type, score, m.matched,
-                "approximate", reason, ";".join(named) or None, source, unc,
-                tuple(cands))  # fmt: skip
-
-    def _finish_ambiguous(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
-        """Several places fit: the candidates with their beats; the beat only if they share it."""
-        cands = self._candidate_dicts(m.candidates or [], crows)
-        beats = sorted({c["beat"] for c in cands if c["beat"] is not None})
-        unknown = any(c["beat"] is None for c in cands)
-        shared = beats[0] if len(beats) == 1 and not unknown else None
-        if len(cands) < 2 and not (len(cands) == 1 and cands[0]["straddle_beats"]) and not m.unsure:
-            return row
-        district = next((c["district"] for c in cands if c["beat"] == shared), None)
-        sa = None if shared is None else self.service_area.contains(shared)
-        text = ", ".join(f"{c['matched_address']} (beat {c['beat'] or '?'})" for c in cands[:6])
-        reason = (
-            f"{len(cands)} places fit: {text}" if len(cands) > 1 else f"not sure of the place: {text}"
-        )
-        if m.reason:
-            reason = f"{m.reason}; {reason}"
-        if shared is None:
-            reason += "; the beat depends on which"
-        score = self.calibration.probability(m.match_type, float(m.score))
-        return (None, None, shared, district, sa, m.match_type, score, m.matched,
-                "ambiguous", reason, ";".join(beats) or None,
-                "candidates" if shared else None, None, tuple(cands))  # fmt: skip
-
-    def _finish_plain(self, matches: list[_Match]) -> list[tuple]:
-        """Beats for matches without candidates (candidates are finished by the caller)."""
-        if not matches:
-            return []
-        lon = np.array([m.lon for m in matches], dtype=float)  # None -> NaN
-        lat = np.array([m.lat for m in matches], dtype=float)
-        has_arr = np.isfinite(lon) & np.isfinite(lat)
-        has = has_arr.tolist()
-        n = len(matches)
-        if has_arr.any():
-            assigned = self.beat_index.assign(lon, lat)
-            a_beat = assigned["beat"].tolist()
-            a_dist = assigned["district"].tolist()
-            a_status = assigned["status"].tolist()
-            a_reason = assigned["reason"].tolist()
-        else:
-            a_beat = a_dist = a_status = a_reason = [None] * n
-        lon_l = np.round(lon, 7).tolist()
-        lat_l = np.round(lat, 7).tolist()
-        majority = self._majority_memo
-        majority_get = majority.get
-        district_of = self._district.get
-        contains = self.service_area.contains
-        unc_of = UNCERTAINTY_M.get
-        prob = self.calibration.probability
-        radius = self.calibration.radius
-        in_area: dict[str | None, bool] = {}
-        out = []
-        append = out.append
-        for m, has_i, beat, district, a_st, a_re, x, y in zip(
-            matches, has, a_beat, a_dist, a_status, a_reason, lon_l, lat_l, strict=True
-        ):
-            reason = m.reason
-            straddle: tuple[str, ...] = m.block_beats
-            if has_i:
-                status = "ok"
-                source = "coordinates" if beat is not None else None
-                if a_st != "ok":
-                    status = str(a_st)
-                    reason = f"{reason}; {a_re}" if reason else str(a_re)
-            else:
-                beat = district = source = None
-                if m.invalid:
-                    status = "invalid"
-                else:
-                    status = "unmatched" if m.match_type == "unmatched" else "beat_only"
-            hist = m.hist
-            if hist:
-                got = getattr(hist, "summary", None)  # a History from the index: precomputed
-                if got is None:
-                    got = majority_get(id(hist))
-                    if got is None or got[0] is not hist:
-                        got = majority[id(hist)] = (hist, *majority_summary(hist))
-                    got = got[1:]
-                hb, hstraddle, hsource = got
-                if straddle:
-                    straddle = tuple(sorted(set(straddle) | set(hstraddle)))
-                elif len(hstraddle) > 1:
-                    straddle = hstraddle  # sorted and distinct already
-                if beat is None or m.prefer_history:
-                    if beat is not None and beat != hb:
-                        note = f"the point lies in beat {beat}, past records put the block in {hb}"
-                        reason = f"{reason}; {note}" if reason else note
-                    beat = hb
-                    district = district_of(hb)
-                    source = hsource
-            if len(straddle) > 1:
-                note = f"block straddles beats {', '.join(straddle)}"
-                reason = f"{reason}; {note}" if reason else note
-                straddle_beats = ";".join(straddle)
-            else:
-                straddle_beats = None
-            if beat is None and status != "outside":
-                sa = None  # the location is unknown: neither in nor out of the service area
-            else:
-                sa = in_area.get(beat)
-                if sa is None:
-                    sa = in_area[beat] = contains(beat)
-            score = prob(score_family(m.match_type, source), float(m.score))
-            if has_i:
-                unc = m.uncertainty_m
-                if m.match_type != "intersection":  # a crossing's radius is calibrated already
-                    unc = radius(
-                        m.match_type, unc_of(m.match_type) if unc is None else unc, m.score
-                    )
-                row = (x, y, beat, district, sa, m.match_type, score,
-                       m.matched, status, reason, straddle_beats, source, unc, ())  # fmt: skip
-                if self.confident_min_score is not None and status == "ok" and beat is not None:
-                    row = self._unsure(row, straddle)
-                append(row)
-            else:
-                append((None, None, beat, district, sa, m.match_type, score,
-                        m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
-        return out
-
-    def _unsure(self, row: tuple, straddle: tuple[str, ...]) -> tuple:
-        """A located row that is not sure enough (score below ``confident_min_score``, or a block
-        straddling units) → ``ambiguous``: one candidate per unit it may be in; ``beat`` kept
-        only when they all agree."""
-        x, y, beat, district, sa, mtype, score, matched, _, reason, strad, source, unc, _ = row
-        low = score < (self.confident_min_score or 0.0)
-        if not low and len(straddle) < 2:
-            return row
-        units = list(straddle) if len(straddle) > 1 else [beat]
-        cands = tuple(
-            {"matched_address": matched, "lon": x, "lat": y, "beat": b,
-             "district": self._district.get(b), "in_service_area": self.service_area.contains(b),
-             "match_type": mtype, "score": score, "uncertainty_m": unc}
-            for b in units
-        )  # fmt: skip
-        why = (
-            f"not sure enough to name one unit (score {score:.2f} below "
-            f"{self.confident_min_score:.2f})"
-            if low
-            else f"the block straddles {', '.join(units)}"
-        )
-        reason = f"{reason}; {why}" if reason else why
-        if len(units) > 1:
-            beat = district = None
-            sa = None
-        return (x, y, beat, district, sa, mtype, score, matched, "ambiguous", reason, strad,
-                source, unc, cands)  # fmt: skip
-
-    @staticmethod
-    def _majority_beat(hist: dict[str, float]) -> str:
-        """The majority beat of a history (precomputed for the index's histories)."""
-        got = getattr(hist, "summary", None)
-        return (got or majority_summary(hist))[0]
 
 
 def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
