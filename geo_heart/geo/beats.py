@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,11 @@ from geo_heart.geo._layer import (
 from geo_heart.geo.codes import beat_code, beat_sort_key
 
 log = logging.getLogger(__name__)
+
+#: Serialises the exact tests against prepared geometries: GEOS builds a prepared geometry's
+#: internal index on first use, and two threads doing so at once abort the process (seen with
+#: threaded dask workers; the service also answers from a thread pool).
+PREPARED_LOCK = threading.Lock()
 
 #: Half the Earth's circumference: no distance on the globe is longer.
 HALF_EARTH_M = math.pi * EARTH_RADIUS_M
@@ -553,12 +559,13 @@ class BeatIndex:
             ex, ey = x[eidx], y[eidx]
             result = np.full(len(eidx), -1, dtype=np.int32)
             cand = self.cand[rows]  # [n_edge_points, n_beats]
-            for b in np.flatnonzero(cand.any(axis=0)):  # beats in id order: the first hit wins
-                sel = np.flatnonzero(cand[:, b] & (result < 0))
-                if len(sel) == 0:
-                    continue
-                hit = shapely.intersects_xy(self.geoms[b], ex[sel], ey[sel])
-                result[sel[hit]] = b
+            with PREPARED_LOCK:  # GEOS prepared geometries are not safe across threads
+                for b in np.flatnonzero(cand.any(axis=0)):  # beats in id order: first hit wins
+                    sel = np.flatnonzero(cand[:, b] & (result < 0))
+                    if len(sel) == 0:
+                        continue
+                    hit = shapely.intersects_xy(self.geoms[b], ex[sel], ey[sel])
+                    result[sel[hit]] = b
             out[eidx] = result
         return out
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import ConfigError, DataSourceError
+from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geo.coords import lonlat_from_columns
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ def geoids_for_points(ws, role: str, lon: np.ndarray, lat: np.ndarray) -> np.nda
     if len(ok) == 0:
         return out
     pts = shapely.points(lon[ok], lat[ok])
-    pt_i, poly_i = tree.query(pts, predicate="intersects")
+    with PREPARED_LOCK:  # the tree's predicate runs on prepared geometries (see geo.beats)
+        pt_i, poly_i = tree.query(pts, predicate="intersects")
     # first polygon per point (boundaries shared by two tracts: the lower index wins)
     order = np.lexsort((poly_i, pt_i))
     pt_i, poly_i = pt_i[order], poly_i[order]
