@@ -129,7 +129,14 @@ class IntersectionMatcher:
                        "no geometry locates the crossing: beat from past records of it",
                        hist=pair_hist, prefer_history=True)  # fmt: skip
             self._place_in_beat(m, [k for k in (c1[:1] + c2[:1])])
+            self._name_shared_beats(m, c1[:4], c2[:4])
             return m
+        if c1 and c2 and p.number is None:
+            return self._streets_apart(p, (c1, f1, n1), (c2, f2, n2))
+        if not c1 and c2 and p.number is None:
+            # only the second street is known ("UNIVERSITY DR & SPRINGFIELD APTS" read with the
+            # place first): a street-only answer on it
+            return self._streets_apart(p, (c1, f1, n1), (c2, f2, n2))
         # fall back to the first street (its block when a number is given)
         if c1:
             if p.number is not None:
@@ -148,6 +155,96 @@ class IntersectionMatcher:
             return m
         return _Match(None, None, "unmatched", 0.0, None,
                       f"intersection {p.street!r} / {p.street2!r}: streets not in the reference")  # fmt: skip
+
+    def _street_beats(self, keys: list[str]) -> set[str]:
+        """Every beat the streets ``keys`` run through: their known points, then the beats
+        their past records give."""
+        out: set[str] = set()
+        for k in keys:
+            pts = self._pts.get(k)
+            if pts is not None:
+                out.update(b for b in pts[3] if b is not None)
+            sd = self.index.streets.get(k)
+            if sd is not None and sd.history:
+                for h in sd.history.values():
+                    out.update(h)
+        return out
+
+    def _beats_touching(self, beat: str) -> set[str]:
+        """Beats whose outlines come within ``CROSSING_REACH_M`` of ``beat`` (``beat`` itself
+        included), found once per beat."""
+        got = self._touch_memo.get(beat)
+        if got is None:
+            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat outlines
+            ids = self._beat_id_list
+            got = {beat}
+            if beat in ids:
+                g = self._beat_geoms[ids.index(beat)]
+                hits = self._beat_tree.query(
+                    g, predicate="dwithin", distance=CROSSING_REACH_M / self._metres_per_unit()
+                )
+                got |= {ids[i] for i in hits.tolist()}
+            self._touch_memo[beat] = got
+        return got
+
+    def _name_shared_beats(self, m: _Match, c1: list[str], c2: list[str]) -> None:
+        """A crossing known only from past records: the beats next to the records' beat that
+        both streets also run through are named too (``straddle_beats``): the two streets may
+        meet on the line between them."""
+        hb = self._majority_beat(m.hist)
+        shared = self._street_beats(c1) & self._street_beats(c2)
+        also = sorted((shared & self._beats_touching(hb)) - {hb} - set(m.hist))
+        if not also:
+            return
+        m.block_beats = tuple(sorted({hb, *m.hist, *also}))
+        m.reason += (
+            f"; both streets also run through beat{'s' if len(also) > 1 else ''} "
+            f"{', '.join(also)} next to it: confirm"
+        )
+
+    def _streets_apart(self, p: ParsedAddress, side1: tuple, side2: tuple) -> _Match:
+        """Both streets are known but do not meet in the reference (no geometry, no records of
+        the crossing): a street-only answer on the better-matched street, its candidates cut to
+        the beats both streets run through (all of its beats when they share none)."""
+        (c1, f1, n1), (c2, f2, n2) = side1, side2
+        b1, b2 = self._street_beats(c1[:4]), self._street_beats(c2[:4])
+        # the street the text names exactly first, then the better score factor, then the street
+        # in fewer beats (the narrower answer), then text order
+        q1 = (bool(c1), n1 > 0, f1 or 0.0, -len(b1))
+        q2 = (bool(c2), n2 > 0, f2 or 0.0, -len(b2))
+        if q1 >= q2:
+            first, name, key, f, other_name = c1, p.street, p.street_key, f1, p.street2
+            mine, theirs = b1, b2
+        else:
+            first, name, key, f, other_name = c2, p.street2, p.street2_key, f2, p.street
+            mine, theirs = b2, b1
+        m = self._match_street_only(ParsedAddress(raw=p.raw, kind="street", street=name,
+                                                  street_key=key))  # fmt: skip
+        m.score = round(m.score * 0.8 * (f or 1.0), 3)
+        why = f"intersection with {other_name!r} not found; located on {first[0]!r}"
+        if m.match_type != "unmatched" and m.candidates and theirs:
+            shared = mine & theirs
+            beat_of = {id(c): self._place_beat(c) for c in m.candidates}
+            kept = [c for c in m.candidates if beat_of[id(c)] in shared]
+            if kept and len(kept) < len(m.candidates):
+                total = sum(c.share or 0.0 for c in kept) or 1.0
+                for c in kept:
+                    c.share = round((c.share or 0.0) / total, 3)
+                m.candidates = kept
+            beats = sorted({beat_of[id(c)] for c in kept if beat_of[id(c)]})
+            why += " (the streets do not meet in the reference" + (
+                f"; both run through beat{'s' if len(beats) > 1 else ''} {', '.join(beats)})"
+                if beats else "; they share no beat)"
+            )
+        m.reason = why + (f" ({m.reason})" if m.reason else "")
+        m.approximate = m.match_type != "unmatched"
+        return m
+
+    def _place_beat(self, c: _Match) -> str | None:
+        """The beat of one place of a street-only answer (its point's, else its records')."""
+        if c.lon is not None:
+            return self._beat_at(c.lon, c.lat)
+        return self._majority_beat(c.hist) if c.hist else None
 
     def _place_in_beat(self, m: _Match, keys: list[str]) -> None:
         """A crossing known only from past records: when one of its streets has known points in
