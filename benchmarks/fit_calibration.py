@@ -10,15 +10,17 @@ reads the evaluation files: only this table. Data:
 - **addresses**: ``address_points_eval.csv`` (addresses the reference index never saw, with the
   County's coordinates): per match type, the 90th percentile of the distance to the truth
   (``radius_m``; match types with at least ``MIN_N`` answers);
-- **crossings**: the ``fit`` half of ``intersections_eval.csv`` (split by a hash of the crossing's
-  text, :func:`eval_intersections.half_of`; the ``report`` half is never read here): per crossing
+- **crossings**: every row of ``intersections_eval.csv`` (``--crossings fit|report`` fits on one
+  half, split by a hash of the crossing's text, :func:`eval_intersections.half_of`; the
+  figures of a table fitted on every row are reported cross-fitted, each half scored with a table
+  fitted on the other: ``eval_intersections.py --cross-fit``): per crossing
   class (its geometry × the band of its geometric radius), the conformal 90% radius of the
   distance from the crossing's point to the stop (:func:`conformal_radius`; a class with fewer
   than ``MIN_CLASS_N`` answers takes its geometry's pooled radius) (``crossing_radius_m``), made
   non-decreasing across bands;
   the same for crossings placed from past records and one street's points
   (``radius_m.history_intersection``);
-  the crossing beat probabilities from the same half (and those of answers the incidents leave
+  the crossing beat probabilities from the same rows (and those of answers the incidents leave
   unfitted, such as one street of a crossing that was not found);
 - **beats**: ``incidents_2025_eval.csv`` (DPD's ``BEAT``): per family (match type, and whether the
   beat came from past records) a monotone map raw score → share of answers whose beat agrees
@@ -162,7 +164,7 @@ def dump(cal: Calibration) -> str:
     d = cal.to_json()
     score = d.pop("score")
     text = json.dumps(d, indent=1)[:-2]
-    lines = [f'  {json.dumps(k)}: {json.dumps(v)}' for k, v in score.items()]
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in score.items()]
     return text + ',\n "score": {\n' + ",\n".join(lines) + "\n }\n}\n"
 
 
@@ -181,7 +183,7 @@ def score_maps(g: Geocoder, data: Path, truth: pd.DataFrame) -> dict[str, list[l
         if len(grp) >= MIN_N:
             out[str(f)] = isotonic_knots(grp["score"].to_numpy(), grp["right"].to_numpy())
             print(f"  beats {f:<28} n={len(grp):5d} share right {grp['right'].mean():.3f}")
-    # crossings: the fit half of the crossings, beat of the stop's point
+    # crossings: the rows given, beat of the stop's point
     rows = []
     for text, beat in zip(truth["text"], truth["beat"], strict=True):
         r = g.geocode_one(text)
@@ -197,6 +199,31 @@ def score_maps(g: Geocoder, data: Path, truth: pd.DataFrame) -> dict[str, list[l
     return out
 
 
+def fit_table(ws, data: Path, crossings: pd.DataFrame, ok_radius: float, label: str) -> Calibration:
+    """The whole table: address radii and beat score maps from their eval files, crossing radii
+    and crossing score maps from the rows ``crossings`` of ``intersections_eval.csv``."""
+    raw = _geocoder(ws, IDENTITY)
+    radius_m = address_radii(raw, data)
+    crossing_m, from_records = crossing_radii(raw, crossings)
+    if from_records is not None:
+        radius_m["history_intersection"] = from_records
+    radii = Calibration(
+        radius_m=radius_m, crossing_radius_m=crossing_m, ok_crossing_radius_m=ok_radius,
+    )  # fmt: skip
+    score = score_maps(_geocoder(ws, radii), data, crossings)
+    source = (
+        f"fitted {date.today().isoformat()} by benchmarks/fit_calibration.py: radius_m from "
+        "address_points_eval.csv (p90 error per match type); crossing_radius_m and the "
+        f"intersection score maps from {label} of intersections_eval.csv; other score maps from "
+        "incidents_2025_eval.csv (share of answers whose beat agrees with DPD's BEAT, isotonic "
+        "in the raw score); ok_crossing_radius_m is a policy"
+    )
+    return Calibration(
+        radius_m=radius_m, crossing_radius_m=crossing_m, ok_crossing_radius_m=ok_radius,
+        score={k: tuple(tuple(p) for p in v) for k, v in score.items()}, source=source,
+    )  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -204,35 +231,20 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "durham"))
     ap.add_argument("--out", default=str(ROOT / "boundaries" / "durham_calibration.json"))
     ap.add_argument("--ok-crossing-radius", type=float, default=150.0)
+    ap.add_argument(
+        "--crossings", choices=("all", "fit", "report"), default="all",
+        help="rows of intersections_eval.csv to fit the crossing radii and scores on (default: "
+        "all; the figures are then reported cross-fitted: eval_intersections.py --cross-fit)",
+    )  # fmt: skip
     args = ap.parse_args()
     data = Path(args.data)
     ws = Area.from_settings(Settings(data_dir=data, area="durham"))
     truth = load_truth(data, ws)
-    fit = truth[truth["half"] == "fit"].reset_index(drop=True)
-    print(f"crossings: {len(fit)} of {len(truth)} stops in the fit half")
-    raw = _geocoder(ws, IDENTITY)
-    radius_m = address_radii(raw, data)
-    crossing_m, from_records = crossing_radii(raw, fit)
-    if from_records is not None:
-        radius_m["history_intersection"] = from_records
-    radii = Calibration(
-        radius_m=radius_m, crossing_radius_m=crossing_m,
-        ok_crossing_radius_m=args.ok_crossing_radius,
-    )  # fmt: skip
-    score = score_maps(_geocoder(ws, radii), data, fit)
-    source = (
-        f"fitted {date.today().isoformat()} by benchmarks/fit_calibration.py: radius_m from "
-        "address_points_eval.csv (p90 error per match type); crossing_radius_m and the "
-        "intersection score maps from the 'fit' half of intersections_eval.csv (hash of the "
-        "crossing's text); other score maps from incidents_2025_eval.csv (share of answers "
-        "whose beat agrees with DPD's BEAT, isotonic in the raw score); ok_crossing_radius_m "
-        "is a policy"
-    )
-    cal = Calibration(
-        radius_m=radius_m, crossing_radius_m=crossing_m,
-        ok_crossing_radius_m=args.ok_crossing_radius,
-        score={k: tuple(tuple(p) for p in v) for k, v in score.items()}, source=source,
-    )  # fmt: skip
+    rows = truth if args.crossings == "all" else truth[truth["half"] == args.crossings]
+    rows = rows.reset_index(drop=True)
+    print(f"crossings: {len(rows)} of {len(truth)} stops ({args.crossings})")
+    label = "every row" if args.crossings == "all" else f"the {args.crossings!r} half"
+    cal = fit_table(ws, data, rows, args.ok_crossing_radius, label)
     Path(args.out).write_text(dump(cal), encoding="utf-8")
     print(f"wrote {args.out}")
 
