@@ -200,17 +200,19 @@ def cross_fitted(ws, data: Path, truth: pd.DataFrame) -> pd.DataFrame:
     for h, other in (("fit", "report"), ("report", "fit")):
         rows = truth[truth["half"] == other].reset_index(drop=True)
         with contextlib.redirect_stdout(io.StringIO()):
-            cal = fit_table(ws, data, rows, _ok_radius(), f"the {other!r} half")
+            shipped = _shipped()
+            cal = fit_table(ws, data, rows, shipped.ok_crossing_radius_m, f"the {other!r} half",
+                            shipped.ok_crossing_geometries)  # fmt: skip
         on = truth[truth["half"] == h]
         out.append(answers(new_geocoder(ws, calibration=cal), on))
     return pd.concat(out).loc[truth.index]
 
 
-def _ok_radius() -> float | None:
-    """The shipped table's ``ok_crossing_radius_m`` (a policy, kept when cross-fitting)."""
+def _shipped():
+    """The shipped table (its ``ok`` policy is kept when cross-fitting)."""
     from geo_heart.geocode.calibration import load_calibration
 
-    return load_calibration(ROOT / "boundaries" / "durham_calibration.json").ok_crossing_radius_m
+    return load_calibration(ROOT / "boundaries" / "durham_calibration.json")
 
 
 def print_floor(a: pd.DataFrame) -> None:

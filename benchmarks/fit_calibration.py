@@ -26,9 +26,12 @@ reads the evaluation files: only this table. Data:
   beat came from past records) a monotone map raw score → share of answers whose beat agrees
   (isotonic regression; families with at least ``MIN_N`` answers).
 
-``ok_crossing_radius_m`` (a crossing whose 90% radius is wider is ``approximate``, not ``ok``) is a
-policy, not a fit: ``--ok-crossing-radius`` (150 m: a crossing is ``ok`` only when its 90% radius
-is a block or less; wider, the call-taker is asked to confirm).
+``ok_crossing_radius_m`` and ``ok_crossing_geometries`` are a policy, not a fit
+(``--ok-crossing-radius 450 --ok-crossing-geometries lines``): a crossing is ``ok`` only when two
+drawn street lines meet there (not a crossing estimated from address points or lines passing
+apart or extended), one beat lies within its 90% radius, that radius is at most 450 m and the
+past records of the crossing do not split between beats; otherwise the call-taker is asked to
+confirm (``approximate`` or ``ambiguous``).
 """
 
 from __future__ import annotations
@@ -135,7 +138,8 @@ def crossing_radii(g: Geocoder, truth: pd.DataFrame) -> tuple[dict[str, float], 
 
 def isotonic_knots(x: np.ndarray, y: np.ndarray, min_n: int = MIN_N) -> list[list[float]]:
     """Knots of a monotone map raw score → share right: raw values with fewer than ``min_n``
-    answers are merged into their neighbour (lower first), so no knot rests on a handful."""
+    answers are merged into their neighbour (lower first), so no knot rests on a handful; each
+    group's share is smoothed by the rule of succession."""
     from sklearn.isotonic import IsotonicRegression
 
     xs, inv = np.unique(np.round(x, 3), return_inverse=True)
@@ -151,7 +155,9 @@ def isotonic_knots(x: np.ndarray, y: np.ndarray, min_n: int = MIN_N) -> list[lis
         groups[-2].extend(groups.pop())
     gx = np.array([float(np.average(xs[g], weights=n[g])) for g in groups])
     gn = np.array([n[g].sum() for g in groups], dtype=float)
-    gy = np.array([right[g].sum() for g in groups]) / gn
+    # the rule of succession, (right + 1) / (n + 2): a probability is never 1 (or 0) because the
+    # few answers it rests on were all right (23 of 23 → 0.96, not 1.00)
+    gy = (np.array([right[g].sum() for g in groups]) + 1.0) / (gn + 2.0)
     if len(gx) == 1:
         return [[round(float(gx[0]), 3), round(float(gy[0]), 3)]]
     iso = IsotonicRegression(increasing=True, y_min=0.0, y_max=1.0, out_of_bounds="clip")
@@ -199,7 +205,14 @@ def score_maps(g: Geocoder, data: Path, truth: pd.DataFrame) -> dict[str, list[l
     return out
 
 
-def fit_table(ws, data: Path, crossings: pd.DataFrame, ok_radius: float, label: str) -> Calibration:
+def fit_table(
+    ws,
+    data: Path,
+    crossings: pd.DataFrame,
+    ok_radius: float | None,
+    label: str,
+    ok_geometries: tuple[str, ...] | None = ("lines",),
+) -> Calibration:
     """The whole table: address radii and beat score maps from their eval files, crossing radii
     and crossing score maps from the rows ``crossings`` of ``intersections_eval.csv``."""
     raw = _geocoder(ws, IDENTITY)
@@ -209,6 +222,7 @@ def fit_table(ws, data: Path, crossings: pd.DataFrame, ok_radius: float, label: 
         radius_m["history_intersection"] = from_records
     radii = Calibration(
         radius_m=radius_m, crossing_radius_m=crossing_m, ok_crossing_radius_m=ok_radius,
+        ok_crossing_geometries=ok_geometries,
     )  # fmt: skip
     score = score_maps(_geocoder(ws, radii), data, crossings)
     source = (
@@ -216,10 +230,11 @@ def fit_table(ws, data: Path, crossings: pd.DataFrame, ok_radius: float, label: 
         "address_points_eval.csv (p90 error per match type); crossing_radius_m and the "
         f"intersection score maps from {label} of intersections_eval.csv; other score maps from "
         "incidents_2025_eval.csv (share of answers whose beat agrees with DPD's BEAT, isotonic "
-        "in the raw score); ok_crossing_radius_m is a policy"
+        "in the raw score); ok_crossing_radius_m and ok_crossing_geometries are a policy"
     )
     return Calibration(
         radius_m=radius_m, crossing_radius_m=crossing_m, ok_crossing_radius_m=ok_radius,
+        ok_crossing_geometries=ok_geometries,
         score={k: tuple(tuple(p) for p in v) for k, v in score.items()}, source=source,
     )  # fmt: skip
 
@@ -230,7 +245,12 @@ def main() -> None:
     )
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "durham"))
     ap.add_argument("--out", default=str(ROOT / "boundaries" / "durham_calibration.json"))
-    ap.add_argument("--ok-crossing-radius", type=float, default=150.0)
+    ap.add_argument("--ok-crossing-radius", type=float, default=450.0)
+    ap.add_argument(
+        "--ok-crossing-geometries", default="lines",
+        help="comma-separated crossing geometries that may be ok (lines, mixed, points, near; "
+        "'any': all)",
+    )  # fmt: skip
     ap.add_argument(
         "--crossings", choices=("all", "fit", "report"), default="all",
         help="rows of intersections_eval.csv to fit the crossing radii and scores on (default: "
@@ -244,7 +264,12 @@ def main() -> None:
     rows = rows.reset_index(drop=True)
     print(f"crossings: {len(rows)} of {len(truth)} stops ({args.crossings})")
     label = "every row" if args.crossings == "all" else f"the {args.crossings!r} half"
-    cal = fit_table(ws, data, rows, args.ok_crossing_radius, label)
+    geoms = (
+        None
+        if args.ok_crossing_geometries == "any"
+        else tuple(g.strip() for g in args.ok_crossing_geometries.split(",") if g.strip())
+    )
+    cal = fit_table(ws, data, rows, args.ok_crossing_radius, label, geoms)
     Path(args.out).write_text(dump(cal), encoding="utf-8")
     print(f"wrote {args.out}")
 

@@ -70,6 +70,11 @@ class Calibration:
     crossing_radius_m: Mapping[str, float] = field(default_factory=dict)
     #: a crossing whose calibrated radius exceeds this is not ``ok`` (``approximate``)
     ok_crossing_radius_m: float | None = None
+    #: the crossing geometries (the class before ``/``: ``lines``, ``mixed``, ``points``,
+    #: ``near``) that may be ``ok``; ``None``: any. A policy: ``["lines"]`` keeps ``ok`` for
+    #: crossings of two drawn street lines that meet (a found crossing); a crossing estimated
+    #: from address points is ``approximate``
+    ok_crossing_geometries: tuple[str, ...] | None = None
     score: Mapping[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
     source: str = ""
     path: Path | None = None
@@ -125,6 +130,9 @@ class Calibration:
             "radius_m": dict(sorted(self.radius_m.items())),
             "crossing_radius_m": dict(sorted(self.crossing_radius_m.items())),
             "ok_crossing_radius_m": self.ok_crossing_radius_m,
+            "ok_crossing_geometries": (
+                None if self.ok_crossing_geometries is None else list(self.ok_crossing_geometries)
+            ),
             "score": {k: [list(p) for p in v] for k, v in sorted(self.score.items())},
         }
 
@@ -163,9 +171,20 @@ def load_calibration(path: Path | str | None) -> Calibration:
                 if raw.get("ok_crossing_radius_m") is None
                 else float(raw["ok_crossing_radius_m"])
             ),
+            ok_crossing_geometries=_geometries(raw.get("ok_crossing_geometries")),
             score=score,
             source=str(raw.get("source", "")),
             path=p,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"calibration file {str(p)!r}: {exc}") from None
+
+
+def _geometries(value: Any) -> tuple[str, ...] | None:
+    """``ok_crossing_geometries`` from JSON: null, or a list of known geometry names."""
+    if value is None:
+        return None
+    known = ("lines", "mixed", "points", "near")
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in known for v in value):
+        raise ValueError(f"ok_crossing_geometries must be a list of {', '.join(known)}: {value!r}")
+    return tuple(value)

@@ -28,6 +28,10 @@ CROSSING_REACH_M = 75.0
 #: Beats this close (m) to a crossing are found when the index is built (with their distance), so
 #: a calibrated radius up to this needs no geometry at lookup time.
 PRECOMPUTED_REACH_M = 400.0
+#: A crossing of two drawn lines is "found" (may be ``ok`` under ``ok_crossing_geometries``) only
+#: when it lies on both lines: at most this far (m) past the end of either (a short digitised
+#: line); farther, it is an estimate
+OK_EXTRAPOLATED_M = 25.0
 _NONE: dict = {}
 
 
@@ -204,41 +208,54 @@ class IntersectionMatcher:
 
     def _streets_apart(self, p: ParsedAddress, side1: tuple, side2: tuple) -> _Match:
         """Both streets are known but do not meet in the reference (no geometry, no records of
-        the crossing): a street-only answer on the better-matched street, its candidates cut to
-        the beats both streets run through (all of its beats when they share none)."""
+        the crossing), or only one is known: a street-only answer on the better-matched street,
+        its candidates cut to the beats both streets run through (all of its beats when they
+        share none)."""
         (c1, f1, n1), (c2, f2, n2) = side1, side2
         b1, b2 = self._street_beats(c1[:4]), self._street_beats(c2[:4])
-        # the street the text names exactly first, then the better score factor, then the street
-        # in fewer beats (the narrower answer), then text order
-        q1 = (bool(c1), n1 > 0, f1 or 0.0, -len(b1))
-        q2 = (bool(c2), n2 > 0, f2 or 0.0, -len(b2))
-        if q1 >= q2:
-            first, name, key, f, other_name = c1, p.street, p.street_key, f1, p.street2
-            mine, theirs = b1, b2
-        else:
-            first, name, key, f, other_name = c2, p.street2, p.street2_key, f2, p.street
-            mine, theirs = b2, b1
-        m = self._match_street_only(ParsedAddress(raw=p.raw, kind="street", street=name,
-                                                  street_key=key))  # fmt: skip
+        shared = b1 & b2
+        options = []
+        for order, (c, f, n, name, key, other_name) in enumerate((
+            (c1, f1, n1, p.street, p.street_key, p.street2),
+            (c2, f2, n2, p.street2, p.street2_key, p.street),
+        )):  # fmt: skip
+            if not c:
+                continue
+            m = self._match_street_only(ParsedAddress(raw=p.raw, kind="street", street=name,
+                                                      street_key=key))  # fmt: skip
+            beats = self._cut_to(m, shared) if shared else None
+            # the street the text names exactly first, then the better score factor, then the
+            # narrower answer (fewer places left), then text order
+            rank = (n == 0, -(f or 0.0), len(m.candidates or ()) or 1, order)
+            options.append((rank, m, c, f, other_name, beats))
+        _, m, first, f, other_name, beats = min(options, key=lambda t: t[0])
         m.score = round(m.score * 0.8 * (f or 1.0), 3)
         why = f"intersection with {other_name!r} not found; located on {first[0]!r}"
-        if m.match_type != "unmatched" and m.candidates and theirs:
-            shared = mine & theirs
-            beat_of = {id(c): self._place_beat(c) for c in m.candidates}
-            kept = [c for c in m.candidates if beat_of[id(c)] in shared]
-            if kept and len(kept) < len(m.candidates):
-                total = sum(c.share or 0.0 for c in kept) or 1.0
-                for c in kept:
-                    c.share = round((c.share or 0.0) / total, 3)
-                m.candidates = kept
-            beats = sorted({beat_of[id(c)] for c in kept if beat_of[id(c)]})
+        if m.match_type != "unmatched" and c1 and c2:
             why += " (the streets do not meet in the reference" + (
                 f"; both run through beat{'s' if len(beats) > 1 else ''} {', '.join(beats)})"
-                if beats else "; they share no beat)"
+                if beats
+                else "; they share no beat)"
             )
         m.reason = why + (f" ({m.reason})" if m.reason else "")
         m.approximate = m.match_type != "unmatched"
         return m
+
+    def _cut_to(self, m: _Match, shared: set[str]) -> list[str] | None:
+        """Keep the street-only answer's places in ``shared`` beats (shares renormalised); the
+        beats kept, or None when none of its places is in them (the answer is left whole)."""
+        if m.match_type == "unmatched" or not m.candidates:
+            return None
+        beat_of = {id(c): self._place_beat(c) for c in m.candidates}
+        kept = [c for c in m.candidates if beat_of[id(c)] in shared]
+        if not kept:
+            return None
+        if len(kept) < len(m.candidates):
+            total = sum(c.share or 0.0 for c in kept) or 1.0
+            for c in kept:
+                c.share = round((c.share or 0.0) / total, 3)
+            m.candidates = kept
+        return sorted({beat_of[id(c)] for c in kept})
 
     def _place_beat(self, c: _Match) -> str | None:
         """The beat of one place of a street-only answer (its point's, else its records')."""
@@ -441,10 +458,32 @@ class IntersectionMatcher:
             if hb not in beats and beats:
                 m.block_beats = tuple(sorted({*beats, hb}))
         limit = cal.ok_crossing_radius_m
+        allowed = cal.ok_crossing_geometries
+        geometry = cls.split("/")[0]
         if limit is not None and unc > limit:
             m.approximate = True
             m.reason += f"; known only within ~{unc:.0f} m (more than {limit:.0f} m): confirm"
+        elif allowed is not None and (
+            geometry not in allowed or cr.extrapolated * to_m > OK_EXTRAPOLATED_M
+        ):
+            # a crossing estimated (address points, lines passing apart, a line extended past
+            # its end) is not a found crossing
+            m.approximate = True
+            m.reason += "; estimated, not two drawn street lines that meet: confirm"
+        elif hist and len(self._records_straddle(hist)) > 1:
+            m.approximate = True
+            m.reason += (
+                f"; past records put it in beats {', '.join(self._records_straddle(hist))}: confirm"
+            )
         return m
+
+    @staticmethod
+    def _records_straddle(hist) -> tuple[str, ...]:
+        """The beats past records give a crossing with a real share (``STRADDLE_SHARE``)."""
+        from geo_heart.geocode.types import majority_summary
+
+        got = getattr(hist, "summary", None) or majority_summary(hist)
+        return got[1]
 
     def _metres_per_unit(self) -> float:
         """Metres per projected unit (the CRS alone: no transformers are made for it)."""

@@ -171,3 +171,45 @@ def test_fitted_radius_is_the_conformal_rank(monkeypatch):
     assert conformal_radius(np.arange(1.0, 11.0)) == 10.0  # rank 10 of 10
     assert conformal_radius(np.array([5.0, 1.0, 3.0])) == 5.0  # too few: the largest
     assert conformal_radius(np.arange(1.0, 101.0), 0.5) == 51.0
+
+
+def test_only_found_crossings_are_ok_under_the_geometry_policy(toy):
+    """``ok_crossing_geometries = ["lines"]``: the toy's crossing is estimated from address
+    points (no street line), so it is ``approximate`` with its one beat, never ``ok``."""
+    cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
+    assert _toy_geocoder(toy, **cal).geocode_one("OAK ST & ELM AVE").status == "ok"
+    g = _toy_geocoder(toy, **cal, ok_crossing_geometries=("lines",))
+    r = g.geocode_one("OAK ST & ELM AVE")
+    assert r.status == "approximate" and r.beat == "12" and r.uncertainty_m == 300.0
+    assert "estimated, not two drawn street lines that meet: confirm" in r.reason
+    g = _toy_geocoder(toy, **cal, ok_crossing_geometries=("points",))
+    assert g.geocode_one("OAK ST & ELM AVE").status == "ok"
+
+
+def test_records_split_between_beats_keep_a_crossing_from_ok(tmp_path):
+    import shutil
+
+    from geo_heart.area import Area
+
+    d = tmp_path / "toy"
+    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
+    rows = "OAK ST & ELM AVE,12\n" * 3 + "OAK ST & ELM AVE,22\n" * 3
+    (d / "history.csv").write_text("ADDR,BEAT\n" + rows, encoding="utf-8")
+    with open(d / "toy.toml", "a", encoding="utf-8") as f:
+        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
+                'beat_column = "BEAT"\n')  # fmt: skip
+    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
+    r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
+    assert r.status == "approximate" and r.beat == "12"
+    assert "past records put it in beats 12, 22: confirm" in r.reason
+
+
+def test_geometry_policy_is_read_and_checked(tmp_path):
+    p = tmp_path / "cal.json"
+    p.write_text(json.dumps({"score": {}, "ok_crossing_geometries": ["lines", "mixed"]}))
+    assert load_calibration(p).ok_crossing_geometries == ("lines", "mixed")
+    assert load_calibration(p).to_json()["ok_crossing_geometries"] == ["lines", "mixed"]
+    p.write_text(json.dumps({"score": {}, "ok_crossing_geometries": ["roads"]}))
+    with pytest.raises(ConfigError, match="ok_crossing_geometries must be a list of"):
+        load_calibration(p)
