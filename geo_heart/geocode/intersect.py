@@ -208,12 +208,11 @@ class IntersectionMatcher:
 
     def _streets_apart(self, p: ParsedAddress, side1: tuple, side2: tuple) -> _Match:
         """Both streets are known but do not meet in the reference (no geometry, no records of
-        the crossing), or only one is known: a street-only answer on the better-matched street,
-        its candidates cut to the beats both streets run through (all of its beats when they
-        share none)."""
+        the crossing), or only one is known: a street-only answer on the better-matched street.
+        When the two streets share beats, the candidates are the places in those beats (the
+        better street's, else the other's): the crossing lies in a beat both run through."""
         (c1, f1, n1), (c2, f2, n2) = side1, side2
-        b1, b2 = self._street_beats(c1[:4]), self._street_beats(c2[:4])
-        shared = b1 & b2
+        shared = self._street_beats(c1[:4]) & self._street_beats(c2[:4])
         options = []
         for order, (c, f, n, name, key, other_name) in enumerate((
             (c1, f1, n1, p.street, p.street_key, p.street2),
@@ -223,12 +222,15 @@ class IntersectionMatcher:
                 continue
             m = self._match_street_only(ParsedAddress(raw=p.raw, kind="street", street=name,
                                                       street_key=key))  # fmt: skip
-            beats = self._cut_to(m, shared) if shared else None
-            # the street the text names exactly first, then the better score factor, then the
-            # narrower answer (fewer places left), then text order
-            rank = (n == 0, -(f or 0.0), len(m.candidates or ()) or 1, order)
-            options.append((rank, m, c, f, other_name, beats))
-        _, m, first, f, other_name, beats = min(options, key=lambda t: t[0])
+            # the street the text names exactly first, then the better score factor, then
+            # text order
+            options.append(((n == 0, -(f or 0.0), order), m, c, f, other_name))
+        options.sort(key=lambda t: t[0])
+        _, m, first, f, other_name = options[0]
+        beats = None
+        if shared and m.match_type != "unmatched":
+            extra = options[1][1] if len(options) > 1 else None
+            beats = self._in_shared(m, extra, shared)
         m.score = round(m.score * 0.8 * (f or 1.0), 3)
         why = f"intersection with {other_name!r} not found; located on {first[0]!r}"
         if m.match_type != "unmatched" and c1 and c2:
@@ -241,21 +243,24 @@ class IntersectionMatcher:
         m.approximate = m.match_type != "unmatched"
         return m
 
-    def _cut_to(self, m: _Match, shared: set[str]) -> list[str] | None:
-        """Keep the street-only answer's places in ``shared`` beats (shares renormalised); the
-        beats kept, or None when none of its places is in them (the answer is left whole)."""
-        if m.match_type == "unmatched" or not m.candidates:
-            return None
-        beat_of = {id(c): self._place_beat(c) for c in m.candidates}
-        kept = [c for c in m.candidates if beat_of[id(c)] in shared]
+    def _in_shared(self, m: _Match, other: _Match | None, shared: set[str]) -> list[str] | None:
+        """Cut the street-only answer ``m`` to its places in ``shared`` beats, adding the other
+        street's places in shared beats ``m`` has none in (shares renormalised over the places
+        kept); the beats kept, or None when neither street has a place in them (``m`` is left
+        whole)."""
+        kept: dict[str, _Match] = {}
+        for src in (m, other):
+            for c in (src.candidates or ()) if src is not None else ():
+                b = self._place_beat(c)
+                if b in shared and b not in kept:
+                    kept[b] = c
         if not kept:
             return None
-        if len(kept) < len(m.candidates):
-            total = sum(c.share or 0.0 for c in kept) or 1.0
-            for c in kept:
-                c.share = round((c.share or 0.0) / total, 3)
-            m.candidates = kept
-        return sorted({beat_of[id(c)] for c in kept})
+        total = sum(c.share or 0.0 for c in kept.values()) or 1.0
+        for c in kept.values():
+            c.share = round((c.share or 0.0) / total, 3)
+        m.candidates = sorted(kept.values(), key=lambda c: -(c.share or 0.0))
+        return sorted(kept)
 
     def _place_beat(self, c: _Match) -> str | None:
         """The beat of one place of a street-only answer (its point's, else its records')."""
