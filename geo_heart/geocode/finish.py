@@ -195,7 +195,8 @@ class ResultFinisher:
                     district = district_of(hb)
                     source = hsource
             if len(straddle) > 1:
-                note = f"block straddles beats {', '.join(straddle)}"
+                what = "crossing" if "intersection" in m.match_type else "block"
+                note = f"{what} straddles beats {', '.join(straddle)}"
                 reason = f"{reason}; {note}" if reason else note
                 straddle_beats = ";".join(straddle)
             else:

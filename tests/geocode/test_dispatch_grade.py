@@ -156,3 +156,23 @@ def test_crossing_answers_state_calibrated_radius_and_status(workspace):
         if r.match_type == "intersection" and len((r.straddle_beats or "").split(";")) > 1:
             assert r.status != "ok"  # a radius spanning a boundary is never a confident beat
     assert "approximate" in seen
+
+
+def test_the_readme_crossing_examples_say_what_the_readme_says(workspace):
+    """The README's crossing lines: a found crossing is ``ok`` with its calibrated radius; a
+    crossing near a beat line says confirm; streets that do not meet are a street-only answer."""
+    from geo_heart.geocode.match import new_geocoder
+
+    g = new_geocoder(workspace)
+    r = g.geocode_one("CHAPEL HILL RD & UNIVERSITY DR")
+    assert (r.status, r.match_type, r.beat) == ("ok", "intersection", "314")
+    assert 300 <= r.uncertainty_m <= 450 and "crossing of the road line" in r.reason
+    assert r.score < 1.0  # a probability, never certainty
+    r = g.geocode_one("CHAPEL HILL ST & GREGSON ST")
+    assert r.status in ("approximate", "ambiguous") and "W CHAPEL HILL ST" in r.matched_address
+    assert "confirm" in r.reason or r.status == "ambiguous"
+    assert len(r.straddle_beats.split(";")) > 1
+    r = g.geocode_one("FOSTER ST & PACIFIC AVE")
+    assert (r.status, r.match_type) == ("approximate", "street")
+    assert "the streets do not meet in the reference" in r.reason
+    assert len(r.candidates) >= 1 and all(c["share"] for c in r.candidates)
