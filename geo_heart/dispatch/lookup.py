@@ -235,6 +235,16 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
                                            "score", "match_type", "uncertainty_m")},
                       "in_service_area": elig.in_service_area if placed else None,
                       "programs": progs, "share": c.get("share")})  # fmt: skip
+    # beats within the answer's radius that no candidate stands in (a crossing near a beat line:
+    # "most likely beat 511; also within the radius: 312") are judged too, so eligibility and
+    # the service area are stated only where every beat it may be in agrees
+    judged = list(cands)
+    for b in (g.straddle_beats or "").split(";") if approximate else ():
+        if b and b not in {c["beat"] for c in judged}:
+            e = evaluate(ws.config, beat=b, beat_known=True, **kw)
+            progs_by.append(e.programs)
+            elig_by.append(e)
+            judged.append({"beat": b, "lon": None, "in_service_area": e.in_service_area})
     elig = evaluate(ws.config, beat=g.beat, beat_known=g.beat is not None, **kw)
     out: dict[str, Any] = {
         "beat": g.beat,
@@ -245,14 +255,14 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
         "covering": [],
     }
     out.update(eligibility_dict(ws, g.beat, elig))
-    varies = any(p != progs_by[0] for p in progs_by) or any(c["beat"] is None for c in cands)
-    sa = {c["in_service_area"] for c in cands}
+    varies = any(p != progs_by[0] for p in progs_by) or any(c["beat"] is None for c in judged)
+    sa = {c["in_service_area"] for c in judged}
     out["in_service_area"] = sa.pop() if len(sa) == 1 else None
     where = "on the street" if approximate else "which place it is"
     if g.beat is None or varies:
         common = set(progs_by[0]).intersection(*map(set, progs_by[1:])) if progs_by else set()
         out["programs"] = [p for p in progs_by[0] if p in common] if progs_by else []
-        out["reasons"], out["decisions"] = _combined_decisions(elig_by, cands, where)
+        out["reasons"], out["decisions"] = _combined_decisions(elig_by, judged, where)
     out["candidates"] = cands
     out["eligibility_varies"] = varies
     beats = sorted({c["beat"] for c in cands if c["beat"]})

@@ -87,6 +87,8 @@ class ResultFinisher:
         sa = None if shared is None else self.service_area.contains(shared)
         # every beat within the answer's radius is named, not only the candidates' own
         named = [*beats, *(b for b in m.block_beats or () if b not in shares)]
+        if sa is not None and any(self.service_area.contains(b) != sa for b in named):
+            sa = None  # in the service area or not depends on which beat within the radius
         if len(beats) == 1 and len(named) > 1:
             where = f"most likely beat {beats[0]}; also within the radius: {', '.join(named[1:])}"
         elif beats:

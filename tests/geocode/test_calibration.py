@@ -213,3 +213,31 @@ def test_geometry_policy_is_read_and_checked(tmp_path):
     p.write_text(json.dumps({"score": {}, "ok_crossing_geometries": ["roads"]}))
     with pytest.raises(ConfigError, match="ok_crossing_geometries must be a list of"):
         load_calibration(p)
+
+
+def test_eligibility_counts_every_beat_within_the_radius(tmp_path):
+    """An approximate crossing kept in its records' beat (12) with beat 11 also within the
+    radius: the service area and programs are stated only where both agree (toy CRT: beat 11
+    only), and the decision says where it depends."""
+    import shutil
+
+    from geo_heart.area import Area
+    from geo_heart.dispatch.lookup import lookup_address
+
+    d = tmp_path / "toy"
+    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
+    (d / "history.csv").write_text("ADDR,BEAT\n" + "OAK ST & ELM AVE,12\n" * 6, encoding="utf-8")
+    cal = {"score": {}, "crossing_radius_m": {"points/*": 700.0}, "ok_crossing_radius_m": 800.0}
+    (d / "cal.json").write_text(json.dumps(cal), encoding="utf-8")
+    with open(d / "toy.toml", "a", encoding="utf-8") as f:
+        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
+                'beat_column = "BEAT"\n\n[calibration]\nfile = "cal.json"\n')  # fmt: skip
+    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    out = lookup_address(area, "OAK ST & ELM AVE", call_type="trespass", at="2024-06-04T11:00")
+    assert out["status"] == "approximate" and out["beat"] == "12"
+    assert {"11", "12"} <= set(out["straddle_beats"])
+    assert out["in_service_area"] is None and out["eligibility_varies"] is True
+    assert "CRT" not in out["programs"]
+    crt = next(x for x in out["decisions"] if x["program"] == "CRT")
+    assert crt["eligible"] is False and "eligible in beat 11" in crt["reason"]
+    assert any("possible beats" in n and "confirm with the caller" in n for n in out["notes"])

@@ -189,6 +189,17 @@ def test_tiger_edges_from_the_census_zip(toy, tmp_path):
     r = g.geocode_one("DOGWOOD DR & FIR LN")
     assert r.match_type == "intersection"
     assert _dist_m(r.lon, r.lat, -99.995, 40.003) < 1.0 and r.beat == "11"
+    # two drawn lines that meet: a found crossing, ``ok`` under a policy that keeps ``ok`` for
+    # such crossings (Durham's: ok_crossing_geometries = ["lines"]; a crossing estimated from
+    # address points is approximate under it: tests/geocode/test_calibration.py)
+    from geo_heart.geocode.calibration import Calibration
+    from geo_heart.geocode.match import new_geocoder
+
+    cal = Calibration(crossing_radius_m={"lines/*": 200.0, "points/*": 200.0},
+                      ok_crossing_radius_m=450.0, ok_crossing_geometries=("lines",))  # fmt: skip
+    area = _area(toy, tmp_path, {"tiger_edges": {"file": str(zpath)}})
+    r = new_geocoder(area, calibration=cal).geocode_one("DOGWOOD DR & FIR LN")
+    assert (r.status, r.beat, r.uncertainty_m) == ("ok", "11", 200.0)
     # the stream (ROADFLG N) and the walkway (MTFCC S1710) are not streets
     assert "TOY CRK" not in g.index.streets and "DOGWOOD TRL" not in g.index.streets
     assert g.index.sources["tiger_edges"]["road_edges"] == 2
