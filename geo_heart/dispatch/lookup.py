@@ -297,7 +297,16 @@ def _what_known(g: Any) -> str:
         return "street only"
     if "intersection" in (g.reason or "") and "not found" in (g.reason or ""):
         return "one street of the crossing"
+    if g.match_type == "history_intersection":
+        return "crossing known only from past records"
     if g.match_type == "intersection":
+        reason = g.reason or ""
+        if "spans a beat line" in reason:
+            return f"crossing near a beat line (within ~{g.uncertainty_m or 0:.0f} m)"
+        if "past records put it in beats" in reason:
+            return "crossing that past records put in several beats"
+        if "estimated, not two drawn street lines" in reason:
+            return f"crossing estimated, not mapped (within ~{g.uncertainty_m or 0:.0f} m)"
         return f"crossing known only within ~{g.uncertainty_m or 0:.0f} m"
     return "partial match"
 

@@ -176,3 +176,16 @@ def test_the_readme_crossing_examples_say_what_the_readme_says(workspace):
     assert (r.status, r.match_type) == ("approximate", "street")
     assert "the streets do not meet in the reference" in r.reason
     assert len(r.candidates) >= 1 and all(c["share"] for c in r.candidates)
+
+
+def test_crossing_headlines_say_why_to_confirm(workspace):
+    from geo_heart.dispatch.lookup import lookup_address
+
+    out = lookup_address(workspace, "CHAPEL HILL ST & GREGSON ST", at="2024-06-04T11:00")
+    assert out["status"] == "approximate"
+    assert out["notes"][0].startswith("approximate: crossing near a beat line (within ~")
+    assert out["notes"][0].endswith("possible beats, confirm with the caller")
+    out = lookup_address(workspace, "ANGIER AVE & BINGHAM ST", at="2024-06-04T11:00")
+    assert out["notes"][0].startswith("approximate: crossing known only from past records")
+    out = lookup_address(workspace, "CHAPEL HILL RD & UNIVERSITY DR", at="2024-06-04T11:00")
+    assert out["status"] == "ok" and not any("confirm" in n for n in out.get("notes", []))
