@@ -44,7 +44,7 @@ from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibratio
 from geo_heart.geocode.finish import ResultFinisher, _copy_match
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
-from geo_heart.geocode.streets import StreetMatcher
+from geo_heart.geocode.streets import SUFFIX_FORMS, StreetMatcher
 from geo_heart.geocode.types import (
     RESULT_COLUMNS,
     UNCERTAINTY_M,
@@ -387,6 +387,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
                     for bt, n in ranked_h]  # fmt: skip
         return []
 
+    def _suffix_as_name(self, key) -> list[str]:
+        """Streets whose name is the typed name plus the typed suffix as a word (``HOPE VLY`` →
+        ``HOPE VALLEY RD``)."""
+        if key is None or not key.suffix:
+            return []
+        by_name = self.index.by_name
+        out: list[str] = []
+        for form in SUFFIX_FORMS.get(key.suffix, ()):
+            out.extend(by_name.get(f"{key.name} {form}", ()))
+        return list(dict.fromkeys(out))
+
     def _match_numbered(self, p: ParsedAddress) -> _Match:
         n = int(p.number)  # type: ignore[arg-type]
         cands, factor, note = self.resolve_street(p.street_key, n)
@@ -441,6 +452,16 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
                 cands = [cands[0], sd.key]
             if not fits(sd.key):
                 others = []
+        if m.match_type in weak and not others:
+            # "4600 HOPE VALLEY": the typed street (HOPE VLY, known from past records) does not
+            # hold the number, but the suffix may be the last word of a name (HOPE VALLEY RD)
+            for k in self._suffix_as_name(key):
+                alt = self._on_street(self.index.streets[k], n, p.is_block)
+                if alt.match_type not in weak:
+                    sd, m, factor = self.index.streets[k], alt, min(factor, 0.95)
+                    note = f"street matched as {k!r} (the suffix read as part of the name)"
+                    cands = [k]
+                    break
         m.score = round(m.score * factor, 3)
         if others and m.match_type not in weak:
             # the text did not say which of these streets: each holds the number

@@ -1,4 +1,5 @@
-"""Crossings whose streets do not meet in the reference (issue 18): the answer stays
+"""Crossings whose streets do not meet in the reference (issue 18), and a suffix that is the
+last word of a street's name. A crossing whose streets do not meet stays
 ``approximate`` on the better-known street, cut to the beats both streets run through, and a
 crossing known only from past records also names the neighbouring beats both streets share."""
 
@@ -25,7 +26,11 @@ def apart(tmp_path_factory):
     with open(d / "address_points.csv", "a", encoding="utf-8") as f:
         for i, n in enumerate(range(100, 1000, 100)):
             f.write(f"{n} BIRCH LN,,{X0 + 0.012},{Y0 + 0.011 + i * 0.001:.4f}\n")
+        # HOPE VALLEY RD runs west-east in beat 21 (numbers 100..900)
+        for i, n in enumerate(range(100, 1000, 100)):
+            f.write(f"{n} HOPE VALLEY RD,,{X0 + 0.001 + i * 0.0008:.4f},{Y0 + 0.017}\n")
     rows = ["ASH CT & OAK ST,11"] * 5 + ["100 ASH CT,11"] * 3 + ["300 ASH CT,12"] * 3
+    rows += ["4600 HOPE VLY,22"] * 2  # a street known from records only, as DPD typed it
     (d / "history.csv").write_text("ADDR,BEAT\n" + "\n".join(rows) + "\n", encoding="utf-8")
     with open(d / "toy.toml", "a", encoding="utf-8") as f:
         f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
@@ -62,3 +67,14 @@ def test_a_crossing_known_from_records_names_the_shared_neighbour(apart):
     # OAK ST runs through 11 and 12, ASH CT's records give 11 and 12; 12 touches 11
     assert r.straddle_beats == "11;12"
     assert "both streets also run through beat 12 next to it: confirm" in r.reason
+
+
+def test_a_suffix_that_is_the_last_word_of_a_name(apart):
+    """``500 HOPE VALLEY``: VALLEY is read as the suffix (HOPE VLY, a street past records know,
+    without number 500); the street whose name ends in that word holds the number."""
+    r = apart.geocode_one("500 HOPE VALLEY")
+    assert r.status == "ok" and r.beat == "21"
+    assert "street matched as 'HOPE VALLEY RD' (the suffix read as part of the name)" in r.reason
+    assert r.lon == pytest.approx(X0 + 0.001 + 4 * 0.0008, abs=2e-4)
+    # the records' own block stays theirs
+    assert apart.geocode_one("4600 HOPE VLY").beat == "22"
