@@ -212,7 +212,10 @@ class IntersectionMatcher:
         When the two streets share beats, the candidates are the places in those beats (the
         better street's, else the other's): the crossing lies in a beat both run through."""
         (c1, f1, n1), (c2, f2, n2) = side1, side2
-        shared = self._street_beats(c1[:4]) & self._street_beats(c2[:4])
+        # only streets read as typed constrain each other (a loose spelling match, BUSH DR read
+        # as RUSH CT, says nothing about where the crossing is)
+        sure = (f1 or 0.0) >= 0.95 and (f2 or 0.0) >= 0.95
+        shared = self._street_beats(c1[:4]) & self._street_beats(c2[:4]) if sure else set()
         options = []
         for order, (c, f, n, name, key, other_name) in enumerate((
             (c1, f1, n1, p.street, p.street_key, p.street2),
