@@ -129,7 +129,9 @@ class IntersectionMatcher:
             k = (a, b) if a <= b else (b, a)
             return self._located(cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
         if pair_hist is not None:
-            m = _Match(None, None, "history_intersection", round(0.6 * factor, 3), label,
+            # the raw score carries how sure the records are (their majority share)
+            share = max(pair_hist.values()) / (sum(pair_hist.values()) or 1.0)
+            m = _Match(None, None, "history_intersection", round(0.6 * factor * share, 3), label,
                        "no geometry locates the crossing: beat from past records of it",
                        hist=pair_hist, prefer_history=True)  # fmt: skip
             self._place_in_beat(m, [k for k in (c1[:1] + c2[:1])])
