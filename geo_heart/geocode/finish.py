@@ -27,7 +27,20 @@ class ResultFinisher:
     def _finish(self, matches: list[_Match]) -> list[tuple]:
         """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
         rows = self._finish_plain(matches)
-        todo = [i for i, m in enumerate(matches) if m.approximate or m.candidates]
+        # a number placed near (not at) its place whose point lies outside every beat stays
+        # ``outside`` (its reason names the nearest beat and its distance)
+        todo = [
+            i
+            for i, m in enumerate(matches)
+            if m.candidates
+            or (
+                m.approximate
+                and (
+                    rows[i][8] != "outside"
+                    or m.match_type not in ("nearest_address", "extrapolated")
+                )
+            )
+        ]
         if not todo:
             return rows
         # every candidate of every such match finished in one vectorised pass
@@ -119,7 +132,9 @@ class ResultFinisher:
         sa = None if shared is None else self.service_area.contains(shared)
         text = ", ".join(f"{c['matched_address']} (beat {c['beat'] or '?'})" for c in cands[:6])
         reason = (
-            f"{len(cands)} places fit: {text}" if len(cands) > 1 else f"not sure of the place: {text}"
+            f"{len(cands)} places fit: {text}"
+            if len(cands) > 1
+            else f"not sure of the place: {text}"
         )
         if m.reason:
             reason = f"{m.reason}; {reason}"

@@ -12,6 +12,7 @@ locates the crossing (``history_intersection``).
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import shapely
@@ -33,6 +34,8 @@ PRECOMPUTED_REACH_M = 400.0
 #: line); farther, it is an estimate
 OK_EXTRAPOLATED_M = 25.0
 _NONE: dict = {}
+#: One lock around building a geocoder's projected beat outlines (dask threads share it)
+_BUILD_LOCK = threading.Lock()
 
 
 class IntersectionMatcher:
@@ -534,17 +537,20 @@ class IntersectionMatcher:
     def _beats_within_d(self, x: float, y: float, r: float) -> list[tuple]:
         """:meth:`_beats_within` as ``(distance, beat, x, y)`` (projected units)."""
         if self._beat_tree is None:
-            to_p = self._projection()[0]
-            geoms = shapely.transform(
-                self.beat_index.geoms,
-                lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1])),
-            )
-            self._beat_geoms = geoms
-            self._beat_tree = shapely.STRtree(geoms)
-            # simplified outlines (1 m) make the distances fast; a point found on one is checked
-            # against the true beat and recomputed on the full outline when it misses
-            self._beat_simple = shapely.simplify(geoms, 1.0 / self._metres_per_unit())
-            shapely.prepare(self._beat_geoms)
+            with _BUILD_LOCK:  # threaded workers share one geocoder: build once, publish last
+                if self._beat_tree is None:
+                    to_p = self._projection()[0]
+                    geoms = shapely.transform(
+                        self.beat_index.geoms,
+                        lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1])),
+                    )
+                    # simplified outlines (1 m) make the distances fast; a point found on one
+                    # is checked against the true beat and recomputed on the full outline when
+                    # it misses
+                    self._beat_simple = shapely.simplify(geoms, 1.0 / self._metres_per_unit())
+                    shapely.prepare(geoms)
+                    self._beat_geoms = geoms
+                    self._beat_tree = shapely.STRtree(geoms)
         p = shapely.points(x, y)
         hits = self._beat_tree.query(p, predicate="dwithin", distance=r)
         ids = self._beat_id_list

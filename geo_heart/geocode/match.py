@@ -275,6 +275,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if m.match_type == "street" and not m.candidates:
             # the number was not placed: only the street is known (a partial match, never ok)
             m.approximate = True
+        elif m.match_type in ("nearest_address", "extrapolated") and not m.candidates:
+            # the number is not among the street's known numbers: the point is a known address
+            # near it or an extension of the street's numbering, not the place itself (``ok`` is
+            # for an address point, an interpolated house or block, a found crossing)
+            m.approximate = True
         return m
 
     def _match_place(self, text: str) -> _Match | None:

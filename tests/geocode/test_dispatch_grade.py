@@ -50,7 +50,10 @@ def test_same_beat_however_written(fresh):
 def test_typed_forms_land_like_the_clean_text(fresh, typed, clean):
     g = fresh()
     a, b = g.geocode_one(typed), g.geocode_one(clean)
-    assert a.status in ("ok", "beat_only") and a.beat == b.beat, (a, b)
+    # the same answer as the clean text (12 N DUKE ST lies below the street's known numbers:
+    # an extrapolated point, approximate for both)
+    assert a.status in ("ok", "beat_only", b.status) and a.beat == b.beat, (a, b)
+    assert a.status != "unmatched"
 
 
 def test_main_st_is_approximate_and_unknown_is_null(fresh, workspace):

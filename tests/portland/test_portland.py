@@ -104,7 +104,8 @@ def test_feed_address_forms(pdx):
     assert crossing.status != "ok"  # never a confident point from address points alone
     assert crossing.candidates and {c["beat"] for c in crossing.candidates} <= {"912", "922", "923"}
     zero = g.geocode_one("0 SW ARTHUR ST, PORTLAND, OR")
-    assert zero.status in ("ok", "ambiguous") and (zero.beat or zero.candidates)
+    # number 0 lies below the street's known numbers: an extrapolated point, approximate
+    assert zero.status in ("ok", "ambiguous", "approximate") and (zero.beat or zero.candidates)
 
 
 def test_feed_measures_on_the_eval_half(pdx):
