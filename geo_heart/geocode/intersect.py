@@ -167,34 +167,37 @@ class IntersectionMatcher:
 
     def _street_beats(self, keys: list[str]) -> set[str]:
         """Every beat the streets ``keys`` run through: their known points, then the beats
-        their past records give."""
+        their past records give (memoised per street)."""
         out: set[str] = set()
+        memo = self._street_beats_memo
         for k in keys:
-            pts = self._pts.get(k)
-            if pts is not None:
-                out.update(b for b in pts[3] if b is not None)
-            sd = self.index.streets.get(k)
-            if sd is not None and sd.history:
-                for h in sd.history.values():
-                    out.update(h)
+            got = memo.get(k)
+            if got is None:
+                got = set()
+                pts = self._pts.get(k)
+                if pts is not None:
+                    got.update(b for b in pts[3] if b is not None)
+                sd = self.index.streets.get(k)
+                if sd is not None and sd.history:
+                    for h in sd.history.values():
+                        got.update(h)
+                got = memo[k] = frozenset(got)
+            out |= got
         return out
 
     def _beats_touching(self, beat: str) -> set[str]:
         """Beats whose outlines come within ``CROSSING_REACH_M`` of ``beat`` (``beat`` itself
-        included), found once per beat."""
-        got = self._touch_memo.get(beat)
-        if got is None:
-            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat outlines
-            ids = self._beat_id_list
-            got = {beat}
-            if beat in ids:
-                g = self._beat_geoms[ids.index(beat)]
-                hits = self._beat_tree.query(
-                    g, predicate="dwithin", distance=CROSSING_REACH_M / self._metres_per_unit()
-                )
-                got |= {ids[i] for i in hits.tolist()}
-            self._touch_memo[beat] = got
-        return got
+        included). Found for every beat at once, and kept with the beat index (every geocoder
+        on it shares the table)."""
+        bi = self.beat_index
+        table = getattr(bi, "_touching_beats", None)
+        if table is None:
+            with _BUILD_LOCK:
+                table = getattr(bi, "_touching_beats", None)
+                if table is None:
+                    table = _touching_table(bi, self._projection()[0], self._metres_per_unit())
+                    bi._touching_beats = table
+        return table.get(beat, {beat})
 
     def _name_shared_beats(self, m: _Match, c1: list[str], c2: list[str]) -> None:
         """A crossing known only from past records: the beats next to the records' beat that
@@ -613,3 +616,18 @@ def _index_crs(index) -> str:
 
         raise ConfigError("the reference index has no projected CRS: rebuild it (geo-heart index)")
     return str(crs)
+
+
+def _touching_table(beat_index, to_p, m_per_unit: float) -> dict[str, set[str]]:
+    """Beat → the beats whose outlines come within ``CROSSING_REACH_M`` of it (itself too)."""
+    geoms = shapely.transform(
+        beat_index.geoms, lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1]))
+    )
+    ids = [str(b) for b in beat_index.ids]
+    left, right = shapely.STRtree(geoms).query(
+        geoms, predicate="dwithin", distance=CROSSING_REACH_M / m_per_unit
+    )
+    out: dict[str, set[str]] = {b: {b} for b in ids}
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        out[ids[i]].add(ids[j])
+    return out

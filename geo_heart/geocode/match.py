@@ -86,7 +86,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         #: the fitted confidence table (90% radii, beat probabilities); IDENTITY: raw numbers
         self.calibration = calibration
         self._near_memo: dict[tuple, tuple] = {}
-        self._touch_memo: dict[str, set[str]] = {}
+        self._street_beats_memo: dict[str, frozenset[str]] = {}
         #: ``[addresses] point_crossings_confident``: False gives crossings estimated from address
         #: points alone as candidates (``ambiguous``), never one confident point
         self.point_crossings_confident = point_crossings_confident
