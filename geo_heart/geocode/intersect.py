@@ -497,6 +497,10 @@ class IntersectionMatcher:
             m.reason += (
                 f"; past records put it in beats {', '.join(self._records_straddle(hist))}: confirm"
             )
+        elif hist and beats and hb not in beats:
+            # the point lies in one beat, past records of the crossing put it in another
+            m.approximate = True
+            m.reason += f"; past records put it in beat {hb}: confirm"
         return m
 
     @staticmethod

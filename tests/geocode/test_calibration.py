@@ -241,3 +241,22 @@ def test_eligibility_counts_every_beat_within_the_radius(tmp_path):
     crt = next(x for x in out["decisions"] if x["program"] == "CRT")
     assert crt["eligible"] is False and "eligible in beat 11" in crt["reason"]
     assert any("possible beats" in n and "confirm with the caller" in n for n in out["notes"])
+
+
+def test_records_in_another_beat_keep_a_crossing_from_ok(tmp_path):
+    import shutil
+
+    from geo_heart.area import Area
+
+    d = tmp_path / "toy"
+    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
+    (d / "history.csv").write_text("ADDR,BEAT\n" + "OAK ST & ELM AVE,22\n" * 4, encoding="utf-8")
+    with open(d / "toy.toml", "a", encoding="utf-8") as f:
+        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
+                'beat_column = "BEAT"\n')  # fmt: skip
+    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
+    r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
+    assert r.status == "approximate" and r.beat == "12"
+    assert "past records put it in beat 22: confirm" in r.reason
+    assert set(r.straddle_beats.split(";")) == {"12", "22"}
