@@ -133,21 +133,26 @@ def test_a_third_street_is_named(toy):
     assert "BIRCH LN not used" in three.reason and "BIRCH" not in two.reason
 
 
-def test_a_radius_spanning_a_boundary_is_never_ok_even_with_past_records(tmp_path):
-    """Past records agreeing with the point's beat keep that beat, but the answer is not ``ok``:
-    every beat within the radius is named (issue 18 follow-up)."""
+def _toy_with_history(tmp_path, rows: str, toml: str = ""):
+    """A copy of the toy area whose past records (``history.csv``: ``ADDR,BEAT`` lines ``rows``)
+    are a layer, plus ``toml`` appended to its area file."""
     import shutil
 
     from geo_heart.area import Area
 
-    toy_dir = ROOT / "tests" / "data" / "toy"
     d = tmp_path / "toy"
-    shutil.copytree(toy_dir, d, ignore=shutil.ignore_patterns("*.py"))
-    (d / "history.csv").write_text("ADDR,BEAT\n" + "OAK ST & ELM AVE,12\n" * 6, encoding="utf-8")
+    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
+    (d / "history.csv").write_text("ADDR,BEAT\n" + rows, encoding="utf-8")
     with open(d / "toy.toml", "a", encoding="utf-8") as f:
         f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
-                'beat_column = "BEAT"\n')  # fmt: skip
-    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+                'beat_column = "BEAT"\n' + toml)  # fmt: skip
+    return Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+
+
+def test_a_radius_spanning_a_boundary_is_never_ok_even_with_past_records(tmp_path):
+    """Past records agreeing with the point's beat keep that beat, but the answer is not ``ok``:
+    every beat within the radius is named (issue 18 follow-up)."""
+    area = _toy_with_history(tmp_path, "OAK ST & ELM AVE,12\n" * 6)
     # the radius (700 m) reaches beats 11, 22 and 99 from the crossing in beat 12
     cal = {"crossing_radius_m": {"points/*": 700.0}, "ok_crossing_radius_m": 800.0}
     r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
@@ -187,18 +192,8 @@ def test_only_found_crossings_are_ok_under_the_geometry_policy(toy):
 
 
 def test_records_split_between_beats_keep_a_crossing_from_ok(tmp_path):
-    import shutil
-
-    from geo_heart.area import Area
-
-    d = tmp_path / "toy"
-    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
     rows = "OAK ST & ELM AVE,12\n" * 3 + "OAK ST & ELM AVE,22\n" * 3
-    (d / "history.csv").write_text("ADDR,BEAT\n" + rows, encoding="utf-8")
-    with open(d / "toy.toml", "a", encoding="utf-8") as f:
-        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
-                'beat_column = "BEAT"\n')  # fmt: skip
-    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    area = _toy_with_history(tmp_path, rows)
     cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
     r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
     assert r.status == "approximate" and r.beat == "12"
@@ -219,20 +214,12 @@ def test_eligibility_counts_every_beat_within_the_radius(tmp_path):
     """An approximate crossing kept in its records' beat (12) with beat 11 also within the
     radius: the service area and programs are stated only where both agree (toy CRT: beat 11
     only), and the decision says where it depends."""
-    import shutil
-
-    from geo_heart.area import Area
     from geo_heart.dispatch.lookup import lookup_address
 
-    d = tmp_path / "toy"
-    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
-    (d / "history.csv").write_text("ADDR,BEAT\n" + "OAK ST & ELM AVE,12\n" * 6, encoding="utf-8")
     cal = {"score": {}, "crossing_radius_m": {"points/*": 700.0}, "ok_crossing_radius_m": 800.0}
-    (d / "cal.json").write_text(json.dumps(cal), encoding="utf-8")
-    with open(d / "toy.toml", "a", encoding="utf-8") as f:
-        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
-                'beat_column = "BEAT"\n\n[calibration]\nfile = "cal.json"\n')  # fmt: skip
-    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    (tmp_path / "cal.json").write_text(json.dumps(cal), encoding="utf-8")
+    area = _toy_with_history(tmp_path, "OAK ST & ELM AVE,12\n" * 6,
+                             f'\n[calibration]\nfile = "{tmp_path / "cal.json"}"\n')  # fmt: skip
     out = lookup_address(area, "OAK ST & ELM AVE", call_type="trespass", at="2024-06-04T11:00")
     assert out["status"] == "approximate" and out["beat"] == "12"
     assert {"11", "12"} <= set(out["straddle_beats"])
@@ -244,17 +231,7 @@ def test_eligibility_counts_every_beat_within_the_radius(tmp_path):
 
 
 def test_records_in_another_beat_keep_a_crossing_from_ok(tmp_path):
-    import shutil
-
-    from geo_heart.area import Area
-
-    d = tmp_path / "toy"
-    shutil.copytree(ROOT / "tests" / "data" / "toy", d, ignore=shutil.ignore_patterns("*.py"))
-    (d / "history.csv").write_text("ADDR,BEAT\n" + "OAK ST & ELM AVE,22\n" * 4, encoding="utf-8")
-    with open(d / "toy.toml", "a", encoding="utf-8") as f:
-        f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
-                'beat_column = "BEAT"\n')  # fmt: skip
-    area = Area.load(d / "toy.toml", data_dir=d, cache_dir=tmp_path / "cache")
+    area = _toy_with_history(tmp_path, "OAK ST & ELM AVE,22\n" * 4)
     cal = {"crossing_radius_m": {"points/*": 300.0}, "ok_crossing_radius_m": 400.0}
     r = new_geocoder(area, calibration=Calibration(**cal)).geocode_one("OAK ST & ELM AVE")
     assert r.status == "approximate" and r.beat == "12"
