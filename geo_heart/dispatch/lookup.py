@@ -297,6 +297,10 @@ def _what_known(g: Any) -> str:
         return "street only"
     if "intersection" in (g.reason or "") and "not found" in (g.reason or ""):
         return "one street of the crossing"
+    if g.match_type == "nearest_address":
+        return "number not on the map, nearest known address"
+    if g.match_type == "extrapolated":
+        return "number beyond the street's known numbers"
     if g.match_type == "history_intersection":
         return "crossing known only from past records"
     if g.match_type == "intersection":

@@ -100,6 +100,8 @@ class ResultFinisher:
         sa = None if shared is None else self.service_area.contains(shared)
         # every beat within the answer's radius is named, not only the candidates' own
         named = [*beats, *(b for b in m.block_beats or () if b not in shares)]
+        for c in cands:  # a candidate's own block straddling beats (its past records)
+            named += [b for b in (c["straddle_beats"] or "").split(";") if b and b not in named]
         if sa is not None and any(self.service_area.contains(b) != sa for b in named):
             sa = None  # in the service area or not depends on which beat within the radius
         if len(beats) == 1 and len(named) > 1:
