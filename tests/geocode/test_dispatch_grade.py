@@ -192,3 +192,15 @@ def test_crossing_headlines_say_why_to_confirm(workspace):
     assert out["notes"][0].startswith("approximate: crossing known only from past records")
     out = lookup_address(workspace, "CHAPEL HILL RD & UNIVERSITY DR", at="2024-06-04T11:00")
     assert out["status"] == "ok" and not any("confirm" in n for n in out.get("notes", []))
+
+
+def test_a_number_off_the_map_is_approximate_with_its_beats(workspace):
+    from geo_heart.dispatch.lookup import lookup_address
+
+    out = lookup_address(workspace, "12 N DUKE ST", call_type="trespass", at="2024-06-04T11:00")
+    assert (out["status"], out["match_type"]) == ("approximate", "extrapolated")
+    assert out["notes"][0].startswith("approximate: number beyond the street's known numbers, ")
+    # the block's past records straddle beats: every one of them is named and judged
+    assert out["beat"] in out["straddle_beats"] and len(out["straddle_beats"]) >= 2
+    n = int(out["notes"][0].split("known numbers, ")[1].split(" ")[0])
+    assert n == len(out["straddle_beats"])
