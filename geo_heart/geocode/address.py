@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from geo_heart.geocode.ordinals import ORDINALS
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -69,33 +71,7 @@ def _load_pub28() -> tuple[dict[str, str], dict[str, str], dict[str, bool], dict
 #: state names and abbreviations (Appendix B) → abbreviation.
 SUFFIXES, DIRECTIONALS, UNIT_DESIGNATORS, STATES = _load_pub28()
 
-_UNITS_WORDS = ("", "FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH",
-                "NINTH")  # fmt: skip
-_TEENS = ("TENTH", "ELEVENTH", "TWELFTH", "THIRTEENTH", "FOURTEENTH", "FIFTEENTH", "SIXTEENTH",
-          "SEVENTEENTH", "EIGHTEENTH", "NINETEENTH")  # fmt: skip
-_TENS = ("", "", "TWENTY", "THIRTY", "FORTY", "FIFTY", "SIXTY", "SEVENTY", "EIGHTY", "NINETY")
-_TENS_TH = ("", "", "TWENTIETH", "THIRTIETH", "FORTIETH", "FIFTIETH", "SIXTIETH", "SEVENTIETH",
-            "EIGHTIETH", "NINETIETH")  # fmt: skip
 
-
-def _ordinal_suffix(n: int) -> str:
-    if 10 <= n % 100 <= 20:
-        return "TH"
-    return {1: "ST", 2: "ND", 3: "RD"}.get(n % 10, "TH")
-
-
-#: Spelled ordinals (``FIRST`` … ``NINETY NINTH``, also ``TWENTY-FIRST``) → ``1ST`` … ``99TH``.
-ORDINALS: dict[str, str] = {}
-for _n in range(1, 100):
-    if _n < 10:
-        _w = _UNITS_WORDS[_n]
-    elif _n < 20:
-        _w = _TEENS[_n - 10]
-    elif _n % 10 == 0:
-        _w = _TENS_TH[_n // 10]
-    else:
-        _w = f"{_TENS[_n // 10]} {_UNITS_WORDS[_n % 10]}"
-    ORDINALS[_w] = f"{_n}{_ordinal_suffix(_n)}"
 _ORDINALS = {k: v for k, v in ORDINALS.items() if " " not in k}
 _ORDINAL_PAIRS = {tuple(k.split()): v for k, v in ORDINALS.items() if " " in k}
 #: ``9TH`` → ``NINTH``: spelled names, so a misspelled ordinal (``NITNH``) still finds ``9TH``.
