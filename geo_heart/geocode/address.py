@@ -350,13 +350,28 @@ def _split_unit(words: list[str]) -> tuple[list[str], str | None]:
     return out, (" ".join(units) or None)
 
 
+def _street_end(words: list[str], j: int) -> bool:
+    """Whether a street can end at word ``j``: a suffix (``ST``), a route number (``NC 54``), or
+    a directional right after one of those (``NC 54 HWY E``, ``I 85 N``)."""
+    w = words[j]
+    if w in SUFFIXES:
+        return True
+    if w.isdigit():
+        return j >= 1 and words[j - 1] in _ROUTE_PREFIX
+    if w in DIRECTIONALS and j >= 1:
+        return words[j - 1] in SUFFIXES or (words[j - 1].isdigit() and j >= 2
+                                            and words[j - 2] in _ROUTE_PREFIX)  # fmt: skip
+    return False
+
+
 def _split_city(words: list[str]) -> tuple[list[str], str | None]:
-    """``W MAIN ST DURHAM`` → (``W MAIN ST``, ``DURHAM``): words after the last street suffix
-    that are not a suffix, directional or unit are a city written without a comma."""
+    """``W MAIN ST DURHAM`` → (``W MAIN ST``, ``DURHAM``): words after the street's end (its
+    suffix, route number or their directional, :func:`_street_end`) that are not a suffix,
+    directional or unit are a city written without a comma."""
     if len(words) < 3 or words[-1] in SUFFIXES or words[-1] in DIRECTIONALS:
         return words, None
     for j in range(len(words) - 2, 0, -1):
-        if words[j] in SUFFIXES:
+        if _street_end(words, j):
             tail = words[j + 1 :]
             if len(tail) <= 3 and all(
                 w.isalpha() and w not in DIRECTIONALS and w not in SUFFIXES and w not in _UNIT_WORDS

@@ -6,7 +6,7 @@ from bisect import bisect_left
 
 import numpy as np
 
-from geo_heart.geocode.address import SUFFIXES, StreetKey
+from geo_heart.geocode.address import DIRECTIONALS, SUFFIXES, StreetKey
 from geo_heart.geocode.reference import StreetData
 from geo_heart.geocode.types import NEIGHBOUR_BLOCKS, _Match
 
@@ -62,8 +62,17 @@ class StreetMatcher:
                 0.95,
                 "street matched with a different suffix/directional",
             )
-        # "GREGSON" written as "GREGSON ST" in a name (no suffix parsed) or suffix inside name
+        # "T WEST ALEXANDER DR": a directional spelled out inside the name (T W ALEXANDER DR)
         words = key.name.split(" ")
+        short = [DIRECTIONALS.get(w, w) if 0 < i < len(words) - 1 else w
+                 for i, w in enumerate(words)]  # fmt: skip
+        if short != words:
+            alt = StreetKey(key.predir, " ".join(short), key.suffix, key.postdir)
+            if alt.full in self.index.streets:
+                return [alt.full], 0.95, f"street matched as {alt.full!r}"
+            if alt.name in by_name:
+                return list(by_name[alt.name]), 0.9, f"street matched as {alt.name!r}"
+        # "GREGSON" written as "GREGSON ST" in a name (no suffix parsed) or suffix inside name
         if len(words) > 1 and words[-1] in ("EXT", "EXTENSION"):
             base = " ".join(words[:-1])
             if base in by_name:

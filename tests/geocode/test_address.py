@@ -122,3 +122,19 @@ def test_fast_path_equals_general_path():
         a = parse_address(t)
         b = parse_address(t + " ")  # a trailing space takes the general path
         assert (a.kind, a.number, a.street, a.street2) == (b.kind, b.number, b.street, b.street2)
+
+
+@pytest.mark.parametrize(
+    ("text", "street", "city"),
+    [
+        ("1500 NC 54 HWY E DURHAM North Carolina 27713", "NC 54 HWY E", "DURHAM"),
+        ("17300 I85 N durham N.C. 27713", "I 85 N", "DURHAM"),
+        ("10600 US 15 501 HWY N Durham NC 27713", "US 15 501 HWY N", "DURHAM"),
+        ("212 W MAIN ST DURHAM", "W MAIN ST", "DURHAM"),
+        ("300 MAIN ST W", "MAIN ST W", None),
+    ],
+)
+def test_a_city_after_a_route_or_a_postdirectional(text, street, city):
+    """The street may end in a route number or a directional; a city after it is split off."""
+    p = parse_address(text)
+    assert (p.street, p.city) == (street, city)

@@ -1,5 +1,5 @@
-"""Crossings whose streets do not meet in the reference (issue 18), and a suffix that is the
-last word of a street's name. A crossing whose streets do not meet stays
+"""Crossings whose streets do not meet in the reference (issue 18), a suffix that is the last
+word of a street's name, and a directional spelled out inside a name. A crossing whose streets do not meet stays
 ``approximate`` on the better-known street, cut to the beats both streets run through, and a
 crossing known only from past records also names the neighbouring beats both streets share."""
 
@@ -26,6 +26,9 @@ def apart(tmp_path_factory):
     with open(d / "address_points.csv", "a", encoding="utf-8") as f:
         for i, n in enumerate(range(100, 1000, 100)):
             f.write(f"{n} BIRCH LN,,{X0 + 0.012},{Y0 + 0.011 + i * 0.001:.4f}\n")
+        # T W ALEXANDER DR runs west-east in beat 22 (numbers 100..500)
+        for i, n in enumerate(range(100, 600, 100)):
+            f.write(f"{n} T W ALEXANDER DR,,{X0 + 0.011 + i * 0.0015:.4f},{Y0 + 0.013}\n")
         # HOPE VALLEY RD runs west-east in beat 21 (numbers 100..900)
         for i, n in enumerate(range(100, 1000, 100)):
             f.write(f"{n} HOPE VALLEY RD,,{X0 + 0.001 + i * 0.0008:.4f},{Y0 + 0.017}\n")
@@ -78,3 +81,9 @@ def test_a_suffix_that_is_the_last_word_of_a_name(apart):
     assert r.lon == pytest.approx(X0 + 0.001 + 4 * 0.0008, abs=2e-4)
     # the records' own block stays theirs
     assert apart.geocode_one("4600 HOPE VLY").beat == "22"
+
+
+def test_a_directional_spelled_out_inside_a_name(apart):
+    r = apart.geocode_one("300 T West ALEXANDER Drive")
+    assert r.status == "ok" and r.beat == "22" and "street matched as 'T W ALEXANDER DR'" in r.reason
+    assert r.lon == pytest.approx(X0 + 0.011 + 2 * 0.0015, abs=2e-4)
