@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from geo_heart.geocode.ordinals import ORDINALS
+from geo_heart.geocode.pub28 import DIRECTIONALS, STATES, SUFFIXES, UNIT_DESIGNATORS
 
 log = logging.getLogger(__name__)
 
@@ -39,37 +40,6 @@ __all__ = [
     "STATES",
     "ORDINALS",
 ]
-
-
-def _load_pub28() -> tuple[dict[str, str], dict[str, str], dict[str, bool], dict[str, str]]:
-    """USPS Publication 28 tables from ``data/usps_pub28.csv`` (suffixes, directionals, units,
-    states): form → standard abbreviation (units: form → needs a number)."""
-    import csv
-    from importlib.resources import files
-
-    suffixes: dict[str, str] = {}
-    directionals: dict[str, str] = {}
-    units: dict[str, bool] = {}
-    states: dict[str, str] = {}
-    text = files("geo_heart.geocode").joinpath("data/usps_pub28.csv").read_text(encoding="utf-8")
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
-    for row in csv.DictReader(lines):
-        form, std, kind = row["form"], row["standard"], row["kind"]
-        if kind == "suffix":
-            suffixes[form] = std
-        elif kind == "directional":
-            directionals[form] = std
-        elif kind == "unit":
-            units[form] = row["needs_number"] == "1"
-        elif kind == "state":
-            states[form] = std
-    return suffixes, directionals, units, states
-
-
-#: Street suffix forms → USPS standard abbreviation (Pub 28 Appendix C1).
-#: Directional forms → abbreviation; secondary unit designators (C2) → whether a number follows;
-#: state names and abbreviations (Appendix B) → abbreviation.
-SUFFIXES, DIRECTIONALS, UNIT_DESIGNATORS, STATES = _load_pub28()
 
 
 _ORDINALS = {k: v for k, v in ORDINALS.items() if " " not in k}
