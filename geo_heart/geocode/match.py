@@ -62,6 +62,9 @@ __all__ = ["GeocodeResult", "Geocoder", "geocoder_for", "RESULT_COLUMNS"]
 MEMO_MAX_ENTRIES = 250_000
 
 
+#: A beat past records give a street (where none of its known points lies) is named as a place
+#: of the street when it holds at least this share of the street's records (not a stray record)
+HISTORY_BEAT_MIN_SHARE = 0.05
 _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 
@@ -354,6 +357,15 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         return _Match(None, None, "street", round(0.3 * factor, 3), " / ".join(fits[:4]),
                       reason, candidates=places, approximate=True)  # fmt: skip
 
+    @staticmethod
+    def _street_history(sd) -> dict[str, float]:
+        """Beat → past records of the street (every block summed)."""
+        hist: dict[str, float] = {}
+        for h in (sd.history or {}).values():
+            for bt, n in h.items():
+                hist[bt] = hist.get(bt, 0) + n
+        return hist
+
     def _street_places(self, key: str, score: float) -> list[_Match]:
         """A street as places: one per beat it crosses (its known points, else its history)."""
         sd = self.index.streets[key]
@@ -366,6 +378,22 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             named = {b: v for b, v in by_beat.items() if b is not None} or by_beat
             ranked = sorted(named.items(), key=lambda kv: (-len(kv[1]), str(kv[0])))
             total = sum(len(v) for v in named.values())
+            # the street's hundred-blocks by beat: those with known points (their beat), then
+            # those only past records know (the records' majority beat; permit points are
+            # sparse), so a beat only the records give is a place of the street too
+            pairs = {(num // 100, b) for num, b in zip(pts[0], pts[3], strict=True) if b}
+            covered = {blk for blk, _ in pairs}
+            for blk, h in (sd.history or {}).items() if pairs else ():
+                if blk // 100 not in covered and h:
+                    pairs.add((blk // 100, self._majority_beat(h)))
+            per_beat: dict[str, int] = {}
+            for _, b in pairs:
+                per_beat[b] = per_beat.get(b, 0) + 1
+            n_blocks = sum(per_beat.values())
+            extra = {bt: n for bt, n in per_beat.items()
+                     if bt not in named and n / n_blocks >= HISTORY_BEAT_MIN_SHARE}  # fmt: skip
+            if n_blocks and not extra:
+                n_blocks = 0  # the points alone: shares by known points, as before
             for b, idx in ranked:
                 j = idx[len(idx) // 2]  # the middle known number of the street in that beat
                 lo, hi = pts[0][idx[0]], pts[0][idx[-1]]
@@ -373,17 +401,20 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
                 out.append(_Match(pts[1][j], pts[2][j], "street", score, label,
                                   "street only: a point on the street" + (f" in beat {b}" if b else ""),
                                   uncertainty_m=self._radius("street"),
-                                  share=round(len(idx) / total, 3)))  # fmt: skip
+                                  share=round(per_beat.get(b, 0) / n_blocks if n_blocks
+                                              else len(idx) / total, 3)))  # fmt: skip
+            for bt, n in sorted(extra.items(), key=lambda kv: (-kv[1], kv[0])):
+                out.append(_Match(None, None, "history_street", score, key,
+                                  f"past records of the street put part of it in beat {bt}",
+                                  hist={bt: float(n)}, prefer_history=True,
+                                  share=round(n / n_blocks, 3)))  # fmt: skip
             return out
         if sd.mid is not None:
             return [_Match(sd.mid[0], sd.mid[1], "street", score, key,
                            "street only: the point is the street's middle",
                            uncertainty_m=self._radius("street"), share=1.0)]  # fmt: skip
         if sd.history:
-            hist: dict[str, float] = {}
-            for h in sd.history.values():
-                for bt, n in h.items():
-                    hist[bt] = hist.get(bt, 0) + n
+            hist = self._street_history(sd)
             total = sum(hist.values()) or 1.0
             ranked_h = sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))
             return [_Match(None, None, "history_street", score, key,

@@ -34,6 +34,7 @@ def apart(tmp_path_factory):
             f.write(f"{n} HOPE VALLEY RD,,{X0 + 0.001 + i * 0.0008:.4f},{Y0 + 0.017}\n")
     rows = ["ASH CT & OAK ST,11"] * 5 + ["100 ASH CT,11"] * 3 + ["300 ASH CT,12"] * 3
     rows += ["4600 HOPE VLY,22"] * 2  # a street known from records only, as DPD typed it
+    rows += ["2100 OAK ST,21"] * 4  # records of OAK ST in a beat none of its points lies in
     (d / "history.csv").write_text("ADDR,BEAT\n" + "\n".join(rows) + "\n", encoding="utf-8")
     with open(d / "toy.toml", "a", encoding="utf-8") as f:
         f.write('\n[layers.history]\nfile = "history.csv"\naddress_column = "ADDR"\n'
@@ -87,3 +88,14 @@ def test_a_directional_spelled_out_inside_a_name(apart):
     r = apart.geocode_one("300 T West ALEXANDER Drive")
     assert r.status == "ok" and r.beat == "22" and "street matched as 'T W ALEXANDER DR'" in r.reason
     assert r.lon == pytest.approx(X0 + 0.011 + 2 * 0.0015, abs=2e-4)
+
+
+def test_a_street_only_answer_names_the_beats_its_records_give(apart):
+    """OAK ST's points lie in beats 11 and 12; its records also put part of it in 21."""
+    r = apart.geocode_one("OAK ST")
+    assert r.status == "approximate" and r.beat is None
+    by_beat = {c["beat"]: c for c in r.candidates}
+    assert set(by_beat) == {"11", "12", "21"}
+    assert by_beat["21"]["match_type"] == "history_street" and by_beat["21"]["lon"] is None
+    assert 0 < by_beat["21"]["share"] < by_beat["11"]["share"]
+    assert sum(c["share"] for c in r.candidates) == pytest.approx(1.0, abs=0.01)
