@@ -27,19 +27,10 @@ class ResultFinisher:
     def _finish(self, matches: list[_Match]) -> list[tuple]:
         """Beats for all matches at once; one result row (in :class:`GeocodeResult` order) each."""
         rows = self._finish_plain(matches)
-        # a number placed near (not at) its place whose point lies outside every beat stays
-        # ``outside`` (its reason names the nearest beat and its distance)
         todo = [
             i
             for i, m in enumerate(matches)
-            if m.candidates
-            or (
-                m.approximate
-                and (
-                    rows[i][8] != "outside"
-                    or m.match_type not in ("nearest_address", "extrapolated")
-                )
-            )
+            if m.candidates or (m.approximate and not _stays_outside(m, rows[i]))
         ]
         if not todo:
             return rows
@@ -276,3 +267,9 @@ class ResultFinisher:
         """The majority beat of a history (precomputed for the index's histories)."""
         got = getattr(hist, "summary", None)
         return (got or majority_summary(hist))[0]
+
+
+def _stays_outside(m: _Match, row: tuple) -> bool:
+    """A number placed near (not at) its place whose point lies outside every beat: the answer
+    stays ``outside`` (its reason names the nearest beat and its distance)."""
+    return row[8] == "outside" and m.match_type in ("nearest_address", "extrapolated")

@@ -140,22 +140,12 @@ class IntersectionMatcher:
             self._place_in_beat(m, [k for k in (c1[:1] + c2[:1])])
             self._name_shared_beats(m, c1[:4], c2[:4])
             return m
-        if c1 and c2 and p.number is None:
+        if p.number is None and (c1 or c2):
+            # no meeting found: a street-only answer on whichever street is known
             return self._streets_apart(p, (c1, f1, n1), (c2, f2, n2))
-        if not c1 and c2 and p.number is None:
-            # only the second street is known ("UNIVERSITY DR & SPRINGFIELD APTS" read with the
-            # place first): a street-only answer on it
-            return self._streets_apart(p, (c1, f1, n1), (c2, f2, n2))
-        # fall back to the first street (its block when a number is given)
+        # "1200 A ST / B ST" with no meeting found: the first street's block
         if c1:
-            if p.number is not None:
-                m = self._on_street(self.index.streets[c1[0]], p.number, True)
-            else:
-                m = self._match_street_only(
-                    ParsedAddress(
-                        raw=p.raw, kind="street", street=p.street, street_key=p.street_key
-                    )
-                )
+            m = self._on_street(self.index.streets[c1[0]], p.number, True)
             m.score = round(m.score * 0.8 * (f1 or 1.0), 3)
             m.reason = f"intersection with {p.street2!r} not found; located on {c1[0]!r}" + (
                 f" ({m.reason})" if m.reason else ""

@@ -62,8 +62,8 @@ __all__ = ["GeocodeResult", "Geocoder", "geocoder_for", "RESULT_COLUMNS"]
 MEMO_MAX_ENTRIES = 250_000
 
 
-#: A beat past records give a street (where none of its known points lies) is named as a place
-#: of the street when it holds at least this share of the street's records (not a stray record)
+#: A beat only past records give a street (none of its known points lies there) is named as a
+#: place of the street when it holds at least this share of the street's hundred-blocks
 HISTORY_BEAT_MIN_SHARE = 0.05
 _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
