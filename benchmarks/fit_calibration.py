@@ -30,7 +30,7 @@ reads the evaluation files: only this table. Data:
 (``--ok-crossing-radius 450 --ok-crossing-geometries lines``): a crossing is ``ok`` only when two
 drawn street lines meet there (not a crossing estimated from address points or lines passing
 apart or extended), one beat lies within its 90% radius, that radius is at most 450 m and the
-past records of the crossing do not split between beats; otherwise the call-taker is asked to
+past records of the crossing (if any) neither split between beats nor name another beat; otherwise the call-taker is asked to
 confirm (``approximate`` or ``ambiguous``).
 """
 
