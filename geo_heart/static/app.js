@@ -294,18 +294,24 @@
     const saName = r.service_area && r.rules ? r.service_area : serviceAreaLabel;
     row("Service area", "card-pilot", el("span", {}, el("span", { class: "badge " + inArea[0] }, inArea[1]), " " + saName));
     if (r.picked) row("Chosen place", "card-picked", r.picked);
+    // a street with no number (or one street of a crossing): its places, each a share of the street
+    const streetOnly = approximate && ["street", "history_street"].includes(r.match_type);
     if ((ambiguous || approximate) && (r.candidates || []).length) {
       const list = el("ol", { class: "candidates", id: "card-candidates" });
       (r.candidates || []).forEach((c, i) => {
         const sa = c.in_service_area === true ? "in" : c.in_service_area === false ? "out" : "unknown";
-        const share = typeof c.share === "number" ? `, ${Math.round(100 * c.share)}% of the street` : "";
+        const share = streetOnly && typeof c.share === "number" ? `, ${Math.round(100 * c.share)}% of the street` : "";
         const b = el("button", { type: "button", class: "small pick", "data-index": String(i) },
           `${c.matched_address} — ${words.unit} ${c.beat || (Number.isFinite(c.lon) ? "none (outside)" : "?")} (${sa}${share})` +
           ((c.programs || []).length ? `: ${c.programs.join(", ")}` : ""));
         b.addEventListener("click", () => lookup(c));
         list.append(el("li", {}, b));
       });
-      row(approximate ? "Where on the street?" : "Which place?", "card-pick", list);
+      row(streetOnly ? "Where on the street?" : approximate ? "Place found" : "Which place?", "card-pick", list);
+      // beats within the answer's radius that no listed place stands in (a crossing near a beat line)
+      const listed = new Set((r.candidates || []).map((c) => c.beat));
+      const also = (r.straddle_beats || []).filter((b) => !listed.has(b));
+      if (approximate && also.length) row("Also possible", "card-also", `${also.length > 1 ? words.units : words.unit} ${also.join(", ")}: confirm with the caller`);
     }
     if (r.nearest_beat) row("Nearest " + words.unit, "card-nearest", `${r.nearest_beat}, ${Math.round(r.distance_m).toLocaleString()} m away`);
     const ct = r.call_type;

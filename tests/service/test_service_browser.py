@@ -297,3 +297,15 @@ def test_docs_render_offline(page, base_url):
     page.wait_for_selector(".swagger-ui .opblock", timeout=15_000)
     assert page.locator(".swagger-ui .opblock").count() >= 5
     assert "geo-heart dispatch lookup" in page.locator(".swagger-ui .info").inner_text()
+
+
+def test_crossing_near_a_beat_line_names_the_other_beat(page):
+    page.fill("#at", "2024-06-04T11:00")
+    page.fill("#address", "CHAPEL HILL ST & GREGSON ST")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "approximate"
+    assert card["verdict"].startswith("Approximate: crossing near a beat line (within ~")
+    also = page.locator("#card-also").inner_text()
+    assert "confirm with the caller" in also and card["beat"].split(" ")[0] not in also
+    assert "% of the street" not in page.locator("#card-candidates").inner_text()
