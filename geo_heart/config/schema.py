@@ -230,6 +230,11 @@ class ProgramModel(_Model):
     risk: Literal["allow", "exclude"] = "allow"
     risk_route_to: str | None = None
     follows_up: list[Text] = []
+    #: whether the program takes new calls (a call-taker's fresh call); ``false`` for a program
+    #: that only follows up earlier contacts. Default: ``false`` when ``follows_up`` is given,
+    #: else ``true``. A program that takes no new calls is never listed as eligible for one
+    #: (only for its own ``call_types``, e.g. a follow-up call).
+    new_calls: bool | None = None
 
 
 class CallTypeModel(SourcedModel):
@@ -280,6 +285,19 @@ class AddressesSection(_Model):
 
     outside_cities: list[Text] = []
     outside_words: list[Text] = []
+    #: the area's own postal cities (``DURHAM``): an address naming one is decided by its point
+    cities: list[Text] = []
+    #: the ZIP codes whose addresses can lie in the area; a ZIP not listed (when any are) is
+    #: ``outside``, naming the ZIP (and the city, when the text gives one)
+    zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = []
+    #: the states the area lies in (``NC``); an address naming another state is ``outside``
+    states: list[Text] = []
+    #: other spellings of a city (``GRSM = "GRESHAM"``, ``RTP = "RESEARCH TRIANGLE PARK"``)
+    city_aliases: dict[Text, Text] = {}
+    #: a neighbouring place (an ``outside_cities`` name or a ZIP) that reaches into the area in
+    #: the listed units: there the answer is decided by the point (and says so), elsewhere the
+    #: place is ``outside`` (``"CHAPEL HILL" = ["999"]``)
+    edge_units: dict[Text, list[Text]] = {}
     #: a located answer scoring below this, or on a block straddling units, is ``ambiguous``
     #: (the units it may be in as candidates) rather than a confident ``ok``; default: off
     confident_min_score: Annotated[float, Field(ge=0, le=1)] | None = None

@@ -143,12 +143,16 @@ def apply_scenario(
     return progs
 
 
+def _no_new_calls(p: Program) -> str:
+    """Why a program that takes no new calls is not eligible for one."""
+    if p.follows_up:
+        return f"{p.name} takes no new calls (it follows up people met by {', '.join(p.follows_up)})"
+    return f"{p.name} takes no new calls"
+
+
 def _type_reasons(p: Program, area: AreaConfig, ct: str, label: str, risk: bool) -> list[str]:
-    if p.follows_up and ct not in p.call_types:
-        return [
-            f"{p.name} follows up people met by {', '.join(p.follows_up)}; it does not take new "
-            f"{label.lower()} calls"
-        ]
+    if not p.new_calls and ct not in p.call_types:
+        return [f"{_no_new_calls(p)}: not {label.lower()} calls"]
     if ct in p.call_types:
         if risk and p.risk == "exclude":
             to = f": routes to {p.risk_route_to}" if p.risk_route_to else ""
@@ -285,6 +289,9 @@ def evaluate(
             )
         elif call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
+        else:  # no call type: a new call, judged on area and hours
+            if not p.new_calls:
+                reasons.append(_no_new_calls(p))
         sa = area.service_areas[p.service_area]
         if beat is None:
             reasons.append(no_beat)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from geo_heart.config.areafile import AddressRules
 from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
 from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration
@@ -84,8 +85,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         confident_min_score: float | None = None,
         point_crossings_confident: bool = True,
         calibration: Calibration = IDENTITY,
+        address_rules: AddressRules | None = None,
+        county_units: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
+        #: the area file's ``[addresses]``: its postal cities, ZIPs, states and neighbours
+        self.address_rules = address_rules or AddressRules(
+            outside_cities=outside_cities, outside_words=outside_words
+        )
+        #: units outside the city proper (beat 999, the Sheriff's territory): an area city or ZIP
+        #: answered there is noted as decided by the point
+        self.county_units = county_units
         #: the fitted confidence table (90% radii, beat probabilities); IDENTITY: raw numbers
         self.calibration = calibration
         self._near_memo: dict[tuple, tuple] = {}
@@ -171,21 +181,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
 
     def _outside_row(self, p: ParsedAddress) -> tuple | None:
         """The ``outside`` row for an address naming a place outside the area, else None."""
-        if p.status != "ok" or not (self.outside_cities or self.outside_words):
-            return None
-        city = " ".join((p.city or "").upper().split())
-        why = None
-        if city and city in self.outside_cities:
-            why = f"the address is in {city}, outside the area"
-        elif self.outside_words:
-            text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place) if x)
-            hit = [w for w in self.outside_words if f" {w} " in f" {text.upper()} "]
-            if hit:
-                why = f"{hit[0]} is outside the area"
+        why = outside_reason(self.address_rules, p)
         if why is None:
             return None
-        return (None, None, None, None, False, "outside", 0.0, None, "outside", why,
-                None, None, None, ())  # fmt: skip
+        return _outside(why)
 
     def _row(self, p: ParsedAddress) -> tuple:
         """The memoised result row of one parsed address (in :data:`RESULT_COLUMNS` order)."""
@@ -199,7 +198,38 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             if len(self._memo) >= MEMO_MAX_ENTRIES:
                 self._memo.clear()
             self._memo[key] = hit
-        return hit
+        return self._by_the_point(p, hit)
+
+    def _by_the_point(self, p: ParsedAddress, row: tuple) -> tuple:
+        """A row whose text names a place at the area's edge, decided by the point.
+
+        A neighbouring place (or ZIP) that reaches into the area only in some units keeps the
+        answer only where it lies in one of them; elsewhere the text's street is another
+        place's street and the answer is ``outside``, naming the place. An area city or ZIP
+        answered outside the city proper (the county, beat 999) or beyond every beat says that
+        it was decided by the point.
+        """
+        r = self.address_rules
+        if p.status != "ok" or not (r.edge_units or r.cities or r.zip_codes):
+            return row
+        city = _city_of(r, p)
+        edges = [k for k in (city, p.zip) if k and k in r.edge_units]
+        beats = {row[2]} if row[2] else {c.get("beat") for c in row[13] or ()} - {None}
+        if edges:
+            units = frozenset.intersection(*(r.edge_units[k] for k in edges))
+            name = _place_name(city, p.zip, edges[0])
+            unit = "beat" if len(units) == 1 else "beats"
+            reach = f"{name} reaches into this area only in {unit} {', '.join(sorted(units))}"
+            if beats and beats <= units:
+                return _with_reason(row, f"{reach}: decided by the point")
+            where = f" (the street was found in beat {', '.join(sorted(beats))})" if beats else ""
+            return _outside(f"{name} is not in this area{where}; {reach}")
+        own = [k for k in (city, p.zip) if k and (k in r.cities or k in r.zip_codes)]
+        if own and row[0] is not None and (not beats or beats & self.county_units):
+            place = " ".join(own)
+            where = f"beat {', '.join(sorted(beats))}" if beats else "outside every beat"
+            return _with_reason(row, f"{place} spans the area's edge: decided by the point ({where})")
+        return row
 
     def geocode_many(self, texts) -> Any:
         """Geocode many texts: a DataFrame with :data:`RESULT_COLUMNS`, one row per input, in order.
@@ -227,7 +257,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
         parsed = [parse_address(u if type(u) is str else _as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
-        if self.outside_cities or self.outside_words:
+        if self.address_rules:
             # an address naming a place outside the area (the city is not part of the key)
             for i, p in enumerate(parsed):
                 outside = self._outside_row(p)
@@ -243,7 +273,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             self._memo.update(zip(todo.keys(), results, strict=True))
         empty = self._row(parse_address(None))
         memo = self._memo
-        rows = [memo[k] for k in keys]
+        rows = [self._by_the_point(p, memo[k]) for k, p in zip(keys, parsed, strict=True)]
         rows.append(empty)
         # all texts distinct (no missing value): the rows are already in input order
         identity = len(codes) == len(uniques)
@@ -527,6 +557,58 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         return m
 
 
+def _city_of(r: AddressRules, p: ParsedAddress) -> str | None:
+    """The text's city, upper-case with spaces folded and aliases applied (None if not given)."""
+    city = " ".join((p.city or "").upper().split())
+    return r.city_aliases.get(city, city) or None
+
+
+def _place_name(city: str | None, zip_code: str | None, key: str) -> str:
+    """How an answer names a place: ``Cary (ZIP 27513)``, ``Raleigh``, ``ZIP 27514``."""
+    if key == zip_code:
+        return f"{city.title()} (ZIP {zip_code})" if city else f"ZIP {zip_code}"
+    return key.title()
+
+
+def outside_reason(r: AddressRules, p: ParsedAddress) -> str | None:
+    """Why the text names a place outside the area (``"Raleigh is not in this area"``), or None.
+
+    Checked in order: a state other than the area's; a neighbouring city (``outside_cities``,
+    aliases applied) that does not reach into the area (``edge_units``); a ZIP not among the
+    area's (nor an edge ZIP); a word naming a place outside (``outside_words``, as a word of the
+    street, the crossing street, the place or the city part: ``…, PIA``).
+    """
+    if p.status != "ok" or not r:
+        return None
+    state = " ".join((p.state or "").upper().split())
+    if state and r.states and state not in r.states:
+        return f"{state} is not in this area (the area is in {', '.join(sorted(r.states))})"
+    city = _city_of(r, p)
+    if city and city in r.outside_cities and city not in r.edge_units:
+        return f"{city.title()} is not in this area"
+    z = p.zip
+    if z and r.zip_codes and z not in r.zip_codes and z not in r.edge_units:
+        return f"{_place_name(city, z, z)} is not in this area"
+    if r.outside_words:
+        text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place, p.city) if x)
+        hit = [w for w in sorted(r.outside_words) if f" {w} " in f" {text.upper()} "]
+        if hit:
+            return f"{hit[0]} is not in this area"
+    return None
+
+
+def _outside(why: str) -> tuple:
+    """The result row of an address answered ``outside`` without a point."""
+    return (None, None, None, None, False, "outside", 0.0, None, "outside", why,
+            None, None, None, ())  # fmt: skip
+
+
+def _with_reason(row: tuple, note: str) -> tuple:
+    """The row with ``note`` added to its reason."""
+    reason = f"{row[9]}; {note}" if row[9] else note
+    return (*row[:9], reason, *row[10:])
+
+
 def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
     """``{(a, b): v}`` → ``{a: {b: v}, b: {a: v}}``."""
     out: dict[str, dict[str, Any]] = {}
@@ -562,4 +644,6 @@ def new_geocoder(
         confident_min_score=cfg.confident_min_score,
         point_crossings_confident=cfg.point_crossings_confident,
         calibration=calibration,
+        address_rules=cfg.address_rules,
+        county_units=frozenset(b for b, s in cfg.beats.special.items() if s.outside_city),
     )
