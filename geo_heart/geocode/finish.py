@@ -33,7 +33,7 @@ class ResultFinisher:
             if m.candidates or (m.approximate and not _stays_outside(m, rows[i]))
         ]
         if not todo:
-            return rows
+            return [self._maybe_outside(r) for r in rows]
         # every candidate of every such match finished in one vectorised pass
         for i in todo:
             m = matches[i]
@@ -50,7 +50,7 @@ class ResultFinisher:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
                 rows[i] = self._finish_ambiguous(m, rows[i], crows)
-        return rows
+        return [self._maybe_outside(r) for r in rows]
 
     def _candidate_dicts(
         self, cands: list[_Match], crows: list[tuple] | None = None
@@ -234,6 +234,22 @@ class ResultFinisher:
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
+    def _maybe_outside(self, row: tuple) -> tuple:
+        """A point outside every beat is ``outside`` only when its whole stated radius is: when
+        a beat lies within the radius the answer is ``approximate`` ("may be outside: nearest
+        beat 214, 136 m; confirm with the caller"), the nearest beat named as possible."""
+        if row[8] != "outside" or row[0] is None or not row[12]:
+            return row
+        hit = self.beat_index.locate(row[0], row[1], nearest=True)
+        if hit.nearest_beat is None or (hit.distance_m or 0.0) > row[12]:
+            return row
+        b = str(hit.nearest_beat)
+        note = (
+            f"may be outside: nearest beat {b}, {hit.distance_m or 0.0:,.0f} m (within the "
+            f"~{row[12]:,.0f} m radius); confirm with the caller"
+        )
+        return approximate_row(row, note, (b,))
+
     def _unsure(self, row: tuple, straddle: tuple[str, ...]) -> tuple:
         """A located row that is not sure enough (score below ``confident_min_score``, or a block
         straddling units) → ``ambiguous``: one candidate per unit it may be in; ``beat`` kept
@@ -273,3 +289,19 @@ def _stays_outside(m: _Match, row: tuple) -> bool:
     """A number placed near (not at) its place whose point lies outside every beat: the answer
     stays ``outside`` (its reason names the nearest beat and its distance)."""
     return row[8] == "outside" and m.match_type in ("nearest_address", "extrapolated")
+
+
+def approximate_row(row: tuple, note: str, also: tuple[str, ...] = ()) -> tuple:
+    """``row`` (a located answer) as ``approximate``: its point the one candidate, no beat named
+    unless it has one and ``also`` names no other; ``also``: other beats within its radius."""
+    x, y, beat, district, sa, mtype, score, matched, _, reason, strad, source, unc, _ = row
+    cand = {"matched_address": matched, "lon": x, "lat": y, "beat": beat, "district": district,
+            "in_service_area": sa, "match_type": mtype, "score": score,
+            "straddle_beats": strad, "uncertainty_m": unc, "share": 1.0}  # fmt: skip
+    named = [b for b in (beat, *(strad or "").split(";"), *also) if b]
+    named = list(dict.fromkeys(named))
+    keep = beat if beat is not None and named == [beat] else None
+    reason = f"{reason}; {note}" if reason else note
+    return (x, y, keep, district if keep else None, sa if keep else None, mtype, score, matched,
+            "approximate", reason, ";".join(named) or None, source if keep else None, unc,
+            (cand,))  # fmt: skip

@@ -42,7 +42,7 @@ from geo_heart.config.areafile import AddressRules
 from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
 from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration
-from geo_heart.geocode.finish import ResultFinisher, _copy_match
+from geo_heart.geocode.finish import ResultFinisher, _copy_match, approximate_row
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
 from geo_heart.geocode.streets import SUFFIX_FORMS, StreetMatcher
@@ -198,7 +198,21 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             if len(self._memo) >= MEMO_MAX_ENTRIES:
                 self._memo.clear()
             self._memo[key] = hit
-        return self._by_the_point(p, hit)
+        return self._by_the_point(p, self._read_as(p, hit))
+
+    @staticmethod
+    def _read_as(p: ParsedAddress, row: tuple) -> tuple:
+        """A street read by spelling correction of an unknown name is never stated firmly: the
+        answer is ``approximate`` and says what the name was read as (``FAKE ST read as LAKE
+        DR``)."""
+        if "street spelled differently" not in (row[9] or "") or not p.street:
+            return row
+        read = _street_of(row[7]) if p.kind != "intersection" else None
+        note = f"{p.street} read as {read}" if read else "a street name read by its spelling"
+        note += ": confirm with the caller"
+        if row[8] in ("ok", "outside") and row[0] is not None:
+            return approximate_row(row, note)
+        return _with_reason(row, note)
 
     def _by_the_point(self, p: ParsedAddress, row: tuple) -> tuple:
         """A row whose text names a place at the area's edge, decided by the point.
@@ -273,7 +287,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             self._memo.update(zip(todo.keys(), results, strict=True))
         empty = self._row(parse_address(None))
         memo = self._memo
-        rows = [self._by_the_point(p, memo[k]) for k, p in zip(keys, parsed, strict=True)]
+        rows = [self._by_the_point(p, self._read_as(p, memo[k]))
+                for k, p in zip(keys, parsed, strict=True)]  # fmt: skip
         rows.append(empty)
         # all texts distinct (no missing value): the rows are already in input order
         identity = len(codes) == len(uniques)
@@ -555,6 +570,18 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if extra:
             m.reason = "; ".join([*extra, m.reason] if m.reason else extra)
         return m
+
+
+def _street_of(matched: str | None) -> str | None:
+    """The street of a matched address (``3068 LAKE DR`` → ``LAKE DR``; ``100 block of X`` → X)."""
+    if not matched:
+        return None
+    words = matched.split(" / ")[0].split(" ")
+    if words and words[0].isdigit():
+        words = words[1:]
+    if words[:2] == ["block", "of"]:
+        words = words[2:]
+    return " ".join(words).split(" (")[0] or None
 
 
 def _city_of(r: AddressRules, p: ParsedAddress) -> str | None:
