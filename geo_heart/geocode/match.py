@@ -333,8 +333,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
     def _match_place(self, text: str) -> _Match | None:
         """A named place: the places table (names and aliases), then the landmarks layer.
 
-        Exact name or alias first; then a near spelling (``fuzz.ratio`` ≥ 88); then a name that
-        holds every typed word or is held by it (``token_set_ratio`` ≥ 90, shortest name first).
+        Exact name or alias first; then a near spelling of a whole name (``fuzz.ratio`` ≥ 88);
+        then names that hold every typed word (:func:`covering_keys`: a word the names lack,
+        such as the ``ST`` of ``N DUKE ST``, rules a name out, so a subset of a name's words
+        never matches a longer text).
         """
         k = place_key(text)
         if not k:
@@ -351,25 +353,58 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
 
         if named:
             found = process.extractOne(k, self._named_keys, scorer=fuzz.ratio, score_cutoff=88)
-            if found is None and len(k) >= 4:
-                hits = process.extract(
-                    k, self._named_keys, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=20
-                )
-                if hits:
-                    top = max(h[1] for h in hits)
-                    best = sorted((h for h in hits if h[1] == top), key=lambda h: (len(h[0]), h[0]))
-                    found = best[0]
+            if found is not None and not covering_keys(k, [found[0]]):
+                found = None  # a near spelling of the whole name, but a typed word it lacks
             if found is not None:
                 lon, lat, name, cat = named[found[0]]
                 return _Match(lon, lat, "place", round(0.8 * found[1] / 100, 3), name,
                               f"named place ({cat}), matched {found[0]!r} ({found[1]:.0f}%)",
                               uncertainty_m=250.0)  # fmt: skip
+            m = self._place_by_words(k)
+            if m is not None:
+                return m
         found = process.extractOne(k, self._place_names, scorer=fuzz.ratio, score_cutoff=88)
         if found:
             lon, lat, name = places[found[0]]
             return _Match(lon, lat, "place", round(0.7 * found[1] / 100, 3), name,
                           f"named place, spelled differently (similarity {found[1]:.0f}%)")  # fmt: skip
         return None
+
+    def _place_by_words(self, k: str) -> _Match | None:
+        """Named places whose name or alias holds every typed word (:func:`covering_keys`).
+
+        One place, named by a word no other place or street shares: that place (``NORTHGATE
+        MALL`` for ``NORTHGATE MAL``). Several places (``HOSPITAL``, ``MALL``, ``CENTER``), or a
+        word that is also a street's name (``MAIN``): ``ambiguous``, the places (and the
+        street) as the pick list.
+        """
+        named = self.index.named_places
+        keys = covering_keys(k, self._named_keys)
+        if not keys:
+            return None
+        by_place: dict[str, str] = {}
+        for key in keys:  # one key per place: the shortest (closest to the text)
+            name = named[key][2]
+            if name not in by_place or len(key) < len(by_place[name]):
+                by_place[name] = key
+        places = [_Match(named[key][0], named[key][1], "place", 0.6, name,
+                         f"named place ({named[key][3]}), its name holds {k!r}",
+                         uncertainty_m=250.0)
+                  for name, key in sorted(by_place.items(), key=lambda kv: (len(kv[1]), kv[0]))]  # fmt: skip
+        streets = [s for s in self.index.by_name.get(k, ())][:3]
+        if len(places) == 1 and not streets:
+            m = places[0]
+            m.score = 0.7
+            m.reason = f"{m.reason}: the one place it names"
+            return m
+        cands = list(places)
+        for s in streets:
+            cands.extend(self._street_places(s, 0.3)[:2])
+        what = (f"{len(places)} named place{'s' if len(places) > 1 else ''}"
+                + (f" and the street {streets[0]}" if streets else ""))  # fmt: skip
+        return _Match(None, None, "place", 0.5, k,
+                      f"{k!r} is a word of {what}: which one? (a generic word)",
+                      candidates=cands[:8])  # fmt: skip
 
     def _match_street_only(self, p: ParsedAddress) -> _Match:
         """A street with no number: one place when the street is one place, else candidates."""
@@ -570,6 +605,29 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if extra:
             m.reason = "; ".join([*extra, m.reason] if m.reason else extra)
         return m
+
+
+def covering_keys(text: str, keys: list[str]) -> list[str]:
+    """The keys (place names, aliases) holding every word of ``text`` (each typed word equal to
+    a word of the key, or a near spelling of one: ``fuzz.ratio`` ≥ 85 for words of 4 letters
+    or more). Unlike ``token_set_ratio`` (under which any subset of a name scores 100), a typed
+    word the key lacks rules the key out: ``N DUKE ST`` is not ``DUKE UNIVERSITY``."""
+    from rapidfuzz import fuzz
+
+    words = text.split()
+    if not words:
+        return []
+    out = []
+    for key in keys:
+        kw = key.split()
+        if len(words) > len(kw):
+            continue
+        if all(
+            w in kw or (len(w) >= 4 and any(len(x) >= 4 and fuzz.ratio(w, x) >= 85 for x in kw))
+            for w in words
+        ):
+            out.append(key)
+    return out
 
 
 def _street_of(matched: str | None) -> str | None:
