@@ -66,7 +66,13 @@ class ResultFinisher:
             }  # fmt: skip
             if c.share is not None:
                 d["share"] = c.share
+            if r[0] is not None and r[2] is None and r[8] == "outside":
+                # a place of that name outside the area: labelled so, and listed after the
+                # places inside it (a pick list leads with what the call-taker can dispatch)
+                d["matched_address"] = f"{r[7]} (outside the area)"
+                d["outside_area"] = True
             out.append(d)
+        out.sort(key=lambda d: bool(d.get("outside_area")))
         return out
 
     def _finish_approximate(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
