@@ -16,6 +16,12 @@ from geo_heart.geocode.calibration import score_family
 from geo_heart.geocode.types import UNCERTAINTY_M, _Match, majority_summary
 
 
+#: A crossing answer names one beat only when its calibrated probability of the right beat is at
+#: least this (issue 33: an answer naming a single beat is right at least 98% of the time);
+#: otherwise it also names the other beats within its radius
+SINGLE_BEAT_MIN_P = 0.98
+
+
 def _copy_match(m: _Match) -> _Match:
     return _Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason, m.hist, m.block_beats,
                   m.prefer_history, m.invalid, m.uncertainty_m, share=m.share)  # fmt: skip
@@ -33,7 +39,8 @@ class ResultFinisher:
             if m.candidates or (m.approximate and not _stays_outside(m, rows[i]))
         ]
         if not todo:
-            return [self._maybe_outside(r) for r in rows]
+            return [self._maybe_outside(self._name_others(m, r))
+                    for m, r in zip(matches, rows, strict=True)]  # fmt: skip
         # every candidate of every such match finished in one vectorised pass
         for i in todo:
             m = matches[i]
@@ -50,7 +57,8 @@ class ResultFinisher:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
                 rows[i] = self._finish_ambiguous(m, rows[i], crows)
-        return [self._maybe_outside(r) for r in rows]
+        return [self._maybe_outside(self._name_others(m, r))
+                for m, r in zip(matches, rows, strict=True)]  # fmt: skip
 
     def _candidate_dicts(
         self, cands: list[_Match], crows: list[tuple] | None = None
@@ -239,6 +247,49 @@ class ResultFinisher:
                 append((None, None, beat, district, sa, m.match_type, score,
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
+
+    def _name_others(self, m: _Match, row: tuple) -> tuple:
+        """A crossing answer naming one beat names the others it may be in unless its calibrated
+        probability of the right beat is at least :data:`SINGLE_BEAT_MIN_P`.
+
+        With a point: every beat within its stated radius (a street's middle or a point from past
+        records has a radius of a kilometre or more). Without one (only past records of the
+        crossing give its beat): the beats bordering that beat. The answer keeps its most
+        likely beat and lists the others (``straddle_beats``: "also within the radius").
+        """
+        beat, score = row[2], row[6]
+        if beat is None or score is None or score >= SINGLE_BEAT_MIN_P:
+            return row
+        if not ("intersection" in m.match_type or "intersection with" in (m.reason or "")):
+            return row
+        named = {beat, *(row[10] or "").split(";"), *(c.get("beat") for c in row[13] or ())}
+        if named - {beat, "", None}:
+            return row  # other beats are named already
+        if row[0] is not None and row[12]:
+            to_p, _, to_m = self._projection()
+            x, y = to_p.transform(row[0], row[1])
+            others = [b for b, _, _ in self._beats_within(x, y, row[12] / to_m) if b != beat]
+            why = "also within the radius"
+        else:
+            others = self._bordering(beat)
+            why = "past records only: the beats next to it are possible too"
+        if not others:
+            return row
+        note = f"most likely beat {beat} ({100 * score:.0f}%); {why}: {', '.join(others)}"
+        reason = f"{row[9]}; {note}" if row[9] else note
+        status = "approximate" if row[8] in ("ok", "beat_only") else row[8]
+        return (*row[:8], status, reason, ";".join([beat, *others]), *row[11:])
+
+    def _bordering(self, beat: str) -> list[str]:
+        """The beats sharing a border with ``beat`` (within 1 m of it)."""
+        memo = self.__dict__.setdefault("_bordering_memo", {})
+        if beat not in memo:
+            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
+            i = self._beat_id_list.index(beat)
+            near = self._beat_tree.query(self._beat_geoms[i], predicate="dwithin",
+                                         distance=1.0 / self._metres_per_unit())  # fmt: skip
+            memo[beat] = sorted({self._beat_id_list[j] for j in near.tolist()} - {beat})
+        return memo[beat]
 
     def _maybe_outside(self, row: tuple) -> tuple:
         """A point outside every beat is ``outside`` only when its whole stated radius is: when
