@@ -139,7 +139,11 @@ def render_card(
     lines.append(f"Call type: {ct_text}")
     lines.append(f"Time:      {r['local_time']} {r['timezone']}")
     progs = r["programs"]
-    sure = "" if status not in ("ambiguous", "approximate") or not progs else " (if the place is right)"
+    sure = (
+        ""
+        if status not in ("ambiguous", "approximate") or not progs
+        else " (if the place is right)"
+    )
     lines.append(f"Eligible:  {', '.join(progs) if progs else none_text}{sure}")
     for code, why in r["reasons"].items():
         lines.append(f"  {code:<4} no: {why}")

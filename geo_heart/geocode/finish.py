@@ -15,7 +15,6 @@ import numpy as np
 from geo_heart.geocode.calibration import score_family
 from geo_heart.geocode.types import UNCERTAINTY_M, _Match, majority_summary
 
-
 #: A crossing answer names one beat only when its calibrated probability of the right beat is at
 #: least this (issue 33: an answer naming a single beat is right at least 98% of the time);
 #: otherwise it also names the other beats within its radius
@@ -349,15 +348,15 @@ def _stays_outside(m: _Match, row: tuple) -> bool:
 
 
 def approximate_row(row: tuple, note: str, also: tuple[str, ...] = ()) -> tuple:
-    """``row`` (a located answer) as ``approximate``: its point the one candidate, no beat named
-    unless it has one and ``also`` names no other; ``also``: other beats within its radius."""
+    """``row`` (a located answer) as ``approximate``: its point the one candidate, its beat (if
+    any) kept as the most likely one; ``also``: other beats within its radius."""
     x, y, beat, district, sa, mtype, score, matched, _, reason, strad, source, unc, _ = row
     cand = {"matched_address": matched, "lon": x, "lat": y, "beat": beat, "district": district,
             "in_service_area": sa, "match_type": mtype, "score": score,
             "straddle_beats": strad, "uncertainty_m": unc, "share": 1.0}  # fmt: skip
     named = [b for b in (beat, *(strad or "").split(";"), *also) if b]
     named = list(dict.fromkeys(named))
-    keep = beat if beat is not None and named == [beat] else None
+    keep = beat
     reason = f"{reason}; {note}" if reason else note
     return (x, y, keep, district if keep else None, sa if keep else None, mtype, score, matched,
             "approximate", reason, ";".join(named) or None, source if keep else None, unc,

@@ -42,6 +42,15 @@ from geo_heart.config.areafile import AddressRules
 from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
 from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration
+from geo_heart.geocode.edges import (
+    _city_of,
+    _outside,
+    _place_name,
+    _street_of,
+    _with_reason,
+    covering_keys,
+    outside_reason,
+)
 from geo_heart.geocode.finish import ResultFinisher, _copy_match, approximate_row
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
@@ -605,93 +614,6 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if extra:
             m.reason = "; ".join([*extra, m.reason] if m.reason else extra)
         return m
-
-
-def covering_keys(text: str, keys: list[str]) -> list[str]:
-    """The keys (place names, aliases) holding every word of ``text`` (each typed word equal to
-    a word of the key, or a near spelling of one: ``fuzz.ratio`` ≥ 85 for words of 4 letters
-    or more). Unlike ``token_set_ratio`` (under which any subset of a name scores 100), a typed
-    word the key lacks rules the key out: ``N DUKE ST`` is not ``DUKE UNIVERSITY``."""
-    from rapidfuzz import fuzz
-
-    words = text.split()
-    if not words:
-        return []
-    out = []
-    for key in keys:
-        kw = key.split()
-        if len(words) > len(kw):
-            continue
-        if all(
-            w in kw or (len(w) >= 4 and any(len(x) >= 4 and fuzz.ratio(w, x) >= 85 for x in kw))
-            for w in words
-        ):
-            out.append(key)
-    return out
-
-
-def _street_of(matched: str | None) -> str | None:
-    """The street of a matched address (``3068 LAKE DR`` → ``LAKE DR``; ``100 block of X`` → X)."""
-    if not matched:
-        return None
-    words = matched.split(" / ")[0].split(" ")
-    if words and words[0].isdigit():
-        words = words[1:]
-    if words[:2] == ["block", "of"]:
-        words = words[2:]
-    return " ".join(words).split(" (")[0] or None
-
-
-def _city_of(r: AddressRules, p: ParsedAddress) -> str | None:
-    """The text's city, upper-case with spaces folded and aliases applied (None if not given)."""
-    city = " ".join((p.city or "").upper().split())
-    return r.city_aliases.get(city, city) or None
-
-
-def _place_name(city: str | None, zip_code: str | None, key: str) -> str:
-    """How an answer names a place: ``Cary (ZIP 27513)``, ``Raleigh``, ``ZIP 27514``."""
-    if key == zip_code:
-        return f"{city.title()} (ZIP {zip_code})" if city else f"ZIP {zip_code}"
-    return key.title()
-
-
-def outside_reason(r: AddressRules, p: ParsedAddress) -> str | None:
-    """Why the text names a place outside the area (``"Raleigh is not in this area"``), or None.
-
-    Checked in order: a state other than the area's; a neighbouring city (``outside_cities``,
-    aliases applied) that does not reach into the area (``edge_units``); a ZIP not among the
-    area's (nor an edge ZIP); a word naming a place outside (``outside_words``, as a word of the
-    street, the crossing street, the place or the city part: ``…, PIA``).
-    """
-    if p.status != "ok" or not r:
-        return None
-    state = " ".join((p.state or "").upper().split())
-    if state and r.states and state not in r.states:
-        return f"{state} is not in this area (the area is in {', '.join(sorted(r.states))})"
-    city = _city_of(r, p)
-    if city and city in r.outside_cities and city not in r.edge_units:
-        return f"{city.title()} is not in this area"
-    z = p.zip
-    if z and r.zip_codes and z not in r.zip_codes and z not in r.edge_units:
-        return f"{_place_name(city, z, z)} is not in this area"
-    if r.outside_words:
-        text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place, p.city) if x)
-        hit = [w for w in sorted(r.outside_words) if f" {w} " in f" {text.upper()} "]
-        if hit:
-            return f"{hit[0]} is not in this area"
-    return None
-
-
-def _outside(why: str) -> tuple:
-    """The result row of an address answered ``outside`` without a point."""
-    return (None, None, None, None, False, "outside", 0.0, None, "outside", why,
-            None, None, None, ())  # fmt: skip
-
-
-def _with_reason(row: tuple, note: str) -> tuple:
-    """The row with ``note`` added to its reason."""
-    reason = f"{row[9]}; {note}" if row[9] else note
-    return (*row[:9], reason, *row[10:])
 
 
 def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:

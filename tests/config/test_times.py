@@ -202,8 +202,10 @@ def test_lookup_at_with_an_offset_in_the_repeated_hour_names_that_instant(toy_en
 
     from geo_heart.cli.main import cli
 
-    for at, which in (("2024-11-03T01:30-06:00", "second, CST"),
-                      ("2024-11-03T01:30-05:00", "first, CDT")):
+    for at, which in (
+        ("2024-11-03T01:30-06:00", "second, CST"),
+        ("2024-11-03T01:30-05:00", "first, CDT"),
+    ):
         r = CliRunner().invoke(cli, ["lookup", "--lon", "-99.9995", "--lat", "40.0049",
                                      "--at", at, "--json"])  # fmt: skip
         assert r.exit_code == 0, r.output

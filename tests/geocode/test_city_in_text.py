@@ -8,7 +8,7 @@ import pytest
 
 from geo_heart.config.areafile import AddressRules
 from geo_heart.geocode.address import parse_address
-from geo_heart.geocode.match import outside_reason
+from geo_heart.geocode.edges import outside_reason
 
 RULES = AddressRules(
     cities=frozenset({"TOYVILLE", "NORTHBURG"}),
@@ -72,7 +72,9 @@ def test_area_file_schema_reads_the_lists(tmp_path):
     from geo_heart.errors import GeoHeartError
 
     toy = Path(__file__).resolve().parents[1] / "data" / "toy" / "toy.toml"
-    text = toy.read_text().replace("[addresses]", "[addresses_was]") + """
+    text = (
+        toy.read_text().replace("[addresses]", "[addresses_was]")
+        + """
 [addresses]
 states = ["tx"]
 cities = ["Toyville"]
@@ -81,6 +83,7 @@ outside_cities = ["GRSM"]
 city_aliases = { GRSM = "Gresham" }
 edge_units = { "GRSM" = ["99"] }
 """
+    )
     p = tmp_path / "toy.toml"
     p.write_text(text)
     r = load_area(p).address_rules
