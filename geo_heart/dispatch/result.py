@@ -46,7 +46,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["CallTypeOut", "Candidate", "DecisionOut", "LookupResult", "LOCATION_STATES"]
+__all__ = ["BeatShare", "CallTypeOut", "Candidate", "ShapeOut", "DecisionOut", "LookupResult", "LOCATION_STATES"]
 
 #: Every value ``LookupResult.status`` takes (the batch route adds ``error``).
 LOCATION_STATES = ("ok", "approximate", "ambiguous", "unknown", "invalid", "outside")
@@ -93,6 +93,38 @@ class Candidate(BaseModel):
     share: float | None = None
 
 
+class BeatShare(BaseModel):
+    """One beat's share of a caller-location shape's area."""
+
+    beat: str
+    district: str | None = None
+    share: float = Field(description="fraction of the shape's area in this beat (0..1)")
+
+
+class ShapeOut(BaseModel):
+    """The caller-location shape a lookup was answered from (``--radius-m``, ``radius_m`` or a
+    PIDF-LO document) and how it falls on the beats."""
+
+    kind: str = Field(description="point, circle, ellipse or polygon")
+    lon: float
+    lat: float
+    radius_m: float | None = None
+    semi_major_m: float | None = None
+    semi_minor_m: float | None = None
+    orientation_deg: float | None = Field(
+        default=None, description="ellipse: the semi-major axis's bearing, degrees clockwise from north"
+    )
+    area_m2: float = Field(description="the shape's area, square metres (0 for a point)")
+    shares: list[BeatShare] = Field(
+        default_factory=list, description="every beat the shape covers, largest share first"
+    )
+    outside_share: float = Field(default=0.0, description="fraction of the shape in no beat")
+    ok_share: float = Field(description="share one beat needs for status ok (the rest: approximate)")
+    geometry: dict[str, Any] | None = Field(
+        default=None, description="the shape as GeoJSON (WGS84), for maps"
+    )
+
+
 class LookupResult(BaseModel):
     """One dispatch lookup (see the module docstring for the location states)."""
 
@@ -137,3 +169,8 @@ class LookupResult(BaseModel):
     #: the rule set in force at ``local_time``: ``{name, label, effective_from, effective_to}``
     #: (local ISO dates, ``effective_to`` exclusive, ``null`` when open-ended)
     rules: dict[str, Any] | None = None
+    #: a lookup by a caller-location shape (a radius or a PIDF-LO document): the shape and each
+    #: beat's share of it
+    shape: ShapeOut | None = None
+    #: a PIDF-LO lookup: ``{shape_element, srs, method, civic, civic_text, used}``
+    pidf: dict[str, Any] | None = None
