@@ -115,7 +115,7 @@ def lookup_shape(
     block = _shape_block(ws, shape, shares, ok_share)
     if shape.kind == "point":
         out = lookup_point(ws, shape.lon, shape.lat, **kw)
-        out["shape"] = block
+        out.update(shape=block, lon=shape.lon, lat=shape.lat)
         return LookupResult.model_validate(out).model_dump()
     what = f"the caller's {shape.describe()}"
     base: dict[str, Any] = {
