@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from dispatch.test_pidf import circle, doc
+
 from geo_heart.cli.main import cli, main
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from service_support import serve_in_thread
-
 from dispatch.test_pidf import BILLION_LAUGHS, CIVIC, circle, doc
+from service_support import serve_in_thread
 
 PIDF = {"content-type": "application/pidf+xml"}
 
