@@ -26,7 +26,8 @@ Routes
 ``GET /docs``               Swagger UI for it, served from the ``fastapi-offline`` package's
                             local copy of Swagger UI (no CDN; the online validator is off)
 ``GET /``                   the call-taker page (HTML, JS and CSS from the package's
-                            ``static/`` folder; nothing is fetched from the internet)
+                            ``static/`` folder, and Leaflet's from ``xstatic-leaflet``; nothing
+                            is fetched from the internet)
 ==========================  ====================================================================
 
 Errors
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Query, Request
@@ -118,6 +120,26 @@ def _docs_bytes() -> dict[str, bytes]:
         return {name: (folder / name).read_bytes() for name in _DOCS_FILES}
     except (ImportError, FileNotFoundError):
         log.warning("fastapi-offline is not installed: /docs is off (the OpenAPI JSON stays)")
+        return {}
+
+
+#: Leaflet's files (from the ``xstatic-leaflet`` package) → media type: the page's map
+_LEAFLET_FILES = {
+    "leaflet.js": "text/javascript; charset=utf-8",
+    "leaflet.css": "text/css; charset=utf-8",
+}
+
+
+def _leaflet_bytes() -> dict[str, bytes]:
+    """Leaflet's script and stylesheet, read once from ``xstatic-leaflet`` (empty if missing:
+    the page then shows no map)."""
+    try:
+        from xstatic.pkg import leaflet
+
+        folder = Path(leaflet.BASE_DIR)
+        return {name: (folder / name).read_bytes() for name in _LEAFLET_FILES}
+    except (ImportError, OSError):
+        log.warning("xstatic-leaflet is not installed: the call-taker page has no map")
         return {}
 
 
@@ -411,6 +433,20 @@ def create_app(
     @app.get("/static/app.css", include_in_schema=False)
     async def page_css() -> Response:
         return _static("app.css")
+
+    leaflet = _leaflet_bytes()
+
+    def _leaflet_route(name: str):
+        async def leaflet_file() -> Response:
+            body = leaflet.get(name)
+            if body is None:
+                return JSONAnswer(error_body(f"{name} is not installed (xstatic-leaflet)"), 404)
+            return Response(body, media_type=_LEAFLET_FILES[name], headers=_PAGE_HEADERS)
+
+        return leaflet_file
+
+    for name in _LEAFLET_FILES:
+        app.get(f"/static/{name}", include_in_schema=False)(_leaflet_route(name))
 
     if docs:
         from fastapi.openapi.docs import get_swagger_ui_html
