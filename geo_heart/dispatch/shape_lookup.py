@@ -7,8 +7,9 @@ a PIDF-LO document (:mod:`geo_heart.dispatch.pidf`). Both return the ``model_dum
 beat's share of it).
 
 The answer's status
-    * ``ok`` when one beat holds at least :data:`OK_SHARE` (95%) of the shape's area: that beat is
-      the answer (a note names any other beat or outside share);
+    * ``ok`` when one beat holds at least the area file's ``[caller_location] ok_share``
+      (default :data:`OK_SHARE`, 95%) of the shape's area: that beat is the answer (a note names
+      any other beat or outside share);
     * ``approximate`` otherwise: ``candidates`` are the beats with their shares (largest first),
       ``beat`` is ``null``, and eligibility and the service area are stated only where every beat
       the shape covers agrees (and the part outside every beat, when there is one); otherwise the
@@ -49,6 +50,7 @@ __all__ = ["OK_SHARE", "MIN_SHARE", "lookup_pidf", "lookup_shape"]
 
 #: A shape is answered ``ok`` with one beat only when that beat holds at least this share of its
 #: area (issue 33: a call-taker acts on the first line; below it the answer names every beat).
+#: The default of the area file's ``[caller_location] ok_share``.
 OK_SHARE = 0.95
 #: Shares below this (0.5%) are still listed in ``shape.shares`` but do not make a candidate.
 MIN_SHARE = 0.005
@@ -90,7 +92,7 @@ def lookup_shape(
     at: datetime | str | None = None,
     risk: bool = False,
     scenario: str | None = None,
-    ok_share: float = OK_SHARE,
+    ok_share: float | None = None,
 ) -> dict[str, Any]:
     """Beat(s), service area and eligibility for a caller-location shape.
 
@@ -103,7 +105,8 @@ def lookup_shape(
     call_type, at, risk, scenario
         As for :func:`~geo_heart.dispatch.lookup.lookup_point`.
     ok_share
-        The share one beat needs for ``status="ok"`` (default :data:`OK_SHARE`).
+        The share one beat needs for ``status="ok"`` (default: the area file's
+        ``[caller_location] ok_share``, :data:`OK_SHARE` unless set).
 
     Raises
     ------
@@ -111,6 +114,8 @@ def lookup_shape(
         For an unknown call type, a malformed time or a shape with no area.
     """
     kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
+    if ok_share is None:
+        ok_share = ws.config.shape_ok_share
     shares = beat_shares(ws.beat_index, shape)
     block = _shape_block(ws, shape, shares, ok_share)
     if shape.kind == "point":
@@ -238,7 +243,7 @@ def lookup_pidf(
     at: datetime | str | None = None,
     risk: bool = False,
     scenario: str | None = None,
-    ok_share: float = OK_SHARE,
+    ok_share: float | None = None,
 ) -> dict[str, Any]:
     """Answer for the caller location of a PIDF-LO document (see the module docstring).
 

@@ -346,3 +346,22 @@ def test_area_lookup_takes_pidf_and_radius(toy, tmp_path):
     assert {s.beat for s in by_file.shape.shares} == {"11", "12"}
     with pytest.raises(InputError, match="radius_m needs lon and lat"):
         toy.lookup(radius_m=10)
+
+
+def test_ok_share_is_an_area_setting(toy_dir, tmp_path):
+    from geo_heart.area import Area
+
+    text = (toy_dir / "toy.toml").read_text(encoding="utf-8")
+    path = tmp_path / "toy.toml"
+    path.write_text(text + "\n[caller_location]\nok_share = 0.6\n", encoding="utf-8")
+    area = Area.load(path, data_dir=toy_dir, cache_dir=tmp_path / "cache")
+    assert area.config.shape_ok_share == 0.6
+    lon = -99.99 - 40 / (111_320 * math.cos(math.radians(40.005)))  # ~75% in beat 11
+    r = lookup_shape(area, Shape.circle(lon, 40.005, 100))
+    assert r["status"] == "ok" and r["beat"] == "11" and r["shape"]["ok_share"] == 0.6
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + "\n[caller_location]\nok_share = 0.3\n", encoding="utf-8")
+    from geo_heart.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ok_share"):
+        Area.load(bad, data_dir=toy_dir, cache_dir=tmp_path / "cache")
