@@ -135,7 +135,7 @@ def render_card(
         progs = ", ".join(c.get("programs") or []) or none_text
         place = c.get("matched_address")
         if place is None and c.get("match_type") == "shape":
-            place = f"{100 * (c.get('share') or 0):.0f}% of the shape in"
+            place = f"{100 * (c.get('share') or 0):.0f}% of the shape:"
         lines.append(f"  {i}. {place}  {unit} {c.get('beat') or '?'} ({sa}) - {progs}")
     if r.get("lon") is not None and r.get("lat") is not None:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")

@@ -6,22 +6,24 @@ or a polygon (RFC 5491; :mod:`geo_heart.dispatch.pidf` reads them from a PIDF-LO
 module is pure geometry:
 
 * :class:`Shape` describes one in WGS84 lon/lat and metres on the ground;
-* :func:`shape_polygon_m` builds it in a local azimuthal equidistant projection centred on it
-  (``+proj=aeqd``, metres): a 250 m radius is 250 m on the ground whatever the area's projected
-  CRS or its units (US feet for Durham's EPSG:2264), and an ellipse's orientation is measured from
-  true north, clockwise, as RFC 5491 defines it;
-* :func:`beat_shares` carries the polygon into the area's projected CRS and intersects it with the
-  beat polygons (vectorised shapely 2): each beat's share of the shape's area, and the share
-  outside every beat.
+* :func:`shape_wgs84` draws it: a circle's or ellipse's outline is the points at its distance
+  from the centre along 128 bearings, on the WGS84 ellipsoid (``pyproj.Geod``): a 250 m radius is
+  250 m on the ground whatever the area's projected CRS or its units (US feet for Durham's
+  EPSG:2264), and an ellipse's orientation is measured from true north, clockwise, as RFC 5491
+  defines it;
+* :func:`beat_shares` carries the outline into the area's projected CRS (edges densified) and
+  intersects it with the beat polygons (vectorised shapely 2): each beat's share of the shape's
+  area, and the share outside every beat.
 
-Shares are ratios of areas in one CRS, so its units cancel; ``area_m2`` is measured in the local
-projection, where areas within a few kilometres of its centre are true to a few parts per million.
+Shares are ratios of areas in one CRS, so its units cancel; ``area_m2`` is the geodesic area on
+the ellipsoid.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -30,11 +32,19 @@ import shapely
 from geo_heart.errors import InputError
 from geo_heart.geo.beats import BeatIndex
 
-__all__ = ["SHAPE_KINDS", "BeatShares", "Shape", "beat_shares", "shape_polygon_m"]
+__all__ = [
+    "SHAPE_KINDS",
+    "BeatShares",
+    "Shape",
+    "beat_shares",
+    "shape_area_m2",
+    "shape_projected",
+    "shape_wgs84",
+]
 
 #: Every :attr:`Shape.kind`.
 SHAPE_KINDS = ("point", "circle", "ellipse", "polygon")
-#: Segments per quarter circle when a circle or ellipse is drawn as a polygon (area error < 0.1%).
+#: Segments per quarter circle when a circle or ellipse is drawn as a polygon.
 QUAD_SEGS = 32
 #: Largest accepted radius or semi-axis, metres (a location that vague locates nothing).
 MAX_RADIUS_M = 1_000_000.0
@@ -119,8 +129,10 @@ class Shape:
         if self.kind == "ellipse":
             return self.semi_major_m
         if self.kind == "polygon":
-            poly = shape_polygon_m(self)
-            return float(shapely.hausdorff_distance(shapely.Point(0, 0), poly.exterior))
+            xy = np.asarray(self.ring)
+            n = len(xy)
+            _, _, dist = _geod().inv(np.full(n, self.lon), np.full(n, self.lat), xy[:, 0], xy[:, 1])
+            return float(np.max(dist))
         return None
 
     def describe(self) -> str:
@@ -156,52 +168,70 @@ def _check_length(value: Any, what: str) -> None:
         raise InputError(f"{what} {value:g} m is not in 0..{MAX_RADIUS_M:,.0f} m (exclusive of 0)")
 
 
-def _local_crs(shape: Shape) -> str:
-    return (
-        f"+proj=aeqd +lat_0={shape.lat:.10f} +lon_0={shape.lon:.10f} +x_0=0 +y_0=0 "
-        "+ellps=WGS84 +units=m +no_defs"
-    )
+#: Vertices of a circle or ellipse outline (area error under 0.05%).
+OUTLINE_VERTICES = 4 * QUAD_SEGS
 
 
-def _transform(geom: shapely.Geometry, src: str, dst: str) -> shapely.Geometry:
+@lru_cache(maxsize=1)
+def _geod():
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84")
+
+
+@lru_cache(maxsize=8)
+def _from_wgs84(crs: str):
     from pyproj import Transformer
 
-    t = Transformer.from_crs(src, dst, always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
-def shape_polygon_m(shape: Shape) -> shapely.Polygon:
-    """The shape as a polygon in metres, in a local azimuthal equidistant projection centred on
-    ``(shape.lon, shape.lat)`` (x east, y north). A point is an empty polygon."""
-    if shape.kind == "point":
-        return shapely.Polygon()
+def _outline_lon_lat(shape: Shape) -> np.ndarray:
+    """A circle's or ellipse's outline as ``(lon, lat)`` rows: the points at the shape's distance
+    from the centre along :data:`OUTLINE_VERTICES` azimuths, on the WGS84 ellipsoid (so 250 m is
+    250 m on the ground, and bearings are from true north)."""
+    n = OUTLINE_VERTICES
+    phi = np.linspace(0.0, 360.0, n, endpoint=False)  # from the semi-major axis, clockwise
     if shape.kind == "circle":
-        return shapely.Point(0.0, 0.0).buffer(shape.radius_m, quad_segs=QUAD_SEGS)
-    if shape.kind == "ellipse":
-        from shapely import affinity
-
-        unit = shapely.Point(0.0, 0.0).buffer(1.0, quad_segs=QUAD_SEGS)
-        # semi-major axis along north (y), then turned clockwise by the bearing (shapely turns
-        # counter-clockwise for a positive angle)
-        ell = affinity.scale(unit, xfact=shape.semi_minor_m, yfact=shape.semi_major_m, origin=(0, 0))
-        return affinity.rotate(ell, -float(shape.orientation_deg), origin=(0, 0))
-    ring = shapely.segmentize(shapely.Polygon(shape.ring), SEGMENT_DEG)
-    poly = _transform(ring, "EPSG:4326", _local_crs(shape))
-    if not poly.is_valid:
-        raise InputError(
-            f"the polygon's edges cross each other ({shapely.is_valid_reason(poly)}); "
-            "give its vertices in order around it"
-        )
-    return poly
+        dist = np.full(n, float(shape.radius_m))
+        az = phi
+    else:
+        a, b = float(shape.semi_major_m), float(shape.semi_minor_m)
+        t = np.radians(phi)
+        dist = a * b / np.sqrt((b * np.cos(t)) ** 2 + (a * np.sin(t)) ** 2)
+        az = (phi + float(shape.orientation_deg)) % 360.0
+    lon, lat, _ = _geod().fwd(np.full(n, shape.lon), np.full(n, shape.lat), az, dist)
+    return np.column_stack([lon, lat])
 
 
 def shape_wgs84(shape: Shape) -> shapely.Geometry:
-    """The shape in WGS84 lon/lat (a point for ``point``), for maps."""
+    """The shape in WGS84 lon/lat (a point for ``point``)."""
     if shape.kind == "point":
         return shapely.Point(shape.lon, shape.lat)
     if shape.kind == "polygon":
-        return shapely.Polygon(shape.ring)
-    return _transform(shape_polygon_m(shape), _local_crs(shape), "EPSG:4326")
+        poly = shapely.Polygon(shape.ring)
+        if not poly.is_valid:
+            raise InputError(
+                f"the polygon's edges cross each other ({shapely.is_valid_reason(poly)}); "
+                "give its vertices in order around it"
+            )
+        return poly
+    return shapely.Polygon(_outline_lon_lat(shape))
+
+
+def shape_area_m2(shape: Shape) -> float:
+    """The shape's area on the WGS84 ellipsoid, square metres (0 for a point)."""
+    if shape.kind == "point":
+        return 0.0
+    area, _ = _geod().geometry_area_perimeter(shapely.segmentize(shape_wgs84(shape), SEGMENT_DEG))
+    return abs(float(area))
+
+
+def shape_projected(shape: Shape, crs: str) -> shapely.Geometry:
+    """The shape in a projected CRS (its edges densified first, so they bend as they should)."""
+    t = _from_wgs84(crs)
+    geom = shapely.segmentize(shape_wgs84(shape), SEGMENT_DEG)
+    return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
 @dataclass(frozen=True)
@@ -241,9 +271,8 @@ def beat_shares(index: BeatIndex, shape: Shape) -> BeatShares:
         if hit.beat is not None:
             return BeatShares(((hit.beat, 1.0),), 0.0, 0.0)
         return BeatShares((), 1.0, 0.0, hit.nearest_beat, hit.distance_m)
-    local = shape_polygon_m(shape)
-    area_m2 = float(local.area)
-    proj = _transform(local, _local_crs(shape), index.projected_crs)
+    area_m2 = shape_area_m2(shape)
+    proj = shape_projected(shape, index.projected_crs)
     total = float(proj.area)
     if not total > 0:
         raise InputError(f"the {shape.describe()} has no area")
