@@ -47,7 +47,7 @@ SHAPE_KINDS = ("point", "circle", "ellipse", "polygon")
 #: Segments per quarter circle when a circle or ellipse is drawn as a polygon.
 QUAD_SEGS = 32
 #: Largest accepted radius or semi-axis, metres (a location that vague locates nothing).
-MAX_RADIUS_M = 1_000_000.0
+MAX_RADIUS_M = 100_000.0
 #: Polygon edges longer than this (degrees) get intermediate vertices before being projected.
 SEGMENT_DEG = 0.0005
 
@@ -272,7 +272,18 @@ def beat_shares(index: BeatIndex, shape: Shape) -> BeatShares:
             return BeatShares(((hit.beat, 1.0),), 0.0, 0.0)
         return BeatShares((), 1.0, 0.0, hit.nearest_beat, hit.distance_m)
     area_m2 = shape_area_m2(shape)
+    reach_m = shape.uncertainty_m or 0.0
+    if not _may_reach(index, shape, reach_m):
+        # far from every beat (where the area's projection may not even hold): the centre's
+        # distance to the nearest beat, less the shape's reach
+        near, d = index.nearest(shape.lon, shape.lat)
+        return BeatShares((), 1.0, area_m2, near, max(0.0, d - reach_m))
     proj = shape_projected(shape, index.projected_crs)
+    if not np.isfinite(shapely.get_coordinates(proj)).all():
+        near, d = index.nearest(shape.lon, shape.lat)
+        return BeatShares((), 1.0, area_m2, near, max(0.0, d - reach_m))
+    if not proj.is_valid:
+        proj = shapely.make_valid(proj)
     total = float(proj.area)
     if not total > 0:
         raise InputError(f"the {shape.describe()} has no area")
@@ -289,3 +300,11 @@ def beat_shares(index: BeatIndex, shape: Shape) -> BeatShares:
     found, dist = tree.query_nearest(proj, return_distance=True, all_matches=True)
     i = int(np.min(found))
     return BeatShares((), 1.0, area_m2, str(index.ids[i]), float(dist.min()) * unit_to_m)
+
+
+def _may_reach(index: BeatIndex, shape: Shape, reach_m: float) -> bool:
+    """Whether the shape may touch the beats' extent (a generous test in degrees)."""
+    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(index.geoms))
+    pad_lat = reach_m / 110_000.0 + 0.1
+    pad_lon = pad_lat / max(math.cos(math.radians(min(abs(shape.lat), 89.0))), 0.01)
+    return (x0 - pad_lon <= shape.lon <= x1 + pad_lon) and (y0 - pad_lat <= shape.lat <= y1 + pad_lat)

@@ -298,7 +298,7 @@ def create_app(
             float | None,
             Query(
                 ge=0,
-                le=1_000_000,
+                le=100_000,
                 allow_inf_nan=False,
                 description="with lon/lat: uncertainty radius, metres (every beat the circle "
                 "covers is answered with its share)",

@@ -153,7 +153,7 @@ class LookupRequest(BaseModel):
     radius_m: Coordinate = Field(
         default=None,
         ge=0,
-        le=1_000_000,
+        le=100_000,
         allow_inf_nan=False,
         description="with lon/lat: the location's uncertainty radius, metres (every beat the "
         "circle covers is answered with its share; 0 = a plain point)",
