@@ -206,6 +206,31 @@
     }
   }
 
+  // an NG9-1-1 caller location: the PIDF-LO document is posted as it is (the server parses it)
+  async function lookupPidf(file) {
+    if (!file) return;
+    const q = new URLSearchParams();
+    if (callType.value) q.set("call_type", callType.value);
+    if (atTouched && atBox.value) q.set("at", atBox.value); else atBox.value = nowLocal();
+    if (weapon.checked) q.set("weapon", "true");
+    card.setAttribute("aria-busy", "true");
+    try {
+      const r = await fetch("/lookup?" + q.toString(), {
+        method: "POST", body: await file.text(),
+        headers: { "Content-Type": "application/pidf+xml", Accept: "application/json" },
+      });
+      const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
+      if (!r.ok) { renderError(`${file.name}: ${body.error || "HTTP " + r.status}`); showOnMap(null); return; }
+      body.pidfFile = file.name;
+      renderCard(body);
+      showOnMap(body);
+    } catch (e) {
+      renderError("The lookup service did not answer: " + e.message);
+    } finally {
+      card.removeAttribute("aria-busy");
+    }
+  }
+
   function renderError(message) {
     card.className = "card";
     card.dataset.state = "error";
@@ -332,10 +357,12 @@
       row("Matched", "card-matched", r.matched_address || "(no match)");
       row("Match quality", "card-quality", quality(r));
     } else if (r.shape && r.shape.kind !== "point") {
-      row("Location", "card-matched", `caller's ${shapeWords(r.shape)} around ${r.lat.toFixed(6)}, ${r.lon.toFixed(6)}`);
+      row("Location", "card-matched", `caller's ${shapeWords(r.shape)} around ${r.lat.toFixed(6)}, ${r.lon.toFixed(6)}` +
+        (r.pidfFile ? ` (PIDF-LO ${r.pidfFile})` : ""));
     } else if (hasPoint) {
-      row("Location", "card-matched", `coordinates ${r.lat.toFixed(6)}, ${r.lon.toFixed(6)}`);
+      row("Location", "card-matched", `coordinates ${r.lat.toFixed(6)}, ${r.lon.toFixed(6)}` + (r.pidfFile ? ` (PIDF-LO ${r.pidfFile})` : ""));
     }
+    if (r.pidf && r.pidf.civic_text) row("Civic address", "card-civic", `${r.pidf.civic_text}${r.pidf.used === "geodetic" ? " (not used: the shape answers)" : ""}`);
     if (r.shape && r.shape.kind !== "point") row("Shares", "card-shares", sharesText(r.shape));
     row(cap(words.unit), "card-beat", r.beat ? `${r.beat}${r.district ? " (" + words.group + " " + r.district + ")" : ""}` : (r.reason || "none"));
     const inArea = r.in_service_area === true ? ["in", "IN"] : r.in_service_area === false ? ["out", "OUT"] : ["unknown", "UNKNOWN"];
@@ -396,6 +423,8 @@
   atBox.value = nowLocal();
   atBox.addEventListener("input", () => { atTouched = atBox.value !== ""; });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); lookup(); });
+  const pidfBox = $("pidf");
+  pidfBox.addEventListener("change", () => { lookupPidf(pidfBox.files[0]).finally(() => { pidfBox.value = ""; }); });
   $("zoom").addEventListener("click", () => { zoomed = !zoomed; setView(); });
   // a new call: nothing carries over from the last one (call type, weapon flag, time, card)
   $("new-call").addEventListener("click", () => {

@@ -334,3 +334,31 @@ def test_crossing_near_a_beat_line_names_the_other_beat(page):
     also = page.locator("#card-also").inner_text()
     assert "confirm with the caller" in also and card["beat"].split(" ")[0] not in also
     assert "% of the street" not in page.locator("#card-candidates").inner_text()
+
+
+def test_a_pidf_file_shows_the_ellipse_and_its_beats(page, tmp_path):
+    from geo_heart.service.models import PIDF_EXAMPLE
+
+    xml = PIDF_EXAMPLE.replace(
+        '<gs:radius uom="urn:ogc:def:uom:EPSG::9001">250</gs:radius>',
+        '<gs:semiMajorAxis uom="urn:ogc:def:uom:EPSG::9001">600</gs:semiMajorAxis>'
+        '<gs:semiMinorAxis uom="urn:ogc:def:uom:EPSG::9001">200</gs:semiMinorAxis>'
+        '<gs:orientation uom="urn:ogc:def:uom:EPSG::9102">60</gs:orientation>',
+    ).replace("gs:Circle", "gs:Ellipse")
+    path = tmp_path / "caller.xml"
+    path.write_text(xml, encoding="utf-8")
+    page.fill("#at", "2023-06-03T11:00")
+    page.select_option("#call-type", "trespass")
+    page.set_input_files("#pidf", str(path))
+    card = _card(page)
+    assert card["state"] == "approximate"
+    assert card["matched"].startswith("caller's ellipse 600 × 200 m (bearing 60°) around 35.996000")
+    assert page.inner_text("#card-shares").startswith("512 67% · 511 29% · 111 4%")
+    assert page.locator("#map path.shape").count() == 1
+    assert page.input_value("#cad-line").startswith("BEAT ? (APPROX: 512 67%, 511 29%, 111 4%)")
+    # a malformed document: its one-line error, naming the file and the element
+    path.write_text(xml.replace("<gs:orientation", "<gs:x").replace("</gs:orientation>", "</gs:x>"),
+                    encoding="utf-8")  # fmt: skip
+    page.set_input_files("#pidf", str(path))
+    page.wait_for_selector("#card-error")
+    assert page.inner_text("#card-error") == "caller.xml: PIDF-LO: gs:Ellipse has no gs:orientation"
