@@ -30,6 +30,13 @@ Location states (``status``):
                  make sense swapped)
 ===============  ==================================================================================
 
+A caller-location shape (``radius_m``, or a PIDF-LO circle, ellipse or polygon; see
+:mod:`geo_heart.dispatch.shape_lookup`) adds ``shape`` (:class:`ShapeOut`: its kind, area and
+every beat's share of it): ``ok`` only when one beat holds ``shape.ok_share`` (95%) of it,
+otherwise ``approximate`` with one candidate per beat (``match_type="shape"``, ``share``), and
+``outside`` only when all of it lies outside every beat. A PIDF-LO lookup also adds ``pidf``
+(the shape's element and CRS, the civic fields and which part answered).
+
 ``score`` is the estimated probability that ``beat`` is right, and ``uncertainty_m`` a radius that
 holds the true point for about 90% of answers of that kind (both fitted from held-out
 measurements: see ``docs/geocoder.md``, "Calibration").
@@ -46,7 +53,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["BeatShare", "CallTypeOut", "Candidate", "ShapeOut", "DecisionOut", "LookupResult", "LOCATION_STATES"]
+__all__ = [
+    "BeatShare",
+    "CallTypeOut",
+    "Candidate",
+    "DecisionOut",
+    "LOCATION_STATES",
+    "LookupResult",
+    "ShapeOut",
+]
 
 #: Every value ``LookupResult.status`` takes (the batch route adds ``error``).
 LOCATION_STATES = ("ok", "approximate", "ambiguous", "unknown", "invalid", "outside")
