@@ -31,8 +31,8 @@ from geo_heart.errors import InputError
     "--pidf",
     "pidf_file",
     type=click.Path(dir_okay=False, path_type=str),
-    help="An NG9-1-1 caller location: a PIDF-LO XML file (civic address and/or a point, circle, "
-    "ellipse or polygon).",
+    help="An NG9-1-1 caller location: a PIDF-LO XML file, or - for standard input (civic address "
+    "and/or a point, circle, ellipse or polygon).",
 )
 @call_type_option
 @at_option

@@ -137,9 +137,16 @@ def _name(el: Any) -> str:
 
 
 def read_pidf(path: str | Path) -> bytes:
-    """The bytes of a PIDF-LO file (size-checked)."""
+    """The bytes of a PIDF-LO file (size-checked; ``-`` reads standard input)."""
     from geo_heart.errors import DataSourceError
 
+    if str(path) == "-":  # standard input
+        import sys
+
+        data = sys.stdin.buffer.read(MAX_PIDF_BYTES + 1)
+        if len(data) > MAX_PIDF_BYTES:
+            raise InputError(f"PIDF-LO on standard input is over the {MAX_PIDF_BYTES:,}-byte limit")
+        return data
     p = Path(path)
     try:
         size = p.stat().st_size

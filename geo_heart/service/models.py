@@ -123,6 +123,10 @@ class BatchItem(BaseModel):
     address: str | None = Field(default=None, max_length=MAX_ADDRESS_CHARS)
     lon: Coordinate = Field(default=None, allow_inf_nan=False)
     lat: Coordinate = Field(default=None, allow_inf_nan=False)
+    radius_m: Coordinate = Field(
+        default=None, ge=0, le=100_000, allow_inf_nan=False,
+        description="with lon/lat: uncertainty radius, metres",
+    )  # fmt: skip
     call_type: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     at: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     weapon: bool | None = None

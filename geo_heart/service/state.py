@@ -194,6 +194,7 @@ class LookupService:
                     at=item.at if item.at is not None else req.at,
                     risk=item.weapon if item.weapon is not None else req.weapon,
                     scenario=item.scenario if item.scenario is not None else req.scenario,
+                    radius_m=item.radius_m,
                 )
             except (GeoHeartError, AddressLookupUnavailable) as exc:
                 row = {"status": "error", "reason": scrub_paths(str(exc))}

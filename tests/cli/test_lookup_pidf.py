@@ -53,3 +53,11 @@ def test_lookup_pidf_errors_are_one_line(toy_env, tmp_path, capsys):
     assert code == 2 and "--radius-m needs --lon and --lat" in out
     code, out = run_main(["lookup", "--lon", "-99.99", "--lat", "40", "--radius-m", "-5"], capsys)
     assert code == 1 and "--radius-m -5.0 is not a distance" in out
+
+
+def test_lookup_pidf_from_standard_input(toy_env):
+    r = CliRunner().invoke(
+        cli, ["lookup", "--pidf", "-", "--json"], input=doc(circle(40.005, -99.995, 50))
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["beat"] == "11"

@@ -76,3 +76,15 @@ def test_openapi_describes_both_bodies(client):
     assert "gs:Circle" in content["application/pidf+xml"]["example"]
     assert "415" in post["responses"]
     assert "radius_m" in {p["name"] for p in spec["paths"]["/lookup"]["get"]["parameters"]}
+
+
+def test_batch_items_take_radius_m(client):
+    r = client.post(
+        "/lookup/batch",
+        json={"items": [{"id": "a", "lon": -99.99, "lat": 40.005, "radius_m": 250},
+                        {"id": "b", "lon": -99.995, "lat": 40.005}]},
+    )  # fmt: skip
+    rows = r.json()["results"]
+    assert [x["status"] for x in rows] == ["approximate", "ok"]
+    assert {s["beat"] for s in rows[0]["shape"]["shares"]} == {"11", "12"}
+    assert rows[1]["shape"] is None
