@@ -130,6 +130,7 @@ def render_card(
             f"Location:  {r.get('matched_address') or '(no match)'}  "
             f"[{r.get('match_type')}, score {r.get('score') or 0:.2f}]"
         )
+    lines.extend(_shape_lines(r, unit))
     for i, c in enumerate(r.get("candidates") or [], start=1):
         sa = {True: "IN", False: "not in", None: "?"}[c.get("in_service_area")]
         progs = ", ".join(c.get("programs") or []) or none_text
@@ -137,9 +138,9 @@ def render_card(
         if place is None and c.get("match_type") == "shape":
             place = f"{100 * (c.get('share') or 0):.0f}% of the shape:"
         lines.append(f"  {i}. {place}  {unit} {c.get('beat') or '?'} ({sa}) - {progs}")
-    if r.get("lon") is not None and r.get("lat") is not None:
+    shaped = (r.get("shape") or {}).get("kind") not in (None, "point")  # the centre is shown
+    if r.get("lon") is not None and r.get("lat") is not None and not shaped:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
-    lines.extend(_shape_lines(r, unit))
     if r.get("status") == "approximate":
         beats = {c.get("beat") for c in r.get("candidates") or [] if c.get("beat")}
         beats |= set(r.get("straddle_beats") or ())  # every beat within the radius
@@ -196,7 +197,10 @@ def _shape_lines(r: dict, unit: str) -> list[str]:
         f"bearing {shape.get('orientation_deg') or 0:g} deg",
     }.get(kind, "")
     area = f"area {shape['area_m2'] / 1e6:.3f} km2" if shape.get("area_m2") else ""
-    lines.append(f"Shape:     {kind}{' ' + size if size else ''}{', ' + area if area else ''}")
+    lines.append(
+        f"Shape:     {kind}{' ' + size if size else ''}{', ' + area if area else ''}"
+        f"  (centre {shape['lon']:.6f}, {shape['lat']:.6f})"
+    )
     shares = [f"{s['beat']} {100 * s['share']:.1f}%" for s in shape.get("shares") or []]
     if shape.get("outside_share", 0) >= 0.0005:
         shares.append(f"outside {100 * shape['outside_share']:.1f}%")

@@ -24,7 +24,7 @@ def test_lookup_pidf_file(toy_env, tmp_path):
     assert body["status"] == "approximate" and body["shape"]["kind"] == "circle"
     assert {s["beat"] for s in body["shape"]["shares"]} == {"11", "12"}
     card = run(["lookup", "--pidf", str(path)]).output
-    assert "Shape:     circle radius 250 m, area 0.196 km2" in card
+    assert "Shape:     circle radius 250 m, area 0.196 km2  (centre -99.990000, 40.005000)" in card
     assert "Shares:    11 50.0%; 12 50.0%" in card
 
 
