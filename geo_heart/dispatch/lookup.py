@@ -282,6 +282,9 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
             if len(cands) > 1
             else "not sure enough of the place to answer for it: confirm with the caller"
         )
+    edge = (g.reason or "").partition("may be outside: ")[2].partition(" (within")[0]
+    if approximate and edge:  # a point outside every beat, a beat within its radius
+        note = f"may be outside: {edge}; {note}"
     if varies:
         note += f"; eligibility depends on {'where ' + where if approximate else 'which'}"
     if out["in_service_area"] is None and cands:

@@ -81,6 +81,7 @@ def test_lake_dr_near_the_edge_is_may_be_outside(look):
     r = look("3000 LAKE DR")
     assert r["status"] == "approximate" and r["in_service_area"] is None
     assert "may be outside: nearest beat 214, 136 m" in r["reason"]
+    assert r["notes"][0].startswith("may be outside: nearest beat 214, 136 m;")
 
 
 def test_fake_street_read_by_spelling_is_never_firm(look):
