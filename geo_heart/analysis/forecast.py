@@ -20,8 +20,8 @@ was in regular use (months before it recorded the same calls differently); the b
 by rolling-origin cross-validation (``StatsForecast.cross_validation``, mean absolute error) on the
 months before the forecast; the lowest score forecasts, with 80% and 95% intervals. Counts are
 never negative: means and lower bounds are clipped at 0. The 12-month total's interval comes from
-simulated sample paths of the chosen model (``StatsForecast.simulate``), so the months' errors add
-up as the model says rather than as if independent.
+simulated sample paths of the chosen model (``StatsForecast.simulate``, centred on the point
+forecast), so the months' errors add up as the model says rather than as if independent.
 
 **Beats (top-down).** The city forecast is split between beats in proportion to each beat's share
 of the program's eligible calls in the last 12 months used, so beat means add up to the city's
@@ -550,6 +550,9 @@ def fit_forecast(
     out[num] = out[num].clip(lower=0.0)
     sim = sim.sort_values(["sample_id", "ds"])
     paths = sim[model].to_numpy(dtype=float).reshape(n_paths, horizon)
+    # the paths give the spread (and how the months' errors go together); they are centred on
+    # the point forecast so that totals agree with the table
+    paths = paths + (fc[model].to_numpy(dtype=float) - paths.mean(axis=0))
     return out, np.clip(paths, 0.0, None)
 
 
