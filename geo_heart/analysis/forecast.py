@@ -349,7 +349,9 @@ def monthly_series(ws, data, *, programs: list[str] | None = None, before=None) 
     if before is not None:
         cut = pd.Timestamp(before).to_period("M").to_timestamp()
         if pd.Timestamp(before) != cut:
-            raise InputError(f"--backtest {before}: give the first day of a month (e.g. 2024-01-01)")
+            raise InputError(
+                f"--backtest {before}: give the first day of a month (e.g. 2024-01-01)"
+            )
         months = [m for m in months if m < cut]
     if not months:
         raise InputError(f"no full month of calls with a readable time in {data.source}")
@@ -369,9 +371,8 @@ def monthly_series(ws, data, *, programs: list[str] | None = None, before=None) 
         area_label[p] = sa.label or sa.key
         # a risk-implying prefix that decides eligibility: the months before it are not comparable
         changed = (
-            (elig[f"{p}_type"].to_numpy(dtype=bool) != unflagged[f"{p}_type"].to_numpy(dtype=bool))
-            & ok
-        )
+            elig[f"{p}_type"].to_numpy(dtype=bool) != unflagged[f"{p}_type"].to_numpy(dtype=bool)
+        ) & ok
         start = months[0]
         last12 = month >= months[max(0, len(months) - 12)]
         recent = ok & last12.to_numpy()
@@ -591,7 +592,9 @@ def split_to_beats(
     for j in range(h):
         draws[:, j, :] = rng.multinomial(totals[:, j], pvals)
     rows = []
-    q = {f"lo{lv}": (100 - lv) / 200 for lv in LEVELS} | {f"hi{lv}": 1 - (100 - lv) / 200 for lv in LEVELS}
+    q = {f"lo{lv}": (100 - lv) / 200 for lv in LEVELS} | {
+        f"hi{lv}": 1 - (100 - lv) / 200 for lv in LEVELS
+    }
     for j, ds in enumerate(city["ds"]):
         mean_city = float(city["mean"].iat[j])
         qs = {k: np.quantile(draws[:, j, :], v, axis=0) for k, v in q.items()}
@@ -687,9 +690,11 @@ def forecast_calls(
         models_used[p] = model
         cv_all[p] = {k: _round(v) if k in models else v for k, v in scores.items()}
         sums = paths.sum(axis=1)
-        totals[p] = {"mean": float(fc["mean"].sum())} | {
-            f"lo{lv}": float(np.quantile(sums, (100 - lv) / 200)) for lv in LEVELS
-        } | {f"hi{lv}": float(np.quantile(sums, 1 - (100 - lv) / 200)) for lv in LEVELS}
+        totals[p] = (
+            {"mean": float(fc["mean"].sum())}
+            | {f"lo{lv}": float(np.quantile(sums, (100 - lv) / 200)) for lv in LEVELS}
+            | {f"hi{lv}": float(np.quantile(sums, 1 - (100 - lv) / 200)) for lv in LEVELS}
+        )
         totals[p]["months"] = float(horizon)
         paths_all[p] = paths
         fc = fc.assign(program=p, beat="city", model=model)
@@ -705,7 +710,9 @@ def forecast_calls(
             split = split_to_beats(fc, paths, recent, seed=seed + 1)
             beat_rows.append(split.assign(program=p, model=model))
         if cut is not None:
-            back = _score_backtest(p, y, fc, full, series, by, beat_rows[-1] if by == "beat" else None)
+            back = _score_backtest(
+                p, y, fc, full, series, by, beat_rows[-1] if by == "beat" else None
+            )
             back_rows.append(back[0])
             back_prog[p] = back[1]
     if series.start_reasons:
@@ -790,14 +797,23 @@ def _score_backtest(p, y, fc, full: Series, series: Series, by, beats_fc):
         key = list(zip(pd.to_datetime(bt["ds"]), bt["beat"], strict=True))
         bt["actual"] = [float(fb.get(k, 0.0)) for k in key]
         # the beat's same month a year earlier (0 where the beat had none)
-        bt["seasonal_naive"] = [
-            float(sb.get((d - pd.DateOffset(years=1), b), 0.0)) for d, b in key
-        ]
+        bt["seasonal_naive"] = [float(sb.get((d - pd.DateOffset(years=1), b), 0.0)) for d, b in key]
         bt = bt[pd.to_datetime(bt["ds"]).isin(months[have])]
         rows.append(bt.assign(month=pd.to_datetime(bt["ds"]).dt.strftime("%Y-%m")))
     out = pd.concat(rows, ignore_index=True).assign(program=p)
-    cols = ["month", "program", "beat", "actual", "mean", "lo80", "hi80", "lo95", "hi95",
-            "seasonal_naive", "model"]
+    cols = [
+        "month",
+        "program",
+        "beat",
+        "actual",
+        "mean",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+        "seasonal_naive",
+        "model",
+    ]
     out["model"] = fc["model"].iat[0]
     return out[cols], fig
 
@@ -806,7 +822,9 @@ def _scores(t: pd.DataFrame) -> dict[str, Any]:
     a = t["actual"].to_numpy(dtype=float)
     mae = float(np.mean(np.abs(a - t["mean"].to_numpy(dtype=float)))) if len(a) else float("nan")
     naive = t["seasonal_naive"].to_numpy(dtype=float)
-    mae_n = float(np.mean(np.abs(a - naive))) if len(a) and np.isfinite(naive).all() else float("nan")
+    mae_n = (
+        float(np.mean(np.abs(a - naive))) if len(a) and np.isfinite(naive).all() else float("nan")
+    )
     out = {
         "mae": _round(mae),
         "mae_seasonal_naive": _round(mae_n),

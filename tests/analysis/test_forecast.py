@@ -49,8 +49,13 @@ def seasonal_calls(path, *, months=60, level=30.0, seed=7, start="2019-01", pref
     first, last = pd.Period(start, "M"), pd.Period(start, "M") + months - 1
     for j, when in enumerate((first.start_time, last.end_time)):
         rows.append(
-            {"ID": f"E{j}", "TYPE": "NOT A TYPE", "WHEN": f"{when:%Y/%m/%d} 15:00:00+00",
-             "BEAT": "12", "ADDRESS": "100 OAK ST"}
+            {
+                "ID": f"E{j}",
+                "TYPE": "NOT A TYPE",
+                "WHEN": f"{when:%Y/%m/%d} 15:00:00+00",
+                "BEAT": "12",
+                "ADDRESS": "100 OAK ST",
+            }
         )
     pd.DataFrame(rows).to_csv(path, index=False)
     return pd.DataFrame(rows)
@@ -110,7 +115,17 @@ def test_forecast_by_beat_adds_up_and_intervals_nest(toy, calls):
     r = forecast_calls(toy, data, by="beat", horizon=12)
     assert r.programs == ["CCD", "CRT"]  # CoR has no eligible calls without a weapon flag
     assert any(n.startswith("CoR not forecast") for n in r.notes)
-    assert list(r.table.columns) == ["month", "program", "beat", "mean", "lo80", "hi80", "lo95", "hi95", "model"]
+    assert list(r.table.columns) == [
+        "month",
+        "program",
+        "beat",
+        "mean",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+        "model",
+    ]
     assert r.months == [f"2024-{m:02d}" for m in range(1, 13)]
     for t in (r.table, r.city):
         v = t[["lo95", "lo80", "mean", "hi80", "hi95"]].to_numpy()
@@ -127,7 +142,11 @@ def test_forecast_by_beat_adds_up_and_intervals_nest(toy, calls):
     assert r.summary().startswith("Next 12 months (2024-01 to 2024-12): about ")
     assert "for CCD (80% interval" in r.summary()
     d = r.to_dict()
-    assert d["models"] == r.models and set(d["cv"]["CCD"]) >= {"AutoETS", "AutoARIMA", "SeasonalNaive"}
+    assert d["models"] == r.models and set(d["cv"]["CCD"]) >= {
+        "AutoETS",
+        "AutoARIMA",
+        "SeasonalNaive",
+    }
     assert "under today's rules" in d["basis"]
 
 
@@ -151,7 +170,9 @@ def test_backtest_against_hand_computed_seasonal_naive(toy, calls):
         assert f["coverage95"] == pytest.approx(inside, abs=1e-4)
         # the model the cross-validation chose has the lowest score; seasonal naive (chosen on
         # this strongly seasonal series) is exactly the same month a year earlier
-        scores = {m: v for m, v in r.cv[p].items() if m in ("AutoETS", "AutoARIMA", "SeasonalNaive")}
+        scores = {
+            m: v for m, v in r.cv[p].items() if m in ("AutoETS", "AutoARIMA", "SeasonalNaive")
+        }
         assert r.models[p] == min((v, m) for m, v in scores.items() if v is not None)[1]
         if r.models[p] == "SeasonalNaive":
             assert rows["mean"].to_numpy().tolist() == year_before.tolist()
