@@ -314,7 +314,7 @@ def forecast_calls(
             continue
         if y.mean() < MIN_PER_MONTH and not (explicit and y.sum() > 0):
             notes.append(
-                f"{p} not forecast: {int(y.sum())} eligible calls in {len(y)} months (fewer than "
+                f"{p} not forecast: {int(y.sum())} {units} in {len(y)} months (fewer than "
                 f"{MIN_PER_MONTH:g} a month)"
             )
             continue
@@ -350,8 +350,6 @@ def forecast_calls(
             )
             back_rows.append(back[0])
             back_prog[p] = back[1]
-    if series.start_reasons:
-        notes.extend(r for p, r in series.start_reasons.items() if p in models_used)
     city = _to_table(city_rows)
     table = _to_table(beat_rows) if by == "beat" else city
     basis = describe_basis(ws, data, series, starts, units)

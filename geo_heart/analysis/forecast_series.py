@@ -235,7 +235,7 @@ def describe_basis(ws, data, series: Series, starts: dict[str, str], units: str)
     first, last = (f"{idx[0]:%Y-%m}", f"{idx[-1]:%Y-%m}") if len(idx) else ("", "")
     areas = "; ".join(f"{p}: {series.area_label.get(p, '')}" for p in starts)
     text = (
-        f"Monthly counts of {units} in {data.source}: calls whose call type is eligible for the "
+        f"Monthly counts of {units} in {data.source}: rows whose call type is eligible for the "
         f"program (its call types, with the weapon/violence rule) and whose beat is in its service "
         f"area under today's rules ({series.rules_label}; {areas}), at any hour. Every month is "
         "counted by this one definition, so earlier changes of service area and hours do not "
