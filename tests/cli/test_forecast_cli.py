@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from geo_heart.cli.main import cli
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analysis"))
-from test_forecast import seasonal_calls  # noqa: E402
+from test_forecast import hand_counts, seasonal_calls  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,11 @@ def calls_csv(tmp_path_factory):
     path = tmp_path_factory.mktemp("fc-cli") / "calls.csv"
     seasonal_calls(path)
     return path
+
+
+@pytest.fixture(scope="module")
+def raw_calls(calls_csv):
+    return pd.read_csv(calls_csv, dtype={"BEAT": str})
 
 
 def test_forecast_json_and_outputs(toy_env, calls_csv, tmp_path):
@@ -57,7 +62,7 @@ def test_forecast_bad_backtest_date_is_one_line(toy_env, calls_csv):
     assert e.value.code == 1
 
 
-def test_staffing_on_the_forecast(toy_env, calls_csv):
+def test_staffing_on_the_forecast(toy_env, calls_csv, raw_calls):
     args = [
         "-q",
         "staffing",
@@ -75,9 +80,13 @@ def test_staffing_on_the_forecast(toy_env, calls_csv):
     d = json.loads(r.output)
     f = d["forecast"]
     assert f["quantile"] == 0.9 and f["months"] == ["2024-01", "2024-12"]
-    assert f["basis_calls_per_year"] == pytest.approx(base["eligible_calls_per_year"], abs=0.1)
-    # the volume planned on: the forecast's p90 total (no --scale-to: the table's own units)
-    assert d["eligible_calls_per_year"] == pytest.approx(f["total"], rel=1e-3)
+    # the growth ratio: the p90 total ÷ the same series over the basis year (2023, by hand)
+    assert f["basis_calls_per_year"] == hand_counts(raw_calls, "CRT")["2023"].sum()
+    assert f["ratio"] == pytest.approx(f["total"] / f["basis_calls_per_year"], rel=1e-3)
+    # it scales the call table's own volume (no --scale-to)
+    assert d["eligible_calls_per_year"] == pytest.approx(
+        base["eligible_calls_per_year"] * f["ratio"], rel=1e-3
+    )
     assert f["total"] > f["mean"]
     assert "forecast 2024-01 to 2024-12 at p90" in d["basis"]["scale_source"]
     # no [costs] in the toy area: the budget says so
