@@ -233,7 +233,7 @@ def describe_basis(ws, data, series: Series, starts: dict[str, str], units: str)
     """The forecast's basis in words (what was counted, which months, which rule)."""
     idx = series.city.index
     first, last = (f"{idx[0]:%Y-%m}", f"{idx[-1]:%Y-%m}") if len(idx) else ("", "")
-    areas = "; ".join(f"{p}: {series.area_label.get(p, '')}" for p in starts)
+    areas = "; ".join(f"{p}: {label}" for p, label in series.area_label.items())
     text = (
         f"Monthly counts of {units} in {data.source}: rows whose call type is eligible for the "
         f"program (its call types, with the weapon/violence rule) and whose beat is in its service "
@@ -249,4 +249,5 @@ def describe_basis(ws, data, series: Series, starts: dict[str, str], units: str)
     for p, why in series.start_reasons.items():
         if p in starts:
             text += f" {why[0].upper()}{why[1:]}."
-    return text
+    own = getattr(ws.config, "own_words", None)
+    return own(text) if own is not None else text

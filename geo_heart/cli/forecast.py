@@ -95,6 +95,9 @@ def _print_text(obj, result, written) -> None:
         click.echo(
             f"{p}: {m} (cross-validated MAE, {cv['windows']} origins × {cv['h']} months: {scores})"
         )
+    if not result.programs:  # nothing to forecast: the summary says why
+        click.echo(result.summary())
+        return
     table = result.table
     if result.by == "beat":
         click.echo(f"{len(table):,} beat rows (beat means add up to the city's); citywide:")

@@ -203,3 +203,15 @@ def test_risk_prefix_from_a_date_starts_the_series_there(toy, tmp_path):
     assert s.city["CoR"]["2021-07":].min() > 0 and s.city["CoR"][:"2021-06"].max() == 0
     r = forecast_calls(toy, data, programs=["CoR"], horizon=3)
     assert r.starts == {"CoR": "2021-07"} and "CoR from 2021-07" in r.basis
+
+
+def test_too_few_months_says_what_it_needs(toy, tmp_path):
+    path = tmp_path / "calls.csv"
+    seasonal_calls(path, months=8, seed=5)
+    r = forecast_calls(toy, toy.load_calls(path, cache=False))
+    assert r.programs == [] and r.table.empty and r.totals == {}
+    assert (
+        "CCD not forecast: 8 comparable months before the end of the data (at least 12 needed)"
+        in r.notes
+    )
+    assert r.summary().startswith("No forecast: CCD not forecast: 8 comparable months")
