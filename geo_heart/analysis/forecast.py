@@ -298,6 +298,12 @@ def forecast_calls(
     explicit = programs is not None
     series = monthly_series(ws, data, programs=programs, before=cut)
     full = monthly_series(ws, data, programs=programs) if cut is not None else series
+    if cut is not None and not (full.city.index >= cut).any():
+        last = f"{full.city.index[-1]:%Y-%m}" if len(full.city.index) else "none"
+        raise InputError(
+            f"--backtest {cut:%Y-%m-%d}: no full month of calls from that date to score "
+            f"(the last full month is {last})"
+        )
     units = forecast_units(ws.config)
     notes: list[str] = []
     starts, models_used, cv_all, totals, paths_all = {}, {}, {}, {}, {}

@@ -188,6 +188,8 @@ def test_backtest_date_must_start_a_month(toy, calls):
 
     with pytest.raises(InputError, match="first day of a month"):
         forecast_calls(toy, calls[1], backtest="2023-01-15")
+    with pytest.raises(InputError, match="no full month of calls from that date to score"):
+        forecast_calls(toy, calls[1], backtest="2025-01-01")
 
 
 def test_risk_prefix_from_a_date_starts_the_series_there(toy, tmp_path):
