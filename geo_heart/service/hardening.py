@@ -186,7 +186,9 @@ class BodyLimitMiddleware:
             try:
                 msg = await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0))
             except asyncio.TimeoutError:
-                log.info("closing a request whose body did not arrive within %.1f s", self.timeout_s)
+                log.info(
+                    "closing a request whose body did not arrive within %.1f s", self.timeout_s
+                )
                 await _send_json(
                     send,
                     408,

@@ -221,5 +221,10 @@ def test_allowed_hosts_for():
         "a.example",
     )
     assert allowed_hosts_for("0.0.0.0") is None  # every address: a token guards it instead
-    assert allowed_hosts_for("0.0.0.0", ["a.example"]) == ("localhost", "127.0.0.1", "::1", "a.example")
+    assert allowed_hosts_for("0.0.0.0", ["a.example"]) == (
+        "localhost",
+        "127.0.0.1",
+        "::1",
+        "a.example",
+    )
     assert allowed_hosts_for("127.0.0.1", ["*"]) is None
