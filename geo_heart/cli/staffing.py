@@ -107,8 +107,18 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
             f"{kw['target']!r}: a share between 0 and 1", param_hint="--target"
         )
     calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
+    # every option checked (bounds, --hours) before the calls are read
+    options = StaffingOptions(**kw)
+    if options.hours_text:
+        from geo_heart.staffing.data import schedule_from_text
+
+        schedule_from_text(options.hours_text)
+    if options.shifts_path is not None:
+        from geo_heart.staffing.data import read_shifts
+
+        read_shifts(options.shifts_path)
     ws, data = load_calls_from_options(obj, calls_kw)
-    result = staffing_for_calls(ws, data, program, StaffingOptions(**kw))
+    result = staffing_for_calls(ws, data, program, options)
     written = {}
     if out_dir is not None:
         from geo_heart.staffing.outputs import write_outputs
