@@ -281,10 +281,7 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         }
         if column_checks(f"layers.{role}", str(table["file"]), wanted) is not None:
             opened.add(data / str(table["file"]))
-    if area.calibration_file is not None and not area.calibration_file.exists():
-        problems.append(f"{where}: calibration.file: {area.calibration_file} does not exist")
-    if area.places_file is not None and not area.places_file.exists():
-        problems.append(f"{where}: places.file: {area.places_file} does not exist")
+    problems.extend(_side_file_problems(area, where))
     for p in sorted(opened):
         problems.extend(open_layer(p, display_path(p)))
     if layer_beats is not None:
@@ -302,4 +299,34 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         for code in area.beats.special:
             if code not in layer_beats:
                 problems.append(f"{where}: beats.special.{code}: not a beat of {b.file}")
+    return problems
+
+
+def _side_file_problems(area, where: str) -> list[str]:
+    """The calibration table and the places file, read as the geocoder reads them: regular
+    files of bounded size; the places file parsed row by row (:func:`read_places_table`)."""
+    import json
+
+    from geo_heart.config.places import read_places_table
+    from geo_heart.config.safe_files import MAX_SIDE_FILE_BYTES, read_limited
+
+    problems: list[str] = []
+    if area.calibration_file is not None:
+        try:
+            data = read_limited(
+                area.calibration_file, max_bytes=MAX_SIDE_FILE_BYTES, what="calibration file"
+            )
+            json.loads(data.decode("utf-8"))
+        except ConfigError as exc:
+            problems.append(f"{where}: calibration.file: {exc}")
+        except (RecursionError, ValueError) as exc:
+            problems.append(
+                f"{where}: calibration.file: {area.calibration_file.name} is not readable JSON: "
+                f"{str(exc)[:200]}"
+            )
+    if area.places_file is not None:
+        try:
+            read_places_table(area.places_file)
+        except ConfigError as exc:
+            problems.append(f"{where}: places.file: {exc}")
     return problems

@@ -330,17 +330,10 @@ def _read_places(ws, idx: ReferenceIndex, path: Path, info: dict) -> dict:
     """The ``[places]`` table: each row's name and aliases → its point (address geocoded here)."""
     import pandas as pd
 
+    from geo_heart.config.places import read_places_table
     from geo_heart.geocode.match import Geocoder
 
-    if not path.exists():
-        raise DataSourceError(f"places: file {str(path)!r} does not exist")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
-    need = ["name", "aliases", "category", "address", "lon", "lat", "source"]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"places: {str(path)!r} has no column {missing[0]!r}; columns are {list(df.columns)}"
-        )
+    df = read_places_table(path)  # the same checks as `area check`
     g = Geocoder(idx, ws.beat_index, ws.config.service_area)
     out: dict[str, tuple[float, float, str, str]] = {}
     skipped = []
