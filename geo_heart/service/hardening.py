@@ -495,7 +495,12 @@ def _slow_client_protocol(
                 (b"connection", b"close"),
             ]
             try:
-                out = self.conn.send(h11.Response(status_code=status, headers=headers))
+                from http import HTTPStatus
+
+                reason = HTTPStatus(status).phrase.encode("ascii")
+                out = self.conn.send(
+                    h11.Response(status_code=status, headers=headers, reason=reason)
+                )
                 out += self.conn.send(h11.Data(data=body)) + self.conn.send(h11.EndOfMessage())
                 self.transport.write(out)
             except h11.LocalProtocolError:  # a response was already under way
