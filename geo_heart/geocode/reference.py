@@ -132,6 +132,8 @@ def index_key(ws) -> str:
             if role in ADDRESS_ROLES:
                 raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
             continue
+        if not path.is_file():  # a link to /dev/zero or a FIFO would be hashed for ever
+            raise DataSourceError(f"layers.{role}: {str(path)!r} is not a regular file")
         h.update(role.encode())
         h.update(file_sha1(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())

@@ -349,7 +349,7 @@ class RequestGateMiddleware:
 
     def _host_allowed(self, value: str) -> bool:
         name = host_name(value)
-        return name in self.allowed or (name != "localhost" and is_loopback(name))
+        return name in self.allowed or is_loopback(name)  # any loopback address
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":

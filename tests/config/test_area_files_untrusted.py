@@ -207,3 +207,21 @@ def test_an_area_file_that_is_a_fifo_is_refused(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ConfigError, match="not a regular file"):
         load_area(fifo)
+
+
+def test_layer_files_that_are_devices_are_refused_not_read(tmp_path, toy_dir):
+    from geo_heart.area import Area
+    from geo_heart.errors import DataSourceError
+
+    toml, d = _area(tmp_path, toy_dir)
+    (d / "address_points.csv").unlink()
+    os.symlink("/dev/zero", d / "address_points.csv")
+    ws = Area.load(toml, data_dir=d, cache_dir=tmp_path / "c")
+    from geo_heart.geocode.reference import index_key
+
+    with pytest.raises(DataSourceError, match="not a regular file"):
+        index_key(ws)
+    (d / "beats.geojson").unlink()
+    os.symlink("/dev/zero", d / "beats.geojson")
+    with pytest.raises(DataSourceError, match="beats.file.*not a regular file"):
+        Area.load(toml, data_dir=d, cache_dir=tmp_path / "c2").beat_index
