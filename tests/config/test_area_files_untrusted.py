@@ -224,4 +224,4 @@ def test_layer_files_that_are_devices_are_refused_not_read(tmp_path, toy_dir):
     (d / "beats.geojson").unlink()
     os.symlink("/dev/zero", d / "beats.geojson")
     with pytest.raises(DataSourceError, match="beats.file.*not a regular file"):
-        Area.load(toml, data_dir=d, cache_dir=tmp_path / "c2").beat_index
+        _ = Area.load(toml, data_dir=d, cache_dir=tmp_path / "c2").beat_index
