@@ -543,6 +543,8 @@ def server_options(
         "timeout_keep_alive": keep_alive_s,
         "limit_concurrency": None,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        # no WebSocket routes: an Upgrade request is answered as plain HTTP (JSON), never upgraded
+        "ws": "none",
     }
 
 

@@ -228,3 +228,14 @@ def test_allowed_hosts_for():
         "a.example",
     )
     assert allowed_hosts_for("127.0.0.1", ["*"]) is None
+
+
+def test_a_websocket_upgrade_is_answered_as_http_json(served):
+    status, _h, _b = answer = _raw(
+        served,
+        b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, close\r\n"
+        b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    )
+    assert status == 404
+    _json_error(answer)
