@@ -118,7 +118,7 @@ def reference_points(area, data: Path):
     if area.places_file is not None:
         sources.append((Path(area.places_file), "lon", "lat"))
     for path, lon_col, lat_col in sources:
-        if path.suffix.lower() not in (".csv", ".txt") or not path.exists():
+        if path.suffix.lower() not in (".csv", ".txt") or not path.is_file():
             continue
         try:
             t = pd.read_csv(path, usecols=[lon_col, lat_col])
@@ -152,7 +152,7 @@ def check_area_warnings(area_file: str | Path, data_dir: str | Path) -> list[str
     data = Path(data_dir)
     beats_path = data / area.beats.file
     lon, lat, names = reference_points(area, data)
-    if not len(lon) or not beats_path.exists():
+    if not len(lon) or not (beats_path.is_file() or beats_path.is_dir()):
         return []
     try:
         beats = pyogrio.read_dataframe(beats_path, columns=[])
@@ -236,6 +236,9 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         p = data / file
         if not p.exists():
             problems.append(f"{where}: {role}.file = {file!r}: {p} does not exist")
+            return None
+        if not (p.is_file() or p.is_dir()):  # a FIFO or a link to /dev/zero: never read
+            problems.append(f"{where}: {role}.file = {file!r}: {p} is not a regular file")
             return None
         try:
             cols = layer_columns(p)

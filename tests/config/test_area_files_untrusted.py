@@ -11,7 +11,7 @@ import pytest
 
 from geo_heart.cli.main import main
 from geo_heart.config.areafile import load_area
-from geo_heart.config.check import check_area
+from geo_heart.config.check import check_area, check_area_warnings
 from geo_heart.config.safe_files import inside_folder, relative_file_name
 from geo_heart.errors import ConfigError, GeoHeartError
 
@@ -225,3 +225,16 @@ def test_layer_files_that_are_devices_are_refused_not_read(tmp_path, toy_dir):
     os.symlink("/dev/zero", d / "beats.geojson")
     with pytest.raises(DataSourceError, match="beats.file.*not a regular file"):
         _ = Area.load(toml, data_dir=d, cache_dir=tmp_path / "c2").beat_index
+
+
+def test_area_check_never_reads_a_device_layer(tmp_path, toy_dir):
+    toml, d = _area(tmp_path, toy_dir)
+    (d / "address_points.csv").unlink()
+    os.symlink("/dev/zero", d / "address_points.csv")
+    problems = check_area(toml, d)
+    assert any("layers.address_points.file" in p and "not a regular file" in p for p in problems)
+    (d / "beats.geojson").unlink()
+    os.symlink("/dev/zero", d / "beats.geojson")
+    problems = check_area(toml, d)
+    assert any("beats.file" in p and "not a regular file" in p for p in problems)
+    assert check_area_warnings(toml, d) == []
