@@ -84,3 +84,30 @@ def test_library_options_are_bounded_too():
     with pytest.raises(InputError, match="--scale-to"):
         StaffingOptions(scale_to=1e12)
     assert StaffingOptions(teams=MAX_TEAMS).teams == MAX_TEAMS
+
+
+@pytest.mark.parametrize(
+    "args,named",
+    [
+        (["--teams", "100000000", "--capacity", "5"], "'--teams': 100000000 is not in the range"),
+        (["--capacity", "1e300"], "'--capacity': 1e+300 is not in the range 0<x<=10000"),
+        (["--capacity", "inf"], "'--capacity': inf is not in the range"),
+        (["--compare-k", "100000000"], "'--compare-k'"),
+    ],
+)
+def test_expand_solver_parameters_are_bounded(toy_env, capsys, tmp_path, args, named):
+    """`expand --teams 1e8 --capacity 1e300` was "unexpected PulpError ... (a bug)"."""
+    with pytest.raises(SystemExit) as info:
+        main(["expand", *args, "-o", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and named in err and "(a bug)" not in err, err
+
+
+def test_expand_capacity_is_bounded_in_the_library():
+    from geo_heart.expansion.problem import Capacity
+
+    with pytest.raises(InputError, match="--capacity 1e\\+300"):
+        Capacity(1e300, 2)
+    with pytest.raises(InputError, match="--teams 100000000"):
+        Capacity(5.0, 100_000_000)
+    assert Capacity(5.0, 3).teams == 3
