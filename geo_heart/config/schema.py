@@ -356,7 +356,7 @@ class EquitySection(_Model):
     need_field: Text | None = None
     weights: Literal["area", "address_points"] = "area"
     min_count: Annotated[int, Field(ge=1)] = 5
-    bootstrap: Annotated[int, Field(ge=0)] = 1000
+    bootstrap: Annotated[int, Field(ge=0, le=10_000)] = 1000
     seed: int = 2024
 
 

@@ -111,3 +111,17 @@ def test_expand_capacity_is_bounded_in_the_library():
     with pytest.raises(InputError, match="--teams 100000000"):
         Capacity(5.0, 100_000_000)
     assert Capacity(5.0, 3).teams == 3
+
+
+def test_equity_bootstrap_is_bounded(toy_env, capsys):
+    """The resampling weights are a bootstrap × tracts array (1e8 resamples → MemoryError)."""
+    import pandas as pd
+
+    from geo_heart.analysis.equity import MAX_BOOTSTRAP, group_table
+
+    with pytest.raises(SystemExit) as info:
+        main(["equity", "--bootstrap", "100000000"])
+    assert info.value.code == 2 and "'--bootstrap'" in capsys.readouterr().err
+    with pytest.raises(InputError, match="--bootstrap 100000000: must be from 0 to 10,000"):
+        group_table(pd.DataFrame({"x": [1.0]}), [], bootstrap=100_000_000)
+    assert MAX_BOOTSTRAP == 10_000
