@@ -17,7 +17,10 @@ from geo_heart.errors import InputError
 log = logging.getLogger(__name__)
 
 #: the models scored by cross-validation, in order of preference on a tie
-MODEL_NAMES = ("AutoETS", "AutoARIMA", "SeasonalNaive")
+MODEL_NAMES = ("AutoETS", "AutoARIMA", "SeasonalNaive", "Combination")
+#: the statsforecast models whose forecasts ``Combination`` averages (those among the candidates)
+COMBINATION = "Combination"
+BASE_MODELS = ("AutoETS", "AutoARIMA", "SeasonalNaive")
 #: interval levels (percent)
 LEVELS = (80, 95)
 #: fewest months a series needs before it is forecast, and a CV window is trained on (one season)
@@ -45,7 +48,17 @@ def _model(name: str):
         return m.AutoARIMA(season_length=SEASON)
     if name == "SeasonalNaive":
         return m.SeasonalNaive(season_length=SEASON)
+    if name == COMBINATION:
+        return None  # the mean of the base models' forecasts (members(), fit_forecast)
     raise InputError(f"model {name!r}: known {', '.join(MODEL_NAMES)}")
+
+
+def members(models=MODEL_NAMES) -> tuple[str, ...]:
+    """The statsforecast models fitted for ``models``: the base models named, and every base
+    model when the combination is a candidate (it averages them all)."""
+    if COMBINATION in models:
+        return BASE_MODELS
+    return tuple(m for m in models if m != COMBINATION)
 
 
 def _frame(y: pd.Series, uid: str = "s") -> pd.DataFrame:
@@ -67,11 +80,16 @@ def cv_plan(n: int, horizon: int, windows: int = 3) -> tuple[int, int, int] | No
     return h, k, step
 
 
-def cross_validate(y: pd.Series, horizon: int, models=MODEL_NAMES) -> dict[str, Any]:
+def cross_validate(
+    y: pd.Series, horizon: int, models=MODEL_NAMES, *, errors: dict | None = None
+) -> dict[str, Any]:
     """Rolling-origin mean absolute error of each model on ``y`` (monthly, month-start index).
 
-    Returns ``{model: MAE or None, "h": …, "windows": …, "step": …}``; a model that cannot be
-    fitted on the windows scores ``None``.
+    The base models are fitted together on every window (one ``cross_validation`` call);
+    ``Combination`` is scored on the mean of their forecasts in the same windows. Returns
+    ``{model: MAE or None, "h": …, "windows": …, "step": …}``; a model that cannot be fitted on
+    the windows scores ``None`` (and so does the combination). ``errors``, when given, receives
+    each model's absolute errors (an array over windows × horizon months).
     """
     from statsforecast import StatsForecast
 
@@ -83,15 +101,36 @@ def cross_validate(y: pd.Series, horizon: int, models=MODEL_NAMES) -> dict[str, 
         return out
     h, k, step = plan
     df = _frame(y)
+    fitted = members(models)
+    cv = None
+    try:
+        with _quiet():
+            cv = StatsForecast(models=[_model(m) for m in fitted], freq="MS").cross_validation(
+                h=h, df=df, n_windows=k, step_size=step
+            )
+    except Exception as exc:  # statsforecast raises plain exceptions on tiny windows
+        log.debug("cross-validation failed together (%s); one model at a time", exc)
     for name in models:
         try:
-            with _quiet():
-                cv = StatsForecast(models=[_model(name)], freq="MS").cross_validation(
-                    h=h, df=df, n_windows=k, step_size=step
-                )
-            err = (cv["y"] - cv[name]).abs()
+            if name == COMBINATION:
+                if cv is None or any(m not in cv.columns for m in fitted):
+                    raise ValueError("a member could not be cross-validated")
+                pred = cv[list(fitted)].mean(axis=1)
+            else:
+                if cv is None:
+                    with _quiet():
+                        one = StatsForecast(models=[_model(name)], freq="MS").cross_validation(
+                            h=h, df=df, n_windows=k, step_size=step
+                        )
+                    pred, truth = one[name], one["y"]
+                else:
+                    pred = cv[name]
+            truth = cv["y"] if cv is not None else truth
+            err = (truth - pred).abs()
             out[name] = float(err.mean()) if err.notna().all() else None
-        except Exception as exc:  # statsforecast raises plain exceptions on tiny windows
+            if errors is not None and out[name] is not None:
+                errors[name] = err.to_numpy(dtype=float)
+        except Exception as exc:
             log.debug("cross-validation of %s failed: %s", name, exc)
             out[name] = None
     out.update({"h": h, "windows": k, "step": step})
@@ -110,29 +149,40 @@ def fit_forecast(
     y: pd.Series, model: str, horizon: int, *, n_paths: int = 1000, seed: int = 0
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Forecast ``horizon`` months of ``y`` with ``model``: a frame (``ds``, ``mean``, ``lo80`` …
-    ``hi95``; clipped at 0) and sample paths (``n_paths`` × ``horizon``, clipped at 0)."""
+    ``hi95``; clipped at 0) and sample paths (``n_paths`` × ``horizon``, clipped at 0).
+
+    ``Combination``: the mean of the base models' forecasts; each interval bound the mean of
+    theirs (quantile averaging); its sample paths are the members' paths pooled (an equal share
+    from each), each recentred on the combined forecast.
+    """
     from statsforecast import StatsForecast
 
+    fitted = BASE_MODELS if model == COMBINATION else (model,)
     df = _frame(y)
     with _quiet():
-        sf = StatsForecast(models=[_model(model)], freq="MS")
+        sf = StatsForecast(models=[_model(m) for m in fitted], freq="MS")
         fc = sf.forecast(h=horizon, df=df, level=list(LEVELS))
-        sim = StatsForecast(models=[_model(model)], freq="MS").simulate(
+        sim = StatsForecast(models=[_model(m) for m in fitted], freq="MS").simulate(
             h=horizon, df=df, n_paths=n_paths, seed=seed
         )
     out = pd.DataFrame({"ds": pd.to_datetime(fc["ds"]).to_numpy()})
-    out["mean"] = fc[model].to_numpy(dtype=float)
+    out["mean"] = np.mean([fc[m].to_numpy(dtype=float) for m in fitted], axis=0)
     for lv in LEVELS:
-        out[f"lo{lv}"] = fc[f"{model}-lo-{lv}"].to_numpy(dtype=float)
-        out[f"hi{lv}"] = fc[f"{model}-hi-{lv}"].to_numpy(dtype=float)
+        for side in ("lo", "hi"):
+            cols = [fc[f"{m}-{side}-{lv}"].to_numpy(dtype=float) for m in fitted]
+            out[f"{side}{lv}"] = np.mean(cols, axis=0)
     num = ["mean", *[f"{s}{lv}" for lv in LEVELS for s in ("lo", "hi")]]
     out[num] = out[num].clip(lower=0.0)
     sim = sim.sort_values(["sample_id", "ds"])
-    paths = sim[model].to_numpy(dtype=float).reshape(n_paths, horizon)
-    # the paths give the spread (and how the months' errors go together); they are centred on
-    # the point forecast so that totals agree with the table
-    paths = paths + (fc[model].to_numpy(dtype=float) - paths.mean(axis=0))
-    return out, np.clip(paths, 0.0, None)
+    centre = np.mean([fc[m].to_numpy(dtype=float) for m in fitted], axis=0)
+    pooled = np.empty((n_paths, horizon))
+    for i, m in enumerate(fitted):
+        paths = sim[m].to_numpy(dtype=float).reshape(n_paths, horizon)
+        # the paths give the spread (and how the months' errors go together); they are centred
+        # on the point forecast so that totals agree with the table
+        paths = paths + (centre - paths.mean(axis=0))
+        pooled[i :: len(fitted)] = paths[i :: len(fitted)]
+    return out, np.clip(pooled, 0.0, None)
 
 
 def seasonal_naive(y: pd.Series, horizon: int) -> np.ndarray:
