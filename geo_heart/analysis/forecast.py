@@ -53,10 +53,12 @@ from geo_heart.analysis.forecast_models import (  # noqa: F401 - the module's su
     SEASON,
     choose_model,
     cross_validate,
+    cv_halfwidths,
     cv_plan,
     fit_forecast,
     seasonal_naive,
     split_to_beats,
+    widen_to_cv,
 )
 from geo_heart.analysis.forecast_models import _model as _check_model
 from geo_heart.analysis.forecast_series import (  # noqa: F401 - the module's surface
@@ -253,6 +255,7 @@ def forecast_calls(
     models: tuple[str, ...] | list[str] | None = None,
     n_paths: int = 1000,
     seed: int = 0,
+    calibrate: bool = True,
 ) -> ForecastResult:
     """Forecast each program's eligible calls for the next ``horizon`` months.
 
@@ -275,6 +278,9 @@ def forecast_calls(
         The candidate models (default :data:`MODEL_NAMES`).
     n_paths, seed
         Sample paths for totals and beat intervals, and their random seed.
+    calibrate
+        Widen each month's interval to at least the chosen model's cross-validation errors at
+        that level (split-conformal, :func:`cv_halfwidths`); ``False``: the model's own intervals.
 
     Returns
     -------
@@ -324,12 +330,16 @@ def forecast_calls(
                 f"{MIN_PER_MONTH:g} a month)"
             )
             continue
-        scores = cross_validate(y, horizon, models)
+        errors: dict[str, np.ndarray] = {}
+        scores = cross_validate(y, horizon, models, errors=errors)
         model = choose_model(scores, models)
         fc, paths = fit_forecast(y, model, horizon, n_paths=n_paths, seed=seed)
+        half = cv_halfwidths(errors[model]) if calibrate and model in errors else {}
+        fc, paths = widen_to_cv(fc, paths, half)
         starts[p] = f"{y.index[0]:%Y-%m}"
         models_used[p] = model
         cv_all[p] = {k: _round(v) if k in models else v for k, v in scores.items()}
+        cv_all[p] |= {f"halfwidth{lv}": _round(v) for lv, v in half.items()}
         sums = paths.sum(axis=1)
         totals[p] = (
             {"mean": float(fc["mean"].sum())}

@@ -5,6 +5,7 @@ split between beats (:mod:`geo_heart.analysis.forecast` describes the method).""
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from contextlib import contextmanager
 from typing import Any
@@ -183,6 +184,41 @@ def fit_forecast(
         paths = paths + (centre - paths.mean(axis=0))
         pooled[i :: len(fitted)] = paths[i :: len(fitted)]
     return out, np.clip(pooled, 0.0, None)
+
+
+def cv_halfwidths(errors: np.ndarray) -> dict[int, float]:
+    """Split-conformal half-widths from cross-validation's absolute errors: for each level L,
+    the ``ceil((n + 1) L)``-th smallest of the ``n`` errors (the largest when that rank passes
+    ``n``), pooled over windows and horizon months."""
+    e = np.sort(np.asarray(errors, dtype=float))
+    e = e[np.isfinite(e)]
+    if not len(e):
+        return {}
+    n = len(e)
+    return {lv: float(e[min(n, math.ceil((n + 1) * lv / 100)) - 1]) for lv in LEVELS}
+
+
+def widen_to_cv(
+    fc: pd.DataFrame, paths: np.ndarray, half: dict[int, float]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Each month's interval at least ``mean ± half[L]`` (the model's own interval where it is
+    wider), and the sample paths' spread around the mean stretched month by month by the 80%
+    interval's widening (so totals and beat intervals widen alike). Lower bounds stay >= 0."""
+    if not half:
+        return fc, paths
+    out = fc.copy()
+    old80 = (fc["hi80"] - fc["lo80"]).to_numpy(dtype=float)
+    for lv in LEVELS:
+        if lv not in half:
+            continue
+        out[f"lo{lv}"] = np.minimum(fc[f"lo{lv}"], (fc["mean"] - half[lv]).clip(lower=0.0))
+        out[f"hi{lv}"] = np.maximum(fc[f"hi{lv}"], fc["mean"] + half[lv])
+    new80 = (out["hi80"] - out["lo80"]).to_numpy(dtype=float)
+    factor = np.where(old80 > 0, new80 / np.where(old80 > 0, old80, 1.0), 1.0)
+    factor = np.maximum(factor, 1.0)
+    centre = paths.mean(axis=0)
+    stretched = centre + (paths - centre) * factor
+    return out, np.clip(stretched, 0.0, None)
 
 
 def seasonal_naive(y: pd.Series, horizon: int) -> np.ndarray:

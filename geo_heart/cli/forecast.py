@@ -90,7 +90,7 @@ def _print_text(obj, result, written) -> None:
         scores = ", ".join(
             f"{k} {v:.2f}" if v is not None else f"{k} n/a"
             for k, v in cv.items()
-            if k not in ("h", "windows", "step")
+            if k not in ("h", "windows", "step") and not k.startswith("halfwidth")
         )
         click.echo(
             f"{p}: {m} (cross-validated MAE, {cv['windows']} origins × {cv['h']} months: {scores})"
