@@ -217,3 +217,18 @@ def test_too_few_months_says_what_it_needs(toy, tmp_path):
         in r.notes
     )
     assert r.summary().startswith("No forecast: CCD not forecast: 8 comparable months")
+
+
+def test_forecast_calls_intervals_hold_the_models_own(toy, tmp_path):
+    path = tmp_path / "calls.csv"
+    seasonal_calls(path, months=36)
+    data = toy.load_calls(path, cache=False)
+    own = forecast_calls(toy, data, programs=["CCD"], calibrate=False)
+    cal = forecast_calls(toy, data, programs=["CCD"])
+    assert own.models == cal.models and "halfwidth80" not in own.cv["CCD"]
+    half = cal.cv["CCD"]["halfwidth80"]
+    a, b = own.city, cal.city
+    assert (b["mean"] == a["mean"]).all()
+    assert (b["lo80"] <= a["lo80"] + 1e-9).all() and (b["hi80"] >= a["hi80"] - 1e-9).all()
+    assert (b["hi80"] >= b["mean"] + half - 1e-6).all()
+    assert cal.totals["CCD"]["hi80"] >= own.totals["CCD"]["hi80"] - 1e-6
