@@ -16,12 +16,15 @@ appears. When such reports make up at least :data:`PREFIX_SHARE` of a program's 
 in the last 12 months, that program's series starts at the first full month in which the prefix
 was in regular use (months before it recorded the same calls differently); the basis says so.
 
-**Models.** statsforecast's AutoETS, AutoARIMA and SeasonalNaive (lag 12) are scored per program
-by rolling-origin cross-validation (``StatsForecast.cross_validation``, mean absolute error) on the
-months before the forecast; the lowest score forecasts, with 80% and 95% intervals. Counts are
-never negative: means and lower bounds are clipped at 0. The 12-month total's interval comes from
-simulated sample paths of the chosen model (``StatsForecast.simulate``, centred on the point
-forecast), so the months' errors add up as the model says rather than as if independent.
+**Models.** statsforecast's AutoETS, AutoARIMA and SeasonalNaive (lag 12), and their
+combination (the mean of the three forecasts), are scored per program by rolling-origin
+cross-validation (``StatsForecast.cross_validation``, mean absolute error) on the months before
+the forecast; the lowest score forecasts, with 80% and 95% intervals (the combination's: the mean
+of the members' bounds), each widened where needed to at least the forecast ± the split-conformal
+half-width of the chosen model's CV errors at that level. Counts are never negative: means and
+lower bounds are clipped at 0. The 12-month total's interval comes from simulated sample paths of
+the chosen model (``StatsForecast.simulate``, centred on the point forecast, stretched as the
+interval was), so the months' errors add up as the model says rather than as if independent.
 
 **Beats (top-down).** The city forecast is split between beats in proportion to each beat's share
 of the program's eligible calls in the last 12 months used, so beat means add up to the city's

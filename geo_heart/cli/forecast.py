@@ -43,8 +43,9 @@ def forecast(obj, out_dir, as_json, by, horizon, backtest, programs, seed, **kw)
     months, citywide or by beat, with 80% and 95% intervals.
 
     Counts every month by today's rules (call type and service area, any hour), so earlier rule
-    changes do not break the series; the models (AutoETS, AutoARIMA, seasonal naive) are chosen
-    per program by rolling-origin cross-validation. See docs/forecast.md.
+    changes do not break the series; the model (AutoETS, AutoARIMA, seasonal naive or their mean)
+    is chosen per program by rolling-origin cross-validation, and intervals are widened to its
+    cross-validation errors where those are larger. See docs/forecast.md.
 
     \b
     Examples:
