@@ -585,8 +585,8 @@ def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
     """Every pair of streets whose geometries come within reach → :data:`PENDING`.
 
     ``g`` is a :class:`~geo_heart.geocode.match.Geocoder` on an index without crossings yet.
-    Which streets meet is found for all pairs at once (one bulk STRtree ``dwithin`` query over
-    every street part); each pair's crossing record (its point, uncertainty and nearby beats)
+    Which streets meet is found for all pairs at once (one bulk STRtree query over every street
+    part's reach, then one vectorised ``dwithin``); each pair's crossing record (its point, uncertainty and nearby beats)
     is computed the first time a lookup asks for it and memoised on the geocoder
     (:meth:`Geocoder._crossing_place`), so building the index costs one query instead of tens
     of thousands of per-pair geometry operations.
@@ -602,13 +602,26 @@ def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
     if not geoms:
         return {}
     arr = np.array(geoms, dtype=object)
-    left, right = shapely.STRtree(arr).query(
-        arr, predicate="dwithin", distance=NEAR_M / g._projection()[2]
-    )
+    reach = NEAR_M / g._projection()[2]
+    # candidates: parts whose boxes, grown by the reach, overlap (each pair once, two streets);
+    # then one vectorised distance test over the candidates (the same pairs as a ``dwithin``
+    # tree query, at about half the cost: no pair is tested twice)
+    b = shapely.bounds(arr)
+    boxes = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
+    left, right = shapely.STRtree(arr).query(boxes)
     key_arr = np.array(keys, dtype=object)
-    a, b = key_arr[left], key_arr[right]
-    keep = a < b
-    pairs = sorted(set(zip(a[keep].tolist(), b[keep].tolist(), strict=True)))
+    a, c = key_arr[left], key_arr[right]
+    cand = (left < right) & (a != c)
+    left, right, a, c = left[cand], right[cand], a[cand], c[cand]
+    # GEOS's prepared test, as the tree query applies it (the query part prepared, either way
+    # round): it finds no reach from a zero-length part, and the pairs stay exactly those
+    shapely.prepare(arr)
+    near = shapely.dwithin(arr[left], arr[right], reach) | shapely.dwithin(
+        arr[right], arr[left], reach
+    )
+    lo = np.where(a < c, a, c)[near].tolist()
+    hi = np.where(a < c, c, a)[near].tolist()
+    pairs = sorted(set(zip(lo, hi, strict=True)))
     return dict.fromkeys(pairs, PENDING)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from geo_heart.errors import ConfigError, DataSourceError, InputError
-from geo_heart.geocode.address import parse_address, street_key_from_text
+from geo_heart.geocode.address import numbered_address, parse_address, street_key_from_text
 from geo_heart.geocode.types import History
 from geo_heart.io.files import file_sha1
 
@@ -250,18 +250,18 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         if not ok_xy[i]:
             skipped += 1
             continue
-        p = parse_address(t)
-        if p.kind != "address" or p.number is None:
+        na = numbered_address(t)
+        if na is None:
             skipped += 1
             continue
-        c = code.get(p.street)
+        c = code.get(na[1])
         if c is None:
-            c = code[p.street] = len(keys)
-            keys.append(p.street_key)
-        keys[c] = p.street_key
+            c = code[na[1]] = len(keys)
+            keys.append(na[2])
+        keys[c] = na[2]
         pos.append(i)
         scode.append(c)
-        snum.append(p.number)
+        snum.append(na[0])
     pos_a = np.asarray(pos, dtype=np.int64)
     scode_a = np.asarray(scode, dtype=np.int64)
     snum_a = np.asarray(snum, dtype=np.int64)
