@@ -616,9 +616,9 @@ def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
     # GEOS's prepared test, as the tree query applies it (the query part prepared, either way
     # round): it finds no reach from a zero-length part, and the pairs stay exactly those
     shapely.prepare(arr)
-    near = shapely.dwithin(arr[left], arr[right], reach) | shapely.dwithin(
-        arr[right], arr[left], reach
-    )
+    near = shapely.dwithin(arr[left], arr[right], reach)
+    back = np.flatnonzero(~near)
+    near[back] = shapely.dwithin(arr[right[back]], arr[left[back]], reach)
     lo = np.where(a < c, a, c)[near].tolist()
     hi = np.where(a < c, c, a)[near].tolist()
     pairs = sorted(set(zip(lo, hi, strict=True)))
