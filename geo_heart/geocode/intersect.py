@@ -553,28 +553,51 @@ class IntersectionMatcher:
                     self._beat_geoms = geoms
                     self._beat_tree = shapely.STRtree(geoms)
         p = shapely.points(x, y)
-        hits = self._beat_tree.query(p, predicate="dwithin", distance=r)
+        hits = np.sort(self._beat_tree.query(p, predicate="dwithin", distance=r))
         ids = self._beat_id_list
         out = []
-        for i in sorted(hits.tolist()):
-            g = self._beat_geoms[i]
-            if shapely.contains_xy(g, x, y):
-                out.append((0.0, ids[i], x, y))
-                continue
-            d, qx, qy = 0.0, x, y  # on the boundary itself
-            for outline in (self._beat_simple[i], g):
-                dd = float(shapely.distance(outline, p))
-                if dd == 0:
+        if not len(hits):
+            return out
+        # every hit at once: the beats holding the point, then for the others a point just
+        # inside each, found on its simplified outline (one vectorised step; the per-beat loop
+        # below redoes only the beats where that point misses, on the full outline)
+        inside = shapely.contains_xy(self._beat_geoms[hits], x, y)
+        rest = hits[~inside]
+        for i in hits[inside].tolist():
+            out.append((0.0, ids[i], x, y))
+        if len(rest):
+            simple = self._beat_simple[rest]
+            dd = shapely.distance(simple, p)
+            q = shapely.get_coordinates(shapely.shortest_line(p, simple)).reshape(-1, 2, 2)[:, 1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = (q - (x, y)) / dd[:, None]
+            qx = q[:, 0] + 3 * step[:, 0]
+            qy = q[:, 1] + 3 * step[:, 1]
+            good = (dd != 0) & shapely.contains_xy(self._beat_geoms[rest], qx, qy)
+            for k, i in enumerate(rest.tolist()):
+                if good[k]:
+                    out.append((float(dd[k]), ids[i], float(qx[k]), float(qy[k])))
                     continue
-                # a point just inside the beat: past its nearest boundary point, away from p
-                q = shapely.get_coordinates(shapely.shortest_line(p, outline))[1]
-                step = (q - (x, y)) / dd
-                d, qx, qy = dd, float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])
-                if shapely.contains_xy(g, qx, qy):
-                    break
-            out.append((d, ids[i], qx, qy))
+                out.append(self._inside_point(i, x, y, p))
         out.sort(key=lambda t: (t[0], t[1]))
         return out
+
+    def _inside_point(self, i: int, x: float, y: float, p) -> tuple:
+        """``(distance, beat, x, y)``: a point just inside beat ``i`` near ``(x, y)`` outside it,
+        from its simplified outline and, when that point misses the beat, its full outline."""
+        g = self._beat_geoms[i]
+        d, qx, qy = 0.0, x, y  # on the boundary itself
+        for outline in (self._beat_simple[i], g):
+            dd = float(shapely.distance(outline, p))
+            if dd == 0:
+                continue
+            # a point just inside the beat: past its nearest boundary point, away from p
+            q = shapely.get_coordinates(shapely.shortest_line(p, outline))[1]
+            step = (q - (x, y)) / dd
+            d, qx, qy = dd, float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])
+            if shapely.contains_xy(g, qx, qy):
+                break
+        return (d, self._beat_id_list[i], qx, qy)
 
 
 #: a crossing record not computed yet (:func:`precompute_crossings`): computed on first use
