@@ -471,42 +471,10 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
     return out
 
 
-def _read_columns(path: Path, columns: list[str]):
-    """Some columns of a CSV/TSV as text (as :func:`~geo_heart.io.tables.read_table` reads them),
-    or None when the file has not got them: pyarrow's reader first (several times faster on a
-    125k-row table), pandas' when pyarrow cannot read the file."""
-    from geo_heart.io.tables import read_table, text_encoding
-
-    columns = list(dict.fromkeys(columns))
-    try:
-        import pyarrow.csv as pacsv
-
-        codec = text_encoding(path, None)
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=codec),
-            parse_options=pacsv.ParseOptions(
-                delimiter="\t" if path.suffix.lower() == ".tsv" else ",", ignore_empty_lines=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns,
-                column_types=dict.fromkeys(columns, "string"),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        return table.to_pandas()[columns]
-    except Exception:  # noqa: BLE001 - any trouble: the reader the rest of the toolkit uses
-        try:
-            return read_table(path, columns=columns)
-        except InputError:
-            return None
-
-
 def _add_history(streets, path: Path, table: dict, info) -> dict:
     import pandas as pd
 
-    from geo_heart.io.tables import table_kind
+    from geo_heart.io.tables import read_columns, table_kind
 
     addr_c = _col(table, "address_column")
     beat_c = _col(table, "beat_column")
@@ -514,7 +482,7 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
     df = None
     if path.exists() and table_kind(path) in ("csv", "tsv"):
         # only the columns used (a missing one: the full read below names it)
-        df = _read_columns(path, [c for c in (addr_c, beat_c, time_c) if c])
+        df = read_columns(path, [c for c in (addr_c, beat_c, time_c) if c])
     if df is None:
         df = _read(path, "history")
     for c in (addr_c, beat_c):

@@ -170,8 +170,7 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
     """House-numbered points from any table (the area's own address layer)."""
     import pandas as pd
 
-    from geo_heart.errors import InputError
-    from geo_heart.io.tables import read_table, table_kind
+    from geo_heart.io.tables import read_columns, read_table, table_kind
 
     _exists(path, role)
     lon_c, lat_c = _col(table, "lon_column", "lon"), _col(table, "lat_column", "lat")
@@ -185,10 +184,8 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
     )
     df = None
     if table_kind(path) in ("csv", "tsv") and all(want.values()):
-        try:  # only the columns used (a missing one: the full read below names it)
-            df = read_table(path, columns=list(dict.fromkeys(want.values())))
-        except InputError:
-            df = None
+        # only the columns used (a missing one: the full read below names it)
+        df = read_columns(path, list(want.values()))
     if df is None:
         df = read_table(path)
     _need(df.columns, want, role, path)
