@@ -614,18 +614,38 @@ def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
     (:meth:`Geocoder._crossing_place`), so building the index costs one query instead of tens
     of thousands of per-pair geometry operations.
     """
+    return crossing_pairs(g.index.streets, g._projection()[2], shapes=g._shapes)
+
+
+def crossing_pairs(streets: dict, unit_m: float, *, shapes=None) -> dict[tuple[str, str], tuple]:
+    """:func:`precompute_crossings` from the index's streets (``{key: StreetData}``) and the
+    metres per unit of its projected CRS; ``shapes`` (a geocoder's ``_shapes``) gives each
+    street's shapes, made here when not given (an index build needs no geocoder for this)."""
     from geo_heart.geocode.lines import NEAR_M
 
+    if shapes is None:
+
+        def shapes(k: str) -> list[StreetShape]:
+            sd = streets[k]
+            return [
+                s
+                for s in (
+                    shape_of("road line", sd.road_parts, ROAD_SIGMA_M / unit_m, unit_m),
+                    shape_of("address points", sd.path_parts, sd.path_sigma, unit_m),
+                )
+                if s is not None
+            ]
+
     keys, geoms = [], []
-    for k in sorted(g.index.streets):
-        for sh in g._shapes(k):
+    for k in sorted(streets):
+        for sh in shapes(k):
             for part in shapely.get_parts(sh.extended):
                 keys.append(k)
                 geoms.append(part)
     if not geoms:
         return {}
     arr = np.array(geoms, dtype=object)
-    reach = NEAR_M / g._projection()[2]
+    reach = NEAR_M / unit_m
     # candidates: parts whose boxes, grown by the reach, overlap (each pair once, two streets);
     # then one vectorised distance test over the candidates (the same pairs as a ``dwithin``
     # tree query, at about half the cost: no pair is tested twice)

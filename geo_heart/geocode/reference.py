@@ -347,10 +347,9 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         pair_history=pair_history, places=places, sources=info,
         projected_crs=str(ws.config.projected_crs),
     )  # fmt: skip
-    from geo_heart.geocode.intersect import precompute_crossings
-    from geo_heart.geocode.match import Geocoder
+    from geo_heart.geocode.intersect import crossing_pairs
 
-    idx.crossings = precompute_crossings(Geocoder(idx, ws.beat_index, ws.config.service_area))
+    idx.crossings = crossing_pairs(idx.streets, unit_m)
     info["crossings"] = {"street_pairs": len(idx.crossings)}
     places_file = getattr(ws.config, "places_file", None)
     if places_file is not None:
