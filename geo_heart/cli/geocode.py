@@ -16,6 +16,7 @@ from geo_heart.cli.options import (
     pass_ctx,
     types_option,
 )
+from geo_heart.cli.rules_options import at_column_options
 
 
 @click.command()
@@ -59,6 +60,7 @@ from geo_heart.cli.options import (
     metavar="PREVIOUS_OUTPUT",
     help="Geocode again only the rows that failed in this earlier output of INPUT and merge.",
 )
+@at_column_options
 @encoding_option
 @engine_options
 @json_option
@@ -76,6 +78,8 @@ def geocode(
     chunk_rows,
     overrides_path,
     previous_path,
+    at_column,
+    at_time_zone,
     encoding,
     as_json,
     **kwargs,
@@ -98,12 +102,19 @@ def geocode(
       geocode calls.csv -o calls.parquet --address-column ADDRESS --crs EPSG:2264
       geocode calls.csv -o calls2.gpkg --address-column ADDRESS --retry-failed calls.gpkg --overrides fixes.csv
       geocode 'calls/*.parquet' -o calls_geo/ --address-column ADDRESS --engine dask
+      geocode incidents.csv -o geo.gpkg --address-column ADDRESS2 --at-column DATE_REPT
+
+    Without --at-column, in_service_area follows the rules in force today (named in the summary
+    and the output's metadata); with it, each row is judged under the rules in force at its
+    own time and rules, service_area and programs are added (docs/outputs.md).
     """
     from geo_heart.io.tables import read_header, refuse_duplicate_names
     from geo_heart.io.vector import check_output
 
     engine = pop_engine(kwargs)
     if engine["engine"] == "dask":
+        if at_column or at_time_zone:
+            raise click.BadParameter("runs with the local engine", param_hint="--at-column")
         if overrides_path or previous_path:
             raise click.BadParameter(
                 "--overrides and --retry-failed run with the local engine", param_hint="--engine"
@@ -115,6 +126,9 @@ def geocode(
     spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
     header = read_header(input_path, encoding=encoding)
     refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
+    from geo_heart.cli.rules_options import check_at_column
+
+    check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
 
     import pandas as pd
 
@@ -166,6 +180,14 @@ def geocode(
                 spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
             )
 
+            hook = None
+            if at_column:
+                from geo_heart.geo.rules_at import RulesAtHook
+
+                hook = RulesAtHook(
+                    ws.config, input_columns=header, at_column=at_column,
+                    time_zone=at_time_zone, source=input_path,
+                )  # fmt: skip
             bar = obj.progress(total=None, unit="rows", desc="geocoding")
             try:
                 s = geocode_file(
@@ -177,15 +199,18 @@ def geocode(
                     chunk_rows=chunk_rows,
                     encoding=encoding,
                     census=True,
+                    chunk_hook=hook,
                     progress=bar.update,
                     on_total=lambda n: setattr(bar, "total", n),
                 )
             finally:
                 bar.close()
+            rules_at = {"at_column": at_column, "at_time_zone": at_time_zone,
+                        "counts": hook.counts if hook is not None else None}  # fmt: skip
             if streamed:
                 _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": {
                     "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
-                    "features": s["rows"], "located": None}}, as_json)  # fmt: skip
+                    "features": s["rows"], "located": None}}, as_json, rules_at)  # fmt: skip
                 return
             import pyarrow.parquet as pq
 
@@ -199,10 +224,20 @@ def geocode(
             if kinds:
                 info["typed_columns"] = kinds
             work.unlink()
-            _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
+            _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json,
+                    rules_at)  # fmt: skip
             return
         names = _names(out)
         out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        rules_at = {"at_column": at_column, "at_time_zone": at_time_zone, "counts": None}
+        if at_column:
+            from geo_heart.geo.rules_at import apply_rules_at
+
+            out, rules_at["counts"] = apply_rules_at(
+                ws.config, out, input_columns=header, beat_column=names["beat"],
+                in_service_column=names["in_service_area"], at_column=at_column,
+                time_zone=at_time_zone, source=input_path,
+            )  # fmt: skip
         kinds = None
         if types == "auto":
             from geo_heart.io.coltypes import infer_kinds
@@ -213,7 +248,7 @@ def geocode(
         )
         summary = fixup.summarize(out, names)
         summary.update(resumed_rows=resumed, output=info, **extra)
-        _report(obj, ws, spec, summary, as_json)
+        _report(obj, ws, spec, summary, as_json, rules_at)
 
     finally:
         lock.__exit__(None, None, None)
@@ -238,20 +273,25 @@ def _geocode_dask(obj, input_path, output_path, out_format, out_crs, address_col
     _report(obj, obj.workspace, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
 
 
-def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
+def _report(obj, ws, spec, summary: dict, as_json: bool, rules_at: dict | None = None) -> None:
+    from geo_heart.cli.rules_options import rules_summary, say_rules, service_area_words
+
+    rules_at = rules_at or {}
+    note = rules_summary(
+        ws, rules_at.get("at_column"), rules_at.get("at_time_zone"), rules_at.get("counts"), spec
+    )
+    summary = {**summary, "rules": note}
     resumed = summary.get("resumed_rows", 0)
     extra = {k: summary[k] for k in ("retried", "fixed") if k in summary}
     if as_json:
         emit_json(summary)
         return
     n = summary["rows"] or 1
-    from geo_heart.geo.workspace import service_area_today
-
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
         f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
-        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label})"
+        f"{summary['in_service_area']:,} {service_area_words(ws, note)}"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
         + (
             f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"
@@ -267,6 +307,7 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
     types = ", ".join(f"{k} {v:,} ({100 * v / n:.1f}%)" for k, v in summary["match_types"].items())
     obj.say(f"match types: {types}")
     obj.say("status: " + ", ".join(f"{k} {v:,}" for k, v in summary["status"].items()))
+    say_rules(obj, note)
     info = summary.get("output") or {}
     if info.get("renamed"):
         obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
