@@ -16,7 +16,9 @@ ALGORITHMS = ["assign", "coverage", "demand", "equity", "geocode", "lookup"]
 
 
 def test_set_ini_keeps_other_lines():
-    text = "[General]\na=1\n\n[PythonPlugins]\nprocessing=true\ngeo_heart_provider=false\n\n[X]\nb=2\n"
+    text = (
+        "[General]\na=1\n\n[PythonPlugins]\nprocessing=true\ngeo_heart_provider=false\n\n[X]\nb=2\n"
+    )
     got = set_ini(text, "PythonPlugins", "geo_heart_provider", "true")
     assert "geo_heart_provider=true" in got and "geo_heart_provider=false" not in got
     assert "processing=true" in got and "[X]\nb=2" in got and "[General]\na=1" in got
@@ -48,9 +50,7 @@ def test_install_copies_plugin_and_enables_it(tmp_path, capsys):
 
 def _qgis(env, *args, timeout=600):
     exe = qgis_process_bin()
-    return subprocess.run(
-        [exe, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.slow
