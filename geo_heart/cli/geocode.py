@@ -60,6 +60,26 @@ from geo_heart.cli.rules_options import at_column_options
     metavar="PREVIOUS_OUTPUT",
     help="Geocode again only the rows that failed in this earlier output of INPUT and merge.",
 )
+@click.option(
+    "--review",
+    "review_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write a CSV of the failed and unsure rows (one line per address) with the "
+    "columns of an overrides file, ready to fill in, plus the candidates and the reason.",
+)
+@click.option(
+    "--review-min-score",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="With --review: list located rows scoring below this too.",
+)
+@click.option(
+    "--point-for-beat-only",
+    is_flag=True,
+    help="Rows with a beat but no point (beat_only) get their beat's representative point, "
+    "flagged point_kind=beat_point.",
+)
 @at_column_options
 @encoding_option
 @engine_options
@@ -78,6 +98,9 @@ def geocode(
     chunk_rows,
     overrides_path,
     previous_path,
+    review_path,
+    review_min_score,
+    point_for_beat_only,
     at_column,
     at_time_zone,
     encoding,
@@ -113,8 +136,11 @@ def geocode(
 
     engine = pop_engine(kwargs)
     if engine["engine"] == "dask":
-        if at_column or at_time_zone:
-            raise click.BadParameter("runs with the local engine", param_hint="--at-column")
+        if at_column or at_time_zone or review_path or point_for_beat_only:
+            raise click.BadParameter(
+                "--at-column, --review and --point-for-beat-only run with the local engine",
+                param_hint="--engine",
+            )
         if overrides_path or previous_path:
             raise click.BadParameter(
                 "--overrides and --retry-failed run with the local engine", param_hint="--engine"
@@ -129,6 +155,15 @@ def geocode(
     from geo_heart.cli.rules_options import check_at_column
 
     check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
+    if review_path:
+        from geo_heart.io.files import refuse_same_file
+        from geo_heart.io.tables import table_kind
+
+        refuse_same_file(input_path, review_path)
+        if table_kind(review_path) != "csv":
+            raise click.BadParameter("the review table is a .csv file", param_hint="--review")
+    elif review_min_score is not None:
+        raise click.BadParameter("needs --review", param_hint="--review-min-score")
 
     import pandas as pd
 
@@ -188,6 +223,10 @@ def geocode(
                     ws.config, input_columns=header, at_column=at_column,
                     time_zone=at_time_zone, source=input_path,
                 )  # fmt: skip
+            if point_for_beat_only:
+                from geo_heart.geocode.review import BeatPointHook
+
+                hook = BeatPointHook(ws, then=hook)
             bar = obj.progress(total=None, unit="rows", desc="geocoding")
             try:
                 s = geocode_file(
@@ -205,8 +244,13 @@ def geocode(
                 )
             finally:
                 bar.close()
-            rules_at = {"at_column": at_column, "at_time_zone": at_time_zone,
-                        "counts": hook.counts if hook is not None else None}  # fmt: skip
+            counts = getattr(getattr(hook, "then", hook), "counts", None)
+            rules_at = {"at_column": at_column, "at_time_zone": at_time_zone, "counts": counts}
+            if point_for_beat_only:
+                s["beat_points"] = hook.count
+            if review_path:
+                s["review"] = _review_from_file(ws, work, header, address_column, review_path,
+                                                review_min_score)  # fmt: skip
             if streamed:
                 _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": {
                     "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
@@ -238,6 +282,15 @@ def geocode(
                 in_service_column=names["in_service_area"], at_column=at_column,
                 time_zone=at_time_zone, source=input_path,
             )  # fmt: skip
+        if point_for_beat_only:
+            from geo_heart.geocode.review import add_beat_points
+
+            out, extra["beat_points"] = add_beat_points(ws, out, names)
+        if review_path:
+            from geo_heart.geocode.review import write_review
+
+            extra["review"] = write_review(ws, out, review_path, address_column=address_column,
+                                           names=names, min_score=review_min_score)  # fmt: skip
         kinds = None
         if types == "auto":
             from geo_heart.io.coltypes import infer_kinds
@@ -308,9 +361,39 @@ def _report(obj, ws, spec, summary: dict, as_json: bool, rules_at: dict | None =
     obj.say(f"match types: {types}")
     obj.say("status: " + ", ".join(f"{k} {v:,}" for k, v in summary["status"].items()))
     say_rules(obj, note)
+    if "beat_points" in summary:
+        obj.say(f"{summary['beat_points']:,} beat_only rows given their beat's representative "
+                "point (point_kind=beat_point)")  # fmt: skip
+    if summary.get("review"):
+        r = summary["review"]
+        obj.say(f"review table: {r['path']}: {r['addresses']:,} addresses ({r['rows']:,} rows) "
+                "to check; fill in corrected_address or lon,lat and rerun with --retry-failed "
+                "OUTPUT --overrides it")  # fmt: skip
     info = summary.get("output") or {}
     if info.get("renamed"):
         obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
+
+
+def _review_from_file(ws, work, header, address_column, review_path, min_score) -> dict:
+    """The review table of a batch run, from its CSV output or Parquet work file."""
+    import pandas as pd
+
+    from geo_heart.geocode.batch import result_column_names
+    from geo_heart.geocode.review import write_review
+
+    names = result_column_names(pd.Index(header, dtype=object))
+    cols = [
+        address_column,
+        *(names[c] for c in ("status", "reason", "match_type", "score", "beat")),
+    ]
+    if str(work).endswith(".parquet"):
+        frame = pd.read_parquet(work, columns=cols)
+    else:
+        from geo_heart.io.tables import read_table
+
+        frame = read_table(work)[cols]
+    return write_review(ws, frame, review_path, address_column=address_column, names=names,
+                        min_score=min_score)  # fmt: skip
 
 
 def _names(out) -> dict[str, str]:
