@@ -99,9 +99,7 @@ def test_dst_edges_and_time_zone(dated):
     )
     from geo_heart.geo.rules_at import judge_column
 
-    j = judge_column(
-        dated.config, t, ["12"] * 3, at_column="WHEN", time_zone="America/Chicago"
-    )
+    j = judge_column(dated.config, t, ["12"] * 3, at_column="WHEN", time_zone="America/Chicago")
     assert j.rules.tolist() == ["citywide", "pilot", "pilot"]
     assert j.counts["dst_ambiguous_first"] == 1 and j.counts["dst_nonexistent_shifted"] == 1
     # the same wall times read as UTC: 2023-10-22 23:59 UTC is 18:59 in Chicago, still pilot

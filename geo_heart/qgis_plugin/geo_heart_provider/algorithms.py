@@ -103,12 +103,21 @@ class GeoHeartAlgorithm(QgsProcessingAlgorithm):
 
     # ------------------------------------------------------------------ shared parameters
     def add_common(self):
-        self.addParameter(QgsProcessingParameterString(
-            "AREA", "Area (name such as durham, or an area file; empty: the default)",
-            optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            "DATA", "Data folder (empty: the area file's)",
-            behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(
+            QgsProcessingParameterString(
+                "AREA",
+                "Area (name such as durham, or an area file; empty: the default)",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                "DATA",
+                "Data folder (empty: the area file's)",
+                behavior=QgsProcessingParameterFile.Folder,
+                optional=True,
+            )
+        )
 
     def global_args(self, parameters, context):
         args = []
@@ -133,8 +142,13 @@ class GeoHeartAlgorithm(QgsProcessingAlgorithm):
         path, _, rest = layer.source().partition("|")
         ext = os.path.splitext(path)[1].lower()
         plain = not rest or (ext == ".gpkg" and _only_layer(path))
-        if (layer.providerType() == "ogr" and os.path.isfile(path) and ext in READABLE
-                and plain and not layer.subsetString()):
+        if (
+            layer.providerType() == "ogr"
+            and os.path.isfile(path)
+            and ext in READABLE
+            and plain
+            and not layer.subsetString()
+        ):
             return path
         out = os.path.join(tempfile.mkdtemp(prefix="geo_heart_"), "input.gpkg")
         feedback.pushInfo(f"Writing {layer.name()} to {out} for geo-heart")
@@ -142,7 +156,8 @@ class GeoHeartAlgorithm(QgsProcessingAlgorithm):
         opts.driverName = "GPKG"
         opts.layerName = "input"
         res = QgsVectorFileWriter.writeAsVectorFormatV3(
-            layer, out, context.transformContext(), opts)
+            layer, out, context.transformContext(), opts
+        )
         if res[0] != QgsVectorFileWriter.NoError:
             raise QgsProcessingException(f"could not write {layer.name()}: {res[1]}")
         return out
@@ -154,12 +169,14 @@ class GeoHeartAlgorithm(QgsProcessingAlgorithm):
         env = dict(os.environ)
         env.pop("PYTHONHOME", None)  # QGIS's own Python must not leak into geo-heart's
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True, env=env)
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            )
         except OSError as exc:
             raise QgsProcessingException(
                 f"cannot run {cmd[0]!r} ({exc}); set the geo-heart executable in "
-                "Settings > Options > Processing > Providers > geo-heart") from None
+                "Settings > Options > Processing > Providers > geo-heart"
+            ) from None
         while True:
             try:
                 out, err = proc.communicate(timeout=0.5)
@@ -202,12 +219,20 @@ class _BatchAlgorithm(GeoHeartAlgorithm):
     """geocode and assign: a table or layer in, one feature per row out."""
 
     def add_output_and_time(self):
-        self.addParameter(QgsProcessingParameterField(
-            "AT_COLUMN", "Time of each row (--at-column): judge the rules in force then",
-            parentLayerParameterName="INPUT", optional=True))
+        self.addParameter(
+            QgsProcessingParameterField(
+                "AT_COLUMN",
+                "Time of each row (--at-column): judge the rules in force then",
+                parentLayerParameterName="INPUT",
+                optional=True,
+            )
+        )
         self.add_common()
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            "OUTPUT", "Output", type=QgsProcessing.TypeVectorPoint))
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                "OUTPUT", "Output", type=QgsProcessing.TypeVectorPoint
+            )
+        )
         self.addOutput(QgsProcessingOutputString("SUMMARY", "Summary (JSON)"))
 
     def finish(self, args, parameters, context, feedback, style):
@@ -225,18 +250,35 @@ class _BatchAlgorithm(GeoHeartAlgorithm):
 class AssignAlgorithm(_BatchAlgorithm):
     NAME = "assign"
     DISPLAY = "Assign beats to points"
-    HELP = ("Adds beat, district, in_service_area, status, reason and census GEOIDs to every "
-            "point (or every row of a table with lon/lat columns), one output feature per row.")
+    HELP = (
+        "Adds beat, district, in_service_area, status, reason and census GEOIDs to every "
+        "point (or every row of a table with lon/lat columns), one output feature per row."
+    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            "INPUT", "Points or table", [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterField(
-            "LON_FIELD", "Longitude column of a table (WGS84)", defaultValue="lon",
-            parentLayerParameterName="INPUT", optional=True))
-        self.addParameter(QgsProcessingParameterField(
-            "LAT_FIELD", "Latitude column of a table (WGS84)", defaultValue="lat",
-            parentLayerParameterName="INPUT", optional=True))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                "INPUT", "Points or table", [QgsProcessing.TypeVector]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "LON_FIELD",
+                "Longitude column of a table (WGS84)",
+                defaultValue="lon",
+                parentLayerParameterName="INPUT",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "LAT_FIELD",
+                "Latitude column of a table (WGS84)",
+                defaultValue="lat",
+                parentLayerParameterName="INPUT",
+                optional=True,
+            )
+        )
         self.add_output_and_time()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
@@ -244,34 +286,63 @@ class AssignAlgorithm(_BatchAlgorithm):
         path = self.input_path(parameters, "INPUT", context, feedback)
         args = ["assign", path]
         if layer is not None and not layer.isSpatial():
-            args += ["--lon-column", self.field(parameters, "LON_FIELD", context) or "lon",
-                     "--lat-column", self.field(parameters, "LAT_FIELD", context) or "lat"]
+            args += [
+                "--lon-column",
+                self.field(parameters, "LON_FIELD", context) or "lon",
+                "--lat-column",
+                self.field(parameters, "LAT_FIELD", context) or "lat",
+            ]
         return self.finish(args, parameters, context, feedback, "batch_points")
 
 
 class GeocodeAlgorithm(_BatchAlgorithm):
     NAME = "geocode"
     DISPLAY = "Geocode addresses"
-    HELP = ("Geocodes an address column offline to points with beat, district, "
-            "in_service_area, match type and score; one output feature per row.")
+    HELP = (
+        "Geocodes an address column offline to points with beat, district, "
+        "in_service_area, match type and score; one output feature per row."
+    )
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            "INPUT", "Table with addresses", [QgsProcessing.TypeVector]))
-        self.addParameter(QgsProcessingParameterField(
-            "ADDRESS_FIELD", "Address column", parentLayerParameterName="INPUT"))
-        self.addParameter(QgsProcessingParameterNumber(
-            "MIN_SCORE", "Minimum score (rows below get no point)",
-            type=QgsProcessingParameterNumber.Double, minValue=0, maxValue=1, defaultValue=0))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            "REVIEW", "Review table of failed and low-confidence rows (CSV)",
-            fileFilter="CSV files (*.csv)", optional=True, createByDefault=False))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                "INPUT", "Table with addresses", [QgsProcessing.TypeVector]
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                "ADDRESS_FIELD", "Address column", parentLayerParameterName="INPUT"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                "MIN_SCORE",
+                "Minimum score (rows below get no point)",
+                type=QgsProcessingParameterNumber.Double,
+                minValue=0,
+                maxValue=1,
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                "REVIEW",
+                "Review table of failed and low-confidence rows (CSV)",
+                fileFilter="CSV files (*.csv)",
+                optional=True,
+                createByDefault=False,
+            )
+        )
         self.add_output_and_time()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         path = self.input_path(parameters, "INPUT", context, feedback)
-        args = ["geocode", path, "--address-column",
-                self.field(parameters, "ADDRESS_FIELD", context)]
+        args = [
+            "geocode",
+            path,
+            "--address-column",
+            self.field(parameters, "ADDRESS_FIELD", context),
+        ]
         score = self.parameterAsDouble(parameters, "MIN_SCORE", context)
         if score:
             args += ["--min-score", str(score)]
@@ -284,26 +355,41 @@ class GeocodeAlgorithm(_BatchAlgorithm):
 class LookupAlgorithm(GeoHeartAlgorithm):
     NAME = "lookup"
     DISPLAY = "Look up one address or point"
-    HELP = ("The dispatch answer for one address or point: beat, service area and the programs "
-            "a call of the given type is eligible for at the given time, as a one-feature layer.")
+    HELP = (
+        "The dispatch answer for one address or point: beat, service area and the programs "
+        "a call of the given type is eligible for at the given time, as a one-feature layer."
+    )
 
-    FIELDS = [("status", QVariant.String), ("beat", QVariant.String),
-              ("district", QVariant.String), ("in_service_area", QVariant.Bool),
-              ("service_area", QVariant.String), ("rules", QVariant.String),
-              ("programs", QVariant.String), ("reason", QVariant.String),
-              ("local_time", QVariant.String), ("matched_address", QVariant.String),
-              ("lon", QVariant.Double), ("lat", QVariant.Double)]
+    FIELDS = [
+        ("status", QVariant.String),
+        ("beat", QVariant.String),
+        ("district", QVariant.String),
+        ("in_service_area", QVariant.Bool),
+        ("service_area", QVariant.String),
+        ("rules", QVariant.String),
+        ("programs", QVariant.String),
+        ("reason", QVariant.String),
+        ("local_time", QVariant.String),
+        ("matched_address", QVariant.String),
+        ("lon", QVariant.Double),
+        ("lat", QVariant.Double),
+    ]
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self.addParameter(QgsProcessingParameterString("ADDRESS", "Address", optional=True))
         self.addParameter(QgsProcessingParameterPoint("POINT", "Or a point", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            "CALL_TYPE", "Call type (CAD code)", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            "AT", "When (ISO time; empty: now)", optional=True))
+        self.addParameter(
+            QgsProcessingParameterString("CALL_TYPE", "Call type (CAD code)", optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterString("AT", "When (ISO time; empty: now)", optional=True)
+        )
         self.add_common()
-        self.addParameter(QgsProcessingParameterVectorDestination(
-            "OUTPUT", "Answer", type=QgsProcessing.TypeVectorPoint))
+        self.addParameter(
+            QgsProcessingParameterVectorDestination(
+                "OUTPUT", "Answer", type=QgsProcessing.TypeVectorPoint
+            )
+        )
         self.addOutput(QgsProcessingOutputString("ANSWER", "Answer (JSON)"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
@@ -329,8 +415,13 @@ class LookupAlgorithm(GeoHeartAlgorithm):
         opts = QgsVectorFileWriter.SaveVectorOptions()
         opts.driverName = QgsVectorFileWriter.driverForExtension(os.path.splitext(dest)[1])
         writer = QgsVectorFileWriter.create(
-            dest, fields, QgsWkbTypes.Point, QgsCoordinateReferenceSystem("EPSG:4326"),
-            context.transformContext(), opts)
+            dest,
+            fields,
+            QgsWkbTypes.Point,
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+            context.transformContext(),
+            opts,
+        )
         feat = QgsFeature(fields)
         row = dict(answer)
         row["rules"] = (answer.get("rules") or {}).get("name")
@@ -340,8 +431,11 @@ class LookupAlgorithm(GeoHeartAlgorithm):
             feat.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(answer["lon"], answer["lat"])))
         writer.addFeature(feat)
         del writer
-        feedback.pushInfo(json.dumps({k: answer.get(k) for k in ("status", "beat",
-                                      "in_service_area", "programs")}))
+        feedback.pushInfo(
+            json.dumps(
+                {k: answer.get(k) for k in ("status", "beat", "in_service_area", "programs")}
+            )
+        )
         self.styled(dest, context, "batch_points")
         return {"OUTPUT": dest, "ANSWER": json.dumps(answer)}
 
@@ -354,17 +448,31 @@ class _CallsAlgorithm(GeoHeartAlgorithm):
     LAYER = ""
 
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
-        self.addParameter(QgsProcessingParameterVectorLayer(
-            "CALLS", "Calls (empty: the area's [layers.calls] table)",
-            [QgsProcessing.TypeVector], optional=True))
-        for name, label in (("TIME_COLUMN", "Time column"),
-                            ("CALL_TYPE_COLUMN", "Call type column"),
-                            ("BEAT_COLUMN", "Beat column")):
-            self.addParameter(QgsProcessingParameterField(
-                name, label, parentLayerParameterName="CALLS", optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            "RULES", "Judge every call under this rule set (empty: each call's own time)",
-            optional=True))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                "CALLS",
+                "Calls (empty: the area's [layers.calls] table)",
+                [QgsProcessing.TypeVector],
+                optional=True,
+            )
+        )
+        for name, label in (
+            ("TIME_COLUMN", "Time column"),
+            ("CALL_TYPE_COLUMN", "Call type column"),
+            ("BEAT_COLUMN", "Beat column"),
+        ):
+            self.addParameter(
+                QgsProcessingParameterField(
+                    name, label, parentLayerParameterName="CALLS", optional=True
+                )
+            )
+        self.addParameter(
+            QgsProcessingParameterString(
+                "RULES",
+                "Judge every call under this rule set (empty: each call's own time)",
+                optional=True,
+            )
+        )
         self.add_common()
         self.addParameter(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", "Folder"))
         self.addOutput(QgsProcessingOutputVectorLayer("OUTPUT", self.LAYER))
@@ -374,9 +482,11 @@ class _CallsAlgorithm(GeoHeartAlgorithm):
         calls = self.input_path(parameters, "CALLS", context, feedback)
         if calls:
             args.append(calls)
-        for name, opt in (("TIME_COLUMN", "--time-column"),
-                          ("CALL_TYPE_COLUMN", "--call-type-column"),
-                          ("BEAT_COLUMN", "--beat-column")):
+        for name, opt in (
+            ("TIME_COLUMN", "--time-column"),
+            ("CALL_TYPE_COLUMN", "--call-type-column"),
+            ("BEAT_COLUMN", "--beat-column"),
+        ):
             value = self.field(parameters, name, context)
             if value:
                 args += [opt, value]
@@ -388,7 +498,8 @@ class _CallsAlgorithm(GeoHeartAlgorithm):
         self.run_cli(args + ["-o", folder], parameters, context, feedback)
         uri = f"{os.path.join(folder, self.GPKG)}|layername={self.LAYER}"
         context.addLayerToLoadOnCompletion(
-            uri, QgsProcessingContext.LayerDetails(self.LAYER, context.project(), "OUTPUT"))
+            uri, QgsProcessingContext.LayerDetails(self.LAYER, context.project(), "OUTPUT")
+        )
         if os.path.isfile(style_path(self.LAYER)):  # GeoPackage default styles cover the rest
             self.styled(uri, context, self.LAYER)
         return {"OUTPUT": uri, "OUTPUT_FOLDER": folder}
@@ -398,8 +509,10 @@ class DemandAlgorithm(_CallsAlgorithm):
     NAME = COMMAND = "demand"
     LAYER = "demand_by_beat"
     DISPLAY = "Demand by beat"
-    HELP = ("Eligible calls by beat (per 1,000 residents, per square mile), styled as the maps; "
-            "also the hour-of-week and month tables in the folder.")
+    HELP = (
+        "Eligible calls by beat (per 1,000 residents, per square mile), styled as the maps; "
+        "also the hour-of-week and month tables in the folder."
+    )
 
 
 class CoverageAlgorithm(_CallsAlgorithm):
@@ -417,5 +530,11 @@ class EquityAlgorithm(_CallsAlgorithm):
     HELP = "Residents by group and tract in the service area, with eligible and covered calls."
 
 
-ALGORITHMS = [GeocodeAlgorithm, AssignAlgorithm, LookupAlgorithm, DemandAlgorithm,
-              CoverageAlgorithm, EquityAlgorithm]
+ALGORITHMS = [
+    GeocodeAlgorithm,
+    AssignAlgorithm,
+    LookupAlgorithm,
+    DemandAlgorithm,
+    CoverageAlgorithm,
+    EquityAlgorithm,
+]

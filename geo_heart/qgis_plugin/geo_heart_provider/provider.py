@@ -47,15 +47,32 @@ class GeoHeartProvider(QgsProcessingProvider):
         config, setting_cls = _config()
         if config is not None:
             config.settingIcons[self.name()] = self.icon()
-            config.addSetting(setting_cls(
-                self.name(), EXECUTABLE, "geo-heart executable",
-                shutil.which("geo-heart") or "geo-heart", valuetype=setting_cls.FILE))
-            config.addSetting(setting_cls(
-                self.name(), AREA, "Default area (name or area file; empty: geo-heart's default)",
-                ""))
-            config.addSetting(setting_cls(
-                self.name(), DATA, "Default data folder (empty: the area file's)", "",
-                valuetype=setting_cls.FOLDER))
+            config.addSetting(
+                setting_cls(
+                    self.name(),
+                    EXECUTABLE,
+                    "geo-heart executable",
+                    shutil.which("geo-heart") or "geo-heart",
+                    valuetype=setting_cls.FILE,
+                )
+            )
+            config.addSetting(
+                setting_cls(
+                    self.name(),
+                    AREA,
+                    "Default area (name or area file; empty: geo-heart's default)",
+                    "",
+                )
+            )
+            config.addSetting(
+                setting_cls(
+                    self.name(),
+                    DATA,
+                    "Default data folder (empty: the area file's)",
+                    "",
+                    valuetype=setting_cls.FOLDER,
+                )
+            )
             config.readSettings()
         self.refreshAlgorithms()
         return True
