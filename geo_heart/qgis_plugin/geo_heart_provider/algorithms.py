@@ -26,6 +26,7 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputString,
     QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -333,6 +334,13 @@ class GeocodeAlgorithm(_BatchAlgorithm):
                 createByDefault=False,
             )
         )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                "POINT_FOR_BEAT_ONLY",
+                "Rows known only by beat get the beat's representative point (flagged)",
+                defaultValue=False,
+            )
+        )
         self.add_output_and_time()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
@@ -349,6 +357,8 @@ class GeocodeAlgorithm(_BatchAlgorithm):
         review = self.parameterAsFileOutput(parameters, "REVIEW", context)
         if review:
             args += ["--review", review]
+        if self.parameterAsBool(parameters, "POINT_FOR_BEAT_ONLY", context):
+            args.append("--point-for-beat-only")
         return self.finish(args, parameters, context, feedback, "batch_points")
 
 
