@@ -342,7 +342,13 @@ def _report(obj, ws, spec, summary: dict, as_json: bool, rules_at: dict | None =
     n = summary["rows"] or 1
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
-        f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
+        f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%"
+        + (
+            f"; {summary['beat_points']:,} of them beats' points"
+            if summary.get("beat_points")
+            else ""
+        )
+        + "), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
         f"{summary['in_service_area']:,} {service_area_words(ws, note)}"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
