@@ -99,3 +99,14 @@ def test_qgis_process_lists_and_assigns_like_the_cli(qgis_home, toy_dir, toy, tm
     run = _qgis(env, "run", "geo_heart:assign", "--", f"INPUT={layer}", f"OUTPUT={out2}", *area)
     assert run.returncode == 0, run.stdout + run.stderr
     assert gpd.read_file(out2)["beat"].tolist() == cli["beat"].tolist()[: n - 1]
+    # lookup of a point (given in the layer's CRS, here UTM 14N): the answer as a one-feature layer
+    import pyproj
+
+    x, y = pyproj.Transformer.from_crs(4326, 32614, always_xy=True).transform(-99.995, 40.005)
+    out3 = tmp_path / "answer.gpkg"
+    run = _qgis(env, "run", "geo_heart:lookup", "--", f"POINT={x},{y} [EPSG:32614]",
+                "CALL_TYPE=TRESPASS", f"OUTPUT={out3}", *area)  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    answer = gpd.read_file(out3)
+    assert answer["beat"].tolist() == ["11"] and answer["status"].tolist() == ["ok"]
+    assert abs(answer.geometry.x[0] + 99.995) < 1e-6 and abs(answer.geometry.y[0] - 40.005) < 1e-6

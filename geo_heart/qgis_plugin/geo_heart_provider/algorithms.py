@@ -405,11 +405,13 @@ class LookupAlgorithm(GeoHeartAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         address = self.parameterAsString(parameters, "ADDRESS", context)
         args = ["lookup"]
+        point = None
         if address:
             args.append(address)
         elif parameters.get("POINT"):
             wgs84 = QgsCoordinateReferenceSystem("EPSG:4326")
             pt = self.parameterAsPoint(parameters, "POINT", context, wgs84)
+            point = (pt.x(), pt.y())
             args += ["--lon", repr(pt.x()), "--lat", repr(pt.y())]
         else:
             raise QgsProcessingException("give an address or a point")
@@ -436,9 +438,11 @@ class LookupAlgorithm(GeoHeartAlgorithm):
         row = dict(answer)
         row["rules"] = (answer.get("rules") or {}).get("name")
         row["programs"] = ",".join(answer.get("programs") or [])
+        if point is not None and row.get("lon") is None:  # a point lookup: the point asked about
+            row["lon"], row["lat"] = point
         feat.setAttributes([row.get(name) for name, _ in self.FIELDS])
-        if answer.get("lon") is not None and answer.get("lat") is not None:
-            feat.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(answer["lon"], answer["lat"])))
+        if row.get("lon") is not None and row.get("lat") is not None:
+            feat.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(row["lon"], row["lat"])))
         writer.addFeature(feat)
         del writer
         feedback.pushInfo(
