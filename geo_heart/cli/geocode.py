@@ -156,10 +156,13 @@ def geocode(
 
     check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
     if review_path:
-        from geo_heart.io.files import refuse_same_file
+        from geo_heart.io.files import refuse_output_over_inputs
         from geo_heart.io.tables import table_kind
 
-        refuse_same_file(input_path, review_path)
+        refuse_output_over_inputs(review_path, {
+            "the input file": input_path, "the --overrides file": overrides_path,
+            "the --retry-failed file": previous_path, "the output file": output_path,
+        })  # fmt: skip
         if table_kind(review_path) != "csv":
             raise click.BadParameter("the review table is a .csv file", param_hint="--review")
     elif review_min_score is not None:

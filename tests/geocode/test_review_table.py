@@ -112,3 +112,18 @@ def test_point_for_beat_only_cli(toy_env, tmp_path, capsys, monkeypatch):
         t = read_table(out)
         assert [str(v) for v in t["point_kind"]] == ["match", "beat_point"]
         assert float(t["lon"].iloc[1]) < -99.98  # beat 12's inside point
+
+
+def test_review_over_another_file_is_refused(toy_env, tmp_path, capsys):
+    from geo_heart.cli.main import main
+
+    src = tmp_path / "calls.csv"
+    pd.DataFrame({"ADDRESS": ["100 OAK ST"]}).to_csv(src, index=False)
+    out = tmp_path / "g.csv"
+    for review, label in ((src, "is the input file"), (out, "is the output file")):
+        with pytest.raises(SystemExit) as info:
+            main(["geocode", str(src), "-o", str(out), "--address-column", "ADDRESS",
+                  "--review", str(review)])  # fmt: skip
+        assert info.value.code == 1
+        assert label in capsys.readouterr().err
+    assert src.read_text().startswith("ADDRESS") and not out.exists()
