@@ -163,6 +163,8 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
     # [staffing]: typed by the schema; here only its program names are checked
     for key in m.staffing.programs:
         known(f"staffing.programs.{key}", key, programs, "program")
+    for key in m.costs.programs if m.costs is not None else {}:
+        known(f"costs.programs.{key}", key, programs, "program")
 
     rule_sets = _rule_sets(m, programs, service_areas, call_types, problems)
     service_name = m.area.service_name
@@ -196,6 +198,9 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         confident_min_score=m.addresses.confident_min_score,
         point_crossings_confident=m.addresses.point_crossings_confident,
         equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
+        costs=m.costs.model_dump(exclude_none=True) if m.costs is not None else {},
+        forecast=m.forecast.model_dump(exclude_none=True) if m.forecast is not None else {},
+        shape_ok_share=m.caller_location.ok_share,
     )
     return area, problems
 
