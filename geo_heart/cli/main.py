@@ -82,6 +82,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "data": ("geo_heart.cli.data", "data", "Fetch or check the area's data files."),
     "area": ("geo_heart.cli.area", "area", "Validate the area file and its data (area check)."),
     "rules": ("geo_heart.cli.rules", "rules", "Timeline of program rules (dated rule sets)."),
+    "qgis": ("geo_heart.cli.qgis", "qgis", "Install the geo-heart Processing provider in QGIS."),
 }
 
 

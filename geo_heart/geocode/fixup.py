@@ -69,11 +69,17 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
         if c not in t.columns:
             t[c] = ""
     t = t.fillna("")
+    t["line_no"] = np.arange(2, len(t) + 2)  # row 1 is the header
+    if "candidates" in t.columns:  # a --review table: the lines not filled in are skipped
+        filled = (t[["corrected_address", "lon", "lat"]].astype(str).apply(
+            lambda c: c.str.strip()) != "").any(axis=1)  # fmt: skip
+        log.info("overrides %s: %d review lines not filled in, skipped", path, int((~filled).sum()))
+        t = t[filled.to_numpy()]
     t["key"] = t["address"].map(normalize_key)
     lon = pd.to_numeric(t["lon"].mask(t["lon"] == ""), errors="coerce")
     lat = pd.to_numeric(t["lat"].mask(t["lat"] == ""), errors="coerce")
-    for i, r in enumerate(t.itertuples(index=False), start=2):  # row 1 is the header
-        where = f"overrides {str(path)!r} row {i}"
+    for i, r in enumerate(t.itertuples(index=False), start=2):
+        where = f"overrides {str(path)!r} row {r.line_no}"
         if not r.key:
             raise InputError(f"{where}: empty address")
         has_text = str(r.corrected_address).strip() != ""

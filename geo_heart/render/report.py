@@ -463,7 +463,8 @@ def write_planner_outputs(
     ``unknown_call_types.csv``, ``coverage.csv``, ``hotspots_beats.csv``, ``beats.gpkg``
     (layers ``demand_by_beat`` and ``hotspots_beats``), ``demand_map.html``,
     ``demand_by_beat.png``, ``hotspots_beats.png``, ``demand_by_hour.png``,
-    ``demand_by_month.png``, ``report.html``; with call points also ``hotspots_hexagons.csv``
+    ``demand_by_month.png``, ``report.html``, ``geo_heart.qgz`` (a QGIS project of the
+    ``beats.gpkg`` layers, styled: :mod:`geo_heart.render.qgis_project`); with call points also ``hotspots_hexagons.csv``
     and ``demand_by_hexagon.png``; with ``expansion_k`` also ``expansion_recommended.png``.
 
     Returns
@@ -515,9 +516,12 @@ def write_planner_outputs(
             ws,
             layer_tables := {"demand_by_beat": beat_t, "hotspots_beats": hot.beats},
             out / "beats.gpkg",
-            styles=beat_layer_styles(ws, layer_tables, metric=metric),
+            styles=(layer_styles := beat_layer_styles(ws, layer_tables, metric=metric)),
         )["path"]
     )
+    from geo_heart.render.qgis_project import write_qgis_project
+
+    written["qgis_project"] = write_qgis_project(ws, out, styles=layer_styles)
     steps.update()
     steps.set_postfix_str("interactive map")
     m = maps.demand_map(
