@@ -467,3 +467,48 @@ def _dose(area, design: Design, win: pd.DataFrame, main: dict) -> dict:
     else:
         out["note"] = "no published volume in [evaluation.dose] applies: dose not checked"
     return out
+
+
+def targeted_rows(
+    ws,
+    data,
+    *,
+    program: str | None = None,
+    treated: list[str] | str | None = None,
+    start: date | str | None = None,
+    end: date | str | None = None,
+    id_name: str = "call_id",
+) -> pd.DataFrame:
+    """Every call row counted as targeted (a city beat, a month, a targeted type), for audit.
+
+    Columns: ``id_name`` (the call table's id), ``beat``, ``month``, ``call_type``,
+    ``raw_call_type``, ``treated`` (a treated beat) and ``in_window`` (a month the estimate uses:
+    fully before the start or fully inside the window). Input order.
+    """
+    area = ws.config
+    frame = data.frame
+    lt = pd.to_datetime(frame["local_time"])
+    data_end = lt.max().date() if lt.notna().any() else None
+    design = design_from_area(
+        area,
+        list(ws.beat_index.beats),
+        program=program,
+        treated=treated,
+        start=start,
+        end=end,
+        data_end=data_end,
+    )
+    targeted, placebo = outcome_masks(area, frame, design)
+    beats = design.treated + design.controls
+    panel, _notes = beat_month_panel(frame, beats, targeted, placebo)
+    months = set(panel["month"])
+    keep = targeted & frame["beat"].isin(beats).to_numpy() & frame["month"].isin(months).to_numpy()
+    sub = frame.loc[keep, ["call_id", "beat", "month", "call_type", "raw_call_type"]].copy()
+    sub["treated"] = sub["beat"].isin(design.treated)
+
+    def inside(m: str) -> bool:
+        a, b = month_bounds(m)
+        return b < design.start or (a >= design.start and b <= design.end)
+
+    sub["in_window"] = sub["month"].map(inside)
+    return sub.rename(columns={"call_id": id_name}).reset_index(drop=True)
