@@ -346,13 +346,19 @@ def evaluate_calls(
         se_log = se_log / stag["counterfactual_mean"]
     else:
         effect = main["effect"]
-        if ri is not None and ri["draws"] >= 99:
+        n_sets = math.comb(len(beats), len(design.treated))
+        if ri is not None and ri["draws"] >= 99 and n_sets >= 100:
             ci95, p_value, ci_method = ri["ci95"], ri["p_value"], "randomization"
             se_log = ri["se_null"]
         else:
             ci95, p_value, ci_method = main["ci95"], main["p_value"], "cluster"
             se_log = main["se"]
     mde = inf.mde_from_se(se_log)
+    if ri is not None and method != "staggered" and ci_method == "cluster":
+        notes.append(
+            f"randomization interval not used: only {math.comb(len(beats), len(design.treated))} "
+            "distinct beat sets (or fewer than 99 draws)"
+        )
 
     dose = _dose(area, design, win, main)
     if dose.get("exceeds"):
