@@ -495,8 +495,11 @@ def targeted_rows(
     start: date | str | None = None,
     end: date | str | None = None,
     id_name: str = "call_id",
+    in_window_only: bool = True,
 ) -> pd.DataFrame:
-    """Every call row counted as targeted (a city beat, a month, a targeted type), for audit.
+    """Every call row counted as targeted, for audit: a targeted type in a city beat, in a month
+    the estimate uses (``in_window_only=False``: every month of the data). Their number is the
+    JSON's ``outcome.targeted.reports_in_window``.
 
     Columns: ``id_name`` (the call table's id), ``beat``, ``month``, ``call_type``,
     ``raw_call_type``, ``treated`` (a treated beat) and ``in_window`` (a month the estimate uses:
@@ -527,5 +530,7 @@ def targeted_rows(
         a, b = month_bounds(m)
         return b < design.start or (a >= design.start and b <= design.end)
 
-    sub["in_window"] = sub["month"].map(inside)
+    sub["in_window"] = sub["month"].map(inside).astype(bool)
+    if in_window_only:
+        sub = sub[sub["in_window"]]
     return sub.rename(columns={"call_id": id_name}).reset_index(drop=True)
