@@ -248,3 +248,57 @@ def test_refusal_messages(toy_env, tmp_path, capsys, args, message):
         main(["evaluate", str(path), "--ri-draws", "0", "--boot-reps", "0", *args])
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("Error: ") and message in err and "\n" not in err
+
+
+# ------------------------------------------------------------------ design and dose, no data
+def test_durham_default_design_from_the_area_file():
+    from conftest import ROOT
+
+    from geo_heart.analysis.evaluate_design import design_from_area
+    from geo_heart.config.areafile import load_area
+
+    area = load_area(ROOT / "boundaries" / "durham.toml")
+    pilot = sorted(area.service_areas["pilot"].beats)
+    others = ["121", "123", "124", "211", "212", "213", "221", "222"]
+    d = design_from_area(area, pilot + others + ["999", "299"])
+    assert d.treated == pilot and d.controls == sorted(others)  # 999/299 are special codes
+    assert (str(d.start), str(d.end)) == ("2022-06-27", "2023-10-22")
+    assert d.program == "CRT" and "trespass" in d.targeted_types and d.risk_excluded
+    assert d.cohorts() == {"2022-06-27": 12, "2023-10-23": 8}
+    assert "ARMED ROBBERY" in d.placebo_codes
+    given = design_from_area(area, pilot + others, treated="121,123", start="2023-01-01")
+    assert given.end.isoformat() == "2023-10-22" and given.cohorts() == {}
+
+
+def test_portland_staged_rollout_cohorts():
+    from conftest import ROOT
+
+    from geo_heart.analysis.evaluate_design import design_from_area
+    from geo_heart.config.areafile import load_area
+
+    area = load_area(ROOT / "boundaries" / "portland.toml")
+    codes = [str(c) for c in range(500, 1000)]
+    d = design_from_area(area, codes)
+    cohorts = list(d.cohorts())
+    assert cohorts[0] == "2021-02-16" and cohorts[-1] == "2022-03-28" and len(cohorts) == 4
+
+
+def test_dose_flags_an_estimate_above_the_calls_answered():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from geo_heart.analysis.evaluate import _dose
+    from geo_heart.analysis.evaluate_design import Design
+
+    design = Design("CRT", ["a", "b"], ["c", "d"], date(2022, 1, 1), date(2022, 12, 31), "given")
+    fig = {"label": "x", "calls": 100.0, "start": date(2022, 1, 1), "end": date(2022, 12, 31)}
+    area = SimpleNamespace(evaluation={"dose": [fig]})
+    win = pd.DataFrame({"D": [1.0, 1.0, 0.0], "targeted": [300, 200, 400]})
+    # a 50% drop: 500 observed, 1,000 expected, 500 prevented > 100 answered
+    out = _dose(area, design, win, {"coef": math.log(0.5), "ci_coef": [-1.0, -0.4]})
+    assert out["prevented"] == pytest.approx(500) and out["answered_in_window"] == pytest.approx(
+        100
+    )
+    assert out["exceeds"] is True
+    small = _dose(area, design, win, {"coef": math.log(0.95), "ci_coef": [-0.2, 0.1]})
+    assert small["exceeds"] is False
