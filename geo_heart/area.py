@@ -12,7 +12,7 @@ The surface is geopandas-shaped: ``area.beats`` is a GeoDataFrame; ``area.geocod
 address=...)`` and ``area.assign(df_or_gdf)`` return GeoDataFrames with the input's columns (and
 index) intact; per-beat tables (``area.demand``, ``area.coverage(by="beat")``) carry a ``beat``
 key that :meth:`Area.with_geometry` joins to the beat polygons; ``lookup``, ``expand``,
-``staffing`` and ``map`` return typed results (a pydantic model or dataclasses).
+``staffing``, ``forecast`` and ``map`` return typed results (a pydantic model or dataclasses).
 
 Indexes (beats, geocoder reference, call-type table, adjacency, road network, population by beat)
 are built on first use and kept on the ``Area`` that built them, never in module globals, so two
@@ -21,6 +21,7 @@ areas in one process never share or confuse caches.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from geo_heart.analysis.calls import CallData
     from geo_heart.analysis.evaluate import EvaluationResult
+    from geo_heart.analysis.forecast import ForecastResult
     from geo_heart.dispatch.result import LookupResult
     from geo_heart.expansion.plan import BeatPlan
     from geo_heart.expansion.today import TodayPlan
@@ -129,13 +131,21 @@ class Area(Workspace):
         at: datetime | str | None = None,
         weapon: bool = False,
         scenario: str | None = None,
+        radius_m: float | None = None,
+        pidf: str | bytes | os.PathLike | None = None,
     ) -> LookupResult:
-        """Dispatch lookup by address text or by WGS84 point.
+        """Dispatch lookup by address text, by WGS84 point (with an optional uncertainty circle)
+        or by an NG9-1-1 PIDF-LO caller location.
 
         Returns the typed dispatch answer, a :class:`~geo_heart.dispatch.result.LookupResult`
         (``.beat``, ``.status``, ``.programs``, ``.decisions`` …; ``.model_dump()`` for a dict,
         the same object ``lookup --json`` prints): beat, location status and confidence, and which
         program may take ``call_type`` at ``at`` (default: now, in the area's time zone).
+
+        ``radius_m`` (with ``lon``/``lat``) makes the point a circle of that radius; ``pidf`` is a
+        PIDF-LO document (its text or bytes, or a path to the file). Both are answered with every
+        beat the shape covers and each one's share of it (``.shape``): ``ok`` only when one beat
+        holds at least 95% (:mod:`geo_heart.dispatch.shape_lookup`).
         """
         from geo_heart.dispatch.lookup import lookup_address, lookup_point
         from geo_heart.dispatch.result import LookupResult
@@ -144,6 +154,24 @@ class Area(Workspace):
         if address is not None and (lon is not None or lat is not None):
             raise InputError("give an address or lon/lat, not both")
         kw = {"call_type": call_type, "at": at, "risk": weapon, "scenario": scenario}
+        if pidf is not None:
+            from geo_heart.dispatch.pidf import read_pidf
+            from geo_heart.dispatch.shape_lookup import lookup_pidf
+
+            if address is not None or lon is not None or lat is not None or radius_m is not None:
+                raise InputError("give a PIDF-LO document alone (no address, lon/lat or radius)")
+            doc = read_pidf(pidf) if isinstance(pidf, os.PathLike) else pidf
+            return LookupResult.model_validate(lookup_pidf(self, doc, **kw))
+        if radius_m is not None:
+            from geo_heart.dispatch.shape_lookup import lookup_shape
+            from geo_heart.geo.shapes import Shape
+
+            if lon is None or lat is None:
+                raise InputError("radius_m needs lon and lat (a circle around the point)")
+            if radius_m < 0:
+                raise InputError(f"radius_m {radius_m!r} is negative")
+            shape = Shape.circle(lon, lat, radius_m)
+            return LookupResult.model_validate(lookup_shape(self, shape, **kw))
         if address is not None:
             return LookupResult.model_validate(lookup_address(self, address, **kw))
         if lon is None or lat is None:
@@ -347,6 +375,22 @@ class Area(Workspace):
         opts = StaffingOptions(**options)
         data = data if data is not None else self.load_calls()
         return staffing_for_calls(self, data, program, opts)
+
+    def forecast(self, data: CallData | None = None, **options: Any) -> ForecastResult:
+        """Each program's eligible calls for the next months, citywide or by beat, with 80% and
+        95% intervals (``geo-heart forecast``).
+
+        ``options`` are those of :func:`~geo_heart.analysis.forecast.forecast_calls`
+        (``horizon=12``, ``by="city"``/``"beat"``, ``backtest="2024-01-01"``, ``programs`` …).
+        Returns a :class:`~geo_heart.analysis.forecast.ForecastResult` (``.table``, ``.city``,
+        ``.basis``, ``.summary()``, ``.total(program, quantile)``, ``.to_dict()``).
+        """
+        from geo_heart.analysis.forecast import forecast_calls
+        from geo_heart.errors import require_extra
+
+        require_extra("planning")  # statsforecast
+        data = data if data is not None else self.load_calls()
+        return forecast_calls(self, data, **options)
 
     def map(
         self, data: CallData | None = None, *, metric: str = "rate", **options: Any

@@ -231,6 +231,11 @@ class ProgramModel(_Model):
     risk: Literal["allow", "exclude"] = "allow"
     risk_route_to: str | None = None
     follows_up: list[Text] = []
+    #: whether the program takes new calls (a call-taker's fresh call); ``false`` for a program
+    #: that only follows up earlier contacts. Default: ``false`` when ``follows_up`` is given,
+    #: else ``true``. A program that takes no new calls is never listed as eligible for one
+    #: (only for its own ``call_types``, e.g. a follow-up call).
+    new_calls: bool | None = None
 
 
 class CallTypeModel(SourcedModel):
@@ -281,12 +286,40 @@ class AddressesSection(_Model):
 
     outside_cities: list[Text] = []
     outside_words: list[Text] = []
+    #: the area's own postal cities (``DURHAM``): an address naming one is decided by its point
+    cities: list[Text] = []
+    #: the ZIP codes whose addresses can lie in the area; a ZIP not listed (when any are) is
+    #: ``outside``, naming the ZIP (and the city, when the text gives one)
+    zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = []
+    #: the states the area lies in (``NC``); an address naming another state is ``outside``
+    states: list[Text] = []
+    #: other spellings of a city (``GRSM = "GRESHAM"``, ``RTP = "RESEARCH TRIANGLE PARK"``)
+    city_aliases: dict[Text, Text] = {}
+    #: a neighbouring place (an ``outside_cities`` name or a ZIP) that reaches into the area in
+    #: the listed units: there the answer is decided by the point (and says so), elsewhere the
+    #: place is ``outside`` (``"CHAPEL HILL" = ["999"]``)
+    edge_units: dict[Text, list[Text]] = {}
     #: a located answer scoring below this, or on a block straddling units, is ``ambiguous``
     #: (the units it may be in as candidates) rather than a confident ``ok``; default: off
     confident_min_score: Annotated[float, Field(ge=0, le=1)] | None = None
     #: false: a crossing (``A / B``) estimated from address points alone (no street layer) is
     #: answered with the unit(s) it may be in as candidates, never one confident point
     point_crossings_confident: bool = True
+    source: str | None = None
+    assumed: bool = False
+    note: str | None = None
+
+
+class CallerLocationSection(_Model):
+    """``[caller_location]``: how a caller-location shape (an uncertainty circle or ellipse, a
+    polygon, from ``--radius-m`` or a PIDF-LO document) is answered.
+
+    ``ok_share``: the share of the shape's area one unit must hold for a firm ``ok`` answer;
+    below it the answer is ``approximate`` and names every unit with its share (default 0.95,
+    issue 33's policy).
+    """
+
+    ok_share: Annotated[float, Field(gt=0.5, le=1)] = 0.95
     source: str | None = None
     assumed: bool = False
     note: str | None = None
@@ -330,6 +363,58 @@ class StaffingSection(StaffingValues):
     #: the program ``geo-heart staffing`` plans by default (an in-person program code)
     program: str | None = None
     programs: dict[str, StaffingValues] = {}
+
+
+# --------------------------------------------------------------------------------------- costs
+class CostValues(SourcedModel):
+    """Cost assumptions of one in-person program's teams (every key optional)."""
+
+    #: people in one team on duty (Durham CRT: clinician, peer support specialist, EMT = 3)
+    staff_per_team: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+
+class ProgramCostModel(CostValues):
+    """``[costs.programs.<code>]``: one program's team size or team-hour cost."""
+
+    cost_per_team_hour: PositiveNumber | None = None
+
+
+class CostsSection(CostValues):
+    """``[costs]``: what a team-hour costs, for the budget table (``geo-heart staffing``).
+
+    A team-hour costs ``staff_per_team`` × ``staff_cost_per_year`` ÷ ``staff_hours_per_year``
+    (or ``cost_per_team_hour`` when given directly); ``[costs.programs.<code>]`` overrides
+    ``staff_per_team`` / ``cost_per_team_hour`` per program. Mark unpublished figures
+    ``assumed = true`` with a ``source``.
+    """
+
+    currency: Text = "USD"
+    #: fully loaded cost of one staff member a year (pay, benefits, overhead)
+    staff_cost_per_year: PositiveNumber | None = None
+    #: hours one staff member is on duty in a year (paid hours less leave and training)
+    staff_hours_per_year: PositiveNumber | None = None
+    #: a team-hour's cost given directly (instead of the two above)
+    cost_per_team_hour: PositiveNumber | None = None
+    programs: dict[str, ProgramCostModel] = {}
+
+    @model_validator(mode="after")
+    def _enough(self) -> CostsSection:
+        direct = self.cost_per_team_hour is not None
+        derived = self.staff_cost_per_year is not None and self.staff_hours_per_year is not None
+        if not direct and not derived:
+            raise ValueError(
+                "give cost_per_team_hour, or staff_cost_per_year and staff_hours_per_year"
+            )
+        return self
+
+
+class ForecastSection(SourcedModel):
+    """``[forecast]``: how ``geo-heart forecast`` names what it counts, and the quantile
+    ``staffing --forecast`` plans on."""
+
+    #: what one counted row is, e.g. "eligible reports" for a police incident table
+    units: Text = "eligible calls"
+    quantile: Annotated[float, Field(gt=0, lt=1)] = 0.8
 
 
 # --------------------------------------------------------------------------------------- equity
@@ -404,8 +489,11 @@ class AreaFileModel(_Model):
     calibration: CalibrationSection | None = None
     addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
+    costs: CostsSection | None = None
+    forecast: ForecastSection | None = None
     equity: EquitySection | None = None
     evaluation: EvaluationSection | None = None
+    caller_location: CallerLocationSection = CallerLocationSection()
     rules: list[RuleSetModel] = []
 
 

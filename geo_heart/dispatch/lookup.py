@@ -234,7 +234,8 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
         cands.append({**{k: c[k] for k in ("matched_address", "lon", "lat", "beat", "district",
                                            "score", "match_type", "uncertainty_m")},
                       "in_service_area": elig.in_service_area if placed else None,
-                      "programs": progs, "share": c.get("share")})  # fmt: skip
+                      "programs": progs, "share": c.get("share"),
+                      "outside_area": bool(c.get("outside_area"))})  # fmt: skip
     # beats within the answer's radius that no candidate stands in (a crossing near a beat line:
     # "most likely beat 511; also within the radius: 312") are judged too, so eligibility and
     # the service area are stated only where every beat it may be in agrees
@@ -281,6 +282,9 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
             if len(cands) > 1
             else "not sure enough of the place to answer for it: confirm with the caller"
         )
+    edge = (g.reason or "").partition("may be outside: ")[2].partition(" (within")[0]
+    if approximate and edge:  # a point outside every beat, a beat within its radius
+        note = f"may be outside: {edge}; {note}"
     if varies:
         note += f"; eligibility depends on {'where ' + where if approximate else 'which'}"
     if out["in_service_area"] is None and cands:
