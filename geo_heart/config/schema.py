@@ -57,7 +57,7 @@ from geo_heart.config.schedule import (
     parse_days,
     parse_window_text,
 )
-from geo_heart.config.schema_base import Code, Text, _Model
+from geo_heart.config.schema_base import Code, FileName, Text, _Model
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -185,7 +185,7 @@ class SpecialBeatModel(_Model):
 class BeatsSection(_Model):
     """``[beats]``: the beats layer and its fields."""
 
-    file: Text
+    file: FileName
     id_field: Text
     district_field: str | None = None
     source_url: str | None = None
@@ -329,7 +329,7 @@ class CalibrationSection(_Model):
     """``[calibration]``: the geocoder's fitted confidence table (90% radii, beat probabilities;
     see ``docs/geocoder.md``); ``file`` is relative to the area file's folder."""
 
-    file: Text
+    file: FileName
     source: str | None = None
     note: str | None = None
 
@@ -337,7 +337,7 @@ class CalibrationSection(_Model):
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
-    file: Text
+    file: FileName
     source: str | None = None
     note: str | None = None
 
@@ -442,7 +442,7 @@ class EquitySection(_Model):
     need_field: Text | None = None
     weights: Literal["area", "address_points"] = "area"
     min_count: Annotated[int, Field(ge=1)] = 5
-    bootstrap: Annotated[int, Field(ge=0)] = 1000
+    bootstrap: Annotated[int, Field(ge=0, le=10_000)] = 1000
     seed: int = 2024
 
 
@@ -569,14 +569,18 @@ def problems_error(path: Path | str, problems: list[str]) -> ConfigError:
 
 def read_toml(path: Path, *, what: str = "area configuration file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a ConfigError naming it."""
+    from geo_heart.config.safe_files import MAX_AREA_FILE_BYTES, read_limited
+
+    data = read_limited(path, max_bytes=MAX_AREA_FILE_BYTES, what=what)  # regular files only
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {str(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{display_path(path)}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{display_path(path)}: cannot be read: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{display_path(path)}: not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{display_path(path)}: not valid TOML: {line}") from None
 
 
 def validate_area_dict(

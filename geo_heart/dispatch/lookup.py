@@ -20,6 +20,7 @@ from typing import Any
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
 from geo_heart.dispatch.result import LookupResult
+from geo_heart.errors import InputError
 from geo_heart.geo.beats import BeatHit
 from geo_heart.geo.workspace import Workspace
 
@@ -124,8 +125,14 @@ def lookup_address(
     CallTypeError, InputError
         For an unknown call type or a malformed time.
     """
+    from geo_heart.geocode.address import MAX_ADDRESS_CHARS
     from geo_heart.geocode.match import geocoder_for
 
+    if isinstance(address, str) and len(address) > MAX_ADDRESS_CHARS:
+        raise InputError(
+            f"the address is {len(address):,} characters long; at most {MAX_ADDRESS_CHARS} "
+            "are looked up"
+        )
     g = geocoder_for(ws).geocode_one(address)
     kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
     if g.status in ("ambiguous", "approximate"):
