@@ -69,6 +69,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "staffing",
         "Teams and shifts: answered share of eligible calls, fewest team-hours for a target.",
     ),
+    "evaluate": (
+        "geo_heart.cli.evaluate",
+        "evaluate",
+        "Did the pilot work? Its effect on the incident reports it should replace (DiD).",
+    ),
     "forecast": (
         "geo_heart.cli.forecast",
         "forecast",
@@ -95,6 +100,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "forecast": "planning",
     "demand": "planning",
     "equity": "planning",
+    "evaluate": "evaluation",
     "serve": "service",
 }
 
