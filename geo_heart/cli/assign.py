@@ -12,6 +12,7 @@ from geo_heart.cli.options import (
     format_option,
     json_option,
     layer_option,
+    on_loss_option,
     output_file_option,
     pass_ctx,
     types_option,
@@ -28,6 +29,7 @@ from geo_heart.cli.options import (
 @format_option
 @layer_option
 @types_option
+@on_loss_option
 @crs_option
 @click.option(
     "--lon-column",
@@ -62,6 +64,7 @@ def assign(
     out_format,
     out_layer,
     types,
+    on_loss,
     out_crs,
     lon_column,
     lat_column,
@@ -107,13 +110,18 @@ def assign(
 
         # every refusal before any work (the output against every input: cli.options)
         spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
-        refuse_duplicate_names(
-            read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
-        )
+        header = read_header(input_path, encoding=encoding)
+        refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
+        from geo_heart.geo.assign import result_column_names
+        from geo_heart.io.textloss import enforce, name_losses
+
+        # names a Shapefile cannot hold: refused (or warned about) before any work
+        early = [*header, *result_column_names(header).values()]
+        enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
     with output_lock(spec.path):
         _assign(
             obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine,
-            types=types,
+            types=types, on_loss=on_loss,
         )  # fmt: skip
 
 
@@ -128,6 +136,7 @@ def _assign(
     as_json,
     engine,
     types="text",
+    on_loss="refuse",
 ) -> None:
     ws = obj.workspace
     if engine["engine"] == "dask":
@@ -159,11 +168,12 @@ def _assign(
                 from geo_heart.io.coltypes import infer_kinds
 
                 kinds = infer_kinds(out, [c for c in df.columns if c != df.geometry.name])
-            info = write_vector(out, spec, kinds=kinds)
+            info = write_vector(out, spec, kinds=kinds, on_loss=on_loss)
         else:
             summary, info = assign_streamed(
-                ws, input_path, spec, encoding=encoding, types=types, **options
-            )
+                ws, input_path, spec, encoding=encoding, types=types, on_loss=on_loss,
+                **options,
+            )  # fmt: skip
     summary = {**summary, "output": info}
     if as_json:
         emit_json(summary)
@@ -190,6 +200,7 @@ def assign_streamed(
     encoding: str | None = None,
     chunk_rows: int = 50_000,
     types: str = "text",
+    on_loss: str = "refuse",
 ) -> tuple[dict, dict]:
     """Assign a CSV/TSV/Parquet table chunk by chunk into ``spec``: memory bounded by a chunk.
 
@@ -217,6 +228,7 @@ def assign_streamed(
         lon_column=lon_out,
         lat_column=lat_out,
         typed_columns=header if types == "auto" else None,
+        on_loss=on_loss,
     )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}

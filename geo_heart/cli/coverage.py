@@ -148,8 +148,11 @@ def coverage(
     if out_dir:
         out = Path(out_dir)
         write_table(table, out / "coverage.csv")
-        (out / "coverage.json").write_text(
-            json.dumps({"summary": data.summary(), "coverage": records}, indent=2), encoding="utf-8"
+        from geo_heart.io.files import write_text_file
+
+        write_text_file(
+            out / "coverage.json",
+            json.dumps({"summary": data.summary(), "coverage": records}, indent=2),
         )
         from geo_heart.analysis.demand import beat_demand
         from geo_heart.io.vector import write_beat_layers

@@ -12,6 +12,7 @@ from geo_heart.cli.options import (
     format_option,
     json_option,
     layer_option,
+    on_loss_option,
     output_file_option,
     pass_ctx,
     types_option,
@@ -32,6 +33,7 @@ from geo_heart.cli.options import (
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )
 @types_option
+@on_loss_option
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
@@ -72,6 +74,7 @@ def geocode(
     out_crs,
     address_column,
     types,
+    on_loss,
     min_score,
     chunk_rows,
     overrides_path,
@@ -115,6 +118,13 @@ def geocode(
     spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
     header = read_header(input_path, encoding=encoding)
     refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
+    from geo_heart.geocode.batch import result_column_names
+    from geo_heart.io.textloss import enforce, name_losses
+
+    # names a Shapefile cannot hold: refused (or warned about) before any work
+    result_names_ = list(result_column_names(header).values())
+    early = [*header, *result_names_, *(("override", "override_note") if overrides_path else ())]
+    enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
 
     import pandas as pd
 
@@ -144,6 +154,7 @@ def geocode(
                     overrides=ov,
                     min_score=min_score,
                     source=input_path,
+                    previous_path=previous_path,
                 )
             else:
                 out = fixup.geocode_with_overrides(
@@ -194,8 +205,9 @@ def geocode(
             names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
             kinds = infer_parquet_kinds(work, header) if types == "auto" else None
             info = write_vector_from_parquet(
-                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
-            )
+                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
+                on_loss=on_loss,
+            )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
             work.unlink()
@@ -209,8 +221,9 @@ def geocode(
 
             kinds = infer_kinds(out, header)
         info = write_vector(
-            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
-        )
+            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
+            on_loss=on_loss,
+        )  # fmt: skip
         summary = fixup.summarize(out, names)
         summary.update(resumed_rows=resumed, output=info, **extra)
         _report(obj, ws, spec, summary, as_json)

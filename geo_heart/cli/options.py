@@ -97,17 +97,23 @@ def output_file_option(
     )
 
 
-def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
-    """InputError when ``kwargs[dest]`` names a file another path parameter reads."""
-    output = kwargs.get(dest)
-    ctx = click.get_current_context(silent=True)
-    if output is None or ctx is None:
-        return
-    from geo_heart.io.files import refuse_output_over_inputs
+#: parameters that name what a command writes (never inputs)
+OUTPUT_PARAMS = frozenset(
+    {"output_path", "out_dir", "_output_path_alias", "_out_dir_alias", "output", "review_path"}
+)
 
+
+def path_inputs(command: click.Command, kwargs: dict, *, skip: str | None = None) -> dict:
+    """Label → path of the files a command's path parameters name as inputs (INPUT,
+    ``--overrides`` …); the output parameters are left out."""
     inputs: dict[str, object] = {}
-    for param in ctx.command.params:
-        if param.name in (dest, f"_{dest}_alias") or not isinstance(param.type, click.Path):
+    for param in command.params:
+        if (
+            param.name in OUTPUT_PARAMS
+            or param.name == skip
+            or not isinstance(param.type, click.Path)
+            or not param.type.file_okay
+        ):
             continue
         values = kwargs.get(param.name)
         for value in values if isinstance(values, (list, tuple)) else [values]:
@@ -121,7 +127,18 @@ def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
                 else f"the {max(param.opts, key=len)} file"
             )
             inputs[label] = value
-    refuse_output_over_inputs(output, inputs)
+    return inputs
+
+
+def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
+    """InputError when ``kwargs[dest]`` names a file another path parameter reads."""
+    output = kwargs.get(dest)
+    ctx = click.get_current_context(silent=True)
+    if output is None or ctx is None:
+        return
+    from geo_heart.io.files import refuse_output_over_inputs
+
+    refuse_output_over_inputs(output, path_inputs(ctx.command, kwargs, skip=dest))
 
 
 def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
@@ -235,6 +252,17 @@ types_option = click.option(
     help="Input columns as read (text), or auto: whole-column integers, reals, dates and "
     "date-times get their type in Parquet and vector outputs; a column with any leading-zero "
     "value stays text.",
+)
+
+on_loss_option = click.option(
+    "--on-loss",
+    "on_loss",
+    type=click.Choice(["refuse", "warn"]),
+    default="refuse",
+    show_default=True,
+    help="Text the output format cannot hold exactly (a NUL byte; in a Shapefile a value over "
+    "254 bytes, a name over 10 characters, spaces around a value, an empty value): refuse "
+    "before writing, or warn (naming column and count) and write it changed.",
 )
 
 layer_option = click.option(

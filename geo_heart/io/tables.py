@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_heart.errors import DataSourceError, InputError
-from geo_heart.io.files import atomic_write, output_lock
+from geo_heart.io.files import atomic_write, note_input, output_lock
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def _decode_error(p: Path, exc: UnicodeDecodeError, codec: str) -> DataSourceErr
 
 
 def _check_path(p: Path) -> None:
+    note_input(p)  # no command may write over a file it read (io.files.guard_output)
     if not p.exists():
         raise DataSourceError(f"input file {str(p)!r} does not exist")
     if p.is_dir():
@@ -386,6 +387,18 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     """
     p = Path(path)
     kind = table_kind(p)
+    if kind == "geo":
+        import geopandas as gpd
+
+        from geo_heart.io.vector import OutputSpec, check_crs, format_from_path, write_vector
+
+        if not isinstance(df, gpd.GeoDataFrame):
+            raise InputError(f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet")
+        _check_unique_columns(df, p)
+        fmt = format_from_path(p)
+        with output_lock(p):
+            write_vector(df, OutputSpec(p, fmt, check_crs(df.crs)))
+        return p
     with output_lock(p), atomic_write(p) as tmp:
         try:
             if kind in ("csv", "tsv"):
@@ -395,15 +408,6 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
             elif kind == "parquet":
                 _check_unique_columns(df, p)
                 _writable(df).to_parquet(tmp, index=False)
-            else:
-                import geopandas as gpd
-
-                if not isinstance(df, gpd.GeoDataFrame):
-                    raise InputError(
-                        f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet"
-                    )
-                _check_unique_columns(df, p)
-                _writable(df).to_file(tmp, driver=GEO_SUFFIXES[p.suffix.lower()])
         except OSError:
             raise
         except (ValueError, TypeError) as exc:
