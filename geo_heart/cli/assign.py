@@ -112,11 +112,11 @@ def assign(
         spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
         header = read_header(input_path, encoding=encoding)
         refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
-        from geo_heart.geo.assign import result_column_names
+        from geo_heart.geo.assign import RESULT_COLUMNS, result_column_names
         from geo_heart.io.textloss import enforce, name_losses
 
         # names a Shapefile cannot hold: refused (or warned about) before any work
-        early = [*header, *result_column_names(header).values()]
+        early = [*header, *result_column_names(header, RESULT_COLUMNS).values()]
         enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
     with output_lock(spec.path):
         _assign(

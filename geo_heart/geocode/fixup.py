@@ -70,8 +70,8 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
             t[c] = ""
     t = t.fillna("")
     t["key"] = t["address"].map(normalize_key)
-    lon = pd.to_numeric(t["lon"].replace("", np.nan), errors="coerce")
-    lat = pd.to_numeric(t["lat"].replace("", np.nan), errors="coerce")
+    lon = pd.to_numeric(t["lon"].astype(object).where(t["lon"] != ""), errors="coerce")
+    lat = pd.to_numeric(t["lat"].astype(object).where(t["lat"] != ""), errors="coerce")
     for i, r in enumerate(t.itertuples(index=False), start=2):  # row 1 is the header
         where = f"overrides {str(path)!r} row {i}"
         if not r.key:
@@ -304,7 +304,7 @@ def restore_result_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
             continue
         s = out[col]
         if key in NUMBER_RESULTS:
-            t = s if pd.api.types.is_numeric_dtype(s) else s.replace("", np.nan)
+            t = s if pd.api.types.is_numeric_dtype(s) else s.astype(object).where(s != "")
             out[col] = pd.to_numeric(t, errors="coerce").astype(float)
         elif key in BOOLEAN_RESULTS:
             out[col] = pd.Series([_as_bool(v) for v in s], index=out.index, dtype=object)

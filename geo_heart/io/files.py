@@ -124,6 +124,7 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
     with temp_dir_for(p) as d:
         tmp = d / p.name
         try:
+            tmp.touch(mode=0o666)
             yield tmp
             os.replace(tmp, p)
         except OSError as exc:
