@@ -165,9 +165,13 @@ def _assign(
             out, summary = assign_chunk(ws, df, source=input_path, **options)
             kinds = None
             if types == "auto":
-                from geo_heart.io.coltypes import infer_kinds
+                from geo_heart.io.coltypes import area_identifier_columns, infer_kinds
 
-                kinds = infer_kinds(out, [c for c in df.columns if c != df.geometry.name])
+                kinds = infer_kinds(
+                    out,
+                    [c for c in df.columns if c != df.geometry.name],
+                    keep_text=area_identifier_columns(ws.config),
+                )
             info = write_vector(out, spec, kinds=kinds, on_loss=on_loss)
         else:
             summary, info = assign_streamed(
@@ -207,6 +211,7 @@ def assign_streamed(
     Returns the summed summary and what was written.
     """
     from geo_heart.geo.assign import assign_chunk, output_point_columns
+    from geo_heart.io.coltypes import area_identifier_columns
     from geo_heart.io.tables import iter_table, read_header
     from geo_heart.scale.run import write_frames
 
@@ -228,6 +233,7 @@ def assign_streamed(
         lon_column=lon_out,
         lat_column=lat_out,
         typed_columns=header if types == "auto" else None,
+        keep_text=area_identifier_columns(ws.config),
         on_loss=on_loss,
     )
     if info.get("features") is None:

@@ -203,7 +203,13 @@ def geocode(
             from geo_heart.io.vector_stream import infer_parquet_kinds, write_vector_from_parquet
 
             names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
-            kinds = infer_parquet_kinds(work, header) if types == "auto" else None
+            from geo_heart.io.coltypes import area_identifier_columns
+
+            kinds = (
+                infer_parquet_kinds(work, header, keep_text=area_identifier_columns(ws.config))
+                if types == "auto"
+                else None
+            )
             info = write_vector_from_parquet(
                 work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
                 on_loss=on_loss,
@@ -217,9 +223,9 @@ def geocode(
         out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
         kinds = None
         if types == "auto":
-            from geo_heart.io.coltypes import infer_kinds
+            from geo_heart.io.coltypes import area_identifier_columns, infer_kinds
 
-            kinds = infer_kinds(out, header)
+            kinds = infer_kinds(out, header, keep_text=area_identifier_columns(ws.config))
         info = write_vector(
             out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
             on_loss=on_loss,

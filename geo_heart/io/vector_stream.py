@@ -120,17 +120,20 @@ def parquet_losses(work: str | Path, fmt: str, *, skip=()) -> list:
     return out
 
 
-def infer_parquet_kinds(work: str | Path, columns) -> dict[str, str]:
+def infer_parquet_kinds(work: str | Path, columns, *, keep_text=()) -> dict[str, str]:
     """``--types auto`` kinds of the named text columns of a Parquet file, one column at a time
     (the whole column decides: :mod:`geo_heart.io.coltypes`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from geo_heart.io.coltypes import column_kind
+    from geo_heart.io.coltypes import column_kind, identifier_like
 
     schema = pq.read_schema(work)
     out = {}
+    keep = {str(k).lower() for k in keep_text}
     for c in columns:
+        if identifier_like(c) or str(c).lower() in keep:
+            continue
         t = schema.field(c).type if c in schema.names else None
         if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t)):
             k = column_kind(pq.read_table(work, columns=[c]).column(0).to_pandas())

@@ -203,6 +203,7 @@ def write_frames(
     lon_column: str,
     lat_column: str,
     typed_columns=None,
+    keep_text=(),
     on_loss: str = "refuse",
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
@@ -242,7 +243,7 @@ def write_frames(
         if typed_columns:
             from geo_heart.io.vector_stream import infer_parquet_kinds
 
-            kinds = infer_parquet_kinds(work, typed_columns)
+            kinds = infer_parquet_kinds(work, typed_columns, keep_text=keep_text)
         info = write_vector_from_parquet(
             work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
             on_loss=on_loss,
