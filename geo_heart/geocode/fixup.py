@@ -140,7 +140,13 @@ def geocode_with_overrides(
         parts.append(res)
     if point_rows.any():
         parts.append(_point_results(ws, df, overrides, address_column, point_rows, names))
-    out = pd.concat(parts).sort_index() if parts else df.assign(**{v: None for v in names.values()})
+    if parts:
+        # result columns joined as values, then typed once as a fresh run types them
+        res_cols = [v for v in names.values() if v in parts[0].columns]
+        out = pd.concat([p.astype(dict.fromkeys(res_cols, object)) for p in parts]).sort_index()
+        out = restore_result_types(out, names)
+    else:
+        out = df.assign(**{v: None for v in names.values()})
     out[address_column] = df[address_column].to_numpy()  # the user's text, not the correction
     out["override"] = kind
     out["override_note"] = note
@@ -309,7 +315,12 @@ def restore_result_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
         elif key in BOOLEAN_RESULTS:
             out[col] = pd.Series([_as_bool(v) for v in s], index=out.index, dtype=object)
         else:
-            out[col] = pd.Series([_as_text(v) for v in s], index=out.index, dtype=object)
+            # status, match_type and reason are never null ('' for no reason); others may be
+            blank = "" if key in ("status", "match_type", "reason") else None
+            out[col] = pd.Series(
+                [blank if (t := _as_text(v)) is None else t for v in s], index=out.index,
+                dtype=object,
+            )  # fmt: skip
     for c in ("override", "override_note"):
         if c in out.columns:
             out[c] = out[c].map(lambda v: "" if _as_text(v) is None else str(v))
