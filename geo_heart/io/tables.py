@@ -104,8 +104,22 @@ def _header_of(raw: pd.DataFrame) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in raw.iloc[0].tolist()]
 
 
-def _csv_kwargs(kind: str, codec: str) -> dict:
+def _has_nul(p: Path, codec: str) -> bool:
+    """True when a (non UTF-16) text file holds a NUL byte: pandas' C parser would end the cell
+    there, so such a file is read by the Python parser, which keeps it."""
+    if codec.lower().replace("_", "-").startswith("utf-16"):
+        return False
+    with open(p, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"\x00" in block:
+                return True
+    return False
+
+
+def _csv_kwargs(kind: str, codec: str, path: Path | None = None) -> dict:
+    extra = {"engine": "python"} if path is not None and _has_nul(path, codec) else {}
     return {
+        **extra,
         "header": None,
         "dtype": str,
         "keep_default_na": False,
@@ -139,7 +153,7 @@ def read_table(
         if kind in ("csv", "tsv"):
             codec = text_encoding(p, encoding)
             try:
-                raw = pd.read_csv(p, **_csv_kwargs(kind, codec))
+                raw = pd.read_csv(p, **_csv_kwargs(kind, codec, p))
             except UnicodeDecodeError as exc:
                 raise _decode_error(p, exc, codec) from None
             df = _frame_with_header(raw.iloc[1:].reset_index(drop=True), _header_of(raw))
@@ -187,7 +201,7 @@ def iter_table(
     if kind in ("csv", "tsv"):
         codec = text_encoding(p, encoding)
         try:
-            reader = pd.read_csv(p, chunksize=chunk_rows, **_csv_kwargs(kind, codec))
+            reader = pd.read_csv(p, chunksize=chunk_rows, **_csv_kwargs(kind, codec, p))
             header: list[str] | None = None
             start = 0
             pending: pd.DataFrame | None = None
