@@ -404,14 +404,25 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     if kind == "geo":
         import geopandas as gpd
 
-        from geo_heart.io.vector import OutputSpec, check_crs, format_from_path, write_vector
+        from geo_heart.io.ogr import writable, write_ogr
+        from geo_heart.io.textloss import enforce, text_losses
 
         if not isinstance(df, gpd.GeoDataFrame):
             raise InputError(f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet")
         _check_unique_columns(df, p)
-        fmt = format_from_path(p)
+        fmt = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".fgb": "fgb",
+               ".shp": "shp"}.get(p.suffix.lower(), "gpkg")  # fmt: skip
+        out = writable(df)
+        enforce(text_losses(out, fmt, skip=(out.geometry.name,)), p, fmt)
         with output_lock(p):
-            write_vector(df, OutputSpec(p, fmt, check_crs(df.crs)))
+            try:
+                write_ogr(out, p, fmt)
+            except OSError:
+                raise
+            except Exception as exc:
+                if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
+                    raise DataSourceError(f"cannot write {str(p)!r} as {fmt}: {exc}") from None
+                raise
         return p
     with output_lock(p), atomic_write(p) as tmp:
         try:

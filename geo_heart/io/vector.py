@@ -35,12 +35,18 @@ import pandas as pd
 
 from geo_heart.errors import CRSError, DataSourceError, InputError
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.io.ogr import (  # noqa: F401  (re-exported: the writers' one set of options)
+    GPKG_DATASET_OPTIONS,
+    SHAPEFILE_SIDECARS,
+    gpkg_version,
+    ogr_options,
+    write_ogr,
+)
+from geo_heart.io.ogr import writable as _writable
 
 log = logging.getLogger(__name__)
 
 #: format → (extensions, OGR driver or None for non-OGR writers)
-#: GeoPackage 1.2: what QGIS and GDAL before 3.7 read without a "partially supported" warning
-GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
 
 FORMATS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "gpkg": ((".gpkg",), "GPKG"),
@@ -224,93 +230,6 @@ def shapefile_names(columns) -> dict[str, str]:
     return out
 
 
-def _is_bool(v) -> bool:
-    return isinstance(v, (bool, np.bool_))
-
-
-def _writable(gdf):
-    """Object columns become text (or None) so every driver can store them; a column of
-    True/False (and None) becomes a boolean column (a GeoPackage/Shapefile logical field, never
-    the text ``'True'``)."""
-    out = gdf.copy()
-    geom = out.geometry.name
-    for col in out.columns:
-        if col == geom:
-            continue
-        s = out[col]
-        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
-            present = s[s.notna()]
-            if len(present) and present.map(_is_bool).all():
-                out[col] = s.astype("boolean")
-                continue
-            out[col] = s.map(
-                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
-            )
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(str)
-    return out
-
-
-#: a Shapefile's other files, moved into place with the ``.shp`` (io.files.atomic_write_set)
-SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
-
-
-def ogr_options(fmt: str, *, new_file: bool = True) -> dict[str, dict[str, str]]:
-    """The GDAL creation options every geo-heart write of ``fmt`` uses.
-
-    * GeoPackage: ``VERSION=1.2`` for a new file (GDAL 3.6 / QGIS 3.22 read it without the
-      "partially supported" warning 1.4 gives);
-    * FlatGeobuf: ``SPATIAL_INDEX=NO``, so features stay in row order (the index sorts them);
-    * Shapefile: ``RESIZE=YES``, so each field is as wide as its longest value.
-    """
-    if fmt == "gpkg":
-        return {"dataset_options": dict(GPKG_DATASET_OPTIONS)} if new_file else {}
-    if fmt == "fgb":
-        return {"layer_options": {"SPATIAL_INDEX": "NO"}}
-    if fmt == "shp":
-        return {"layer_options": {"RESIZE": "YES"}}
-    return {}
-
-
-def gpkg_version(path: str | Path) -> int | None:
-    """A GeoPackage's ``user_version`` header field (10200 = GeoPackage 1.2), None if unreadable."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError:
-        return None
-    if len(head) < 100 or head[68:72] != b"GPKG":
-        return None
-    return int.from_bytes(head[60:64], "big")
-
-
-def write_ogr(gdf, path: str | Path, fmt: str, *, layer: str | None = None, keep_layers=False,
-              after=None) -> None:
-    """Write ``gdf`` with GDAL, atomically: into a marked temp beside ``path``, then moved over it
-    with its sidecars (a failed write keeps the old output whole).
-
-    ``keep_layers`` (GeoPackage): the other layers of an existing GeoPackage 1.2 file are kept and
-    a layer of the same name replaced. ``after(tmp)`` runs on the written temp before the move.
-    """  # fmt: skip
-    import shutil
-
-    from geo_heart.io.files import atomic_write_set
-
-    p = Path(path)
-    with atomic_write_set(p, SHAPEFILE_SIDECARS if fmt == "shp" else ()) as tmp:
-        if keep_layers and p.exists():
-            if gpkg_version(p) == 10200:
-                shutil.copyfile(p, tmp)
-            else:
-                log.warning("%s is not a GeoPackage 1.2 file: written anew", p)
-        kw = ogr_options(fmt, new_file=not tmp.exists())
-        if fmt != "shp":
-            kw["layer"] = layer or p.stem
-        gdf.to_file(tmp, driver=FORMATS[fmt][1], engine="pyogrio", **kw)
-        if after is not None:
-            after(tmp)
-
-
 def write_failure(path: Path, exc: Exception) -> Exception:
     """A one-line :class:`DataSourceError` for an OS, GDAL or Arrow failure writing ``path``;
     any other exception (a bug) is returned unchanged to be raised as it is."""
@@ -365,9 +284,7 @@ def write_vector(
     gdf = _writable(gdf)
     from geo_heart.io.textloss import cut_to_bytes, enforce, text_losses
 
-    losses = enforce(
-        text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,)), p, spec.fmt, on_loss
-    )
+    losses = enforce(text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,)), p, spec.fmt, on_loss)
     if losses:
         info["losses"] = [str(x) for x in losses]
     info["features"] = len(gdf)

@@ -224,12 +224,12 @@ def test_shapefile_names_refused_before_any_work(toy_env, tmp_path):
 
 
 # ---------------------------------------------- property: any text through every format
-_TEXT = st.text(
-    st.characters(blacklist_categories=("Cs",), max_codepoint=0x1F600), max_size=300
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), max_codepoint=0x1F600), max_size=300)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cells=st.lists(st.one_of(_TEXT, st.sampled_from(["", " ", "a\x00", "x" * 260, "é" * 130])),
                       min_size=1, max_size=4))  # fmt: skip
 def test_any_text_cell_round_trips_exactly_or_is_refused(tmp_path_factory, cells):

@@ -122,7 +122,9 @@ _NAMES = st.text(st.sampled_from("ab.-_ T"), min_size=1, max_size=6).filter(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(out=_NAMES, inp=_NAMES, sub=st.booleans(), link=st.booleans())
 def test_any_output_name_against_any_input_name(tmp_path_factory, out, inp, sub, link):
     """The guard refuses exactly when the output is the input (any spelling, a symlink)."""
