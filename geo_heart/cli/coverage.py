@@ -9,6 +9,7 @@ import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     check_output_dir,
     emit_json,
     json_option,
@@ -41,6 +42,7 @@ from geo_heart.cli.options import (
 @output_dir_option(
     "Write coverage.csv, coverage.json and layer coverage_by_beat of beats.gpkg here.",
     required=False,
+    writes=FOLDER_OUTPUTS["coverage"],
 )
 @click.option(
     "--rules",

@@ -141,8 +141,44 @@ def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
     refuse_output_over_inputs(output, path_inputs(ctx.command, kwargs, skip=dest))
 
 
-def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
-    """``-o/--output-dir DIR`` stored as ``out_dir`` (hidden alias ``--out``)."""
+#: the names a folder command may write (fnmatch patterns), by what it writes; checked against
+#: its inputs before any work (every write is checked again by io.files.guard_output)
+FOLDER_OUTPUTS = {
+    "staffing": ("staffing_*",),
+    "coverage": ("coverage*", "equity_by_period.csv", "beats.gpkg", "*.qml"),
+    "demand": (
+        "demand_*",
+        "unknown_call_types.csv",
+        "coverage_by_period.*",
+        "beats.gpkg",
+        "*.qml",
+    ),  # fmt: skip
+    "equity": ("equity*",),
+    "hotspots": ("hotspots_*", "beats.gpkg", "*.qml"),
+    "expand": ("expansion_*", "beats.gpkg", "*.qml"),
+    "map": (
+        "demand_*",
+        "coverage*",
+        "hotspots_*",
+        "expansion_*",
+        "equity*",
+        "staffing_*",
+        "report.html",
+        "unknown_call_types.csv",
+        "beats.gpkg",
+        "*.qml",
+    ),  # fmt: skip
+}
+
+
+def output_dir_option(
+    help_text: str, *, required: bool = True, writes: tuple[str, ...] = ()
+) -> Callable:
+    """``-o/--output-dir DIR`` stored as ``out_dir`` (hidden alias ``--out``).
+
+    ``writes``: the names (fnmatch patterns) the command writes into DIR; an input file there
+    with such a name is refused before any work (:func:`_refuse_folder_over_inputs`).
+    """
     return _with_alias(
         click.option(
             "-o", "--output-dir", "out_dir", type=click.Path(file_okay=False), help=help_text
@@ -150,12 +186,38 @@ def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
         "out_dir",
         "--output-dir",
         required=required,
+        check=functools.partial(_refuse_folder_over_inputs, writes=writes),
     )
 
 
-def maps_dir_option(help_text: str) -> Callable:
+def _refuse_folder_over_inputs(dest: str, kwargs: dict, *, writes: tuple[str, ...]) -> None:
+    """InputError when an input file lies in the output folder under a name the command writes."""
+    import fnmatch
+    import os
+
+    out = kwargs.get(dest)
+    ctx = click.get_current_context(silent=True)
+    if out is None or ctx is None or not writes:
+        return
+    from geo_heart.errors import InputError
+
+    try:
+        folder = os.path.realpath(out)
+    except (OSError, ValueError):
+        return
+    for label, path in path_inputs(ctx.command, kwargs, skip=dest).items():
+        real = os.path.realpath(str(path))
+        name = os.path.basename(real)
+        if os.path.dirname(real) == folder and any(fnmatch.fnmatch(name, w) for w in writes):
+            raise InputError(
+                f"output folder {str(out)!r} holds {label} {str(path)!r}, and "
+                f"{ctx.command.name} writes {name!r} there; write into another folder"
+            )
+
+
+def maps_dir_option(help_text: str, *, writes: tuple[str, ...] = ()) -> Callable:
     """``-o/--output-dir DIR`` for commands that write maps (default: the maps folder)."""
-    return output_dir_option(help_text, required=False)
+    return output_dir_option(help_text, required=False, writes=writes)
 
 
 def _with_alias(

@@ -95,9 +95,54 @@ def test_coverage_into_the_folder_of_its_calls_is_refused(toy_env, capsys, tmp_p
     shutil.copy(toy_dir / "calls.csv", calls)
     before = calls.read_bytes()
     code, _out, err = _run(capsys, "coverage", calls, "-o", out)
-    assert code == 1 and len(err.strip().splitlines()) == 2  # the summary line, then the error
-    assert "Error: output" in err and "coverage.csv" in err and "[CALLS] file" in err
+    assert code == 1 and len(err.strip().splitlines()) == 1  # refused before any work
+    assert "Error: output folder" in err and "coverage.csv" in err and "[CALLS] file" in err
     assert calls.read_bytes() == before  # was overwritten by the 5-line result, exit 0
+
+
+@pytest.mark.parametrize(
+    "command, name",
+    [("demand", "demand_by_beat.csv"), ("hotspots", "hotspots_beats.csv"),
+     ("equity", "equity_by_tract.csv"), ("map", "report.html"), ("expand", "expansion_curve.csv"),
+     ("coverage", "coverage.json")],
+)  # fmt: skip
+def test_every_folder_command_refuses_its_input_as_an_output(
+    toy_env, capsys, tmp_path, toy_dir, command, name
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    calls = out / name
+    shutil.copy(toy_dir / "calls.csv", calls)
+    code, _out, err = _run(capsys, command, calls, "-o", out)
+    assert code == 1 and f"{command} writes {name!r}" in err, err
+    assert calls.read_bytes() == (toy_dir / "calls.csv").read_bytes()
+
+
+def test_a_default_input_in_the_output_folder_is_caught_at_write_time(toy, tmp_path, capsys):
+    """The calls an area file names are no command-line input: the write itself refuses."""
+    import os
+
+    data = tmp_path / "data"
+    shutil.copytree(toy.settings.data_dir, data)
+    toml = (data / "toy.toml").read_text()
+    calls_name = toy.config.layers["calls"]["file"]
+    (data / "coverage.csv").write_bytes((data / calls_name).read_bytes())
+    (data / "toy.toml").write_text(toml.replace(f'"{calls_name}"', '"coverage.csv"', 1))
+    before = (data / "coverage.csv").read_bytes()
+    env = {"GEO_HEART_DATA": str(data), "GEO_HEART_AREA": str(data / "toy.toml"),
+           "GEO_HEART_CACHE": str(tmp_path / "cache")}  # fmt: skip
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        code, _out, err = _run(capsys, "-q", "coverage", "-o", data)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert code == 1 and "coverage.csv" in err and "this command would overwrite it" in err, err
+    assert (data / "coverage.csv").read_bytes() == before
 
 
 def test_every_writer_checks_every_file_read(tmp_path):
