@@ -173,9 +173,12 @@ def geocode(
             # go through a Parquet work file streamed into the output batch by batch. Census
             # GEOIDs are added chunk by chunk, so memory stays bounded at any row count.
             streamed = spec.fmt in ("csv", "tsv")
-            work = (
-                spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
-            )
+            from geo_heart.io.files import make_marked_dir, remove_marked_dir
+
+            # other formats: a Parquet work file in a marked work folder of geo-heart's (a
+            # fixed name, so an interrupted run resumes; never a user's file)
+            work_dir = spec.path.with_name(f".{spec.path.name}.geo-heart-work")
+            work = spec.path if streamed else make_marked_dir(work_dir) / "geocoded.parquet"
 
             bar = obj.progress(total=None, unit="rows", desc="geocoding")
             try:
@@ -216,7 +219,7 @@ def geocode(
             )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
-            work.unlink()
+            remove_marked_dir(work_dir)
             _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
             return
         names = _names(out)

@@ -109,6 +109,39 @@ def temp_dir_for(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(name, ignore_errors=True)
 
 
+def is_marked_dir(path: str | Path) -> bool:
+    """True for a folder geo-heart made for its own work (it holds the marker file)."""
+    p = Path(path)
+    return p.is_dir() and not p.is_symlink() and (p / TEMP_MARKER).is_file()
+
+
+def make_marked_dir(path: str | Path) -> Path:
+    """Create (or reuse) a work folder of geo-heart's at a fixed name (a resume folder such as
+    ``OUTPUT.parts/``), marked as geo-heart's. A folder of that name that is not geo-heart's is
+    refused (InputError), never used or removed."""
+    p = Path(path)
+    if p.exists() and not is_marked_dir(p):
+        raise InputError(
+            f"{str(p)!r} exists and is not a work folder of geo-heart's; move it, or choose "
+            "another output"
+        )
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        (p / TEMP_MARKER).write_text(f"geo-heart work folder, pid {os.getpid()}\n")
+    except OSError as exc:
+        raise write_error(p, exc) from None
+    return p
+
+
+def remove_marked_dir(path: str | Path) -> bool:
+    """Remove ``path`` if it is a marked work folder of geo-heart's; anything else is left alone.
+    Returns True when removed."""
+    if is_marked_dir(path):
+        shutil.rmtree(path, ignore_errors=True)
+        return True
+    return False
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path) -> Iterator[Path]:
     """Yield a temp path unique to this run beside ``path``; on success replace ``path`` with it.

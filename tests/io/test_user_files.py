@@ -69,6 +69,21 @@ def test_an_unrelated_tmp_gpkg_beside_the_output_survives(toy_env, capsys, tmp_p
                                                           "p.csv"]  # fmt: skip
 
 
+def test_a_users_folder_named_like_the_resume_folder_is_refused_not_removed(toy, tmp_path):
+    from geo_heart.geocode.batch import geocode_file
+
+    src = tmp_path / "in.csv"
+    src.write_text("ADDR\n100 OAK ST\n")
+    mine = tmp_path / "o.csv.parts"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match="not a work folder of geo-heart's"):
+        geocode_file(toy, src, tmp_path / "o.csv", address_column="ADDR")
+    assert (mine / "notes.txt").read_text() == "mine"
+    geocode_file(toy, src, tmp_path / "o2.csv", address_column="ADDR")  # our own: made, removed
+    assert not (tmp_path / "o2.csv.parts").exists()
+
+
 def test_only_marked_temp_folders_are_removed(tmp_path):
     out = tmp_path / "o.gpkg"
     with temp_dir_for(out) as d:
