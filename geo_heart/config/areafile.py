@@ -173,6 +173,8 @@ class AreaConfig:
     point_crossings_confident: bool = True
     #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
     equity: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[caller_location] ok_share``: one unit's share of a caller shape for a firm ``ok``
+    shape_ok_share: float = 0.95
 
     def own_words(self, text: str) -> str:
         """``text`` written with the default unit words (beat, district) in this area's words,

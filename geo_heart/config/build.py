@@ -196,6 +196,7 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         confident_min_score=m.addresses.confident_min_score,
         point_crossings_confident=m.addresses.point_crossings_confident,
         equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
+        shape_ok_share=m.caller_location.ok_share,
     )
     return area, problems
 
