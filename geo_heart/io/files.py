@@ -6,7 +6,7 @@
   write keeps the old output, and two runs never share a temp file.
 * :func:`command_io_guard` / :func:`note_input` / :func:`guard_output` — one guard for every
   file any command writes, checked against every file it reads.
-* :func:`output_lock` — an advisory ``fcntl`` lock on ``.<name>.lock`` beside the output, held
+* :func:`output_lock` — an advisory ``fcntl`` lock on ``.<name>.geo-heart-lock`` beside the output, held
   for a whole run; a second run writing the same output is refused with one clear line naming
   the first run's pid.
 * :func:`file_sha1` — a file's content hash (cache keys, resume markers).
@@ -200,9 +200,10 @@ def _umask() -> int:
 
 
 def lock_path(path: str | Path) -> Path:
-    """The lock file that guards ``path``: ``.<name>.lock`` in the same folder."""
+    """The lock file that guards ``path``: ``.<name>.geo-heart-lock`` in the same folder (a name
+    of geo-heart's own, like its temps: never a user's file)."""
     p = Path(path)
-    return p.with_name(f".{p.name}.lock")
+    return p.with_name(f".{p.name}.geo-heart-lock")
 
 
 @contextlib.contextmanager

@@ -84,7 +84,7 @@ def test_lock_refuses_a_second_process_and_names_its_pid(tmp_path):
     with output_lock(target):  # free again once the holder is gone
         with output_lock(target):  # re-entrant in one process
             pass
-    assert not (tmp_path / ".o.csv.lock").exists()
+    assert not (tmp_path / ".o.csv.geo-heart-lock").exists()
 
 
 def test_same_file_refused(tmp_path):
