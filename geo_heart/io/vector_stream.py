@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.io.files import atomic_write, atomic_write_set
-from geo_heart.io.textloss import column_losses, enforce, name_losses
+from geo_heart.io.textloss import enforce, name_losses
 from geo_heart.io.vector import (
     FORMATS,
     SHAPEFILE_SIDECARS,
@@ -105,18 +105,45 @@ def _arrow_type(kind: str):
 
 
 def parquet_losses(work: str | Path, fmt: str, *, skip=()) -> list:
-    """:func:`geo_heart.io.textloss.text_losses` of a Parquet file, one text column at a time."""
+    """:func:`geo_heart.io.textloss.text_losses` of a Parquet file, batch by batch (memory bounded
+    by one batch), with Arrow's string kernels."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
+
+    from geo_heart.io.textloss import DBF_TEXT_BYTES, OGR_FORMATS, Loss
 
     schema = pq.read_schema(work)
     cols = [n for n in schema.names if n not in skip]
     out = name_losses([*cols, *skip], fmt)
-    for c in cols:
-        t = schema.field(c).type
-        if pa.types.is_string(t) or pa.types.is_large_string(t):
-            values = pq.read_table(work, columns=[c]).column(0).to_pandas()
-            out += column_losses(c, values.astype(object), fmt)
+    texts = [
+        c for c in cols if pa.types.is_string(schema.field(c).type)
+        or pa.types.is_large_string(schema.field(c).type)
+    ]  # fmt: skip
+    if fmt not in OGR_FORMATS or not texts:
+        return out
+    what = {"nul": "values holding a NUL byte (cut there)",
+            "long": f"values longer than {DBF_TEXT_BYTES} bytes (cut)",
+            "empty": "empty or all-space values (read back as null)",
+            "spaces": "values with spaces around them (stripped)"}  # fmt: skip
+    counts = {(c, k): 0 for c in texts for k in what}
+    for rb in pq.ParquetFile(work).iter_batches(batch_size=BATCH_ROWS, columns=texts):
+        for c in texts:
+            col = rb.column(rb.schema.get_field_index(c))
+            counts[(c, "nul")] += pc.sum(pc.match_substring(col, "\x00")).as_py() or 0
+            if fmt == "shp":
+                counts[(c, "long")] += (
+                    pc.sum(pc.greater(pc.binary_length(col), DBF_TEXT_BYTES)).as_py() or 0
+                )
+                stripped = pc.utf8_trim(col, " ")
+                empty = pc.equal(stripped, "")
+                counts[(c, "empty")] += pc.sum(empty).as_py() or 0
+                padded = pc.and_(pc.not_equal(stripped, col), pc.invert(empty))
+                counts[(c, "spaces")] += pc.sum(padded).as_py() or 0
+    for c in texts:
+        for k, label in what.items():
+            if counts[(c, k)]:
+                out.append(Loss(c, label, int(counts[(c, k)])))
     return out
 
 

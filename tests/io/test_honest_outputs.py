@@ -249,3 +249,21 @@ def test_any_text_cell_round_trips_exactly_or_is_refused(tmp_path_factory, cells
             assert [None if v is None else v for v in back] == cells, fmt
         for p in d.iterdir():
             p.unlink()
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cells=st.lists(st.one_of(_TEXT, st.sampled_from(["", "  ", " a", "a\x00", "é" * 130])),
+                      min_size=1, max_size=6))  # fmt: skip
+def test_streamed_checks_agree_with_the_whole_table_checks(tmp_path_factory, cells):
+    """The batch-by-batch check of a streamed output finds exactly what the whole-table one does."""
+    from geo_heart.io.textloss import text_losses
+    from geo_heart.io.vector_stream import parquet_losses
+
+    work = tmp_path_factory.mktemp("w") / "w.parquet"
+    rows = _points(len(cells)).assign(t=cells)
+    rows.to_parquet(work, index=False)
+    for fmt in FORMATS:
+        whole = sorted(map(str, text_losses(rows, fmt, skip=("lon", "lat"))))
+        assert sorted(map(str, parquet_losses(work, fmt, skip=("lon", "lat")))) == whole, fmt
