@@ -58,6 +58,7 @@ EXTRA_FOR_MODULE = {
     "simpy": "planning",
     "h3": "planning",
     "tobler": "planning",
+    "statsforecast": "planning",
     "dask": "dask",
     "distributed": "dask",
     "dask_geopandas": "dask",

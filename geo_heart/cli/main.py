@@ -69,6 +69,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "staffing",
         "Teams and shifts: answered share of eligible calls, fewest team-hours for a target.",
     ),
+    "forecast": (
+        "geo_heart.cli.forecast",
+        "forecast",
+        "Next year's eligible calls per program, monthly, citywide or by beat, with intervals.",
+    ),
     "serve": (
         "geo_heart.cli.serve",
         "serve",
@@ -86,6 +91,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "map": "planning",
     "hotspots": "planning",
     "staffing": "planning",
+    "forecast": "planning",
     "demand": "planning",
     "equity": "planning",
     "serve": "service",

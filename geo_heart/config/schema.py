@@ -56,7 +56,7 @@ from geo_heart.config.schedule import (
     parse_days,
     parse_window_text,
 )
-from geo_heart.config.schema_base import Code, Text, _Model
+from geo_heart.config.schema_base import Code, FileName, Text, _Model
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -184,7 +184,7 @@ class SpecialBeatModel(_Model):
 class BeatsSection(_Model):
     """``[beats]``: the beats layer and its fields."""
 
-    file: Text
+    file: FileName
     id_field: Text
     district_field: str | None = None
     source_url: str | None = None
@@ -230,6 +230,11 @@ class ProgramModel(_Model):
     risk: Literal["allow", "exclude"] = "allow"
     risk_route_to: str | None = None
     follows_up: list[Text] = []
+    #: whether the program takes new calls (a call-taker's fresh call); ``false`` for a program
+    #: that only follows up earlier contacts. Default: ``false`` when ``follows_up`` is given,
+    #: else ``true``. A program that takes no new calls is never listed as eligible for one
+    #: (only for its own ``call_types``, e.g. a follow-up call).
+    new_calls: bool | None = None
 
 
 class CallTypeModel(SourcedModel):
@@ -280,6 +285,19 @@ class AddressesSection(_Model):
 
     outside_cities: list[Text] = []
     outside_words: list[Text] = []
+    #: the area's own postal cities (``DURHAM``): an address naming one is decided by its point
+    cities: list[Text] = []
+    #: the ZIP codes whose addresses can lie in the area; a ZIP not listed (when any are) is
+    #: ``outside``, naming the ZIP (and the city, when the text gives one)
+    zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = []
+    #: the states the area lies in (``NC``); an address naming another state is ``outside``
+    states: list[Text] = []
+    #: other spellings of a city (``GRSM = "GRESHAM"``, ``RTP = "RESEARCH TRIANGLE PARK"``)
+    city_aliases: dict[Text, Text] = {}
+    #: a neighbouring place (an ``outside_cities`` name or a ZIP) that reaches into the area in
+    #: the listed units: there the answer is decided by the point (and says so), elsewhere the
+    #: place is ``outside`` (``"CHAPEL HILL" = ["999"]``)
+    edge_units: dict[Text, list[Text]] = {}
     #: a located answer scoring below this, or on a block straddling units, is ``ambiguous``
     #: (the units it may be in as candidates) rather than a confident ``ok``; default: off
     confident_min_score: Annotated[float, Field(ge=0, le=1)] | None = None
@@ -310,7 +328,7 @@ class CalibrationSection(_Model):
     """``[calibration]``: the geocoder's fitted confidence table (90% radii, beat probabilities;
     see ``docs/geocoder.md``); ``file`` is relative to the area file's folder."""
 
-    file: Text
+    file: FileName
     source: str | None = None
     note: str | None = None
 
@@ -318,7 +336,7 @@ class CalibrationSection(_Model):
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
-    file: Text
+    file: FileName
     source: str | None = None
     note: str | None = None
 
@@ -346,6 +364,58 @@ class StaffingSection(StaffingValues):
     programs: dict[str, StaffingValues] = {}
 
 
+# --------------------------------------------------------------------------------------- costs
+class CostValues(SourcedModel):
+    """Cost assumptions of one in-person program's teams (every key optional)."""
+
+    #: people in one team on duty (Durham CRT: clinician, peer support specialist, EMT = 3)
+    staff_per_team: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+
+class ProgramCostModel(CostValues):
+    """``[costs.programs.<code>]``: one program's team size or team-hour cost."""
+
+    cost_per_team_hour: PositiveNumber | None = None
+
+
+class CostsSection(CostValues):
+    """``[costs]``: what a team-hour costs, for the budget table (``geo-heart staffing``).
+
+    A team-hour costs ``staff_per_team`` × ``staff_cost_per_year`` ÷ ``staff_hours_per_year``
+    (or ``cost_per_team_hour`` when given directly); ``[costs.programs.<code>]`` overrides
+    ``staff_per_team`` / ``cost_per_team_hour`` per program. Mark unpublished figures
+    ``assumed = true`` with a ``source``.
+    """
+
+    currency: Text = "USD"
+    #: fully loaded cost of one staff member a year (pay, benefits, overhead)
+    staff_cost_per_year: PositiveNumber | None = None
+    #: hours one staff member is on duty in a year (paid hours less leave and training)
+    staff_hours_per_year: PositiveNumber | None = None
+    #: a team-hour's cost given directly (instead of the two above)
+    cost_per_team_hour: PositiveNumber | None = None
+    programs: dict[str, ProgramCostModel] = {}
+
+    @model_validator(mode="after")
+    def _enough(self) -> CostsSection:
+        direct = self.cost_per_team_hour is not None
+        derived = self.staff_cost_per_year is not None and self.staff_hours_per_year is not None
+        if not direct and not derived:
+            raise ValueError(
+                "give cost_per_team_hour, or staff_cost_per_year and staff_hours_per_year"
+            )
+        return self
+
+
+class ForecastSection(SourcedModel):
+    """``[forecast]``: how ``geo-heart forecast`` names what it counts, and the quantile
+    ``staffing --forecast`` plans on."""
+
+    #: what one counted row is, e.g. "eligible reports" for a police incident table
+    units: Text = "eligible calls"
+    quantile: Annotated[float, Field(gt=0, lt=1)] = 0.8
+
+
 # --------------------------------------------------------------------------------------- equity
 class EquityGroupModel(_Model):
     """``[equity.groups.<key>]``: a resident group counted by a column of the equity layer."""
@@ -371,7 +441,7 @@ class EquitySection(_Model):
     need_field: Text | None = None
     weights: Literal["area", "address_points"] = "area"
     min_count: Annotated[int, Field(ge=1)] = 5
-    bootstrap: Annotated[int, Field(ge=0)] = 1000
+    bootstrap: Annotated[int, Field(ge=0, le=10_000)] = 1000
     seed: int = 2024
 
 
@@ -418,6 +488,8 @@ class AreaFileModel(_Model):
     calibration: CalibrationSection | None = None
     addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
+    costs: CostsSection | None = None
+    forecast: ForecastSection | None = None
     equity: EquitySection | None = None
     caller_location: CallerLocationSection = CallerLocationSection()
     rules: list[RuleSetModel] = []
@@ -495,14 +567,18 @@ def problems_error(path: Path | str, problems: list[str]) -> ConfigError:
 
 def read_toml(path: Path, *, what: str = "area configuration file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a ConfigError naming it."""
+    from geo_heart.config.safe_files import MAX_AREA_FILE_BYTES, read_limited
+
+    data = read_limited(path, max_bytes=MAX_AREA_FILE_BYTES, what=what)  # regular files only
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {str(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{display_path(path)}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{display_path(path)}: cannot be read: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{display_path(path)}: not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{display_path(path)}: not valid TOML: {line}") from None
 
 
 def validate_area_dict(
