@@ -12,6 +12,7 @@ from geo_heart.cli.options import (
     format_option,
     json_option,
     layer_option,
+    on_loss_option,
     output_file_option,
     pass_ctx,
     types_option,
@@ -29,6 +30,7 @@ from geo_heart.cli.rules_options import at_column_options
 @format_option
 @layer_option
 @types_option
+@on_loss_option
 @crs_option
 @click.option(
     "--lon-column",
@@ -64,6 +66,7 @@ def assign(
     out_format,
     out_layer,
     types,
+    on_loss,
     out_crs,
     lon_column,
     lat_column,
@@ -121,12 +124,18 @@ def assign(
         from geo_heart.cli.rules_options import check_at_column
 
         check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
+        from geo_heart.geo.assign import RESULT_COLUMNS, result_column_names
+        from geo_heart.io.textloss import enforce, name_losses
+
+        # names a Shapefile cannot hold: refused (or warned about) before any work
+        early = [*header, *result_column_names(header, RESULT_COLUMNS).values()]
+        enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
     if engine["engine"] == "dask" and (at_column or at_time_zone):
         raise click.BadParameter("runs with the local engine", param_hint="--at-column")
     with output_lock(spec.path):
         _assign(
             obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine,
-            types=types, at_column=at_column, at_time_zone=at_time_zone,
+            types=types, at_column=at_column, at_time_zone=at_time_zone, on_loss=on_loss,
         )  # fmt: skip
 
 
@@ -143,6 +152,7 @@ def _assign(
     types="text",
     at_column=None,
     at_time_zone=None,
+    on_loss="refuse",
 ) -> None:
     ws = obj.workspace
     if engine["engine"] == "dask":
@@ -173,14 +183,19 @@ def _assign(
             out, summary = assign_chunk(ws, df, source=input_path, **options)
             kinds = None
             if types == "auto":
-                from geo_heart.io.coltypes import infer_kinds
+                from geo_heart.io.coltypes import area_identifier_columns, infer_kinds
 
-                kinds = infer_kinds(out, [c for c in df.columns if c != df.geometry.name])
-            info = write_vector(out, spec, kinds=kinds)
+                kinds = infer_kinds(
+                    out,
+                    [c for c in df.columns if c != df.geometry.name],
+                    keep_text=area_identifier_columns(ws.config),
+                )
+            info = write_vector(out, spec, kinds=kinds, on_loss=on_loss)
         else:
             summary, info = assign_streamed(
-                ws, input_path, spec, encoding=encoding, types=types, **options
-            )
+                ws, input_path, spec, encoding=encoding, types=types, on_loss=on_loss,
+                **options,
+            )  # fmt: skip
     from geo_heart.cli.rules_options import rules_summary, say_rules, service_area_words
 
     note = rules_summary(ws, at_column, at_time_zone, summary.pop("rules_at", None), spec)
@@ -211,6 +226,7 @@ def assign_streamed(
     types: str = "text",
     at_column: str | None = None,
     at_time_zone: str | None = None,
+    on_loss: str = "refuse",
 ) -> tuple[dict, dict]:
     """Assign a CSV/TSV/Parquet table chunk by chunk into ``spec``: memory bounded by a chunk.
 
@@ -218,6 +234,7 @@ def assign_streamed(
     """
     from geo_heart.geo.assign import assign_chunk, output_point_columns
     from geo_heart.geo.rules_at import merge_counts
+    from geo_heart.io.coltypes import area_identifier_columns
     from geo_heart.io.tables import iter_table, read_header
     from geo_heart.scale.run import write_frames
 
@@ -245,6 +262,8 @@ def assign_streamed(
         lon_column=lon_out,
         lat_column=lat_out,
         typed_columns=header if types == "auto" else None,
+        keep_text=area_identifier_columns(ws.config),
+        on_loss=on_loss,
     )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}

@@ -12,6 +12,7 @@ from geo_heart.cli.options import (
     format_option,
     json_option,
     layer_option,
+    on_loss_option,
     output_file_option,
     pass_ctx,
     types_option,
@@ -33,6 +34,7 @@ from geo_heart.cli.rules_options import at_column_options
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )
 @types_option
+@on_loss_option
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
@@ -94,6 +96,7 @@ def geocode(
     out_crs,
     address_column,
     types,
+    on_loss,
     min_score,
     chunk_rows,
     overrides_path,
@@ -167,6 +170,13 @@ def geocode(
             raise click.BadParameter("the review table is a .csv file", param_hint="--review")
     elif review_min_score is not None:
         raise click.BadParameter("needs --review", param_hint="--review-min-score")
+    from geo_heart.geocode.batch import result_column_names
+    from geo_heart.io.textloss import enforce, name_losses
+
+    # names a Shapefile cannot hold: refused (or warned about) before any work
+    result_names_ = list(result_column_names(header).values())
+    early = [*header, *result_names_, *(("override", "override_note") if overrides_path else ())]
+    enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
 
     import pandas as pd
 
@@ -196,6 +206,7 @@ def geocode(
                     overrides=ov,
                     min_score=min_score,
                     source=input_path,
+                    previous_path=previous_path,
                 )
             else:
                 out = fixup.geocode_with_overrides(
@@ -214,9 +225,12 @@ def geocode(
             # go through a Parquet work file streamed into the output batch by batch. Census
             # GEOIDs are added chunk by chunk, so memory stays bounded at any row count.
             streamed = spec.fmt in ("csv", "tsv")
-            work = (
-                spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
-            )
+            from geo_heart.io.files import make_marked_dir, remove_marked_dir
+
+            # other formats: a Parquet work file in a marked work folder of geo-heart's (a
+            # fixed name, so an interrupted run resumes; never a user's file)
+            work_dir = spec.path.with_name(f".{spec.path.name}.geo-heart-work")
+            work = spec.path if streamed else make_marked_dir(work_dir) / "geocoded.parquet"
 
             hook = None
             if at_column:
@@ -264,13 +278,20 @@ def geocode(
             from geo_heart.io.vector_stream import infer_parquet_kinds, write_vector_from_parquet
 
             names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
-            kinds = infer_parquet_kinds(work, header) if types == "auto" else None
-            info = write_vector_from_parquet(
-                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
+            from geo_heart.io.coltypes import area_identifier_columns
+
+            kinds = (
+                infer_parquet_kinds(work, header, keep_text=area_identifier_columns(ws.config))
+                if types == "auto"
+                else None
             )
+            info = write_vector_from_parquet(
+                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
+                on_loss=on_loss,
+            )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
-            work.unlink()
+            remove_marked_dir(work_dir)
             _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json,
                     rules_at)  # fmt: skip
             return
@@ -296,12 +317,13 @@ def geocode(
                                            names=names, min_score=review_min_score)  # fmt: skip
         kinds = None
         if types == "auto":
-            from geo_heart.io.coltypes import infer_kinds
+            from geo_heart.io.coltypes import area_identifier_columns, infer_kinds
 
-            kinds = infer_kinds(out, header)
+            kinds = infer_kinds(out, header, keep_text=area_identifier_columns(ws.config))
         info = write_vector(
-            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
-        )
+            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
+            on_loss=on_loss,
+        )  # fmt: skip
         summary = fixup.summarize(out, names)
         summary.update(resumed_rows=resumed, output=info, **extra)
         _report(obj, ws, spec, summary, as_json, rules_at)

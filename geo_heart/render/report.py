@@ -477,6 +477,7 @@ def write_planner_outputs(
     from geo_heart.analysis import coverage as cov_mod
     from geo_heart.analysis import demand, hotspots
     from geo_heart.errors import GeoHeartError
+    from geo_heart.io.files import write_bytes_file, write_text_file
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
     from geo_heart.render import maps, static
@@ -538,7 +539,7 @@ def write_planner_outputs(
     )
     text = maps.html_from_map(m, inline_assets=inline_assets)
     map_path = out / "demand_map.html"
-    map_path.write_text(text, encoding="utf-8")
+    write_text_file(map_path, text)
     written["map"] = map_path
     written["html_bytes"] = map_path.stat().st_size
     steps.update()
@@ -569,7 +570,7 @@ def write_planner_outputs(
     images: dict[str, bytes] = {}
     for key, (name, fig) in figures.items():
         png = png_bytes_from_figure(fig)
-        (out / name).write_bytes(png)
+        write_bytes_file(out / name, png)
         written[name.removesuffix(".png") + "_png"] = out / name
         images[key] = png
     steps.update()
@@ -581,7 +582,7 @@ def write_planner_outputs(
         except GeoHeartError as exc:  # e.g. no candidates: the report says nothing about it
             log.warning("no expansion section: %s", exc)
         if expansion is not None:
-            (out / "expansion_recommended.png").write_bytes(expansion["png"])
+            write_bytes_file(out / "expansion_recommended.png", expansion["png"])
             written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
     if staffing:
@@ -615,7 +616,7 @@ def write_planner_outputs(
         extra_sections=extra_sections,
         period=period,
     )
-    (out / "report.html").write_text(report, encoding="utf-8")
+    write_text_file(out / "report.html", report)
     written["report"] = out / "report.html"
     steps.update(2)
     steps.close()

@@ -120,7 +120,7 @@ def test_review_over_another_file_is_refused(toy_env, tmp_path, capsys):
     src = tmp_path / "calls.csv"
     pd.DataFrame({"ADDRESS": ["100 OAK ST"]}).to_csv(src, index=False)
     out = tmp_path / "g.csv"
-    for review, label in ((src, "is the input file"), (out, "is the --review file")):
+    for review, label in ((src, "is the input file"), (out, "is the output file")):
         with pytest.raises(SystemExit) as info:
             main(["geocode", str(src), "-o", str(out), "--address-column", "ADDRESS",
                   "--review", str(review)])  # fmt: skip
