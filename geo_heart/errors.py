@@ -58,6 +58,8 @@ EXTRA_FOR_MODULE = {
     "simpy": "planning",
     "h3": "planning",
     "tobler": "planning",
+    "pyfixest": "evaluation",
+    "wildboottest": "evaluation",
     "statsforecast": "planning",
     "dask": "dask",
     "distributed": "dask",
