@@ -129,6 +129,8 @@ _CALL_KEYS = {
     "call_type_column",
     "time_column",
     "time_zone",
+    "offsets",
+    "hour_column",
     "beat_column",
     "lon_column",
     "lat_column",
