@@ -51,10 +51,11 @@ from geo_heart.cli.options import (
     is_flag=True,
     help="Link Leaflet from its CDN (smaller file, needs network) instead of inlining the local copy.",
 )
+@click.option("--pdf", is_flag=True, help="Also write report.pdf (reportlab).")
 @json_option
 @pass_ctx
 def map_cmd(
-    obj, out_dir, metric, points, geocode, basemap, min_count, tiles, cdn, as_json, **kwargs
+    obj, out_dir, metric, points, geocode, basemap, min_count, tiles, cdn, pdf, as_json, **kwargs
 ) -> None:
     """Write demand_map.html, static PNG maps and report.html for CALLS.
 
@@ -86,6 +87,9 @@ def map_cmd(
         raise InputError(
             f"{data.source}: the call file has no rows (only a header); nothing to map"
         )
+    from geo_heart.cli.report import council_inputs
+
+    evaluation, forecast = council_inputs(ws, data)
     try:
         written = write_planner_outputs(
             ws,
@@ -98,6 +102,9 @@ def map_cmd(
             basemap=basemap,
             min_count=min_count,
             progress=sys.stderr.isatty() and not obj.quiet,
+            evaluation=evaluation,
+            forecast=forecast,
+            pdf=pdf,
         )
     except ValueError as exc:
         if tiles and "tiles" in str(exc).lower():
