@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from geo_heart.analysis.calls import CallData
+    from geo_heart.analysis.evaluate import EvaluationResult
     from geo_heart.dispatch.result import LookupResult
     from geo_heart.expansion.plan import BeatPlan
     from geo_heart.expansion.today import TodayPlan
@@ -368,6 +369,22 @@ class Area(Workspace):
         return DemandMap(
             map=m, layer=self.with_geometry(table), metric=metric, column=metric_column(metric)[0]
         )
+
+    def evaluate(self, data: CallData | None = None, **options: Any) -> EvaluationResult:
+        """Did the pilot change what happened where it ran? The program's effect on the incident
+        reports it should replace (difference-in-differences, beat × month; docs/evaluation.md).
+
+        ``options``: ``program``, ``treated``, ``start``, ``end``, ``method`` (``"ppml"`` or
+        ``"staggered"``), ``ri_draws``, ``boot_reps``, ``seed``
+        (:func:`geo_heart.analysis.evaluate.evaluate_calls`). Default design: the area file's
+        rule timeline. Returns an :class:`~geo_heart.analysis.evaluate.EvaluationResult`
+        (``.to_dict()``: ``effect``, ``ci95``, ``p_value``, ``method``, ``mde``, ``event_study``,
+        ``pre_trend_p``, ``placebo``, ``dose`` …; ``.summary()``: one sentence).
+        """
+        from geo_heart.analysis.evaluate import evaluate_calls
+
+        data = data if data is not None else self.load_calls()
+        return evaluate_calls(self, data, **options)
 
     def equity(self, data: CallData | None = None, **options: Any):
         """Who the service area reaches under a rule set (``rules=``/``as_of=``), by census tract

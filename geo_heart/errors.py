@@ -59,6 +59,8 @@ EXTRA_FOR_MODULE = {
     "simpy": "planning",
     "h3": "planning",
     "tobler": "planning",
+    "pyfixest": "evaluation",
+    "wildboottest": "evaluation",
     "dask": "dask",
     "distributed": "dask",
     "dask_geopandas": "dask",

@@ -74,6 +74,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "staffing",
         "Teams and shifts: answered share of eligible calls, fewest team-hours for a target.",
     ),
+    "evaluate": (
+        "geo_heart.cli.evaluate",
+        "evaluate",
+        "Did the pilot work? Its effect on the incident reports it should replace (DiD).",
+    ),
     "serve": (
         "geo_heart.cli.serve",
         "serve",
@@ -94,6 +99,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "staffing": "planning",
     "demand": "planning",
     "equity": "planning",
+    "evaluate": "evaluation",
     "serve": "service",
 }
 

@@ -173,6 +173,8 @@ class AreaConfig:
     point_crossings_confident: bool = True
     #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
     equity: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[evaluation]`` (program, outcomes, published dose figures; empty when the file has none)
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
 
     def own_words(self, text: str) -> str:
         """``text`` written with the default unit words (beat, district) in this area's words,

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from geo_heart.config.evaluation_schema import EvaluationSection
 from geo_heart.config.layers_schema import (  # noqa: F401 - re-exported: the file's [layers]
     LAYER_MODELS,
     AddressPointsLayer,
@@ -404,6 +405,7 @@ class AreaFileModel(_Model):
     addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
     equity: EquitySection | None = None
+    evaluation: EvaluationSection | None = None
     rules: list[RuleSetModel] = []
 
 
