@@ -12,7 +12,7 @@ The surface is geopandas-shaped: ``area.beats`` is a GeoDataFrame; ``area.geocod
 address=...)`` and ``area.assign(df_or_gdf)`` return GeoDataFrames with the input's columns (and
 index) intact; per-beat tables (``area.demand``, ``area.coverage(by="beat")``) carry a ``beat``
 key that :meth:`Area.with_geometry` joins to the beat polygons; ``lookup``, ``expand``,
-``staffing`` and ``map`` return typed results (a pydantic model or dataclasses).
+``staffing``, ``forecast`` and ``map`` return typed results (a pydantic model or dataclasses).
 
 Indexes (beats, geocoder reference, call-type table, adjacency, road network, population by beat)
 are built on first use and kept on the ``Area`` that built them, never in module globals, so two
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from geo_heart.analysis.calls import CallData
     from geo_heart.analysis.evaluate import EvaluationResult
+    from geo_heart.analysis.forecast import ForecastResult
     from geo_heart.dispatch.result import LookupResult
     from geo_heart.expansion.plan import BeatPlan
     from geo_heart.expansion.today import TodayPlan
@@ -347,6 +348,22 @@ class Area(Workspace):
         opts = StaffingOptions(**options)
         data = data if data is not None else self.load_calls()
         return staffing_for_calls(self, data, program, opts)
+
+    def forecast(self, data: CallData | None = None, **options: Any) -> ForecastResult:
+        """Each program's eligible calls for the next months, citywide or by beat, with 80% and
+        95% intervals (``geo-heart forecast``).
+
+        ``options`` are those of :func:`~geo_heart.analysis.forecast.forecast_calls`
+        (``horizon=12``, ``by="city"``/``"beat"``, ``backtest="2024-01-01"``, ``programs`` …).
+        Returns a :class:`~geo_heart.analysis.forecast.ForecastResult` (``.table``, ``.city``,
+        ``.basis``, ``.summary()``, ``.total(program, quantile)``, ``.to_dict()``).
+        """
+        from geo_heart.analysis.forecast import forecast_calls
+        from geo_heart.errors import require_extra
+
+        require_extra("planning")  # statsforecast
+        data = data if data is not None else self.load_calls()
+        return forecast_calls(self, data, **options)
 
     def map(
         self, data: CallData | None = None, *, metric: str = "rate", **options: Any

@@ -61,6 +61,7 @@ EXTRA_FOR_MODULE = {
     "tobler": "planning",
     "pyfixest": "evaluation",
     "wildboottest": "evaluation",
+    "statsforecast": "planning",
     "dask": "dask",
     "distributed": "dask",
     "dask_geopandas": "dask",

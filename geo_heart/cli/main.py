@@ -79,6 +79,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "evaluate",
         "Did the pilot work? Its effect on the incident reports it should replace (DiD).",
     ),
+    "forecast": (
+        "geo_heart.cli.forecast",
+        "forecast",
+        "Next year's eligible calls per program, monthly, citywide or by beat, with intervals.",
+    ),
     "serve": (
         "geo_heart.cli.serve",
         "serve",
@@ -97,6 +102,7 @@ COMMAND_EXTRAS: dict[str, str] = {
     "report": "planning",
     "hotspots": "planning",
     "staffing": "planning",
+    "forecast": "planning",
     "demand": "planning",
     "equity": "planning",
     "evaluate": "evaluation",

@@ -59,6 +59,20 @@ from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scen
     metavar="CALLS_PER_YEAR",
     help="Scale the hour-of-week profile to this many eligible calls a year (all hours).",
 )
+@click.option(
+    "--forecast",
+    "use_forecast",
+    is_flag=True,
+    help="Plan on next year's demand forecast (geo-heart forecast) at --quantile instead of the "
+    "basis year: the forecast ÷ the basis calls scales the volume (docs/forecast.md).",
+)
+@click.option(
+    "--quantile",
+    type=float,
+    metavar="Q",
+    help="Quantile of the forecast's 12-month total to plan on (default: [forecast] quantile of "
+    "the area file, else 0.8).",
+)
 @click.option("--target", type=float, metavar="SHARE", help="Plan the fewest team-hours for it.")
 @click.option(
     "--min-teams-per-open-hour",
@@ -91,6 +105,7 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
       geo-heart staffing --program CRT --teams 4
       geo-heart staffing --scenario citywide_12h --year 2024 --scale-to 40000 --teams 8
       geo-heart staffing --target 0.8 --hours 'Mon-Sun 00:00-24:00' -o out/
+      geo-heart staffing --target 0.8 --forecast --quantile 0.8
       geo-heart --area portland staffing --as-of 2022-04-01 --hourly-profile profile.csv --teams 2
     """
     from geo_heart.staffing.workflow import StaffingOptions, staffing_for_calls
@@ -106,20 +121,38 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
         raise click.BadParameter(
             f"{kw['target']!r}: a share between 0 and 1", param_hint="--target"
         )
+    use_forecast, quantile = kw.pop("use_forecast"), kw.pop("quantile")
+    if quantile is not None and not use_forecast:
+        raise click.UsageError("--quantile goes with --forecast")
+    if quantile is not None and not 0 < quantile < 1:
+        raise click.BadParameter(f"{quantile!r}: a share between 0 and 1", param_hint="--quantile")
+    if use_forecast:
+        default_q = float((getattr(cfg, "forecast", None) or {}).get("quantile", 0.8))
+        kw["forecast_quantile"] = quantile if quantile is not None else default_q
     calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
     ws, data = load_calls_from_options(obj, calls_kw)
     result = staffing_for_calls(ws, data, program, StaffingOptions(**kw))
+    from geo_heart.staffing.budget import budget_table
+
+    budget = budget_table(ws, result)
     written = {}
     if out_dir is not None:
         from geo_heart.staffing.outputs import write_outputs
 
         written = write_outputs(result, out_dir)
+        if budget.available:
+            from pathlib import Path
+
+            path = Path(out_dir) / "budget.csv"
+            budget.table.to_csv(path, index=False, float_format="%.2f")
+            written["budget"] = path
     if as_json:
         d = result.to_dict()
+        d["budget"] = budget.to_dict()
         d["outputs"] = {k: str(v) for k, v in written.items()}
         click.echo(json.dumps(d))
         return
-    _print_text(result, written)
+    _print_text(result, written, budget)
 
 
 _CALL_KEYS = {
@@ -143,11 +176,18 @@ def _pct(x) -> str:
     return "n/a" if x is None or x != x else f"{100 * x:.1f}%"
 
 
-def _print_text(result, written) -> None:
+def _print_text(result, written, budget=None) -> None:
     d = result.demand
     ev = result.main
     if result.basis is not None:
         click.echo(f"basis: {result.basis.describe()}")
+        if result.forecast:
+            f = result.forecast
+            click.echo(
+                f"  forecast: {f['units']} {f['months'][0]} to {f['months'][1]}, mean "
+                f"{f['mean']:,.0f}, p{100 * f['quantile']:g} {f['total']:,.0f} ({f['model']}); "
+                f"planned on {f['volume']:,.0f} eligible calls a year"
+            )
         if result.basis_note:
             click.echo(f"  note: {result.basis_note}")
     click.echo(
@@ -200,5 +240,8 @@ def _print_text(result, written) -> None:
             f"(+{x['extra_team_hours_per_week']}), max {x['max_teams']} teams, "
             f"+{x['extra_answered_calls_per_year']:,.0f} answered calls/year"
         )
+    if budget is not None:
+        for line in budget.lines():
+            click.echo(line)
     for name, path in written.items():
         click.echo(f"{name}: {path}")

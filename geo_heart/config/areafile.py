@@ -175,6 +175,10 @@ class AreaConfig:
     equity: Mapping[str, Any] = field(default_factory=dict)
     #: ``[evaluation]`` (program, outcomes, published dose figures; empty when the file has none)
     evaluation: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[costs]`` (team-hour cost assumptions; empty when the file has none: no budget)
+    costs: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[forecast]`` (units word, staffing quantile; empty when the file has none)
+    forecast: Mapping[str, Any] = field(default_factory=dict)
 
     def own_words(self, text: str) -> str:
         """``text`` written with the default unit words (beat, district) in this area's words,

@@ -174,6 +174,8 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
     # [staffing]: typed by the schema; here only its program names are checked
     for key in m.staffing.programs:
         known(f"staffing.programs.{key}", key, programs, "program")
+    for key in m.costs.programs if m.costs is not None else {}:
+        known(f"costs.programs.{key}", key, programs, "program")
 
     rule_sets = _rule_sets(m, programs, service_areas, call_types, problems)
     service_name = m.area.service_name
@@ -210,6 +212,8 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         evaluation=(
             m.evaluation.model_dump(exclude_none=True) if m.evaluation is not None else {}
         ),
+        costs=m.costs.model_dump(exclude_none=True) if m.costs is not None else {},
+        forecast=m.forecast.model_dump(exclude_none=True) if m.forecast is not None else {},
     )
     return area, problems
 

@@ -332,6 +332,58 @@ class StaffingSection(StaffingValues):
     programs: dict[str, StaffingValues] = {}
 
 
+# --------------------------------------------------------------------------------------- costs
+class CostValues(SourcedModel):
+    """Cost assumptions of one in-person program's teams (every key optional)."""
+
+    #: people in one team on duty (Durham CRT: clinician, peer support specialist, EMT = 3)
+    staff_per_team: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+
+
+class ProgramCostModel(CostValues):
+    """``[costs.programs.<code>]``: one program's team size or team-hour cost."""
+
+    cost_per_team_hour: PositiveNumber | None = None
+
+
+class CostsSection(CostValues):
+    """``[costs]``: what a team-hour costs, for the budget table (``geo-heart staffing``).
+
+    A team-hour costs ``staff_per_team`` × ``staff_cost_per_year`` ÷ ``staff_hours_per_year``
+    (or ``cost_per_team_hour`` when given directly); ``[costs.programs.<code>]`` overrides
+    ``staff_per_team`` / ``cost_per_team_hour`` per program. Mark unpublished figures
+    ``assumed = true`` with a ``source``.
+    """
+
+    currency: Text = "USD"
+    #: fully loaded cost of one staff member a year (pay, benefits, overhead)
+    staff_cost_per_year: PositiveNumber | None = None
+    #: hours one staff member is on duty in a year (paid hours less leave and training)
+    staff_hours_per_year: PositiveNumber | None = None
+    #: a team-hour's cost given directly (instead of the two above)
+    cost_per_team_hour: PositiveNumber | None = None
+    programs: dict[str, ProgramCostModel] = {}
+
+    @model_validator(mode="after")
+    def _enough(self) -> CostsSection:
+        direct = self.cost_per_team_hour is not None
+        derived = self.staff_cost_per_year is not None and self.staff_hours_per_year is not None
+        if not direct and not derived:
+            raise ValueError(
+                "give cost_per_team_hour, or staff_cost_per_year and staff_hours_per_year"
+            )
+        return self
+
+
+class ForecastSection(SourcedModel):
+    """``[forecast]``: how ``geo-heart forecast`` names what it counts, and the quantile
+    ``staffing --forecast`` plans on."""
+
+    #: what one counted row is, e.g. "eligible reports" for a police incident table
+    units: Text = "eligible calls"
+    quantile: Annotated[float, Field(gt=0, lt=1)] = 0.8
+
+
 # --------------------------------------------------------------------------------------- equity
 class EquityGroupModel(_Model):
     """``[equity.groups.<key>]``: a resident group counted by a column of the equity layer."""
@@ -404,6 +456,8 @@ class AreaFileModel(_Model):
     calibration: CalibrationSection | None = None
     addresses: AddressesSection = AddressesSection()
     staffing: StaffingSection = StaffingSection()
+    costs: CostsSection | None = None
+    forecast: ForecastSection | None = None
     equity: EquitySection | None = None
     evaluation: EvaluationSection | None = None
     rules: list[RuleSetModel] = []

@@ -80,6 +80,8 @@ class StaffingResult:
     basis_note: str = ""
     #: eligible calls a year in the call table over the basis period, before any scaling
     table_calls_per_year: float | None = None
+    #: ``staffing --forecast``: quantile, total, ratio and volume planned on (else None)
+    forecast: dict | None = None
 
     @property
     def main(self) -> Evaluation:
@@ -129,6 +131,7 @@ class StaffingResult:
         out = {
             "program": d.program,
             "basis": basis or None,
+            "forecast": self.forecast,
             "source": d.source,
             "notes": d.notes,
             "eligible_calls_in_data": d.calls,

@@ -46,6 +46,11 @@ class StaffingOptions:
     #: where ``scale_to`` comes from, named in the answer (default ``--scale-to``)
     scale_source: str | None = None
     target: float | None = None
+    #: plan on the demand forecast's next-12-month total at this quantile (``--forecast``;
+    #: ``--quantile``), as a ratio to the basis calls applied to the volume (see docs/forecast.md)
+    forecast_quantile: float | None = None
+    #: a :class:`~geo_heart.analysis.forecast.ForecastResult` to use (default: computed)
+    forecast: Any = None
     min_teams_per_open_hour: int = 1
     block_hours: int = 4
     method: str = "ilp"
@@ -161,7 +166,12 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
         )
     report_calls = report_scale(config, data, program, period)
     table_calls_per_year = demand.calls_per_year
-    if o.scale_to is not None:
+    forecast_note = None
+    if o.forecast_quantile is not None or o.forecast is not None:
+        volume, source, forecast_note = forecast_volume(area, data, program, demand, o)
+        demand = demand.scaled_to(volume)
+        basis = replace(basis, volume="scaled", scale_to=volume, scale_source=source)
+    elif o.scale_to is not None:
         demand = demand.scaled_to(o.scale_to)
         source = o.scale_source or "--scale-to"
         basis = replace(basis, volume="scaled", scale_to=float(o.scale_to), scale_source=source)
@@ -210,7 +220,65 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
     result.basis = basis
     result.basis_note = basis_note
     result.table_calls_per_year = table_calls_per_year
+    result.forecast = forecast_note
     return result
+
+
+def forecast_volume(area, data, program: str, demand, o: StaffingOptions):
+    """The eligible calls a year ``staffing --forecast`` plans on, its source text and a
+    JSON-ready note.
+
+    The rule: the forecast's next-12-month total at the quantile, divided by the basis calls a
+    year (the same definition: type and today's area), is a growth ratio; it multiplies the volume
+    the answer would otherwise use (``--scale-to``, else the call table's own count). The forecast
+    counts the call table's rows (police incident reports are a proxy), so without ``--scale-to``
+    the answer stays in those units.
+    """
+    from geo_heart.analysis.forecast import forecast_calls, forecast_units
+
+    config = area.config
+    q = o.forecast_quantile
+    if q is None:
+        q = float((getattr(config, "forecast", {}) or {}).get("quantile", 0.8))
+    if not 0 < q < 1:
+        raise InputError(f"--quantile {q!r}: a share between 0 and 1, e.g. 0.8")
+    fr = o.forecast
+    if fr is None:
+        fr = forecast_calls(area, data, programs=[program], horizon=12)
+    if fr.horizon != 12:
+        raise InputError(f"staffing plans on a 12-month forecast; this one has {fr.horizon}")
+    total = fr.total(program, q)
+    base_calls = demand.calls_per_year
+    if not base_calls > 0:
+        raise InputError(f"no eligible {program} calls in the staffing basis to scale")
+    ratio = total / base_calls
+    base = float(o.scale_to) if o.scale_to is not None else base_calls
+    volume = base * ratio
+    units = forecast_units(config)
+    months = fr.months
+    when = f"{months[0]} to {months[-1]}"
+    source = (
+        f"forecast {when} at p{100 * q:g}: {total:,.0f} {units}, {ratio:.3f} × the basis's "
+        f"{base_calls:,.0f} a year"
+        + (
+            f", applied to {o.scale_source or '--scale-to'} {base:,.0f}"
+            if o.scale_to is not None
+            else f"; in the call table's units ({units}, a proxy for calls: give --scale-to for calls)"
+        )
+    )
+    note = {
+        "quantile": q,
+        "months": [months[0], months[-1]],
+        "total": round(total, 1),
+        "mean": round(fr.totals[program]["mean"], 1),
+        "basis_calls_per_year": round(base_calls, 1),
+        "ratio": round(ratio, 4),
+        "volume": round(volume, 1),
+        "model": fr.models[program],
+        "units": units,
+        "forecast_basis": fr.basis,
+    }
+    return volume, source, note
 
 
 def _pct(x: float | None) -> str:
