@@ -87,9 +87,12 @@ def map_cmd(
         raise InputError(
             f"{data.source}: the call file has no rows (only a header); nothing to map"
         )
-    from geo_heart.cli.report import council_inputs
+    from geo_heart.render.council import Unavailable
 
-    evaluation, forecast = council_inputs(ws, data)
+    # the evaluation and the forecast take a minute or more: `geo-heart report` runs them
+    later = "geo-heart map does not run it (geo-heart report does)"
+    evaluation = Unavailable("The pilot's effect", later)
+    forecast = Unavailable("Next year's demand", later)
     try:
         written = write_planner_outputs(
             ws,

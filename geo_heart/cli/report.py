@@ -38,9 +38,7 @@ def council_inputs(area, data, *, evaluate: bool = True, forecast: bool = True):
 @calls_options
 @maps_dir_option("Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').")
 @click.option("--pdf", is_flag=True, help="Also write report.pdf (reportlab; no system library).")
-@click.option(
-    "--no-evaluate", "no_evaluate", is_flag=True, help="Leave out the pilot evaluation."
-)
+@click.option("--no-evaluate", "no_evaluate", is_flag=True, help="Leave out the pilot evaluation.")
 @click.option("--no-forecast", "no_forecast", is_flag=True, help="Leave out the forecast.")
 @json_option
 @pass_ctx

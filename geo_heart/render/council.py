@@ -43,6 +43,17 @@ def _signed_pct(x: float) -> str:
 # ---------------------------------------------------------------------------------------- coverage
 
 
+def covered_any_share(frame: pd.DataFrame, programs: list[str]) -> tuple[float | None, int]:
+    """Of the calls eligible by type for at least one program, the share covered (inside the area
+    and hours) by at least one, and their number: the one definition of "the service covered X%"
+    (a call two programs take counts once)."""
+    progs = [p for p in programs if f"{p}_type" in frame.columns]
+    typ = frame[[f"{p}_type" for p in progs]].to_numpy(bool).any(axis=1)
+    covered = frame[progs].to_numpy(bool).any(axis=1) & typ
+    n = int(typ.sum())
+    return (float(covered.sum() / n) if n else None), n
+
+
 def coverage_today(ws, data) -> dict[str, Any]:
     """Coverage under today's rules, with its basis: the calls since today's rules took effect when
     the table reaches them, else (a what-if) every call judged under today's rules.
@@ -76,13 +87,11 @@ def coverage_today(ws, data) -> dict[str, Any]:
             "then in force"
         )
     progs = [p for p in data.programs if f"{p}_type" in elig.columns]
-    typ = elig[[f"{p}_type" for p in progs]].to_numpy(bool).any(axis=1)
     area = (
         elig[[f"{p}_type" for p in progs]].to_numpy(bool)
         & elig[[f"{p}_area" for p in progs]].to_numpy(bool)
     ).any(axis=1)
-    covered = elig[progs].to_numpy(bool).any(axis=1)
-    n = int(typ.sum())
+    share, n = covered_any_share(elig, progs)
     judged = bool(data.hours_judged)
     by_program = {}
     for p in progs:
@@ -94,7 +103,7 @@ def coverage_today(ws, data) -> dict[str, Any]:
                 "share": float(elig[p].to_numpy(bool).sum() / k) if judged else None,
             }
     return {
-        "share": (float(covered.sum() / n) if n else None) if judged else None,
+        "share": share if judged else None,
         "in_area": float(area.sum() / n) if n else None,
         "eligible": n,
         "basis": basis,
@@ -129,7 +138,8 @@ def coverage_row(ws, cov: dict) -> dict[str, str]:
 
 def effect_in_words(d: dict) -> str:
     """``Reports … changed by −5% (95% interval −15% to +6%)…`` from an evaluation's dict."""
-    e, (lo, hi) = float(d["effect"]), (float(d["ci95"][0]), float(d["ci95"][1]))
+    e = float(d["effect"])
+    lo, hi = float(d["ci95"][0]), float(d["ci95"][1])
     if lo <= 0 <= hi:
         verdict = "the interval includes no change, so the data cannot tell this from no effect"
     elif hi < 0:
@@ -141,16 +151,21 @@ def effect_in_words(d: dict) -> str:
 
 def pilot_row(ws, evaluation) -> dict[str, str]:
     """The first page's line on the pilot's estimated effect."""
-    label = "The pilot's estimated effect on the reports it targets"
+    label = "The pilot's estimated effect on the incident reports it targets"
     if isinstance(evaluation, Unavailable) or evaluation is None:
-        reason = evaluation.sentence() if evaluation is not None else "not estimated."
+        reason = evaluation.sentence() if evaluation is not None else "Not estimated."
         return {"label": label, "value": "not estimated", "caveat": reason}
     d = evaluation.to_dict()
+    design = d.get("design", {})
+    ci = d.get("ci_method")
     return {
         "label": label,
         "value": effect_in_words(d),
-        "caveat": f"{d.get('method', '')}; targeted incident types in the treated "
-        f"beats against the others (section 'Did the pilot work?')",
+        "caveat": f"{d.get('program', '')}: {d.get('n_treated', '?')} pilot beats against "
+        f"{len(d.get('controls', []))} other beats, {design.get('start', '')} to "
+        f"{design.get('end', '')}; {d.get('method', '')}"
+        + (f", interval by {ci}" if ci else "")
+        + " (section 'Did the pilot work?')",
     }
 
 
@@ -164,190 +179,215 @@ def pilot_section(ws, evaluation) -> dict:
     rows = [("Estimated effect (relative change)", effect_in_words(d))]
     if d.get("p_value") is not None:
         rows.append(("p-value", f"{float(d['p_value']):.3f}"))
-    if d.get("method"):
-        rows.append(("Method", str(d["method"])))
+    rows.append(
+        (
+            "Method",
+            f"{d.get('method', '')}"
+            + (f"; interval: {d['ci_method']}" if d.get("ci_method") else ""),
+        )
+    )
     if d.get("mde") is not None:
-        mde = d["mde"]
-        val = mde.get("effect", mde.get("relative")) if isinstance(mde, dict) else mde
-        if val is not None:
-            rows.append(
-                (
-                    "Smallest effect this design detects (80% power)",
-                    f"{_signed_pct(-abs(float(val)))} or larger",
-                )
+        rows.append(
+            (
+                "Smallest effect this design detects (80% power)",
+                f"a change of {_signed_pct(float(d['mde']))} or larger",
             )
+        )
     if d.get("pre_trend_p") is not None:
         p = float(d["pre_trend_p"])
         rows.append(
             (
-                "Pre-trend test (joint, leads)",
+                "Pre-trend test (joint, months before the start)",
                 f"p = {p:.3f}: "
                 + ("no sign" if p >= 0.05 else "a sign")
-                + " that the treated and control areas differed before the pilot",
+                + " that pilot and other beats were already diverging",
             )
         )
-    dose = d.get("dose")
-    if isinstance(dose, dict) and dose:
-        text = dose.get("text") or dose.get("summary")
-        if text:
-            rows.append(("Dose check", str(text)))
-    table = pd.DataFrame(rows, columns=["", "Estimate"]).to_html(index=False, classes="t", border=0)
-    summary = evaluation.summary() if hasattr(evaluation, "summary") else ""
+    placebo = d.get("placebo") or {}
+    out = placebo.get("outcome") or {}
+    if out.get("effect") is not None and out.get("ci95"):
+        rows.append(
+            (
+                f"Placebo outcome: {out.get('label', 'types the program cannot touch')}",
+                effect_in_words(out),
+            )
+        )
+    for sd in placebo.get("start_dates") or []:
+        if sd.get("effect") is not None and sd.get("ci95"):
+            rows.append(
+                (
+                    f"Placebo start {sd.get('start')} ({sd.get('months_before')} months early)",
+                    effect_in_words(sd),
+                )
+            )
+    dose = d.get("dose") or {}
+    if dose.get("prevented") is not None:
+        lo, hi = (dose.get("prevented_ci95") or [None, None])[:2]
+        band = (
+            f" (95% interval {lo:,.0f} to {hi:,.0f})" if lo is not None and hi is not None else ""
+        )
+        ans = dose.get("answered_in_window")
+        text = f"{dose['prevented']:,.0f} reports prevented{band}"
+        if ans:
+            text += f" against about {ans:,.0f} calls answered in the window"
+        text += ": " + (
+            "the estimate EXCEEDS what the program could have done (flagged)"
+            if dose.get("exceeds")
+            else "within what the program could have done"
+        )
+        rows.append(("Dose check", text))
+    table = pd.DataFrame(rows, columns=["Question", "Estimate"]).to_html(
+        index=False, classes="t", border=0
+    )
+    notes = [dose["note"]] if dose.get("note") else []
     section = {
         "title": title,
         "major": True,
-        "intro": summary if isinstance(summary, str) else "",
-        "tables": [{"html": table}],
+        "intro": evaluation.summary(),
+        "tables": [{"html": table, "note": " ".join([*notes, *d.get("notes", [])])}],
     }
-    png = event_study_png(d.get("event_study"))
+    png = _event_study_png(evaluation)
     if png is not None:
         section["figures"] = [
             {
-                "caption": "Event study: change in targeted reports by month relative to the "
-                "pilot's start (95% intervals); months before it test the design",
+                "caption": "Event study: change in targeted reports by months from the pilot's "
+                "start (95% intervals); the months before it test the design",
                 "png": png,
             }
         ]
     return section
 
 
-def event_study_png(rows) -> bytes | None:
-    """An event-study chart from ``[{"rel", "effect", "low", "high"}, …]`` (None without rows)."""
-    if not rows:
+def _event_study_png(evaluation) -> bytes | None:
+    """The evaluation's event-study chart as PNG bytes (None when it cannot be drawn)."""
+    import tempfile
+    from pathlib import Path
+
+    from geo_heart.render.evaluation import event_study_chart
+
+    if getattr(evaluation, "event_table", None) is None or not len(evaluation.event_table):
         return None
-    es = pd.DataFrame(rows)
-    x = next((c for c in ("rel", "event_time", "period", "k") if c in es.columns), None)
-    y = next((c for c in ("effect", "estimate", "coef") if c in es.columns), None)
-    if x is None or y is None or es.empty:
-        return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from geo_heart.render.report import png_bytes_from_figure
-
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    lo = next((c for c in ("low", "ci_low", "lo") if c in es.columns), None)
-    hi = next((c for c in ("high", "ci_high", "hi") if c in es.columns), None)
-    xs, ys = es[x].astype(float), es[y].astype(float) * 100
-    if lo and hi:
-        ax.fill_between(xs, es[lo].astype(float) * 100, es[hi].astype(float) * 100,
-                        color="#fdd0a2", alpha=0.8, lw=0)  # fmt: skip
-    ax.plot(xs, ys, "o-", color="#d95f0e", ms=3)
-    ax.axhline(0, color="#444", lw=0.8)
-    ax.axvline(-0.5, color="#888", lw=0.8, ls="--")
-    ax.set_xlabel("Months relative to the pilot's start")
-    ax.set_ylabel("Change in targeted reports (%)")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    png = png_bytes_from_figure(fig)
-    plt.close(fig)
-    return png
+    with tempfile.TemporaryDirectory() as tmp:
+        return event_study_chart(evaluation, Path(tmp) / "es.png").read_bytes()
 
 
 # ---------------------------------------------------------------------------------------- next year
 
 
-def forecast_total(forecast) -> dict | None:
-    """``{"total", "low80", "high80", "low95", "high95", "start", "end", "programs"}``: next
-    12 months' eligible calls citywide, summed over the forecast's programs (None when absent)."""
-    city = getattr(forecast, "city", None)
-    if city is None or len(city) == 0:
-        return None
-    c = pd.DataFrame(city)
-    mean = next((k for k in ("mean", "forecast", "yhat", "value") if k in c.columns), None)
-    if mean is None:
-        return None
-    out = {"total": float(c[mean].sum())}
-    for k in ("low80", "high80", "low95", "high95"):
-        if k in c.columns:
-            out[k] = float(c[k].sum())
-    month = next((k for k in ("month", "ds", "date") if k in c.columns), None)
-    if month is not None:
-        out["start"], out["end"] = str(c[month].min())[:7], str(c[month].max())[:7]
-    if "program" in c.columns:
-        out["programs"] = list(dict.fromkeys(c["program"].astype(str)))
-    return out
+def staffing_program(ws) -> str:
+    """The program the staffing answers plan (``[staffing] program``, else the first)."""
+    cfg = ws.config
+    return (getattr(cfg, "staffing", {}) or {}).get("program") or next(iter(cfg.programs))
 
 
-def demand_row(ws, forecast, total: dict | None) -> dict[str, str]:
-    """The first page's line on next year's demand."""
-    label = "Next year's demand: eligible calls in the next 12 months (forecast)"
-    if isinstance(forecast, Unavailable) or forecast is None or total is None:
-        why = (
-            forecast.sentence()
-            if isinstance(forecast, Unavailable)
-            else "The forecast is not estimated."
-        )
+def _about(x: float) -> str:
+    """A forecast count as a reader says it (2 significant figures above 100)."""
+    import math
+
+    if x >= 100:
+        x = round(x, -(int(math.floor(math.log10(x))) - 1))
+    return f"{x:,.0f}"
+
+
+def demand_row(ws, forecast) -> dict[str, str]:
+    """The first page's line on next year's demand (the staffing program's forecast total)."""
+    program = staffing_program(ws)
+    label = f"Next year's demand: {_units(forecast)} for {program} in the next 12 months"
+    if isinstance(forecast, Unavailable) or forecast is None:
+        why = forecast.sentence() if forecast is not None else "The forecast was not run."
         return {"label": label, "value": "not estimated", "caveat": why}
-    band = (
-        f" (80% interval {total['low80']:,.0f}–{total['high80']:,.0f})"
-        if "low80" in total and "high80" in total
-        else ""
+    t = forecast.totals.get(program)
+    if t is None:
+        return {
+            "label": label,
+            "value": "not estimated",
+            "caveat": f"no forecast for {program}: " + "; ".join(forecast.notes),
+        }
+    months = forecast.months
+    others = ", ".join(
+        f"{p} about {_about(v['mean'])}" for p, v in forecast.totals.items() if p != program
     )
-    when = f"{total['start']} to {total['end']}" if "start" in total else "the next 12 months"
-    basis = getattr(forecast, "basis", "")
-    progs = ", ".join(total.get("programs", []))
     return {
         "label": label,
-        "value": f"{total['total']:,.0f}{band}",
-        "caveat": f"{when}; {progs + '; ' if progs else ''}{basis}",
+        "value": f"about {_about(t['mean'])} (80% interval {_about(t['lo80'])}–"
+        f"{_about(t['hi80'])})",
+        "caveat": f"{months[0]} to {months[-1]}; model {forecast.models.get(program, '')}"
+        + (f"; other programs: {others}" if others else "")
+        + "; basis in 'Next year'",
     }
+
+
+def _units(forecast) -> str:
+    return getattr(forecast, "units", None) or "eligible calls"
 
 
 def teams_row(ws, plan: dict | Unavailable | None) -> dict[str, str]:
     """The first page's line on the teams next year's demand takes."""
-    label = "Teams it takes: team-hours a week to answer 80% of in-hours calls"
+    label = "Teams it takes: team-hours a week to answer 80% of the calls in service hours"
     if plan is None or isinstance(plan, Unavailable):
         why = plan.sentence() if isinstance(plan, Unavailable) else "No staffing plan was run."
         return {"label": label, "value": "not estimated", "caveat": why}
     return {
         "label": label,
-        "value": f"{plan['team_hours']:,} team-hours a week ({plan['program']}, at most "
-        f"{plan['max_teams']} teams at once)",
-        "caveat": plan["basis"],
+        "value": f"{plan['team_hours']:,} team-hours a week ({plan['program']}; at most "
+        f"{plan['max_teams']} {'team' if plan['max_teams'] == 1 else 'teams'} at once)",
+        "caveat": plan["basis"] + (f"; {plan['cost']}" if plan.get("cost") else ""),
     }
 
 
-def next_year_section(ws, forecast, total: dict | None, plan) -> dict:
-    """The "Next year" section: the forecast table and the staffing it implies."""
-    title = "Next year"
-    parts: dict[str, Any] = {"title": title, "major": True}
-    if isinstance(forecast, Unavailable) or forecast is None or total is None:
+def next_year_section(ws, forecast, plan) -> dict:
+    """The "Next year" section: the forecast by program, its chart, and the staffing it takes."""
+    parts: dict[str, Any] = {"title": "Next year", "major": True}
+    if isinstance(forecast, Unavailable) or forecast is None:
         parts["intro"] = (
-            forecast.sentence()
-            if isinstance(forecast, Unavailable)
-            else "The demand forecast is not estimated."
+            forecast.sentence() if forecast is not None else "The forecast was not run."
         )
     else:
-        summary = forecast.summary() if hasattr(forecast, "summary") else ""
-        parts["intro"] = summary if isinstance(summary, str) else ""
-        table = getattr(forecast, "table", None)
-        if table is not None and len(table):
-            t = pd.DataFrame(table)
+        parts["intro"] = forecast.summary()
+        rows = []
+        for p, t in forecast.totals.items():
+            rows.append(
+                {
+                    "Program": p,
+                    f"Next 12 months ({_units(forecast)})": f"{t['mean']:,.0f}",
+                    "80% interval": f"{t['lo80']:,.0f}–{t['hi80']:,.0f}",
+                    "95% interval": f"{t['lo95']:,.0f}–{t['hi95']:,.0f}",
+                    "Model (chosen by rolling-origin CV)": forecast.models.get(p, ""),
+                }
+            )
+        if rows:
             parts["tables"] = [
                 {
-                    "html": t.to_html(
-                        index=False, classes="t", border=0, float_format="{:,.0f}".format
-                    ),
-                    "note": f"Basis: {getattr(forecast, 'basis', '')}",
+                    "html": pd.DataFrame(rows).to_html(index=False, classes="t", border=0),
+                    "note": "Basis: " + forecast.basis + " " + " ".join(forecast.notes),
                 }
             ]
-    rows = [teams_row(ws, plan)]
-    notices = [f"{r['label']}: {r['value']}. {r['caveat']}" for r in rows]
-    parts["notices"] = notices
+        from geo_heart.render.forecast import forecast_chart
+        from geo_heart.render.report import png_bytes_from_figure
+
+        if forecast.totals:
+            parts["figures"] = [
+                {
+                    "caption": "Monthly counts and the forecast with its 80% and 95% intervals "
+                    "(citywide)",
+                    "png": png_bytes_from_figure(forecast_chart(forecast)),
+                }
+            ]
+    row = teams_row(ws, plan)
+    parts["notices"] = [f"{row['label']}: {row['value']}. {row['caveat'].rstrip('.')}."]
+    if isinstance(plan, dict) and plan.get("budget_html"):
+        parts.setdefault("tables", []).append(
+            {"html": plan["budget_html"], "note": plan.get("budget_note", "")}
+        )
     return parts
 
 
-def first_page(
-    ws, data, *, cov: dict, evaluation, forecast, total, plan, reach: dict[str, str]
-) -> list[dict[str, str]]:
+def first_page(ws, data, *, cov: dict, evaluation, forecast, plan, reach) -> list[dict]:
     """The first page: one figure per label, each with its basis."""
     return [
         coverage_row(ws, cov),
         pilot_row(ws, evaluation),
-        demand_row(ws, forecast, total),
+        demand_row(ws, forecast),
         teams_row(ws, plan),
         reach,
     ]
@@ -387,45 +427,70 @@ def reach_row(ws, data) -> dict[str, str]:
     return {"label": label, "value": value, "caveat": caveat}
 
 
-def staffing_plan(ws, data, total: dict | None, *, target: float = 0.8):
-    """Team-hours a week for ``target`` answered at next year's forecast volume of the area's
-    staffing program (the CLI's basis, ``--scale-to`` the forecast's share for that program);
-    at the call table's own volume when there is no forecast. ``Unavailable`` when it cannot
-    be planned (e.g. calls without a time of day)."""
+def staffing_plan(ws, data, forecast, *, target: float = 0.8):
+    """Team-hours a week for ``target`` answered next year: ``geo-heart staffing --target 0.8
+    --forecast`` (the forecast's 12-month total at the area's ``[forecast] quantile`` scales the
+    CLI's basis); on the call table's own count when there is no forecast. With the area's
+    ``[costs]``, the budget. ``Unavailable`` when it cannot be planned."""
     from geo_heart.errors import GeoHeartError
     from geo_heart.staffing.workflow import StaffingOptions, staffing_for_calls
 
-    cfg = ws.config
-    program = (getattr(cfg, "staffing", {}) or {}).get("program") or next(iter(cfg.programs))
-    scale, how = None, "the call table's own count"
-    if total is not None and total.get("by_program", {}).get(program):
-        scale = float(total["by_program"][program])
-        how = f"next year's forecast for {program} ({scale:,.0f} calls)"
+    program = staffing_program(ws)
+    use = not isinstance(forecast, Unavailable) and forecast is not None
+    use = use and program in getattr(forecast, "totals", {})
+    q = float((getattr(ws.config, "forecast", {}) or {}).get("quantile", 0.8)) if use else None
+    opts = StaffingOptions(
+        target=target,
+        forecast=forecast if use else None,
+        forecast_quantile=q,
+        replications=0,
+    )
     try:
-        r = staffing_for_calls(
-            ws, data, program, StaffingOptions(target=target, scale_to=scale, replications=0)
-        )
+        r = staffing_for_calls(ws, data, program, opts)
     except GeoHeartError as exc:
         return Unavailable("The staffing plan", str(exc))
-    b = r.basis
-    return {
+    cli = f"geo-heart staffing --program {program} --target {target:g}" + (
+        f" --forecast --quantile {q:g}" if use else ""
+    )
+    out = {
         "program": program,
         "team_hours": int(r.main.team_hours_per_week),
         "max_teams": int(r.main.max_teams),
-        "basis": f"{b.describe()}; volume: {how}; same answer as `geo-heart staffing --program "
-        f"{program} --target {target:g}`" + (f" --scale-to {scale:.0f}" if scale else ""),
+        "basis": f"{r.basis.describe()}; the same answer as `{cli}`",
     }
+    try:
+        from geo_heart.staffing.budget import budget_table, money
+
+        b = budget_table(ws, r)
+    except GeoHeartError as exc:
+        log.warning("no budget: %s", exc)
+        return out
+    if b.available and len(b.table):
+        row = b.table.iloc[0]
+        out["cost"] = (
+            f"about {money(row['annual_cost'], b.currency)} a year "
+            f"({'assumed costs' if b.assumed else 'costs'}: [costs] of the area file)"
+        )
+        shown = b.table[["program", "team_hours_per_week", "cost_per_team_hour", "annual_cost",
+                         "answered_calls_per_year", "cost_per_answered_call"]].copy()  # fmt: skip
+        shown.columns = ["Program", "Team-hours a week", "Cost a team-hour", "Annual cost",
+                         "Answered calls a year (modelled)", "Cost per answered call"]  # fmt: skip
+        for col in ("Cost a team-hour", "Annual cost", "Cost per answered call"):
+            shown[col] = [money(v, b.currency) if v == v else "–" for v in shown[col]]
+        for col in ("Team-hours a week", "Answered calls a year (modelled)"):
+            shown[col] = [f"{v:,.0f}" if v == v else "–" for v in shown[col]]
+        out["budget_html"] = (
+            "<table><caption>Budget of next year's plan</caption>"
+            + shown.to_html(index=False, border=0).split(">", 1)[1]
+        )
+        out["budget_note"] = " ".join([b.note, *b.notes])
+    return out
 
 
 def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
     """The first page (one figure per label) and the "Did the pilot work?" and "Next year"
     sections, from the calls and the evaluation/forecast results (or :class:`Unavailable`)."""
     cov = coverage_today(ws, data)
-    total = (
-        None if isinstance(forecast, Unavailable) or forecast is None else forecast_total(forecast)
-    )
-    if total is None and forecast is not None and not isinstance(forecast, Unavailable):
-        forecast = Unavailable("Next year's demand", "the forecast returned no citywide months")
     if not data.hours_judged:
         plan = Unavailable(
             "The staffing plan",
@@ -433,7 +498,7 @@ def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
             "known (geo-heart staffing --hourly-profile FILE plans from a stated profile)",
         )
     else:
-        plan = staffing_plan(ws, data, total)
+        plan = staffing_plan(ws, data, forecast)
     return {
         "first_page": first_page(
             ws,
@@ -441,10 +506,9 @@ def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
             cov=cov,
             evaluation=evaluation,
             forecast=forecast,
-            total=total,
             plan=plan,
             reach=reach_row(ws, data),
         ),
-        "sections": [pilot_section(ws, evaluation), next_year_section(ws, forecast, total, plan)],
+        "sections": [pilot_section(ws, evaluation), next_year_section(ws, forecast, plan)],
         "coverage_today": cov,
     }

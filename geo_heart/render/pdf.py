@@ -130,9 +130,23 @@ def _table(rows: list[list[tuple[str, bool]]], width: float, st) -> object:
 
     ncol = max(len(r) for r in rows)
     rows = [r + [("", False)] * (ncol - len(r)) for r in rows]
-    lengths = [max(min(len(c[0]), 40) for c in col) + 4 for col in zip(*rows, strict=True)]
-    total = sum(lengths)
-    widths = [width * n / total for n in lengths]
+    cols = list(zip(*rows, strict=True))
+    # each column at least as wide as its longest word (numbers never break), the rest shared
+    # by the length of its text
+    # points per character at the table's 7.2 pt size (bold header words are wider)
+    char, bold = 4.3, 5.0
+    words = [
+        max((len(w) * (bold if h else char) for t, h in col for w in t.split()), default=char)
+        for col in cols
+    ]
+    wants = [max(min(len(c[0]), 42) for c in col) for col in cols]
+    floor = [min(w + 8, width * 0.45) for w in words]
+    spare = max(width - sum(floor), 0)
+    extra = [max(want * char + 8 - f, 0) for want, f in zip(wants, floor, strict=True)]
+    total = sum(extra) or 1
+    widths = [f + spare * e / total for f, e in zip(floor, extra, strict=True)]
+    scale = width / sum(widths)
+    widths = [w * scale for w in widths]
     data = [[_p(t, st["head"] if h else st["cell"]) for t, h in r] for r in rows]
     head_rows = sum(1 for r in rows if all(h for _t, h in r if _t))
     t = Table(data, colWidths=widths, repeatRows=min(head_rows, 1))

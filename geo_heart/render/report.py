@@ -309,7 +309,8 @@ def planner_report_context(
 
     return relabel_all(
         {
-            "title": f"{ws.config.service_name} demand and coverage — {ws.config.name}",
+            "title": f"{ws.config.service_name}: coverage, the pilot's effect and next year — "
+            f"{ws.config.name}",
             "area": ws.config.name,
             "period": period["text"],
             "generated": datetime.now(timezone.utc).strftime("%d %b %Y"),
@@ -406,7 +407,14 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
     elif raw["covered"].sum() == 0:
         intro = f"No call in the table fell in a period when {ws.config.service_name} operated."
     else:
-        intro = periods_sentence(raw, ws.config.service_name)
+        from geo_heart.render.council import covered_any_share
+
+        f = data.frame
+        overall = {
+            name: covered_any_share(f[f["rules"] == name], data.programs)[0]
+            for name in raw["rules"].unique()
+        }
+        intro = periods_sentence(raw, ws.config.service_name, overall)
     cols = ["label", "program", "eligible", "share_in_area", "share_in_hours", "share_covered"]
     shown = table[cols].copy()
     synthetic = {rs.name for rs in ws.config.timeline.rule_sets if rs.synthetic}
