@@ -158,10 +158,13 @@ def pilot_row(ws, evaluation) -> dict[str, str]:
     d = evaluation.to_dict()
     design = d.get("design", {})
     ci = d.get("ci_method")
+    words = effect_in_words(d)
+    value, verdict = words.split(": ", 1)
     return {
         "label": label,
-        "value": effect_in_words(d),
-        "caveat": f"{d.get('program', '')}: {d.get('n_treated', '?')} pilot beats against "
+        "value": value,
+        "caveat": f"{verdict[:1].upper()}{verdict[1:]}. "
+        f"{d.get('program', '')}: {d.get('n_treated', '?')} pilot beats against "
         f"{len(d.get('controls', []))} other beats, {design.get('start', '')} to "
         f"{design.get('end', '')}; {d.get('method', '')}"
         + (f", interval by {ci}" if ci else "")
@@ -456,7 +459,8 @@ def staffing_plan(ws, data, forecast, *, target: float = 0.8):
         "program": program,
         "team_hours": int(r.main.team_hours_per_week),
         "max_teams": int(r.main.max_teams),
-        "basis": f"{r.basis.describe()}; the same answer as `{cli}`",
+        "basis": _plan_basis(r.basis, forecast if use else None, q)
+        + f"; the same answer as `{cli}`",
     }
     try:
         from geo_heart.staffing.budget import budget_table, money
@@ -485,6 +489,21 @@ def staffing_plan(ws, data, forecast, *, target: float = 0.8):
         )
         out["budget_note"] = " ".join([b.note, *b.notes])
     return out
+
+
+def _plan_basis(b, forecast, q) -> str:
+    """A short basis line: program, rules and hours, the calls' year and the volume."""
+    when = ", ".join(map(str, b.years)) if b.years else f"{b.start} to {b.end}"
+    text = f"{b.program} under the {b.rules_label} rules, {b.hours} ({b.hours_per_week} h a week)"
+    if forecast is not None and b.scale_to:
+        months = forecast.months
+        return (
+            f"{text}; the {when} calls' hours, scaled to {b.scale_to:,.0f} "
+            f"{_units(forecast)} a year (the {months[0]} to {months[-1]} forecast at p{100 * q:g})"
+        )
+    if b.scale_to:
+        return f"{text}; calls of {when} scaled to {b.scale_to:,.0f} a year ({b.scale_source})"
+    return f"{text}; calls of {when}, the call table's own count"
 
 
 def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:

@@ -49,7 +49,9 @@ def test_unknown_offset_mode_is_a_clear_error():
 
 
 def test_written_clock_and_hour_column_readers():
-    assert written_clock_hours(pd.Series(["2022/04/15 09:15:00+00", "2022-04-15T23:01Z", "x"])).tolist()[:2] == [9, 23]
+    assert written_clock_hours(
+        pd.Series(["2022/04/15 09:15:00+00", "2022-04-15T23:01Z", "x"])
+    ).tolist()[:2] == [9, 23]
     hours = hours_from_column(pd.Series(["0915", "915", "9", "09:15", "2400", "", None, 1730]))
     assert hours.tolist()[:4] == [9, 9, 9, 9]
     assert hours.iloc[4:7].isna().all() and hours.iloc[7] == 17
@@ -128,8 +130,10 @@ def test_offsets_option_is_part_of_the_cache_key(toy_area, tmp_path):
 def test_area_file_offsets_key_is_validated(toy_dir, tmp_path):
     from geo_heart.config.areafile import load_area
 
-    text = (toy_dir / "toy.toml").read_text().replace(
-        'time_zone = "UTC"', 'time_zone = "UTC"\noffsets = "sometimes"', 1
+    text = (
+        (toy_dir / "toy.toml")
+        .read_text()
+        .replace('time_zone = "UTC"', 'time_zone = "UTC"\noffsets = "sometimes"', 1)
     )
     p = tmp_path / "bad.toml"
     p.write_text(text)

@@ -10,7 +10,6 @@ import subprocess
 
 import numpy as np
 import pandas as pd
-import pytest
 
 
 def _area(toy_dir, tmp_path, *, words: tuple[str, str] | None = None):
@@ -110,14 +109,21 @@ def test_count_axes_start_at_zero():
     from geo_heart.render.static import hour_of_week_figure, monthly_figure
 
     months = pd.DataFrame(
-        {"month": ["2016-08", "2016-09", "2016-10"], "eligible_any": [6120, 6200, 6150],
-         "eligible_PSR": [6120, 6200, 6150], "partial": [False, False, False]}  # fmt: skip
+        {
+            "month": ["2016-08", "2016-09", "2016-10"],
+            "eligible_any": [6120, 6200, 6150],
+            "eligible_PSR": [6120, 6200, 6150],
+            "partial": [False, False, False],
+        }  # fmt: skip
     )
     fig = monthly_figure(months, programs=["PSR"])
     assert fig.axes[0].get_ylim()[0] == 0 and fig.axes[0].get_ylim()[1] >= 6200
     hours = pd.DataFrame(
-        {"hour_of_week": np.arange(168), "eligible_any": np.full(168, 50.0) + np.arange(168) % 3,
-         "open_PSR": np.ones(168)}  # fmt: skip
+        {
+            "hour_of_week": np.arange(168),
+            "eligible_any": np.full(168, 50.0) + np.arange(168) % 3,
+            "open_PSR": np.ones(168),
+        }  # fmt: skip
     )
     fig = hour_of_week_figure(hours, programs=["PSR"], weeks=10)
     assert fig.axes[0].get_ylim()[0] == 0
@@ -143,7 +149,7 @@ def test_report_and_cli_give_one_staffing_answer(toy_dir, tmp_path):
     program = plan["program"]
     cli = staffing_for_calls(area, data, program, StaffingOptions(target=0.8, replications=0))
     assert plan["team_hours"] == cli.main.team_hours_per_week
-    assert "the call table's own count" in plan["basis"]
+    assert "the call table's own count" in plan["basis"], plan["basis"]
     assert f"geo-heart staffing --program {program} --target 0.8" in plan["basis"]
 
 
