@@ -417,15 +417,16 @@ def reach_row(ws, data) -> dict[str, str]:
     first = g.index[0]
     share = g.loc[first, "in_service_area_share"]
     value = f"{_pct(share)} of {str(g.loc[first, 'label']).lower()} live in the service area"
-    caveat = f"{result.rules.get('label', '')}; census tracts apportioned to beats"
-    if "covered_share" in g.columns and data.hours_judged:
-        cs = g["covered_share"].dropna()
-        if len(cs):
-            low = cs.idxmin()
+    caveat = f"{result.rules.get('label', '')} rules; census tracts apportioned to beats"
+    if "unmet_per_1000_ratio" in g.columns and data.hours_judged:
+        ratio = g["unmet_per_1000_ratio"].drop(index=first, errors="ignore").dropna()
+        if len(ratio):
+            top = ratio.idxmax()
             caveat += (
-                f"; eligible calls covered where they live: {_pct(cs.loc[first])} for "
-                f"{str(g.loc[first, 'label']).lower()}, lowest {_pct(cs.loc[low])} "
-                f"({str(g.loc[low, 'label']).lower()})"
+                f"; eligible calls the service misses (outside its area or hours) per 1,000 "
+                f"residents are highest where {str(g.loc[top, 'label']).lower()} live: "
+                f"{ratio.loc[top]:.2f}× the rate for {str(g.loc[first, 'label']).lower()} "
+                "('Who the service reaches')"
             )
     return {"label": label, "value": value, "caveat": caveat}
 

@@ -195,3 +195,24 @@ def test_coverage_today_is_one_definition(toy_dir, tmp_path):
         sel = f[f["rules"] == area.config.rule_set().name]
         assert cov["share"] == covered_any_share(sel, data.programs)[0]
     assert cov["eligible"] > 0 and 0 <= cov["share"] <= 1
+
+
+def test_report_command_writes_html_and_pdf(toy_env, tmp_path):
+    """`geo-heart report --pdf` on the toy area: the evaluation and forecast either run or say
+    why not (the toy's few calls); the command never fails for it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from geo_heart.cli.main import cli
+
+    out = tmp_path / "council"
+    r = CliRunner().invoke(cli, ["-q", "report", "--pdf", "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    written = json.loads(r.stdout)["outputs"]
+    assert written["report"].endswith("report.html") and written["report_pdf"].endswith(".pdf")
+    text = _text((out / "report.html").read_text())
+    glance = text.split("At a glance", 1)[1].split("Summary", 1)[0]
+    pilot = glance.split("estimated effect", 1)[1].split("Next year", 1)[0]
+    # either an estimate with its interval, or "not estimated" with the evaluation's own reason
+    assert "95% interval" in pilot or "is not estimated:" in pilot
