@@ -440,6 +440,6 @@ def _with_points(
     points = np.full(len(out), None, dtype=object)
     points[ok] = shapely.points(x[ok], y[ok])
     name = "geometry" if "geometry" not in map(str, data.columns) else f"{prefix}geometry"
-    frame = pd.DataFrame(out)  # a GeoDataFrame input keeps its own geometry as a column
+    frame = pd.DataFrame(out, copy=False)  # a GeoDataFrame input keeps its geometry as a column
     frame[name] = gpd.GeoSeries(points, index=out.index, crs=crs)
-    return gpd.GeoDataFrame(frame, geometry=name, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=name, crs=crs, copy=False)

@@ -77,6 +77,8 @@ class EvaluationResult:
     panel: pd.DataFrame | None = None
     all_months_panel: pd.DataFrame | None = None
     area_name: str = ""
+    #: writes default unit words (beat, district) in the area's own words
+    relabel: Any = None
 
     @property
     def event_table(self) -> pd.DataFrame:
@@ -148,13 +150,16 @@ class EvaluationResult:
         else:
             verdict = "not distinguishable from no change"
         what = (
-            "staggered design" if self.method == "staggered" else f"{len(d.treated)} treated beats"
+            "staggered design"
+            if self.method.startswith("staggered")
+            else f"{len(d.treated)} treated beats"
         )
-        return (
+        text = (
             f"{d.program}, {what}, {d.start} to {d.end}: targeted incident reports changed by "
             f"{words}: {verdict}; p = {self.p_value:.2f}; the design detects a drop of "
             f"{abs(self.mde):.0%} or more (80% power)."
         )
+        return self.relabel(text) if self.relabel is not None else text
 
 
 def _pct(x: float) -> str:
@@ -256,7 +261,18 @@ def evaluate_calls(
     beats = design.treated + design.controls
     panel, notes = beat_month_panel(frame, beats, targeted, placebo)
     notes = list(design.notes) + notes
-    win, wnotes = window_panel(panel, design)
+    try:
+        win, wnotes = window_panel(panel, design)
+    except InputError as exc:
+        if len(set(design.adoption.values())) >= 2:
+            stages = ", ".join(f"{d} ({n} beats)" for d, n in design.cohorts().items())
+            raise InputError(
+                area.own_words(
+                    f"{exc}; the staged rollout ({stages}) needs counts from before its first "
+                    "date to after its last"
+                )
+            ) from None
+        raise InputError(area.own_words(str(exc))) from None
     notes += wnotes
     if win.loc[win["treated"], "targeted"].sum() == 0:
         raise InputError(
@@ -306,28 +322,22 @@ def evaluate_calls(
             entry["skipped"] = str(exc)
         placebo_out["start_dates"].append(entry)
 
-    # ---- staggered design: pilot beats at the pilot start, the rest at the later start
+    # ---- staggered design: every beat from the first day the program served it
     stag = None
-    if design.later_start is not None:
-        adoption = {b: _first_full_month(design.start) for b in design.treated}
-        adoption.update({b: _first_full_month(design.later_start) for b in design.controls})
-        cut = [str(pd.Period(d, "M")) for d in (design.start, design.later_start) if d.day != 1]
-        sp = panel[~panel["month"].isin(cut)]
+    cohorts = sorted(set(design.adoption.values()))
+    if len(cohorts) >= 2:
+        adoption = {b: _first_full_month(d) for b, d in design.adoption.items()}
+        cut = [str(pd.Period(d, "M")) for d in cohorts if d.day != 1]
+        sp = panel[~panel["month"].isin(cut) & panel["beat"].isin(list(adoption))]
         try:
             stag = inf.staggered(sp, adoption)
-            stag.update(
-                cohorts={
-                    design.start.isoformat(): len(design.treated),
-                    design.later_start.isoformat(): len(design.controls),
-                },
-                left_out_months=cut,
-            )
+            stag.update(cohorts=design.cohorts(), left_out_months=cut)
             if stag["months_used"][1] < str(sp["month"].max()):
                 stag["note"] = (
-                    f"no beat is untreated from {_first_full_month(design.later_start)}: the "
-                    "later cohort's effect is not identified (no never-treated beats), so the "
-                    "months from then on are left out and the estimate is the first cohort's, "
-                    "robust to effects that differ by cohort and over time"
+                    f"no beat is untreated from {max(adoption.values())}: the last cohort's "
+                    "effect is not identified (no never-treated beats), so the months from then "
+                    "on are left out; the estimate pools the earlier cohorts' effects, robust to "
+                    "effects that differ by cohort and over time"
                 )
                 notes.append("staggered design: " + stag["note"])
         except ValueError as exc:
@@ -335,7 +345,7 @@ def evaluate_calls(
     elif method == "staggered":
         raise InputError(
             "the staggered design needs the area file's rule timeline (a later rule set that "
-            "treats the control beats); it is not defined for --treated/--start overrides"
+            "serves more beats); it is not defined for --treated/--start overrides"
         )
 
     # ---- headline
@@ -346,13 +356,19 @@ def evaluate_calls(
         se_log = se_log / stag["counterfactual_mean"]
     else:
         effect = main["effect"]
-        if ri is not None and ri["draws"] >= 99:
+        n_sets = math.comb(len(beats), len(design.treated))
+        if ri is not None and ri["draws"] >= 99 and n_sets >= 100:
             ci95, p_value, ci_method = ri["ci95"], ri["p_value"], "randomization"
             se_log = ri["se_null"]
         else:
             ci95, p_value, ci_method = main["ci95"], main["p_value"], "cluster"
             se_log = main["se"]
     mde = inf.mde_from_se(se_log)
+    if ri is not None and method != "staggered" and ci_method == "cluster":
+        notes.append(
+            f"randomization interval not used: only {math.comb(len(beats), len(design.treated))} "
+            "distinct beat sets (or fewer than 99 draws)"
+        )
 
     dose = _dose(area, design, win, main)
     if dose.get("exceeds"):
@@ -421,6 +437,7 @@ def evaluate_calls(
         panel=win,
         all_months_panel=panel,
         area_name=area.name,
+        relabel=area.own_words,
     )
 
 
@@ -478,8 +495,11 @@ def targeted_rows(
     start: date | str | None = None,
     end: date | str | None = None,
     id_name: str = "call_id",
+    in_window_only: bool = True,
 ) -> pd.DataFrame:
-    """Every call row counted as targeted (a city beat, a month, a targeted type), for audit.
+    """Every call row counted as targeted, for audit: a targeted type in a city beat, in a month
+    the estimate uses (``in_window_only=False``: every month of the data). Their number is the
+    JSON's ``outcome.targeted.reports_in_window``.
 
     Columns: ``id_name`` (the call table's id), ``beat``, ``month``, ``call_type``,
     ``raw_call_type``, ``treated`` (a treated beat) and ``in_window`` (a month the estimate uses:
@@ -510,5 +530,7 @@ def targeted_rows(
         a, b = month_bounds(m)
         return b < design.start or (a >= design.start and b <= design.end)
 
-    sub["in_window"] = sub["month"].map(inside)
+    sub["in_window"] = sub["month"].map(inside).astype(bool)
+    if in_window_only:
+        sub = sub[sub["in_window"]]
     return sub.rename(columns={"call_id": id_name}).reset_index(drop=True)

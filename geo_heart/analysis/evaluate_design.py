@@ -63,6 +63,8 @@ class Design:
     end: date
     source: str
     later_start: date | None = None
+    #: beat → the first day the program served it (the staggered design; from the pilot on)
+    adoption: dict[str, date] = field(default_factory=dict)
     targeted_types: list[str] = field(default_factory=list)
     targeted_source: str = ""
     risk_excluded: bool = False
@@ -83,7 +85,15 @@ class Design:
             "end": self.end.isoformat(),
             "source": self.source,
             "later_start": None if self.later_start is None else self.later_start.isoformat(),
+            "adoption_cohorts": self.cohorts(),
         }
+
+    def cohorts(self) -> dict[str, int]:
+        """Adoption date → number of beats (the staggered design's cohorts)."""
+        out: dict[str, int] = {}
+        for d in sorted(self.adoption.values()):
+            out[d.isoformat()] = out.get(d.isoformat(), 0) + 1
+        return out
 
 
 def city_beats(area: AreaConfig, beats: list[str]) -> list[str]:
@@ -214,8 +224,21 @@ def design_from_area(
         t_source = ev.get("targeted_source") or f"[programs.{code}] call_types of {area.path.name}"
     if not targeted:
         raise InputError(f"program {code!r} has no eligible call types to count as targeted")
+    adoption: dict[str, date] = {}
+    if not given and pilot is not None:
+        for rs in [r for r in real if r.effective_from >= pilot.effective_from]:
+            p = area.programs_under(rs).get(code)
+            if p is None or not p.active:
+                continue
+            own = rs.programs.get(code)
+            day = own.starts if own is not None and own.starts is not None else rs.effective_from
+            sa = area.service_areas[p.service_area]
+            for b in city:
+                if b not in adoption and sa.contains(b):
+                    adoption[b] = day
     return Design(
         program=code,
+        adoption=adoption,
         treated=treated,
         controls=controls,
         start=start_d,
@@ -342,6 +365,16 @@ def window_panel(
         elif a <= design.end:
             cut.append(m)
     span = f"{months[0]} to {months[-1]}" if months else "no months"
+    first = pd.Period(design.start, "M")
+    first = first if first.start_time.date() >= design.start else first + 1
+    full = 0
+    while (first + full).end_time.date() <= design.end:
+        full += 1
+    if full < min_post:
+        raise InputError(
+            f"{what}: the window {design.start} to {design.end} holds {full} full month(s); "
+            f"at least {min_post} are needed (give a later --end; the calls cover {span})"
+        )
     if len(pre) < min_pre or len(post) < min_post:
         need_post = (design.start.replace(day=1) + pd.DateOffset(months=min_post + 1)).date()
         raise InputError(

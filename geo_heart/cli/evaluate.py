@@ -50,7 +50,8 @@ from geo_heart.cli.options import json_option, pass_ctx
 @click.option(
     "--list-targeted",
     is_flag=True,
-    help="Write the id of every row counted as targeted to -o FILE (CSV) and stop.",
+    help="Write the id of every row counted as targeted (the months the estimate uses) to -o "
+    "FILE (CSV) and stop.",
 )
 @click.option(
     "-o",

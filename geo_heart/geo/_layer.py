@@ -63,36 +63,89 @@ def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+def _outline_cells(g, x0, y0, dx, dy, nx, ny) -> np.ndarray:
+    """Flat indices of every grid cell that the outline of polygon ``g`` touches.
+
+    The outline is cut into segments shorter than a cell, so a segment touches only the cells of
+    its two ends and, when it crosses a corner diagonally, the two cells beside that corner. A
+    vertex on a cell line counts for the cells on both sides.
+    """
+    step = min(dx, dy) / 4
+    cells = []
+    for part in shapely.get_parts(shapely.boundary(g)):
+        xy = shapely.get_coordinates(shapely.segmentize(part, step))
+        fx, fy = (xy[:, 0] - x0) / dx, (xy[:, 1] - y0) / dy
+        ix, iy = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
+        on_x, on_y = fx == ix, fy == iy  # on a cell line: the cell before it too
+        cols = [(ix, iy), (ix - on_x, iy), (ix, iy - on_y), (ix - on_x, iy - on_y)]
+        diag = (np.abs(np.diff(ix)) == 1) & (np.abs(np.diff(iy)) == 1)
+        if diag.any():
+            k = np.flatnonzero(diag)
+            cols += [(ix[k + 1], iy[k]), (ix[k], iy[k + 1])]
+        for cx, cy in cols:
+            ok = (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
+            cells.append(cy[ok] * nx + cx[ok])
+    if not cells:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(cells))
+
+
 def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
+    """The lookup grid: each cell's beat, ``-1`` (outside every beat) or an edge row.
+
+    Rasterised from the outlines, never by testing one box per cell: every cell an outline
+    touches is an *edge* cell (:func:`_outline_cells`). An edge cell's candidates are the beats
+    whose outlines touch it plus the beat holding its centre; any other cell lies wholly inside
+    or wholly outside each beat, so its centre decides it.
+    """
     n = len(geoms)
-    xs = x0 + dx * np.arange(nx)
-    ys = y0 + dy * np.arange(ny)
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + dx, gy.ravel() + dy)
-    tree = shapely.STRtree(boxes)
     shapely.prepare(geoms)
-    touch_count = np.zeros(len(boxes), dtype=np.int32)
-    inner = np.full(len(boxes), -1, dtype=np.int32)
-    touching: list[np.ndarray] = []
-    for i, g in enumerate(geoms):
-        if g.is_empty:
-            touching.append(np.empty(0, dtype=np.int64))
+    cells = nx * ny
+    near: list[np.ndarray] = []  # per beat: the flat cells its outline may touch
+    touch_count = np.zeros(cells, dtype=np.int32)
+    for g in geoms:
+        if g is None or g.is_empty:
+            near.append(np.empty(0, dtype=np.int64))
             continue
-        hit = tree.query(g, predicate="intersects")
-        touching.append(hit)
+        hit = _outline_cells(g, x0, y0, dx, dy, nx, ny)
+        near.append(hit)
         touch_count[hit] += 1
-        contained = hit[shapely.contains_properly(g, boxes[hit])]
-        inner[contained] = i
-    grid = np.full(len(boxes), -1, dtype=np.int32)
-    single = (touch_count == 1) & (inner >= 0)
-    grid[single] = inner[single]
-    edge_cells = np.flatnonzero((touch_count > 0) & ~single)
-    row_of = np.full(len(boxes), -1, dtype=np.int64)
+    # the beat holding each cell's centre (tested only inside each beat's bounding box)
+    centre_beat = np.full(cells, -1, dtype=np.int32)
+    centre_count = np.zeros(cells, dtype=np.int32)
+    extra: list[tuple[int, int]] = []  # (cell, beat) for centres in a second beat (overlaps)
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty:
+            continue
+        gx0, gy0, gx1, gy1 = shapely.bounds(g)
+        ix0 = max(0, int(math.floor((gx0 - x0) / dx)))
+        ix1 = min(nx - 1, int(math.floor((gx1 - x0) / dx)))
+        iy0 = max(0, int(math.floor((gy0 - y0) / dy)))
+        iy1 = min(ny - 1, int(math.floor((gy1 - y0) / dy)))
+        if ix1 < ix0 or iy1 < iy0:
+            continue
+        cx, cy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+        cx, cy = cx.ravel(), cy.ravel()
+        inside = shapely.contains_xy(g, x0 + (cx + 0.5) * dx, y0 + (cy + 0.5) * dy)
+        flat = cy[inside] * nx + cx[inside]
+        again = flat[centre_count[flat] > 0]
+        extra.extend((int(c), i) for c in again.tolist())
+        centre_count[flat] += 1
+        first = flat[centre_beat[flat] < 0]
+        centre_beat[first] = i
+    edge = (touch_count > 0) | (centre_count > 1)
+    grid = np.where(edge, -1, centre_beat).astype(np.int32)
+    edge_cells = np.flatnonzero(edge)
+    row_of = np.full(cells, -1, dtype=np.int64)
     row_of[edge_cells] = np.arange(len(edge_cells))
     cand = np.zeros((len(edge_cells), n), dtype=bool)
-    for i, hit in enumerate(touching):
-        rows = row_of[hit]
-        cand[rows[rows >= 0], i] = True
+    for i, hit in enumerate(near):
+        cand[row_of[hit], i] = True
+    has_centre = edge_cells[centre_beat[edge_cells] >= 0]
+    cand[row_of[has_centre], centre_beat[has_centre]] = True
+    for c, i in extra:
+        if row_of[c] >= 0:
+            cand[row_of[c], i] = True
     grid[edge_cells] = -(np.arange(len(edge_cells), dtype=np.int32) + 2)
     return grid.reshape(ny, nx), cand
 

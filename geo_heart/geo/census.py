@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import ConfigError, DataSourceError
-from geo_heart.geo.beats import PREPARED_LOCK
+from geo_heart.geo.beats import BeatIndex
 from geo_heart.geo.coords import lonlat_from_columns
 
 log = logging.getLogger(__name__)
@@ -22,12 +22,17 @@ log = logging.getLogger(__name__)
 CENSUS_LAYERS = {"tracts": "tract_geoid", "blockgroups": "blockgroup_geoid"}
 
 
-def _polygons(ws, role: str):
-    """(geoids, STRtree, geometries) of a configured census layer in EPSG:4326, cached on the area."""
+def _polygons(ws, role: str) -> BeatIndex:
+    """A grid index (:class:`~geo_heart.geo.beats.BeatIndex`) of a configured census layer,
+    GEOIDs as its ids, cached on the area.
+
+    The same grid that locates beats answers most points with one array look-up; only points
+    in cells that a polygon edge crosses are tested against the (prepared) polygons. That is
+    several times faster than querying an STRtree with each point.
+    """
 
     def build():
         import geopandas as gpd
-        import shapely
 
         path = ws.layer_path(role)
         field = ws.config.layer_value(role, "geoid_field", "GEOID")
@@ -40,34 +45,25 @@ def _polygons(ws, role: str):
             )
         if gdf.crs is None:
             raise DataSourceError(f"census layer {str(path)!r} has no CRS")
-        gdf = gdf.to_crs(4326)
-        geoms = gdf.geometry.to_numpy()
-        shapely.prepare(geoms)
-        return gdf[field].astype(str).to_numpy(dtype=object), shapely.STRtree(geoms), geoms
+        ids = [None if v is None or v != v else str(v) for v in gdf[field].tolist()]
+        return BeatIndex.from_geometries(
+            ids, gdf.geometry.to_numpy(), crs=gdf.crs, source=str(path)
+        )
 
     return ws.cached(("census_layer", role), build)
 
 
 def geoids_for_points(ws, role: str, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """GEOID of the ``role`` polygon holding each WGS84 point (``None`` where none / no point)."""
-    import shapely
+    """GEOID of the ``role`` polygon holding each WGS84 point (``None`` where none / no point).
 
-    geoids, tree, _geoms = _polygons(ws, role)
+    A point on the shared edge of two polygons gets the lower GEOID (the index's first-hit rule).
+    """
+    index = _polygons(ws, role)
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
-    out = np.full(len(lon), None, dtype=object)
-    ok = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    if len(ok) == 0:
-        return out
-    pts = shapely.points(lon[ok], lat[ok])
-    with PREPARED_LOCK:  # the tree's predicate runs on prepared geometries (see geo.beats)
-        pt_i, poly_i = tree.query(pts, predicate="intersects")
-    # first polygon per point (boundaries shared by two tracts: the lower index wins)
-    order = np.lexsort((poly_i, pt_i))
-    pt_i, poly_i = pt_i[order], poly_i[order]
-    first = np.unique(pt_i, return_index=True)[1]
-    out[ok[pt_i[first]]] = geoids[poly_i[first]]
-    return out
+    pos = index.locate_many(lon, lat)
+    ids = np.append(index.ids.astype(object), [None, None])  # -2 and -1 index the Nones
+    return ids[pos]
 
 
 def add_census_geoids(

@@ -70,8 +70,8 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
             t[c] = ""
     t = t.fillna("")
     t["key"] = t["address"].map(normalize_key)
-    lon = pd.to_numeric(t["lon"].replace("", np.nan), errors="coerce")
-    lat = pd.to_numeric(t["lat"].replace("", np.nan), errors="coerce")
+    lon = pd.to_numeric(t["lon"].mask(t["lon"] == ""), errors="coerce")
+    lat = pd.to_numeric(t["lat"].mask(t["lat"] == ""), errors="coerce")
     for i, r in enumerate(t.itertuples(index=False), start=2):  # row 1 is the header
         where = f"overrides {str(path)!r} row {i}"
         if not r.key:
@@ -263,7 +263,7 @@ def retry_failed(
 def _restore_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """Numbers and booleans back to their types (a CSV previous output holds text)."""
     for c in ("lon", "lat", "score"):
-        out[names[c]] = pd.to_numeric(out[names[c]].replace("", np.nan), errors="coerce")
+        out[names[c]] = pd.to_numeric(out[names[c]].mask(out[names[c]] == ""), errors="coerce")
     sa = out[names["in_service_area"]]
     out[names["in_service_area"]] = sa.map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
     for c in ("beat", "district", "matched_address", "straddle_beats", "beat_source"):

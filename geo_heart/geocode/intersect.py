@@ -121,6 +121,8 @@ class IntersectionMatcher:
                 if a == b:
                     continue
                 cr = self._crossing_place(a, b) if row is None else row.get(b)
+                if cr == PENDING:  # within reach, record not computed yet
+                    cr = self._crossing_place(a, b)
                 if cr is None:
                     continue
                 in_area = any(t[3] <= CROSSING_REACH_M for t in cr[4])
@@ -343,13 +345,15 @@ class IntersectionMatcher:
     def _crossing_place(self, a: str, b: str) -> tuple | None:
         """(crossing, lon, lat, uncertainty m, beats within reach as (beat, lon, lat)) of a pair.
 
-        Read from the index (every pair of streets whose geometries come within reach is
-        precomputed when the index is built); computed (and memoised) only while building it.
+        The index lists every pair of streets whose geometries come within reach
+        (:func:`precompute_crossings`); the record is computed on first use and memoised.
         """
         k = (a, b) if a <= b else (b, a)
         pre = getattr(self.index, "crossings", None)
         if pre is not None:
-            return pre.get(k)
+            rec = pre.get(k)
+            if rec != PENDING:  # None (the streets never meet) or a full record
+                return rec
         if k in self._crossing_memo:
             return self._crossing_memo[k]
         cr = self._crossing(*k)
@@ -573,10 +577,19 @@ class IntersectionMatcher:
         return out
 
 
+#: a crossing record not computed yet (:func:`precompute_crossings`): computed on first use
+PENDING: tuple = ()
+
+
 def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
-    """Every pair of streets whose geometries come within reach → its crossing record.
+    """Every pair of streets whose geometries come within reach → :data:`PENDING`.
 
     ``g`` is a :class:`~geo_heart.geocode.match.Geocoder` on an index without crossings yet.
+    Which streets meet is found for all pairs at once (one bulk STRtree ``dwithin`` query over
+    every street part); each pair's crossing record (its point, uncertainty and nearby beats)
+    is computed the first time a lookup asks for it and memoised on the geocoder
+    (:meth:`Geocoder._crossing_place`), so building the index costs one query instead of tens
+    of thousands of per-pair geometry operations.
     """
     from geo_heart.geocode.lines import NEAR_M
 
@@ -592,14 +605,11 @@ def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
     left, right = shapely.STRtree(arr).query(
         arr, predicate="dwithin", distance=NEAR_M / g._projection()[2]
     )
-    pairs = sorted({(keys[i], keys[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)
-                    if keys[i] < keys[j]})  # fmt: skip
-    out = {}
-    for a, b in pairs:
-        rec = g._crossing_place(a, b)
-        if rec is not None:
-            out[(a, b)] = rec
-    return out
+    key_arr = np.array(keys, dtype=object)
+    a, b = key_arr[left], key_arr[right]
+    keep = a < b
+    pairs = sorted(set(zip(a[keep].tolist(), b[keep].tolist(), strict=True)))
+    return dict.fromkeys(pairs, PENDING)
 
 
 def _index_crs(index) -> str:

@@ -6,6 +6,7 @@ a batch command writes back exactly what it read, plus its own columns.
 
 from __future__ import annotations
 
+import csv
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,6 +172,51 @@ def read_table(
         raise
 
 
+def _iter_text_table(p: Path, kind: str, codec: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """CSV/TSV rows in chunks, read with the standard library's ``csv`` reader.
+
+    Rows come out as :func:`read_table` reads them (every cell text; a short row or a blank line
+    gives empty cells; a row with more fields than the header is an error naming its line), but
+    the file is read once, row by row: pandas' chunked C reader re-infers the field count at a
+    chunk that starts with a blank line and fails, or silently drops a longer row's extra
+    fields.
+    """
+    with open(p, newline="", encoding=codec, errors="strict") as fh:
+        reader = csv.reader(fh, delimiter="\t" if kind == "tsv" else ",")
+        header = next(reader, None)
+        if header is None:
+            raise DataSourceError(f"input file {str(p)!r} is empty")
+        width = len(header)
+        columns = pd.Index(header, dtype=object)
+        start = 0
+        rows: list[list[str]] = []
+
+        def frame() -> pd.DataFrame:
+            out = pd.DataFrame(rows, columns=columns, dtype=object) if rows else (
+                pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+            )
+            out.columns = columns
+            out.index = pd.RangeIndex(start, start + len(rows))
+            return out
+
+        for row in reader:
+            n = len(row)
+            if n < width:
+                row = row + [""] * (width - n)
+            elif n > width:
+                raise DataSourceError(
+                    f"input file {str(p)!r} cannot be parsed as {kind}: line "
+                    f"{reader.line_num} has {n} fields, the header {width}"
+                )
+            rows.append(row)
+            if len(rows) >= chunk_rows:
+                yield frame()
+                start += len(rows)
+                rows = []
+        if rows or start == 0:
+            yield frame()
+
+
 def iter_table(
     path: str | Path, *, chunk_rows: int, encoding: str | None = None
 ) -> Iterator[pd.DataFrame]:
@@ -186,37 +232,11 @@ def iter_table(
     if kind in ("csv", "tsv"):
         codec = text_encoding(p, encoding)
         try:
-            reader = pd.read_csv(p, chunksize=chunk_rows, **_csv_kwargs(kind, codec))
-            header: list[str] | None = None
-            start = 0
-            pending: pd.DataFrame | None = None
-            with reader:
-                for raw in reader:
-                    if header is None:
-                        header = _header_of(raw)
-                        raw = raw.iloc[1:]
-                    chunk = _frame_with_header(raw.reset_index(drop=True), header)
-                    pending = chunk if pending is None else pd.concat([pending, chunk])
-                    while len(pending) >= chunk_rows:
-                        out = pending.iloc[:chunk_rows].reset_index(drop=True)
-                        pending = pending.iloc[chunk_rows:]
-                        out.index += start
-                        start += len(out)
-                        yield out
-            if header is None:
-                raise DataSourceError(f"input file {str(p)!r} is empty")
-            if pending is not None and (len(pending) or start == 0):
-                out = pending.reset_index(drop=True)
-                out.index += start
-                yield out
+            yield from _iter_text_table(p, kind, codec, chunk_rows)
         except UnicodeDecodeError as exc:
             raise _decode_error(p, exc, codec) from None
-        except pd.errors.EmptyDataError:
-            raise DataSourceError(f"input file {str(p)!r} is empty") from None
-        except pd.errors.ParserError as exc:
-            raise DataSourceError(
-                f"input file {str(p)!r} cannot be parsed as {kind}: {exc}"
-            ) from None
+        except csv.Error as exc:
+            raise DataSourceError(f"input file {str(p)!r} cannot be parsed as {kind}: {exc}") from None
         return
     if kind == "parquet":
         import pyarrow.parquet as pq

@@ -21,11 +21,17 @@ def event_study_chart(result, path: str | Path) -> Path:
     t = result.event_table
     d = result.design
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    x = t["rel_month"].to_numpy()
+    # each bin drawn at its middle month (a bin starts at rel_month and holds 3 months)
+    width = (
+        int(result.event_study[1]["months"][1] - result.event_study[1]["months"][0] + 1)
+        if len(result.event_study) > 1
+        else 1
+    )
+    x = t["rel_month"].to_numpy() + (width - 1) / 2
     y = 100 * t["effect"].to_numpy()
     lo = 100 * t["ci_low"].to_numpy()
     hi = 100 * t["ci_high"].to_numpy()
-    pre = x < 0
+    pre = t["rel_month"].to_numpy() < 0
     for mask, color, label in ((pre, "#7f7f7f", "before the start"), (~pre, "#2166ac", "after")):
         ax.errorbar(
             x[mask],

@@ -125,7 +125,9 @@ def test_load_calls_counts_dst_and_sentinels_apart(toy, tmp_path):
 
 
 # ------------------------------------------------------------------------------ properties
-_walls = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2040, 12, 31))
+# pandas localises with zone data whose explicit daylight-saving transitions end in 2037 (it reads
+# 2040-03-12 05:00 New York as EST), while zoneinfo applies the rule: call times stay before 2038
+_walls = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2037, 12, 31))
 
 
 @settings(max_examples=150, deadline=None)
