@@ -21,6 +21,7 @@ areas in one process never share or confuse caches.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,13 +131,21 @@ class Area(Workspace):
         at: datetime | str | None = None,
         weapon: bool = False,
         scenario: str | None = None,
+        radius_m: float | None = None,
+        pidf: str | bytes | os.PathLike | None = None,
     ) -> LookupResult:
-        """Dispatch lookup by address text or by WGS84 point.
+        """Dispatch lookup by address text, by WGS84 point (with an optional uncertainty circle)
+        or by an NG9-1-1 PIDF-LO caller location.
 
         Returns the typed dispatch answer, a :class:`~geo_heart.dispatch.result.LookupResult`
         (``.beat``, ``.status``, ``.programs``, ``.decisions`` …; ``.model_dump()`` for a dict,
         the same object ``lookup --json`` prints): beat, location status and confidence, and which
         program may take ``call_type`` at ``at`` (default: now, in the area's time zone).
+
+        ``radius_m`` (with ``lon``/``lat``) makes the point a circle of that radius; ``pidf`` is a
+        PIDF-LO document (its text or bytes, or a path to the file). Both are answered with every
+        beat the shape covers and each one's share of it (``.shape``): ``ok`` only when one beat
+        holds at least 95% (:mod:`geo_heart.dispatch.shape_lookup`).
         """
         from geo_heart.dispatch.lookup import lookup_address, lookup_point
         from geo_heart.dispatch.result import LookupResult
@@ -145,6 +154,24 @@ class Area(Workspace):
         if address is not None and (lon is not None or lat is not None):
             raise InputError("give an address or lon/lat, not both")
         kw = {"call_type": call_type, "at": at, "risk": weapon, "scenario": scenario}
+        if pidf is not None:
+            from geo_heart.dispatch.pidf import read_pidf
+            from geo_heart.dispatch.shape_lookup import lookup_pidf
+
+            if address is not None or lon is not None or lat is not None or radius_m is not None:
+                raise InputError("give a PIDF-LO document alone (no address, lon/lat or radius)")
+            doc = read_pidf(pidf) if isinstance(pidf, os.PathLike) else pidf
+            return LookupResult.model_validate(lookup_pidf(self, doc, **kw))
+        if radius_m is not None:
+            from geo_heart.dispatch.shape_lookup import lookup_shape
+            from geo_heart.geo.shapes import Shape
+
+            if lon is None or lat is None:
+                raise InputError("radius_m needs lon and lat (a circle around the point)")
+            if radius_m < 0:
+                raise InputError(f"radius_m {radius_m!r} is negative")
+            shape = Shape.circle(lon, lat, radius_m)
+            return LookupResult.model_validate(lookup_shape(self, shape, **kw))
         if address is not None:
             return LookupResult.model_validate(lookup_address(self, address, **kw))
         if lon is None or lat is None:

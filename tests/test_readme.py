@@ -73,6 +73,9 @@ def tour_files(tmp_path, monkeypatch, data_dir):
         }
     ).to_csv("calls.csv", index=False)
     Path("fixes.csv").write_text("address,lon,lat\n", encoding="utf-8")
+    from geo_heart.service.models import PIDF_EXAMPLE  # a 250 m circle downtown
+
+    Path("caller.xml").write_text(PIDF_EXAMPLE, encoding="utf-8")
     from pyproj import Transformer  # State Plane feet for `assign --input-crs EPSG:2264`
 
     x, y = Transformer.from_crs(4326, 2264, always_xy=True).transform(

@@ -33,7 +33,9 @@ from geo_heart.cli.options import emit_json, json_option, output_dir_option, pas
     help="Program to forecast (repeatable; default: every program with enough eligible calls).",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of the sample paths.")
-@output_dir_option("Folder for forecast.csv, history.csv, forecast.json and forecast.png.", required=False)
+@output_dir_option(
+    "Folder for forecast.csv, history.csv, forecast.json and forecast.png.", required=False
+)
 @json_option
 @pass_ctx
 def forecast(obj, out_dir, as_json, by, horizon, backtest, programs, seed, **kw) -> None:
@@ -93,6 +95,9 @@ def _print_text(obj, result, written) -> None:
         click.echo(
             f"{p}: {m} (cross-validated MAE, {cv['windows']} origins × {cv['h']} months: {scores})"
         )
+    if not result.programs:  # nothing to forecast: the summary says why
+        click.echo(result.summary())
+        return
     table = result.table
     if result.by == "beat":
         click.echo(f"{len(table):,} beat rows (beat means add up to the city's); citywide:")
@@ -112,7 +117,9 @@ def _print_text(obj, result, written) -> None:
         for p, f in bt.programs.items():
             rel = "n/a" if f["relative_mae"] is None else f"{f['relative_mae']:.3f}"
             cov = " ".join(
-                f"{lv}% {100 * f[f'coverage{lv}']:.0f}%" for lv in (80, 95) if f[f"coverage{lv}"] is not None
+                f"{lv}% {100 * f[f'coverage{lv}']:.0f}%"
+                for lv in (80, 95)
+                if f[f"coverage{lv}"] is not None
             )
             click.echo(
                 f"  {p}: relative_mae {rel} (MAE {f['mae']:.2f} vs same month a year earlier "

@@ -21,20 +21,37 @@ from geo_heart.errors import InputError
 @click.argument("address", required=False)
 @click.option("--lon", type=float, help="Longitude (WGS84).")
 @click.option("--lat", type=float, help="Latitude (WGS84).")
+@click.option(
+    "--radius-m",
+    type=float,
+    help="With --lon/--lat: the location's uncertainty radius, metres (answers every beat the "
+    "circle covers, with its share).",
+)
+@click.option(
+    "--pidf",
+    "pidf_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="An NG9-1-1 caller location: a PIDF-LO XML file, or - for standard input (civic address "
+    "and/or a point, circle, ellipse or polygon).",
+)
 @call_type_option
 @at_option
 @risk_option
 @scenario_option
 @json_option
 @pass_ctx
-def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> None:
-    """Beat (or the area's unit), service-area membership and program eligibility for ADDRESS or
-    --lon/--lat.
+def lookup(
+    obj, address, lon, lat, radius_m, pidf_file, call_type, at, risk, scenario, as_json
+) -> None:
+    """Beat (or the area's unit), service-area membership and program eligibility for ADDRESS,
+    --lon/--lat (with an optional --radius-m) or a PIDF-LO caller location (--pidf).
 
     \b
     Examples:
       geo-heart lookup --lon -78.9016 --lat 35.9960 --call-type trespass --at 2024-06-01T11:00
       geo-heart lookup "200 PACIFIC AVE" --call-type "MENTAL HE" --json
+      geo-heart lookup --lon -78.9016 --lat 35.9960 --radius-m 250
+      geo-heart lookup --pidf caller.xml --call-type trespass
     """
     import math
 
@@ -53,7 +70,28 @@ def lookup(obj, address, lon, lat, call_type, at, risk, scenario, as_json) -> No
             raise InputError(f"--at: {exc}") from None
     if address is not None and (lon is not None or lat is not None):
         raise click.UsageError("give an ADDRESS or --lon/--lat, not both")
-    if address is None:
+    kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
+    if pidf_file is not None:
+        if address is not None or lon is not None or lat is not None or radius_m is not None:
+            raise click.UsageError("give --pidf alone (no ADDRESS, --lon/--lat or --radius-m)")
+        from geo_heart.dispatch.pidf import read_pidf
+        from geo_heart.dispatch.shape_lookup import lookup_pidf
+
+        try:
+            result = lookup_pidf(ws, read_pidf(pidf_file), **kw)
+        except InputError as exc:
+            text = str(exc)
+            raise InputError(f"{pidf_file}: {text}" if pidf_file not in text else text) from None
+    elif radius_m is not None:
+        if lon is None or lat is None:
+            raise click.UsageError("--radius-m needs --lon and --lat")
+        if not (math.isfinite(radius_m) and radius_m >= 0):
+            raise InputError(f"--radius-m {radius_m!r} is not a distance in metres (0 or more)")
+        from geo_heart.dispatch.shape_lookup import lookup_shape
+        from geo_heart.geo.shapes import Shape
+
+        result = lookup_shape(ws, Shape.circle(lon, lat, radius_m), **kw)
+    elif address is None:
         if lon is None or lat is None:
             raise click.UsageError("give an ADDRESS, or both --lon and --lat")
         from geo_heart.dispatch.lookup import lookup_point
@@ -92,13 +130,16 @@ def render_card(
             f"Location:  {r.get('matched_address') or '(no match)'}  "
             f"[{r.get('match_type')}, score {r.get('score') or 0:.2f}]"
         )
+    lines.extend(_shape_lines(r, unit))
     for i, c in enumerate(r.get("candidates") or [], start=1):
         sa = {True: "IN", False: "not in", None: "?"}[c.get("in_service_area")]
         progs = ", ".join(c.get("programs") or []) or none_text
-        lines.append(
-            f"  {i}. {c.get('matched_address')}  {unit} {c.get('beat') or '?'} ({sa}) - {progs}"
-        )
-    if r.get("lon") is not None and r.get("lat") is not None:
+        place = c.get("matched_address")
+        if place is None and c.get("match_type") == "shape":
+            place = f"{100 * (c.get('share') or 0):.0f}% of the shape:"
+        lines.append(f"  {i}. {place}  {unit} {c.get('beat') or '?'} ({sa}) - {progs}")
+    shaped = (r.get("shape") or {}).get("kind") not in (None, "point")  # the centre is shown
+    if r.get("lon") is not None and r.get("lat") is not None and not shaped:
         lines.append(f"Point:     {r['lon']:.6f}, {r['lat']:.6f}")
     if r.get("status") == "approximate":
         beats = {c.get("beat") for c in r.get("candidates") or [] if c.get("beat")}
@@ -138,3 +179,31 @@ def render_card(
     for note in r.get("notes", []):
         lines.append(f"Note:      {note}")
     return "\n".join(lines)
+
+
+def _shape_lines(r: dict, unit: str) -> list[str]:
+    """The caller-location shape and each beat's share of it (``--radius-m``, ``--pidf``)."""
+    shape = r.get("shape")
+    lines = []
+    if (r.get("pidf") or {}).get("civic_text"):
+        used = r["pidf"].get("used")
+        lines.append(f"Civic:     {r['pidf']['civic_text']}  [{'used' if used != 'geodetic' else 'not used'}]")
+    if not shape:
+        return lines
+    kind = shape["kind"]
+    size = {
+        "circle": f"radius {shape.get('radius_m') or 0:,.0f} m",
+        "ellipse": f"{shape.get('semi_major_m') or 0:,.0f} x {shape.get('semi_minor_m') or 0:,.0f} m, "
+        f"bearing {shape.get('orientation_deg') or 0:g} deg",
+    }.get(kind, "")
+    area = f"area {shape['area_m2'] / 1e6:.3f} km2" if shape.get("area_m2") else ""
+    lines.append(
+        f"Shape:     {kind}{' ' + size if size else ''}{', ' + area if area else ''}"
+        f"  (centre {shape['lon']:.6f}, {shape['lat']:.6f})"
+    )
+    shares = [f"{s['beat']} {100 * s['share']:.1f}%" for s in shape.get("shares") or []]
+    if shape.get("outside_share", 0) >= 0.0005:
+        shares.append(f"outside {100 * shape['outside_share']:.1f}%")
+    if shares and kind != "point":
+        lines.append(f"Shares:    {'; '.join(shares)}  ({unit} needs {100 * shape['ok_share']:.0f}% for ok)")
+    return lines

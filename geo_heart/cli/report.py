@@ -25,7 +25,7 @@ def council_inputs(area, data, *, evaluate: bool = True, forecast: bool = True):
             return Unavailable(what, f"this geo-heart has no {verb} step (Area.{verb})")
         try:
             return fn(data)
-        except GeoHeartError as exc:
+        except (GeoHeartError, ImportError) as exc:  # e.g. too little data, a missing extra
             return Unavailable(what, str(exc))
 
     return (

@@ -143,8 +143,11 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
         if budget.available:
             from pathlib import Path
 
+            from geo_heart.io.files import atomic_write
+
             path = Path(out_dir) / "budget.csv"
-            budget.table.to_csv(path, index=False, float_format="%.2f")
+            with atomic_write(path) as tmp:
+                budget.table.to_csv(tmp, index=False, float_format="%.2f")
             written["budget"] = path
     if as_json:
         d = result.to_dict()

@@ -179,6 +179,8 @@ class AreaConfig:
     costs: Mapping[str, Any] = field(default_factory=dict)
     #: ``[forecast]`` (units word, staffing quantile; empty when the file has none)
     forecast: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[caller_location] ok_share``: one unit's share of a caller shape for a firm ``ok``
+    shape_ok_share: float = 0.95
 
     def own_words(self, text: str) -> str:
         """``text`` written with the default unit words (beat, district) in this area's words,

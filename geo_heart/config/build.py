@@ -214,6 +214,7 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         ),
         costs=m.costs.model_dump(exclude_none=True) if m.costs is not None else {},
         forecast=m.forecast.model_dump(exclude_none=True) if m.forecast is not None else {},
+        shape_ok_share=m.caller_location.ok_share,
     )
     return area, problems
 

@@ -292,6 +292,21 @@ class AddressesSection(_Model):
     note: str | None = None
 
 
+class CallerLocationSection(_Model):
+    """``[caller_location]``: how a caller-location shape (an uncertainty circle or ellipse, a
+    polygon, from ``--radius-m`` or a PIDF-LO document) is answered.
+
+    ``ok_share``: the share of the shape's area one unit must hold for a firm ``ok`` answer;
+    below it the answer is ``approximate`` and names every unit with its share (default 0.95,
+    issue 33's policy).
+    """
+
+    ok_share: Annotated[float, Field(gt=0.5, le=1)] = 0.95
+    source: str | None = None
+    assumed: bool = False
+    note: str | None = None
+
+
 class CalibrationSection(_Model):
     """``[calibration]``: the geocoder's fitted confidence table (90% radii, beat probabilities;
     see ``docs/geocoder.md``); ``file`` is relative to the area file's folder."""
@@ -460,6 +475,7 @@ class AreaFileModel(_Model):
     forecast: ForecastSection | None = None
     equity: EquitySection | None = None
     evaluation: EvaluationSection | None = None
+    caller_location: CallerLocationSection = CallerLocationSection()
     rules: list[RuleSetModel] = []
 
 

@@ -30,6 +30,13 @@ Location states (``status``):
                  make sense swapped)
 ===============  ==================================================================================
 
+A caller-location shape (``radius_m``, or a PIDF-LO circle, ellipse or polygon; see
+:mod:`geo_heart.dispatch.shape_lookup`) adds ``shape`` (:class:`ShapeOut`: its kind, area and
+every beat's share of it): ``ok`` only when one beat holds ``shape.ok_share`` (95%) of it,
+otherwise ``approximate`` with one candidate per beat (``match_type="shape"``, ``share``), and
+``outside`` only when all of it lies outside every beat. A PIDF-LO lookup also adds ``pidf``
+(the shape's element and CRS, the civic fields and which part answered).
+
 ``score`` is the estimated probability that ``beat`` is right, and ``uncertainty_m`` a radius that
 holds the true point for about 90% of answers of that kind (both fitted from held-out
 measurements: see ``docs/geocoder.md``, "Calibration").
@@ -46,7 +53,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["CallTypeOut", "Candidate", "DecisionOut", "LookupResult", "LOCATION_STATES"]
+__all__ = [
+    "BeatShare",
+    "CallTypeOut",
+    "Candidate",
+    "DecisionOut",
+    "LOCATION_STATES",
+    "LookupResult",
+    "ShapeOut",
+]
 
 #: Every value ``LookupResult.status`` takes (the batch route adds ``error``).
 LOCATION_STATES = ("ok", "approximate", "ambiguous", "unknown", "invalid", "outside")
@@ -93,6 +108,38 @@ class Candidate(BaseModel):
     share: float | None = None
 
 
+class BeatShare(BaseModel):
+    """One beat's share of a caller-location shape's area."""
+
+    beat: str
+    district: str | None = None
+    share: float = Field(description="fraction of the shape's area in this beat (0..1)")
+
+
+class ShapeOut(BaseModel):
+    """The caller-location shape a lookup was answered from (``--radius-m``, ``radius_m`` or a
+    PIDF-LO document) and how it falls on the beats."""
+
+    kind: str = Field(description="point, circle, ellipse or polygon")
+    lon: float
+    lat: float
+    radius_m: float | None = None
+    semi_major_m: float | None = None
+    semi_minor_m: float | None = None
+    orientation_deg: float | None = Field(
+        default=None, description="ellipse: the semi-major axis's bearing, degrees clockwise from north"
+    )
+    area_m2: float = Field(description="the shape's area, square metres (0 for a point)")
+    shares: list[BeatShare] = Field(
+        default_factory=list, description="every beat the shape covers, largest share first"
+    )
+    outside_share: float = Field(default=0.0, description="fraction of the shape in no beat")
+    ok_share: float = Field(description="share one beat needs for status ok (the rest: approximate)")
+    geometry: dict[str, Any] | None = Field(
+        default=None, description="the shape as GeoJSON (WGS84), for maps"
+    )
+
+
 class LookupResult(BaseModel):
     """One dispatch lookup (see the module docstring for the location states)."""
 
@@ -137,3 +184,8 @@ class LookupResult(BaseModel):
     #: the rule set in force at ``local_time``: ``{name, label, effective_from, effective_to}``
     #: (local ISO dates, ``effective_to`` exclusive, ``null`` when open-ended)
     rules: dict[str, Any] | None = None
+    #: a lookup by a caller-location shape (a radius or a PIDF-LO document): the shape and each
+    #: beat's share of it
+    shape: ShapeOut | None = None
+    #: a PIDF-LO lookup: ``{shape_element, srs, method, civic, civic_text, used}``
+    pidf: dict[str, Any] | None = None

@@ -528,6 +528,14 @@ class BeatIndex:
             )
         return self._to_projected
 
+    def projected(self) -> tuple[np.ndarray, shapely.STRtree, float]:
+        """The beats in the area's projected CRS (``geoms[i]`` is beat ``ids[i]``), an STRtree over
+        them and the metres in one unit of that CRS (built once, shared with :meth:`nearest`)."""
+        proj = self._projected_geoms()
+        if self._tree is None:
+            self._tree = shapely.STRtree(proj)
+        return proj, self._tree, self._unit_to_m  # type: ignore[return-value]
+
     def _projected_geoms(self) -> np.ndarray:
         if self._projected is None:
             t = self._transformer()

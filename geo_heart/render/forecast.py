@@ -39,7 +39,11 @@ def forecast_chart(result: ForecastResult, *, title: str = ""):
             bt = result.backtest.table
             b = bt[(bt["program"] == p) & (bt["beat"] == "city")]
             ax.plot(
-                pd.to_datetime(b["month"] + "-01"), b["actual"], "o", ms=3.5, color="#222222",
+                pd.to_datetime(b["month"] + "-01"),
+                b["actual"],
+                "o",
+                ms=3.5,
+                color="#222222",
                 label="actual (backtest)",
             )
         ax.set_ylim(bottom=0)

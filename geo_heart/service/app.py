@@ -12,6 +12,9 @@ Routes
 ``GET /lookup``             one lookup: ``address=`` *or* ``lon=``/``lat=``, plus ``call_type``,
                             ``at``, ``weapon``, ``scenario`` (the JSON contract of
                             :mod:`geo_heart.dispatch.lookup`)
+``POST /lookup``             one lookup from a JSON body (the same fields plus ``radius_m``, an
+                            uncertainty circle) or, with ``Content-Type: application/pidf+xml``,
+                            from an NG9-1-1 PIDF-LO caller location (call details in the query)
 ``POST /lookup/batch``      up to :data:`MAX_BATCH` lookups in one request; one result per item,
                             in input order (an item that cannot be handled gets ``status="error"``
                             and a ``reason``; it never fails the others)
@@ -23,7 +26,8 @@ Routes
 ``GET /docs``               Swagger UI for it, served from the ``fastapi-offline`` package's
                             local copy of Swagger UI (no CDN; the online validator is off)
 ``GET /``                   the call-taker page (HTML, JS and CSS from the package's
-                            ``static/`` folder; nothing is fetched from the internet)
+                            ``static/`` folder, and Leaflet's from ``xstatic-leaflet``; nothing
+                            is fetched from the internet)
 ==========================  ====================================================================
 
 Errors
@@ -40,11 +44,14 @@ from __future__ import annotations
 
 import logging
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo_heart import __version__
@@ -62,17 +69,21 @@ from geo_heart.service.hardening import (
 from geo_heart.service.models import (
     _BODY_ERRORS,
     _ERRORS,
+    _LOOKUP_BODY_ERRORS,
     _PAGE_HEADERS,
     _STATIC_FILES,
     MAX_ADDRESS_CHARS,
     MAX_BATCH,
     MAX_CODE_CHARS,
+    PIDF_MEDIA_TYPE,
     SIMPLIFY_CHOICES_M,
     BatchAnswer,
     BatchRequest,
     Health,
     JSONAnswer,
+    LookupRequest,
     error_body,
+    lookup_request_body,
 )
 from geo_heart.service.state import (
     AddressLookupUnavailable,
@@ -109,6 +120,26 @@ def _docs_bytes() -> dict[str, bytes]:
         return {name: (folder / name).read_bytes() for name in _DOCS_FILES}
     except (ImportError, FileNotFoundError):
         log.warning("fastapi-offline is not installed: /docs is off (the OpenAPI JSON stays)")
+        return {}
+
+
+#: Leaflet's files (from the ``xstatic-leaflet`` package) → media type: the page's map
+_LEAFLET_FILES = {
+    "leaflet.js": "text/javascript; charset=utf-8",
+    "leaflet.css": "text/css; charset=utf-8",
+}
+
+
+def _leaflet_bytes() -> dict[str, bytes]:
+    """Leaflet's script and stylesheet, read once from ``xstatic-leaflet`` (empty if missing:
+    the page then shows no map)."""
+    try:
+        from xstatic.pkg import leaflet
+
+        folder = Path(leaflet.BASE_DIR)
+        return {name: (folder / name).read_bytes() for name in _LEAFLET_FILES}
+    except (ImportError, OSError):
+        log.warning("xstatic-leaflet is not installed: the call-taker page has no map")
         return {}
 
 
@@ -263,6 +294,16 @@ def create_app(
         scenario: Annotated[
             str | None, Query(max_length=MAX_CODE_CHARS, description="what-if scenario key")
         ] = None,
+        radius_m: Annotated[
+            float | None,
+            Query(
+                ge=0,
+                le=100_000,
+                allow_inf_nan=False,
+                description="with lon/lat: uncertainty radius, metres (every beat the circle "
+                "covers is answered with its share)",
+            ),
+        ] = None,
     ) -> Response:
         result = svc.lookup(
             address=address,
@@ -272,6 +313,66 @@ def create_app(
             at=at,
             risk=weapon,
             scenario=scenario,
+            radius_m=radius_m,
+        )
+        return JSONAnswer(result)
+
+    @app.post(
+        "/lookup",
+        response_model=LookupResult,
+        responses=_LOOKUP_BODY_ERRORS,
+        summary="One lookup from a JSON body (radius_m) or an NG9-1-1 PIDF-LO document",
+        description=(
+            "`Content-Type: application/json`: the fields of `GET /lookup` plus `radius_m`. "
+            f"`Content-Type: {PIDF_MEDIA_TYPE}`: a PIDF-LO caller location (civic address and/or "
+            "a point, circle, ellipse or polygon), with the call details in the query string. A "
+            "shape is answered with every beat it covers and each one's share of its area "
+            "(`shape.shares`): `ok` only when one beat holds at least `shape.ok_share` (95%)."
+        ),
+        openapi_extra={"requestBody": lookup_request_body()},
+    )
+    async def post_lookup(
+        request: Request,
+        call_type: Annotated[
+            str | None, Query(max_length=MAX_CODE_CHARS, description="PIDF-LO: call type")
+        ] = None,
+        at: Annotated[
+            str | None, Query(max_length=MAX_CODE_CHARS, description="PIDF-LO: call time")
+        ] = None,
+        weapon: Annotated[bool, Query(description="PIDF-LO: weapon / violence")] = False,
+        scenario: Annotated[
+            str | None, Query(max_length=MAX_CODE_CHARS, description="PIDF-LO: scenario key")
+        ] = None,
+    ) -> Response:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if media == PIDF_MEDIA_TYPE:
+            result = await run_in_threadpool(
+                svc.lookup_pidf, body, call_type=call_type, at=at, risk=weapon, scenario=scenario
+            )
+            return JSONAnswer(result)
+        if media not in ("application/json", ""):
+            return JSONAnswer(
+                error_body(
+                    f"Content-Type {media!r} is not accepted: send application/json or "
+                    f"{PIDF_MEDIA_TYPE}"
+                ),
+                status_code=415,
+            )
+        try:
+            req = LookupRequest.model_validate_json(body or b"{}")
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_url=False)) from None
+        result = await run_in_threadpool(
+            svc.lookup,
+            address=req.address,
+            lon=req.lon,
+            lat=req.lat,
+            call_type=req.call_type if req.call_type is not None else call_type,
+            at=req.at if req.at is not None else at,
+            risk=req.weapon or weapon,
+            scenario=req.scenario if req.scenario is not None else scenario,
+            radius_m=req.radius_m,
         )
         return JSONAnswer(result)
 
@@ -332,6 +433,20 @@ def create_app(
     @app.get("/static/app.css", include_in_schema=False)
     async def page_css() -> Response:
         return _static("app.css")
+
+    leaflet = _leaflet_bytes()
+
+    def _leaflet_route(name: str):
+        async def leaflet_file() -> Response:
+            body = leaflet.get(name)
+            if body is None:
+                return JSONAnswer(error_body(f"{name} is not installed (xstatic-leaflet)"), 404)
+            return Response(body, media_type=_LEAFLET_FILES[name], headers=_PAGE_HEADERS)
+
+        return leaflet_file
+
+    for name in _LEAFLET_FILES:
+        app.get(f"/static/{name}", include_in_schema=False)(_leaflet_route(name))
 
     if docs:
         from fastapi.openapi.docs import get_swagger_ui_html

@@ -123,6 +123,10 @@ class BatchItem(BaseModel):
     address: str | None = Field(default=None, max_length=MAX_ADDRESS_CHARS)
     lon: Coordinate = Field(default=None, allow_inf_nan=False)
     lat: Coordinate = Field(default=None, allow_inf_nan=False)
+    radius_m: Coordinate = Field(
+        default=None, ge=0, le=100_000, allow_inf_nan=False,
+        description="with lon/lat: uncertainty radius, metres",
+    )  # fmt: skip
     call_type: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     at: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     weapon: bool | None = None
@@ -140,6 +144,68 @@ class BatchRequest(BaseModel):
     at: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
     weapon: bool = False
     scenario: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
+
+
+class LookupRequest(BaseModel):
+    """``POST /lookup`` as JSON: an address, or a point with an optional uncertainty radius."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = Field(default=None, min_length=1, max_length=MAX_ADDRESS_CHARS)
+    lon: Coordinate = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: Coordinate = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    radius_m: Coordinate = Field(
+        default=None,
+        ge=0,
+        le=100_000,
+        allow_inf_nan=False,
+        description="with lon/lat: the location's uncertainty radius, metres (every beat the "
+        "circle covers is answered with its share; 0 = a plain point)",
+    )
+    call_type: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
+    at: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
+    weapon: bool = False
+    scenario: str | None = Field(default=None, max_length=MAX_CODE_CHARS)
+
+
+#: ``POST /lookup``'s body: JSON (:class:`LookupRequest`) or a PIDF-LO document.
+PIDF_MEDIA_TYPE = "application/pidf+xml"
+PIDF_EXAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf"
+    xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10"
+    xmlns:gml="http://www.opengis.net/gml"
+    xmlns:gs="http://www.opengis.net/pidflo/1.0"
+    entity="pres:caller@example.com">
+  <tuple id="loc"><status><gp:geopriv>
+    <gp:location-info>
+      <gs:Circle srsName="urn:ogc:def:crs:EPSG::4326">
+        <gml:pos>35.9960 -78.9016</gml:pos>
+        <gs:radius uom="urn:ogc:def:uom:EPSG::9001">250</gs:radius>
+      </gs:Circle>
+    </gp:location-info>
+    <gp:usage-rules/>
+  </gp:geopriv></status></tuple>
+</presence>"""
+
+
+def lookup_request_body() -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of ``POST /lookup`` (JSON or PIDF-LO)."""
+    return {
+        "required": True,
+        "content": {
+            "application/json": {"schema": LookupRequest.model_json_schema()},
+            PIDF_MEDIA_TYPE: {
+                "schema": {
+                    "type": "string",
+                    "maxLength": 65536,
+                    "description": "A PIDF-LO document (RFC 4119): a civic address (RFC 5139) "
+                    "and/or a gml:Point, gs:Circle, gs:Ellipse or gml:Polygon (RFC 5491; "
+                    "EPSG::4326 is latitude first). Call details go in the query string.",
+                },
+                "example": PIDF_EXAMPLE,
+            },
+        },
+    }
 
 
 class BatchRow(LookupResult):
@@ -179,4 +245,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorAnswer, "description": "The body is not JSON."},
     **_ERRORS,
+}
+_LOOKUP_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_BODY_ERRORS,
+    415: {"model": ErrorAnswer, "description": "Not application/json or application/pidf+xml."},
 }

@@ -109,8 +109,9 @@ class LookupService:
         at: str | None = None,
         risk: bool = False,
         scenario: str | None = None,
+        radius_m: float | None = None,
     ) -> dict[str, Any]:
-        """One lookup by address or by point.
+        """One lookup by address or by point (a circle of ``radius_m`` metres when given).
 
         Raises
         ------
@@ -137,8 +138,46 @@ class LookupService:
             )
         if lon is None or lat is None:
             raise InputError(f"give both lon and lat (got lon={lon!r}, lat={lat!r})")
+        if radius_m is not None:
+            from geo_heart.dispatch.shape_lookup import lookup_shape
+            from geo_heart.geo.shapes import Shape
+
+            return lookup_shape(
+                self.ws,
+                Shape.circle(lon, lat, radius_m),
+                call_type=call_type,
+                at=when,
+                risk=risk,
+                scenario=scenario,
+            )
         return lookup_point(
             self.ws, lon, lat, call_type=call_type, at=when, risk=risk, scenario=scenario
+        )
+
+    def lookup_pidf(
+        self,
+        document: bytes,
+        *,
+        call_type: str | None = None,
+        at: str | None = None,
+        risk: bool = False,
+        scenario: str | None = None,
+    ) -> dict[str, Any]:
+        """One lookup for the caller location of a PIDF-LO document (parsed with defusedxml).
+
+        A document with only a civic address needs the geocoder (else
+        :class:`AddressLookupUnavailable`); a geodetic shape does not.
+        """
+        from geo_heart.dispatch.pidf import parse_pidf
+        from geo_heart.dispatch.shape_lookup import lookup_pidf
+
+        when = self.check_time(at)
+        call_type = call_type if call_type is None or call_type.strip() else None
+        scenario = scenario if scenario is None or scenario.strip() else None
+        if parse_pidf(document).shape is None and not self.geocoder_ready():
+            raise AddressLookupUnavailable(self._geocoder_error or "no geocoder")
+        return lookup_pidf(
+            self.ws, document, call_type=call_type, at=when, risk=risk, scenario=scenario
         )
 
     def lookup_batch(self, req: BatchRequest) -> dict[str, Any]:
@@ -155,6 +194,7 @@ class LookupService:
                     at=item.at if item.at is not None else req.at,
                     risk=item.weapon if item.weapon is not None else req.weapon,
                     scenario=item.scenario if item.scenario is not None else req.scenario,
+                    radius_m=item.radius_m,
                 )
             except (GeoHeartError, AddressLookupUnavailable) as exc:
                 row = {"status": "error", "reason": scrub_paths(str(exc))}

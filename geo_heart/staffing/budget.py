@@ -87,10 +87,7 @@ class Budget:
         rows = []
         for r in self.table.to_dict(orient="records"):
             rows.append(
-                {
-                    k: (None if isinstance(v, float) and math.isnan(v) else v)
-                    for k, v in r.items()
-                }
+                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             )
         return {
             "available": self.available,

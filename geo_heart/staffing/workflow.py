@@ -168,7 +168,7 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
     table_calls_per_year = demand.calls_per_year
     forecast_note = None
     if o.forecast_quantile is not None or o.forecast is not None:
-        volume, source, forecast_note = forecast_volume(area, data, program, demand, o)
+        volume, source, forecast_note = forecast_volume(area, data, program, demand, o, period)
         demand = demand.scaled_to(volume)
         basis = replace(basis, volume="scaled", scale_to=volume, scale_source=source)
     elif o.scale_to is not None:
@@ -224,16 +224,19 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
     return result
 
 
-def forecast_volume(area, data, program: str, demand, o: StaffingOptions):
+def forecast_volume(area, data, program: str, demand, o: StaffingOptions, period=(None, None)):
     """The eligible calls a year ``staffing --forecast`` plans on, its source text and a
     JSON-ready note.
 
-    The rule: the forecast's next-12-month total at the quantile, divided by the basis calls a
-    year (the same definition: type and today's area), is a growth ratio; it multiplies the volume
-    the answer would otherwise use (``--scale-to``, else the call table's own count). The forecast
+    The rule: the forecast's next-12-month total at the quantile, divided by the same series
+    (the forecast's own definition: call type and today's service area, any hour) over the
+    staffing basis period per year, is a growth ratio; it multiplies the volume the answer would
+    otherwise use (``--scale-to``, else the call table's own count over the basis). The forecast
     counts the call table's rows (police incident reports are a proxy), so without ``--scale-to``
     the answer stays in those units.
     """
+    import pandas as pd
+
     from geo_heart.analysis.forecast import forecast_calls, forecast_units
 
     config = area.config
@@ -248,22 +251,34 @@ def forecast_volume(area, data, program: str, demand, o: StaffingOptions):
     if fr.horizon != 12:
         raise InputError(f"staffing plans on a 12-month forecast; this one has {fr.horizon}")
     total = fr.total(program, q)
-    base_calls = demand.calls_per_year
-    if not base_calls > 0:
-        raise InputError(f"no eligible {program} calls in the staffing basis to scale")
+    h = fr.history[fr.history["program"] == program]
+    month = pd.to_datetime(h["month"] + "-01")
+    lo, hi = period
+    keep = pd.Series(True, index=h.index)
+    if lo is not None:
+        keep &= month >= pd.Timestamp(lo)
+    if hi is not None:
+        keep &= month < pd.Timestamp(hi)
+    if not keep.any() or not h.loc[keep, "count"].sum() > 0:
+        raise InputError(
+            f"the forecast's series of {program} has no month in the staffing basis period; "
+            "give --year within the forecast's months"
+        )
+    base_calls = float(h.loc[keep, "count"].sum()) * 12 / int(keep.sum())
     ratio = total / base_calls
-    base = float(o.scale_to) if o.scale_to is not None else base_calls
+    base = float(o.scale_to) if o.scale_to is not None else demand.calls_per_year
     volume = base * ratio
     units = forecast_units(config)
     months = fr.months
     when = f"{months[0]} to {months[-1]}"
     source = (
-        f"forecast {when} at p{100 * q:g}: {total:,.0f} {units}, {ratio:.3f} × the basis's "
-        f"{base_calls:,.0f} a year"
+        f"forecast {when} at p{100 * q:g}: {total:,.0f} {units}, {ratio:.3f} × the same "
+        f"series' {base_calls:,.0f} a year over the basis period, applied to "
         + (
-            f", applied to {o.scale_source or '--scale-to'} {base:,.0f}"
+            f"{o.scale_source or '--scale-to'} {base:,.0f}"
             if o.scale_to is not None
-            else f"; in the call table's units ({units}, a proxy for calls: give --scale-to for calls)"
+            else f"the call table's {base:,.0f}; in the call table's units ({units}, a proxy "
+            "for calls: give --scale-to for calls)"
         )
     )
     note = {

@@ -3,20 +3,16 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const form = $("lookup-form"), addressBox = $("address"), callType = $("call-type");
-  const atBox = $("at"), weapon = $("weapon"), submit = $("submit"), card = $("card"), svg = $("map");
-  const SVG_NS = "http://www.w3.org/2000/svg";
+  const atBox = $("at"), weapon = $("weapon"), submit = $("submit"), card = $("card"), mapBox = $("map");
   let atTouched = false;      // untouched time box = "now" (judged by the server in area time)
-  let proj = null;            // lon/lat <-> SVG projection, set once the beats are drawn
   let serviceAreaLabel = "pilot area";
   // what the area calls its units and programs (from /area: "beat"/"district", "HEART")
   let words = { unit: "beat", units: "beats", group: "district", groups: "districts" };
   let serviceName = "crisis-response";
   const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
   let areaTimeZone = null;    // the area's IANA time zone (times are shown and judged in it)
-  let fullView = null;        // the whole area's viewBox
-  let lastPoint = null;       // SVG coordinates of the last looked-up point
+  let lastPoint = null;       // {lon, lat} of the last looked-up point
   let zoomed = false;
-  const ZOOM = 4;             // "around the point" shows a quarter of the area's width
 
   function pad(n) { return String(n).padStart(2, "0"); }
   // "now" as the wall-clock time in the area's time zone (not the browser's)
@@ -70,102 +66,88 @@
     callType.append(el("option", { value: "not listed" }, "other / not listed"));
   }
 
-  // ------------------------------------------------------------------ map (SVG, no tiles)
+  // ------------------------------------------------------------------ map (Leaflet, no tiles)
+  // Leaflet is served by this server (from the xstatic-leaflet package); there is no tile layer,
+  // so nothing is fetched from the internet: the beats' outlines are the map.
+  let map = null, answerLayer = null, fullBounds = null, lastBounds = null;
+  const beatLayers = {};
+  function paintBeat(beat, cls, on) {
+    const layer = beatLayers[beat];
+    const e = layer && layer.getElement && layer.getElement();
+    if (e) e.classList.toggle(cls, on);
+  }
+
   async function loadMap() {
+    if (!window.L) { mapBox.replaceChildren(el("p", { class: "hint" }, "Map unavailable (Leaflet is not installed on the server).")); return; }
     const r = await fetch("/beats?simplify_m=15");
     if (!r.ok) return;
     const gj = await r.json();
-    const [x0, y0, x1, y1] = gj.bbox;
-    const kx = Math.cos(((y0 + y1) / 2) * Math.PI / 180);
-    const W = 600, margin = 8;
-    const scale = (W - 2 * margin) / ((x1 - x0) * kx);
-    const H = Math.round((y1 - y0) * scale + 2 * margin);
-    svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-    fullView = { x: 0, y: 0, w: W, h: H };
-    proj = {
-      x: (lon) => margin + (lon - x0) * kx * scale,
-      y: (lat) => margin + (y1 - lat) * scale,
-      lon: (x) => x0 + (x - margin) / (kx * scale),
-      lat: (y) => y1 - (y - margin) / scale,
-    };
-    const beats = document.createElementNS(SVG_NS, "g");
-    const labels = document.createElementNS(SVG_NS, "g");
-    for (const f of gj.features) {
-      const g = f.geometry;
-      const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-      let d = "";
-      for (const poly of polys) {
-        for (const ring of poly) {
-          d += ring.map((c, i) => (i ? "L" : "M") + proj.x(c[0]).toFixed(1) + " " + proj.y(c[1]).toFixed(1)).join("") + "Z";
-        }
-      }
-      const p = document.createElementNS(SVG_NS, "path");
-      p.setAttribute("d", d);
-      p.setAttribute("fill-rule", "evenodd");
-      p.setAttribute("class", "beat" + (f.properties.in_service_area ? " pilot" : ""));
-      p.dataset.beat = f.properties.beat;
-      const t = document.createElementNS(SVG_NS, "title");
-      t.textContent = `${cap(words.unit)} ${f.properties.beat}` + (f.properties.district ? ` (${words.group} ${f.properties.district})` : "") +
-        (f.properties.in_service_area ? ` — ${serviceAreaLabel}` : "");
-      p.append(t);
-      beats.append(p);
-      const lab = document.createElementNS(SVG_NS, "text");
-      lab.setAttribute("x", proj.x(f.properties.label_lon).toFixed(1));
-      lab.setAttribute("y", proj.y(f.properties.label_lat).toFixed(1));
-      lab.setAttribute("class", "label");
-      lab.setAttribute("font-size", "9");
-      lab.textContent = f.properties.beat;
-      labels.append(lab);
+    map = L.map(mapBox, { attributionControl: false, zoomSnap: 0.25, minZoom: 8, maxZoom: 19 });
+    const beats = L.geoJSON(gj, {
+      style: (f) => ({ className: "beat" + (f.properties.in_service_area ? " pilot" : "") }),
+      onEachFeature: (f, layer) => {
+        beatLayers[f.properties.beat] = layer;
+        layer.bindTooltip(`${cap(words.unit)} ${f.properties.beat}` + (f.properties.district ? ` (${words.group} ${f.properties.district})` : "") +
+          (f.properties.in_service_area ? ` — ${serviceAreaLabel}` : ""), { sticky: true });
+      },
+    }).addTo(map);
+    fullBounds = beats.getBounds();
+    map.fitBounds(fullBounds);
+    for (const [beat, layer] of Object.entries(beatLayers)) {
+      const e = layer.getElement && layer.getElement();
+      if (e) e.dataset.beat = beat;
     }
-    const marker = document.createElementNS(SVG_NS, "g");
-    marker.setAttribute("id", "marker");
-    svg.replaceChildren(beats, labels, marker);
-    svg.addEventListener("click", (ev) => {
-      const pt = svg.createSVGPoint();
-      pt.x = ev.clientX; pt.y = ev.clientY;
-      const loc = pt.matrixTransform(svg.getScreenCTM().inverse());
-      const lon = proj.lon(loc.x), lat = proj.lat(loc.y);
-      addressBox.value = `${lat.toFixed(6)}, ${lon.toFixed(6)}`;
+    for (const f of gj.features) {
+      if (!Number.isFinite(f.properties.label_lat)) continue;
+      L.marker([f.properties.label_lat, f.properties.label_lon], {
+        icon: L.divIcon({ className: "beat-label", html: el("span", {}, f.properties.beat), iconSize: [40, 12] }),
+        interactive: false, keyboard: false,
+      }).addTo(map);
+    }
+    answerLayer = L.layerGroup().addTo(map);
+    map.on("click", (ev) => {
+      addressBox.value = `${ev.latlng.lat.toFixed(6)}, ${ev.latlng.lng.toFixed(6)}`;
       lookup();
     });
+    map.on("zoomend moveend", () => { mapBox.dataset.zoom = String(map.getZoom()); });
+    mapBox.dataset.zoom = String(map.getZoom());
   }
 
   function setView() {
-    if (!fullView) return;
     const zoomBtn = $("zoom");
-    let v = fullView, k = 1;
-    if (zoomed && lastPoint) {
-      k = ZOOM;
-      const w = fullView.w / k, h = fullView.h / k;
-      v = { x: lastPoint.x - w / 2, y: lastPoint.y - h / 2, w, h };
-    }
-    svg.setAttribute("viewBox", `${v.x.toFixed(1)} ${v.y.toFixed(1)} ${v.w.toFixed(1)} ${v.h.toFixed(1)}`);
-    svg.style.setProperty("--k", String(k));
-    for (const t of svg.querySelectorAll("text.label")) t.setAttribute("font-size", (9 / k).toFixed(2));
-    const c = svg.querySelector("#marker circle");
-    if (c) { c.setAttribute("r", (6 / k).toFixed(2)); c.setAttribute("stroke-width", (2 / k).toFixed(2)); }
     zoomBtn.disabled = !lastPoint;
     zoomBtn.textContent = zoomed && lastPoint ? "Show whole area" : "Zoom to point";
     zoomBtn.setAttribute("aria-pressed", String(zoomed && !!lastPoint));
+    if (!map) return;
+    if (zoomed && lastPoint) {
+      // the answer's shape (or radius) with room around it; a bare point: ~600 m across
+      const b = lastBounds || L.latLng(lastPoint.lat, lastPoint.lon).toBounds(600);
+      map.fitBounds(b.pad(0.6), { animate: false, maxZoom: 17 });
+    } else if (fullBounds) {
+      map.fitBounds(fullBounds, { animate: false });
+    }
   }
 
   function showOnMap(result) {
-    if (!proj) return;
-    for (const p of svg.querySelectorAll(".beat.hit")) p.classList.remove("hit");
-    const marker = $("marker");
-    marker.replaceChildren();
-    if (result && result.beat) {
-      const p = svg.querySelector(`.beat[data-beat="${CSS.escape(result.beat)}"]`);
-      if (p) p.classList.add("hit");
+    if (!map) return;
+    for (const b of Object.keys(beatLayers)) { paintBeat(b, "hit", false); paintBeat(b, "maybe", false); }
+    answerLayer.clearLayers();
+    lastBounds = null;
+    if (result && result.beat) paintBeat(result.beat, "hit", true);
+    // an approximate answer: every beat it may be in
+    if (result && !result.beat) for (const c of result.candidates || []) if (c.beat) paintBeat(c.beat, "maybe", true);
+    const has = result && Number.isFinite(result.lon) && Number.isFinite(result.lat);
+    const shape = result && result.shape;
+    if (shape && shape.geometry && shape.kind !== "point") {
+      const g = L.geoJSON(shape.geometry, { style: { className: "shape" }, interactive: false }).addTo(answerLayer);
+      lastBounds = g.getBounds();
+    } else if (has && Number.isFinite(result.uncertainty_m) && result.uncertainty_m > 0) {
+      const c = L.circle([result.lat, result.lon], { radius: result.uncertainty_m, className: "shape", interactive: false }).addTo(answerLayer);
+      lastBounds = c.getBounds();
     }
-    if (result && Number.isFinite(result.lon) && Number.isFinite(result.lat)) {
-      const c = document.createElementNS(SVG_NS, "circle");
-      c.setAttribute("cx", proj.x(result.lon).toFixed(1));
-      c.setAttribute("cy", proj.y(result.lat).toFixed(1));
-      c.setAttribute("r", "6");
-      c.setAttribute("class", "pt");
-      marker.append(c);
-      lastPoint = { x: proj.x(result.lon), y: proj.y(result.lat) };
+    if (has) {
+      L.circleMarker([result.lat, result.lon], { radius: 6, className: "pt", interactive: false }).addTo(answerLayer);
+      lastPoint = { lon: result.lon, lat: result.lat };
     } else {
       lastPoint = null;
     }
@@ -173,12 +155,15 @@
   }
 
   // ------------------------------------------------------------------ lookups
-  // "lat, lon" (or "lon, lat": a first value beyond ±90 must be a longitude)
+  // "lat, lon" (or "lon, lat": a first value beyond ±90 must be a longitude), optionally with an
+  // uncertainty radius in metres: "36.0, -78.9 ±250" or "36.0, -78.9 r250"
   function parseCoordinates(text) {
-    const m = text.trim().match(/^(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)$/);
+    const m = text.trim().match(/^(-?\d+(?:\.\d+)?)\s*[,\s]\s*(-?\d+(?:\.\d+)?)(?:\s*(?:±|\+-|\+\/-|r)\s*(\d+(?:\.\d+)?)\s*m?)?$/i);
     if (!m) return null;
     const a = parseFloat(m[1]), b = parseFloat(m[2]);
-    return Math.abs(a) > 90 ? { lon: a, lat: b } : { lat: a, lon: b };
+    const out = Math.abs(a) > 90 ? { lon: a, lat: b } : { lat: a, lon: b };
+    if (m[3] !== undefined) out.radius_m = parseFloat(m[3]);
+    return out;
   }
 
   async function lookup(pick) {
@@ -192,7 +177,10 @@
     const coords = parseCoordinates(text);
     if (pick && Number.isFinite(pick.lon) && Number.isFinite(pick.lat)) {
       q.set("lon", pick.lon); q.set("lat", pick.lat);
-    } else if (coords) { q.set("lon", coords.lon); q.set("lat", coords.lat); } else { q.set("address", text); }
+    } else if (coords) {
+      q.set("lon", coords.lon); q.set("lat", coords.lat);
+      if (coords.radius_m !== undefined) q.set("radius_m", coords.radius_m);
+    } else { q.set("address", text); }
     if (callType.value) q.set("call_type", callType.value);
     if (atTouched && atBox.value) q.set("at", atBox.value); else atBox.value = nowLocal();
     if (weapon.checked) q.set("weapon", "true");
@@ -215,6 +203,31 @@
       submit.disabled = false;
       card.removeAttribute("aria-busy");
       addressBox.focus();  // ready for the next address
+    }
+  }
+
+  // an NG9-1-1 caller location: the PIDF-LO document is posted as it is (the server parses it)
+  async function lookupPidf(file) {
+    if (!file) return;
+    const q = new URLSearchParams();
+    if (callType.value) q.set("call_type", callType.value);
+    if (atTouched && atBox.value) q.set("at", atBox.value); else atBox.value = nowLocal();
+    if (weapon.checked) q.set("weapon", "true");
+    card.setAttribute("aria-busy", "true");
+    try {
+      const r = await fetch("/lookup?" + q.toString(), {
+        method: "POST", body: await file.text(),
+        headers: { "Content-Type": "application/pidf+xml", Accept: "application/json" },
+      });
+      const body = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
+      if (!r.ok) { renderError(`${file.name}: ${body.error || "HTTP " + r.status}`); showOnMap(null); return; }
+      body.pidfFile = file.name;
+      renderCard(body);
+      showOnMap(body);
+    } catch (e) {
+      renderError("The lookup service did not answer: " + e.message);
+    } finally {
+      card.removeAttribute("aria-busy");
     }
   }
 
@@ -255,6 +268,60 @@
     return el("span", {}, el("span", { class: "badge " + cls }, word), ` ${what} (score ${s.toFixed(2)}${within})`);
   }
 
+  function shapeWords(sh) {
+    if (sh.kind === "circle") return `circle of ${Math.round(sh.radius_m).toLocaleString()} m`;
+    if (sh.kind === "ellipse") return `ellipse ${Math.round(sh.semi_major_m)} × ${Math.round(sh.semi_minor_m)} m (bearing ${sh.orientation_deg}°)`;
+    if (sh.kind === "polygon") return `polygon of ${(sh.area_m2 / 1e6).toFixed(3)} km²`;
+    return "point";
+  }
+  function sharesText(sh) {
+    const parts = (sh.shares || []).map((x) => `${x.beat} ${Math.round(100 * x.share)}%`);
+    if (sh.outside_share >= 0.005) parts.push(`outside ${Math.round(100 * sh.outside_share)}%`);
+    return `${parts.join(" · ")} (${words.unit} needs ${Math.round(100 * sh.ok_share)}% to be sure)`;
+  }
+
+  // one line to paste into CAD: where, which unit, service area, who can respond, call, time
+  function cadLine(r) {
+    const U = words.unit.toUpperCase();
+    const parts = [];
+    if (r.status === "approximate") {
+      const beats = (r.shape && r.shape.kind !== "point") ? (r.shape.shares || []).map((x) => `${x.beat} ${Math.round(100 * x.share)}%`)
+        : (r.candidates || []).map((c) => c.beat).filter(Boolean);
+      if (r.shape && r.shape.outside_share >= 0.005) beats.push(`outside ${Math.round(100 * r.shape.outside_share)}%`);
+      parts.push(`${U} ? (APPROX: ${beats.join(", ") || "unknown"}) CONFIRM WITH CALLER`);
+    } else if (r.status === "ambiguous" && !r.beat) {
+      parts.push(`${U} ? (${(r.candidates || []).length} PLACES FIT) CONFIRM WITH CALLER`);
+    } else if (r.beat) {
+      parts.push(`${U} ${r.beat}${r.district ? " " + words.group.toUpperCase() + " " + r.district : ""}`);
+    } else if (r.status === "outside") {
+      parts.push(`OUTSIDE ALL ${words.units.toUpperCase()}` + (r.nearest_beat ? ` (NEAREST ${r.nearest_beat}, ${Math.round(r.distance_m)} M)` : ""));
+    } else {
+      parts.push("LOCATION UNKNOWN - ASK CALLER");
+    }
+    const where = r.matched_address || (Number.isFinite(r.lat) ? `${r.lat.toFixed(6)},${r.lon.toFixed(6)}` : "");
+    const within = r.shape && r.shape.kind !== "point" ? ` (${shapeWords(r.shape)})` :
+      Number.isFinite(r.uncertainty_m) && r.uncertainty_m > 0 ? ` (±${Math.round(r.uncertainty_m)} m)` : "";
+    if (where) parts.push(where + within);
+    const sa = r.in_service_area === true ? "IN" : r.in_service_area === false ? "OUT" : "?";
+    parts.push(`SVC AREA ${sa}${r.service_area ? " " + r.service_area : ""}`);
+    const progs = r.programs || [];
+    parts.push(progs.length ? `ELIGIBLE ${progs.join(",")}` : `NO ${serviceName.toUpperCase()} PROGRAM`);
+    if (r.call_type) parts.push(r.call_type.label || r.call_type.raw);
+    if (r.local_time) parts.push(r.local_time.replace("T", " "));
+    return parts.join(" | ");
+  }
+
+  async function copyText(box, button) {
+    let done = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(box.value); done = true; }
+    } catch (e) { done = false; }
+    if (!done) { box.focus(); box.select(); try { done = document.execCommand("copy"); } catch (e) { done = false; } }
+    button.textContent = done ? "Copied" : "Select and copy (Ctrl+C)";
+    if (!done) { box.focus(); box.select(); }
+    setTimeout(() => { button.textContent = "Copy for CAD"; }, 2000);
+  }
+
   function renderCard(r) {
     const progs = r.programs || [];
     const decisions = r.decisions || [];
@@ -285,10 +352,18 @@
     }
     const dl = el("dl");
     const row = (label, id, value) => { if (value !== null && value !== undefined) dl.append(el("dt", {}, label), el("dd", { id }, value)); };
-    if (r.match_type !== undefined) {
+    const hasPoint = Number.isFinite(r.lon) && Number.isFinite(r.lat);
+    if (r.match_status !== null && r.match_status !== undefined) {  // an address lookup
       row("Matched", "card-matched", r.matched_address || "(no match)");
       row("Match quality", "card-quality", quality(r));
+    } else if (r.shape && r.shape.kind !== "point") {
+      row("Location", "card-matched", `caller's ${shapeWords(r.shape)} around ${r.lat.toFixed(6)}, ${r.lon.toFixed(6)}` +
+        (r.pidfFile ? ` (PIDF-LO ${r.pidfFile})` : ""));
+    } else if (hasPoint) {
+      row("Location", "card-matched", `coordinates ${r.lat.toFixed(6)}, ${r.lon.toFixed(6)}` + (r.pidfFile ? ` (PIDF-LO ${r.pidfFile})` : ""));
     }
+    if (r.pidf && r.pidf.civic_text) row("Civic address", "card-civic", `${r.pidf.civic_text}${r.pidf.used === "geodetic" ? " (not used: the shape answers)" : ""}`);
+    if (r.shape && r.shape.kind !== "point") row("Shares", "card-shares", sharesText(r.shape));
     row(cap(words.unit), "card-beat", r.beat ? `${r.beat}${r.district ? " (" + words.group + " " + r.district + ")" : ""}` : (r.reason || "none"));
     const inArea = r.in_service_area === true ? ["in", "IN"] : r.in_service_area === false ? ["out", "OUT"] : ["unknown", "UNKNOWN"];
     const saName = r.service_area && r.rules ? r.service_area : serviceAreaLabel;
@@ -301,13 +376,14 @@
       (r.candidates || []).forEach((c, i) => {
         const sa = c.in_service_area === true ? "in" : c.in_service_area === false ? "out" : "unknown";
         const share = streetOnly && typeof c.share === "number" ? `, ${Math.round(100 * c.share)}% of the street` : "";
+        const place = c.matched_address || (typeof c.share === "number" ? `${Math.round(100 * c.share)}% of the shape` : "?");
         const b = el("button", { type: "button", class: "small pick", "data-index": String(i) },
-          `${c.matched_address} — ${words.unit} ${c.beat || (Number.isFinite(c.lon) ? "none (outside)" : "?")} (${sa}${share})` +
+          `${place} — ${words.unit} ${c.beat || (Number.isFinite(c.lon) ? "none (outside)" : "?")} (${sa}${share})` +
           ((c.programs || []).length ? `: ${c.programs.join(", ")}` : ""));
         b.addEventListener("click", () => lookup(c));
         list.append(el("li", {}, b));
       });
-      row(streetOnly ? "Where on the street?" : approximate ? "Place found" : "Which place?", "card-pick", list);
+      row(streetOnly ? "Where on the street?" : (approximate && r.shape) ? "Where in the shape?" : approximate ? "Place found" : "Which place?", "card-pick", list);
       // beats within the answer's radius that no listed place stands in (a crossing near a beat line)
       const listed = new Set((r.candidates || []).map((c) => c.beat));
       const also = (r.straddle_beats || []).filter((b) => !listed.has(b));
@@ -330,7 +406,12 @@
     }
     row("Programs", "card-decisions", list);
     const notes = (r.notes || []).concat(r.beat && r.reason ? [r.reason] : []);
-    const children = [verdict, dl];
+    const line = cadLine(r);
+    const copy = el("button", { type: "button", class: "small", id: "cad-copy" }, "Copy for CAD");
+    const box = el("input", { type: "text", id: "cad-line", readonly: "", "aria-label": "One-line summary for CAD" });
+    box.value = line;
+    copy.addEventListener("click", () => copyText(box, copy));
+    const children = [verdict, el("div", { class: "cad" }, box, copy), dl];
     if (notes.length) children.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", {}, n))));
     card.className = "card";
     card.dataset.state = unknown ? "unknown" : approximate ? "approximate" : (ambiguous && !r.beat) ? "ambiguous" :
@@ -342,6 +423,8 @@
   atBox.value = nowLocal();
   atBox.addEventListener("input", () => { atTouched = atBox.value !== ""; });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); lookup(); });
+  const pidfBox = $("pidf");
+  pidfBox.addEventListener("change", () => { lookupPidf(pidfBox.files[0]).finally(() => { pidfBox.value = ""; }); });
   $("zoom").addEventListener("click", () => { zoomed = !zoomed; setView(); });
   // a new call: nothing carries over from the last one (call type, weapon flag, time, card)
   $("new-call").addEventListener("click", () => {

@@ -92,22 +92,47 @@ def test_typing_coordinates_and_enter_gives_the_card(page):
     assert "CRT" in card["verdict"] and "can respond now" in card["verdict"]
     assert page.get_attribute("li[data-program=CRT]", "data-eligible") == "true"
     assert page.get_attribute("li[data-program=CoR]", "data-eligible") == "false"
-    # the point is drawn and its beat highlighted
-    assert page.locator("#marker circle").count() == 1
+    # the point is drawn and its beat highlighted; the card says the location is coordinates
+    assert page.locator("#map path.pt").count() == 1
     assert page.get_attribute("#map path.beat.hit", "data-beat") == "512"
+    assert page.inner_text("#card-matched") == "coordinates 35.996000, -78.901600"
+    assert "no match" not in page.inner_text("#card")
+    assert page.input_value("#cad-line").startswith("BEAT 512 DISTRICT D5 | 35.996000,-78.901600 |")
     # zoom to the point and back, by keyboard
-    full = page.get_attribute("#map", "viewBox")
+    full = float(page.get_attribute("#map", "data-zoom"))
     page.focus("#zoom")
     page.keyboard.press("Enter")
     assert page.get_attribute("#zoom", "aria-pressed") == "true"
-    x, y, w, h = map(float, page.get_attribute("#map", "viewBox").split())
-    fx, fy, fw, fh = map(float, full.split())
-    assert w == pytest.approx(fw / 4, abs=0.1) and h == pytest.approx(fh / 4, abs=0.1)
-    cx = float(page.get_attribute("#marker circle", "cx"))
-    cy = float(page.get_attribute("#marker circle", "cy"))
-    assert cx == pytest.approx(x + w / 2, abs=0.2) and cy == pytest.approx(y + h / 2, abs=0.2)
+    page.wait_for_function(f"() => +document.getElementById('map').dataset.zoom > {full + 2}")
+    # the point is in the middle of the zoomed map
+    box = page.locator("#map").bounding_box()
+    pt = page.locator("#map path.pt").bounding_box()
+    cx, cy = pt["x"] + pt["width"] / 2, pt["y"] + pt["height"] / 2
+    assert cx == pytest.approx(box["x"] + box["width"] / 2, abs=20)
+    assert cy == pytest.approx(box["y"] + box["height"] / 2, abs=20)
     page.keyboard.press("Enter")
-    assert page.get_attribute("#map", "viewBox") == full
+    page.wait_for_function(f"() => +document.getElementById('map').dataset.zoom == {full}")
+
+
+def test_coordinates_with_a_radius_draw_the_circle_and_name_both_beats(page):
+    page.fill("#at", "2023-06-03T11:00")
+    page.select_option("#call-type", "trespass")
+    page.fill("#address", "35.9960, -78.9016 ±250")
+    page.press("#address", "Enter")
+    card = _card(page)
+    assert card["state"] == "approximate"
+    assert card["matched"] == "caller's circle of 250 m around 35.996000, -78.901600"
+    assert page.inner_text("#card-shares").startswith("512 90% · 511 10%")
+    assert page.locator("#map path.shape").count() == 1
+    assert sorted(page.get_attribute(p, "data-beat") for p in ["#map path.beat.maybe >> nth=0",
+                  "#map path.beat.maybe >> nth=1"]) == ["511", "512"]  # fmt: skip
+    line = page.input_value("#cad-line")
+    assert line.startswith("BEAT ? (APPROX: 512 90%, 511 10%) CONFIRM WITH CALLER | ")
+    assert "(circle of 250 m)" in line and "| Trespass | 2023-06-03 11:00" in line
+    # the circle is 500 m across on the map: zoomed to it, its width matches the scale
+    page.click("#zoom")
+    page.wait_for_timeout(300)
+    assert page.locator("#map path.shape").bounding_box()["width"] > 100
 
 
 def test_weapon_checkbox_by_keyboard_routes_away_from_crt(page):
@@ -167,7 +192,7 @@ def test_typing_an_address(page):
     assert card["quality"].startswith("good hundred-block (score 0.9")
     assert " m)" in card["quality"] and "within" in card["quality"]
     assert "CRT" in card["verdict"]
-    assert page.locator("#marker circle").count() == 1
+    assert page.locator("#map path.pt").count() == 1
     assert page.get_attribute("#map path.beat.hit", "data-beat") == "512"
 
 
@@ -180,7 +205,7 @@ def test_address_known_only_from_history_and_no_match(page):
     assert card["beat"].startswith("223")
     assert card["pilot"] == "IN"
     assert "past calls" in card["quality"]
-    assert page.locator("#marker circle").count() == 0  # no map point to draw
+    assert page.locator("#map path.pt").count() == 0  # no map point to draw
 
     page.fill("#address", "99999 NOWHERE IMAGINARY BLVD")
     page.press("#address", "Enter")
@@ -254,7 +279,7 @@ def test_candidates_pick_list_re_evaluates(page):
     card = _card(page)
     assert card["state"] in ("in", "out") and card["beat"]
     assert page.inner_text("#card-picked") in label
-    assert page.locator("#marker circle").count() == 1
+    assert page.locator("#map path.pt").count() == 1
 
 
 def test_new_call_resets_call_type_and_weapon(page):
@@ -309,3 +334,31 @@ def test_crossing_near_a_beat_line_names_the_other_beat(page):
     also = page.locator("#card-also").inner_text()
     assert "confirm with the caller" in also and card["beat"].split(" ")[0] not in also
     assert "% of the street" not in page.locator("#card-candidates").inner_text()
+
+
+def test_a_pidf_file_shows_the_ellipse_and_its_beats(page, tmp_path):
+    from geo_heart.service.models import PIDF_EXAMPLE
+
+    xml = PIDF_EXAMPLE.replace(
+        '<gs:radius uom="urn:ogc:def:uom:EPSG::9001">250</gs:radius>',
+        '<gs:semiMajorAxis uom="urn:ogc:def:uom:EPSG::9001">600</gs:semiMajorAxis>'
+        '<gs:semiMinorAxis uom="urn:ogc:def:uom:EPSG::9001">200</gs:semiMinorAxis>'
+        '<gs:orientation uom="urn:ogc:def:uom:EPSG::9102">60</gs:orientation>',
+    ).replace("gs:Circle", "gs:Ellipse")
+    path = tmp_path / "caller.xml"
+    path.write_text(xml, encoding="utf-8")
+    page.fill("#at", "2023-06-03T11:00")
+    page.select_option("#call-type", "trespass")
+    page.set_input_files("#pidf", str(path))
+    card = _card(page)
+    assert card["state"] == "approximate"
+    assert card["matched"].startswith("caller's ellipse 600 × 200 m (bearing 60°) around 35.996000")
+    assert page.inner_text("#card-shares").startswith("512 67% · 511 29% · 111 4%")
+    assert page.locator("#map path.shape").count() == 1
+    assert page.input_value("#cad-line").startswith("BEAT ? (APPROX: 512 67%, 511 29%, 111 4%)")
+    # a malformed document: its one-line error, naming the file and the element
+    path.write_text(xml.replace("<gs:orientation", "<gs:x").replace("</gs:orientation>", "</gs:x>"),
+                    encoding="utf-8")  # fmt: skip
+    page.set_input_files("#pidf", str(path))
+    page.wait_for_selector("#card-error")
+    assert page.inner_text("#card-error") == "caller.xml: PIDF-LO: gs:Ellipse has no gs:orientation"
