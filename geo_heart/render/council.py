@@ -164,9 +164,11 @@ def pilot_row(ws, evaluation) -> dict[str, str]:
         "label": label,
         "value": value,
         "caveat": f"{verdict[:1].upper()}{verdict[1:]}. "
-        f"{d.get('program', '')}: {d.get('n_treated', '?')} pilot beats against "
-        f"{len(d.get('controls', []))} other beats, {design.get('start', '')} to "
-        f"{design.get('end', '')}; {d.get('method', '')}"
+        + ws.config.own_words(
+            f"{d.get('program', '')}: {d.get('n_treated', '?')} pilot beats against "
+            f"{len(d.get('controls', []))} other beats, "
+        )
+        + f"{design.get('start', '')} to {design.get('end', '')}; {d.get('method', '')}"
         + (f", interval by {ci}" if ci else "")
         + " (section 'Did the pilot work?')",
     }
@@ -203,7 +205,7 @@ def pilot_section(ws, evaluation) -> dict:
                 "Pre-trend test (joint, months before the start)",
                 f"p = {p:.3f}: "
                 + ("no sign" if p >= 0.05 else "a sign")
-                + " that pilot and other beats were already diverging",
+                + ws.config.own_words(" that pilot and other beats were already diverging"),
             )
         )
     placebo = d.get("placebo") or {}
@@ -417,7 +419,9 @@ def reach_row(ws, data) -> dict[str, str]:
     first = g.index[0]
     share = g.loc[first, "in_service_area_share"]
     value = f"{_pct(share)} of {str(g.loc[first, 'label']).lower()} live in the service area"
-    caveat = f"{result.rules.get('label', '')} rules; census tracts apportioned to beats"
+    caveat = ws.config.own_words(
+        f"{result.rules.get('label', '')} rules; census tracts apportioned to beats"
+    )
     if "unmet_per_1000_ratio" in g.columns and data.hours_judged:
         ratio = g["unmet_per_1000_ratio"].drop(index=first, errors="ignore").dropna()
         if len(ratio):
@@ -519,16 +523,22 @@ def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
         )
     else:
         plan = staffing_plan(ws, data, forecast)
-    return {
-        "first_page": first_page(
-            ws,
-            data,
-            cov=cov,
-            evaluation=evaluation,
-            forecast=forecast,
-            plan=plan,
-            reach=reach_row(ws, data),
-        ),
-        "sections": [pilot_section(ws, evaluation), next_year_section(ws, forecast, plan)],
-        "coverage_today": cov,
-    }
+    # every string here is already in the area's unit words (the evaluation and the forecast
+    # write them; this module's own words go through own_words): never translated twice
+    from geo_heart.render.tables import worded
+
+    return worded(
+        {
+            "first_page": first_page(
+                ws,
+                data,
+                cov=cov,
+                evaluation=evaluation,
+                forecast=forecast,
+                plan=plan,
+                reach=reach_row(ws, data),
+            ),
+            "sections": [pilot_section(ws, evaluation), next_year_section(ws, forecast, plan)],
+            "coverage_today": cov,
+        }
+    )

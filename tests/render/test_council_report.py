@@ -216,3 +216,14 @@ def test_report_command_writes_html_and_pdf(toy_env, tmp_path):
     pilot = glance.split("estimated effect", 1)[1].split("Next year", 1)[0]
     # either an estimate with its interval, or "not estimated" with the evaluation's own reason
     assert "95% interval" in pilot or "is not estimated:" in pilot
+
+
+def test_text_in_the_area_words_is_translated_once(toy_dir, tmp_path):
+    from geo_heart.render.tables import relabel_all, worded
+
+    area = _area(toy_dir, tmp_path, words=("district", "precinct"))
+    ours = relabel_all({"a": "4 beats in 2 districts"}, area.config)
+    assert ours["a"] == "4 districts in 2 precincts"
+    # text an evaluation already wrote in the area's words (a staged rollout of 4 districts)
+    theirs = relabel_all(worded({"a": ["staged rollout (4 districts)"]}), area.config)
+    assert theirs["a"][0] == "staged rollout (4 districts)"
