@@ -108,7 +108,7 @@ class CallData:
     @property
     def notes(self) -> list[str]:
         """Plain statements about what could not be judged (for outputs and the CLI)."""
-        out = list(self.time_notes)
+        out = []
         if self.date_only:
             every = "All" if self.date_only == self.rows else f"{self.date_only:,} of the"
             out.append(
@@ -170,7 +170,8 @@ class CallData:
             "out_of_range_times": self.out_of_range_times,
             "dst_times": self.dst_times,
             "eligible": eligible,
-            "notes": self.notes,
+            # how the times were read (load notes), then what could not be judged
+            "notes": [*self.time_notes, *self.notes],
         }
 
     def eligible_any(self) -> pd.Series:

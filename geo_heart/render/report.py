@@ -132,7 +132,7 @@ def planner_report_context(
         "These records are a proxy for demand (reports or police calls, not every call a crisis "
         "team could take): read the counts as an estimate, not a census of demand."
     )
-    summary.extend(data.notes)
+    summary.extend([*data.time_notes, *data.notes])
     headline = [
         {"label": "Data period (local dates)", "value": period["text"], "caveat": ""},
         {"label": "Records read", "value": f"{s['rows']:,}", "caveat": f"source: {src_name}"},

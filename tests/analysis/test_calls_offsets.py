@@ -92,13 +92,13 @@ def test_loader_says_how_it_read_the_offsets(toy_area):
     assert hours == [9, 14, 20, 2, 11]  # the date-only stamp took 11:30 from HOUR
     assert data.frame["local_time"].iloc[4] == pd.Timestamp("2022-04-18 11:30")
     assert data.frame["time_known"].all() and data.date_only == 0
-    assert data.notes[0] == (
-        f"WHEN: +00 offsets read as local wall time in {tz} (offsets = 'local'; 5 values); "
+    assert data.summary()["notes"][0] == (
+        f"WHEN: +00 offsets read as local wall time in {tz} (offsets = 'local'); "
         "its clock hour equals HOUR in 80.0% of 5 rows"
     )
     assert any("1 WHEN values stamped 00:00:00 took their time of day from HOUR" in n
-               for n in data.notes)  # fmt: skip
-    assert not any("WARNING" in n for n in data.notes)
+               for n in data.summary()["notes"])  # fmt: skip
+    assert not any("WARNING" in n for n in data.summary()["notes"])
 
 
 def test_honoured_offsets_that_look_wrong_are_warned(toy_area, caplog):
@@ -107,10 +107,10 @@ def test_honoured_offsets_that_look_wrong_are_warned(toy_area, caplog):
     data = calls_from_frame(toy_area, _frame(), source="x.csv", hour_column="HOUR")
     if toy_area.config.timezone in ("UTC", "Etc/UTC"):
         pytest.skip("the toy area is in UTC: honoured +00 is its wall clock")
-    warn = [n for n in data.notes if n.startswith("WARNING")]
+    warn = [n for n in data.summary()["notes"] if n.startswith("WARNING")]
     assert len(warn) == 1 and "offsets = 'local'" in warn[0] and "(80.0%)" in warn[0]
     assert "offsets look wrong" in caplog.text
-    assert data.summary()["notes"] == data.notes
+    assert data.summary()["notes"][: len(data.time_notes)] == data.time_notes
 
 
 def test_offsets_option_is_part_of_the_cache_key(toy_area, tmp_path):
@@ -123,7 +123,7 @@ def test_offsets_option_is_part_of_the_cache_key(toy_area, tmp_path):
     again = load_calls(toy_area, src, hour_column="HOUR", offsets="local")
     assert honour.frame["local_time"].iloc[0] != local.frame["local_time"].iloc[0]
     pd.testing.assert_frame_equal(local.frame, again.frame)
-    assert again.notes == local.notes  # the notes survive the cache
+    assert again.time_notes == local.time_notes  # the notes survive the cache
     assert len(list((tmp_path / "cache").glob("calls-*.parquet"))) == 2
 
 
@@ -152,4 +152,4 @@ def test_durham_reports_are_read_on_the_local_clock(workspace):
     assert round(inside, 3) == 0.625  # read as UTC it would be 0.534
     assert data.frame["local_time"].min() >= pd.Timestamp("2021-01-01")
     assert data_period(data)["text"].startswith("01 Jan 2021")
-    assert "equals HOUR_REPT in 96.8% of 125,364 rows" in data.notes[0]
+    assert "equals HOUR_REPT in 96.8% of 125,364 rows" in data.summary()["notes"][0]
