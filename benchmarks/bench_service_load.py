@@ -2,7 +2,7 @@
 
 Run by hand (not in CI):
 
-    .venv/bin/python benchmarks/bench_service_load.py [--scenario all|keepalive|rate|slowloris]
+    .venv/bin/python benchmarks/bench_service_load.py [--scenario all|keepalive|rate|slowloris|slowbody]
         [--clients 500] [--seconds 60] [--rate 200] [--slow-clients 200]
 
 Load generator: this script's own asyncio HTTP/1.1 client (stdlib ``asyncio`` streams, raw
@@ -23,6 +23,10 @@ Scenarios
   second and never finish it, reconnecting whenever the server closes them, while real clients
   send point lookups at 50/s. Reports the real lookups answered, their p99 and failures, and how
   often the slow clients were cut off (header timeout). Target: every real lookup answered.
+* **slowbody** — the same with ``--slow-clients`` connections that send a complete
+  ``POST /lookup/batch`` head with ``Content-Length: 100000`` and then one body byte every 2 s
+  (issue 30 #9), reconnecting when answered. Reports the real lookups answered and the slow
+  clients' answers (the body timeout's JSON 408). Target: every real lookup answered.
 """
 
 from __future__ import annotations
@@ -109,8 +113,10 @@ async def _keepalive(port: int, paths: list[str], clients: int, seconds: float) 
     lat_ms: list[float] = []
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(
-        *(_keepalive_client(port, paths[k::clients] or paths, stop_at, tally, lat_ms)
-          for k in range(clients))  # fmt: skip
+        *(
+            _keepalive_client(port, paths[k::clients] or paths, stop_at, tally, lat_ms)
+            for k in range(clients)
+        )  # fmt: skip
     )
     tally["latency_ms"] = lat_ms
     return tally
@@ -148,10 +154,43 @@ async def _slow_client(port: int, stop_at: float, counts: dict) -> None:
             writer.close()
 
 
-async def _slowloris(port: int, real_paths: list[str], slow: int, seconds: float) -> dict:
+async def _slow_body_client(port: int, stop_at: float, counts: dict) -> None:
+    while time.perf_counter() < stop_at:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            counts["connect_failed"] += 1
+            await asyncio.sleep(0.2)
+            continue
+        counts["connections"] += 1
+        try:
+            writer.write(
+                b"POST /lookup/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            )
+            await writer.drain()
+            while time.perf_counter() < stop_at:
+                writer.write(b" ")  # one body byte every 2 s
+                await writer.drain()
+                try:
+                    status, _h, _b = await asyncio.wait_for(_read_answer(reader), timeout=2.0)
+                except asyncio.TimeoutError:
+                    continue
+                counts[f"answered {status}"] = counts.get(f"answered {status}", 0) + 1
+                break
+            counts["cut_off"] += 1
+        except (OSError, asyncio.IncompleteReadError):
+            counts["cut_off"] += 1
+        finally:
+            writer.close()
+
+
+async def _slowloris(
+    port: int, real_paths: list[str], slow: int, seconds: float, client=_slow_client
+) -> dict:
     counts = {"connections": 0, "cut_off": 0, "connect_failed": 0}
     stop_at = time.perf_counter() + seconds
-    slow_tasks = [asyncio.create_task(_slow_client(port, stop_at, counts)) for _ in range(slow)]
+    slow_tasks = [asyncio.create_task(client(port, stop_at, counts)) for _ in range(slow)]
     await asyncio.sleep(2.0)  # the slow clients hold their connections first
     rate = len(real_paths) / max(seconds - 3.0, 1.0)
     real = await base._drive(port, real_paths, rate, 16)
@@ -165,7 +204,9 @@ def _pct(values, q) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenario", choices=["all", "keepalive", "rate", "slowloris"], default="all")
+    ap.add_argument(
+        "--scenario", choices=["all", "keepalive", "rate", "slowloris", "slowbody"], default="all"
+    )
     ap.add_argument("--clients", type=int, default=500)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--rate", type=float, default=200.0)
@@ -233,6 +274,26 @@ def main() -> None:
             print(
                 f"  slow clients: {s['connections']:,} connections opened, {s['cut_off']:,} cut "
                 f"off by the server, {s['connect_failed']:,} connects refused"
+            )
+        if args.scenario in ("all", "slowbody"):
+            real = pts[: int(10 * (args.slow_seconds - 3))]
+            r = asyncio.run(
+                _slowloris(port, real, args.slow_clients, args.slow_seconds, _slow_body_client)
+            )
+            lat = r["real"]["latency_ms"]
+            print(
+                f"\nslowbody: {args.slow_clients} clients sending POST /lookup/batch bodies one "
+                f"byte every 2 s (Content-Length 100000) for {args.slow_seconds:g} s beside real "
+                f"point lookups at {r['rate']:.0f}/s"
+            )
+            print(
+                f"  real lookups answered {len(lat):,} of {len(real):,}, failed "
+                f"{len(r['real']['errors'])}, p50 {_pct(lat, 50):.2f} ms, p99 {_pct(lat, 99):.2f} ms"
+            )
+            s = r["slow"]
+            answers = ", ".join(f"{k} {v:,}" for k, v in s.items() if k.startswith("answered"))
+            print(
+                f"  slow clients: {s['connections']:,} connections opened; {answers or 'no answers'}"
             )
     finally:
         base.stop_server(proc)

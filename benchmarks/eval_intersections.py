@@ -122,6 +122,8 @@ def answers(g, truth: pd.DataFrame) -> pd.DataFrame:
             "beat": r.beat, "right": r.beat is not None and r.beat == t.beat,
             "named": isinstance(t.beat, str) and t.beat in named_beats(r),
             "has_point": lon is not None, "reason": r.reason,
+            "single": bool(r.beat) and named_beats(r) == {r.beat},
+            "located": lon is not None or bool(named_beats(r)),
         })  # fmt: skip
     return pd.DataFrame(rows, index=truth.index)
 
@@ -160,6 +162,18 @@ def figures(a: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
         * a["named"].to_numpy()[near].mean(),
         "  of those with any answer (%)": 100
         * a["named"].to_numpy()[near & (a["status"] != "unmatched").to_numpy()].mean(),
+        # issue 33 #7: an answer naming one beat (no other within its radius or among its
+        # candidates) is right; where it cannot be, the other beats are named
+        f"answers naming a single beat, of {inside.sum()} inside (%)": pct(
+            a["single"].to_numpy(bool)[inside]
+        ),
+        "  of those, right beat (%) [>=98]": pct(
+            right[inside & a["single"].to_numpy(bool)]
+        ),
+        "located (a point or a beat named): true beat named (%) [>=97]": pct(
+            a["named"].to_numpy(bool)[inside & a["located"].to_numpy(bool)]
+        ),
+        "located, of inside (%)": pct(a["located"].to_numpy(bool)[inside]),
     }
 
 

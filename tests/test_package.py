@@ -112,6 +112,9 @@ def test_installed_wheel_answers_a_lookup_from_another_folder(wheel, data_dir, t
             "-q",
             "--no-deps",
             "--no-index",
+            # the checkout's editable install is on the borrowed path: pip would call the
+            # wheel already installed and skip it
+            "--ignore-installed",
             str(wheel),
         ]
     )

@@ -23,7 +23,7 @@ Scenarios ("what if"), applied on top of the chosen rules:
 * a scenario TOML file holding ``[scenarios.<key>]`` tables of the same form, where
   ``service_area`` may name a service area of the area file or ``beats = ["111", …]`` list beats;
 * options: ``beats`` (beat codes or a service-area name) and/or ``hours``
-  (``"Mon-Sun 08:00-20:00; Sat 10:00-14:00"``) applied to the named programs.
+  (``"Mon-Fri 08:00-20:00; Sat 10:00-14:00"``) applied to the named programs.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from geo_heart.errors import ConfigError, DataSourceError
+from geo_heart.errors import ConfigError, DataSourceError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo_heart.analysis.calls import CallData
@@ -332,6 +332,10 @@ def _measure_parts(t: pd.DataFrame, key: str) -> dict[str, tuple[np.ndarray, np.
     return parts
 
 
+#: Most bootstrap resamples (``--bootstrap``, ``[equity] bootstrap``).
+MAX_BOOTSTRAP = 10_000
+
+
 def group_table(
     t: pd.DataFrame,
     groups: list[EquityGroup],
@@ -346,6 +350,9 @@ def group_table(
     ``m``, ``m_ratio``, ``m_ratio_low``, ``m_ratio_high`` (tracts resampled with replacement
     ``bootstrap`` times; the interval is the central ``level`` of the resampled ratios).
     """
+    if isinstance(bootstrap, bool) or not 0 <= int(bootstrap) <= MAX_BOOTSTRAP:
+        # the resampling weights are a bootstrap × tracts array: bounded (issue 30 #11)
+        raise InputError(f"--bootstrap {bootstrap!r}: must be from 0 to {MAX_BOOTSTRAP:,}")
     n = len(t)
     rng = np.random.default_rng(seed)
     w = (

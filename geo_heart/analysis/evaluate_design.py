@@ -13,6 +13,7 @@ answer (no pre- or post-period, fewer than 2 treated or control beats).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -161,7 +162,7 @@ def design_from_area(
     notes: list[str] = []
     given = treated is not None or start is not None
     if isinstance(treated, str):
-        treated = [t.strip() for t in treated.split(",") if t.strip()]
+        treated = [t for t in re.split(r"[\s,;]+", treated) if t]
     start_d = _parse_day(start, "--start")
     end_d = _parse_day(end, "--end")
     progs = area.programs_under(pilot) if pilot is not None else dict(area.programs)

@@ -33,7 +33,7 @@ from geo_heart.cli.options import (
     help="TOML file of [scenarios.NAME] tables (service_area or beats, hours, programs).",
 )
 @click.option("--beats", help="What-if service area: beat codes '111,121' or a service-area name.")
-@click.option("--hours", help="What-if hours, e.g. 'Mon-Sun 08:00-20:00; Sat 10:00-14:00'.")
+@click.option("--hours", help="What-if hours, e.g. 'Mon-Fri 08:00-20:00; Sat 10:00-14:00'.")
 @program_option(
     "Programs the --beats/--hours what-if applies to, e.g. 'CRT,CoR' or repeated (default all).",
     multiple=True,
@@ -94,16 +94,28 @@ def coverage(
         coverage_table,
         coverage_text,
         hours_not_judged,
-        resolve_what_ifs,
     )
     from geo_heart.io.tables import write_table
 
+    if by_period and (rules or as_of or scenarios or scenario_file or beats or hours):
+        raise click.UsageError("--by-period takes no --rules/--as-of or what-if options")
+    # every what-if option (beats, hours, scenarios, rules) is checked before the calls are read
+    wis = None
+    if not by_period:
+        wis = _what_ifs(
+            obj.workspace,
+            scenarios=scenarios,
+            scenario_file=scenario_file,
+            beats=beats,
+            hours=hours,
+            programs=programs,
+            rules=rules,
+            as_of=as_of,
+        )
     ws, data = load_calls_from_options(obj, kwargs)
     if by_period:
         from geo_heart.analysis.coverage import rules_coverage_table
 
-        if rules or as_of or scenarios or scenario_file or beats or hours:
-            raise click.UsageError("--by-period takes no --rules/--as-of or what-if options")
         table = hours_not_judged(rules_coverage_table(data, ws.config), data)
         records = json.loads(table.to_json(orient="records"))
         groups = _groups_by_period(ws)
@@ -123,26 +135,6 @@ def coverage(
 
                 click.echo(period_groups_text(groups), nl=False)
         return
-    beats_arg = beats
-    if beats and "," in beats:
-        parts = [b.strip() for b in beats.split(",") if b.strip()]
-        expanded: list[str] = []
-        for b in parts:  # a service-area name inside a list expands to its beats
-            if b in ws.config.service_areas:
-                expanded += ws.config.service_areas[b].resolve(ws.beat_index.beats)
-            else:
-                expanded.append(b)
-        beats_arg = ",".join(dict.fromkeys(expanded))
-    wis = resolve_what_ifs(
-        ws,
-        scenarios=scenarios,
-        scenario_file=scenario_file,
-        beats=beats_arg,
-        hours=hours,
-        programs=programs or None,
-        rules=rules,
-        as_of=as_of,
-    )
     table = hours_not_judged(coverage_table(data, wis), data)
     records = json.loads(table.to_json(orient="records"))
     if out_dir:
@@ -198,3 +190,29 @@ def _groups_by_period(ws):
     except MissingLayerError as exc:
         click.echo(f"Warning: no resident groups by period: {exc}", err=True)
         return None
+
+
+def _what_ifs(ws, *, scenarios, scenario_file, beats, hours, programs, rules, as_of):
+    """The what-ifs the options ask for (a service-area name in a --beats list expands)."""
+    from geo_heart.analysis.coverage import resolve_what_ifs
+
+    beats_arg = beats
+    if beats and "," in beats:
+        parts = [b.strip() for b in beats.split(",") if b.strip()]
+        expanded: list[str] = []
+        for b in parts:  # a service-area name inside a list expands to its beats
+            if b in ws.config.service_areas:
+                expanded += ws.config.service_areas[b].resolve(ws.beat_index.beats)
+            else:
+                expanded.append(b)
+        beats_arg = ",".join(dict.fromkeys(expanded))
+    return resolve_what_ifs(
+        ws,
+        scenarios=scenarios,
+        scenario_file=scenario_file,
+        beats=beats_arg,
+        hours=hours,
+        programs=programs or None,
+        rules=rules,
+        as_of=as_of,
+    )

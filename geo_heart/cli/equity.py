@@ -35,7 +35,9 @@ from geo_heart.cli.options import (
     "beat's calls over its tracts by residents).",
 )
 @click.option(
-    "--bootstrap", type=click.IntRange(0), help="Bootstrap resamples for the ratio intervals."
+    "--bootstrap",
+    type=click.IntRange(0, 10_000),
+    help="Bootstrap resamples for the ratio intervals.",
 )
 @click.option(
     "--staffing/--no-staffing",

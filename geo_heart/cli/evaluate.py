@@ -16,7 +16,7 @@ from geo_heart.cli.options import json_option, pass_ctx
 @click.option(
     "--treated",
     metavar="BEATS",
-    help="Treated beats, comma-separated (default: the pilot rule set's service area).",
+    help="Treated beats, comma- or space-separated (default: the pilot rule set's service area).",
 )
 @click.option("--start", metavar="DATE", help="First treated day (default: the pilot's start).")
 @click.option(

@@ -27,7 +27,12 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 
 @click.command()
 @click.argument("calls_path", metavar="[CALLS]", required=False, type=click.Path(dir_okay=False))
-@click.option("--k", "k", type=int, help="Number of beats to add (default 3 unless --target).")
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(0, 10_000),
+    help="Number of beats to add (default 3 unless --target).",
+)
 @click.option(
     "--target",
     type=float,
@@ -46,12 +51,16 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 )
 @click.option(
     "--capacity",
-    type=float,
+    type=click.FloatRange(0, 10_000, min_open=True),
     metavar="CALLS",
     help="Calls one team can take per shift; coverage then counts only servable demand.",
 )
 @click.option(
-    "--teams", type=int, default=1, show_default=True, help="Teams on each shift (with --capacity)."
+    "--teams",
+    type=click.IntRange(1, 200),
+    default=1,
+    show_default=True,
+    help="Teams on each shift (with --capacity).",
 )
 @click.option(
     "--bases",
@@ -75,14 +84,14 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 )
 @click.option(
     "--within-m",
-    type=float,
+    type=click.FloatRange(0, 1_000_000),
     default=5000.0,
     show_default=True,
     help="Report the share of eligible calls within this distance of a base.",
 )
 @click.option(
     "--max-distance-m",
-    type=float,
+    type=click.FloatRange(0, 1_000_000),
     help="Only add beats whose demand point is within this distance of a base.",
 )
 @click.option(
@@ -98,7 +107,11 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
     help="Keep beats flagged outside_city (Durham: 999) as candidates.",
 )
 @click.option(
-    "--compare-k", type=int, default=5, show_default=True, help="Greedy vs optimal for k = 1..N."
+    "--compare-k",
+    type=click.IntRange(0, 10_000),
+    default=5,
+    show_default=True,
+    help="Greedy vs optimal for k = 1..N.",
 )
 @click.option(
     "--rules",

@@ -125,6 +125,10 @@ def render_card(
     head = f"{unit.capitalize() + ':':<11}"
     none_text = f"no {service_name} program"
     lines = []
+    status = r.get("status")
+    if status in ("ambiguous", "approximate"):
+        # the first line a call-taker reads says the answer is not sure
+        lines.append(f"{status.upper()}: not sure of the place - confirm with the caller")
     if r.get("match_type") is not None:
         lines.append(
             f"Location:  {r.get('matched_address') or '(no match)'}  "
@@ -153,6 +157,9 @@ def render_card(
     ):
         what = "several places fit" if r.get("status") == "ambiguous" else "location not determined"
         lines.append(f"{head}unknown - {what}: ask the caller ({r.get('reason', '')})")
+    elif r.get("beat") and status == "ambiguous":
+        lines.append(f"{head}{r['beat']} ({group} {r.get('district') or '?'}) - ambiguous: "
+                     "most likely, not sure; confirm with the caller")  # fmt: skip
     elif r.get("beat"):
         sa = "IN" if r["in_service_area"] else "NOT in"
         lines.append(
@@ -173,7 +180,12 @@ def render_card(
     lines.append(f"Call type: {ct_text}")
     lines.append(f"Time:      {r['local_time']} {r['timezone']}")
     progs = r["programs"]
-    lines.append(f"Eligible:  {', '.join(progs) if progs else none_text}")
+    sure = (
+        ""
+        if status not in ("ambiguous", "approximate") or not progs
+        else " (if the place is right)"
+    )
+    lines.append(f"Eligible:  {', '.join(progs) if progs else none_text}{sure}")
     for code, why in r["reasons"].items():
         lines.append(f"  {code:<4} no: {why}")
     for note in r.get("notes", []):

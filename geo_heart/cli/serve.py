@@ -80,6 +80,22 @@ from geo_heart.cli.options import pass_ctx
     show_default=True,
     help="Seconds a client may take to send a request's headers (slow clients are closed).",
 )
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds a client may take to send a request's body (then 408); a request takes a "
+    "concurrency slot only once its body is in.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host is NAME (repeatable; '*' for any). Always answered: "
+    "localhost, 127.0.0.1, [::1] and the --host address; others get 400 (DNS rebinding).",
+)
 @pass_ctx
 def serve(
     obj,
@@ -95,12 +111,15 @@ def serve(
     max_connections_per_client: int,
     timeout_keep_alive: int,
     header_timeout: float,
+    body_timeout: float,
+    allowed_hosts: tuple[str, ...],
 ) -> None:
     """Run the dispatch lookup service (JSON API + call-taker page at /).
 
     The beat index, call-type table and geocoder are loaded once, before the port opens.
-    Bodies over --max-body-bytes get 413; clients slower than --header-timeout to send headers
-    are closed; at most --limit-concurrency requests at once (more wait briefly, then get a JSON
+    Bodies over --max-body-bytes get 413 and bodies slower than --body-timeout 408; clients
+    slower than --header-timeout to send headers are closed; requests whose Host is not
+    loopback, --host or an --allowed-host get 400; at most --limit-concurrency requests at once (more wait briefly, then get a JSON
     503 with Retry-After) and --max-connections-per-client connections per client address.
     Access logs redact query strings and client addresses unless --full-access-log. Listening
     beyond loopback needs --token (or GEO_HEART_TOKEN), which every request must then carry as a
@@ -117,6 +136,7 @@ def serve(
     from geo_heart.service.app import create_app
     from geo_heart.service.hardening import (
         MAX_CONNECTIONS,
+        allowed_hosts_for,
         install_access_log_redaction,
         is_loopback,
         raise_open_files_limit,
@@ -140,6 +160,8 @@ def serve(
         max_body_bytes=max_body_bytes,
         token=token or None,
         limit_concurrency=limit_concurrency,
+        body_timeout_s=body_timeout,
+        allowed_hosts=allowed_hosts_for(host, allowed_hosts),
     )
     raise_open_files_limit(MAX_CONNECTIONS + 256)
     # Everything loaded so far (indexes, tables) lives as long as the process: move it out of the

@@ -130,8 +130,18 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
         default_q = float((getattr(cfg, "forecast", None) or {}).get("quantile", 0.8))
         kw["forecast_quantile"] = quantile if quantile is not None else default_q
     calls_kw = {k: kw.pop(k) for k in list(kw) if k in _CALL_KEYS}
+    # every option checked (bounds, --hours) before the calls are read
+    options = StaffingOptions(**kw)
+    if options.hours_text:
+        from geo_heart.staffing.data import schedule_from_text
+
+        schedule_from_text(options.hours_text)
+    if options.shifts_path is not None:
+        from geo_heart.staffing.data import read_shifts
+
+        read_shifts(options.shifts_path)
     ws, data = load_calls_from_options(obj, calls_kw)
-    result = staffing_for_calls(ws, data, program, StaffingOptions(**kw))
+    result = staffing_for_calls(ws, data, program, options)
     from geo_heart.staffing.budget import budget_table
 
     budget = budget_table(ws, result)

@@ -91,6 +91,27 @@ class ServiceArea:
 
 
 @dataclass(frozen=True)
+class AddressRules:
+    """``[addresses]``: which places an address text may name (upper-case, spaces folded)."""
+
+    #: the area's own postal cities and ZIP codes, and its states (empty: not checked)
+    cities: frozenset[str] = frozenset()
+    zip_codes: frozenset[str] = frozenset()
+    states: frozenset[str] = frozenset()
+    #: neighbouring places (answered ``outside``) and words naming a place outside (``PIA``)
+    outside_cities: frozenset[str] = frozenset()
+    outside_words: frozenset[str] = frozenset()
+    #: another spelling → the city's name
+    city_aliases: Mapping[str, str] = field(default_factory=dict)
+    #: a neighbouring place or ZIP → the units its part of the area lies in
+    edge_units: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.cities or self.zip_codes or self.states or self.outside_cities
+                    or self.outside_words)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Program:
     """One response program (CCD, CRT, CoR, CN …)."""
 
@@ -104,6 +125,9 @@ class Program:
     risk: str = "allow"  # "allow" or "exclude"
     risk_route_to: str | None = None
     follows_up: tuple[str, ...] = ()
+    #: False for a program that takes no new calls (it follows up earlier contacts): eligible
+    #: only for its own call types, never for a new call or one whose type is not given
+    new_calls: bool = True
     #: False when the program does not operate under the rules in force (e.g. before its launch)
     active: bool = True
     #: why not, when ``active`` is False ("HEART did not exist before 2022-06-27")
@@ -167,6 +191,8 @@ class AreaConfig:
     #: ``[addresses]``: ``outside_cities`` and ``outside_words`` (upper-case, spaces folded)
     outside_cities: frozenset[str] = frozenset()
     outside_words: frozenset[str] = frozenset()
+    #: ``[addresses]``: the area's postal cities, ZIPs and states, neighbours, aliases, edges
+    address_rules: AddressRules = field(default_factory=AddressRules)
     #: ``[addresses] confident_min_score`` (None: every located answer is ``ok``)
     confident_min_score: float | None = None
     #: ``[addresses] point_crossings_confident``

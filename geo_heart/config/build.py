@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_heart.config.areafile import (
+    AddressRules,
     AreaConfig,
     BeatsLayer,
     CallType,
@@ -110,6 +111,7 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
             risk=p.risk,
             risk_route_to=p.risk_route_to,
             follows_up=tuple(p.follows_up),
+            new_calls=(not p.follows_up) if p.new_calls is None else p.new_calls,
         )
     for code, p in programs.items():
         if p.risk_route_to is not None:
@@ -206,6 +208,7 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         staffing=m.staffing.model_dump(exclude_none=True),
         outside_cities=frozenset(normalize_code(c) for c in m.addresses.outside_cities),
         outside_words=frozenset(normalize_code(w) for w in m.addresses.outside_words),
+        address_rules=_address_rules(m),
         confident_min_score=m.addresses.confident_min_score,
         point_crossings_confident=m.addresses.point_crossings_confident,
         equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
@@ -395,3 +398,26 @@ def _timeline(
                 progs[code] = p
             periods.append(RulePeriod(rs, a, b, progs))
     return RuleTimeline(tuple(periods), tuple(all_sets))
+
+
+def _address_rules(m: AreaFileModel) -> AddressRules:
+    """``[addresses]`` as :class:`AddressRules`: names upper-case with spaces folded, aliases
+    applied to the lists (so ``GRSM`` in ``outside_cities`` means Gresham)."""
+    a = m.addresses
+    alias = {normalize_code(k): normalize_code(v) for k, v in a.city_aliases.items()}
+
+    def names(values) -> frozenset[str]:
+        return frozenset(alias.get(normalize_code(v), normalize_code(v)) for v in values)
+
+    return AddressRules(
+        cities=names(a.cities),
+        zip_codes=frozenset(a.zip_codes),
+        states=frozenset(normalize_code(s) for s in a.states),
+        outside_cities=names(a.outside_cities),
+        outside_words=frozenset(normalize_code(w) for w in a.outside_words),
+        city_aliases=alias,
+        edge_units={
+            alias.get(normalize_code(k), normalize_code(k)): frozenset(str(u) for u in v)
+            for k, v in a.edge_units.items()
+        },
+    )

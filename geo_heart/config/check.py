@@ -118,7 +118,7 @@ def reference_points(area, data: Path):
     if area.places_file is not None:
         sources.append((Path(area.places_file), "lon", "lat"))
     for path, lon_col, lat_col in sources:
-        if path.suffix.lower() not in (".csv", ".txt") or not path.exists():
+        if path.suffix.lower() not in (".csv", ".txt") or not path.is_file():
             continue
         try:
             t = pd.read_csv(path, usecols=[lon_col, lat_col])
@@ -152,7 +152,7 @@ def check_area_warnings(area_file: str | Path, data_dir: str | Path) -> list[str
     data = Path(data_dir)
     beats_path = data / area.beats.file
     lon, lat, names = reference_points(area, data)
-    if not len(lon) or not beats_path.exists():
+    if not len(lon) or not (beats_path.is_file() or beats_path.is_dir()):
         return []
     try:
         beats = pyogrio.read_dataframe(beats_path, columns=[])
@@ -237,6 +237,9 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         if not p.exists():
             problems.append(f"{where}: {role}.file = {file!r}: {p} does not exist")
             return None
+        if not (p.is_file() or p.is_dir()):  # a FIFO or a link to /dev/zero: never read
+            problems.append(f"{where}: {role}.file = {file!r}: {p} is not a regular file")
+            return None
         try:
             cols = layer_columns(p)
         except Exception as exc:  # any reader failure is a problem to report, not a crash
@@ -281,10 +284,7 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         }
         if column_checks(f"layers.{role}", str(table["file"]), wanted) is not None:
             opened.add(data / str(table["file"]))
-    if area.calibration_file is not None and not area.calibration_file.exists():
-        problems.append(f"{where}: calibration.file: {area.calibration_file} does not exist")
-    if area.places_file is not None and not area.places_file.exists():
-        problems.append(f"{where}: places.file: {area.places_file} does not exist")
+    problems.extend(_side_file_problems(area, where))
     for p in sorted(opened):
         problems.extend(open_layer(p, display_path(p)))
     if layer_beats is not None:
@@ -302,4 +302,34 @@ def check_area(area_file: str | Path, data_dir: str | Path) -> list[str]:
         for code in area.beats.special:
             if code not in layer_beats:
                 problems.append(f"{where}: beats.special.{code}: not a beat of {b.file}")
+    return problems
+
+
+def _side_file_problems(area, where: str) -> list[str]:
+    """The calibration table and the places file, read as the geocoder reads them: regular
+    files of bounded size; the places file parsed row by row (:func:`read_places_table`)."""
+    import json
+
+    from geo_heart.config.places import read_places_table
+    from geo_heart.config.safe_files import MAX_SIDE_FILE_BYTES, read_limited
+
+    problems: list[str] = []
+    if area.calibration_file is not None:
+        try:
+            data = read_limited(
+                area.calibration_file, max_bytes=MAX_SIDE_FILE_BYTES, what="calibration file"
+            )
+            json.loads(data.decode("utf-8"))
+        except ConfigError as exc:
+            problems.append(f"{where}: calibration.file: {exc}")
+        except (RecursionError, ValueError) as exc:
+            problems.append(
+                f"{where}: calibration.file: {area.calibration_file.name} is not readable JSON: "
+                f"{str(exc)[:200]}"
+            )
+    if area.places_file is not None:
+        try:
+            read_places_table(area.places_file)
+        except ConfigError as exc:
+            problems.append(f"{where}: places.file: {exc}")
     return problems

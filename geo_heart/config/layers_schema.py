@@ -8,13 +8,13 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from geo_heart.config.schema_base import Text, _Model
+from geo_heart.config.schema_base import FileName, Text, _Model
 
 
 class LayerModel(_Model):
     """Keys every ``[layers.<role>]`` table has."""
 
-    file: Text
+    file: FileName
     source_url: str | None = None
     download_url: str | None = None
     #: the file may be absent (left out of the index; ``data check`` does not fail)

@@ -57,7 +57,7 @@ from geo_heart.config.schedule import (
     parse_days,
     parse_window_text,
 )
-from geo_heart.config.schema_base import Code, Text, _Model
+from geo_heart.config.schema_base import Code, FileName, Text, _Model
 from geo_heart.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -185,7 +185,7 @@ class SpecialBeatModel(_Model):
 class BeatsSection(_Model):
     """``[beats]``: the beats layer and its fields."""
 
-    file: Text
+    file: FileName
     id_field: Text
     district_field: str | None = None
     source_url: str | None = None
@@ -231,6 +231,11 @@ class ProgramModel(_Model):
     risk: Literal["allow", "exclude"] = "allow"
     risk_route_to: str | None = None
     follows_up: list[Text] = []
+    #: whether the program takes new calls (a call-taker's fresh call); ``false`` for a program
+    #: that only follows up earlier contacts. Default: ``false`` when ``follows_up`` is given,
+    #: else ``true``. A program that takes no new calls is never listed as eligible for one
+    #: (only for its own ``call_types``, e.g. a follow-up call).
+    new_calls: bool | None = None
 
 
 class CallTypeModel(SourcedModel):
@@ -281,6 +286,19 @@ class AddressesSection(_Model):
 
     outside_cities: list[Text] = []
     outside_words: list[Text] = []
+    #: the area's own postal cities (``DURHAM``): an address naming one is decided by its point
+    cities: list[Text] = []
+    #: the ZIP codes whose addresses can lie in the area; a ZIP not listed (when any are) is
+    #: ``outside``, naming the ZIP (and the city, when the text gives one)
+    zip_codes: list[Annotated[str, Field(pattern=r"^\d{5}$")]] = []
+    #: the states the area lies in (``NC``); an address naming another state is ``outside``
+    states: list[Text] = []
+    #: other spellings of a city (``GRSM = "GRESHAM"``, ``RTP = "RESEARCH TRIANGLE PARK"``)
+    city_aliases: dict[Text, Text] = {}
+    #: a neighbouring place (an ``outside_cities`` name or a ZIP) that reaches into the area in
+    #: the listed units: there the answer is decided by the point (and says so), elsewhere the
+    #: place is ``outside`` (``"CHAPEL HILL" = ["999"]``)
+    edge_units: dict[Text, list[Text]] = {}
     #: a located answer scoring below this, or on a block straddling units, is ``ambiguous``
     #: (the units it may be in as candidates) rather than a confident ``ok``; default: off
     confident_min_score: Annotated[float, Field(ge=0, le=1)] | None = None
@@ -311,7 +329,7 @@ class CalibrationSection(_Model):
     """``[calibration]``: the geocoder's fitted confidence table (90% radii, beat probabilities;
     see ``docs/geocoder.md``); ``file`` is relative to the area file's folder."""
 
-    file: Text
+    file: FileName
     source: str | None = None
     note: str | None = None
 
@@ -319,7 +337,7 @@ class CalibrationSection(_Model):
 class PlacesSection(_Model):
     """``[places]``: a table of named places; ``file`` is relative to the area file's folder."""
 
-    file: Text
+    file: FileName
     source: str | None = None
     note: str | None = None
 
@@ -424,7 +442,7 @@ class EquitySection(_Model):
     need_field: Text | None = None
     weights: Literal["area", "address_points"] = "area"
     min_count: Annotated[int, Field(ge=1)] = 5
-    bootstrap: Annotated[int, Field(ge=0)] = 1000
+    bootstrap: Annotated[int, Field(ge=0, le=10_000)] = 1000
     seed: int = 2024
 
 
@@ -551,14 +569,18 @@ def problems_error(path: Path | str, problems: list[str]) -> ConfigError:
 
 def read_toml(path: Path, *, what: str = "area configuration file") -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a ConfigError naming it."""
+    from geo_heart.config.safe_files import MAX_AREA_FILE_BYTES, read_limited
+
+    data = read_limited(path, max_bytes=MAX_AREA_FILE_BYTES, what=what)  # regular files only
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {str(path)!r} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{display_path(path)}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{display_path(path)}: cannot be read: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{display_path(path)}: not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4,300 digits
+        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"{display_path(path)}: not valid TOML: {line}") from None
 
 
 def validate_area_dict(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from geo_heart.config.safe_files import relative_file_name
 
 
 def _code(value: Any) -> Any:
@@ -18,6 +20,8 @@ def _code(value: Any) -> Any:
 
 Code = Annotated[str, BeforeValidator(_code), Field(min_length=1)]
 Text = Annotated[str, Field(min_length=1)]
+#: A file named by the area file: a name inside its folder (no absolute path, no ``..`` out)
+FileName = Annotated[str, Field(min_length=1), AfterValidator(relative_file_name)]
 
 
 class _Model(BaseModel):

@@ -45,11 +45,13 @@ def area_data_dir(area_file: Path) -> Path | None:
     Only that one key is read (the file is validated elsewhere); a file that cannot be read
     gives None here and a clear error where it is loaded.
     """
+    from geo_heart.config.safe_files import MAX_AREA_FILE_BYTES, read_limited
     from geo_heart.config.schema import tomllib
 
     try:
-        raw = tomllib.loads(Path(area_file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = read_limited(area_file, max_bytes=MAX_AREA_FILE_BYTES, what="area file")
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError, RecursionError, ValueError):
         return None
     value = (raw.get("area") or {}).get("data_dir") if isinstance(raw.get("area"), dict) else None
     if not isinstance(value, str) or not value.strip():

@@ -190,12 +190,22 @@ def to_wall_time(moment: datetime, tz: str) -> tuple[datetime, str | None]:
     _check_range(moment, moment.isoformat())
     if moment.tzinfo is not None:
         try:
-            return moment.astimezone(z).replace(tzinfo=None), None
+            local = moment.astimezone(z)
         except (OverflowError, OSError):
             raise InputError(
                 f"time {moment.isoformat()!r} is out of range; times from {RANGE_TEXT} are "
                 "supported"
             ) from None
+        wall = local.replace(tzinfo=None)
+        note = None
+        if wall_time_kind(wall, z) == "ambiguous":
+            # the offset names one of the two: say which, never "taken as the first"
+            which = "second" if local.fold else "first"
+            note = (
+                f"{wall:%Y-%m-%d %H:%M} happens twice in {z.key} (the clocks go back); the "
+                f"offset given names the {which}, {local.tzname()}"
+            )
+        return wall, note
     used, kind = resolve_wall_time(moment, z)
     return used, dst_note(moment, used, kind, z)
 

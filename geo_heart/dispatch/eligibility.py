@@ -37,7 +37,7 @@ from geo_heart.config.areafile import AreaConfig, Program, Scenario, ServiceArea
 from geo_heart.config.calltypes import CallClass, call_type_table
 from geo_heart.config.rules import RulePeriod, RuleSet
 from geo_heart.config.schedule import DAY_NAMES
-from geo_heart.config.times import parse_moment, parse_wall_time, to_wall_time
+from geo_heart.config.times import parse_iso, parse_moment, parse_wall_time, to_wall_time
 from geo_heart.errors import InputError
 
 
@@ -84,13 +84,18 @@ class Eligibility:
 def parse_time(text: str | None, tz: str) -> datetime:
     """Parse ``--at``: ISO 8601 (naive = local time in ``tz``), or ``None`` for now.
 
-    Returns a naive local wall-clock time; a naive time at a daylight-saving change is returned
-    as written (:func:`evaluate` resolves it and notes how). Out of range or not ISO 8601:
+    A naive text is returned as a naive local wall-clock time (one at a daylight-saving change
+    as written: :func:`evaluate` resolves it and notes how). A text with an offset names one
+    instant and is returned aware, in ``tz``, so that ``2024-11-03T01:30-05:00`` stays the second
+    01:30 (EST) and is never re-read as an ambiguous wall time. Out of range or not ISO 8601:
     :class:`~geo_heart.errors.InputError` (:mod:`geo_heart.config.times`).
     """
     if text is None or str(text).strip() == "":
         return datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
-    return parse_wall_time(str(text), tz)
+    moment = parse_iso(str(text))
+    if moment.tzinfo is not None:
+        return moment.astimezone(ZoneInfo(tz))
+    return moment
 
 
 RulesArg = RuleSet | RulePeriod | str | None
@@ -111,7 +116,7 @@ def resolve_rules(
     if as_of is not None and rules is not None:
         raise InputError("give --rules or --as-of, not both")
     if as_of is not None:
-        return area.rules_at(parse_time(str(as_of), area.timezone))
+        return area.rules_at(parse_wall_time(str(as_of), area.timezone))
     if isinstance(rules, (RuleSet, RulePeriod)):
         return rules
     return area.rule_set(rules)
@@ -138,12 +143,16 @@ def apply_scenario(
     return progs
 
 
+def _no_new_calls(p: Program) -> str:
+    """Why a program that takes no new calls is not eligible for one."""
+    if p.follows_up:
+        return f"{p.name} takes no new calls (it follows up people met by {', '.join(p.follows_up)})"
+    return f"{p.name} takes no new calls"
+
+
 def _type_reasons(p: Program, area: AreaConfig, ct: str, label: str, risk: bool) -> list[str]:
-    if p.follows_up and ct not in p.call_types:
-        return [
-            f"{p.name} follows up people met by {', '.join(p.follows_up)}; it does not take new "
-            f"{label.lower()} calls"
-        ]
+    if not p.new_calls and ct not in p.call_types:
+        return [f"{_no_new_calls(p)}: not {label.lower()} calls"]
     if ct in p.call_types:
         if risk and p.risk == "exclude":
             to = f": routes to {p.risk_route_to}" if p.risk_route_to else ""
@@ -280,6 +289,9 @@ def evaluate(
             )
         elif call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
+        else:  # no call type: a new call, judged on area and hours
+            if not p.new_calls:
+                reasons.append(_no_new_calls(p))
         sa = area.service_areas[p.service_area]
         if beat is None:
             reasons.append(no_beat)

@@ -20,6 +20,7 @@ from typing import Any
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.dispatch.eligibility import Eligibility, evaluate
 from geo_heart.dispatch.result import LookupResult
+from geo_heart.errors import InputError
 from geo_heart.geo.beats import BeatHit
 from geo_heart.geo.workspace import Workspace
 
@@ -124,8 +125,14 @@ def lookup_address(
     CallTypeError, InputError
         For an unknown call type or a malformed time.
     """
+    from geo_heart.geocode.address import MAX_ADDRESS_CHARS
     from geo_heart.geocode.match import geocoder_for
 
+    if isinstance(address, str) and len(address) > MAX_ADDRESS_CHARS:
+        raise InputError(
+            f"the address is {len(address):,} characters long; at most {MAX_ADDRESS_CHARS} "
+            "are looked up"
+        )
     g = geocoder_for(ws).geocode_one(address)
     kw = {"call_type": call_type, "at": at, "risk": risk, "scenario": scenario}
     if g.status in ("ambiguous", "approximate"):
@@ -234,7 +241,8 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
         cands.append({**{k: c[k] for k in ("matched_address", "lon", "lat", "beat", "district",
                                            "score", "match_type", "uncertainty_m")},
                       "in_service_area": elig.in_service_area if placed else None,
-                      "programs": progs, "share": c.get("share")})  # fmt: skip
+                      "programs": progs, "share": c.get("share"),
+                      "outside_area": bool(c.get("outside_area"))})  # fmt: skip
     # beats within the answer's radius that no candidate stands in (a crossing near a beat line:
     # "most likely beat 511; also within the radius: 312") are judged too, so eligibility and
     # the service area are stated only where every beat it may be in agrees
@@ -281,6 +289,9 @@ def _ambiguous(ws: Workspace, g: Any, kw: dict[str, Any]) -> dict[str, Any]:
             if len(cands) > 1
             else "not sure enough of the place to answer for it: confirm with the caller"
         )
+    edge = (g.reason or "").partition("may be outside: ")[2].partition(" (within")[0]
+    if approximate and edge:  # a point outside every beat, a beat within its radius
+        note = f"may be outside: {edge}; {note}"
     if varies:
         note += f"; eligibility depends on {'where ' + where if approximate else 'which'}"
     if out["in_service_area"] is None and cands:

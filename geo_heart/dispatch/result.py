@@ -106,6 +106,8 @@ class Candidate(BaseModel):
     uncertainty_m: float | None = None
     #: approximate answers: the share of the street (its known points or past records) in this beat
     share: float | None = None
+    #: a place of that name outside the area (listed after those inside it, labelled so)
+    outside_area: bool = False
 
 
 class BeatShare(BaseModel):

@@ -27,6 +27,7 @@ first). Then:
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -42,6 +43,11 @@ log = logging.getLogger(__name__)
 METRES_PER_US_FOOT = 1200.0 / 3937.0
 
 
+#: Most calls one team takes in a shift (``--capacity``), and most teams on a shift (``--teams``).
+MAX_CALLS_PER_SHIFT = 10_000
+MAX_TEAMS_PER_SHIFT = 200
+
+
 @dataclass(frozen=True)
 class Capacity:
     """What the teams can serve: ``calls_per_shift`` per team per shift, ``teams`` on each shift.
@@ -54,10 +60,19 @@ class Capacity:
     teams: int = 1
 
     def __post_init__(self) -> None:
-        if not self.calls_per_shift > 0:
-            raise InputError(f"capacity: calls per shift must be > 0, got {self.calls_per_shift!r}")
-        if int(self.teams) < 1:
-            raise InputError(f"capacity: teams must be >= 1, got {self.teams!r}")
+        # bounded: the selection model's constraints are capacity × teams × open days, and an
+        # infinite or astronomically large right-hand side breaks the solver (issue 30 #11)
+        c = self.calls_per_shift
+        if isinstance(c, bool) or not (math.isfinite(c) and 0 < c <= MAX_CALLS_PER_SHIFT):
+            raise InputError(
+                f"--capacity {c!r}: calls one team can take per shift must be above 0 and at "
+                f"most {MAX_CALLS_PER_SHIFT:,}"
+            )
+        if isinstance(self.teams, bool) or not 1 <= int(self.teams) <= MAX_TEAMS_PER_SHIFT:
+            raise InputError(
+                f"--teams {self.teams!r}: teams on each shift must be from 1 to "
+                f"{MAX_TEAMS_PER_SHIFT}"
+            )
 
 
 @dataclass

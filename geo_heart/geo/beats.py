@@ -318,6 +318,8 @@ class BeatIndex:
         """Load the beats layer named by an area configuration."""
         p = Path(area.beats.file).expanduser()
         p = p if p.is_absolute() else Path(data_dir) / p
+        if p.exists() and not (p.is_file() or p.is_dir()):  # a FIFO, /dev/zero: never read
+            raise DataSourceError(f"beats.file: {str(p)!r} is not a regular file")
         return cls.from_file(
             p,
             id_field=area.beats.id_field,

@@ -540,12 +540,17 @@ def _fast_street(street_text: str, before: str, after: str) -> StreetKey | None:
 
 def clear_parse_caches() -> None:
     """Empty every parse cache (for measuring cold parsing)."""
-    parse_address.cache_clear()
+    _parse_address.cache_clear()
     _fast_street.cache_clear()
     _street_key_cached.cache_clear()
 
 
-@lru_cache(maxsize=200_000)
+#: Longest address text that is parsed, characters; longer ones are ``invalid`` with a reason.
+#: (No 911 address comes near it; the probabilistic parser's tokenizer is not linear in the
+#: length: 40,000 characters took 35 s.)
+MAX_ADDRESS_CHARS = 512
+
+
 def parse_address(text: str | None) -> ParsedAddress:
     """Parse one address text (never raises).
 
@@ -557,10 +562,20 @@ def parse_address(text: str | None) -> ParsedAddress:
     Returns
     -------
     ParsedAddress
-        With ``status="invalid"`` and a reason for empty text, PO boxes and text with no street.
+        With ``status="invalid"`` and a reason for empty text, PO boxes, text with no street and
+        text longer than :data:`MAX_ADDRESS_CHARS`.
     """
     if text is None or not isinstance(text, str):
         return _invalid(str(text), "no address given (empty value)")
+    if len(text) > MAX_ADDRESS_CHARS:  # refused before any parsing, and never cached
+        return _invalid(
+            text, f"the address is longer than {MAX_ADDRESS_CHARS} characters ({len(text):,})"
+        )
+    return _parse_address(text)
+
+
+@lru_cache(maxsize=200_000)
+def _parse_address(text: str) -> ParsedAddress:
     raw = text
     m = _RE_FAST.match(text)
     if m is not None:
@@ -671,3 +686,6 @@ def _parse_usaddress(raw: str) -> ParsedAddress | None:
     from geo_heart.geocode.address_ua import parse_with_usaddress
 
     return parse_with_usaddress(raw)
+
+
+parse_address.cache_clear = _parse_address.cache_clear  # type: ignore[attr-defined]

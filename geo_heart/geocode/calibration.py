@@ -145,17 +145,17 @@ def load_calibration(path: Path | str | None) -> Calibration:
     """Read a calibration table (``None``: :data:`IDENTITY`); one-line errors name the file."""
     if path is None:
         return IDENTITY
+    from geo_heart.config.safe_files import MAX_SIDE_FILE_BYTES, read_limited
+
     p = Path(path)
+    # a regular file of bounded size only: never a FIFO or /dev/zero named by an area file
+    data = read_limited(p, max_bytes=MAX_SIDE_FILE_BYTES, what="calibration file")
     try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"calibration file {str(p)!r} does not exist") from None
-    except (OSError, ValueError) as exc:
+        raw = json.loads(data.decode("utf-8"))
+    except (RecursionError, ValueError) as exc:
         raise ConfigError(f"calibration file {str(p)!r} is not readable JSON: {exc}") from None
     try:
-        score = {
-            str(k): tuple((float(a), float(b)) for a, b in v) for k, v in raw["score"].items()
-        }
+        score = {str(k): tuple((float(a), float(b)) for a, b in v) for k, v in raw["score"].items()}
         for k, v in score.items():
             xs = [a for a, _ in v]
             ps = [b for _, b in v]

@@ -15,6 +15,11 @@ import numpy as np
 from geo_heart.geocode.calibration import score_family
 from geo_heart.geocode.types import UNCERTAINTY_M, _Match, majority_summary
 
+#: A crossing answer names one beat only when its calibrated probability of the right beat is at
+#: least this (issue 33: an answer naming a single beat is right at least 98% of the time);
+#: otherwise it also names the other beats within its radius
+SINGLE_BEAT_MIN_P = 0.98
+
 
 def _copy_match(m: _Match) -> _Match:
     return _Match(m.lon, m.lat, m.match_type, m.score, m.matched, m.reason, m.hist, m.block_beats,
@@ -33,7 +38,8 @@ class ResultFinisher:
             if m.candidates or (m.approximate and not _stays_outside(m, rows[i]))
         ]
         if not todo:
-            return rows
+            return [self._maybe_outside(self._name_others(m, r))
+                    for m, r in zip(matches, rows, strict=True)]  # fmt: skip
         # every candidate of every such match finished in one vectorised pass
         for i in todo:
             m = matches[i]
@@ -50,7 +56,8 @@ class ResultFinisher:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
                 rows[i] = self._finish_ambiguous(m, rows[i], crows)
-        return rows
+        return [self._maybe_outside(self._name_others(m, r))
+                for m, r in zip(matches, rows, strict=True)]  # fmt: skip
 
     def _candidate_dicts(
         self, cands: list[_Match], crows: list[tuple] | None = None
@@ -66,7 +73,13 @@ class ResultFinisher:
             }  # fmt: skip
             if c.share is not None:
                 d["share"] = c.share
+            if r[0] is not None and r[2] is None and r[8] == "outside":
+                # a place of that name outside the area: labelled so, and listed after the
+                # places inside it (a pick list leads with what the call-taker can dispatch)
+                d["matched_address"] = f"{r[7]} (outside the area)"
+                d["outside_area"] = True
             out.append(d)
+        out.sort(key=lambda d: bool(d.get("outside_area")))
         return out
 
     def _finish_approximate(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
@@ -234,6 +247,65 @@ class ResultFinisher:
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
+    def _name_others(self, m: _Match, row: tuple) -> tuple:
+        """A crossing answer naming one beat names the others it may be in unless its calibrated
+        probability of the right beat is at least :data:`SINGLE_BEAT_MIN_P`.
+
+        With a point: every beat within its stated radius (a street's middle or a point from past
+        records has a radius of a kilometre or more). Without one (only past records of the
+        crossing give its beat): the beats bordering that beat. The answer keeps its most
+        likely beat and lists the others (``straddle_beats``: "also within the radius").
+        """
+        beat, score = row[2], row[6]
+        if beat is None or score is None or score >= SINGLE_BEAT_MIN_P:
+            return row
+        if not ("intersection" in m.match_type or "intersection with" in (m.reason or "")):
+            return row
+        named = {beat, *(row[10] or "").split(";"), *(c.get("beat") for c in row[13] or ())}
+        if named - {beat, "", None}:
+            return row  # other beats are named already
+        if row[0] is not None and row[12]:
+            to_p, _, to_m = self._projection()
+            x, y = to_p.transform(row[0], row[1])
+            others = [b for b, _, _ in self._beats_within(x, y, row[12] / to_m) if b != beat]
+            why = "also within the radius"
+        else:
+            others = self._bordering(beat)
+            why = "past records only: the beats next to it are possible too"
+        if not others:
+            return row
+        note = f"most likely beat {beat} ({100 * score:.0f}%); {why}: {', '.join(others)}"
+        reason = f"{row[9]}; {note}" if row[9] else note
+        status = "approximate" if row[8] in ("ok", "beat_only") else row[8]
+        return (*row[:8], status, reason, ";".join([beat, *others]), *row[11:])
+
+    def _bordering(self, beat: str) -> list[str]:
+        """The beats sharing a border with ``beat`` (within 1 m of it)."""
+        memo = self.__dict__.setdefault("_bordering_memo", {})
+        if beat not in memo:
+            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
+            i = self._beat_id_list.index(beat)
+            near = self._beat_tree.query(self._beat_geoms[i], predicate="dwithin",
+                                         distance=1.0 / self._metres_per_unit())  # fmt: skip
+            memo[beat] = sorted({self._beat_id_list[j] for j in near.tolist()} - {beat})
+        return memo[beat]
+
+    def _maybe_outside(self, row: tuple) -> tuple:
+        """A point outside every beat is ``outside`` only when its whole stated radius is: when
+        a beat lies within the radius the answer is ``approximate`` ("may be outside: nearest
+        beat 214, 136 m; confirm with the caller"), the nearest beat named as possible."""
+        if row[8] != "outside" or row[0] is None or not row[12]:
+            return row
+        hit = self.beat_index.locate(row[0], row[1], nearest=True)
+        if hit.nearest_beat is None or (hit.distance_m or 0.0) > row[12]:
+            return row
+        b = str(hit.nearest_beat)
+        note = (
+            f"may be outside: nearest beat {b}, {hit.distance_m or 0.0:,.0f} m (within the "
+            f"~{row[12]:,.0f} m radius); confirm with the caller"
+        )
+        return approximate_row(row, note, (b,))
+
     def _unsure(self, row: tuple, straddle: tuple[str, ...]) -> tuple:
         """A located row that is not sure enough (score below ``confident_min_score``, or a block
         straddling units) → ``ambiguous``: one candidate per unit it may be in; ``beat`` kept
@@ -273,3 +345,19 @@ def _stays_outside(m: _Match, row: tuple) -> bool:
     """A number placed near (not at) its place whose point lies outside every beat: the answer
     stays ``outside`` (its reason names the nearest beat and its distance)."""
     return row[8] == "outside" and m.match_type in ("nearest_address", "extrapolated")
+
+
+def approximate_row(row: tuple, note: str, also: tuple[str, ...] = ()) -> tuple:
+    """``row`` (a located answer) as ``approximate``: its point the one candidate, its beat (if
+    any) kept as the most likely one; ``also``: other beats within its radius."""
+    x, y, beat, district, sa, mtype, score, matched, _, reason, strad, source, unc, _ = row
+    cand = {"matched_address": matched, "lon": x, "lat": y, "beat": beat, "district": district,
+            "in_service_area": sa, "match_type": mtype, "score": score,
+            "straddle_beats": strad, "uncertainty_m": unc, "share": 1.0}  # fmt: skip
+    named = [b for b in (beat, *(strad or "").split(";"), *also) if b]
+    named = list(dict.fromkeys(named))
+    keep = beat
+    reason = f"{reason}; {note}" if reason else note
+    return (x, y, keep, district if keep else None, sa if keep else None, mtype, score, matched,
+            "approximate", reason, ";".join(named) or None, source if keep else None, unc,
+            (cand,))  # fmt: skip

@@ -38,10 +38,20 @@ from typing import Any
 
 import numpy as np
 
+from geo_heart.config.areafile import AddressRules
 from geo_heart.geo.workspace import Workspace, service_area_today
 from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
 from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration
-from geo_heart.geocode.finish import ResultFinisher, _copy_match
+from geo_heart.geocode.edges import (
+    _city_of,
+    _outside,
+    _place_name,
+    _street_of,
+    _with_reason,
+    covering_keys,
+    outside_reason,
+)
+from geo_heart.geocode.finish import ResultFinisher, _copy_match, approximate_row
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
 from geo_heart.geocode.streets import SUFFIX_FORMS, StreetMatcher
@@ -84,8 +94,17 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         confident_min_score: float | None = None,
         point_crossings_confident: bool = True,
         calibration: Calibration = IDENTITY,
+        address_rules: AddressRules | None = None,
+        county_units: frozenset[str] = frozenset(),
     ) -> None:
         self.index = index
+        #: the area file's ``[addresses]``: its postal cities, ZIPs, states and neighbours
+        self.address_rules = address_rules or AddressRules(
+            outside_cities=outside_cities, outside_words=outside_words
+        )
+        #: units outside the city proper (beat 999, the Sheriff's territory): an area city or ZIP
+        #: answered there is noted as decided by the point
+        self.county_units = county_units
         #: the fitted confidence table (90% radii, beat probabilities); IDENTITY: raw numbers
         self.calibration = calibration
         self._near_memo: dict[tuple, tuple] = {}
@@ -171,21 +190,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
 
     def _outside_row(self, p: ParsedAddress) -> tuple | None:
         """The ``outside`` row for an address naming a place outside the area, else None."""
-        if p.status != "ok" or not (self.outside_cities or self.outside_words):
-            return None
-        city = " ".join((p.city or "").upper().split())
-        why = None
-        if city and city in self.outside_cities:
-            why = f"the address is in {city}, outside the area"
-        elif self.outside_words:
-            text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place) if x)
-            hit = [w for w in self.outside_words if f" {w} " in f" {text.upper()} "]
-            if hit:
-                why = f"{hit[0]} is outside the area"
+        why = outside_reason(self.address_rules, p)
         if why is None:
             return None
-        return (None, None, None, None, False, "outside", 0.0, None, "outside", why,
-                None, None, None, ())  # fmt: skip
+        return _outside(why)
 
     def _row(self, p: ParsedAddress) -> tuple:
         """The memoised result row of one parsed address (in :data:`RESULT_COLUMNS` order)."""
@@ -199,7 +207,52 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             if len(self._memo) >= MEMO_MAX_ENTRIES:
                 self._memo.clear()
             self._memo[key] = hit
-        return hit
+        return self._by_the_point(p, self._read_as(p, hit))
+
+    @staticmethod
+    def _read_as(p: ParsedAddress, row: tuple) -> tuple:
+        """A street read by spelling correction of an unknown name is never stated firmly: the
+        answer is ``approximate`` and says what the name was read as (``FAKE ST read as LAKE
+        DR``)."""
+        if "street spelled differently" not in (row[9] or "") or not p.street:
+            return row
+        read = _street_of(row[7]) if p.kind != "intersection" else None
+        note = f"{p.street} read as {read}" if read else "a street name read by its spelling"
+        note += ": confirm with the caller"
+        if row[8] in ("ok", "outside") and row[0] is not None:
+            return approximate_row(row, note)
+        return _with_reason(row, note)
+
+    def _by_the_point(self, p: ParsedAddress, row: tuple) -> tuple:
+        """A row whose text names a place at the area's edge, decided by the point.
+
+        A neighbouring place (or ZIP) that reaches into the area only in some units keeps the
+        answer only where it lies in one of them; elsewhere the text's street is another
+        place's street and the answer is ``outside``, naming the place. An area city or ZIP
+        answered outside the city proper (the county, beat 999) or beyond every beat says that
+        it was decided by the point.
+        """
+        r = self.address_rules
+        if p.status != "ok" or not (r.edge_units or r.cities or r.zip_codes):
+            return row
+        city = _city_of(r, p)
+        edges = [k for k in (city, p.zip) if k and k in r.edge_units]
+        beats = {row[2]} if row[2] else {c.get("beat") for c in row[13] or ()} - {None}
+        if edges:
+            units = frozenset.intersection(*(r.edge_units[k] for k in edges))
+            name = _place_name(city, p.zip, edges[0])
+            unit = "beat" if len(units) == 1 else "beats"
+            reach = f"{name} reaches into this area only in {unit} {', '.join(sorted(units))}"
+            if beats and beats <= units:
+                return _with_reason(row, f"{reach}: decided by the point")
+            where = f" (the street was found in beat {', '.join(sorted(beats))})" if beats else ""
+            return _outside(f"{name} is not in this area{where}; {reach}")
+        own = [k for k in (city, p.zip) if k and (k in r.cities or k in r.zip_codes)]
+        if own and row[0] is not None and (not beats or beats & self.county_units):
+            place = " ".join(own)
+            where = f"beat {', '.join(sorted(beats))}" if beats else "outside every beat"
+            return _with_reason(row, f"{place} spans the area's edge: decided by the point ({where})")
+        return row
 
     def geocode_many(self, texts) -> Any:
         """Geocode many texts: a DataFrame with :data:`RESULT_COLUMNS`, one row per input, in order.
@@ -227,7 +280,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
         parsed = [parse_address(u if type(u) is str else _as_text(u)) for u in uniques]
         keys = [p.key for p in parsed]
-        if self.outside_cities or self.outside_words:
+        if self.address_rules:
             # an address naming a place outside the area (the city is not part of the key)
             for i, p in enumerate(parsed):
                 outside = self._outside_row(p)
@@ -243,7 +296,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             self._memo.update(zip(todo.keys(), results, strict=True))
         empty = self._row(parse_address(None))
         memo = self._memo
-        rows = [memo[k] for k in keys]
+        rows = [self._by_the_point(p, self._read_as(p, memo[k]))
+                for k, p in zip(keys, parsed, strict=True)]  # fmt: skip
         rows.append(empty)
         # all texts distinct (no missing value): the rows are already in input order
         identity = len(codes) == len(uniques)
@@ -288,8 +342,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
     def _match_place(self, text: str) -> _Match | None:
         """A named place: the places table (names and aliases), then the landmarks layer.
 
-        Exact name or alias first; then a near spelling (``fuzz.ratio`` ≥ 88); then a name that
-        holds every typed word or is held by it (``token_set_ratio`` ≥ 90, shortest name first).
+        Exact name or alias first; then a near spelling of a whole name (``fuzz.ratio`` ≥ 88);
+        then names that hold every typed word (:func:`covering_keys`: a word the names lack,
+        such as the ``ST`` of ``N DUKE ST``, rules a name out, so a subset of a name's words
+        never matches a longer text).
         """
         k = place_key(text)
         if not k:
@@ -306,25 +362,58 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
 
         if named:
             found = process.extractOne(k, self._named_keys, scorer=fuzz.ratio, score_cutoff=88)
-            if found is None and len(k) >= 4:
-                hits = process.extract(
-                    k, self._named_keys, scorer=fuzz.token_set_ratio, score_cutoff=90, limit=20
-                )
-                if hits:
-                    top = max(h[1] for h in hits)
-                    best = sorted((h for h in hits if h[1] == top), key=lambda h: (len(h[0]), h[0]))
-                    found = best[0]
+            if found is not None and not covering_keys(k, [found[0]]):
+                found = None  # a near spelling of the whole name, but a typed word it lacks
             if found is not None:
                 lon, lat, name, cat = named[found[0]]
                 return _Match(lon, lat, "place", round(0.8 * found[1] / 100, 3), name,
                               f"named place ({cat}), matched {found[0]!r} ({found[1]:.0f}%)",
                               uncertainty_m=250.0)  # fmt: skip
+            m = self._place_by_words(k)
+            if m is not None:
+                return m
         found = process.extractOne(k, self._place_names, scorer=fuzz.ratio, score_cutoff=88)
         if found:
             lon, lat, name = places[found[0]]
             return _Match(lon, lat, "place", round(0.7 * found[1] / 100, 3), name,
                           f"named place, spelled differently (similarity {found[1]:.0f}%)")  # fmt: skip
         return None
+
+    def _place_by_words(self, k: str) -> _Match | None:
+        """Named places whose name or alias holds every typed word (:func:`covering_keys`).
+
+        One place, named by a word no other place or street shares: that place (``NORTHGATE
+        MALL`` for ``NORTHGATE MAL``). Several places (``HOSPITAL``, ``MALL``, ``CENTER``), or a
+        word that is also a street's name (``MAIN``): ``ambiguous``, the places (and the
+        street) as the pick list.
+        """
+        named = self.index.named_places
+        keys = covering_keys(k, self._named_keys)
+        if not keys:
+            return None
+        by_place: dict[str, str] = {}
+        for key in keys:  # one key per place: the shortest (closest to the text)
+            name = named[key][2]
+            if name not in by_place or len(key) < len(by_place[name]):
+                by_place[name] = key
+        places = [_Match(named[key][0], named[key][1], "place", 0.6, name,
+                         f"named place ({named[key][3]}), its name holds {k!r}",
+                         uncertainty_m=250.0)
+                  for name, key in sorted(by_place.items(), key=lambda kv: (len(kv[1]), kv[0]))]  # fmt: skip
+        streets = [s for s in self.index.by_name.get(k, ())][:3]
+        if len(places) == 1 and not streets:
+            m = places[0]
+            m.score = 0.7
+            m.reason = f"{m.reason}: the one place it names"
+            return m
+        cands = list(places)
+        for s in streets:
+            cands.extend(self._street_places(s, 0.3)[:2])
+        what = (f"{len(places)} named place{'s' if len(places) > 1 else ''}"
+                + (f" and the street {streets[0]}" if streets else ""))  # fmt: skip
+        return _Match(None, None, "place", 0.5, k,
+                      f"{k!r} is a word of {what}: which one? (a generic word)",
+                      candidates=cands[:8])  # fmt: skip
 
     def _match_street_only(self, p: ParsedAddress) -> _Match:
         """A street with no number: one place when the street is one place, else candidates."""
@@ -562,4 +651,6 @@ def new_geocoder(
         confident_min_score=cfg.confident_min_score,
         point_crossings_confident=cfg.point_crossings_confident,
         calibration=calibration,
+        address_rules=cfg.address_rules,
+        county_units=frozenset(b for b, s in cfg.beats.special.items() if s.outside_city),
     )

@@ -132,6 +132,8 @@ def index_key(ws) -> str:
             if role in ADDRESS_ROLES:
                 raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
             continue
+        if not path.is_file():  # a link to /dev/zero or a FIFO would be hashed for ever
+            raise DataSourceError(f"layers.{role}: {str(path)!r} is not a regular file")
         h.update(role.encode())
         h.update(file_sha1(path).encode())
         h.update(json.dumps(table, sort_keys=True, default=str).encode())
@@ -330,17 +332,10 @@ def _read_places(ws, idx: ReferenceIndex, path: Path, info: dict) -> dict:
     """The ``[places]`` table: each row's name and aliases → its point (address geocoded here)."""
     import pandas as pd
 
+    from geo_heart.config.places import read_places_table
     from geo_heart.geocode.match import Geocoder
 
-    if not path.exists():
-        raise DataSourceError(f"places: file {str(path)!r} does not exist")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, comment=None)
-    need = ["name", "aliases", "category", "address", "lon", "lat", "source"]
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"places: {str(path)!r} has no column {missing[0]!r}; columns are {list(df.columns)}"
-        )
+    df = read_places_table(path)  # the same checks as `area check`
     g = Geocoder(idx, ws.beat_index, ws.config.service_area)
     out: dict[str, tuple[float, float, str, str]] = {}
     skipped = []

@@ -6,8 +6,9 @@ layer's own type (``…/tl_2024_37063_edges.zip`` for ``file = "tl_2024_37063_ed
 ``source_url`` that is a portal page or a service root is documentation, never downloaded). A layer
 with ``optional = true`` may be absent: ``data check`` lists it as optional and does not fail. :func:`fetch_layers` downloads them into the data
 folder (to a temporary name first, then renamed, so an interrupted download leaves nothing half
-written). Any URL scheme urllib supports works, ``file://`` included (that is how the tests run
-it, without the network).
+written). Only ``https://`` and ``http://`` addresses are fetched (redirects too), and only into
+the data folder: a ``file`` leading out of it is refused (issue 30 #12). The tests serve files
+from a loopback HTTP server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,38 @@ from geo_heart.errors import DataSourceError
 from geo_heart.geo.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+#: URL schemes ``data fetch`` downloads from.
+FETCH_SCHEMES = ("https", "http")
+
+
+def _check_url(role: str, url: str) -> None:
+    scheme = urllib.parse.urlparse(url).scheme.lower()
+    if scheme not in FETCH_SCHEMES:
+        raise DataSourceError(
+            f"layer {role!r}: download address {url[:200]!r} is not an https:// or http:// URL; "
+            "refused"
+        )
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects to https/http addresses only (urllib would also follow ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        _check_url("redirect", newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _target(ws: Workspace, st: LayerStatus) -> Path:
+    """The layer's file, inside the data folder (refused otherwise)."""
+    from geo_heart.config.safe_files import inside_folder
+
+    data_dir = Path(ws.settings.data_dir)
+    try:
+        name = st.path.relative_to(data_dir).as_posix()
+    except ValueError:
+        name = str(st.path)  # absolute elsewhere: inside_folder refuses it
+    return inside_folder(data_dir, name, what=f"layer {st.role!r} file")
 
 
 @dataclass(frozen=True)
@@ -108,11 +141,14 @@ def fetch_layers(
         if st.exists and not overwrite:
             results.append((st, "present"))
             continue
+        _check_url(st.role, st.download_url)
+        _target(ws, st)
         st.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = st.path.with_name(st.path.name + ".part")
+        opener = urllib.request.build_opener(_HttpOnlyRedirects)
         try:
             with (
-                urllib.request.urlopen(st.download_url, timeout=timeout_s) as resp,
+                opener.open(st.download_url, timeout=timeout_s) as resp,
                 open(tmp, "wb") as fh,
             ):  # noqa: S310
                 shutil.copyfileobj(resp, fh)

@@ -91,6 +91,13 @@ def _check_path(p: Path) -> None:
         raise DataSourceError(f"input file {str(p)!r} does not exist")
     if p.is_dir():
         raise DataSourceError(f"input {str(p)!r} is a folder, not a file")
+    if not p.is_file():
+        # a FIFO, device or socket: it would be read more than once (header, encoding, rows)
+        # and hang or give different bytes each time
+        raise DataSourceError(
+            f"input {str(p)!r} is not a regular file (a pipe, device or socket); save it to a "
+            "file first"
+        )
 
 
 def _frame_with_header(raw: pd.DataFrame, header: list[str]) -> pd.DataFrame:

@@ -58,12 +58,11 @@ from geo_heart import __version__
 from geo_heart.area import Area
 from geo_heart.dispatch.result import LookupResult
 from geo_heart.errors import CallTypeError, GeoHeartError, InputError
+from geo_heart.service import hardening
 from geo_heart.service.hardening import (
+    BODY_TIMEOUT_S,
     LIMIT_CONCURRENCY,
     MAX_BODY_BYTES,
-    BearerTokenMiddleware,
-    BodyLimitMiddleware,
-    ConcurrencyLimitMiddleware,
     scrub_paths,
 )
 from geo_heart.service.models import (
@@ -165,6 +164,8 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     token: str | None = None,
     limit_concurrency: int | None = LIMIT_CONCURRENCY,
+    body_timeout_s: float = BODY_TIMEOUT_S,
+    allowed_hosts: tuple[str, ...] | list[str] | None = None,
 ) -> FastAPI:
     """Build the dispatch lookup service for a workspace.
 
@@ -182,6 +183,12 @@ def create_app(
         Most requests handled at once; more wait briefly, then get a JSON 503 with
         ``Retry-After`` (:class:`~geo_heart.service.hardening.ConcurrencyLimitMiddleware`).
         ``None``: no limit.
+    body_timeout_s
+        Seconds a request's body may take to arrive (then 408); it is read before the request
+        takes a concurrency slot.
+    allowed_hosts
+        ``Host`` names answered (others get 400, against DNS rebinding); ``None``: any
+        (``geo-heart serve`` passes :func:`~geo_heart.service.hardening.allowed_hosts_for`).
 
     Returns
     -------
@@ -206,11 +213,14 @@ def create_app(
     )
     docs = _docs_bytes()
     app.state.service = svc
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
-    if token:
-        app.add_middleware(BearerTokenMiddleware, token=token)
-    if limit_concurrency:
-        app.add_middleware(ConcurrencyLimitMiddleware, limit=limit_concurrency)
+    hardening.install(
+        app,
+        max_body_bytes=max_body_bytes,
+        body_timeout_s=body_timeout_s,
+        token=token,
+        limit_concurrency=limit_concurrency,
+        allowed_hosts=allowed_hosts,
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

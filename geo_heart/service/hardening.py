@@ -1,7 +1,12 @@
 """Protections of the lookup service against hostile or careless clients.
 
-* :class:`BodyLimitMiddleware` — a request body larger than the limit is answered 413 before it is
-  read whole (``Content-Length`` checked first; streamed bodies counted as they arrive).
+* :class:`RequestGateMiddleware` — the first check of every request: a request head over
+  :data:`MAX_HEADER_BYTES` is 431, a repeated query parameter is 400 (never last-wins), a ``Host``
+  outside the allow-list is 400 (DNS rebinding), ``HEAD`` is answered as ``GET`` without a body.
+* :class:`BodyLimitMiddleware` — the body is read whole, within :data:`BODY_TIMEOUT_S` seconds and
+  :data:`MAX_BODY_BYTES` bytes, *before* the request takes a concurrency slot: over the limit is
+  413 (``Content-Length`` checked first; streamed bodies counted as they arrive), too slow is 408,
+  so slow bodies cost a socket each, never a slot.
 * :class:`BearerTokenMiddleware` — optional shared-secret authentication
   (``Authorization: Bearer <token>``); ``/health`` stays open for probes.
 * :func:`scrub_paths` — server file paths never appear in an answer (only their base names).
@@ -17,6 +22,11 @@
   hold at most :data:`MAX_CONNECTIONS_PER_CLIENT` connections and the server
   :data:`MAX_CONNECTIONS` in all; a connection over a cap gets the same JSON 503 and is closed.
   So 200 slow clients cost 200 idle sockets for a few seconds each, never the lookups of others.
+  The server's own answers to malformed requests (h11 errors) are JSON too: 400, or 431 for a
+  head over :data:`MAX_HEADER_BYTES`.
+
+:func:`install` adds the middlewares to an app in the order that matters (gate, token, body,
+concurrency); every error they answer is JSON ``{"error": "<one line>"}``.
 
 :func:`server_options` returns the uvicorn settings ``geo-heart serve`` uses (keep-alive timeout,
 header size limit, the protocol above).
@@ -51,8 +61,12 @@ MAX_CONNECTIONS = 4096
 #: Seconds a client answered 503 is asked to wait (``Retry-After``).
 RETRY_AFTER_S = 1
 BUSY_MESSAGE = "the service is busy; retry after 1 second"
-#: Largest incomplete request head (headers) h11 buffers, bytes.
+#: Largest request head (request line and headers), bytes: larger heads get 431.
 MAX_HEADER_BYTES = 16 * 1024
+#: Seconds a client may take to send a request's whole body once its headers are in (then 408).
+BODY_TIMEOUT_S = 10.0
+#: Host names a loopback service always answers to (with any port).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 _PATH_RE = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.~+-]+)+[\\/]([\w.~+-]+)")
 
@@ -131,11 +145,21 @@ class ConcurrencyLimitMiddleware:
 
 
 class BodyLimitMiddleware:
-    """ASGI middleware: 413 for a body over ``max_bytes``, without reading it whole."""
+    """ASGI middleware: the request body read whole, bounded in size and time, before the app runs.
 
-    def __init__(self, app, max_bytes: int = MAX_BODY_BYTES) -> None:
+    A declared ``Content-Length`` over ``max_bytes`` is 413 at once; a streamed body is counted
+    as it arrives and cut off (413) as soon as it passes the limit; a body not complete within
+    ``timeout_s`` seconds of the request's headers is 408. Both close the connection. Placed
+    *outside* :class:`ConcurrencyLimitMiddleware`, so a request takes a slot only once its body
+    is in: a client trickling a body costs one socket, never a request slot.
+    """
+
+    def __init__(
+        self, app, max_bytes: int = MAX_BODY_BYTES, timeout_s: float = BODY_TIMEOUT_S
+    ) -> None:
         self.app = app
         self.max_bytes = int(max_bytes)
+        self.timeout_s = float(timeout_s)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -143,32 +167,59 @@ class BodyLimitMiddleware:
             return
         limit = self.max_bytes
         message = f"the request body is larger than the service's limit of {limit:,} bytes"
+        close = [(b"connection", b"close")]
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
-                    await _send_json(send, 400, {"error": "Content-Length is not a number"})
+                    await _send_json(send, 400, {"error": "Content-Length is not a number"}, close)
                     return
                 if declared > limit:
-                    await _send_json(send, 413, {"error": message}, [(b"connection", b"close")])
+                    await _send_json(send, 413, {"error": message}, close)
                     return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        chunks: list[bytes] = []
         received = 0
+        while True:
+            try:
+                msg = await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0))
+            except asyncio.TimeoutError:
+                log.info(
+                    "closing a request whose body did not arrive within %.1f s", self.timeout_s
+                )
+                await _send_json(
+                    send,
+                    408,
+                    {
+                        "error": f"the request body did not arrive within {self.timeout_s:g} s "
+                        "of its headers"
+                    },
+                    close,
+                )
+                return
+            if msg["type"] == "http.disconnect":
+                return  # the client went away before sending its body
+            body = msg.get("body", b"")
+            received += len(body)
+            if received > limit:
+                await _send_json(send, 413, {"error": message}, close)
+                return
+            chunks.append(body)
+            if not msg.get("more_body", False):
+                break
+        whole = b"".join(chunks)
+        replayed = False
 
-        async def limited_receive():
-            nonlocal received
-            msg = await receive()
-            if msg["type"] == "http.request":
-                received += len(msg.get("body", b""))
-                if received > limit:
-                    from starlette.exceptions import HTTPException
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": whole, "more_body": False}
+            return await receive()  # after the body: wait for the client's disconnect
 
-                    # FastAPI re-raises HTTPExceptions met while reading the body: the app's
-                    # handler answers 413 and the rest of the body is never read
-                    raise HTTPException(413, message)
-            return msg
-
-        await self.app(scope, limited_receive, send)
+        await self.app(scope, replay, send)
 
 
 class BearerTokenMiddleware:
@@ -243,10 +294,145 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def host_name(value: str) -> str:
+    """The host part of a ``Host`` header value, lower case (``[::1]:8080`` → ``::1``)."""
+    v = value.strip().lower()
+    if v.startswith("["):
+        return v[1 : v.find("]")] if "]" in v else v
+    if v.count(":") == 1:
+        v = v.split(":", 1)[0]
+    return v.rstrip(".")
+
+
+def allowed_hosts_for(host: str, extra: tuple[str, ...] | list[str] = ()) -> tuple[str, ...] | None:
+    """The ``Host`` allow-list for a service listening on ``host``.
+
+    The loopback names (:data:`LOOPBACK_HOSTS`, any loopback address), the listening address
+    itself and the ``extra`` names. ``None`` (no check) when ``extra`` holds ``*``, or when the
+    service listens on every address (``0.0.0.0``, ``::``) and no names are given: it cannot know
+    the names it is reached by, and it then needs a bearer token anyway.
+    """
+    names = [host_name(h) for h in extra if h.strip()]
+    if "*" in names:
+        return None
+    wildcard = host.strip("[]") in ("0.0.0.0", "::", "")
+    if wildcard and not names:
+        return None
+    out = list(LOOPBACK_HOSTS)
+    if not wildcard:
+        out.append(host_name(host))
+    return tuple(dict.fromkeys(out + names))
+
+
+class RequestGateMiddleware:
+    """ASGI middleware: checks every request's head before anything else runs.
+
+    * a head (request line and headers) over ``max_header_bytes`` → 431;
+    * a ``Host`` header outside ``allowed_hosts`` → 400 (a page on another site that re-points
+      its DNS name at 127.0.0.1 cannot reach the service; ``None`` disables the check, for
+      library use and tests);
+    * a query parameter given twice → 400 (never resolved last-wins);
+    * ``HEAD`` is answered as ``GET`` without the body (``HEAD /health`` is 200).
+    """
+
+    def __init__(
+        self,
+        app,
+        allowed_hosts: tuple[str, ...] | list[str] | None = None,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+    ) -> None:
+        self.app = app
+        self.allowed = (
+            None if allowed_hosts is None else frozenset(host_name(h) for h in allowed_hosts)
+        )
+        self.max_header_bytes = int(max_header_bytes)
+
+    def _host_allowed(self, value: str) -> bool:
+        name = host_name(value)
+        return name in self.allowed or is_loopback(name)  # any loopback address
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers", ())
+        head = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 32
+        head += sum(len(k) + len(v) + 4 for k, v in headers)
+        if head > self.max_header_bytes:
+            await _send_json(
+                send,
+                431,
+                {"error": f"the request head is larger than {self.max_header_bytes:,} bytes"},
+                [(b"connection", b"close")],
+            )
+            return
+        if self.allowed is not None:
+            hosts = [v.decode("latin-1") for k, v in headers if k == b"host"]
+            if len(hosts) > 1 or (hosts and not self._host_allowed(hosts[0])):
+                await _send_json(
+                    send,
+                    400,
+                    {
+                        "error": "this service does not answer to that Host name (allowed: "
+                        f"{', '.join(sorted(self.allowed))}; see serve --allowed-host)"
+                    },
+                )
+                return
+        query = (scope.get("query_string") or b"").decode("latin-1")
+        if query:
+            from urllib.parse import parse_qsl
+
+            seen: set[str] = set()
+            for key, _value in parse_qsl(query, keep_blank_values=True):
+                if key in seen:
+                    await _send_json(
+                        send,
+                        400,
+                        {"error": f"query parameter {key[:40]!r} is given more than once"},
+                    )
+                    return
+                seen.add(key)
+        if scope.get("method") == "HEAD":
+            scope = dict(scope, method="GET")
+
+            async def send_head(msg):
+                if msg["type"] == "http.response.body":
+                    msg = dict(msg, body=b"")
+                await send(msg)
+
+            await self.app(scope, receive, send_head)
+            return
+        await self.app(scope, receive, send)
+
+
+def install(
+    app,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    body_timeout_s: float = BODY_TIMEOUT_S,
+    token: str | None = None,
+    limit_concurrency: int | None = LIMIT_CONCURRENCY,
+    allowed_hosts: tuple[str, ...] | list[str] | None = None,
+) -> None:
+    """Add the protections to a Starlette/FastAPI ``app``, outermost first: the request gate,
+    the bearer token (when given), the body read (size and time), the concurrency limit.
+
+    The order matters: a request takes a concurrency slot only after its body is in.
+    """
+    # add_middleware puts each new one outside the ones before it: add innermost first
+    if limit_concurrency:
+        app.add_middleware(ConcurrencyLimitMiddleware, limit=limit_concurrency)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, timeout_s=body_timeout_s)
+    if token:
+        app.add_middleware(BearerTokenMiddleware, token=token)
+    app.add_middleware(RequestGateMiddleware, allowed_hosts=allowed_hosts)
+
+
 def _slow_client_protocol(
     header_timeout_s: float,
     max_per_client: int = MAX_CONNECTIONS_PER_CLIENT,
     max_connections: int = MAX_CONNECTIONS,
+    max_header_bytes: int = MAX_HEADER_BYTES,
 ):
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -291,6 +477,36 @@ def _slow_client_protocol(
                 self._arm()
             super().data_received(data)
 
+        def send_400_response(self, msg: str) -> None:
+            # uvicorn answers h11's protocol errors in plain text: answer JSON instead
+            import h11
+
+            too_big = len(self.conn.trailing_data[0]) > max_header_bytes
+            status = 431 if too_big else 400
+            error = (
+                f"the request head is larger than {max_header_bytes:,} bytes"
+                if too_big
+                else "malformed HTTP request"
+            )
+            body = json.dumps({"error": error}, separators=(",", ":")).encode("utf-8")
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ]
+            try:
+                from http import HTTPStatus
+
+                reason = HTTPStatus(status).phrase.encode("ascii")
+                out = self.conn.send(
+                    h11.Response(status_code=status, headers=headers, reason=reason)
+                )
+                out += self.conn.send(h11.Data(data=body)) + self.conn.send(h11.EndOfMessage())
+                self.transport.write(out)
+            except h11.LocalProtocolError:  # a response was already under way
+                pass
+            self.transport.close()
+
         def connection_lost(self, exc) -> None:
             if self._hdr_timer is not None:
                 self._hdr_timer.cancel()
@@ -327,6 +543,8 @@ def server_options(
         "timeout_keep_alive": keep_alive_s,
         "limit_concurrency": None,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
+        # no WebSocket routes: an Upgrade request is answered as plain HTTP (JSON), never upgraded
+        "ws": "none",
     }
 
 

@@ -240,11 +240,20 @@ class Health(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorAnswer, "description": "Invalid input: what is wrong and why."}
+    400: {
+        "model": ErrorAnswer,
+        "description": "Malformed request: a query parameter given twice, or a Host name this "
+        "service does not answer to.",
+    },
+    422: {"model": ErrorAnswer, "description": "Invalid input: what is wrong and why."},
 }
 _BODY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorAnswer, "description": "The body is not JSON."},
     **_ERRORS,
+    400: {
+        "model": ErrorAnswer,
+        "description": "The body is not JSON, a query parameter is given twice, or the Host "
+        "name is not one this service answers to.",
+    },
 }
 _LOOKUP_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     **_BODY_ERRORS,

@@ -23,6 +23,7 @@ from geo_heart.config.schedule import (
 )
 from geo_heart.errors import InputError
 from geo_heart.staffing.erlang import HOURS, HourlyDemand, ServiceTime
+from geo_heart.staffing.limits import MAX_TEAMS, check_teams
 
 log = logging.getLogger(__name__)
 
@@ -266,15 +267,16 @@ def _shift_rows(df: pd.DataFrame, p: Path) -> np.ndarray:
             n = int(r["teams"])
         except ValueError as exc:
             raise InputError(f"--shifts {str(p)!r} row {i}: {exc}") from None
-        if start % 60 or end % 60 or n < 0:
+        if start % 60 or end % 60 or not 0 <= n <= MAX_TEAMS:
             raise InputError(
                 f"--shifts {str(p)!r} row {i}: start {r['start']!r}, end {r['end']!r}, teams "
-                f"{r['teams']!r}: times must be whole hours and teams >= 0"
+                f"{r['teams']!r}: times must be whole hours and teams from 0 to {MAX_TEAMS}"
             )
         length = (end - start) // 60 if end > start else (end + 1440 - start) // 60
         for d in days:
             hours = (d * 24 + start // 60 + np.arange(length)) % HOURS
             teams[hours] += n
+    check_teams(teams, f"--shifts {str(p)!r}")
     return teams
 
 
@@ -293,11 +295,14 @@ def _shift_grid(df: pd.DataFrame, p: Path) -> np.ndarray:
             f"hours, got {len(rows)} rows of {sorted({len(r) for r in rows})} values"
         )
     try:
-        grid = np.array([[int(x) for x in r] for r in rows], dtype=np.int64)
+        values = [[int(x) for x in r] for r in rows]
+        check_teams([max(r) for r in values], f"--shifts {str(p)!r}")
+        grid = np.array(values, dtype=np.int64)
     except ValueError as exc:
         raise InputError(f"--shifts {str(p)!r}: {exc}") from None
     if (grid < 0).any():
         raise InputError(f"--shifts {str(p)!r}: team counts must be >= 0, got {grid.min()}")
+    check_teams(grid, f"--shifts {str(p)!r}")
     return grid.ravel()
 
 

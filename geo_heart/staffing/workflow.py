@@ -23,6 +23,7 @@ from geo_heart.staffing.data import (
     service_from_config,
     staffing_config,
 )
+from geo_heart.staffing.limits import check_options, check_simulation, check_teams
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ class StaffingOptions:
     replications: int = 10
     weeks: int = 52
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        # bounds before any work: a huge team count or volume would exhaust memory in the solvers
+        check_options(self)
 
 
 def apply_scenario(config, data, scenario: str) -> None:
@@ -204,6 +209,10 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
         note = f"{teams} teams in service hours ([staffing] in {config.path.name}, assumed)"
     else:
         teams, note = None, ""
+    if teams is not None:
+        check_teams(teams, note)
+    if teams is not None or o.target is not None:
+        check_simulation(demand.calls_per_year, o.weeks, o.replications)
     result = analyse_staffing(
         demand,
         service,

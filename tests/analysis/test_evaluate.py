@@ -266,7 +266,13 @@ def test_durham_default_design_from_the_area_file():
     assert d.program == "CRT" and "trespass" in d.targeted_types and d.risk_excluded
     assert d.cohorts() == {"2022-06-27": 12, "2023-10-23": 8}
     assert "ARMED ROBBERY" in d.placebo_codes
-    given = design_from_area(area, pilot + others, treated="121,123", start="2023-01-01")
+    given = design_from_area(area, pilot + others, treated="121, 123", start="2023-01-01")
+    assert design_from_area(
+        area, pilot + others, treated="121 123", start="2023-01-01"
+    ).treated == [
+        "121",
+        "123",
+    ]
     assert given.end.isoformat() == "2023-10-22" and given.cohorts() == {}
 
 

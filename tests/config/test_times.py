@@ -87,7 +87,12 @@ def test_lookup_notes():
     assert used == datetime(2025, 3, 9, 3, 30) and "does not exist" in note and "03:30 EDT" in note
     used, note = parse_moment("2025-11-02T01:30", NY)
     assert used == datetime(2025, 11, 2, 1, 30) and "first" in note and "EDT" in note
-    assert parse_moment("2025-11-02T01:30-05:00", NY) == (datetime(2025, 11, 2, 1, 30), None)
+    used, note = parse_moment("2025-11-02T01:30-05:00", NY)  # an offset names one instant
+    assert used == datetime(2025, 11, 2, 1, 30) and "names the second, EST" in note
+    assert "taken as" not in note
+    used, note = parse_moment("2025-11-02T05:30Z", NY)
+    assert used == datetime(2025, 11, 2, 1, 30) and "names the first, EDT" in note
+    assert parse_moment("2025-11-02T03:30-05:00", NY) == (datetime(2025, 11, 2, 3, 30), None)
     assert parse_moment("2025-06-02T11:00", NY)[1] is None
 
 
@@ -188,3 +193,24 @@ def test_property_any_text_gives_a_time_or_a_counted_reason(values):
                 int(v[:4]), 6 if v.endswith("12:00:00") else 1, 15 if v.endswith("12:00:00") else 1
             )
             assert oor == (not EARLIEST <= when <= LATEST)
+
+
+def test_lookup_at_with_an_offset_in_the_repeated_hour_names_that_instant(toy_env):
+    """Issue 30 #8: an offset in the repeated hour names one instant, never "taken as the first"
+    (the toy area is in America/Chicago: -06:00 is the second 01:30, CST)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from geo_heart.cli.main import cli
+
+    for at, which in (
+        ("2024-11-03T01:30-06:00", "second, CST"),
+        ("2024-11-03T01:30-05:00", "first, CDT"),
+    ):
+        r = CliRunner().invoke(cli, ["lookup", "--lon", "-99.9995", "--lat", "40.0049",
+                                     "--at", at, "--json"])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        notes = json.loads(r.output)["notes"]
+        assert any(f"names the {which}" in n for n in notes), notes
+        assert not any("taken as the first" in n for n in notes), notes

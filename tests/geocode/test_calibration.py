@@ -217,9 +217,10 @@ def test_eligibility_counts_every_beat_within_the_radius(tmp_path):
     from geo_heart.dispatch.lookup import lookup_address
 
     cal = {"score": {}, "crossing_radius_m": {"points/*": 700.0}, "ok_crossing_radius_m": 800.0}
-    (tmp_path / "cal.json").write_text(json.dumps(cal), encoding="utf-8")
+    # the calibration file is named relative to the area file's folder (never an absolute path)
     area = _toy_with_history(tmp_path, "OAK ST & ELM AVE,12\n" * 6,
-                             f'\n[calibration]\nfile = "{tmp_path / "cal.json"}"\n')  # fmt: skip
+                             '\n[calibration]\nfile = "cal.json"\n')  # fmt: skip
+    (tmp_path / "toy" / "cal.json").write_text(json.dumps(cal), encoding="utf-8")
     out = lookup_address(area, "OAK ST & ELM AVE", call_type="trespass", at="2024-06-04T11:00")
     assert out["status"] == "approximate" and out["beat"] == "12"
     assert {"11", "12"} <= set(out["straddle_beats"])

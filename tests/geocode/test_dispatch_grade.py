@@ -52,7 +52,11 @@ def test_typed_forms_land_like_the_clean_text(fresh, typed, clean):
     a, b = g.geocode_one(typed), g.geocode_one(clean)
     # the same answer as the clean text (12 N DUKE ST lies below the street's known numbers:
     # an extrapolated point, approximate for both)
-    assert a.status in ("ok", "beat_only", b.status) and a.beat == b.beat, (a, b)
+    assert a.beat == b.beat, (a, b)
+    if "read as" in (a.reason or ""):  # a street read by its spelling is never firm (issue 33)
+        assert a.status == "approximate", a
+    else:
+        assert a.status in ("ok", "beat_only", b.status), (a, b)
     assert a.status != "unmatched"
 
 

@@ -1,10 +1,11 @@
-"""`geo-heart data check/fetch` without the network: a file:// download address."""
+"""`geo-heart data check/fetch` without the network: a loopback HTTP download address."""
 
 from __future__ import annotations
 
 import shutil
 
 from click.testing import CliRunner
+from http_support import serve_folder
 
 from geo_heart.cli.main import cli
 
@@ -13,6 +14,11 @@ def test_fetch_and_check(tmp_path, data_dir):
     official = tmp_path / "official"
     official.mkdir()
     shutil.copy(data_dir / "police_beats.geojson", official / "beats.geojson")
+    with serve_folder(official) as url:
+        _fetch_and_check(tmp_path, official, f"{url}/beats.geojson")
+
+
+def _fetch_and_check(tmp_path, official, beats_url):
     area = tmp_path / "area.toml"
     area.write_text(
         f"""
@@ -24,7 +30,7 @@ projected_crs = "EPSG:2264"
 file = "beats.geojson"
 id_field = "LAWBEAT"
 district_field = "LAWDIST"
-source_url = "{(official / "beats.geojson").as_uri()}"
+source_url = "{beats_url}"
 [service_areas.pilot]
 beats = ["111"]
 [programs.X]

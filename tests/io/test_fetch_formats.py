@@ -1,4 +1,5 @@
-"""`data fetch` for the optional reference layers (TIGER/Line, OSM) with file:// addresses."""
+"""`data fetch` for the optional reference layers (TIGER/Line, OSM) from a loopback HTTP server;
+what an area file names is not trusted (issue 30 #12)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
+from http_support import serve_folder
 
 from geo_heart.cli.main import cli
 from geo_heart.config.areafile import load_area
@@ -30,11 +32,16 @@ def test_durham_knows_the_official_reference_urls():
     assert download_url(layers["population"]) is None
 
 
-def test_fetch_optional_layers_from_file_urls(tmp_path, toy_dir):
+def test_fetch_optional_layers_from_http_urls(tmp_path, toy_dir):
     official = tmp_path / "official"
     official.mkdir()
     (official / "tl_2024_99001_edges.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
     (official / "toy-latest.osm.pbf").write_bytes(b"\0\0\0\x0dsome pbf bytes")
+    with serve_folder(official) as url:
+        _fetch_optional(tmp_path, toy_dir, official, url)
+
+
+def _fetch_optional(tmp_path, toy_dir, official, url):
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(toy_dir / "beats.geojson", data / "beats.geojson")
@@ -46,12 +53,12 @@ def test_fetch_optional_layers_from_file_urls(tmp_path, toy_dir):
         + f"""
 [layers.tiger_edges]
 file = "tl_2024_99001_edges.zip"
-source_url = "{(official / "tl_2024_99001_edges.zip").as_uri()}"
+source_url = "{url}/tl_2024_99001_edges.zip"
 optional = true
 
 [layers.osm]
 file = "toy-latest.osm.pbf"
-source_url = "{(official / "toy-latest.osm.pbf").as_uri()}"
+source_url = "{url}/toy-latest.osm.pbf"
 optional = true
 """
     )

@@ -216,3 +216,33 @@ def test_service_page_and_lookup(pdx):
         assert r["status"] == "outside" and r["beat"] is None
         page = c.get("/").text
         assert 'id="unit-label"' in page
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["7000 NE AIRPORT WAY, PIA", "0 CONCOURSE A PIA , PORTLAND, OR",
+     "PORTLAND INTERNATIONAL AIRPORT", "3000 NE 181ST AVE, GRSM", "100 NE 1ST AVE, GRESHAM, OR",
+     "1000 SE MAIN ST, PORTLAND, OR 97080"],
+)  # fmt: skip
+def test_airport_and_outside_places_in_every_form(pdx, text):
+    """Issue 33 #8: PIA (the airport) and the other outside places, in every written form."""
+    r = pdx.lookup(text)
+    r = r if isinstance(r, dict) else r.model_dump()
+    assert r["status"] == "outside" and r["beat"] is None and r["programs"] == []
+
+
+def test_portland_zip_of_the_area_still_resolves(pdx):
+    r = pdx.lookup("5300 BLOCK OF NE PRESCOTT ST, PORTLAND, OR 97218")
+    r = r if isinstance(r, dict) else r.model_dump()
+    assert r["beat"] == "660"
+
+
+def test_ambiguous_text_card_leads_with_ambiguous(pdx):
+    from geo_heart.cli.lookup import render_card
+
+    r = pdx.lookup("SE 80TH AVE / SE GLADSTONE ST")
+    r = r if isinstance(r, dict) else r.model_dump()
+    assert r["status"] == "ambiguous"
+    card = render_card(r, labels=pdx.config.beats.labels, service_name="PSR")
+    assert card.splitlines()[0].startswith("AMBIGUOUS")
+    assert "(if the place is right)" in card
