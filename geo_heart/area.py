@@ -179,7 +179,13 @@ class Area(Workspace):
         return LookupResult.model_validate(lookup_point(self, lon, lat, **kw))
 
     def geocode(
-        self, data: Any, address: str | None = None, *, min_score: float = 0.0
+        self,
+        data: Any,
+        address: str | None = None,
+        *,
+        min_score: float = 0.0,
+        at_column: str | None = None,
+        at_time_zone: str | None = None,
     ) -> gpd.GeoDataFrame:
         """Geocode address texts; one row per input row, in order.
 
@@ -192,6 +198,12 @@ class Area(Workspace):
             The address column of ``data`` (required for a table).
         min_score
             Matches scoring below this lose their point and beat (``status="low_score"``).
+        at_column, at_time_zone
+            A column of ``data`` holding each row's time: ``in_service_area`` is then judged
+            under the rules in force at that time, and ``rules``, ``service_area`` and
+            ``programs`` are added (:mod:`geo_heart.geo.rules_at`; naive times are in
+            ``at_time_zone``, default ``[layers.calls] time_zone`` else the area's zone).
+            Without it, ``in_service_area`` follows the rules in force today.
 
         Returns
         -------
@@ -222,6 +234,14 @@ class Area(Workspace):
             address = "address"
         out = geocode_frame(self, frame, address_column=address, min_score=min_score)
         names = result_column_names(frame.columns)
+        if at_column:
+            from geo_heart.geo.rules_at import apply_rules_at
+
+            out, _counts = apply_rules_at(
+                self.config, out, input_columns=frame.columns, beat_column=names["beat"],
+                in_service_column=names["in_service_area"], at_column=at_column,
+                time_zone=at_time_zone, source="data",
+            )  # fmt: skip
         return _with_points(out, frame, names["lon"], names["lat"], prefix=RESULT_PREFIX)
 
     def assign(
@@ -232,6 +252,8 @@ class Area(Workspace):
         lat: str = "lat",
         crs: str | None = None,
         census: bool = True,
+        at_column: str | None = None,
+        at_time_zone: str | None = None,
     ) -> gpd.GeoDataFrame:
         """Add beat, district, service-area and (where configured) census columns to points.
 
@@ -247,6 +269,9 @@ class Area(Workspace):
             The CRS of a DataFrame's coordinate columns (default WGS84 lon/lat).
         census
             Add census tract and block-group GEOIDs when the area file names the layers.
+        at_column, at_time_zone
+            A column holding each row's time: judge ``in_service_area`` under the rules in
+            force then and add ``rules``, ``service_area``, ``programs`` (as in :meth:`geocode`).
 
         Returns
         -------
@@ -272,6 +297,8 @@ class Area(Workspace):
             source="data",
             census=census,
             input_crs=crs,
+            at_column=at_column,
+            at_time_zone=at_time_zone,
         )
         out.index = data.index
         if getattr(data, "_geometry_column_name", None) is not None:

@@ -9,6 +9,7 @@ import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     basemap_option,
     check_output_dir,
     json_option,
@@ -19,7 +20,10 @@ from geo_heart.cli.options import (
 
 @click.command("map")
 @calls_options
-@maps_dir_option("Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').")
+@maps_dir_option(
+    "Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').",
+    writes=FOLDER_OUTPUTS["map"],
+)
 @click.option(
     "--metric",
     type=click.Choice(["rate", "count", "density"]),

@@ -30,7 +30,7 @@ import numpy as np
 from geo_heart.errors import ConfigError, DataSourceError, InputError
 from geo_heart.geocode.address import parse_address, street_key_from_text
 from geo_heart.geocode.types import History
-from geo_heart.io.files import file_sha1
+from geo_heart.io.files import atomic_write, file_sha1
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +166,9 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
             log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
     idx = build_index(ws)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
+        with atomic_write(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-    except OSError as exc:
+    except (OSError, DataSourceError) as exc:
         log.warning("cannot cache the geocode index in %s: %s", path, exc)
     return idx
 

@@ -76,7 +76,9 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         fontsize=11,
     )
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
-    fig.savefig(path, dpi=120)
+    from geo_heart.io.files import save_figure
+
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -95,7 +97,9 @@ def _nothing_covered_chart(path: Path) -> Path:
         va="center",
         fontsize=11,
     )
-    fig.savefig(path, dpi=120)
+    from geo_heart.io.files import save_figure
+
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 

@@ -522,7 +522,8 @@ def write_planner_outputs(
     ``unknown_call_types.csv``, ``coverage.csv``, ``hotspots_beats.csv``, ``beats.gpkg``
     (layers ``demand_by_beat`` and ``hotspots_beats``), ``demand_map.html``,
     ``demand_by_beat.png``, ``hotspots_beats.png``, ``demand_by_hour.png``,
-    ``demand_by_month.png``, ``report.html``; with call points also ``hotspots_hexagons.csv``
+    ``demand_by_month.png``, ``report.html``, ``geo_heart.qgz`` (a QGIS project of the
+    ``beats.gpkg`` layers, styled: :mod:`geo_heart.render.qgis_project`); with call points also ``hotspots_hexagons.csv``
     and ``demand_by_hexagon.png``; with ``expansion_k`` also ``expansion_recommended.png``.
 
     Returns
@@ -535,6 +536,7 @@ def write_planner_outputs(
     from geo_heart.analysis import coverage as cov_mod
     from geo_heart.analysis import demand, hotspots
     from geo_heart.errors import GeoHeartError
+    from geo_heart.io.files import write_bytes_file, write_text_file
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
     from geo_heart.render import maps, static
@@ -574,9 +576,12 @@ def write_planner_outputs(
             ws,
             layer_tables := {"demand_by_beat": beat_t, "hotspots_beats": hot.beats},
             out / "beats.gpkg",
-            styles=beat_layer_styles(ws, layer_tables, metric=metric),
+            styles=(layer_styles := beat_layer_styles(ws, layer_tables, metric=metric)),
         )["path"]
     )
+    from geo_heart.render.qgis_project import write_qgis_project
+
+    written["qgis_project"] = write_qgis_project(ws, out, styles=layer_styles)
     steps.update()
     steps.set_postfix_str("interactive map")
     m = maps.demand_map(
@@ -593,7 +598,7 @@ def write_planner_outputs(
     )
     text = maps.html_from_map(m, inline_assets=inline_assets)
     map_path = out / "demand_map.html"
-    map_path.write_text(text, encoding="utf-8")
+    write_text_file(map_path, text)
     written["map"] = map_path
     written["html_bytes"] = map_path.stat().st_size
     steps.update()
@@ -627,7 +632,7 @@ def write_planner_outputs(
     images: dict[str, bytes] = {}
     for key, (name, fig) in figures.items():
         png = png_bytes_from_figure(fig)
-        (out / name).write_bytes(png)
+        write_bytes_file(out / name, png)
         written[name.removesuffix(".png") + "_png"] = out / name
         images[key] = png
     steps.update()
@@ -639,7 +644,7 @@ def write_planner_outputs(
         except GeoHeartError as exc:  # e.g. no candidates: the report says nothing about it
             log.warning("no expansion section: %s", exc)
         if expansion is not None:
-            (out / "expansion_recommended.png").write_bytes(expansion["png"])
+            write_bytes_file(out / "expansion_recommended.png", expansion["png"])
             written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
     if staffing:
@@ -676,7 +681,7 @@ def write_planner_outputs(
         extra_sections=extra_sections,
         period=period,
     )
-    (out / "report.html").write_text(render_report(context), encoding="utf-8")
+    write_text_file(out / "report.html", render_report(context))
     written["report"] = out / "report.html"
     if pdf:
         from geo_heart.render.pdf import report_pdf
