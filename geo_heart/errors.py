@@ -49,6 +49,7 @@ EXTRA_FOR_MODULE = {
     "branca": "maps",
     "jinja2": "maps",
     "matplotlib": "maps",
+    "reportlab": "maps",
     "mapclassify": "maps",
     "xstatic": "maps",
     "scipy": "planning",

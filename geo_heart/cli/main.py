@@ -63,6 +63,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Getis-Ord Gi* hot spots of eligible demand.",
     ),
     "map": ("geo_heart.cli.map", "map_cmd", "Interactive and static maps and the planner report."),
+    "report": (
+        "geo_heart.cli.report",
+        "report",
+        "The council report: first page, did the pilot work, next year (HTML; --pdf).",
+    ),
     "expand": ("geo_heart.cli.expand", "expand", "Which beats to add to the service area next."),
     "staffing": (
         "geo_heart.cli.staffing",
@@ -95,6 +100,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 #: command that reaches an optional module anyway still names its extra in one line, see main())
 COMMAND_EXTRAS: dict[str, str] = {
     "map": "planning",
+    "report": "planning",
     "hotspots": "planning",
     "staffing": "planning",
     "forecast": "planning",

@@ -105,8 +105,8 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
 
     Every answer names its basis: the rule set and program hours it staffs, the calls it
     averages (default: the latest full year under today's rules) and its volume (the call
-    table's own count, or --scale-to; the planner report scales to the area file's
-    annual_eligible_calls and says so).
+    table's own count, or --scale-to). The planner report gives the same answer on the same
+    basis.
 
     \b
     Examples:
@@ -183,6 +183,8 @@ _CALL_KEYS = {
     "call_type_column",
     "time_column",
     "time_zone",
+    "offsets",
+    "hour_column",
     "beat_column",
     "lon_column",
     "lat_column",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -252,7 +253,7 @@ def test_refusal_messages(toy_env, tmp_path, capsys, args, message):
 
 # ------------------------------------------------------------------ design and dose, no data
 def test_durham_default_design_from_the_area_file():
-    from conftest import ROOT
+    ROOT = Path(__file__).resolve().parents[2]
 
     from geo_heart.analysis.evaluate_design import design_from_area
     from geo_heart.config.areafile import load_area
@@ -277,7 +278,7 @@ def test_durham_default_design_from_the_area_file():
 
 
 def test_portland_staged_rollout_cohorts():
-    from conftest import ROOT
+    ROOT = Path(__file__).resolve().parents[2]
 
     from geo_heart.analysis.evaluate_design import design_from_area
     from geo_heart.config.areafile import load_area

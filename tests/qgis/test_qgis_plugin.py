@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import qgis_process_bin
+from qgis_support import qgis_process_bin
 
 from geo_heart.cli.qgis import PLUGIN, install_plugin, set_ini
 

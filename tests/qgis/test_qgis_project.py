@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from conftest import system_python_with_qgis
+from qgis_support import system_python_with_qgis
 
 
 @pytest.fixture(scope="module")
