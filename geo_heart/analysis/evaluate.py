@@ -195,6 +195,24 @@ def _first_full_month(day: date) -> str:
     return str(p if p.start_time.date() >= day else p + 1)
 
 
+def _design_and_outcomes(ws, data, program, treated, start, end):
+    """(design, targeted mask, placebo mask, beats) of a call table under the options."""
+    frame = data.frame
+    lt = pd.to_datetime(frame["local_time"])
+    data_end = lt.max().date() if lt.notna().any() else None
+    design = design_from_area(
+        ws.config,
+        list(ws.beat_index.beats),
+        program=program,
+        treated=treated,
+        start=start,
+        end=end,
+        data_end=data_end,
+    )
+    targeted, placebo = outcome_masks(ws.config, frame, design)
+    return design, targeted, placebo, design.treated + design.controls
+
+
 def evaluate_calls(
     ws,
     data,
@@ -244,21 +262,8 @@ def evaluate_calls(
     """
     if method not in METHODS:
         raise InputError(f"method {method!r}: one of {', '.join(METHODS)}")
-    area = ws.config
-    frame = data.frame
-    lt = pd.to_datetime(frame["local_time"])
-    data_end = lt.max().date() if lt.notna().any() else None
-    design = design_from_area(
-        area,
-        list(ws.beat_index.beats),
-        program=program,
-        treated=treated,
-        start=start,
-        end=end,
-        data_end=data_end,
-    )
-    targeted, placebo = outcome_masks(area, frame, design)
-    beats = design.treated + design.controls
+    area, frame = ws.config, data.frame
+    design, targeted, placebo, beats = _design_and_outcomes(ws, data, program, treated, start, end)
     panel, notes = beat_month_panel(frame, beats, targeted, placebo)
     notes = list(design.notes) + notes
     try:
@@ -505,21 +510,8 @@ def targeted_rows(
     ``raw_call_type``, ``treated`` (a treated beat) and ``in_window`` (a month the estimate uses:
     fully before the start or fully inside the window). Input order.
     """
-    area = ws.config
     frame = data.frame
-    lt = pd.to_datetime(frame["local_time"])
-    data_end = lt.max().date() if lt.notna().any() else None
-    design = design_from_area(
-        area,
-        list(ws.beat_index.beats),
-        program=program,
-        treated=treated,
-        start=start,
-        end=end,
-        data_end=data_end,
-    )
-    targeted, placebo = outcome_masks(area, frame, design)
-    beats = design.treated + design.controls
+    design, targeted, placebo, beats = _design_and_outcomes(ws, data, program, treated, start, end)
     panel, _notes = beat_month_panel(frame, beats, targeted, placebo)
     months = set(panel["month"])
     keep = targeted & frame["beat"].isin(beats).to_numpy() & frame["month"].isin(months).to_numpy()
