@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from geo_heart.analysis.calls import CallData
+    from geo_heart.analysis.evaluate import EvaluationResult
     from geo_heart.analysis.forecast import ForecastResult
     from geo_heart.dispatch.result import LookupResult
     from geo_heart.expansion.plan import BeatPlan
@@ -178,7 +179,13 @@ class Area(Workspace):
         return LookupResult.model_validate(lookup_point(self, lon, lat, **kw))
 
     def geocode(
-        self, data: Any, address: str | None = None, *, min_score: float = 0.0
+        self,
+        data: Any,
+        address: str | None = None,
+        *,
+        min_score: float = 0.0,
+        at_column: str | None = None,
+        at_time_zone: str | None = None,
     ) -> gpd.GeoDataFrame:
         """Geocode address texts; one row per input row, in order.
 
@@ -191,6 +198,12 @@ class Area(Workspace):
             The address column of ``data`` (required for a table).
         min_score
             Matches scoring below this lose their point and beat (``status="low_score"``).
+        at_column, at_time_zone
+            A column of ``data`` holding each row's time: ``in_service_area`` is then judged
+            under the rules in force at that time, and ``rules``, ``service_area`` and
+            ``programs`` are added (:mod:`geo_heart.geo.rules_at`; naive times are in
+            ``at_time_zone``, default ``[layers.calls] time_zone`` else the area's zone).
+            Without it, ``in_service_area`` follows the rules in force today.
 
         Returns
         -------
@@ -221,6 +234,14 @@ class Area(Workspace):
             address = "address"
         out = geocode_frame(self, frame, address_column=address, min_score=min_score)
         names = result_column_names(frame.columns)
+        if at_column:
+            from geo_heart.geo.rules_at import apply_rules_at
+
+            out, _counts = apply_rules_at(
+                self.config, out, input_columns=frame.columns, beat_column=names["beat"],
+                in_service_column=names["in_service_area"], at_column=at_column,
+                time_zone=at_time_zone, source="data",
+            )  # fmt: skip
         return _with_points(out, frame, names["lon"], names["lat"], prefix=RESULT_PREFIX)
 
     def assign(
@@ -231,6 +252,8 @@ class Area(Workspace):
         lat: str = "lat",
         crs: str | None = None,
         census: bool = True,
+        at_column: str | None = None,
+        at_time_zone: str | None = None,
     ) -> gpd.GeoDataFrame:
         """Add beat, district, service-area and (where configured) census columns to points.
 
@@ -246,6 +269,9 @@ class Area(Workspace):
             The CRS of a DataFrame's coordinate columns (default WGS84 lon/lat).
         census
             Add census tract and block-group GEOIDs when the area file names the layers.
+        at_column, at_time_zone
+            A column holding each row's time: judge ``in_service_area`` under the rules in
+            force then and add ``rules``, ``service_area``, ``programs`` (as in :meth:`geocode`).
 
         Returns
         -------
@@ -271,6 +297,8 @@ class Area(Workspace):
             source="data",
             census=census,
             input_crs=crs,
+            at_column=at_column,
+            at_time_zone=at_time_zone,
         )
         out.index = data.index
         if getattr(data, "_geometry_column_name", None) is not None:
@@ -412,6 +440,22 @@ class Area(Workspace):
         return DemandMap(
             map=m, layer=self.with_geometry(table), metric=metric, column=metric_column(metric)[0]
         )
+
+    def evaluate(self, data: CallData | None = None, **options: Any) -> EvaluationResult:
+        """Did the pilot change what happened where it ran? The program's effect on the incident
+        reports it should replace (difference-in-differences, beat × month; docs/evaluation.md).
+
+        ``options``: ``program``, ``treated``, ``start``, ``end``, ``method`` (``"ppml"`` or
+        ``"staggered"``), ``ri_draws``, ``boot_reps``, ``seed``
+        (:func:`geo_heart.analysis.evaluate.evaluate_calls`). Default design: the area file's
+        rule timeline. Returns an :class:`~geo_heart.analysis.evaluate.EvaluationResult`
+        (``.to_dict()``: ``effect``, ``ci95``, ``p_value``, ``method``, ``mde``, ``event_study``,
+        ``pre_trend_p``, ``placebo``, ``dose`` …; ``.summary()``: one sentence).
+        """
+        from geo_heart.analysis.evaluate import evaluate_calls
+
+        data = data if data is not None else self.load_calls()
+        return evaluate_calls(self, data, **options)
 
     def equity(self, data: CallData | None = None, **options: Any):
         """Who the service area reaches under a rule set (``rules=``/``as_of=``), by census tract

@@ -24,7 +24,7 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess:
 def test_import_contract_is_kept():
     res = _lint_imports(ROOT)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
-    assert "1 kept, 0 broken" in res.stdout
+    assert "0 broken" in res.stdout and "KEPT" in res.stdout
 
 
 def test_the_contract_orders_the_face_above_the_lower_layers():
@@ -62,5 +62,23 @@ def test_an_upward_import_breaks_the_contract(tmp_path):
     demand.write_text(demand.read_text() + "\nfrom geo_heart.area import Area  # noqa: E402,F401\n")
     res = _lint_imports(tmp_path)
     assert res.returncode != 0
-    assert "0 kept, 1 broken" in res.stdout
+    assert "2 kept, 1 broken" in res.stdout
     assert "geo_heart.analysis.demand -> geo_heart.area" in res.stdout
+
+
+def test_importing_the_qgis_plugin_breaks_a_contract(tmp_path):
+    """geo_heart copies the QGIS plugin, never imports it (the plugin imports QGIS only)."""
+    import shutil
+
+    shutil.copytree(
+        ROOT / "geo_heart", tmp_path / "geo_heart", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    cli = tmp_path / "geo_heart" / "cli" / "qgis.py"
+    cli.write_text(
+        cli.read_text()
+        + "\nimport geo_heart.qgis_plugin.geo_heart_provider.provider  # noqa: E402,F401\n"
+    )
+    res = _lint_imports(tmp_path)
+    assert res.returncode != 0
+    assert "geo_heart never imports the QGIS plugin BROKEN" in res.stdout

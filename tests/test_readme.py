@@ -70,6 +70,7 @@ def tour_files(tmp_path, monkeypatch, data_dir):
         {
             "ID": ["1", "2", "3"],
             "ADDRESS2": ["212 W MAIN ST", "FOSTER ST/PACIFIC AVE", "NO SUCH PL"],
+            "WHEN": ["2022-08-15 14:00:00+00", "2024-03-10 12:00:00+00", "2021-05-01"],
         }
     ).to_csv("calls.csv", index=False)
     Path("fixes.csv").write_text("address,lon,lat\n", encoding="utf-8")

@@ -36,7 +36,13 @@ import pandas as pd
 
 from geo_heart.config.calltypes import call_type_table
 from geo_heart.config.schema import CallsLayer
-from geo_heart.config.times import parse_local_times, region_zone_problem
+from geo_heart.config.times import (
+    check_offset_mode,
+    clock_check,
+    offsets_note,
+    parse_local_times,
+    region_zone_problem,
+)
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import InputError
 from geo_heart.geo.coords import lonlat_from_columns
@@ -95,6 +101,9 @@ class CallData:
     date_only: int = 0
     #: the one rule set (or period) every call was judged under (``rules=``), else None
     judged_under: Any = None
+    #: how the time column was read (offsets honoured or read as local; agreement with the
+    #: source's hour column; warnings when the offsets look wrong)
+    time_notes: list[str] = field(default_factory=list)
 
     @property
     def notes(self) -> list[str]:
@@ -161,7 +170,8 @@ class CallData:
             "out_of_range_times": self.out_of_range_times,
             "dst_times": self.dst_times,
             "eligible": eligible,
-            "notes": self.notes,
+            # how the times were read (load notes), then what could not be judged
+            "notes": [*self.time_notes, *self.notes],
         }
 
     def eligible_any(self) -> pd.Series:
@@ -203,6 +213,8 @@ def load_calls(
     rules: str | None = None,
     progress: bool = False,
     cache: bool = True,
+    offsets: str | None = None,
+    hour_column: str | None = None,
 ) -> CallData:
     """Read, classify, place and time a call table.
 
@@ -218,6 +230,14 @@ def load_calls(
         the time column (default ``[layers.calls].time_zone``, else the area's zone). When
         ``path`` is given and differs from the configured file, only explicitly given location
         columns and the configured ones that exist in the file are used.
+    offsets
+        How a stated UTC offset in the time column is read: ``"honour"`` (converted to the area's
+        zone) or ``"local"`` (dropped: the clock is a local wall time); default
+        ``[layers.calls].offsets``, else ``"honour"``.
+    hour_column
+        The source's own hour column (default ``[layers.calls].hour_column`` when the file has
+        it): the notes say how often the time column's clock hour agrees with it, warn when
+        honoured offsets look wrong, and a ``00:00:00`` date-only stamp takes its time of day.
     geocode
         Also geocode the address column to get points (for hexagon and heat layers) when the
         location comes from a beat column.
@@ -256,6 +276,8 @@ def load_calls(
         "id_column": id_column,
         "geocode": geocode,
         "scenario": scenario,
+        "offsets": offsets,
+        "hour_column": hour_column,
     }
     key = None
     if rules is None and cache and getattr(ws, "settings", None) is not None and path.is_file():
@@ -300,6 +322,8 @@ def calls_from_frame(
     scenario: str | None = None,
     rules: str | None = None,
     progress: bool = False,
+    offsets: str | None = None,
+    hour_column: str | None = None,
 ) -> CallData:
     """:func:`load_calls` on a table already read (``source`` names it in messages); the unit
     of work of ``demand --engine dask``, one partition at a time."""
@@ -337,6 +361,13 @@ def calls_from_frame(
     if id_col is not None and id_col not in df.columns:
         id_col = None if id_column is None else id_col
     tz = time_zone or cfg.get("time_zone") or area.timezone
+    # the area file's offsets rule describes its own export's time column: another column (a
+    # user's own file) keeps the default unless --offsets says otherwise
+    same_column = t_col is not None and t_col == cfg.get("time_column")
+    offsets = check_offset_mode(offsets or (cfg.get("offsets") if same_column else None) or "honour")
+    h_col = hour_column if hour_column is not None else cfg.get("hour_column")
+    if hour_column is None and h_col is not None and h_col not in df.columns:
+        h_col = None  # the configured column is not in this file
     if ct_col is None:
         raise InputError(f"{str(path)!r}: no call-type column; give --call-type-column")
     if t_col is None:
@@ -353,6 +384,7 @@ def calls_from_frame(
             "--lat-column": lat_col,
             "--address-column": a_col,
             "--id-column": id_col,
+            "--hour-column": h_col,
         },
         path,
     )
@@ -380,14 +412,33 @@ def calls_from_frame(
     unknown_codes = dict(Counter(raw_text[unknown_mask].tolist()).most_common())
 
     # ---- times
-    times = parse_local_times(
-        df[t_col].reset_index(drop=True), time_zone=tz, area_zone=area.timezone
-    )
+    raw_times = df[t_col].reset_index(drop=True)
+    times = parse_local_times(raw_times, time_zone=tz, area_zone=area.timezone, offsets=offsets)
     local = times.local
+    time_notes = []
+    how = offsets_note(raw_times, times, column=t_col, area_zone=area.timezone)
+    filled = np.zeros(n, dtype=bool)
+    if h_col is not None:
+        check = clock_check(
+            raw_times,
+            times,
+            df[h_col],
+            column=t_col,
+            hour_column=h_col,
+            area_zone=area.timezone,
+        )
+        local, filled = check.local, check.filled
+        if check.agreement:
+            how = f"{how}; {check.agreement}" if how else f"{t_col}: {check.agreement}"
+        if check.suspicious:
+            log.warning("%s", check.notes[0])
+        time_notes.extend(check.notes)
+    if how:
+        time_notes.insert(0, how)
     out["local_time"] = local.to_numpy()
     ok_t = local.notna().to_numpy()
     # a date without a time of day ("2016-08-10"): the date picks the rules, the hours are unknown
-    dated = date_only_mask(df[t_col].reset_index(drop=True)) & ok_t
+    dated = date_only_mask(raw_times) & ok_t & ~filled
     out["time_known"] = ok_t & ~dated
     mow = np.full(n, -1, dtype=np.int64)
     lt = local[ok_t]
@@ -482,6 +533,7 @@ def calls_from_frame(
         location_mode=mode,
         date_only=int(dated.sum()),
         judged_under=rules,
+        time_notes=time_notes,
     )
     log.info(
         "%s calls: %s unknown call types (%s distinct codes), %s unplaced, %s bad times",

@@ -23,7 +23,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 #: bump when the cached frame's layout changes
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _META_KEY = b"geo_heart_calls"
 #: CallData fields stored beside the frame (all JSON-ready)
 _FIELDS = (
@@ -36,6 +36,7 @@ _FIELDS = (
     "time_counts",
     "location_mode",
     "date_only",
+    "time_notes",
 )
 
 
@@ -87,7 +88,7 @@ def read_cached(ws, key: str):
         log.warning("ignoring unreadable call cache %s: %s", p, exc)
         return None
     log.info("calls from the cache (%s)", p.name)
-    return CallData(frame=frame, **{k: meta[k] for k in _FIELDS})
+    return CallData(frame=frame, **{k: meta[k] for k in _FIELDS if k in meta})
 
 
 def write_cached(ws, key: str, data) -> None:

@@ -109,7 +109,7 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool | None = None
     """
     if population is None:
         population = "population" in ws.config.layers
-    notes = list(data.notes)
+    notes = [*getattr(data, "time_notes", []), *data.notes]
     f = data.frame
     idx = ws.beat_index
     beats = idx.beats

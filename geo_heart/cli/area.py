@@ -89,9 +89,9 @@ def schema(output) -> None:
 
     text = json.dumps(area_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output:
-        from pathlib import Path
+        from geo_heart.io.files import write_text_file
 
-        Path(output).write_text(text, encoding="utf-8")
+        write_text_file(output, text)
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)

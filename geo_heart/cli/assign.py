@@ -12,10 +12,12 @@ from geo_heart.cli.options import (
     format_option,
     json_option,
     layer_option,
+    on_loss_option,
     output_file_option,
     pass_ctx,
     types_option,
 )
+from geo_heart.cli.rules_options import at_column_options
 
 
 @click.command()
@@ -28,6 +30,7 @@ from geo_heart.cli.options import (
 @format_option
 @layer_option
 @types_option
+@on_loss_option
 @crs_option
 @click.option(
     "--lon-column",
@@ -51,6 +54,7 @@ from geo_heart.cli.options import (
     help="CRS of the x/y columns, e.g. EPSG:2264 (NC State Plane feet); default WGS84 lon/lat. "
     "The WGS84 lon and lat are added to the output.",
 )
+@at_column_options
 @encoding_option
 @engine_options
 @json_option
@@ -62,10 +66,13 @@ def assign(
     out_format,
     out_layer,
     types,
+    on_loss,
     out_crs,
     lon_column,
     lat_column,
     input_crs,
+    at_column,
+    at_time_zone,
     encoding,
     as_json,
     **kwargs,
@@ -91,6 +98,11 @@ def assign(
       geo-heart assign points.csv -o points_with_beats.gpkg --crs EPSG:2264
       geo-heart assign sp.csv -o sp_beats.csv --input-crs EPSG:2264 --x-column x_ft --y-column y_ft
       geo-heart assign 'points/*.parquet' -o points_beats/ --engine dask
+      geo-heart assign calls.csv -o calls_beats.gpkg --at-column DATE_REPT
+
+    Without --at-column, in_service_area follows the rules in force today (named in the summary
+    and the output's metadata); with it, each row is judged under the rules in force at its
+    own time and rules, service_area and programs are added (docs/outputs.md).
     """
     from geo_heart.geo.assign import input_crs_of
     from geo_heart.io.files import output_lock
@@ -107,13 +119,23 @@ def assign(
 
         # every refusal before any work (the output against every input: cli.options)
         spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
-        refuse_duplicate_names(
-            read_header(input_path, encoding=encoding), fmt=spec.fmt, source=input_path
-        )
+        header = read_header(input_path, encoding=encoding)
+        refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
+        from geo_heart.cli.rules_options import check_at_column
+
+        check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
+        from geo_heart.geo.assign import RESULT_COLUMNS, result_column_names
+        from geo_heart.io.textloss import enforce, name_losses
+
+        # names a Shapefile cannot hold: refused (or warned about) before any work
+        early = [*header, *result_column_names(header, RESULT_COLUMNS).values()]
+        enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
+    if engine["engine"] == "dask" and (at_column or at_time_zone):
+        raise click.BadParameter("runs with the local engine", param_hint="--at-column")
     with output_lock(spec.path):
         _assign(
             obj, input_path, spec, lon_column, lat_column, input_crs, encoding, as_json, engine,
-            types=types,
+            types=types, at_column=at_column, at_time_zone=at_time_zone, on_loss=on_loss,
         )  # fmt: skip
 
 
@@ -128,6 +150,9 @@ def _assign(
     as_json,
     engine,
     types="text",
+    at_column=None,
+    at_time_zone=None,
+    on_loss="refuse",
 ) -> None:
     ws = obj.workspace
     if engine["engine"] == "dask":
@@ -147,6 +172,8 @@ def _assign(
         from geo_heart.io.tables import table_kind
 
         options = {"lon_column": lon_column, "lat_column": lat_column, "input_crs": input_crs}
+        if at_column:
+            options.update(at_column=at_column, at_time_zone=at_time_zone)
         if table_kind(input_path) == "geo":  # a layer is read whole; its geometry is kept
             from geo_heart.geo.assign import assign_chunk
             from geo_heart.io.tables import read_table
@@ -156,25 +183,32 @@ def _assign(
             out, summary = assign_chunk(ws, df, source=input_path, **options)
             kinds = None
             if types == "auto":
-                from geo_heart.io.coltypes import infer_kinds
+                from geo_heart.io.coltypes import area_identifier_columns, infer_kinds
 
-                kinds = infer_kinds(out, [c for c in df.columns if c != df.geometry.name])
-            info = write_vector(out, spec, kinds=kinds)
+                kinds = infer_kinds(
+                    out,
+                    [c for c in df.columns if c != df.geometry.name],
+                    keep_text=area_identifier_columns(ws.config),
+                )
+            info = write_vector(out, spec, kinds=kinds, on_loss=on_loss)
         else:
             summary, info = assign_streamed(
-                ws, input_path, spec, encoding=encoding, types=types, **options
-            )
-    summary = {**summary, "output": info}
+                ws, input_path, spec, encoding=encoding, types=types, on_loss=on_loss,
+                **options,
+            )  # fmt: skip
+    from geo_heart.cli.rules_options import rules_summary, say_rules, service_area_words
+
+    note = rules_summary(ws, at_column, at_time_zone, summary.pop("rules_at", None), spec)
+    summary = {**summary, "rules": note, "output": info}
     if as_json:
         emit_json(summary)
         return
-    from geo_heart.geo.workspace import service_area_today
-
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}): {summary['ok']:,} in a beat, "
-        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label}), "
+        f"{summary['in_service_area']:,} {service_area_words(ws, note)}, "
         f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates"
     )
+    say_rules(obj, note)
     if info.get("renamed"):
         obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
 
@@ -190,23 +224,34 @@ def assign_streamed(
     encoding: str | None = None,
     chunk_rows: int = 50_000,
     types: str = "text",
+    at_column: str | None = None,
+    at_time_zone: str | None = None,
+    on_loss: str = "refuse",
 ) -> tuple[dict, dict]:
     """Assign a CSV/TSV/Parquet table chunk by chunk into ``spec``: memory bounded by a chunk.
 
     Returns the summed summary and what was written.
     """
     from geo_heart.geo.assign import assign_chunk, output_point_columns
+    from geo_heart.geo.rules_at import merge_counts
+    from geo_heart.io.coltypes import area_identifier_columns
     from geo_heart.io.tables import iter_table, read_header
     from geo_heart.scale.run import write_frames
 
     summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
     options = {"lon_column": lon_column, "lat_column": lat_column, "input_crs": input_crs}
+    judged: dict = {}
 
     def frames():
         for chunk in iter_table(input_path, chunk_rows=chunk_rows, encoding=encoding):
-            out, part = assign_chunk(ws, chunk, source=input_path, **options)
+            out, part = assign_chunk(
+                ws, chunk, source=input_path, at_column=at_column, at_time_zone=at_time_zone,
+                **options,
+            )  # fmt: skip
             for k in summary:
                 summary[k] += int(part[k])
+            if at_column:
+                merge_counts(judged, part["rules_at"])
             yield out
 
     header = read_header(input_path, encoding=encoding)
@@ -217,7 +262,11 @@ def assign_streamed(
         lon_column=lon_out,
         lat_column=lat_out,
         typed_columns=header if types == "auto" else None,
+        keep_text=area_identifier_columns(ws.config),
+        on_loss=on_loss,
     )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}
+    if at_column:
+        summary["rules_at"] = judged
     return summary, info

@@ -15,6 +15,17 @@ _OPTIONS = [
         "--time-zone",
         help="Zone of times without an offset in the time column, e.g. UTC ([layers.calls]).",
     ),
+    click.option(
+        "--offsets",
+        type=click.Choice(["honour", "local"]),
+        help="How a UTC offset written in the time column is read: honour (convert to the "
+        "area's zone) or local (drop it: the clock is local wall time) ([layers.calls] offsets).",
+    ),
+    click.option(
+        "--hour-column",
+        help="The source's own hour column (HHMM): checked against the time column's clock "
+        "([layers.calls] hour_column).",
+    ),
     click.option("--beat-column", help="Column holding the beat code."),
     click.option("--lon-column", help="Longitude column (WGS84); needs --lat-column."),
     click.option("--lat-column", help="Latitude column (WGS84); needs --lon-column."),
@@ -67,6 +78,8 @@ def load_calls_from_options(obj, kwargs: dict, *, geocode: bool = False):
         call_type_column=kwargs.pop("call_type_column"),
         time_column=kwargs.pop("time_column"),
         time_zone=kwargs.pop("time_zone"),
+        offsets=kwargs.pop("offsets", None),
+        hour_column=kwargs.pop("hour_column", None),
         beat_column=kwargs.pop("beat_column"),
         lon_column=kwargs.pop("lon_column"),
         lat_column=kwargs.pop("lat_column"),

@@ -9,6 +9,7 @@ import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     check_output_dir,
     emit_json,
     json_option,
@@ -41,6 +42,7 @@ from geo_heart.cli.options import (
 @output_dir_option(
     "Write coverage.csv, coverage.json and layer coverage_by_beat of beats.gpkg here.",
     required=False,
+    writes=FOLDER_OUTPUTS["coverage"],
 )
 @click.option(
     "--rules",
@@ -140,8 +142,11 @@ def coverage(
     if out_dir:
         out = Path(out_dir)
         write_table(table, out / "coverage.csv")
-        (out / "coverage.json").write_text(
-            json.dumps({"summary": data.summary(), "coverage": records}, indent=2), encoding="utf-8"
+        from geo_heart.io.files import write_text_file
+
+        write_text_file(
+            out / "coverage.json",
+            json.dumps({"summary": data.summary(), "coverage": records}, indent=2),
         )
         from geo_heart.analysis.demand import beat_demand
         from geo_heart.io.vector import write_beat_layers

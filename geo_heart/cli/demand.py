@@ -11,13 +11,19 @@ from geo_heart.cli.calls_options import (
     say_calls_summary,
 )
 from geo_heart.cli.engine_options import engine_options, pop_engine
-from geo_heart.cli.options import emit_json, json_option, output_dir_option, pass_ctx
+from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
+    emit_json,
+    json_option,
+    output_dir_option,
+    pass_ctx,
+)
 
 
 @click.command()
 @calls_options
 @rules_options
-@output_dir_option("Folder for the CSV tables and beats.gpkg.")
+@output_dir_option("Folder for the CSV tables and beats.gpkg.", writes=FOLDER_OUTPUTS["demand"])
 @engine_options
 @json_option
 @pass_ctx

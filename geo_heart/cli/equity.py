@@ -6,6 +6,7 @@ import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     check_output_dir,
     emit_json,
     json_option,
@@ -50,6 +51,7 @@ from geo_heart.cli.options import (
     "Write equity_by_tract.csv, equity_groups.csv, equity_by_beat.csv, equity.json, "
     "equity.gpkg, equity_groups.png and equity_unmet_map.png here.",
     required=False,
+    writes=FOLDER_OUTPUTS["equity"],
 )
 @json_option
 @pass_ctx

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     basemap_option,
     check_output_dir,
     json_option,
@@ -129,7 +130,8 @@ def _beat_list(values: tuple[str, ...]) -> list[str]:
 )
 @scenario_option
 @maps_dir_option(
-    "Output folder for CSV, beats.gpkg, map and report (default: the maps folder, 'maps')."
+    "Output folder for CSV, beats.gpkg, map and report (default: the maps folder, 'maps').",
+    writes=FOLDER_OUTPUTS["expand"],
 )
 @basemap_option
 @click.option("--no-map", is_flag=True, help="Skip the HTML map and report (CSV only).")

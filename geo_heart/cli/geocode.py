@@ -12,10 +12,12 @@ from geo_heart.cli.options import (
     format_option,
     json_option,
     layer_option,
+    on_loss_option,
     output_file_option,
     pass_ctx,
     types_option,
 )
+from geo_heart.cli.rules_options import at_column_options
 
 
 @click.command()
@@ -32,6 +34,7 @@ from geo_heart.cli.options import (
     "--address-column", required=True, metavar="COL", help="Column holding the address text."
 )
 @types_option
+@on_loss_option
 @click.option(
     "--min-score",
     type=click.FloatRange(0.0, 1.0),
@@ -59,6 +62,27 @@ from geo_heart.cli.options import (
     metavar="PREVIOUS_OUTPUT",
     help="Geocode again only the rows that failed in this earlier output of INPUT and merge.",
 )
+@click.option(
+    "--review",
+    "review_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also write a CSV of the failed and unsure rows (one line per address) with the "
+    "columns of an overrides file, ready to fill in, plus the candidates and the reason.",
+)
+@click.option(
+    "--review-min-score",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="With --review: list located rows scoring below this too.",
+)
+@click.option(
+    "--point-for-beat-only",
+    is_flag=True,
+    help="Rows with a beat but no point (beat_only) get their beat's representative point, "
+    "flagged point_kind=beat_point.",
+)
+@at_column_options
 @encoding_option
 @engine_options
 @json_option
@@ -72,10 +96,16 @@ def geocode(
     out_crs,
     address_column,
     types,
+    on_loss,
     min_score,
     chunk_rows,
     overrides_path,
     previous_path,
+    review_path,
+    review_min_score,
+    point_for_beat_only,
+    at_column,
+    at_time_zone,
     encoding,
     as_json,
     **kwargs,
@@ -98,12 +128,22 @@ def geocode(
       geocode calls.csv -o calls.parquet --address-column ADDRESS --crs EPSG:2264
       geocode calls.csv -o calls2.gpkg --address-column ADDRESS --retry-failed calls.gpkg --overrides fixes.csv
       geocode 'calls/*.parquet' -o calls_geo/ --address-column ADDRESS --engine dask
+      geocode incidents.csv -o geo.gpkg --address-column ADDRESS2 --at-column DATE_REPT
+
+    Without --at-column, in_service_area follows the rules in force today (named in the summary
+    and the output's metadata); with it, each row is judged under the rules in force at its
+    own time and rules, service_area and programs are added (docs/outputs.md).
     """
     from geo_heart.io.tables import read_header, refuse_duplicate_names
     from geo_heart.io.vector import check_output
 
     engine = pop_engine(kwargs)
     if engine["engine"] == "dask":
+        if at_column or at_time_zone or review_path or point_for_beat_only:
+            raise click.BadParameter(
+                "--at-column, --review and --point-for-beat-only run with the local engine",
+                param_hint="--engine",
+            )
         if overrides_path or previous_path:
             raise click.BadParameter(
                 "--overrides and --retry-failed run with the local engine", param_hint="--engine"
@@ -115,6 +155,28 @@ def geocode(
     spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
     header = read_header(input_path, encoding=encoding)
     refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
+    from geo_heart.cli.rules_options import check_at_column
+
+    check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
+    if review_path:
+        from geo_heart.io.files import refuse_output_over_inputs
+        from geo_heart.io.tables import table_kind
+
+        refuse_output_over_inputs(review_path, {
+            "the input file": input_path, "the --overrides file": overrides_path,
+            "the --retry-failed file": previous_path, "the output file": output_path,
+        })  # fmt: skip
+        if table_kind(review_path) != "csv":
+            raise click.BadParameter("the review table is a .csv file", param_hint="--review")
+    elif review_min_score is not None:
+        raise click.BadParameter("needs --review", param_hint="--review-min-score")
+    from geo_heart.geocode.batch import result_column_names
+    from geo_heart.io.textloss import enforce, name_losses
+
+    # names a Shapefile cannot hold: refused (or warned about) before any work
+    result_names_ = list(result_column_names(header).values())
+    early = [*header, *result_names_, *(("override", "override_note") if overrides_path else ())]
+    enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
 
     import pandas as pd
 
@@ -144,6 +206,7 @@ def geocode(
                     overrides=ov,
                     min_score=min_score,
                     source=input_path,
+                    previous_path=previous_path,
                 )
             else:
                 out = fixup.geocode_with_overrides(
@@ -162,10 +225,25 @@ def geocode(
             # go through a Parquet work file streamed into the output batch by batch. Census
             # GEOIDs are added chunk by chunk, so memory stays bounded at any row count.
             streamed = spec.fmt in ("csv", "tsv")
-            work = (
-                spec.path if streamed else spec.path.with_name(spec.path.name + ".geocode.parquet")
-            )
+            from geo_heart.io.files import make_marked_dir, remove_marked_dir
 
+            # other formats: a Parquet work file in a marked work folder of geo-heart's (a
+            # fixed name, so an interrupted run resumes; never a user's file)
+            work_dir = spec.path.with_name(f".{spec.path.name}.geo-heart-work")
+            work = spec.path if streamed else make_marked_dir(work_dir) / "geocoded.parquet"
+
+            hook = None
+            if at_column:
+                from geo_heart.geo.rules_at import RulesAtHook
+
+                hook = RulesAtHook(
+                    ws.config, input_columns=header, at_column=at_column,
+                    time_zone=at_time_zone, source=input_path,
+                )  # fmt: skip
+            if point_for_beat_only:
+                from geo_heart.geocode.review import BeatPointHook
+
+                hook = BeatPointHook(ws, then=hook)
             bar = obj.progress(total=None, unit="rows", desc="geocoding")
             try:
                 s = geocode_file(
@@ -177,43 +255,78 @@ def geocode(
                     chunk_rows=chunk_rows,
                     encoding=encoding,
                     census=True,
+                    chunk_hook=hook,
                     progress=bar.update,
                     on_total=lambda n: setattr(bar, "total", n),
                 )
             finally:
                 bar.close()
+            counts = getattr(getattr(hook, "then", hook), "counts", None)
+            rules_at = {"at_column": at_column, "at_time_zone": at_time_zone, "counts": counts}
+            if point_for_beat_only:
+                s["beat_points"] = hook.count
+            if review_path:
+                s["review"] = _review_from_file(ws, work, header, address_column, review_path,
+                                                review_min_score)  # fmt: skip
             if streamed:
                 _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": {
                     "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
-                    "features": s["rows"], "located": None}}, as_json)  # fmt: skip
+                    "features": s["rows"], "located": None}}, as_json, rules_at)  # fmt: skip
                 return
             import pyarrow.parquet as pq
 
             from geo_heart.io.vector_stream import infer_parquet_kinds, write_vector_from_parquet
 
             names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
-            kinds = infer_parquet_kinds(work, header) if types == "auto" else None
-            info = write_vector_from_parquet(
-                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
+            from geo_heart.io.coltypes import area_identifier_columns
+
+            kinds = (
+                infer_parquet_kinds(work, header, keep_text=area_identifier_columns(ws.config))
+                if types == "auto"
+                else None
             )
+            info = write_vector_from_parquet(
+                work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
+                on_loss=on_loss,
+            )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
-            work.unlink()
-            _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
+            remove_marked_dir(work_dir)
+            _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json,
+                    rules_at)  # fmt: skip
             return
         names = _names(out)
         out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        rules_at = {"at_column": at_column, "at_time_zone": at_time_zone, "counts": None}
+        if at_column:
+            from geo_heart.geo.rules_at import apply_rules_at
+
+            out, rules_at["counts"] = apply_rules_at(
+                ws.config, out, input_columns=header, beat_column=names["beat"],
+                in_service_column=names["in_service_area"], at_column=at_column,
+                time_zone=at_time_zone, source=input_path,
+            )  # fmt: skip
+        if point_for_beat_only:
+            from geo_heart.geocode.review import add_beat_points
+
+            out, extra["beat_points"] = add_beat_points(ws, out, names)
+        if review_path:
+            from geo_heart.geocode.review import write_review
+
+            extra["review"] = write_review(ws, out, review_path, address_column=address_column,
+                                           names=names, min_score=review_min_score)  # fmt: skip
         kinds = None
         if types == "auto":
-            from geo_heart.io.coltypes import infer_kinds
+            from geo_heart.io.coltypes import area_identifier_columns, infer_kinds
 
-            kinds = infer_kinds(out, header)
+            kinds = infer_kinds(out, header, keep_text=area_identifier_columns(ws.config))
         info = write_vector(
-            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds
-        )
+            out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
+            on_loss=on_loss,
+        )  # fmt: skip
         summary = fixup.summarize(out, names)
         summary.update(resumed_rows=resumed, output=info, **extra)
-        _report(obj, ws, spec, summary, as_json)
+        _report(obj, ws, spec, summary, as_json, rules_at)
 
     finally:
         lock.__exit__(None, None, None)
@@ -238,20 +351,31 @@ def _geocode_dask(obj, input_path, output_path, out_format, out_crs, address_col
     _report(obj, obj.workspace, spec, {**s, "overrides_applied": 0, "output": info}, as_json)
 
 
-def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
+def _report(obj, ws, spec, summary: dict, as_json: bool, rules_at: dict | None = None) -> None:
+    from geo_heart.cli.rules_options import rules_summary, say_rules, service_area_words
+
+    rules_at = rules_at or {}
+    note = rules_summary(
+        ws, rules_at.get("at_column"), rules_at.get("at_time_zone"), rules_at.get("counts"), spec
+    )
+    summary = {**summary, "rules": note}
     resumed = summary.get("resumed_rows", 0)
     extra = {k: summary[k] for k in ("retried", "fixed") if k in summary}
     if as_json:
         emit_json(summary)
         return
     n = summary["rows"] or 1
-    from geo_heart.geo.workspace import service_area_today
-
     obj.say(
         f"{summary['rows']:,} rows -> {spec.path} ({spec.fmt}, {spec.crs}): "
-        f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%), "
+        f"{summary['with_coordinates']:,} with coordinates ({100 * summary['with_coordinates'] / n:.1f}%"
+        + (
+            f"; {summary['beat_points']:,} of them beats' points"
+            if summary.get("beat_points")
+            else ""
+        )
+        + "), "
         f"{summary['with_beat']:,} with a beat ({100 * summary['with_beat'] / n:.1f}%), "
-        f"{summary['in_service_area']:,} in the service area in force today ({service_area_today(ws.config).label})"
+        f"{summary['in_service_area']:,} {service_area_words(ws, note)}"
         + (f"; resumed after {resumed:,} rows" if resumed else "")
         + (
             f"; retried {extra['retried']:,} failed rows, {extra['fixed']:,} now found"
@@ -267,9 +391,40 @@ def _report(obj, ws, spec, summary: dict, as_json: bool) -> None:
     types = ", ".join(f"{k} {v:,} ({100 * v / n:.1f}%)" for k, v in summary["match_types"].items())
     obj.say(f"match types: {types}")
     obj.say("status: " + ", ".join(f"{k} {v:,}" for k, v in summary["status"].items()))
+    say_rules(obj, note)
+    if "beat_points" in summary:
+        obj.say(f"{summary['beat_points']:,} beat_only rows given their beat's representative "
+                "point (point_kind=beat_point)")  # fmt: skip
+    if summary.get("review"):
+        r = summary["review"]
+        obj.say(f"review table: {r['path']}: {r['addresses']:,} addresses ({r['rows']:,} rows) "
+                "to check; fill in corrected_address or lon,lat and rerun with --retry-failed "
+                "OUTPUT --overrides it")  # fmt: skip
     info = summary.get("output") or {}
     if info.get("renamed"):
         obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
+
+
+def _review_from_file(ws, work, header, address_column, review_path, min_score) -> dict:
+    """The review table of a batch run, from its CSV output or Parquet work file."""
+    import pandas as pd
+
+    from geo_heart.geocode.batch import result_column_names
+    from geo_heart.geocode.review import write_review
+
+    names = result_column_names(pd.Index(header, dtype=object))
+    cols = [
+        address_column,
+        *(names[c] for c in ("status", "reason", "match_type", "score", "beat")),
+    ]
+    if str(work).endswith(".parquet"):
+        frame = pd.read_parquet(work, columns=cols)
+    else:
+        from geo_heart.io.tables import read_table
+
+        frame = read_table(work)[cols]
+    return write_review(ws, frame, review_path, address_column=address_column, names=names,
+                        min_score=min_score)  # fmt: skip
 
 
 def _names(out) -> dict[str, str]:

@@ -6,6 +6,7 @@ import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     check_output_dir,
     emit_json,
     json_option,
@@ -27,7 +28,8 @@ from geo_heart.cli.options import (
 )
 @click.option("--no-hexagons", is_flag=True, help="Beats only (skip the H3 hexagon analysis).")
 @output_dir_option(
-    "Folder for hotspots_beats.csv/.geojson, hotspots_hexagons.csv/.geojson and beats.gpkg."
+    "Folder for hotspots_beats.csv/.geojson, hotspots_hexagons.csv/.geojson and beats.gpkg.",
+    writes=FOLDER_OUTPUTS["hotspots"],
 )
 @json_option
 @pass_ctx

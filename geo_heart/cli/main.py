@@ -17,7 +17,7 @@ import sys
 import click
 
 from geo_heart import __version__
-from geo_heart.cli.options import Ctx
+from geo_heart.cli.options import Ctx, path_inputs
 
 #: command name → (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -63,11 +63,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Getis-Ord Gi* hot spots of eligible demand.",
     ),
     "map": ("geo_heart.cli.map", "map_cmd", "Interactive and static maps and the planner report."),
+    "report": (
+        "geo_heart.cli.report",
+        "report",
+        "The council report: first page, did the pilot work, next year (HTML; --pdf).",
+    ),
     "expand": ("geo_heart.cli.expand", "expand", "Which beats to add to the service area next."),
     "staffing": (
         "geo_heart.cli.staffing",
         "staffing",
         "Teams and shifts: answered share of eligible calls, fewest team-hours for a target.",
+    ),
+    "evaluate": (
+        "geo_heart.cli.evaluate",
+        "evaluate",
+        "Did the pilot work? Its effect on the incident reports it should replace (DiD).",
     ),
     "forecast": (
         "geo_heart.cli.forecast",
@@ -82,6 +92,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "data": ("geo_heart.cli.data", "data", "Fetch or check the area's data files."),
     "area": ("geo_heart.cli.area", "area", "Validate the area file and its data (area check)."),
     "rules": ("geo_heart.cli.rules", "rules", "Timeline of program rules (dated rule sets)."),
+    "qgis": ("geo_heart.cli.qgis", "qgis", "Install the geo-heart Processing provider in QGIS."),
 }
 
 
@@ -89,11 +100,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 #: command that reaches an optional module anyway still names its extra in one line, see main())
 COMMAND_EXTRAS: dict[str, str] = {
     "map": "planning",
+    "report": "planning",
     "hotspots": "planning",
     "staffing": "planning",
     "forecast": "planning",
     "demand": "planning",
     "equity": "planning",
+    "evaluate": "evaluation",
     "serve": "service",
 }
 
@@ -116,6 +129,26 @@ def _needs_extra(command: click.Command, extra: str) -> click.Command:
     return command
 
 
+def _io_guarded(command: click.Command) -> click.Command:
+    """Run ``command`` inside :func:`geo_heart.io.files.command_io_guard`: every file named by a
+    path parameter (INPUT, ``--overrides``, ``--shifts`` …, not the outputs) and every file the
+    command reads is an input, and no file the command writes may be one of them."""
+    callback = command.callback
+    if callback is None or getattr(callback, "_io_guarded", False):
+        return command
+
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        from geo_heart.io.files import command_io_guard
+
+        with command_io_guard(path_inputs(command, kwargs)):
+            return callback(*args, **kwargs)
+
+    guarded._io_guarded = True  # type: ignore[attr-defined]
+    command.callback = guarded
+    return command
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on use; unfinished modules are simply not listed."""
 
@@ -130,7 +163,12 @@ class LazyGroup(click.Group):
             return None
         command = getattr(importlib.import_module(mod), attr)
         extra = COMMAND_EXTRAS.get(cmd_name)
-        return _needs_extra(command, extra) if extra else command
+        command = _needs_extra(command, extra) if extra else command
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                _io_guarded(sub)
+            return command
+        return _io_guarded(command)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self._globals_first(ctx, list(args)))

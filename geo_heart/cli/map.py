@@ -9,6 +9,7 @@ import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options
 from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
     basemap_option,
     check_output_dir,
     json_option,
@@ -19,7 +20,10 @@ from geo_heart.cli.options import (
 
 @click.command("map")
 @calls_options
-@maps_dir_option("Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').")
+@maps_dir_option(
+    "Output folder (default: the maps folder, GEO_HEART_MAPS, 'maps').",
+    writes=FOLDER_OUTPUTS["map"],
+)
 @click.option(
     "--metric",
     type=click.Choice(["rate", "count", "density"]),
@@ -51,10 +55,11 @@ from geo_heart.cli.options import (
     is_flag=True,
     help="Link Leaflet from its CDN (smaller file, needs network) instead of inlining the local copy.",
 )
+@click.option("--pdf", is_flag=True, help="Also write report.pdf (reportlab).")
 @json_option
 @pass_ctx
 def map_cmd(
-    obj, out_dir, metric, points, geocode, basemap, min_count, tiles, cdn, as_json, **kwargs
+    obj, out_dir, metric, points, geocode, basemap, min_count, tiles, cdn, pdf, as_json, **kwargs
 ) -> None:
     """Write demand_map.html, static PNG maps and report.html for CALLS.
 
@@ -86,6 +91,12 @@ def map_cmd(
         raise InputError(
             f"{data.source}: the call file has no rows (only a header); nothing to map"
         )
+    from geo_heart.render.council import Unavailable
+
+    # the evaluation and the forecast take a minute or more: `geo-heart report` runs them
+    later = "geo-heart map does not run it (geo-heart report does)"
+    evaluation = Unavailable("The pilot's effect", later)
+    forecast = Unavailable("Next year's demand", later)
     try:
         written = write_planner_outputs(
             ws,
@@ -98,6 +109,9 @@ def map_cmd(
             basemap=basemap,
             min_count=min_count,
             progress=sys.stderr.isatty() and not obj.quiet,
+            evaluation=evaluation,
+            forecast=forecast,
+            pdf=pdf,
         )
     except ValueError as exc:
         if tiles and "tiles" in str(exc).lower():

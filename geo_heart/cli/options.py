@@ -97,17 +97,23 @@ def output_file_option(
     )
 
 
-def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
-    """InputError when ``kwargs[dest]`` names a file another path parameter reads."""
-    output = kwargs.get(dest)
-    ctx = click.get_current_context(silent=True)
-    if output is None or ctx is None:
-        return
-    from geo_heart.io.files import refuse_output_over_inputs
+#: parameters that name what a command writes (never inputs)
+OUTPUT_PARAMS = frozenset(
+    {"output_path", "out_dir", "_output_path_alias", "_out_dir_alias", "output", "review_path"}
+)
 
+
+def path_inputs(command: click.Command, kwargs: dict, *, skip: str | None = None) -> dict:
+    """Label → path of the files a command's path parameters name as inputs (INPUT,
+    ``--overrides`` …); the output parameters are left out."""
     inputs: dict[str, object] = {}
-    for param in ctx.command.params:
-        if param.name in (dest, f"_{dest}_alias") or not isinstance(param.type, click.Path):
+    for param in command.params:
+        if (
+            param.name in OUTPUT_PARAMS
+            or param.name == skip
+            or not isinstance(param.type, click.Path)
+            or not param.type.file_okay
+        ):
             continue
         values = kwargs.get(param.name)
         for value in values if isinstance(values, (list, tuple)) else [values]:
@@ -121,11 +127,58 @@ def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
                 else f"the {max(param.opts, key=len)} file"
             )
             inputs[label] = value
-    refuse_output_over_inputs(output, inputs)
+    return inputs
 
 
-def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
-    """``-o/--output-dir DIR`` stored as ``out_dir`` (hidden alias ``--out``)."""
+def _refuse_output_over_inputs(dest: str, kwargs: dict) -> None:
+    """InputError when ``kwargs[dest]`` names a file another path parameter reads."""
+    output = kwargs.get(dest)
+    ctx = click.get_current_context(silent=True)
+    if output is None or ctx is None:
+        return
+    from geo_heart.io.files import refuse_output_over_inputs
+
+    refuse_output_over_inputs(output, path_inputs(ctx.command, kwargs, skip=dest))
+
+
+#: the names a folder command may write (fnmatch patterns), by what it writes; checked against
+#: its inputs before any work (every write is checked again by io.files.guard_output)
+FOLDER_OUTPUTS = {
+    "staffing": ("staffing_*",),
+    "coverage": ("coverage*", "equity_by_period.csv", "beats.gpkg", "*.qml"),
+    "demand": (
+        "demand_*",
+        "unknown_call_types.csv",
+        "coverage_by_period.*",
+        "beats.gpkg",
+        "*.qml",
+    ),  # fmt: skip
+    "equity": ("equity*",),
+    "hotspots": ("hotspots_*", "beats.gpkg", "*.qml"),
+    "expand": ("expansion_*", "beats.gpkg", "*.qml"),
+    "map": (
+        "demand_*",
+        "coverage*",
+        "hotspots_*",
+        "expansion_*",
+        "equity*",
+        "staffing_*",
+        "report.html",
+        "unknown_call_types.csv",
+        "beats.gpkg",
+        "*.qml",
+    ),  # fmt: skip
+}
+
+
+def output_dir_option(
+    help_text: str, *, required: bool = True, writes: tuple[str, ...] = ()
+) -> Callable:
+    """``-o/--output-dir DIR`` stored as ``out_dir`` (hidden alias ``--out``).
+
+    ``writes``: the names (fnmatch patterns) the command writes into DIR; an input file there
+    with such a name is refused before any work (:func:`_refuse_folder_over_inputs`).
+    """
     return _with_alias(
         click.option(
             "-o", "--output-dir", "out_dir", type=click.Path(file_okay=False), help=help_text
@@ -133,12 +186,38 @@ def output_dir_option(help_text: str, *, required: bool = True) -> Callable:
         "out_dir",
         "--output-dir",
         required=required,
+        check=functools.partial(_refuse_folder_over_inputs, writes=writes),
     )
 
 
-def maps_dir_option(help_text: str) -> Callable:
+def _refuse_folder_over_inputs(dest: str, kwargs: dict, *, writes: tuple[str, ...]) -> None:
+    """InputError when an input file lies in the output folder under a name the command writes."""
+    import fnmatch
+    import os
+
+    out = kwargs.get(dest)
+    ctx = click.get_current_context(silent=True)
+    if out is None or ctx is None or not writes:
+        return
+    from geo_heart.errors import InputError
+
+    try:
+        folder = os.path.realpath(out)
+    except (OSError, ValueError):
+        return
+    for label, path in path_inputs(ctx.command, kwargs, skip=dest).items():
+        real = os.path.realpath(str(path))
+        name = os.path.basename(real)
+        if os.path.dirname(real) == folder and any(fnmatch.fnmatch(name, w) for w in writes):
+            raise InputError(
+                f"output folder {str(out)!r} holds {label} {str(path)!r}, and "
+                f"{ctx.command.name} writes {name!r} there; write into another folder"
+            )
+
+
+def maps_dir_option(help_text: str, *, writes: tuple[str, ...] = ()) -> Callable:
     """``-o/--output-dir DIR`` for commands that write maps (default: the maps folder)."""
-    return output_dir_option(help_text, required=False)
+    return output_dir_option(help_text, required=False, writes=writes)
 
 
 def _with_alias(
@@ -235,6 +314,17 @@ types_option = click.option(
     help="Input columns as read (text), or auto: whole-column integers, reals, dates and "
     "date-times get their type in Parquet and vector outputs; a column with any leading-zero "
     "value stays text.",
+)
+
+on_loss_option = click.option(
+    "--on-loss",
+    "on_loss",
+    type=click.Choice(["refuse", "warn"]),
+    default="refuse",
+    show_default=True,
+    help="Text the output format cannot hold exactly (a NUL byte; in a Shapefile a value over "
+    "254 bytes, a name over 10 characters, spaces around a value, an empty value): refuse "
+    "before writing, or warn (naming column and count) and write it changed.",
 )
 
 layer_option = click.option(

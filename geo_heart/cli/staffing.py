@@ -8,7 +8,13 @@ import json
 import click
 
 from geo_heart.cli.calls_options import calls_options, load_calls_from_options, rules_options
-from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scenario_option
+from geo_heart.cli.options import (
+    FOLDER_OUTPUTS,
+    json_option,
+    output_dir_option,
+    pass_ctx,
+    scenario_option,
+)
 
 
 @click.command()
@@ -86,7 +92,9 @@ from geo_heart.cli.options import json_option, output_dir_option, pass_ctx, scen
 @click.option("--replications", default=10, show_default=True, help="Simulation runs (0: none).")
 @click.option("--weeks", default=52, show_default=True, help="Measured weeks per run.")
 @click.option("--seed", default=0, show_default=True, help="Random seed of the simulation.")
-@output_dir_option("Folder for CSV tables and PNG charts.", required=False)
+@output_dir_option(
+    "Folder for CSV tables and PNG charts.", required=False, writes=FOLDER_OUTPUTS["staffing"]
+)
 @json_option
 @pass_ctx
 def staffing(obj, out_dir, as_json, **kw) -> None:
@@ -97,8 +105,8 @@ def staffing(obj, out_dir, as_json, **kw) -> None:
 
     Every answer names its basis: the rule set and program hours it staffs, the calls it
     averages (default: the latest full year under today's rules) and its volume (the call
-    table's own count, or --scale-to; the planner report scales to the area file's
-    annual_eligible_calls and says so).
+    table's own count, or --scale-to). The planner report gives the same answer on the same
+    basis.
 
     \b
     Examples:
@@ -175,6 +183,8 @@ _CALL_KEYS = {
     "call_type_column",
     "time_column",
     "time_zone",
+    "offsets",
+    "hour_column",
     "beat_column",
     "lon_column",
     "lat_column",

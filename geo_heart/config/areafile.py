@@ -199,6 +199,8 @@ class AreaConfig:
     point_crossings_confident: bool = True
     #: ``[equity]`` (groups, fields, need measure; empty when the file has none)
     equity: Mapping[str, Any] = field(default_factory=dict)
+    #: ``[evaluation]`` (program, outcomes, published dose figures; empty when the file has none)
+    evaluation: Mapping[str, Any] = field(default_factory=dict)
     #: ``[costs]`` (team-hour cost assumptions; empty when the file has none: no budget)
     costs: Mapping[str, Any] = field(default_factory=dict)
     #: ``[forecast]`` (units word, staffing quantile; empty when the file has none)

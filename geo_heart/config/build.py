@@ -162,6 +162,17 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
             f"table; known layers: {sorted(layers)}"
         )
 
+    # [evaluation]: its program and call types must exist
+    if m.evaluation is not None:
+        if m.evaluation.program is not None:
+            known("evaluation.program", m.evaluation.program, m.programs, "program")
+        for ct in m.evaluation.targeted_call_types or []:
+            known("evaluation.targeted_call_types", ct, m.call_types, "call type")
+        for i, d in enumerate(m.evaluation.dose):
+            for p in d.programs:
+                known(f"evaluation.dose[{i}].programs", p, m.programs, "program")
+            if d.end < d.start:
+                problems.append(f"evaluation.dose[{i}]: end {d.end} is before start {d.start}")
     # [staffing]: typed by the schema; here only its program names are checked
     for key in m.staffing.programs:
         known(f"staffing.programs.{key}", key, programs, "program")
@@ -201,6 +212,9 @@ def build_area(m: AreaFileModel, path: Path) -> tuple[AreaConfig, list[str]]:
         confident_min_score=m.addresses.confident_min_score,
         point_crossings_confident=m.addresses.point_crossings_confident,
         equity=m.equity.model_dump(exclude_none=True) if m.equity is not None else {},
+        evaluation=(
+            m.evaluation.model_dump(exclude_none=True) if m.evaluation is not None else {}
+        ),
         costs=m.costs.model_dump(exclude_none=True) if m.costs is not None else {},
         forecast=m.forecast.model_dump(exclude_none=True) if m.forecast is not None else {},
         shape_ok_share=m.caller_location.ok_share,

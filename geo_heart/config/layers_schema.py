@@ -4,6 +4,7 @@ road lines, TIGER/Line, OpenAddresses, OSM, census …), part of :mod:`geo_heart
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -26,6 +27,12 @@ class CallsLayer(LayerModel):
     call_type_column: Text
     time_column: Text
     time_zone: str | None = None
+    #: how a stated UTC offset is read: "honour" (converted) or "local" (dropped: the clock is a
+    #: wall time of the area's zone, for exports that stamp local times with a wrong "+00")
+    offsets: Literal["honour", "local"] = "honour"
+    #: the source's own hour-of-day column (HHMM, H or HH:MM): checked against the time column
+    #: (the load notes say how often the clock agrees) and used for date-only 00:00:00 stamps
+    hour_column: str | None = None
     beat_column: str | None = None
     lon_column: str | None = None
     lat_column: str | None = None

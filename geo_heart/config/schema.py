@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from geo_heart.config.evaluation_schema import EvaluationSection
 from geo_heart.config.layers_schema import (  # noqa: F401 - re-exported: the file's [layers]
     LAYER_MODELS,
     AddressPointsLayer,
@@ -491,6 +492,7 @@ class AreaFileModel(_Model):
     costs: CostsSection | None = None
     forecast: ForecastSection | None = None
     equity: EquitySection | None = None
+    evaluation: EvaluationSection | None = None
     caller_location: CallerLocationSection = CallerLocationSection()
     rules: list[RuleSetModel] = []
 

@@ -37,7 +37,7 @@ EARLIEST = datetime(1677, 9, 22)
 LATEST = datetime(2262, 4, 10)
 RANGE_TEXT = f"{EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d}"
 
-_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "ISO8601")
+_TIME_FORMATS = ("%Y/%m/%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "ISO8601", "%Y/%m/%d %H:%M:%S")
 _OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
@@ -223,6 +223,9 @@ class ParsedTimes:
     ambiguous, nonexistent
         Rows whose naive wall time falls in a daylight-saving change: taken as the first
         occurrence / shifted forward (they have a time).
+    with_offset, offsets
+        Rows whose text states a UTC offset; ``"honour"`` (converted) or ``"local"`` (the offset
+        dropped, the clock read as a wall time of the area's zone).
     """
 
     local: pd.Series
@@ -230,6 +233,9 @@ class ParsedTimes:
     out_of_range: np.ndarray
     ambiguous: np.ndarray
     nonexistent: np.ndarray
+    #: rows whose text states a UTC offset, and how the offsets were read (``honour``/``local``)
+    with_offset: np.ndarray | None = None
+    offsets: str = "honour"
 
     @property
     def dst_changes(self) -> int:
@@ -311,14 +317,55 @@ def _localize(wall: pd.Series, tz: str, area_zone: str) -> tuple[pd.Series, np.n
     return out, ambiguous, nonexistent
 
 
-def parse_local_times(values: pd.Series, *, time_zone: str, area_zone: str) -> ParsedTimes:
+#: how a stated UTC offset is read: ``honour`` (the value names one instant) or ``local`` (the
+#: offset is dropped and the clock read as a wall time of the area's zone)
+OFFSET_MODES = ("honour", "local")
+_OFFSET_SUFFIX_RE = r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_CLOCK_RE = r"(?:^|[T\s])(\d{1,2}):\d{2}"
+
+
+def check_offset_mode(offsets: str) -> str:
+    """``offsets`` when it is one of :data:`OFFSET_MODES` (InputError naming it otherwise)."""
+    if offsets not in OFFSET_MODES:
+        raise InputError(f"offsets {offsets!r} is not one of {', '.join(OFFSET_MODES)}")
+    return offsets
+
+
+def written_clock_hours(values: pd.Series) -> pd.Series:
+    """The clock hour as written in time text (``2022/04/15 09:15:00+00`` → 9), whatever the
+    offset says; ``NaN`` where no clock is written."""
+    text = values.astype(object).map(lambda v: "" if v is None or v != v else str(v).strip())
+    return pd.to_numeric(text.str.extract(_CLOCK_RE, expand=False), errors="coerce")
+
+
+def hours_from_column(values: pd.Series) -> pd.Series:
+    """Clock hours from an hour column: ``"0915"``/``915`` (HHMM), ``"9"``, ``"09:15"`` → 9;
+    ``NaN`` where unreadable or not 0–23."""
+    text = values.astype(object).map(lambda v: "" if v is None or v != v else str(v).strip())
+    text = text.str.replace(r"\.0$", "", regex=True)
+    colon = text.str.extract(r"^(\d{1,2}):\d{2}", expand=False)
+    digits = text.where(text.str.fullmatch(r"\d{1,4}").fillna(False))
+    num = pd.to_numeric(digits, errors="coerce")
+    hhmm = digits.str.len() > 2
+    hour = num.where(~hhmm.fillna(False), num // 100)
+    hour = hour.where(colon.isna(), pd.to_numeric(colon, errors="coerce"))
+    return hour.where((hour >= 0) & (hour <= 23))
+
+
+def parse_local_times(
+    values: pd.Series, *, time_zone: str, area_zone: str, offsets: str = "honour"
+) -> ParsedTimes:
     """Parse a column of time text into naive wall-clock times of ``area_zone``.
 
     Values with an offset are honoured (through UTC, so an export whose offsets change at a
-    daylight-saving switch works); naive values are wall times in ``time_zone``. See the module
-    text for daylight-saving and out-of-range values. Never raises for a bad value.
+    daylight-saving switch works); naive values are wall times in ``time_zone``. With
+    ``offsets="local"`` a stated offset is dropped and the clock read as a wall time of
+    ``area_zone`` (for exports that stamp local wall-clock times with a wrong ``+00``), under the
+    same daylight-saving rules as naive values. See the module text for daylight-saving and
+    out-of-range values. Never raises for a bad value.
     """
     zone(time_zone), zone(area_zone)
+    check_offset_mode(offsets)
     s = values.astype(object).where(values.notna(), None)
     s = s.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
     s = s.reset_index(drop=True)
@@ -327,7 +374,14 @@ def parse_local_times(values: pd.Series, *, time_zone: str, area_zone: str) -> P
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     ambiguous = np.zeros(n, dtype=bool)
     nonexistent = np.zeros(n, dtype=bool)
-    if has_offset.any():
+    if has_offset.any() and offsets == "local":
+        stripped = s[has_offset].str.replace(_OFFSET_SUFFIX_RE, "", regex=True)
+        parsed = _parse_series(stripped, utc=False)
+        local, amb, non = _localize(pd.to_datetime(parsed, errors="coerce"), area_zone, area_zone)
+        idx = np.flatnonzero(has_offset)
+        ambiguous[idx], nonexistent[idx] = amb, non
+        out[has_offset] = local.to_numpy()
+    elif has_offset.any():
         aware = _parse_series(s[has_offset], utc=True)
         out[has_offset] = (
             aware.dt.tz_convert(area_zone).dt.tz_localize(None).astype("datetime64[ns]")
@@ -351,4 +405,145 @@ def parse_local_times(values: pd.Series, *, time_zone: str, area_zone: str) -> P
         out_of_range[pos] = _beyond_range(s.iloc[pos])
     unreadable = failed & ~out_of_range
     out.index = values.index
-    return ParsedTimes(out, unreadable | ~given, out_of_range, ambiguous, nonexistent)
+    return ParsedTimes(
+        out, unreadable | ~given, out_of_range, ambiguous, nonexistent, has_offset, offsets
+    )
+
+
+def _hhmm_minutes(values: pd.Series) -> pd.Series:
+    """Minutes past midnight from an hour column (HHMM or H or HH:MM); NaN where unreadable."""
+    text = values.astype(object).map(lambda v: "" if v is None or v != v else str(v).strip())
+    text = text.str.replace(r"\.0$", "", regex=True)
+    m = text.str.extract(r"^(\d{1,2}):(\d{2})", expand=True)
+    digits = text.where(text.str.fullmatch(r"\d{1,4}").fillna(False))
+    num = pd.to_numeric(digits, errors="coerce")
+    long = (digits.str.len() > 2).fillna(False)
+    minutes = (num // 100 * 60 + num % 100).where(long, num * 60)
+    colon = pd.to_numeric(m[0], errors="coerce") * 60 + pd.to_numeric(m[1], errors="coerce")
+    minutes = minutes.where(colon.isna(), colon)
+    return minutes.where((minutes >= 0) & (minutes < 1440))
+
+
+@dataclass
+class ClockCheck:
+    """What an hour column says about a time column (:func:`clock_check`).
+
+    Attributes
+    ----------
+    local
+        The times, with date-only stamps (clock ``00:00:00`` where the hour column says another
+        time) given the hour column's time of day.
+    filled
+        Rows whose time of day came from the hour column.
+    written_agree, converted_agree
+        Share of rows with both a clock and an hour whose clock hour as written / as read
+        equals the hour column (``None`` without such rows).
+    notes
+        Plain sentences for the load notes.
+    suspicious
+        True when offsets were honoured but the written clock agrees far better with the hour
+        column than the converted one (the offsets look wrong).
+    """
+
+    local: pd.Series
+    filled: np.ndarray
+    written_agree: float | None
+    converted_agree: float | None
+    notes: list[str]
+    suspicious: bool = False
+    #: ``its clock hour equals HOUR_REPT in 96.8% of … rows`` (``None`` without rows to compare)
+    agreement: str | None = None
+
+
+def offsets_note(
+    values: pd.Series, parsed: ParsedTimes, *, column: str, area_zone: str
+) -> str | None:
+    """A sentence on how stated offsets were read (``None`` when no value states one)."""
+    if parsed.with_offset is None or not parsed.with_offset.any():
+        return None
+    text = values.astype(object).reset_index(drop=True)[parsed.with_offset].astype(str)
+    found = text.str.extract(r"(Z|[+-]\d{2}(?::?\d{2})?)\s*$", expand=False).dropna().unique()
+    shown = ", ".join(sorted(found)[:3]) or "UTC"
+    if parsed.offsets == "local":
+        return (
+            f"{column}: {shown} offsets read as local wall time in {area_zone} (offsets = 'local')"
+        )
+    return (
+        f"{column}: {shown} offsets honoured: times converted to {area_zone} (offsets = 'honour')"
+    )
+
+
+def clock_check(
+    values: pd.Series,
+    parsed: ParsedTimes,
+    hour_values: pd.Series,
+    *,
+    column: str,
+    hour_column: str,
+    area_zone: str,
+) -> ClockCheck:
+    """Compare a time column's clock with the source's own hour column.
+
+    The clock hour as written (whatever its offset) and the hour as read (after honouring or
+    dropping the offset) are each compared with ``hour_values`` (``HHMM``, ``H`` or ``HH:MM``). A
+    value written at exactly ``00:00:00`` whose hour column names another time is a date-only
+    stamp: it takes the hour column's time of day on its written date (wall time in
+    ``area_zone``).
+    """
+    v = values.astype(object).reset_index(drop=True)
+    text = v.map(lambda x: "" if x is None or x != x else str(x).strip())
+    written = written_clock_hours(v)
+    hour = hours_from_column(hour_values.reset_index(drop=True))
+    minutes = _hhmm_minutes(hour_values.reset_index(drop=True))
+    local = parsed.local.reset_index(drop=True).copy()
+    converted = local.dt.hour
+    both = written.notna() & hour.notna() & converted.notna()
+    w_agree = float((written[both] == hour[both]).mean()) if both.any() else None
+    c_agree = float((converted[both] == hour[both]).mean()) if both.any() else None
+    midnight = text.str.contains(
+        r"(?:^|[T\s])0?0:00(?::00(?:\.0+)?)?(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?$"
+    )
+    filled = (midnight & minutes.notna() & (minutes > 0)).to_numpy(dtype=bool)
+    if filled.any():
+        day = pd.to_datetime(
+            text[filled]
+            .str.extract(r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2})", expand=False)
+            .str.replace("/", "-"),
+            errors="coerce",
+        )
+        wall = day + pd.to_timedelta(minutes[filled], unit="min")
+        fixed, _amb, _non = _localize(wall, area_zone, area_zone)
+        local[filled] = fixed.to_numpy()
+        filled &= local.notna().to_numpy()
+    notes = []
+    rows = int(both.sum())
+    how = "as read " if parsed.offsets == "honour" else ""
+    agreement = None
+    if c_agree is not None:
+        agreement = (
+            f"its clock hour {how}equals {hour_column} in {c_agree:.1%} of {rows:,} rows"
+            + (f" (as written: {w_agree:.1%})" if parsed.offsets == "honour" else "")
+        )
+    suspicious = (
+        w_agree is not None
+        and c_agree is not None
+        and parsed.offsets == "honour"
+        and parsed.with_offset is not None
+        and parsed.with_offset.any()
+        and w_agree >= 0.8
+        and w_agree - c_agree >= 0.3
+    )
+    if suspicious:
+        notes.append(
+            f"WARNING: {column}'s offsets look wrong: the clock as written agrees with "
+            f"{hour_column} ({w_agree:.1%}) far better than the converted time ({c_agree:.1%}); "
+            "if the times are local wall-clock, set offsets = 'local' in [layers.calls] "
+            "(or --offsets local)"
+        )
+    if filled.any():
+        notes.append(
+            f"{int(filled.sum()):,} {column} values stamped 00:00:00 took their time of day from "
+            f"{hour_column} (a date-only stamp)"
+        )
+    local.index = parsed.local.index
+    return ClockCheck(local, filled, w_agree, c_agree, notes, bool(suspicious), agreement)

@@ -189,6 +189,8 @@ def assign_table(
     lat_column: str = "lat",
     source: str = "input",
     input_crs: object = None,
+    at_column: str | None = None,
+    at_time_zone: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Return ``df`` with ``beat``, ``district``, ``in_service_area``, ``status``, ``reason`` added.
 
@@ -216,10 +218,22 @@ def assign_table(
     district = np.where(has_problem, None, res["district"])
     from geo_heart.geo.workspace import service_area_today
 
-    sa = service_area_today(ws.config)
-    members = {b for b in ws.beat_index.beats if sa.contains(b)}
-    in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
+    judged = None
+    if at_column:
+        from geo_heart.geo.rules_at import AT_COLUMNS, judge_column
+
+        judged = judge_column(
+            ws.config, df, beat.tolist(), at_column=at_column, time_zone=at_time_zone,
+            source=source,
+        )  # fmt: skip
+        in_sa = judged.in_service_area
+    else:
+        sa = service_area_today(ws.config)
+        members = {b for b in ws.beat_index.beats if sa.contains(b)}
+        in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
     results = RESULT_COLUMNS + (XY_COLUMNS if projected else ())
+    if judged is not None:
+        results = results + AT_COLUMNS
     names = result_column_names(df.columns, results, source=source)
     out = df.copy()
     if projected:
@@ -231,6 +245,10 @@ def assign_table(
     out[names["in_service_area"]] = in_sa
     out[names["status"]] = status
     out[names["reason"]] = reason
+    if judged is not None:
+        out[names["rules"]] = judged.rules
+        out[names["service_area"]] = judged.service_area
+        out[names["programs"]] = judged.programs
     summary = {
         "rows": len(out),
         "ok": int((status == "ok").sum()),
@@ -238,6 +256,8 @@ def assign_table(
         "invalid": int((status == "invalid").sum()),
         "in_service_area": int(in_sa.sum()),
     }
+    if judged is not None:
+        summary["rules_at"] = judged.counts
     return out, summary
 
 
@@ -250,6 +270,8 @@ def assign_chunk(
     source: str = "input",
     census: bool = True,
     input_crs: object = None,
+    at_column: str | None = None,
+    at_time_zone: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """:func:`assign_table` plus census tract and block-group GEOIDs (where configured).
 
@@ -258,8 +280,9 @@ def assign_chunk(
     used (the geometry is kept).
     """
     out, summary = assign_table(
-        ws, df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs
-    )
+        ws, df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs,
+        at_column=at_column, at_time_zone=at_time_zone,
+    )  # fmt: skip
     if not census:
         return out, summary
     from geo_heart.geo.census import add_census_geoids

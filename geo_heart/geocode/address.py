@@ -574,6 +574,23 @@ def parse_address(text: str | None) -> ParsedAddress:
     return _parse_address(text)
 
 
+def numbered_address(text: str | None) -> tuple[int, str, StreetKey] | None:
+    """``(number, street, street key)`` of a text :func:`parse_address` reads as a numbered
+    address, else None: the same answer, without building (or caching) a
+    :class:`ParsedAddress` for the common form (an index build reads every address point once).
+    """
+    if isinstance(text, str) and len(text) <= MAX_ADDRESS_CHARS:
+        m = _RE_FAST.match(text)
+        if m is not None:
+            key = _fast_street(m.group(2), " ", "")
+            if key is not None:
+                return int(m.group(1)), key.full, key
+    p = parse_address(text)
+    if p.kind != "address" or p.number is None:
+        return None
+    return p.number, p.street, p.street_key
+
+
 @lru_cache(maxsize=200_000)
 def _parse_address(text: str) -> ParsedAddress:
     raw = text

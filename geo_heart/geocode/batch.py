@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,7 +22,15 @@ import pandas as pd
 from geo_heart.errors import DataSourceError, GeoHeartError, InputError
 from geo_heart.geo.assign import result_column_names as _names
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
-from geo_heart.io.files import atomic_write, file_sha1, output_lock, refuse_same_file, write_error
+from geo_heart.io.files import (
+    atomic_write,
+    file_sha1,
+    is_marked_dir,
+    make_marked_dir,
+    output_lock,
+    refuse_same_file,
+    remove_marked_dir,
+)
 from geo_heart.io.tables import (
     count_rows,
     iter_table,
@@ -309,7 +316,7 @@ def _geocode_locked(
         },
     )
     state: dict[str, Any] = {}
-    if marker.exists():
+    if marker.exists() and is_marked_dir(parts):
         try:
             state = json.loads(marker.read_text())
         except (OSError, ValueError):
@@ -321,10 +328,10 @@ def _geocode_locked(
                 parts,
                 ", ".join(_KEY_LABELS.get(k, k) for k in changed),
             )
-            shutil.rmtree(parts, ignore_errors=True)
+            remove_marked_dir(parts)
             state = {}
-    elif parts.exists():
-        shutil.rmtree(parts, ignore_errors=True)
+    elif parts.exists() and not remove_marked_dir(parts):
+        make_marked_dir(parts)  # refuses a folder of that name that is not ours
     resuming = bool(state)
     try:
         return _geocode_parts(
@@ -335,7 +342,7 @@ def _geocode_locked(
         )  # fmt: skip
     except GeoHeartError:
         if not resuming:  # a refusal met on the way leaves no trace
-            shutil.rmtree(parts, ignore_errors=True)
+            remove_marked_dir(parts)
         raise
 
 
@@ -369,10 +376,7 @@ def _geocode_parts(
     executor,
 ) -> dict[str, Any]:
     done_parts = _done_parts(parts, state, chunk_rows) if state else 0
-    try:
-        parts.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_error(parts, exc) from None
+    make_marked_dir(parts)
     summary = _empty_summary()
     resumed = 0
     header: list[str] | None = state.get("header") if done_parts else None
@@ -447,6 +451,6 @@ def _geocode_parts(
         )
     assert header is not None
     join_parquet_parts([parts / _part_name(i) for i in range(n_parts)], header, outp)
-    shutil.rmtree(parts, ignore_errors=True)
+    remove_marked_dir(parts)
     summary["resumed_rows"] = resumed
     return summary

@@ -69,11 +69,17 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
         if c not in t.columns:
             t[c] = ""
     t = t.fillna("")
+    t["line_no"] = np.arange(2, len(t) + 2)  # row 1 is the header
+    if "candidates" in t.columns:  # a --review table: the lines not filled in are skipped
+        filled = (t[["corrected_address", "lon", "lat"]].astype(str).apply(
+            lambda c: c.str.strip()) != "").any(axis=1)  # fmt: skip
+        log.info("overrides %s: %d review lines not filled in, skipped", path, int((~filled).sum()))
+        t = t[filled.to_numpy()]
     t["key"] = t["address"].map(normalize_key)
     lon = pd.to_numeric(t["lon"].mask(t["lon"] == ""), errors="coerce")
     lat = pd.to_numeric(t["lat"].mask(t["lat"] == ""), errors="coerce")
-    for i, r in enumerate(t.itertuples(index=False), start=2):  # row 1 is the header
-        where = f"overrides {str(path)!r} row {i}"
+    for i, r in enumerate(t.itertuples(index=False), start=2):
+        where = f"overrides {str(path)!r} row {r.line_no}"
         if not r.key:
             raise InputError(f"{where}: empty address")
         has_text = str(r.corrected_address).strip() != ""
@@ -140,7 +146,13 @@ def geocode_with_overrides(
         parts.append(res)
     if point_rows.any():
         parts.append(_point_results(ws, df, overrides, address_column, point_rows, names))
-    out = pd.concat(parts).sort_index() if parts else df.assign(**{v: None for v in names.values()})
+    if parts:
+        # result columns joined as values, then typed once as a fresh run types them
+        res_cols = [v for v in names.values() if v in parts[0].columns]
+        out = pd.concat([p.astype(dict.fromkeys(res_cols, object)) for p in parts]).sort_index()
+        out = restore_result_types(out, names)
+    else:
+        out = df.assign(**{v: None for v in names.values()})
     out[address_column] = df[address_column].to_numpy()  # the user's text, not the correction
     out["override"] = kind
     out["override_note"] = note
@@ -188,8 +200,13 @@ def retry_failed(
     overrides: pd.DataFrame | None = None,
     min_score: float = 0.0,
     source: str = "input",
+    previous_path: str | Path | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Geocode again only the rows of ``previous`` whose status failed; merge in input order.
+
+    ``previous`` may come from any output format (CSV text, GeoPackage/FlatGeobuf/GeoParquet
+    types, a Shapefile's cut names: :func:`previous_results`); the rows kept get the same values
+    and types a fresh run gives them.
 
     Parameters
     ----------
@@ -204,12 +221,8 @@ def retry_failed(
         The merged output and ``{"retried": n, "fixed": m}`` (``fixed``: no longer failed).
     """
     df = df.reset_index(drop=True)
-    previous = pd.DataFrame(
-        previous.drop(
-            columns=getattr(previous, "_geometry_column_name", None) or [], errors="ignore"
-        )
-    ).reset_index(drop=True)
     names = result_names(df.columns)
+    previous = previous_results(previous, names, path=previous_path)
     status = names["status"]
     if len(previous) != len(df):
         raise InputError(
@@ -219,9 +232,10 @@ def retry_failed(
     for col in (address_column, status):
         if col not in previous.columns:
             raise InputError(f"--retry-failed: the previous output has no column {col!r}")
+    # compared as text without outer spaces (a Shapefile keeps none)
     same = (
-        previous[address_column].fillna("").astype(str).to_numpy()
-        == df[address_column].fillna("").astype(str).to_numpy()
+        previous[address_column].fillna("").astype(str).str.strip().to_numpy()
+        == df[address_column].fillna("").astype(str).str.strip().to_numpy()
     )
     if not same.all():
         row = int(np.flatnonzero(~same)[0]) + 2
@@ -230,7 +244,8 @@ def retry_failed(
             f"{previous[address_column].iloc[row - 2]!r}, the input {df[address_column].iloc[row - 2]!r}"
         )
     failed = previous[status].isin(FAILED_STATUSES).to_numpy()
-    cols = [*names.values(), "override", "override_note"]
+    with_override = overrides is not None or "override" in previous.columns
+    cols = [*names.values(), *(("override", "override_note") if with_override else ())]
     arrays = {
         c: (
             previous[c].to_numpy(dtype=object).copy()
@@ -252,27 +267,95 @@ def retry_failed(
         )
         for c in cols:
             arrays[c][idx] = new[c].to_numpy(dtype=object)
+
         fixed = int((~new[status].isin(FAILED_STATUSES)).sum())
     merged = df.copy()
     for c in cols:
         merged[c] = pd.Series(arrays[c], dtype=object)
-    merged = _restore_types(merged, names)
+    merged = restore_result_types(merged, names)
     return merged, {"retried": int(failed.sum()), "fixed": fixed}
 
 
-def _restore_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """Numbers and booleans back to their types (a CSV previous output holds text)."""
-    for c in ("lon", "lat", "score"):
-        out[names[c]] = pd.to_numeric(out[names[c]].mask(out[names[c]] == ""), errors="coerce")
-    sa = out[names["in_service_area"]]
-    out[names["in_service_area"]] = sa.map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
-    for c in ("beat", "district", "matched_address", "straddle_beats", "beat_source"):
-        out[names[c]] = out[names[c]].map(
-            lambda v: None if v is None or v == "" or v != v else str(v)
-        )
+def _as_bool(v):
+    """True / False / None from a bool, a number (1.0), or text (``True``, ``1``, ``''``)."""
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return bool(v)
+    t = str(v).strip().lower()
+    if t in ("true", "t", "1", "1.0", "yes", "y"):
+        return True
+    if t in ("false", "f", "0", "0.0", "no", "n"):
+        return False
+    return None
+
+
+def _as_text(v):
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        v = int(v)  # a beat code a float column holds (511.0 -> '511')
+    t = str(v)
+    return t if t != "" else None
+
+
+#: result columns by type, as the geocoder gives them (docs/outputs.md)
+NUMBER_RESULTS = ("lon", "lat", "score", "uncertainty_m")
+BOOLEAN_RESULTS = ("in_service_area",)
+
+
+def restore_result_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The result columns with the types a fresh run gives them, whatever format they were
+    read from: numbers as floats (NaN when empty), ``in_service_area`` True/False/None, text
+    as text (None when empty)."""
+    out = out.copy()
+    for key, col in names.items():
+        if col not in out.columns:
+            continue
+        s = out[col]
+        if key in NUMBER_RESULTS:
+            t = s if pd.api.types.is_numeric_dtype(s) else s.astype(object).where(s != "")
+            out[col] = pd.to_numeric(t, errors="coerce").astype(float)
+        elif key in BOOLEAN_RESULTS:
+            out[col] = pd.Series([_as_bool(v) for v in s], index=out.index, dtype=object)
+        else:
+            # status, match_type and reason are never null ('' for no reason); others may be
+            blank = "" if key in ("status", "match_type", "reason") else None
+            out[col] = pd.Series(
+                [blank if (t := _as_text(v)) is None else t for v in s], index=out.index,
+                dtype=object,
+            )  # fmt: skip
     for c in ("override", "override_note"):
-        out[c] = out[c].fillna("").astype(str)
+        if c in out.columns:
+            out[c] = out[c].map(lambda v: "" if _as_text(v) is None else str(v))
     return out
+
+
+def previous_results(
+    previous: pd.DataFrame, names: dict[str, str], *, path: str | Path | None = None
+) -> pd.DataFrame:
+    """An earlier output, read from any format, as a plain table with the output's own column
+    names: the geometry dropped, a Shapefile's cut names mapped back (its
+    ``<name>.columns.csv``, else the names geo-heart would have cut), result types restored."""
+    frame = pd.DataFrame(
+        previous.drop(
+            columns=getattr(previous, "_geometry_column_name", None) or [], errors="ignore"
+        )
+    ).reset_index(drop=True)
+    if path is not None and Path(path).suffix.lower() == ".shp":
+        from geo_heart.io.vector import shapefile_names
+
+        map_path = Path(path).with_name(Path(path).stem + ".columns.csv")
+        if map_path.exists():
+            m = pd.read_csv(map_path, dtype=str, keep_default_na=False)
+            back = dict(zip(m["shapefile"], m["original"], strict=True))
+        else:
+            wanted = [*names.values(), "override", "override_note"]
+            back = {v: k for k, v in shapefile_names(wanted).items()}
+        frame = frame.rename(columns={c: back[c] for c in frame.columns if c in back})
+    return restore_result_types(frame, names)
 
 
 def summarize(out: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:

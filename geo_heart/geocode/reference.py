@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from geo_heart.errors import ConfigError, DataSourceError, InputError
-from geo_heart.geocode.address import parse_address, street_key_from_text
+from geo_heart.geocode.address import numbered_address, parse_address, street_key_from_text
 from geo_heart.geocode.types import History
-from geo_heart.io.files import file_sha1
+from geo_heart.io.files import atomic_write, file_sha1
 
 log = logging.getLogger(__name__)
 
@@ -166,12 +166,9 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
             log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
     idx = build_index(ws)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
+        with atomic_write(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-    except OSError as exc:
+    except (OSError, DataSourceError) as exc:
         log.warning("cannot cache the geocode index in %s: %s", path, exc)
     return idx
 
@@ -238,34 +235,64 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     bad_xy = int((~ok_xy).sum())
     if bad_xy:
         log.warning("address points: %d row(s) with coordinates outside WGS84 rejected", bad_xy)
-    rows: dict[tuple[str, int], list[int]] = defaultdict(list)
-    keys: dict[str, Any] = {}
+    # each (street, number): the mean of its points, streets in the order first seen; grouped
+    # with one sort (an address with more than two points: np.mean, the same floats as before)
+    code: dict[str, int] = {}
+    keys: list[Any] = []
+    pos: list[int] = []
+    scode: list[int] = []
+    snum: list[int] = []
     skipped = 0
     for i, t in enumerate(text):
         if not ok_xy[i]:
             skipped += 1
             continue
-        p = parse_address(t)
-        if p.kind != "address" or p.number is None:
+        na = numbered_address(t)
+        if na is None:
             skipped += 1
             continue
-        rows[(p.street, p.number)].append(i)
-        keys[p.street] = p.street_key
-    by_street: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-    for (st, num), idx in rows.items():
-        by_street[st].append((num, float(np.mean(lon[idx])), float(np.mean(lat[idx]))))
-    for st, items in by_street.items():
-        items.sort()
-        sd = _street(streets, keys[st])
-        sd.numbers = np.array([a for a, _, _ in items], dtype=np.int64)
-        sd.lon = np.array([b for _, b, _ in items])
-        sd.lat = np.array([c for _, _, c in items])
-        sd.x_ft, sd.y_ft = (np.asarray(v) for v in to_ft.transform(sd.lon, sd.lat))
+        c = code.get(na[1])
+        if c is None:
+            c = code[na[1]] = len(keys)
+            keys.append(na[2])
+        keys[c] = na[2]
+        pos.append(i)
+        scode.append(c)
+        snum.append(na[0])
+    pos_a = np.asarray(pos, dtype=np.int64)
+    scode_a = np.asarray(scode, dtype=np.int64)
+    snum_a = np.asarray(snum, dtype=np.int64)
+    order = np.lexsort((snum_a, scode_a))  # stable: a group's points in input order
+    pos_a, scode_a, snum_a = pos_a[order], scode_a[order], snum_a[order]
+    new_group = np.ones(len(pos_a), dtype=bool)
+    new_group[1:] = (scode_a[1:] != scode_a[:-1]) | (snum_a[1:] != snum_a[:-1])
+    starts = np.flatnonzero(new_group)
+    n_addresses = len(starts)
+    counts = np.diff(np.append(starts, len(pos_a)))
+    if n_addresses:
+        lon_s, lat_s = lon[pos_a], lat[pos_a]
+        g_lon = np.add.reduceat(lon_s, starts) / counts
+        g_lat = np.add.reduceat(lat_s, starts) / counts
+        for k in np.flatnonzero(counts > 2).tolist():  # np.mean's own summation order
+            a, b = starts[k], starts[k] + counts[k]
+            g_lon[k], g_lat[k] = np.mean(lon_s[a:b]), np.mean(lat_s[a:b])
+        g_x, g_y = (np.asarray(v) for v in to_ft.transform(g_lon, g_lat))
+    g_code = scode_a[starts]
+    g_num = snum_a[starts]
+    bounds = np.flatnonzero(np.diff(g_code)) + 1
+    for a, b in zip(np.r_[0, bounds], np.r_[bounds, n_addresses], strict=True):
+        if a >= b:
+            continue
+        sd = _street(streets, keys[int(g_code[a])])
+        sd.numbers = g_num[a:b].copy()
+        sd.lon = g_lon[a:b].copy()
+        sd.lat = g_lat[a:b].copy()
+        sd.x_ft, sd.y_ft = g_x[a:b].copy(), g_y[a:b].copy()
         j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
         sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
         sd.path_parts, sd.path_sigma = street_paths(sd.numbers, sd.x_ft, sd.y_ft, unit_m)
     info["points"] = {
-        "rows": len(text), "addresses": len(rows), "streets": len(by_street),
+        "rows": len(text), "addresses": n_addresses, "streets": len(code),
         "skipped": skipped, "bad_coordinates": bad_xy,
     }  # fmt: skip
     if "address_points" in info:
@@ -317,10 +344,9 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         pair_history=pair_history, places=places, sources=info,
         projected_crs=str(ws.config.projected_crs),
     )  # fmt: skip
-    from geo_heart.geocode.intersect import precompute_crossings
-    from geo_heart.geocode.match import Geocoder
+    from geo_heart.geocode.intersect import crossing_pairs
 
-    idx.crossings = precompute_crossings(Geocoder(idx, ws.beat_index, ws.config.service_area))
+    idx.crossings = crossing_pairs(idx.streets, unit_m)
     info["crossings"] = {"street_pairs": len(idx.crossings)}
     places_file = getattr(ws.config, "places_file", None)
     if places_file is not None:
@@ -444,9 +470,17 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
 def _add_history(streets, path: Path, table: dict, info) -> dict:
     import pandas as pd
 
+    from geo_heart.io.tables import read_columns, table_kind
+
     addr_c = _col(table, "address_column")
     beat_c = _col(table, "beat_column")
-    df = _read(path, "history")
+    time_c = _col(table, "time_column")
+    df = None
+    if path.exists() and table_kind(path) in ("csv", "tsv"):
+        # only the columns used (a missing one: the full read below names it)
+        df = read_columns(path, [c for c in (addr_c, beat_c, time_c) if c])
+    if df is None:
+        df = _read(path, "history")
     for c in (addr_c, beat_c):
         if c not in df.columns:
             raise InputError(
@@ -454,7 +488,6 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
             )
     frame = pd.DataFrame({"a": df[addr_c].astype(str), "b": df[beat_c].astype(str).str.strip()})
     # Recent records weigh more (beats are redrawn, blocks change hands): weight 2^(-age/half-life)
-    time_c = _col(table, "time_column")
     half_life = float(table.get("half_life_years", 1.0))
     if time_c:
         if time_c not in df.columns:
@@ -472,17 +505,18 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
     counts = frame.groupby(["a", "b"], sort=True)["w"].sum()
     pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     used = 0.0
-    for (addr, beat), n in counts.items():
+    addrs = counts.index.get_level_values(0).tolist()
+    beats = counts.index.get_level_values(1).tolist()
+    for addr, beat, n in zip(addrs, beats, counts.to_numpy(float).tolist(), strict=True):
         p = parse_address(addr)
         if p.kind in ("address", "block") and p.number is not None:
             sd = _street(streets, p.street_key)
-            blk = (p.number // 100) * 100
-            sd.history.setdefault(blk, {})
-            sd.history[blk][beat] = round(sd.history[blk].get(beat, 0) + float(n), 4)
+            h = sd.history.setdefault((p.number // 100) * 100, {})
+            h[beat] = round(h.get(beat, 0) + n, 4)
             used += 1
         elif p.kind == "intersection":
             a, b = sorted([p.street, p.street2])
-            pairs[(a, b)][beat] += float(n)
+            pairs[(a, b)][beat] += n
             used += 1
             for k in (p.street_key, p.street2_key):
                 _street(streets, k)

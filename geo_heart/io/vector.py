@@ -13,8 +13,10 @@ format      extensions     notes
 ``gpkg``    .gpkg          several layers per file (``layer=``)
 ``parquet`` .parquet, .pq  GeoParquet: ``geo`` metadata written by geopandas
 ``fgb``     .fgb           FlatGeobuf
-``shp``     .shp           column names cut to 10 characters; the map is written next to
-                           the file as ``<name>.columns.csv`` (``original,shapefile``)
+``shp``     .shp           field widths from the data; booleans and numbers typed; names over
+                           10 characters, values over 254 bytes, NUL bytes and spaces around
+                           a value refused (``on_loss="warn"``: written changed, with a
+                           warning; the name map is ``<name>.columns.csv``)
 ``geojson`` .geojson       always EPSG:4326 (RFC 7946); ``crs`` other than 4326 refused
 ``csv``     .csv, .tsv     plain table (not a vector format; no geometry column)
 =========== ============== ===========================================================
@@ -33,12 +35,18 @@ import pandas as pd
 
 from geo_heart.errors import CRSError, DataSourceError, InputError
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.io.ogr import (  # noqa: F401  (re-exported: the writers' one set of options)
+    GPKG_DATASET_OPTIONS,
+    SHAPEFILE_SIDECARS,
+    gpkg_version,
+    ogr_options,
+    write_ogr,
+)
+from geo_heart.io.ogr import writable as _writable
 
 log = logging.getLogger(__name__)
 
 #: format → (extensions, OGR driver or None for non-OGR writers)
-#: GeoPackage 1.2: what QGIS and GDAL before 3.7 read without a "partially supported" warning
-GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
 
 FORMATS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "gpkg": ((".gpkg",), "GPKG"),
@@ -222,23 +230,6 @@ def shapefile_names(columns) -> dict[str, str]:
     return out
 
 
-def _writable(gdf):
-    """Object columns become text (or None) so every driver can store them."""
-    out = gdf.copy()
-    geom = out.geometry.name
-    for col in out.columns:
-        if col == geom:
-            continue
-        s = out[col]
-        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
-            out[col] = s.map(
-                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
-            )
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(str)
-    return out
-
-
 def write_failure(path: Path, exc: Exception) -> Exception:
     """A one-line :class:`DataSourceError` for an OS, GDAL or Arrow failure writing ``path``;
     any other exception (a bug) is returned unchanged to be raised as it is."""
@@ -255,10 +246,16 @@ def write_vector(
     lat_column: str = "lat",
     layer: str | None = None,
     kinds: dict[str, str] | None = None,
+    on_loss: str = "refuse",
 ) -> dict[str, object]:
     """Write ``df`` as ``spec`` (an :class:`OutputSpec` or a path) and return what was written.
 
     ``kinds`` types text columns (``--types auto``: :func:`geo_heart.io.coltypes.infer_kinds`).
+    ``on_loss``: text the format cannot hold exactly (a NUL byte, a Shapefile's 254 bytes, 10-
+    character names, spaces; :mod:`geo_heart.io.textloss`) is refused (``refuse``) or written
+    changed with a warning naming column and count (``warn``); never silently.
+    One feature per row, in row order, in every format. ``layer`` adds or replaces one layer of
+    an existing GeoPackage.
 
     Returns
     -------
@@ -279,49 +276,53 @@ def write_vector(
         write_table(plain, p)
         info.update(features=len(plain), located=None)
         return info
-    gdf = _writable(to_geodataframe(df, lon_column=lon_column, lat_column=lat_column, crs=spec.crs))
+    gdf = to_geodataframe(df, lon_column=lon_column, lat_column=lat_column, crs=spec.crs)
     if kinds:
         from geo_heart.io.coltypes import apply_kinds
 
         gdf = apply_kinds(gdf, kinds)
+    gdf = _writable(gdf)
+    from geo_heart.io.textloss import cut_to_bytes, enforce, text_losses
+
+    losses = enforce(text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,)), p, spec.fmt, on_loss)
+    if losses:
+        info["losses"] = [str(x) for x in losses]
     info["features"] = len(gdf)
     info["located"] = int((~(gdf.geometry.isna() | gdf.geometry.is_empty)).sum())
-    tmp = p.with_name(p.stem + ".tmp" + p.suffix)
     try:
         if spec.fmt == "parquet":
-            gdf.to_parquet(tmp, index=False)
-            tmp.replace(p)
+            from geo_heart.io.files import atomic_write
+
+            with atomic_write(p) as tmp:
+                gdf.to_parquet(tmp, index=False)
         elif spec.fmt == "shp":
             names = shapefile_names(gdf.columns.drop(gdf.geometry.name))
             renamed = {k: v for k, v in names.items() if k != v}
-            gdf.rename(columns=names).to_file(p, driver="ESRI Shapefile", engine="pyogrio")
-            map_path = p.with_name(p.stem + ".columns.csv")
-            pd.DataFrame({"original": list(names), "shapefile": list(names.values())}).to_csv(
-                map_path, index=False
-            )
+            cut = gdf.rename(columns=names)
+            for c in cut.columns:
+                if cut[c].dtype == object:
+                    cut[c] = cut[c].map(cut_to_bytes)  # only with --on-loss warn: else refused
+            write_ogr(cut, p, "shp")
+            map_path = write_columns_map(p, names)
             info.update(columns_map=str(map_path), renamed=renamed)
-        elif spec.fmt == "gpkg" and layer is not None:
-            # a layer of a shared GeoPackage: replace that layer only
-            gdf.to_file(p, driver="GPKG", layer=layer, engine="pyogrio")
-            info["layer"] = layer
         else:
-            driver = FORMATS[spec.fmt][1]
             # the layer is named for the output, never for the temporary file written first
-            kw = {"layer": layer or spec.layer_name}
-            info["layer"] = kw["layer"]
-            if spec.fmt == "gpkg":
-                kw["dataset_options"] = GPKG_DATASET_OPTIONS
-            if spec.fmt == "fgb" and info["located"] < len(gdf):
-                kw["SPATIAL_INDEX"] = "NO"  # FlatGeobuf's index cannot hold empty geometries
-            gdf.to_file(tmp, driver=driver, engine="pyogrio", **kw)
-            tmp.replace(p)
+            info["layer"] = layer or spec.layer_name
+            write_ogr(gdf, p, spec.fmt, layer=info["layer"], keep_layers=layer is not None)
     except Exception as exc:
         raise write_failure(p, exc) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     log.info("wrote %s (%s, %d features)", p, spec.fmt, info["features"])
     return info
+
+
+def write_columns_map(shp: str | Path, names: dict[str, str]) -> Path:
+    """Write a Shapefile's ``<name>.columns.csv`` (``original,shapefile``) beside it."""
+    from geo_heart.io.files import write_text_file
+
+    p = Path(shp)
+    map_path = p.with_name(p.stem + ".columns.csv")
+    table = pd.DataFrame({"original": list(names), "shapefile": list(names.values())})
+    return write_text_file(map_path, table.to_csv(index=False))
 
 
 _LAYER_STYLES_DDL = """CREATE TABLE IF NOT EXISTS layer_styles (
@@ -395,17 +396,30 @@ def write_beat_layers(
     import geopandas as gpd
 
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     shapes = ws.beat_index.to_geodataframe()[["beat", "geometry"]]
-    layers = {}
+    frames = {}
     for name, table in tables.items():
         t = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
         if "beat" not in t.columns:
             raise InputError(f"table {name!r} has no 'beat' column for a beat layer")
         t["beat"] = t["beat"].astype(str)
         g = t.merge(shapes, on="beat", how="left")
-        gdf = gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:4326")
-        write_vector(gdf, OutputSpec(p, "gpkg"), layer=name)
-        layers[name] = len(gdf)
-    styled = write_layer_styles(p, {k: v for k, v in (styles or {}).items() if k in layers})
-    return {"path": str(p), "layers": layers, "styled": styled}
+        frames[name] = _writable(gpd.GeoDataFrame(g, geometry="geometry", crs="EPSG:4326"))
+    chosen = {k: v for k, v in (styles or {}).items() if k in frames}
+    styled: list[str] = []
+
+    if not frames:
+        return {"path": str(p), "layers": {}, "styled": []}
+    first, *rest = frames
+
+    def add_layers(tmp: Path) -> None:
+        # the other layers and the styles go into the same temp copy, moved over the file once
+        for name in rest:
+            frames[name].to_file(tmp, driver="GPKG", layer=name, engine="pyogrio")
+        styled.extend(write_layer_styles(tmp, chosen))
+
+    try:
+        write_ogr(frames[first], p, "gpkg", layer=first, keep_layers=True, after=add_layers)
+    except Exception as exc:
+        raise write_failure(p, exc) from None
+    return {"path": str(p), "layers": {k: len(v) for k, v in frames.items()}, "styled": styled}

@@ -18,12 +18,16 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.io.files import atomic_write, atomic_write_set
+from geo_heart.io.textloss import enforce, name_losses
 from geo_heart.io.vector import (
     FORMATS,
-    GPKG_DATASET_OPTIONS,
+    SHAPEFILE_SIDECARS,
     OutputSpec,
     check_output,
+    ogr_options,
     shapefile_names,
+    write_columns_map,
     write_failure,
 )
 
@@ -32,8 +36,6 @@ log = logging.getLogger(__name__)
 #: Rows per batch read from the work file and written to the output.
 BATCH_ROWS = 50_000
 GEOMETRY = "geometry"
-#: characters a Shapefile (dBASE) text field holds
-DBF_TEXT_CHARS = 254
 
 
 def _wkb_points(
@@ -75,14 +77,16 @@ def _fix_shapefile_extent(shp: Path, bounds: list) -> None:
 
 
 def _text_schema(schema):
-    """Every column as nullable text, numbers kept (so batches always fit one schema)."""
+    """Every column as nullable text, numbers (integers as int64) and booleans kept."""
     import pyarrow as pa
 
     fields = []
     for f in schema:
         t = f.type
-        if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
-            fields.append(pa.field(f.name, pa.float64() if pa.types.is_integer(t) else t))
+        if pa.types.is_integer(t):
+            fields.append(pa.field(f.name, pa.int64()))
+        elif pa.types.is_floating(t) or pa.types.is_boolean(t):
+            fields.append(pa.field(f.name, t))
         else:
             fields.append(pa.field(f.name, pa.string()))
     return pa.schema(fields)
@@ -100,17 +104,63 @@ def _arrow_type(kind: str):
     }[kind]
 
 
-def infer_parquet_kinds(work: str | Path, columns) -> dict[str, str]:
+def parquet_losses(work: str | Path, fmt: str, *, skip=()) -> list:
+    """:func:`geo_heart.io.textloss.text_losses` of a Parquet file, batch by batch (memory bounded
+    by one batch), with Arrow's string kernels."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from geo_heart.io.textloss import DBF_TEXT_BYTES, OGR_FORMATS, Loss
+
+    schema = pq.read_schema(work)
+    cols = [n for n in schema.names if n not in skip]
+    out = name_losses([*cols, *skip], fmt)
+    texts = [
+        c for c in cols if pa.types.is_string(schema.field(c).type)
+        or pa.types.is_large_string(schema.field(c).type)
+    ]  # fmt: skip
+    if fmt not in OGR_FORMATS or not texts:
+        return out
+    what = {"nul": "values holding a NUL byte (cut there)",
+            "long": f"values longer than {DBF_TEXT_BYTES} bytes (cut)",
+            "empty": "empty or all-space values (read back as null)",
+            "spaces": "values with spaces around them (stripped)"}  # fmt: skip
+    counts = {(c, k): 0 for c in texts for k in what}
+    for rb in pq.ParquetFile(work).iter_batches(batch_size=BATCH_ROWS, columns=texts):
+        for c in texts:
+            col = rb.column(rb.schema.get_field_index(c))
+            counts[(c, "nul")] += pc.sum(pc.match_substring(col, "\x00")).as_py() or 0
+            if fmt == "shp":
+                counts[(c, "long")] += (
+                    pc.sum(pc.greater(pc.binary_length(col), DBF_TEXT_BYTES)).as_py() or 0
+                )
+                stripped = pc.utf8_trim(col, " ")
+                empty = pc.equal(stripped, "")
+                counts[(c, "empty")] += pc.sum(empty).as_py() or 0
+                padded = pc.and_(pc.not_equal(stripped, col), pc.invert(empty))
+                counts[(c, "spaces")] += pc.sum(padded).as_py() or 0
+    for c in texts:
+        for k, label in what.items():
+            if counts[(c, k)]:
+                out.append(Loss(c, label, int(counts[(c, k)])))
+    return out
+
+
+def infer_parquet_kinds(work: str | Path, columns, *, keep_text=()) -> dict[str, str]:
     """``--types auto`` kinds of the named text columns of a Parquet file, one column at a time
     (the whole column decides: :mod:`geo_heart.io.coltypes`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from geo_heart.io.coltypes import column_kind
+    from geo_heart.io.coltypes import column_kind, identifier_like
 
     schema = pq.read_schema(work)
     out = {}
+    keep = {str(k).lower() for k in keep_text}
     for c in columns:
+        if identifier_like(c) or str(c).lower() in keep:
+            continue
         t = schema.field(c).type if c in schema.names else None
         if t is not None and (pa.types.is_string(t) or pa.types.is_large_string(t)):
             k = column_kind(pq.read_table(work, columns=[c]).column(0).to_pandas())
@@ -124,9 +174,10 @@ def _batches(
 ):
     """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from pyproj import Transformer
+
+    from geo_heart.io.textloss import cut_to_bytes
 
     pf = pq.ParquetFile(work)
     base = _text_schema(pf.schema_arrow.remove_metadata())
@@ -164,9 +215,9 @@ def _batches(
                     c = c.cast(pa.string())
                 c = c.cast(f.type)
                 if rename is not None and pa.types.is_string(f.type):
-                    # a dBASE text field holds 254 characters: cut here, once, not by GDAL
-                    # with a warning per layer
-                    c = pc.utf8_slice_codeunits(c, 0, DBF_TEXT_CHARS)
+                    # a dBASE text field holds 254 bytes: cut here on a character boundary
+                    # (reached only with on_loss="warn": else refused before writing)
+                    c = pa.array([cut_to_bytes(v) for v in c.to_pylist()], type=pa.string())
                 cols.append(c)
             frame = pa.Table.from_batches([rb]).select([lon_column, lat_column]).to_pandas()
             geom = _wkb_points(frame, lon_column, lat_column, tr, bounds)
@@ -204,10 +255,12 @@ def write_vector_from_parquet(
     lon_column: str = "lon",
     lat_column: str = "lat",
     kinds: dict[str, str] | None = None,
+    on_loss: str = "refuse",
 ) -> dict[str, object]:
     """Write the table in Parquet file ``work`` as ``spec``, one batch at a time.
 
-    ``kinds`` types text columns (``--types auto``: :func:`infer_parquet_kinds`).
+    ``kinds`` types text columns (``--types auto``: :func:`infer_parquet_kinds`); ``on_loss``
+    as in :func:`geo_heart.io.vector.write_vector` (checked, column by column, before writing).
 
     Returns the same facts as :func:`geo_heart.io.vector.write_vector`: ``path``, ``format``,
     ``crs``, ``features``, ``located`` (and the Shapefile column map).
@@ -221,53 +274,45 @@ def write_vector_from_parquet(
     work, p = Path(work), spec.path
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
     rename = None
+    losses = enforce(parquet_losses(work, spec.fmt, skip=(lon_column, lat_column)), p, spec.fmt,
+                     on_loss)  # fmt: skip
+    if losses:
+        info["losses"] = [str(x) for x in losses]
     if spec.fmt == "shp":
-        cols = [f.name for f in pq.read_schema(work)]
-        rename = shapefile_names(cols)
-        map_path = p.with_name(p.stem + ".columns.csv")
-        pd.DataFrame({"original": list(rename), "shapefile": list(rename.values())}).to_csv(
-            map_path, index=False
-        )
-        info.update(columns_map=str(map_path), renamed={k: v for k, v in rename.items() if k != v})
+        rename = shapefile_names([f.name for f in pq.read_schema(work)])
     schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, rename, kinds)
-    tmp = p.with_name(p.stem + ".tmp" + p.suffix)
     try:
         if spec.fmt == "parquet":
             meta_schema = schema.with_metadata({b"geo": _geo_metadata(spec.crs)})
-            with pq.ParquetWriter(tmp, meta_schema) as writer:
+            with atomic_write(p) as tmp, pq.ParquetWriter(tmp, meta_schema) as writer:
                 for rb in batches:
                     writer.write_batch(rb)
         else:
             driver = FORMATS[spec.fmt][1]
-            kw = {}
-            if spec.fmt == "gpkg":
-                kw["dataset_options"] = GPKG_DATASET_OPTIONS
-            if spec.fmt == "fgb":
-                lon = pq.read_table(work, columns=[lon_column]).column(0)
-                if lon.null_count or pa.types.is_string(lon.type):
-                    kw["layer_options"] = {"SPATIAL_INDEX": "NO"}  # no index over empty geometries
+            sidecars = SHAPEFILE_SIDECARS if spec.fmt == "shp" else ()
             reader = pa.RecordBatchReader.from_batches(schema, batches)
             info["layer"] = spec.layer_name
-            target = p if spec.fmt == "shp" else tmp
-            pyogrio.write_arrow(
-                reader,
-                target,
-                layer=spec.layer_name,
-                driver=driver,
-                geometry_name=GEOMETRY,
-                geometry_type="Point",
-                crs=spec.crs,
-                **kw,
+            with atomic_write_set(p, sidecars) as tmp:
+                pyogrio.write_arrow(
+                    reader,
+                    tmp,
+                    layer=spec.layer_name,
+                    driver=driver,
+                    geometry_name=GEOMETRY,
+                    geometry_type="Point",
+                    crs=spec.crs,
+                    **ogr_options(spec.fmt),
+                )
+                if spec.fmt == "shp":
+                    _fix_shapefile_extent(tmp, bounds)
+        if rename is not None:
+            map_path = write_columns_map(p, rename)
+            info.update(
+                columns_map=str(map_path),
+                renamed={k: v for k, v in rename.items() if k != v},
             )
-            if spec.fmt == "shp":
-                _fix_shapefile_extent(p, bounds)
-        if tmp.exists():
-            tmp.replace(p)
     except Exception as exc:
         raise write_failure(p, exc) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     info.update(counts)
     log.info("wrote %s (%s, %d features, streamed)", p, spec.fmt, counts["features"])
     return info

@@ -180,6 +180,7 @@ def write_equity(ws, result: EquityResult, out_dir: str | Path) -> dict[str, Pat
     import json
 
     from geo_heart.analysis.equity import suppress_counts
+    from geo_heart.io.files import save_figure, write_text_file
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import OutputSpec, write_vector
 
@@ -198,12 +199,12 @@ def write_equity(ws, result: EquityResult, out_dir: str | Path) -> dict[str, Pat
         )
         written["gpkg"] = gpkg
         fig = group_chart(result)
-        fig.savefig(out / "equity_groups.png")
+        save_figure(fig, out / "equity_groups.png")
         written["chart"] = out / "equity_groups.png"
         if "unmet_per_1000" in result.tracts.columns:
-            unmet_map(ws, result).savefig(out / "equity_unmet_map.png")
+            save_figure(unmet_map(ws, result), out / "equity_unmet_map.png")
             written["map"] = out / "equity_unmet_map.png"
-    (out / "equity.json").write_text(json.dumps(result.to_json(), indent=2), encoding="utf-8")
+    write_text_file(out / "equity.json", json.dumps(result.to_json(), indent=2))
     written["json"] = out / "equity.json"
     return written
 

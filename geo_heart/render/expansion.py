@@ -370,9 +370,11 @@ def write_beat_plan(ws, plan, out_dir, *, with_map: bool = True, basemap=None, p
     if progress is not None:
         progress.set_postfix_str("map")
     m = expansion_map(ws, problem, result, bases=plan.bases, basemap=basemap)
-    (out / "expansion_map.html").write_text(html_from_map(m), encoding="utf-8")
+    from geo_heart.io.files import write_bytes_file, write_text_file
+
+    write_text_file(out / "expansion_map.html", html_from_map(m))
     rec_png = recommended_beats_png(ws, problem, result)
-    (out / "expansion_recommended.png").write_bytes(rec_png)
+    write_bytes_file(out / "expansion_recommended.png", rec_png)
     written += [out / "expansion_map.html", out / "expansion_recommended.png"]
     if progress is not None:
         progress.update()
@@ -381,8 +383,9 @@ def write_beat_plan(ws, plan, out_dir, *, with_map: bool = True, basemap=None, p
     png = figure_png(
         curve_figure(plan.curve, optimal=opt_pts, title=f"Adding beats to {problem.label}")
     )
-    (out / "expansion_curve.png").write_bytes(png)
-    (out / "expansion_report.html").write_text(
+    write_bytes_file(out / "expansion_curve.png", png)
+    write_text_file(
+        out / "expansion_report.html",
         report_html(
             problem,
             result=result,
@@ -393,7 +396,6 @@ def write_beat_plan(ws, plan, out_dir, *, with_map: bool = True, basemap=None, p
             map_png=rec_png,
             notes=plan.notes,
         ),
-        encoding="utf-8",
     )
     written += [out / "expansion_curve.png", out / "expansion_report.html"]
     if progress is not None:

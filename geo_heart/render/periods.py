@@ -76,7 +76,9 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         fontsize=11,
     )
     fig.tight_layout(rect=(0, 0.08, 1, 0.95))
-    fig.savefig(path, dpi=120)
+    from geo_heart.io.files import save_figure
+
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -95,12 +97,16 @@ def _nothing_covered_chart(path: Path) -> Path:
         va="center",
         fontsize=11,
     )
-    fig.savefig(path, dpi=120)
+    from geo_heart.io.files import save_figure
+
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
 
-def periods_sentence(table: pd.DataFrame, service_name: str = "the service") -> str:
+def periods_sentence(
+    table: pd.DataFrame, service_name: str = "the service", overall: dict | None = None
+) -> str:
     """One sentence comparing the rule periods' coverage, naming the periods.
 
     E.g. "Under the HEART pilot (12 beats) rules (calls 2022-06-27 to 2023-10-22) HEART covered
@@ -114,6 +120,9 @@ def periods_sentence(table: pd.DataFrame, service_name: str = "the service") -> 
         row = g.iloc[0]
         n = int(g["eligible"].sum())
         share = g["covered"].sum() / n if n else 0.0
+        if overall and _name in overall and overall[_name] is not None:
+            # one definition with the report's first page: a call two programs take counts once
+            share = overall[_name]
         per = ", ".join(
             f"{r.program} {r.share_covered:.1%}"
             for r in g.itertuples()

@@ -45,7 +45,13 @@ def render_report(context: dict) -> str:
     return env.get_template("report.html.j2").render(**context)
 
 
-def planner_report_html(
+def planner_report_html(ws: Workspace, data: CallData, **kwargs) -> str:
+    """The planner report as one self-contained HTML page with a print stylesheet (the context
+    of :func:`planner_report_context`, rendered)."""
+    return render_report(planner_report_context(ws, data, **kwargs))
+
+
+def planner_report_context(
     ws: Workspace,
     data: CallData,
     *,
@@ -58,8 +64,11 @@ def planner_report_html(
     expansion: dict | None = None,
     extra_sections: list[dict] | None = None,
     period: dict | None = None,
-) -> str:
-    """The planner report (one self-contained HTML page with a print stylesheet).
+    council: dict | None = None,
+) -> dict:
+    """The planner report's content (title, first page, summary, sections …), in the area's
+    unit words: rendered as HTML by :func:`planner_report_html`, as PDF by
+    :func:`geo_heart.render.pdf.report_pdf`.
 
     Parameters
     ----------
@@ -81,42 +90,38 @@ def planner_report_html(
         ``figures`` (list of {caption, png or src}), ``notices`` (list of text).
     period
         :func:`geo_heart.render.tables.data_period` output (computed when missing).
+    council
+        :func:`geo_heart.render.council.council_pages` output: the first page (``first_page``,
+        one figure per label) and the "Did the pilot work?" and "Next year" sections
+        (``sections``), placed before the others.
     """
+    from geo_heart.analysis.coverage import hours_not_judged
     from geo_heart.render.tables import data_period, display_table
 
     period = period or data_period(data)
     s = data.summary()
-    words = ws.config.beats.labels
+    # text is written with the default unit words (beat, district): relabel_all turns them into
+    # the area's own words once ([beats] unit_name/group_name)
     sn = ws.config.service_name
     sa_key = ws.config.default_service_area
     sa_label = ws.config.service_area.label
+    has_population = "population" in ws.config.layers
     in_sa = beat_table[f"in_{sa_key}"].astype(bool)
     city_elig = int(beat_table["eligible_any"].sum())
     sa_elig = int(beat_table.loc[in_sa, "eligible_any"].sum())
     per_year = city_elig / (period["weeks"] / 52.18) if period["weeks"] == period["weeks"] else 0
     src_name = Path(str(s["source"])).name
     source = f"{src_name} ({s['rows']:,} records)"
-    cov_now = (
-        coverage[coverage["scenario"] == coverage["scenario"].iloc[0]]
-        if len(coverage)
-        else coverage
-    )
+    coverage = hours_not_judged(coverage, data)
     top = beat_table.sort_values("eligible_any", ascending=False).head(top_n)
     summary = [
-        f"Between {period['text']}, {city_elig:,} calls in {src_name} had a call type that a "
-        f"{sn} program takes (about {per_year:,.0f} a year).",
+        f"Between {period['text']}, {city_elig:,} calls in {src_name} placed in a beat had a "
+        f"call type that a {sn} program takes (about {per_year:,.0f} a year).",
         f"{sa_elig:,} of them ({_pct(sa_elig, city_elig)}) were in the {sa_label}.",
-        f"The {words['units']} with the most eligible calls were "
+        "The beats with the most eligible calls were "
         + ", ".join(f"{r.beat} ({int(r.eligible_any):,})" for r in top.head(3).itertuples())
         + ".",
     ]
-    for r in cov_now.itertuples():
-        if r.eligible >= 20:  # a share of a handful of calls says nothing
-            summary.append(
-                f"{r.program}: {_pct(r.covered, r.eligible)} of its {int(r.eligible):,} eligible "
-                f"calls fell inside both its service area and its hours as configured "
-                f"({r.scenario_label if hasattr(r, 'scenario_label') else r.scenario})."
-            )
     if expansion:
         summary.append(
             f"Adding beats {', '.join(expansion['beats'])} would raise the share of eligible "
@@ -127,19 +132,19 @@ def planner_report_html(
         "These records are a proxy for demand (reports or police calls, not every call a crisis "
         "team could take): read the counts as an estimate, not a census of demand."
     )
-    summary.extend(data.notes)
+    summary.extend([*data.time_notes, *data.notes])
     headline = [
-        {"label": "Data period (local time)", "value": period["text"], "caveat": ""},
+        {"label": "Data period (local dates)", "value": period["text"], "caveat": ""},
         {"label": "Records read", "value": f"{s['rows']:,}", "caveat": f"source: {src_name}"},
         {
-            "label": "Calls eligible by type for any program",
+            "label": "Calls placed in a beat and eligible by type for any program",
             "value": f"{city_elig:,}",
-            "caveat": f"placed in a {words['unit']}; any time of day",
+            "caveat": "any time of day",
         },
         {
             "label": f"…of which in the {sa_label}",
             "value": f"{sa_elig:,} ({_pct(sa_elig, city_elig)})",
-            "caveat": f"by the {words['unit']} of the record's location",
+            "caveat": "by the beat of the record's location",
         },
         {
             "label": "Call codes not in the call-type table",
@@ -147,36 +152,42 @@ def planner_report_html(
             "caveat": "not counted as eligible; listed in unknown_call_types.csv",
         },
         {
-            "label": f"Records that could not be placed in a {words['unit']}",
+            "label": "Records that could not be placed in a beat",
             "value": f"{s['unplaced']:,}",
-            "caveat": "left out of the beat tables",
+            "caveat": "counted in the program table, left out of the beat tables",
         },
     ]
+    f = data.frame
+    sa_beats = f["beat"].isin(list(beat_table.loc[in_sa, "beat"]))
     per_prog = pd.DataFrame(
         {
             "program": [f"{p} – {ws.config.programs[p].name}" for p in data.programs],
-            "eligible_citywide": [int(beat_table[f"eligible_{p}"].sum()) for p in data.programs],
-            "eligible_in_area": [
-                int(beat_table.loc[in_sa, f"eligible_{p}"].sum()) for p in data.programs
-            ],
-            "covered_today": [int(beat_table[f"covered_{p}"].sum()) for p in data.programs],
+            "eligible": [int(f[f"{p}_type"].sum()) for p in data.programs],
+            "placed": [int((f[f"{p}_type"] & f["beat"].notna()).sum()) for p in data.programs],
+            "eligible_in_area": [int((f[f"{p}_type"] & sa_beats).sum()) for p in data.programs],
+            "covered": [int(f[p].sum()) if data.hours_judged else None for p in data.programs],
         }
     )
     prog_html = display_table(
         per_prog,
+        ints=("eligible", "placed", "eligible_in_area", "covered"),
         headers={
             "program": "Program",
-            "eligible_citywide": f"Eligible, all {words['units']}",
-            "eligible_in_area": f"Eligible, {sa_key} {words['units']}",
-            "covered_today": "In area and hours",
+            "eligible": "Eligible calls (by type)",
+            "placed": "…placed in a beat",
+            "eligible_in_area": f"…in the {sa_key} beats",
+            "covered": "Covered (area and hours, each call under the rules of its date)",
         },
-    ).to_html(index=False, border=0)
+    )
+    if not data.hours_judged:
+        prog_html.iloc[:, -1] = "not judged"
+    prog_html = prog_html.to_html(index=False, border=0)
     top_cols = [
         "beat",
         "district",
         f"in_{sa_key}",
         "eligible_any",
-        "eligible_per_1000",
+        *(["eligible_per_1000"] if has_population else []),
         "eligible_per_sq_mi",
         "share_of_city_eligible",
     ]
@@ -200,7 +211,9 @@ def planner_report_html(
                 {
                     "html": f"<table><caption>The {top_n} beats with the most eligible calls</caption>"
                     + top_html.split(">", 1)[1],
-                    "note": "Per 1,000 residents: census-tract population apportioned to beats by area.",
+                    "note": "Per 1,000 residents: census-tract population apportioned to beats by area."
+                    if has_population
+                    else "",
                 },
             ],
             "figures": fig("beat_map", "hour", "month"),
@@ -208,27 +221,12 @@ def planner_report_html(
         {
             "title": "Coverage: eligible calls inside the service area and hours",
             "major": True,
-            "intro": "Of the calls eligible by type, the share inside each program's area, inside "
-            "its hours, and inside both (covered), for the configuration and each scenario.",
-            "tables": [
-                {
-                    "html": display_table(
-                        coverage[
-                            [
-                                "scenario_label" if "scenario_label" in coverage else "scenario",
-                                "program",
-                                "eligible",
-                                "share_in_area",
-                                "share_in_hours",
-                                "share_covered",
-                                "hours",
-                            ]
-                        ],
-                        pct=("share_in_area", "share_in_hours", "share_covered"),
-                        ints=("eligible",),
-                    ).to_html(index=False, border=0)
-                }
-            ],
+            "intro": "What-if comparison: every call of the data period "
+            f"({period['text']}) judged under today's rules and under each scenario of the area "
+            "file: of the calls eligible by type, the share inside each program's area, inside "
+            "its hours, and inside both (covered). These are not the coverage the calls had at "
+            "their own dates (see 'Rules over time').",
+            "tables": [{"html": _coverage_html(coverage, data.hours_judged)}],
         },
     ]
     if hot is not None:
@@ -284,13 +282,9 @@ def planner_report_html(
     today = _today_section(ws, data)
     if today is not None:
         sections.append(today)
-    for extra in extra_sections or []:
-        e = dict(extra)
-        e["figures"] = [
-            {"caption": f.get("caption", ""), "src": f.get("src") or _data_uri(f["png"])}
-            for f in e.get("figures", [])
-        ]
-        sections.append(e)
+    sections.extend(_with_srcs(e) for e in extra_sections or [])
+    # the council pages first: "Did the pilot work?", "Next year"
+    sections[:0] = [_with_srcs(e) for e in (council or {}).get("sections", [])]
     notes = [
         f"Call codes are classified with the call-type table of {ws.config.path.name}; "
         '"eligible" means the call type (with the weapon/violence rule) is one the program '
@@ -313,22 +307,22 @@ def planner_report_html(
     ]
     from geo_heart.render.tables import relabel_all
 
-    return render_report(
-        relabel_all(
-            {
-                "title": f"{ws.config.service_name} demand and coverage — {ws.config.name}",
-                "area": ws.config.name,
-                "period": period["text"],
-                "generated": datetime.now(timezone.utc).strftime("%d %b %Y"),
-                "summary": summary,
-                "headline": headline,
-                "sections": sections,
-                "map_href": map_href,
-                "notes": notes,
-                "source": source,
-            },
-            ws.config,
-        )
+    return relabel_all(
+        {
+            "title": f"{ws.config.service_name}: coverage, the pilot's effect and next year — "
+            f"{ws.config.name}",
+            "area": ws.config.name,
+            "period": period["text"],
+            "generated": datetime.now(timezone.utc).strftime("%d %b %Y"),
+            "summary": summary,
+            "first_page": (council or {}).get("first_page", []),
+            "headline": headline,
+            "sections": sections,
+            "map_href": map_href,
+            "notes": notes,
+            "source": source,
+        },
+        ws.config,
     )
 
 
@@ -351,6 +345,31 @@ def _figs(images: dict[str, bytes]):
     return pick
 
 
+def _with_srcs(section: dict) -> dict:
+    """A section whose figures carry PNG bytes, with data-URI ``src`` (the bytes kept for PDF)."""
+    e = dict(section)
+    e["figures"] = [{**f, "src": f.get("src") or _data_uri(f["png"])} for f in e.get("figures", [])]
+    return e
+
+
+def _coverage_html(coverage: pd.DataFrame, hours_judged: bool) -> str:
+    """The what-if coverage table; hour-based shares read "not judged" when the calls have no
+    time of day (never 0%)."""
+    from geo_heart.render.tables import display_table
+
+    label = "scenario_label" if "scenario_label" in coverage else "scenario"
+    cols = [label, "program", "eligible", "share_in_area", "share_in_hours", "share_covered"]
+    t = coverage[cols + ["hours"]].copy()
+    t[label] = ["What-if: " + str(v) for v in t[label]]
+    shown = display_table(
+        t, pct=("share_in_area", "share_in_hours", "share_covered"), ints=("eligible",)
+    )
+    if not hours_judged:
+        for c in ("share_in_hours", "share_covered"):
+            shown[display_table(t[[c]]).columns[0]] = "not judged"
+    return shown.to_html(index=False, border=0)
+
+
 def _pct(part: float, whole: float) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "–"
 
@@ -360,20 +379,58 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
     periods, the table and the before/after chart (None when the calls carry no rule periods)."""
     if "rules" not in data.frame.columns:
         return None
-    from geo_heart.analysis.coverage import rules_coverage_table
+    from geo_heart.analysis.coverage import hours_not_judged, rules_coverage_table
     from geo_heart.render.periods import period_chart, periods_sentence
 
-    table = rules_coverage_table(data, ws.config)
-    if table.empty:
+    raw = rules_coverage_table(data, ws.config)
+    if raw.empty:
         return None
-    import tempfile
+    judged = data.hours_judged
+    table = hours_not_judged(raw, data)
+    figures = []
+    if judged and raw["covered"].sum() > 0:  # an empty chart is left out
+        import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        png = period_chart(table, Path(tmp) / "p.png").read_bytes()
+        with tempfile.TemporaryDirectory() as tmp:
+            png = period_chart(raw, Path(tmp) / "p.png").read_bytes()
+        figures.append(
+            {
+                "caption": "Share of type-eligible calls covered under each period's rules",
+                "src": _data_uri(png),
+            }
+        )
+    if not judged:
+        intro = (
+            "Each call under the rules of its own date: the calls have a date but no time of "
+            "day, so program hours are not judged (only the service area is)."
+        )
+    elif raw["covered"].sum() == 0:
+        intro = f"No call in the table fell in a period when {ws.config.service_name} operated."
+    else:
+        from geo_heart.render.council import covered_any_share
+
+        f = data.frame
+        overall = {
+            name: covered_any_share(f[f["rules"] == name], data.programs)[0]
+            for name in raw["rules"].unique()
+        }
+        intro = periods_sentence(raw, ws.config.service_name, overall)
     cols = ["label", "program", "eligible", "share_in_area", "share_in_hours", "share_covered"]
     shown = table[cols].copy()
+    synthetic = {rs.name for rs in ws.config.timeline.rule_sets if rs.synthetic}
+    before = table["rules"].isin(synthetic).to_numpy()
     for c in ("share_in_area", "share_in_hours", "share_covered"):
-        shown[c] = [f"{v:.1%}" if v == v and v is not None else "–" for v in shown[c]]
+        hours_col = c != "share_in_area"
+        shown[c] = [
+            "no program"
+            if b
+            else (
+                f"{v:.1%}"
+                if v is not None and v == v
+                else ("not judged" if hours_col and not judged else "–")
+            )
+            for v, b in zip(shown[c], before, strict=True)
+        ]
     shown["eligible"] = [f"{int(v):,}" for v in shown["eligible"]]
     shown = shown.rename(
         columns={
@@ -388,7 +445,7 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
     return {
         "title": "Rules over time: each call under the rules of its own date",
         "major": True,
-        "intro": periods_sentence(table, ws.config.service_name),
+        "intro": intro,
         "tables": [
             {
                 "html": shown.to_html(index=False, classes="t", border=0),
@@ -396,12 +453,7 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
                 "(boundaries: [[rules]] of the area file; geo-heart rules).",
             }
         ],
-        "figures": [
-            {
-                "caption": "Share of type-eligible calls covered under each period's rules",
-                "src": _data_uri(png),
-            }
-        ],
+        "figures": figures,
     }
 
 
@@ -456,14 +508,22 @@ def write_planner_outputs(
     extra_sections: list[dict] | None = None,
     staffing: bool = True,
     progress: bool = False,
+    evaluation=None,
+    forecast=None,
+    pdf: bool = False,
 ) -> dict[str, object]:
     """Write demand tables, coverage, hot spots, the interactive map, static PNGs and the report.
+
+    ``evaluation`` / ``forecast`` are the pilot evaluation and the demand forecast (results with
+    ``to_dict()``, or :class:`geo_heart.render.council.Unavailable` saying why not) for the first
+    page and the "Did the pilot work?" / "Next year" sections; ``pdf`` also writes ``report.pdf``.
 
     Files in ``out_dir``: ``demand_by_beat.csv``, ``demand_by_hour.csv``, ``demand_by_month.csv``,
     ``unknown_call_types.csv``, ``coverage.csv``, ``hotspots_beats.csv``, ``beats.gpkg``
     (layers ``demand_by_beat`` and ``hotspots_beats``), ``demand_map.html``,
     ``demand_by_beat.png``, ``hotspots_beats.png``, ``demand_by_hour.png``,
-    ``demand_by_month.png``, ``report.html``; with call points also ``hotspots_hexagons.csv``
+    ``demand_by_month.png``, ``report.html``, ``geo_heart.qgz`` (a QGIS project of the
+    ``beats.gpkg`` layers, styled: :mod:`geo_heart.render.qgis_project`); with call points also ``hotspots_hexagons.csv``
     and ``demand_by_hexagon.png``; with ``expansion_k`` also ``expansion_recommended.png``.
 
     Returns
@@ -476,6 +536,7 @@ def write_planner_outputs(
     from geo_heart.analysis import coverage as cov_mod
     from geo_heart.analysis import demand, hotspots
     from geo_heart.errors import GeoHeartError
+    from geo_heart.io.files import write_bytes_file, write_text_file
     from geo_heart.io.tables import write_table
     from geo_heart.io.vector import write_beat_layers
     from geo_heart.render import maps, static
@@ -515,9 +576,12 @@ def write_planner_outputs(
             ws,
             layer_tables := {"demand_by_beat": beat_t, "hotspots_beats": hot.beats},
             out / "beats.gpkg",
-            styles=beat_layer_styles(ws, layer_tables, metric=metric),
+            styles=(layer_styles := beat_layer_styles(ws, layer_tables, metric=metric)),
         )["path"]
     )
+    from geo_heart.render.qgis_project import write_qgis_project
+
+    written["qgis_project"] = write_qgis_project(ws, out, styles=layer_styles)
     steps.update()
     steps.set_postfix_str("interactive map")
     m = maps.demand_map(
@@ -534,7 +598,7 @@ def write_planner_outputs(
     )
     text = maps.html_from_map(m, inline_assets=inline_assets)
     map_path = out / "demand_map.html"
-    map_path.write_text(text, encoding="utf-8")
+    write_text_file(map_path, text)
     written["map"] = map_path
     written["html_bytes"] = map_path.stat().st_size
     steps.update()
@@ -542,7 +606,11 @@ def write_planner_outputs(
     src = Path(str(data.summary()["source"])).name
     figures = {
         "beat_map": ("demand_by_beat.png", static.static_beat_map(ws, beat_t, metric=metric)),
-        "hour": (
+        "hotspots": ("hotspots_beats.png", static.static_hotspot_map(ws, hot)),
+    }
+    # empty charts are left out: no hour chart when no call has a time of day
+    if data.hours_judged and float(hour_t["eligible_any"].sum()) > 0:
+        figures["hour"] = (
             "demand_by_hour.png",
             static.hour_of_week_figure(
                 hour_t,
@@ -551,21 +619,20 @@ def write_planner_outputs(
                 period=period["text"],
                 source=src,
             ),
-        ),
-        "month": (
+        )
+    if len(month_t) and float(month_t["eligible_any"].sum()) > 0:
+        figures["month"] = (
             "demand_by_month.png",
             static.monthly_figure(
                 month_t, programs=data.programs, period=period["text"], source=src
             ),
-        ),
-        "hotspots": ("hotspots_beats.png", static.static_hotspot_map(ws, hot)),
-    }
+        )
     if hot.hexagons is not None:
         figures["hexagons"] = ("demand_by_hexagon.png", static.static_hex_map(ws, hot))
     images: dict[str, bytes] = {}
     for key, (name, fig) in figures.items():
         png = png_bytes_from_figure(fig)
-        (out / name).write_bytes(png)
+        write_bytes_file(out / name, png)
         written[name.removesuffix(".png") + "_png"] = out / name
         images[key] = png
     steps.update()
@@ -577,7 +644,7 @@ def write_planner_outputs(
         except GeoHeartError as exc:  # e.g. no candidates: the report says nothing about it
             log.warning("no expansion section: %s", exc)
         if expansion is not None:
-            (out / "expansion_recommended.png").write_bytes(expansion["png"])
+            write_bytes_file(out / "expansion_recommended.png", expansion["png"])
             written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
     if staffing:
@@ -599,9 +666,12 @@ def write_planner_outputs(
     except MissingLayerError as exc:
         log.warning("no equity section: %s", exc)
     steps.set_postfix_str("report")
-    report = planner_report_html(
+    from geo_heart.render.council import council_pages
+
+    context = planner_report_context(
         ws,
         data,
+        council=council_pages(ws, data, evaluation=evaluation, forecast=forecast),
         beat_table=beat_t,
         coverage=cov,
         images=images,
@@ -611,8 +681,12 @@ def write_planner_outputs(
         extra_sections=extra_sections,
         period=period,
     )
-    (out / "report.html").write_text(report, encoding="utf-8")
+    write_text_file(out / "report.html", render_report(context))
     written["report"] = out / "report.html"
+    if pdf:
+        from geo_heart.render.pdf import report_pdf
+
+        written["report_pdf"] = report_pdf(context, out / "report.pdf")
     steps.update(2)
     steps.close()
     return written

@@ -256,6 +256,7 @@ def hour_of_week_figure(
         )
     ax.set_xticks(np.arange(0, 168, 24), list(DAY_NAMES))
     ax.set_xlim(-0.5, 167.5)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(
         "Eligible calls by hour of the week (local time) and program hours"
@@ -302,6 +303,8 @@ def monthly_figure(
         )
     step = max(1, len(x) // 12)
     ax.set_xticks(x[::step], month_table["month"].iloc[::step], rotation=45, fontsize=7)
+    # a count axis starts at zero: a close-up of a narrow range reads as a big change
+    ax.set_ylim(0, max(float(np.nanmax(ya)) if len(ya) else 0.0, 1.0) * 1.12)
     ax.set_ylabel("eligible calls per month")
     ax.set_title("Eligible calls by month" + (f", {period}" if period else ""), fontsize=10)
     ax.legend(fontsize=7, ncol=len(programs) + 2)

@@ -121,5 +121,7 @@ def write_qml(layer_file: str | Path, qml: str) -> Path:
     """Write ``qml`` as ``<layer file stem>.qml`` beside a non-GeoPackage layer file."""
     p = Path(layer_file)
     target = p.with_suffix(".qml")
-    target.write_text(qml, encoding="utf-8")
+    from geo_heart.io.files import write_text_file
+
+    write_text_file(target, qml)
     return target

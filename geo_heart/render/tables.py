@@ -224,9 +224,30 @@ def relabel(text: str, labels: dict[str, str] | None) -> str:
     return relabel_text(text, labels)
 
 
+class Worded(str):
+    """Text already in the area's unit words (e.g. from ``Area.evaluate``, which writes them):
+    :func:`relabel_all` leaves it as it is, so "district" never becomes "precinct"."""
+
+    __slots__ = ()
+
+
+def worded(value):
+    """``value`` with every string marked :class:`Worded` (nested dicts/lists; bytes kept)."""
+    if isinstance(value, str):
+        return Worded(value)
+    if isinstance(value, dict):
+        return {k: worded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(worded(v) for v in value)
+    return value
+
+
 def relabel_all(value, config, *, skip: tuple[str, ...] = ("src", "png")):
     """Every string in nested dicts/lists in the area's unit words (``config.own_words``: the
-    area file's own labels are kept as written); keys in ``skip`` left alone."""
+    area file's own labels are kept as written); keys in ``skip`` and :class:`Worded` text
+    left alone."""
+    if isinstance(value, Worded):
+        return value
     if isinstance(value, str):
         return config.own_words(value)
     if isinstance(value, dict):

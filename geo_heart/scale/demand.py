@@ -55,7 +55,9 @@ def demand_part(ws, item, *, options: dict) -> dict[str, Any]:
     out: dict[str, Any] = {
         "beat": beat,
         # notes the beat table adds to the calls' own (e.g. no per-capita columns)
-        "beat_notes": [n for n in beat.attrs.get("notes", []) if n not in data.notes],
+        "beat_notes": [
+            n for n in beat.attrs.get("notes", []) if n not in data.summary()["notes"]
+        ],
         "hour": hour_of_week_demand(ws, data),
         "month": monthly_demand(data).drop(columns=["rules", "rule_change"], errors="ignore"),
         "start": timed["local_time"].min() if len(timed) else None,
@@ -232,7 +234,12 @@ def _summary(parts: list[dict], unknown: Counter) -> dict[str, Any]:
     out["unknown_calls"] = int(sum(unknown.values()))
     out["unknown_distinct_codes"] = len(unknown)
     if "notes" in out:  # the calls' notes, from the summed counts
-        out["notes"] = CallData.notes.fget(SimpleNamespace(**out))
+        computed = CallData.notes.fget(SimpleNamespace(**out))
+        # how the times were read: the load notes every partition gave alike (an hour column's
+        # agreement differs by partition and is left out)
+        common = [n for n in parts[0]["summary"]["notes"]
+                  if all(n in p["summary"]["notes"] for p in parts)]  # fmt: skip
+        out["notes"] = [n for n in common if n not in computed] + computed
     return out
 
 

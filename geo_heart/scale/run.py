@@ -11,7 +11,6 @@ its own partitions as ``part-NNNNNN.parquet`` (GeoParquet, numbered in input ord
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -204,20 +203,20 @@ def write_frames(
     lon_column: str,
     lat_column: str,
     typed_columns=None,
+    keep_text=(),
+    on_loss: str = "refuse",
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
     time: part files joined like the local batch geocoder, then streamed into a vector format.
     ``typed_columns`` (``--types auto``) are typed where their whole column allows it."""
     from geo_heart.geocode.batch import _part_name
-    from geo_heart.io.files import atomic_write
+    from geo_heart.io.files import atomic_write, temp_dir_for
     from geo_heart.io.tables import join_parquet_parts
     from geo_heart.io.vector_stream import write_vector_from_parquet
 
     p = spec.path
-    parts = p.with_name(p.name + ".dask-parts")
-    shutil.rmtree(parts, ignore_errors=True)
-    parts.mkdir(parents=True)
-    try:
+    # the parts live in a marked temp folder of this run (never a user's folder)
+    with temp_dir_for(p) as parts:
         header: list[str] | None = None
         n = 0
         for i, out in enumerate(frames):
@@ -244,15 +243,14 @@ def write_frames(
         if typed_columns:
             from geo_heart.io.vector_stream import infer_parquet_kinds
 
-            kinds = infer_parquet_kinds(work, typed_columns)
+            kinds = infer_parquet_kinds(work, typed_columns, keep_text=keep_text)
         info = write_vector_from_parquet(
-            work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds
-        )
+            work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
+            on_loss=on_loss,
+        )  # fmt: skip
         if kinds:
             info["typed_columns"] = kinds
         return info
-    finally:
-        shutil.rmtree(parts, ignore_errors=True)
 
 
 # ----------------------------------------------------------------------------- the commands

@@ -11,9 +11,9 @@ the CLI and the report choose it with the same function, :func:`choose_basis`:
   else the latest full year in which the program ran (rules in force then), else the calls from
   the program's first day. Years before the program are never a default.
 
-The volume is the call table's own count, or ``--scale-to`` (the report scales each program to
-its share of the area file's ``[staffing] annual_eligible_calls``; :func:`report_scale` is that
-share, and each answer names the other's volume when they differ).
+The volume is the call table's own count (the CLI and the planner report alike: one answer), or
+``--scale-to``; :func:`report_scale` is a program's share of the area file's ``[staffing]
+annual_eligible_calls`` (assumed), named in the answer as a ``--scale-to`` to try.
 """
 
 from __future__ import annotations
@@ -224,8 +224,8 @@ def choose_basis(
 
 
 def report_scale(config, data, program: str, rng) -> float | None:
-    """The eligible calls a year the planner report staffs ``program`` for: the area file's
-    ``[staffing] annual_eligible_calls`` split between the programs with assumed teams by their
+    """A program's share of the area file's ``[staffing] annual_eligible_calls`` (a volume to
+    try with ``--scale-to``; not applied by default): that figure split between the programs with assumed teams by their
     share of eligible calls (type and area) over ``rng``; ``None`` without that figure."""
     staffing = dict(getattr(config, "staffing", {}) or {})
     annual = staffing.get("annual_eligible_calls")

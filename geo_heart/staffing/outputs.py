@@ -139,17 +139,19 @@ def write_outputs(result: StaffingResult, out_dir: str | Path) -> dict[str, Path
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = {}
+    from geo_heart.io.files import save_figure, write_text_file
+
     p = out / "staffing_by_hour.csv"
-    result.hour_table().to_csv(p, index=False, float_format="%.6g")
+    write_text_file(p, result.hour_table().to_csv(index=False, float_format="%.6g"))
     written["by_hour_csv"] = p
     p = out / "staffing_curve.csv"
-    result.curve_table().to_csv(p, index=False, float_format="%.6g")
+    write_text_file(p, result.curve_table().to_csv(index=False, float_format="%.6g"))
     written["curve_csv"] = p
     if result.plan is not None:
         import pandas as pd
 
         p = out / "staffing_plan.csv"
-        pd.DataFrame(
+        plan = pd.DataFrame(
             [
                 {
                     "day": DAY_NAMES[b.start_hour // 24],
@@ -160,11 +162,12 @@ def write_outputs(result: StaffingResult, out_dir: str | Path) -> dict[str, Path
                 }
                 for b, n in result.plan.blocks
             ]
-        ).to_csv(p, index=False)
+        )
+        write_text_file(p, plan.to_csv(index=False))
         written["plan_csv"] = p
     for name, fn in (("by_hour_png", chart_by_hour), ("curve_png", chart_curve)):
         p = out / f"staffing_{name.removesuffix('_png')}.png"
-        fn(result).savefig(p)
+        save_figure(fn(result), p)
         written[name] = p
     log.info("wrote %s", ", ".join(str(v) for v in written.values()))
     return written

@@ -180,16 +180,13 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
         demand = demand.scaled_to(o.scale_to)
         source = o.scale_source or "--scale-to"
         basis = replace(basis, volume="scaled", scale_to=float(o.scale_to), scale_source=source)
-    if report_calls and not (o.scale_to and abs(o.scale_to - report_calls) < 0.5):
+    annual = (getattr(config, "staffing", {}) or {}).get("annual_eligible_calls")
+    if annual and o.scale_to is None:
         basis_note = (
-            f"the planner report scales {program} to {report_calls:,.0f} eligible calls a year "
-            f"(its share of [staffing] annual_eligible_calls in {config.path.name}); "
-            f"--scale-to {report_calls:.0f} gives the report's figures"
-        )
-    elif report_calls:
-        basis_note = (
-            f"the planner report uses the same basis; `geo-heart staffing --program {program}` "
-            f"without --scale-to uses the call table's own count"
+            f"the planner report plans on the same basis (the call table's own count); the area "
+            f"file's annual_eligible_calls ({float(annual):,.0f} a year for all programs, assumed) "
+            f"is not applied: --scale-to N plans for a stated volume"
+            + (f" (this program's share of it: --scale-to {report_calls:.0f})" if report_calls else "")
         )
     else:
         basis_note = ""
@@ -317,10 +314,9 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
 
     For each program with ``teams`` in ``[staffing.programs.<code>]``: the same basis as
     ``geo-heart staffing`` (:func:`geo_heart.staffing.basis.choose_basis`: the latest full year
-    under today's rules), scaled to the program's share of the area's ``annual_eligible_calls``
-    when the area file gives it; answered share with the assumed teams, team-hours a week for
-    ``target`` (at least one team in every open hour), and the cost of 24/7. The section names
-    the basis and the CLI's unscaled figure.
+    under today's rules) and the same volume (the call table's own count), so the report and the
+    CLI give one answer; answered share with the assumed teams, team-hours a week for ``target``
+    (at least one team in every open hour), and the cost of 24/7. The section names the basis.
     """
     import pandas as pd
 
@@ -332,19 +328,7 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
     rows, notes, bases = [], [], []
     for p in programs:
         try:
-            basis, period = choose_basis(area.config, data, p)
-            scale = report_scale(area.config, data, p, period)
-            if scale is not None and scale <= 0:
-                continue
-            base = StaffingOptions(
-                scale_to=scale,
-                scale_source=(
-                    f"its share of annual_eligible_calls in {area.config.path.name}"
-                    if scale
-                    else None
-                ),
-                replications=replications,
-            )
+            base = StaffingOptions(replications=replications)
             given = staffing_for_calls(area, data, p, base)
             planned = staffing_for_calls(
                 area, data, p, StaffingOptions(**{**base.__dict__, "target": target})
@@ -359,8 +343,7 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
             {
                 "Program": p,
                 "Hours (rules)": f"{given.basis.hours} ({given.basis.rules})",
-                "Eligible calls a year (model)": f"{given.demand.calls_per_year:,.0f}",
-                "In the call table": f"{given.table_calls_per_year:,.0f}",
+                "Eligible calls a year (call table)": f"{given.demand.calls_per_year:,.0f}",
                 "Teams on duty (assumed)": int(staffing["programs"][p]["teams"]),
                 "Answered, in service hours": _pct(g.mol.answered_share),
                 "Answered, all eligible calls": _pct(g.mol.answered_share_all_hours),
@@ -378,16 +361,18 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
         f"Basis: calls of {when} ({b.how}), judged under the {b.rules_label} rules, each "
         "program's hours as shown."
     )
-    if annual:
-        notes.append(
-            f"Volumes are scaled to {annual:,.0f} eligible calls a year (the area file's "
-            "annual_eligible_calls, derived from published figures; see docs/staffing.md), split "
-            "between programs as in the call data; the incident table alone undercounts calls for "
-            "service (its own count is the 'In the call table' column, which is what "
-            "`geo-heart staffing` uses without --scale-to), and it records many more "
-            "Co-Response-type reports (disturbances, domestic calls) than Community Response ones, "
-            "so treat the split between programs as indicative."
+    notes.append(
+        "Volume: the call table's own count of eligible calls (type and area) a year, the same "
+        "basis as `geo-heart staffing` (same figures). "
+        + (
+            f"The area file's annual_eligible_calls ({float(annual):,.0f} a year for all "
+            "programs, derived from published figures, assumed) is NOT applied: the incident "
+            "table records reports, not calls for service, so it undercounts; plan a stated "
+            "volume with `geo-heart staffing --scale-to N`."
+            if annual
+            else ""
         )
+    )
     notes.append(
         "A call that finds every team busy goes to police. Answered shares come from Erlang-B with a "
         "time-varying load (checked by simulation); service time "
@@ -410,7 +395,7 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 4) ->
 
 def answered_shares(area, data) -> dict[str, float]:
     """Share of covered calls a team is free to answer, per in-person program with ``teams`` in
-    ``[staffing.programs.<code>]``: the analytic loss model on the report's basis and scale
+    ``[staffing.programs.<code>]``: the analytic loss model on the report's (and the CLI's) basis
     (:func:`report_section`); a covered call can still find every team busy. Empty without teams.
     """
     staffing = dict(getattr(area.config, "staffing", {}) or {})
@@ -418,11 +403,7 @@ def answered_shares(area, data) -> dict[str, float]:
     out: dict[str, float] = {}
     for p in programs:
         try:
-            _basis, period = choose_basis(area.config, data, p)
-            scale = report_scale(area.config, data, p, period)
-            if scale is not None and scale <= 0:
-                continue
-            opts = StaffingOptions(scale_to=scale, replications=0)
+            opts = StaffingOptions(replications=0)
             out[p] = float(staffing_for_calls(area, data, p, opts).main.mol.answered_share)
         except InputError as exc:
             log.warning("no answered share for %s: %s", p, exc)

@@ -49,12 +49,13 @@ def test_full_file_counts_every_row(durham_calls, raw_incidents):
 
 
 @pytest.mark.slow
-def test_utc_times_become_local(durham_calls, raw_incidents):
+def test_durham_local_clock_is_kept(durham_calls, raw_incidents):
     f = durham_calls.frame
-    # row 0: 2022/04/15 09:15 UTC = 05:15 EDT, a Friday
+    # row 0: "2022/04/15 09:15:00+00" is 09:15 local (offsets = "local"; HOUR_REPT 0915), a Friday
     assert raw_incidents.loc[0, "DATE_REPT"] == "2022/04/15 09:15:00+00"
-    assert f.loc[0, "local_time"] == pd.Timestamp("2022-04-15 05:15")
-    assert f.loc[0, "minute_of_week"] == 4 * 1440 + 5 * 60 + 15
+    assert raw_incidents.loc[0, "HOUR_REPT"] == "0915"
+    assert f.loc[0, "local_time"] == pd.Timestamp("2022-04-15 09:15")
+    assert f.loc[0, "minute_of_week"] == 4 * 1440 + 9 * 60 + 15
     assert f.loc[0, "month"] == "2022-04"
     assert durham_calls.bad_times == 0
 
@@ -204,7 +205,9 @@ def test_calls_layer_is_validated(tmp_path):
 
     durham = Path(__file__).resolve().parents[2] / "boundaries" / "durham.toml"
     assert calls_layer(load_area(durham))["time_column"] == "DATE_REPT"
-    text = durham.read_text().replace('time_zone = "UTC"', 'time_zone = "Nowhere/City"')
+    text = durham.read_text().replace(
+        'offsets = "local"', 'offsets = "local"\ntime_zone = "Nowhere/City"'
+    )
     text = text.replace(
         'beat_column = "BEAT"\naddress_column = "ADDRESS2"\nid',
         'beat_colum = "BEAT"\naddress_column = "ADDRESS2"\nid',

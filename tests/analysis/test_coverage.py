@@ -74,9 +74,9 @@ def _tiny(workspace, tmp_path):
     pd.DataFrame(
         {
             "REPORTEDAS": ["TRESPASS", "TRESPASS", "TRESPASS", "ATTEMPTED SUICI"],
-            # Mon 11:00, Mon 22:00, Sat 12:00, Mon 11:00 local (EDT = UTC-4)
-            "DATE_REPT": ["2023/06/05 15:00:00+00", "2023/06/06 02:00:00+00",
-                          "2023/06/10 16:00:00+00", "2023/06/05 15:00:00+00"],
+            # Mon 11:00, Mon 22:00, Sat 12:00, Mon 11:00 local (Durham's DATE_REPT: local clock)
+            "DATE_REPT": ["2023/06/05 11:00:00+00", "2023/06/05 22:00:00+00",
+                          "2023/06/10 12:00:00+00", "2023/06/05 11:00:00+00"],
             "BEAT": ["111", "121", "111", "421"],
         }
     ).to_csv(tmp_path / "c.csv", index=False)  # fmt: skip

@@ -106,10 +106,20 @@ def hand(data_dir):
     df = pd.read_csv(data_dir / "incidents_2021_2024.csv", dtype=str, keep_default_na=False)
     typ = df["REPORTEDAS"].map(lambda c: HAND.get(c, (None, False))[0])
     risk = df["REPORTEDAS"].map(lambda c: HAND.get(c, (None, False))[1]).astype(bool)
-    utc = pd.to_datetime(
+    # DATE_REPT's clock is local wall time despite its '+00' (SOURCES.md); a stamp of exactly
+    # 00:00:00 is a date only, whose time of day is HOUR_REPT (HHMM)
+    local = pd.to_datetime(
         df["DATE_REPT"].str.replace("+00", "", regex=False), format="%Y/%m/%d %H:%M:%S"
     )
-    local = utc.dt.tz_localize("UTC").dt.tz_convert("America/New_York")
+    hhmm = pd.to_numeric(df["HOUR_REPT"], errors="coerce")
+    stamp = local.dt.strftime("%H:%M:%S") == "00:00:00"
+    fill = stamp & hhmm.notna() & (hhmm > 0)
+    local = local.where(
+        ~fill,
+        local.dt.normalize()
+        + pd.to_timedelta((hhmm // 100).fillna(0), unit="h")
+        + pd.to_timedelta((hhmm % 100).fillna(0), unit="m"),
+    )
     weekday, hour = local.dt.day_of_week, local.dt.hour
     weekdays_9_17 = (weekday <= 4) & (hour >= 9) & (hour < 17)
     daily_10_21 = (hour >= 10) & (hour < 21)

@@ -187,19 +187,25 @@ def test_same_run_still_resumes(toy, tmp_path):
 
 
 def test_a_killed_final_join_leaves_no_temp_for_long(toy, tmp_path):
+    """Only geo-heart's own marked temp folders are removed; a user's file never is, whatever
+    its name (issue 30 #1: ``pts.tmp.csv``, ``calls_out.tmp.gpkg`` were deleted)."""
+    from geo_heart.io.files import output_lock, temp_dir_for
+
     f = _table(tmp_path)
     out = tmp_path / "o.csv"
-    stale = tmp_path / ".o.csv.k3j_9xq2.tmp"  # as tempfile.mkstemp names atomic_write's file
-    stale.write_text("x" * 1000)
-    other = tmp_path / ".o.csv.keep.tmp"  # not ours: another pattern
-    other.write_text("y")
+    with temp_dir_for(out) as d:  # what a killed run leaves: a marked folder
+        stale = tmp_path / (d.name + ".copy")
+        shutil.copytree(d, stale)
+    stale = stale.rename(tmp_path / d.name)
+    users = [tmp_path / n for n in (".o.csv.k3j_9xq2.tmp", "o.tmp.csv", ".o.csv.keep.tmp")]
+    for u in users:
+        u.write_text("y")
+    unmarked = tmp_path / ".o.csv.abcd1234.geo-heart-tmp"  # our name, no marker: not ours
+    unmarked.mkdir()
     geocode_file(toy, f, out, address_column="address")
-    assert not stale.exists() and other.exists()
+    assert not stale.exists() and all(u.read_text() == "y" for u in users) and unmarked.is_dir()
     assert len(pd.read_csv(out)) == len(ADDRESSES)
-    # a GeoPackage whose final write was killed: the vector writer's temp goes too
-    from geo_heart.io.files import output_lock
-
-    gpkg_tmp = tmp_path / "o.tmp.gpkg"
-    gpkg_tmp.write_bytes(b"half a file")
+    gpkg_user = tmp_path / "o.tmp.gpkg"
+    gpkg_user.write_bytes(b"a user's file")
     with output_lock(tmp_path / "o.gpkg"):
-        assert not gpkg_tmp.exists()
+        assert gpkg_user.read_bytes() == b"a user's file"

@@ -280,8 +280,9 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     monkeypatch.setattr(Geocoder, "geocode_many", flaky)
     res = CliRunner().invoke(cli, [*args, "-o", str(out)])
     assert res.exit_code != 0 and not out.exists()
-    # Parquet and vector outputs geocode into a work file first (OUTPUT.geocode.parquet)
-    marker = json.loads((tmp_path / "out.parquet.geocode.parquet.parts" / "progress.json").read_text())
+    # Parquet and vector outputs geocode into a work file first, in a marked work folder
+    work = tmp_path / ".out.parquet.geo-heart-work"
+    marker = json.loads((work / "geocoded.parquet.parts" / "progress.json").read_text())
     assert marker["parts_done"] == 2
     # restart: only the remaining 2 chunks are geocoded
     calls["n"] = 100
@@ -291,7 +292,7 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     got = pd.read_parquet(out)
     assert got["INCI_ID"].tolist() == src["INCI_ID"].tolist()
     assert got["gh_beat"].fillna("").tolist() == expected["gh_beat"].tolist()
-    assert not (tmp_path / "out.parquet.parts").exists()
+    assert not (tmp_path / "out.parquet.parts").exists() and not work.exists()
 
 
 def test_cli_geocode_min_score_and_bad_column(cli_env, tmp_path):

@@ -18,7 +18,10 @@ def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("old")
     with atomic_write(target) as tmp:
-        assert tmp.parent == tmp_path and tmp != target
+        # a marked temp folder of this run beside the output, the file under the output's name
+        assert tmp.parent.parent == tmp_path and tmp.name == target.name and tmp != target
+        assert tmp.parent.name.endswith(".geo-heart-tmp")
+        assert (tmp.parent / ".geo-heart-temp").is_file()
         tmp.write_text("new")
     assert target.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
@@ -81,7 +84,7 @@ def test_lock_refuses_a_second_process_and_names_its_pid(tmp_path):
     with output_lock(target):  # free again once the holder is gone
         with output_lock(target):  # re-entrant in one process
             pass
-    assert not (tmp_path / ".o.csv.lock").exists()
+    assert not (tmp_path / ".o.csv.geo-heart-lock").exists()
 
 
 def test_same_file_refused(tmp_path):

@@ -30,7 +30,7 @@ def _read(path):
 @pytest.mark.parametrize("ext", ["gpkg", "parquet", "fgb", "shp", "geojson"])
 def test_every_format_keeps_every_row(tmp_path, ext):
     path = tmp_path / f"out.{ext}"
-    info = write_vector(ROWS, check_output(path))
+    info = write_vector(ROWS, check_output(path), on_loss="warn" if ext == "shp" else "refuse")
     g = _read(path)
     assert len(g) == 3 and info["features"] == 3 and info["located"] == 2
     assert g.crs.to_epsg() == 4326
@@ -55,7 +55,10 @@ def test_shapefile_column_map(tmp_path):
     names = shapefile_names(ROWS.columns)
     assert names["a_very_long_column_name"] == "a_very_lon"
     assert names["a_very_long_column_other"] == "a_very_l_1"
-    info = write_vector(ROWS, check_output(tmp_path / "x.shp"))
+    with pytest.raises(InputError, match="'a_very_long_column_name': name longer than 10"):
+        write_vector(ROWS, check_output(tmp_path / "x.shp"))  # refused unless asked for
+    assert not (tmp_path / "x.shp").exists()
+    info = write_vector(ROWS, check_output(tmp_path / "x.shp"), on_loss="warn")
     cmap = pd.read_csv(info["columns_map"])
     assert dict(zip(cmap["original"], cmap["shapefile"], strict=True)) == names
     assert "a_very_l_1" in pyogrio.read_info(tmp_path / "x.shp")["fields"]

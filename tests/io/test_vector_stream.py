@@ -19,8 +19,10 @@ def test_geocode_streams_every_vector_format(tmp_path, toy_env, monkeypatch, ext
     pd.DataFrame({"id": [f"r{i}" for i in range(7)], "addr": texts}).to_csv(src, index=False)
     out = tmp_path / f"out.{ext}"
     r = CliRunner().invoke(
-        cli, ["geocode", str(src), "-o", str(out), "--address-column", "addr", "--crs", "EPSG:32614"]
-    )
+        cli,
+        ["geocode", str(src), "-o", str(out), "--address-column", "addr", "--crs", "EPSG:32614",
+         "--on-loss", "warn"],
+    )  # fmt: skip
     assert r.exit_code == 0, r.output
     d = gpd.read_parquet(out) if ext == "parquet" else gpd.read_file(out)
     assert d.crs.to_epsg() == 32614

@@ -187,7 +187,7 @@ def test_map_report_expand_assign_finish(env, tmp_path):
     r = run(["map", "-o", str(tmp_path / "maps")])
     assert r.exit_code == 0, r.output
     report = (tmp_path / "maps" / "report.html").read_text()
-    assert "PSR demand and coverage" in report and "HEART" not in report
+    assert "<title>PSR: coverage" in report and "HEART" not in report
     assert "police district" in report.lower()
     r = run(["expand"])
     assert r.exit_code == 0 and "hours not judged" in r.output

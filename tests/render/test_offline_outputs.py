@@ -55,9 +55,10 @@ def test_map_output_dir_is_offline_and_report_reads_well(cli_env, calls_csv, tmp
     assert "What to add next, from today" in report and "Rules over time" in report
     import pyogrio
 
-    assert {"demand_by_beat", "hotspots_beats"} <= set(
+    assert {"demand_by_beat", "hotspots_beats", "beats", "service_areas"} <= set(
         pyogrio.list_layers(out / "beats.gpkg")[:, 0]
     )
+    assert payload["outputs"]["qgis_project"] == str(out / "geo_heart.qgz")  # docs/qgis.md
 
 
 @pytest.mark.slow

@@ -131,6 +131,21 @@ def test_staffing_text_and_shifts(env, tmp_path):
     assert "max 3 teams, 189 team-hours/week" in r.output
 
 
+def test_shifts_file_in_the_output_folder_is_never_overwritten(env, tmp_path, capsys):
+    """Issue 30 #2: ``--shifts out/staffing_by_hour.csv -o out`` overwrote the shifts file."""
+    out = tmp_path / "out"
+    out.mkdir()
+    shifts = out / "staffing_by_hour.csv"
+    text = "day,start,end,teams\nMon-Sun,10:00,16:00,2\n"
+    shifts.write_text(text)
+    with pytest.raises(SystemExit) as info:
+        main(["-q", "staffing", str(env), "--shifts", str(shifts), "--replications", "2",
+              "--weeks", "4", "-o", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert info.value.code == 1 and "--shifts file" in err and len(err.strip().splitlines()) == 1
+    assert shifts.read_text() == text
+
+
 def test_bad_values_are_one_line_errors(env, capsys):
     with pytest.raises(SystemExit) as info:
         main(["staffing", str(env), "--program", "XYZ", "--teams", "2"])

@@ -1,0 +1,110 @@
+"""GDAL writes with one set of creation options and one atomic scheme, for every vector output.
+
+:func:`write_ogr` writes a GeoDataFrame into a marked temp beside the output and moves it (with a
+Shapefile's sidecars) over the output only when the whole write succeeded. :func:`ogr_options`
+are the creation options every write uses: GeoPackage 1.2, FlatGeobuf without a spatial index
+(row order kept), Shapefile fields as wide as their data.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+#: GeoPackage 1.2: what QGIS and GDAL before 3.7 read without a "partially supported" warning
+GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
+#: OGR driver of each vector format
+DRIVERS = {"gpkg": "GPKG", "fgb": "FlatGeobuf", "shp": "ESRI Shapefile", "geojson": "GeoJSON"}
+
+
+def _is_bool(v) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def writable(gdf):
+    """Object columns become text (or None) so every driver can store them; a column of
+    True/False (and None) becomes a boolean column (a GeoPackage/Shapefile logical field, never
+    the text ``'True'``)."""
+    out = gdf.copy()
+    geom = out.geometry.name
+    for col in out.columns:
+        if col == geom:
+            continue
+        s = out[col]
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            present = s[s.notna()]
+            if len(present) and present.map(_is_bool).all():
+                out[col] = s.astype("boolean")
+                continue
+            out[col] = s.map(
+                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
+            )
+        elif isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(str)
+    return out
+
+
+#: a Shapefile's other files, moved into place with the ``.shp`` (io.files.atomic_write_set)
+SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
+
+
+def ogr_options(fmt: str, *, new_file: bool = True) -> dict[str, dict[str, str]]:
+    """The GDAL creation options every geo-heart write of ``fmt`` uses.
+
+    * GeoPackage: ``VERSION=1.2`` for a new file (GDAL 3.6 / QGIS 3.22 read it without the
+      "partially supported" warning 1.4 gives);
+    * FlatGeobuf: ``SPATIAL_INDEX=NO``, so features stay in row order (the index sorts them);
+    * Shapefile: ``RESIZE=YES``, so each field is as wide as its longest value.
+    """
+    if fmt == "gpkg":
+        return {"dataset_options": dict(GPKG_DATASET_OPTIONS)} if new_file else {}
+    if fmt == "fgb":
+        return {"layer_options": {"SPATIAL_INDEX": "NO"}}
+    if fmt == "shp":
+        return {"layer_options": {"RESIZE": "YES"}}
+    return {}
+
+
+def gpkg_version(path: str | Path) -> int | None:
+    """A GeoPackage's ``user_version`` header field (10200 = GeoPackage 1.2), None if unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError:
+        return None
+    if len(head) < 100 or head[68:72] != b"GPKG":
+        return None
+    return int.from_bytes(head[60:64], "big")
+
+
+def write_ogr(
+    gdf, path: str | Path, fmt: str, *, layer: str | None = None, keep_layers=False, after=None
+) -> None:
+    """Write ``gdf`` with GDAL, atomically: into a marked temp beside ``path``, then moved over it
+    with its sidecars (a failed write keeps the old output whole).
+
+    ``keep_layers`` (GeoPackage): the other layers of an existing GeoPackage 1.2 file are kept and
+    a layer of the same name replaced. ``after(tmp)`` runs on the written temp before the move.
+    """  # fmt: skip
+    import shutil
+
+    from geo_heart.io.files import atomic_write_set
+
+    p = Path(path)
+    with atomic_write_set(p, SHAPEFILE_SIDECARS if fmt == "shp" else ()) as tmp:
+        if keep_layers and p.exists():
+            if gpkg_version(p) == 10200:
+                shutil.copyfile(p, tmp)
+            else:
+                log.warning("%s is not a GeoPackage 1.2 file: written anew", p)
+        kw = ogr_options(fmt, new_file=not tmp.exists())
+        if fmt != "shp":
+            kw["layer"] = layer or p.stem
+        gdf.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", **kw)
+        if after is not None:
+            after(tmp)
