@@ -21,13 +21,14 @@ def test_durham_2024_backtest_beats_the_same_month_a_year_earlier(backtest):
     assert backtest.history["month"].max() == "2023-12"  # nothing from 2024 was seen
     assert set(bt.programs) == {"CCD", "CRT", "CoR"}  # CN: too few eligible reports
     assert all(f["months"] == 12 for f in bt.programs.values())
-    # all programs pooled, and CCD and CRT each, beat the same month a year earlier
-    assert bt.relative_mae < 1
-    assert bt.programs["CCD"]["relative_mae"] < 1
-    assert bt.programs["CRT"]["relative_mae"] < 1
-    # CoR (its series restated across the 2022 'COR - ' recording change) is about level with
-    # it (measured 1.016): documented in docs/forecast.md
-    assert bt.programs["CoR"]["relative_mae"] < 1.1
+    # all programs pooled, and each, beat the same month a year earlier (measured pooled 0.85,
+    # CCD 0.63, CRT 0.70)
+    assert bt.relative_mae < 0.9
+    assert bt.programs["CCD"]["relative_mae"] < 0.8
+    assert bt.programs["CRT"]["relative_mae"] < 0.8
+    # CoR (its series restated across the 2022 'COR - ' recording change) only narrowly
+    # (measured 0.969; 1.016 with DATE_REPT read as UTC): documented in docs/forecast.md
+    assert bt.programs["CoR"]["relative_mae"] < 1
     assert "CoR" in backtest.basis and "level shift" in backtest.basis
     assert all(f["coverage95"] >= 0.75 for f in bt.programs.values())
     # intervals widened to the CV errors: CCD and CoR hold 11 of 12 months in their 80% interval;
@@ -41,7 +42,7 @@ def test_durham_earlier_origin_beats_the_same_month_a_year_earlier(backtest_2023
     assert backtest_2023.history["month"].max() == "2023-06"
     assert set(bt.programs) == {"CCD", "CRT", "CoR"}
     # every program beats the same month a year earlier from this origin too (measured CCD 0.53,
-    # CRT 0.84, CoR 0.83, pooled 0.80); CRT's 80% interval held only half the months
+    # CRT 0.82, CoR 0.83, pooled 0.80); CRT's 80% interval held only half the months
     assert bt.relative_mae < 0.9
     assert all(f["relative_mae"] < 0.9 for f in bt.programs.values())
     assert all(f["coverage95"] >= 0.75 for f in bt.programs.values())
