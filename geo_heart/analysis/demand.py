@@ -57,9 +57,62 @@ def population_by_beat(ws: Workspace) -> pd.Series:
     beats = ws.beat_index.to_geodataframe()
     out = ws.cached(
         ("population", *key),
-        lambda: _population(key, tuple(beats["beat"]), beats.geometry.values, path, field),
+        lambda: _population_on_disk(
+            ws, key, tuple(beats["beat"]), beats.geometry.values, path, field
+        ),
     )
     return out.copy()
+
+
+POPULATION_CACHE_FORMAT = 1
+
+
+def _population_on_disk(ws: Workspace, key, beat_ids, beat_geoms, path: Path, field: str):
+    """:func:`_population`, kept in the cache folder as ``population-<key>.json``.
+
+    The key is the SHA-1 of the population file's content (a Shapefile's sidecar files too), the
+    beats' ids and geometries (WKB), the field, the projected CRS and the cache format, so an entry
+    can never be used for other inputs. The apportionment took ~2 s of every ``map`` run.
+    """
+    import hashlib
+    import json
+
+    import shapely
+
+    from geo_heart.io.files import atomic_write, file_sha1
+
+    if not path.exists():  # _population raises the clear error
+        return _population(key, beat_ids, beat_geoms, path, field)
+    h = hashlib.sha1(f"population v{POPULATION_CACHE_FORMAT}".encode())
+    files = [path]
+    if path.suffix.lower() == ".shp":
+        files += [path.with_suffix(s) for s in (".dbf", ".shx", ".prj", ".cpg")]
+    for f in files:
+        if f.exists():
+            h.update(f.name.encode() + file_sha1(f).encode())
+    h.update(json.dumps([field, key[3], [str(b) for b in beat_ids]]).encode())
+    for wkb in shapely.to_wkb(np.asarray(beat_geoms, dtype=object)):
+        h.update(wkb)
+    cache = Path(ws.settings.cache_dir) / f"population-{h.hexdigest()[:24]}.json"
+    if cache.exists():
+        try:
+            rows = json.loads(cache.read_text(encoding="utf-8"))
+            out = pd.Series([float(v) for _, v in rows], index=[b for b, _ in rows])
+            if list(out.index) == list(beat_ids):
+                out.name = "population"
+                return out
+        except Exception as exc:  # a damaged entry is rebuilt
+            log.warning("ignoring unreadable population cache %s: %s", cache, exc)
+    out = _population(key, beat_ids, beat_geoms, path, field)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(cache) as tmp:
+            Path(tmp).write_text(
+                json.dumps([[b, float(v)] for b, v in out.items()]), encoding="utf-8"
+            )
+    except Exception as exc:  # e.g. a read-only cache folder: the value is still returned
+        log.warning("could not cache population by beat in %s: %s", cache, exc)
+    return out
 
 
 def _population(key, beat_ids, beat_geoms, path: Path, field: str) -> pd.Series:
