@@ -369,9 +369,7 @@ def eligibility_frame(
         four); and ``rules`` (the rule-set name per call, when judged per call).
     """
     index = beats.index if isinstance(beats, pd.Series) else None
-    beats_s = pd.Series(np.asarray(beats, dtype=object)).map(
-        lambda b: None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
-    )
+    beats_s = pd.Series(_beat_texts(np.asarray(beats, dtype=object)))
     ct = pd.Series(np.asarray(call_types, dtype=object))
     rk = np.asarray(risk, dtype=bool)
     mow = np.asarray(minute_of_week, dtype=np.int64)
@@ -480,6 +478,20 @@ def _frame_for(
         out[f"{code}_hours"] = hours_ok
         out[f"{code}_active"] = active
         out[code] = type_ok & area_ok & hours_ok
+    return out
+
+
+def _beat_texts(values: np.ndarray) -> np.ndarray:
+    """Each beat as text, ``None`` for a missing one (``None`` or NaN); done once per distinct
+    value (a call table has a few dozen beats and ~10^5 rows)."""
+
+    def text(b):
+        return None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
+
+    codes, uniques = pd.factorize(values)
+    out = np.array([text(u) for u in uniques] + [None], dtype=object)[codes]
+    for i in np.flatnonzero(codes == -1):  # NA-likes other than None/NaN keep their text
+        out[i] = text(values[i])
     return out
 
 
