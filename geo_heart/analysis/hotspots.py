@@ -98,45 +98,82 @@ def classify_gi(z: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _gi_star(values: np.ndarray, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from esda.getisord import G_Local
+    """Gi* of ``values`` on a libpysal ``W`` (binary: each unit's neighbours, itself included)."""
+    return _gi_star_lists(values, [list(w.neighbors[i]) for i in w.id_order], w.id_order)
+
+
+def _gi_star_lists(
+    values: np.ndarray, neighbors: list[list], ids: list | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gi* z-scores, permutation and normal p-values with binary weights and the unit itself.
+
+    ``neighbors[i]`` names unit ``i``'s neighbours (ids in ``ids``, default positions). The same
+    figures as esda's ``G_Local(values, w, transform="B", star=True, permutations=999,
+    seed=SEED)``: ``G*_i = (sum of y over i and its neighbours) / sum(y)``, its expectation
+    ``c_i / n`` and variance ``c_i (n - c_i) / (n - 1) / n^2 * s^2 / ybar^2`` (``c_i`` neighbours
+    plus itself; ``s^2`` the population variance), ``z = (G* - E) / sqrt(V)``, ``p_norm`` the
+    one-sided normal tail of ``|z|`` and ``p_sim`` from :func:`_p_sim`. Computed here so a map
+    run needs neither libpysal nor esda (their imports took ~1.2 s).
+    """
+    from scipy.special import ndtr
 
     y = np.asarray(values, dtype=float)
-    if len(y) < 3 or np.allclose(y, y[0]):
-        n = len(y)
+    n = len(y)
+    if n < 3 or np.allclose(y, y[0]):
         return np.zeros(n), np.ones(n), np.ones(n)
-    with warnings.catch_warnings():
-        # esda warns about islands/zero variance neighbourhoods; the results for those units are
-        # reported as not significant. The permutations are drawn below (_p_sim), not by esda.
-        warnings.simplefilter("ignore")
-        g = G_Local(y, w, transform="B", permutations=0, star=True)
-    zs = np.nan_to_num(np.asarray(g.Zs, dtype=float))
+    pos = {u: k for k, u in enumerate(ids)} if ids is not None else None
+    others = [
+        np.array(
+            sorted(
+                pos[j] if pos is not None else int(j)
+                for j in nb
+                if (pos[j] if pos is not None else int(j)) != i
+            ),
+            dtype=np.int64,
+        )
+        for i, nb in enumerate(neighbors)
+    ]
+    card = np.array([len(o) + 1 for o in others], dtype=float)  # the unit itself too
+    total = y.sum()
+    stat = np.empty(n)
+    for i, o in enumerate(others):  # summed in index order, as a sparse row product sums
+        acc = 0.0
+        for j in sorted([i, *o.tolist()]):
+            acc += y[j]
+        stat[i] = acc
+    stat /= total
+    mean = total / n
+    variance = (y**2).sum() / n - mean**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_var = card * (n - card)
+        expected_var /= n - 1
+        expected_var *= 1 / n**2
+        expected_var *= variance / (mean**2)
+        z = (stat - card / n) / np.sqrt(expected_var)
+    p_norm = ndtr(-np.abs(z))
     return (
-        zs,
-        _p_sim(y, g.w, np.asarray(g.Gs, dtype=float), PERMUTATIONS, SEED),
-        np.nan_to_num(np.asarray(g.p_norm, dtype=float), nan=1.0),
+        np.nan_to_num(z),
+        _p_sim(y, others, stat, PERMUTATIONS, SEED),
+        np.nan_to_num(p_norm, nan=1.0),
     )
 
 
-def _p_sim(y: np.ndarray, w, observed: np.ndarray, permutations: int, seed: int) -> np.ndarray:
+def _p_sim(
+    y: np.ndarray, others: list[np.ndarray], observed: np.ndarray, permutations: int, seed: int
+) -> np.ndarray:
     """Gi* pseudo p-values by conditional randomisation, vectorised in NumPy.
 
-    The same test as esda's ``crand`` (``G_Local(..., permutations=999, seed=...)``): each unit
-    keeps its own value and self-weight, its neighbours' values are drawn without replacement from
-    the other units (one draw of ``max cardinality`` ids per permutation from the legacy NumPy
-    generator seeded with ``seed``, as esda draws them), and the directed (folded one-sided)
-    pseudo p-value is ``(min(larger, permutations - larger) + 1) / (permutations + 1)``, rounded to
-    float32 as esda stores it. Identical p-values to esda's; done here because esda's numba kernels
-    are not cached on disk, so with numba installed (it comes with ``wildboottest``) every process
-    spent ~35 s compiling them.
+    The same test as esda's ``crand`` with binary weights: each unit keeps its own value, its
+    ``len(others[i])`` neighbours' values are drawn without replacement from the other units (one
+    draw of ``max cardinality`` ids per permutation from the legacy NumPy generator seeded with
+    ``seed``, as esda draws them), and the directed (folded one-sided) pseudo p-value is
+    ``(min(larger, permutations - larger) + 1) / (permutations + 1)``, rounded to float32 as esda
+    stores it. Identical p-values to esda's; done here because esda's numba kernels are not cached
+    on disk, so with numba installed (it comes with ``wildboottest``) every process spent ~35 s
+    compiling them.
     """
-    adj = w.sparse.tocsr(copy=True)
-    self_w = adj.diagonal().astype(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        adj.setdiag(0)
-    adj.eliminate_zeros()
     n = len(y)
-    card = np.diff(adj.indptr)
+    card = np.array([len(o) for o in others], dtype=np.int64)
     max_card = int(card.max()) if n else 0
     rng = np.random.RandomState(seed)
     ids = np.empty((permutations, max_card), dtype=np.int64)
@@ -144,10 +181,10 @@ def _p_sim(y: np.ndarray, w, observed: np.ndarray, permutations: int, seed: int)
         ids[k] = rng.choice(n - 1, size=max_card, replace=False)
     scaling = y.sum()
     p = np.empty(n, dtype=np.float32)
+    ones = np.ones(max_card)
     for i in range(n):
-        weights = adj.data[adj.indptr[i] : adj.indptr[i + 1]].astype(float)
-        others = np.delete(y, i)
-        stats = (others[ids[:, : card[i]]] @ weights + self_w[i] * y[i]) / scaling
+        rest = np.delete(y, i)
+        stats = (rest[ids[:, : card[i]]] @ ones[: card[i]] + y[i]) / scaling
         larger = int((stats >= observed[i]).sum())
         larger = min(larger, permutations - larger)
         p[i] = (larger + 1.0) / (permutations + 1.0)
@@ -178,8 +215,6 @@ def beat_hotspots(
 ):
     """Gi* by beat (Queen contiguity) on eligible calls (``metric="count"``) or on eligible calls
     per square mile (``metric="per_sq_mi"``, fairer when beats differ much in size)."""
-    from libpysal.weights import Queen
-
     if metric not in ("count", "per_sq_mi"):
         raise InputError(f"hot-spot metric {metric!r}: use 'count' or 'per_sq_mi'")
     gdf = city_beats(ws)
@@ -187,12 +222,54 @@ def beat_hotspots(
     if metric == "per_sq_mi":
         areas = ws.beat_index.area_sq_mi()
         vals = vals / np.array([areas[b] for b in gdf["beat"]])
-    proj = gdf.to_crs(ws.config.projected_crs)
+    z, p, pn = _gi_star_lists(vals, queen_neighbors(ws, gdf))
+    return _with_gi(gdf, vals, z, p, pn, value_decimals=3)
+
+
+QUEEN_CACHE_FORMAT = 1
+
+
+def queen_neighbors(ws: Workspace, gdf) -> list[list[int]]:
+    """Queen contiguity of ``gdf``'s polygons (libpysal, in the area's projected CRS): for each
+    row, the positions of the rows sharing a boundary point with it.
+
+    Kept in the cache folder as ``queen-<key>.json``, keyed by the SHA-1 of the geometries (WKB),
+    the projected CRS and the cache format, so a warm run neither imports libpysal nor rebuilds
+    the contiguity (together ~2 s of every ``map`` run).
+    """
+    import hashlib
+    import json
+    from pathlib import Path
+
+    import shapely
+
+    from geo_heart.io.files import atomic_write
+
+    crs = ws.config.projected_crs
+    h = hashlib.sha1(f"queen v{QUEEN_CACHE_FORMAT} {crs}".encode())
+    for wkb in shapely.to_wkb(np.asarray(gdf.geometry.values, dtype=object)):
+        h.update(wkb)
+    cache = Path(ws.settings.cache_dir) / f"queen-{h.hexdigest()[:24]}.json"
+    if cache.exists():
+        try:
+            lists = json.loads(cache.read_text(encoding="utf-8"))
+            if len(lists) == len(gdf):
+                return [[int(j) for j in nb] for nb in lists]
+        except Exception as exc:  # a damaged entry is rebuilt
+            log.warning("ignoring unreadable contiguity cache %s: %s", cache, exc)
+    from libpysal.weights import Queen
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        w = Queen.from_dataframe(proj, use_index=False, silence_warnings=True)
-    z, p, pn = _gi_star(vals, w)
-    return _with_gi(gdf, vals, z, p, pn, value_decimals=3)
+        w = Queen.from_dataframe(gdf.to_crs(crs), use_index=False, silence_warnings=True)
+    lists = [sorted(int(j) for j in w.neighbors[i]) for i in range(len(gdf))]
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(cache) as tmp:
+            Path(tmp).write_text(json.dumps(lists), encoding="utf-8")
+    except Exception as exc:  # e.g. a read-only cache folder: the answer is still returned
+        log.warning("could not cache contiguity in %s: %s", cache, exc)
+    return lists
 
 
 def hex_cells_for(ws: Workspace, *, resolution: int = H3_RESOLUTION):
