@@ -146,7 +146,9 @@ def apply_scenario(
 def _no_new_calls(p: Program) -> str:
     """Why a program that takes no new calls is not eligible for one."""
     if p.follows_up:
-        return f"{p.name} takes no new calls (it follows up people met by {', '.join(p.follows_up)})"
+        return (
+            f"{p.name} takes no new calls (it follows up people met by {', '.join(p.follows_up)})"
+        )
     return f"{p.name} takes no new calls"
 
 
@@ -285,7 +287,11 @@ def evaluate(
         if call is not None and call.call_type is None:
             reasons.append(
                 "no program takes this call type"
-                + ("" if call.raw.strip().lower() == "not listed" else f" ({call.raw!r} is not in the table)")
+                + (
+                    ""
+                    if call.raw.strip().lower() == "not listed"
+                    else f" ({call.raw!r} is not in the table)"
+                )
             )
         elif call is not None:
             reasons += _type_reasons(p, area, call.call_type, call.label, flagged)
