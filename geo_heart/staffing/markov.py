@@ -16,6 +16,8 @@ the staffing search.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from geo_heart.staffing.erlang import (
@@ -39,8 +41,13 @@ def exact_applies(service: ServiceTime) -> bool:
     return service.distribution == "exponential" and service.travel_minutes == 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _hour_matrices(lam: float, s: int, mu: float, n_states: int):
-    """``E = exp(Q)`` and ``F = ∫_0^1 exp(Q t) dt`` for one hour (time unit: hours)."""
+    """``E = exp(Q)`` and ``F = ∫_0^1 exp(Q t) dt`` for one hour (time unit: hours).
+
+    Memoised on its (numeric) arguments: a report evaluates several plans with the same hourly
+    rates, and each hour's matrices took ~2 ms. The arrays returned are read-only.
+    """
     from scipy.linalg import expm
 
     q = np.zeros((n_states, n_states))
@@ -54,7 +61,10 @@ def _hour_matrices(lam: float, s: int, mu: float, n_states: int):
     big[:n_states, :n_states] = q
     big[:n_states, n_states:] = np.eye(n_states)
     ex = expm(big)
-    return ex[:n_states, :n_states], ex[:n_states, n_states:]
+    e, f = ex[:n_states, :n_states].copy(), ex[:n_states, n_states:].copy()
+    e.flags.writeable = False
+    f.flags.writeable = False
+    return e, f
 
 
 def evaluate_markov(demand: HourlyDemand, teams, service: ServiceTime) -> MolResult:
