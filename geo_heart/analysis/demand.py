@@ -64,7 +64,7 @@ def population_by_beat(ws: Workspace) -> pd.Series:
     return out.copy()
 
 
-POPULATION_CACHE_FORMAT = 1
+POPULATION_CACHE_FORMAT = 2
 
 
 def _population_on_disk(ws: Workspace, key, beat_ids, beat_geoms, path: Path, field: str):
@@ -96,8 +96,12 @@ def _population_on_disk(ws: Workspace, key, beat_ids, beat_geoms, path: Path, fi
     cache = Path(ws.settings.cache_dir) / f"population-{h.hexdigest()[:24]}.json"
     if cache.exists():
         try:
-            rows = json.loads(cache.read_text(encoding="utf-8"))
-            out = pd.Series([float(v) for _, v in rows], index=[b for b, _ in rows])
+            saved = json.loads(cache.read_text(encoding="utf-8"))
+            rows = saved["rows"]
+            out = pd.Series(
+                [float(v) for _, v in rows],
+                index=pd.Index([b for b, _ in rows], name=saved["index_name"]),
+            )
             if list(out.index) == list(beat_ids):
                 out.name = "population"
                 return out
@@ -108,7 +112,13 @@ def _population_on_disk(ws: Workspace, key, beat_ids, beat_geoms, path: Path, fi
         cache.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(cache) as tmp:
             Path(tmp).write_text(
-                json.dumps([[b, float(v)] for b, v in out.items()]), encoding="utf-8"
+                json.dumps(
+                    {
+                        "index_name": out.index.name,
+                        "rows": [[b, float(v)] for b, v in out.items()],
+                    }
+                ),
+                encoding="utf-8",
             )
     except Exception as exc:  # e.g. a read-only cache folder: the value is still returned
         log.warning("could not cache population by beat in %s: %s", cache, exc)
