@@ -191,13 +191,8 @@ def choose_basis(
                 f"the calls in {data.source} end on {last_day}, before {program} began"
                 f"{f' ({prog_start})' if prog_start else ''}; give --year to use them anyway"
             )
-    sel = times.dt.date
     lo, hi = rng
-    mask = sel.notna()
-    if lo is not None:
-        mask &= sel >= lo
-    if hi is not None:
-        mask &= sel < hi
+    mask = day_mask(times, lo, hi)
     used = times[mask.to_numpy(dtype=bool)]
     if used.empty:
         raise InputError(
@@ -223,6 +218,20 @@ def choose_basis(
     return basis, rng
 
 
+def day_mask(times, lo, hi):
+    """True where the local date of ``times`` is in ``[lo, hi)`` (``None``: open); False for
+    missing times. The same as comparing ``times.dt.date``, but on the local wall clock as
+    timestamps (no Python date object per row)."""
+
+    wall = times.dt.tz_localize(None) if times.dt.tz is not None else times
+    mask = wall.notna()
+    if lo is not None:
+        mask &= wall >= pd.Timestamp(lo)
+    if hi is not None:
+        mask &= wall < pd.Timestamp(hi)
+    return mask
+
+
 def report_scale(config, data, program: str, rng) -> float | None:
     """A program's share of the area file's ``[staffing] annual_eligible_calls`` (a volume to
     try with ``--scale-to``; not applied by default): that figure split between the programs with assumed teams by their
@@ -233,13 +242,7 @@ def report_scale(config, data, program: str, rng) -> float | None:
     if not annual or program not in programs:
         return None
     f = data.frame
-    sel = f["local_time"].dt.date
-    mask = sel.notna()
-    if rng[0] is not None:
-        mask &= sel >= rng[0]
-    if rng[1] is not None:
-        mask &= sel < rng[1]
-    m = mask.to_numpy(dtype=bool)
+    m = day_mask(f["local_time"], rng[0], rng[1]).to_numpy(dtype=bool)
     eligible = {
         p: int((f.loc[m, f"{p}_type"] & f.loc[m, f"{p}_area"]).sum())
         for p in programs

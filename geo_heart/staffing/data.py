@@ -82,11 +82,9 @@ def arrivals_from_calls(
     if year is not None:
         rows &= (f["local_time"].dt.year == int(year)).fillna(False).to_numpy(dtype=bool)
     if period is not None:
-        days = f["local_time"].dt.date
-        if period[0] is not None:
-            rows &= (days >= period[0]).fillna(False).to_numpy(dtype=bool)
-        if period[1] is not None:
-            rows &= (days < period[1]).fillna(False).to_numpy(dtype=bool)
+        from geo_heart.staffing.basis import day_mask
+
+        rows &= day_mask(f["local_time"], period[0], period[1]).to_numpy(dtype=bool)
     timed &= rows
     if profile is not None:
         return _profile_arrivals(data, program, profile, rows, fallback_hours)

@@ -186,7 +186,11 @@ def staffing_for_calls(area, data, program: str, options: StaffingOptions) -> St
             f"the planner report plans on the same basis (the call table's own count); the area "
             f"file's annual_eligible_calls ({float(annual):,.0f} a year for all programs, assumed) "
             f"is not applied: --scale-to N plans for a stated volume"
-            + (f" (this program's share of it: --scale-to {report_calls:.0f})" if report_calls else "")
+            + (
+                f" (this program's share of it: --scale-to {report_calls:.0f})"
+                if report_calls
+                else ""
+            )
         )
     else:
         basis_note = ""
