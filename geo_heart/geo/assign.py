@@ -127,13 +127,17 @@ def _coordinates(
         gs = gs.to_crs(4326)
         arr = gs.values._data if hasattr(gs.values, "_data") else np.asarray(gs.values)
         arr = np.asarray(arr, dtype=object)
-        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-        is_point = shapely.get_type_id(arr) == 0
-        lon = np.full(n, np.nan)
-        lat = np.full(n, np.nan)
+        type_id = shapely.get_type_id(arr)  # -1 for a missing geometry
+        missing = (type_id == -1) | shapely.is_empty(arr)
+        is_point = type_id == 0
         ok = is_point & ~missing
-        lon[ok] = shapely.get_x(arr[ok])
-        lat[ok] = shapely.get_y(arr[ok])
+        if ok.all():  # the usual layer of points: no selection copies
+            lon, lat = shapely.get_x(arr), shapely.get_y(arr)
+        else:
+            lon = np.full(n, np.nan)
+            lat = np.full(n, np.nan)
+            lon[ok] = shapely.get_x(arr[ok])
+            lat[ok] = shapely.get_y(arr[ok])
         problem[missing] = "no geometry"
         problem[~missing & ~is_point] = "geometry is not a point"
         return lon, lat, problem, ~ok, None
