@@ -237,9 +237,7 @@ def _assign_table(
     crs = input_crs_of(input_crs)
     layer = getattr(df, "_geometry_column_name", None) is not None
     projected = crs is not None and not layer
-    lon, lat, problem, has_problem, xy = _coordinates(
-        df, lon_column, lat_column, source, input_crs
-    )
+    lon, lat, problem, has_problem, xy = _coordinates(df, lon_column, lat_column, source, input_crs)
     # positions from locate_many with problem rows set to -2: beat/district None, status invalid
     res = ws.beat_index.assign(lon, lat, invalid=has_problem)
     pos = res["pos"]
