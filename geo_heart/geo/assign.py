@@ -347,10 +347,14 @@ def assign_chunk_points(
     from geo_heart.geo.census import add_census_geoids
 
     if getattr(out, "_geometry_column_name", None) is not None:  # a layer: GEOIDs from its points
-        pts = out.geometry.to_crs(4326)
-        is_pt = (pts.geom_type == "Point").to_numpy()
-        out["_lon"] = np.where(is_pt, pts.x.where(is_pt), np.nan)
-        out["_lat"] = np.where(is_pt, pts.y.where(is_pt), np.nan)
+        import shapely
+
+        arr = np.asarray(out.geometry.to_crs(4326).array, dtype=object)
+        # only points carry GEOIDs (a line or polygon row is invalid above, never an error here)
+        is_pt = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
+        lon_pt, lat_pt = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
+        lon_pt[is_pt], lat_pt[is_pt] = shapely.get_x(arr[is_pt]), shapely.get_y(arr[is_pt])
+        out["_lon"], out["_lat"] = lon_pt, lat_pt
         out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
         return out.drop(columns=["_lon", "_lat"]), summary, points
     lon_out, lat_out = output_point_columns(
