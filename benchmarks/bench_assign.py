@@ -103,6 +103,12 @@ def main() -> None:
     area.assign(frame, census=False)
     assign_s = time.perf_counter() - t
     t = time.perf_counter()
+    area.assign(pts, census=False)  # a GeoDataFrame of the same points: no points to build
+    assign_gdf_s = time.perf_counter() - t
+    t = time.perf_counter()
+    shapely.points(lon, lat)  # the floor of the DataFrame path: its returned geometry
+    points_s = time.perf_counter() - t
+    t = time.perf_counter()
     assigned = area.assign(frame)
     assign_census_s = time.perf_counter() - t
     census_layers = {
@@ -146,6 +152,9 @@ def main() -> None:
     )
     print(f"Area.assign(census=False)   {n / assign_s:,.0f} points/s ({assign_s:.3f} s, "
           f"{assign_s / ours_s:.1f}x locate_many; it also builds {n:,} shapely points)")
+    print(f"  same, GeoDataFrame input  {n / assign_gdf_s:,.0f} points/s ({assign_gdf_s:.3f} s, "
+          f"{assign_gdf_s / ours_s:.1f}x locate_many); shapely.points alone {points_s:.3f} s "
+          f"({points_s / ours_s:.1f}x)")
     print(f"Area.assign + tracts + bgs  {n / assign_census_s:,.0f} points/s ({assign_census_s:.3f} s)")
     print(f"sjoin(polygons, points) x3  {n / sjoin3_s:,.0f} points/s ({sjoin3_s:.3f} s: beats, "
           "tracts, block groups, predicate='contains')")

@@ -282,14 +282,9 @@ class Area(Workspace):
             its points as ``geometry`` (in ``crs``, default EPSG:4326; empty for invalid
             coordinates).
         """
-        from geo_heart.geo.assign import (
-            RESULT_COLUMNS,
-            RESULT_PREFIX,
-            assign_chunk,
-            result_column_names,
-        )
+        from geo_heart.geo.assign import RESULT_PREFIX, assign_chunk_points
 
-        out, _summary = assign_chunk(
+        out, _summary, points = assign_chunk_points(
             self,
             data,
             lon_column=lon,
@@ -303,11 +298,11 @@ class Area(Workspace):
         out.index = data.index
         if getattr(data, "_geometry_column_name", None) is not None:
             return out
-        status = result_column_names(data.columns, RESULT_COLUMNS)["status"]
-        valid = (out[status] != "invalid").to_numpy()
+        x, y, valid = points  # the coordinate columns as parsed, and the rows not invalid
         return _with_points(
-            out, data, lon, lat, prefix=RESULT_PREFIX, crs=crs or "EPSG:4326", valid=valid
-        )
+            out, data, lon, lat, prefix=RESULT_PREFIX, crs=crs or "EPSG:4326", valid=valid,
+            xy=(x, y),
+        )  # fmt: skip
 
     def load_calls(self, path: str | Path | None = None, **options: Any) -> CallData:
         """Read, classify, place and time a call table (default ``[layers.calls]``)."""
@@ -475,19 +470,24 @@ def _with_points(
     prefix: str,
     crs: str = "EPSG:4326",
     valid=None,
+    xy=None,
 ):
     """``out`` (``data``'s columns + results) as a GeoDataFrame of its ``lon``/``lat`` (x/y)
     points in ``crs`` (missing where either is not a number or ``valid`` is False), with
     ``data``'s index; the geometry column is ``geometry`` unless ``data`` has that name, then
-    ``<prefix>geometry``."""
+    ``<prefix>geometry``. ``xy``: those two columns already as float arrays (not parsed
+    again)."""
     import geopandas as gpd
     import numpy as np
     import pandas as pd
     import shapely
 
     out.index = data.index
-    x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype=float)
+    if xy is not None:
+        x, y = xy
+    else:
+        x = pd.to_numeric(out[lon], errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(out[lat], errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(x) & np.isfinite(y)
     if valid is not None:  # e.g. coordinates out of range: no point
         ok &= valid

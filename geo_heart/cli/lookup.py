@@ -185,9 +185,18 @@ def render_card(
         if status not in ("ambiguous", "approximate") or not progs
         else " (if the place is right)"
     )
-    lines.append(f"Eligible:  {', '.join(progs) if progs else none_text}{sure}")
+    # programs that hold in some of the possible places: never stated as "no program"
+    maybe = [c for c, why in r["reasons"].items() if str(why).startswith("depends on where")]
+    if not progs and maybe and status in ("ambiguous", "approximate"):
+        lines.append(
+            f"Eligible:  not sure - depends on where: {', '.join(maybe)} possible "
+            "(confirm the place)"
+        )
+    else:
+        lines.append(f"Eligible:  {', '.join(progs) if progs else none_text}{sure}")
     for code, why in r["reasons"].items():
-        lines.append(f"  {code:<4} no: {why}")
+        verdict = "?" if code in maybe else "no"
+        lines.append(f"  {code:<4} {verdict + ':':<3} {why}")
     for note in r.get("notes", []):
         lines.append(f"Note:      {note}")
     return "\n".join(lines)

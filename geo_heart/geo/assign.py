@@ -105,6 +105,15 @@ def coordinates_from_table(
     and latitude, or x and y in ``input_crs`` (e.g. State Plane feet, ``EPSG:2264``), transformed
     to WGS84 with ``always_xy``.
     """
+    lon, lat, problem, _bad, _xy = _coordinates(df, lon_column, lat_column, source, input_crs)
+    return lon, lat, problem
+
+
+def _coordinates(
+    df: pd.DataFrame, lon_column: str, lat_column: str, source: str, input_crs: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`coordinates_from_table` plus the mask of rows with a problem and, for a table,
+    its coordinate columns as floats (x, y in ``input_crs``; lon, lat without one)."""
     crs = input_crs_of(input_crs)
     n = len(df)
     problem = np.full(n, "", dtype=object)
@@ -118,16 +127,20 @@ def coordinates_from_table(
         gs = gs.to_crs(4326)
         arr = gs.values._data if hasattr(gs.values, "_data") else np.asarray(gs.values)
         arr = np.asarray(arr, dtype=object)
-        missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-        is_point = shapely.get_type_id(arr) == 0
-        lon = np.full(n, np.nan)
-        lat = np.full(n, np.nan)
+        type_id = shapely.get_type_id(arr)  # -1 for a missing geometry
+        missing = (type_id == -1) | shapely.is_empty(arr)
+        is_point = type_id == 0
         ok = is_point & ~missing
-        lon[ok] = shapely.get_x(arr[ok])
-        lat[ok] = shapely.get_y(arr[ok])
+        if ok.all():  # the usual layer of points: no selection copies
+            lon, lat = shapely.get_x(arr), shapely.get_y(arr)
+        else:
+            lon = np.full(n, np.nan)
+            lat = np.full(n, np.nan)
+            lon[ok] = shapely.get_x(arr[ok])
+            lat[ok] = shapely.get_y(arr[ok])
         problem[missing] = "no geometry"
         problem[~missing & ~is_point] = "geometry is not a point"
-        return lon, lat, problem
+        return lon, lat, problem, ~ok, None
     if crs is not None:
         require_columns(df, {"--x-column": lon_column, "--y-column": lat_column}, source)
         return _projected_coordinates(df, lon_column, lat_column, crs)
@@ -137,7 +150,7 @@ def coordinates_from_table(
     bad_lat = ~np.isfinite(lat) | (np.abs(lat) > 90)
     _note_bad_values(problem, df, bad_lon, lon_column, " in -180..180")
     _note_bad_values(problem, df, bad_lat, lat_column, " in -90..90")
-    return lon, lat, problem
+    return lon, lat, problem, bad_lon | bad_lat, (lon, lat)
 
 
 def _note_bad_values(problem: np.ndarray, df: pd.DataFrame, mask, col: str, rng: str) -> None:
@@ -156,10 +169,8 @@ def _note_bad_values(problem: np.ndarray, df: pd.DataFrame, mask, col: str, rng:
     problem[mask] = np.where(cur == "", text, cur + "; " + text)
 
 
-def _projected_coordinates(
-    df: pd.DataFrame, x_column: str, y_column: str, crs: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x/y columns in ``crs`` → WGS84 lon/lat and a per-row problem text."""
+def _projected_coordinates(df: pd.DataFrame, x_column: str, y_column: str, crs: str):
+    """x/y columns in ``crs`` → WGS84 lon/lat, a per-row problem text, its mask and (x, y)."""
     from pyproj import Transformer
 
     from geo_heart.geo.coords import numbers
@@ -178,7 +189,7 @@ def _projected_coordinates(
     _note_bad_values(problem, df, ~np.isfinite(y), y_column, "")
     problem[bad_point] = f"x, y is not a point of {crs}"
     lon[bad_point] = lat[bad_point] = np.nan
-    return lon, lat, problem
+    return lon, lat, problem, ~ok | bad_point, (x, y)
 
 
 def assign_table(
@@ -202,20 +213,39 @@ def assign_table(
     With ``input_crs`` (e.g. ``"EPSG:2264"``), ``lon_column``/``lat_column`` name the x and y
     columns in that CRS, and the WGS84 ``lon`` and ``lat`` are added too (:data:`XY_COLUMNS`).
     """
-    projected = (
-        input_crs_of(input_crs) is not None and getattr(df, "_geometry_column_name", None) is None
-    )
-    lon, lat, problem = coordinates_from_table(
-        df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs
-    )
-    res = ws.beat_index.assign(lon, lat)
-    status = res["status"].copy()
-    reason = res["reason"].copy()
-    has_problem = problem != ""
-    status[has_problem] = "invalid"
+    out, summary, _points = _assign_table(
+        ws, df, lon_column=lon_column, lat_column=lat_column, source=source,
+        input_crs=input_crs, at_column=at_column, at_time_zone=at_time_zone,
+    )  # fmt: skip
+    return out, summary
+
+
+def _assign_table(
+    ws: Workspace,
+    df: pd.DataFrame,
+    *,
+    lon_column: str,
+    lat_column: str,
+    source: str,
+    input_crs: object,
+    at_column: str | None,
+    at_time_zone: str | None,
+) -> tuple[pd.DataFrame, dict[str, int], tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """:func:`assign_table`, plus (for a table, not a layer) the rows' x, y in the input's CRS
+    and the mask of rows that are not invalid, from which a caller builds point geometries
+    without parsing the columns again."""
+    crs = input_crs_of(input_crs)
+    layer = getattr(df, "_geometry_column_name", None) is not None
+    projected = crs is not None and not layer
+    lon, lat, problem, has_problem, xy = _coordinates(df, lon_column, lat_column, source, input_crs)
+    # positions from locate_many with problem rows set to -2: beat/district None, status invalid
+    res = ws.beat_index.assign(lon, lat, invalid=has_problem)
+    pos = res["pos"]
+    status = res["status"]
+    reason = res["reason"]
     reason[has_problem] = problem[has_problem]
-    beat = np.where(has_problem, None, res["beat"])
-    district = np.where(has_problem, None, res["district"])
+    beat = res["beat"]
+    district = res["district"]
     from geo_heart.geo.workspace import service_area_today
 
     judged = None
@@ -229,17 +259,19 @@ def assign_table(
         in_sa = judged.in_service_area
     else:
         sa = service_area_today(ws.config)
-        members = {b for b in ws.beat_index.beats if sa.contains(b)}
-        in_sa = np.array([b in members for b in beat.tolist()], dtype=bool)
+        # one flag per beat position, then -1 (outside) and -2 (invalid): never in the area
+        member = np.array([sa.contains(b) for b in ws.beat_index.beats] + [False, False])
+        in_sa = member[pos]
     results = RESULT_COLUMNS + (XY_COLUMNS if projected else ())
     if judged is not None:
         results = results + AT_COLUMNS
     names = result_column_names(df.columns, results, source=source)
     out = df.copy()
     if projected:
-        has_problem_xy = problem != ""
-        out[names["lon"]] = np.where(has_problem_xy, np.nan, lon)
-        out[names["lat"]] = np.where(has_problem_xy, np.nan, lat)
+        lon_out, lat_out = lon.copy(), lat.copy()
+        lon_out[has_problem] = lat_out[has_problem] = np.nan
+        out[names["lon"]] = lon_out
+        out[names["lat"]] = lat_out
     out[names["beat"]] = beat
     out[names["district"]] = district
     out[names["in_service_area"]] = in_sa
@@ -249,16 +281,21 @@ def assign_table(
         out[names["rules"]] = judged.rules
         out[names["service_area"]] = judged.service_area
         out[names["programs"]] = judged.programs
+    n_invalid = int((pos == -2).sum())
+    n_ok = int((pos >= 0).sum())
     summary = {
         "rows": len(out),
-        "ok": int((status == "ok").sum()),
-        "outside": int((status == "outside").sum()),
-        "invalid": int((status == "invalid").sum()),
+        "ok": n_ok,
+        "outside": len(out) - n_ok - n_invalid,
+        "invalid": n_invalid,
         "in_service_area": int(in_sa.sum()),
     }
     if judged is not None:
         summary["rules_at"] = judged.counts
-    return out, summary
+    points = None
+    if xy is not None:
+        points = (xy[0], xy[1], pos != -2)
+    return out, summary, points
 
 
 def assign_chunk(
@@ -279,25 +316,51 @@ def assign_chunk(
     is streamed), one partition per task with ``--engine dask``. A layer's point geometries are
     used (the geometry is kept).
     """
-    out, summary = assign_table(
+    out, summary, _points = assign_chunk_points(
+        ws, df, lon_column=lon_column, lat_column=lat_column, source=source, census=census,
+        input_crs=input_crs, at_column=at_column, at_time_zone=at_time_zone,
+    )  # fmt: skip
+    return out, summary
+
+
+def assign_chunk_points(
+    ws: Workspace,
+    df: pd.DataFrame,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    source: str = "input",
+    census: bool = True,
+    input_crs: object = None,
+    at_column: str | None = None,
+    at_time_zone: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, int], tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    """:func:`assign_chunk`, plus for a table (``None`` for a layer) the float arrays ``x``, ``y``
+    of its coordinate columns (in ``input_crs``) and the mask of rows whose status is not
+    ``invalid``: where those rows' points are (``Area.assign`` builds its geometry from them)."""
+    out, summary, points = _assign_table(
         ws, df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs,
         at_column=at_column, at_time_zone=at_time_zone,
     )  # fmt: skip
     if not census:
-        return out, summary
+        return out, summary, points
     from geo_heart.geo.census import add_census_geoids
 
     if getattr(out, "_geometry_column_name", None) is not None:  # a layer: GEOIDs from its points
-        pts = out.geometry.to_crs(4326)
-        is_pt = (pts.geom_type == "Point").to_numpy()
-        out["_lon"] = np.where(is_pt, pts.x.where(is_pt), np.nan)
-        out["_lat"] = np.where(is_pt, pts.y.where(is_pt), np.nan)
+        import shapely
+
+        arr = np.asarray(out.geometry.to_crs(4326).array, dtype=object)
+        # only points carry GEOIDs (a line or polygon row is invalid above, never an error here)
+        is_pt = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
+        lon_pt, lat_pt = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
+        lon_pt[is_pt], lat_pt[is_pt] = shapely.get_x(arr[is_pt]), shapely.get_y(arr[is_pt])
+        out["_lon"], out["_lat"] = lon_pt, lat_pt
         out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
-        return out.drop(columns=["_lon", "_lat"]), summary
+        return out.drop(columns=["_lon", "_lat"]), summary, points
     lon_out, lat_out = output_point_columns(
         df.columns, lon_column=lon_column, lat_column=lat_column, input_crs=input_crs
     )
-    return add_census_geoids(ws, out, lon_column=lon_out, lat_column=lat_out), summary
+    return add_census_geoids(ws, out, lon_column=lon_out, lat_column=lat_out), summary, points
 
 
 def output_point_columns(

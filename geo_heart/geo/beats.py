@@ -591,12 +591,17 @@ class BeatIndex:
             out[eidx] = result
         return out
 
-    def assign(self, lon, lat) -> dict[str, np.ndarray]:
+    def assign(self, lon, lat, *, invalid=None) -> dict[str, np.ndarray]:
         """Vectorised lookup returning columns ``beat``, ``district``, ``status``, ``reason``.
 
-        Beat and district are object arrays holding ``None`` where there is no beat.
+        Beat and district are object arrays holding ``None`` where there is no beat. Rows where
+        the boolean array ``invalid`` is True are judged invalid whatever their coordinates (the
+        caller found a problem with them). ``pos`` is :meth:`locate_many`'s answer with those
+        rows set to -2.
         """
         pos = self.locate_many(lon, lat)
+        if invalid is not None:
+            pos[invalid] = -2
         ids = np.append(self.ids, [None, None]).astype(object)  # -2 and -1 index the Nones
         dists = np.append(
             np.array([d or None for d in self._district_list], dtype=object), [None, None]
@@ -609,6 +614,7 @@ class BeatIndex:
             "district": dists[pos],
             "status": _STATUS_LUT[code],
             "reason": _REASON_LUT[code],
+            "pos": pos,
         }
 
     def area_sq_mi(self) -> dict[str, float]:

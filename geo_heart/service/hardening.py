@@ -176,6 +176,8 @@ class BodyLimitMiddleware:
                     await _send_json(send, 400, {"error": "Content-Length is not a number"}, close)
                     return
                 if declared > limit:
+                    if declared <= DRAIN_BYTES:  # read it first, so the 413 is not lost to a reset
+                        await _drain(receive, self.timeout_s, DRAIN_BYTES)
                     await _send_json(send, 413, {"error": message}, close)
                     return
         loop = asyncio.get_running_loop()
@@ -204,6 +206,8 @@ class BodyLimitMiddleware:
             body = msg.get("body", b"")
             received += len(body)
             if received > limit:
+                if msg.get("more_body", False):
+                    await _drain(receive, max(deadline - loop.time(), 0), DRAIN_BYTES)
                 await _send_json(send, 413, {"error": message}, close)
                 return
             chunks.append(body)
@@ -220,6 +224,31 @@ class BodyLimitMiddleware:
             return await receive()  # after the body: wait for the client's disconnect
 
         await self.app(scope, replay, send)
+
+
+#: A body over the limit but no larger than this is read (and dropped) before the 413 is sent:
+#: a server that answers and closes while the client is still sending makes the kernel reset the
+#: connection, and the client may never see the answer. Larger bodies are answered at once.
+DRAIN_BYTES = 1 << 20
+
+
+async def _drain(receive, timeout_s: float, cap: int) -> bool:
+    """Read and drop the rest of a request body (at most ``cap`` bytes, within ``timeout_s``);
+    True when it was read to its end."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    got = 0
+    while got <= cap:
+        try:
+            msg = await asyncio.wait_for(receive(), timeout=max(deadline - loop.time(), 0))
+        except asyncio.TimeoutError:
+            return False
+        if msg["type"] == "http.disconnect":
+            return False
+        got += len(msg.get("body", b""))
+        if not msg.get("more_body", False):
+            return True
+    return False
 
 
 class BearerTokenMiddleware:

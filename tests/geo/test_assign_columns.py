@@ -106,3 +106,23 @@ def test_result_names_compare_as_geopackage_and_shapefile_do():
     # the prefixed name taken too, in another case: one clear error
     with pytest.raises(InputError, match="no free name"):
         result_column_names(["beat", "GH_BEAT"], RESULT_COLUMNS)
+
+
+def test_a_layer_with_lines_and_empty_rows_gets_geoids_only_for_its_points(workspace):
+    import geopandas as gpd
+    import shapely
+
+    layer = gpd.GeoDataFrame(
+        {"id": [1, 2, 3, 4]},
+        geometry=[
+            shapely.Point(-78.9016, 35.996),
+            shapely.LineString([(-78.9, 36.0), (-78.8, 36.0)]),
+            None,
+            shapely.Point(),
+        ],
+        crs=4326,
+    )
+    out = workspace.assign(layer)  # census GEOIDs too: never an error for a non-point row
+    assert out["beat"].tolist() == ["512", None, None, None]
+    assert out["status"].tolist() == ["ok", "invalid", "invalid", "invalid"]
+    assert out["tract_geoid"].iloc[0].startswith("37063") and out["tract_geoid"].iloc[1:].isna().all()

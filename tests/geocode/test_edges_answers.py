@@ -82,6 +82,12 @@ def test_lake_dr_near_the_edge_is_may_be_outside(look):
     assert r["status"] == "approximate" and r["in_service_area"] is None
     assert "may be outside: nearest beat 214, 136 m" in r["reason"]
     assert r["notes"][0].startswith("may be outside: nearest beat 214, 136 m;")
+    # the card never leads with "no program" where a program holds in one possible place
+    from geo_heart.cli.lookup import render_card
+
+    card = render_card(r, service_name="HEART")
+    assert "Eligible:  not sure - depends on where: CCD, CRT, CoR possible" in card
+    assert "Eligible:  no HEART program" not in card and "  CRT  ?:" in card
 
 
 def test_fake_street_read_by_spelling_is_never_firm(look):
