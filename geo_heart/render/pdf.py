@@ -93,24 +93,59 @@ def _styles():
     font, bold = _register_fonts()
     base = getSampleStyleSheet()
     s = {
-        "title": ParagraphStyle("t", parent=base["Title"], fontName=bold, fontSize=17, leading=21,
-                                alignment=0, spaceAfter=4),  # fmt: skip
-        "sub": ParagraphStyle("s", fontName=font, fontSize=8.5, leading=11,
-                              textColor=colors.HexColor("#555555"), spaceAfter=10),  # fmt: skip
-        "h2": ParagraphStyle("h2", fontName=bold, fontSize=12.5, leading=16, spaceBefore=10,
-                             spaceAfter=4, textColor=colors.HexColor("#222222")),  # fmt: skip
+        "title": ParagraphStyle(
+            "t",
+            parent=base["Title"],
+            fontName=bold,
+            fontSize=17,
+            leading=21,
+            alignment=0,
+            spaceAfter=4,
+        ),  # fmt: skip
+        "sub": ParagraphStyle(
+            "s",
+            fontName=font,
+            fontSize=8.5,
+            leading=11,
+            textColor=colors.HexColor("#555555"),
+            spaceAfter=10,
+        ),  # fmt: skip
+        "h2": ParagraphStyle(
+            "h2",
+            fontName=bold,
+            fontSize=12.5,
+            leading=16,
+            spaceBefore=10,
+            spaceAfter=4,
+            textColor=colors.HexColor("#222222"),
+        ),  # fmt: skip
         "body": ParagraphStyle("b", fontName=font, fontSize=8.8, leading=11.8, spaceAfter=4),
-        "bullet": ParagraphStyle("bl", fontName=font, fontSize=8.8, leading=11.5, leftIndent=10,
-                                 bulletIndent=0, spaceAfter=2),  # fmt: skip
-        "note": ParagraphStyle("n", fontName=font, fontSize=7.4, leading=9.5,
-                               textColor=colors.HexColor("#555555"), spaceAfter=4),  # fmt: skip
+        "bullet": ParagraphStyle(
+            "bl",
+            fontName=font,
+            fontSize=8.8,
+            leading=11.5,
+            leftIndent=10,
+            bulletIndent=0,
+            spaceAfter=2,
+        ),  # fmt: skip
+        "note": ParagraphStyle(
+            "n",
+            fontName=font,
+            fontSize=7.4,
+            leading=9.5,
+            textColor=colors.HexColor("#555555"),
+            spaceAfter=4,
+        ),  # fmt: skip
         "cell": ParagraphStyle("c", fontName=font, fontSize=7.2, leading=8.8),
         "head": ParagraphStyle("h", fontName=bold, fontSize=7.2, leading=8.8),
         "label": ParagraphStyle("l", fontName=bold, fontSize=10, leading=13),
-        "value": ParagraphStyle("v", fontName=bold, fontSize=12, leading=15,
-                                textColor=colors.HexColor("#a63603")),  # fmt: skip
-        "caveat": ParagraphStyle("cv", fontName=font, fontSize=7.8, leading=10,
-                                 textColor=colors.HexColor("#555555")),  # fmt: skip
+        "value": ParagraphStyle(
+            "v", fontName=bold, fontSize=12, leading=15, textColor=colors.HexColor("#a63603")
+        ),  # fmt: skip
+        "caveat": ParagraphStyle(
+            "cv", fontName=font, fontSize=7.8, leading=10, textColor=colors.HexColor("#555555")
+        ),  # fmt: skip
         "caption": ParagraphStyle("cp", fontName=bold, fontSize=8.2, leading=10, spaceAfter=2),
     }
     return s

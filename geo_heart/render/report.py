@@ -380,7 +380,7 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
     if "rules" not in data.frame.columns:
         return None
     from geo_heart.analysis.coverage import hours_not_judged, rules_coverage_table
-    from geo_heart.render.periods import period_chart, periods_sentence
+    from geo_heart.render.periods import period_png, periods_sentence
 
     raw = rules_coverage_table(data, ws.config)
     if raw.empty:
@@ -389,10 +389,7 @@ def _periods_section(ws: Workspace, data: CallData) -> dict | None:
     table = hours_not_judged(raw, data)
     figures = []
     if judged and raw["covered"].sum() > 0:  # an empty chart is left out
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            png = period_chart(raw, Path(tmp) / "p.png").read_bytes()
+        png = period_png(ws, raw)
         figures.append(
             {
                 "caption": "Share of type-eligible calls covered under each period's rules",

@@ -193,8 +193,9 @@ def write_demand_tables(
         monthly_demand,
         unknown_codes_table,
     )
+    from geo_heart.io.files import write_bytes_file
     from geo_heart.io.tables import write_table
-    from geo_heart.render.periods import period_chart
+    from geo_heart.render.periods import period_png
 
     out = Path(out_dir)
     if tables is None:
@@ -213,7 +214,9 @@ def write_demand_tables(
         periods = rules_coverage_table(data, ws.config)
     if periods is not None:
         written["by_period"] = write_table(periods, out / "coverage_by_period.csv")
-        written["period_chart"] = period_chart(periods, out / "coverage_by_period.png")
+        written["period_chart"] = write_bytes_file(
+            out / "coverage_by_period.png", period_png(ws, periods)
+        )
     return written
 
 
