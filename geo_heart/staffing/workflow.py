@@ -384,7 +384,8 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 0) ->
     )
     notes.append(
         "A call that finds every team busy goes to police. Answered shares come from Erlang-B with a "
-        "time-varying load (checked by simulation); service time "
+        "time-varying load (the model `geo-heart staffing` checks against its simulation; "
+        "docs/staffing.md); service time "
         f"{staffing.get('service_minutes', 60):g} minutes a call on average (assumed). Team counts "
         "are assumptions in the area file, not published staffing. Plans keep at least one team "
         "on duty in every open hour."
