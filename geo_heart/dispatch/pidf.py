@@ -285,36 +285,35 @@ def _positions(el: Any, srs: str, dims: int, lat_first: bool) -> list[tuple[floa
     return out
 
 
-def _length(el: Any) -> float:
+def _measure(el: Any, units: dict[str, float], kind: str, default: str, known: str) -> float:
+    """The number in ``el`` times the factor of its ``uom`` (one of ``units``)."""
     uom = el.get("uom")
     what = _name(el)
     if uom is None:
-        raise InputError(f"PIDF-LO: {what} has no uom (use urn:ogc:def:uom:EPSG::9001, metres)")
-    factor = LENGTH_UOM.get(uom.strip())
+        raise InputError(f"PIDF-LO: {what} has no uom (use {default})")
+    factor = units.get(uom.strip())
     if factor is None:
-        raise InputError(
-            f"PIDF-LO: {what} uom {uom!r} is not a length unit this reads (EPSG::9001 metres, "
-            "9002 feet, 9003 US survey feet, 9036 kilometres)"
-        )
+        raise InputError(f"PIDF-LO: {what} uom {uom!r} is not {kind} this reads ({known})")
     (value,) = _one(el)
-    if not value > 0:
-        raise InputError(f"PIDF-LO: {what} {value:g} is not a positive length")
     return value * factor
 
 
+def _length(el: Any) -> float:
+    value = _measure(
+        el, LENGTH_UOM, "a length unit", "urn:ogc:def:uom:EPSG::9001, metres",
+        "EPSG::9001 metres, 9002 feet, 9003 US survey feet, 9036 kilometres",
+    )  # fmt: skip
+    if not value > 0:
+        raise InputError(f"PIDF-LO: {_name(el)} {value:g} is not a positive length")
+    return value
+
+
 def _angle(el: Any) -> float:
-    uom = el.get("uom")
-    what = _name(el)
-    if uom is None:
-        raise InputError(f"PIDF-LO: {what} has no uom (use urn:ogc:def:uom:EPSG::9102, degrees)")
-    factor = ANGLE_UOM.get(uom.strip())
-    if factor is None:
-        raise InputError(
-            f"PIDF-LO: {what} uom {uom!r} is not an angle unit this reads (EPSG::9102 degrees, "
-            "9101 radians)"
-        )
-    (value,) = _one(el)
-    return (value * factor) % 360.0
+    value = _measure(
+        el, ANGLE_UOM, "an angle unit", "urn:ogc:def:uom:EPSG::9102, degrees",
+        "EPSG::9102 degrees, 9101 radians",
+    )  # fmt: skip
+    return value % 360.0
 
 
 def _one(el: Any) -> list[float]:

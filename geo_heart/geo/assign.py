@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -298,28 +300,16 @@ def _assign_table(
     return out, summary, points
 
 
-def assign_chunk(
-    ws: Workspace,
-    df: pd.DataFrame,
-    *,
-    lon_column: str = "lon",
-    lat_column: str = "lat",
-    source: str = "input",
-    census: bool = True,
-    input_crs: object = None,
-    at_column: str | None = None,
-    at_time_zone: str | None = None,
-) -> tuple[pd.DataFrame, dict[str, int]]:
+def assign_chunk(ws: Workspace, df: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict]:
     """:func:`assign_table` plus census tract and block-group GEOIDs (where configured).
 
     The unit of work of ``geo-heart assign``: one chunk of rows with the local engine (the table
     is streamed), one partition per task with ``--engine dask``. A layer's point geometries are
-    used (the geometry is kept).
+    used (the geometry is kept). ``options`` are the keywords of :func:`assign_chunk_points`
+    (``lon_column``, ``lat_column``, ``source``, ``census``, ``input_crs``, ``at_column``,
+    ``at_time_zone``).
     """
-    out, summary, _points = assign_chunk_points(
-        ws, df, lon_column=lon_column, lat_column=lat_column, source=source, census=census,
-        input_crs=input_crs, at_column=at_column, at_time_zone=at_time_zone,
-    )  # fmt: skip
+    out, summary, _points = assign_chunk_points(ws, df, **options)
     return out, summary
 
 
