@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 
 #: Serialises the exact tests against prepared geometries: GEOS builds a prepared geometry's
 #: internal index on first use, and two threads doing so at once abort the process (seen with
-#: threaded dask workers; the service also answers from a thread pool).
-PREPARED_LOCK = threading.Lock()
+#: threaded dask workers, and with the service's thread pool answering points on beat edges).
+#: Every predicate that can run on a shared prepared geometry from more than one thread holds it.
+PREPARED_LOCK = threading.RLock()
 
 #: Half the Earth's circumference: no distance on the globe is longer.
 HALF_EARTH_M = math.pi * EARTH_RADIUS_M
@@ -443,11 +444,12 @@ class BeatIndex:
                     covering=(self._id_list[v],),
                 )
             if v < -1:
-                hits = [
-                    i
-                    for i in self._cand_lists[-(v + 2)]
-                    if shapely.intersects_xy(self.geoms[i], x, y)
-                ]
+                with PREPARED_LOCK:  # GEOS prepared geometries are not safe across threads
+                    hits = [
+                        i
+                        for i in self._cand_lists[-(v + 2)]
+                        if shapely.intersects_xy(self.geoms[i], x, y)
+                    ]
                 if hits:
                     i = hits[0]
                     covering = tuple(self._id_list[j] for j in hits)

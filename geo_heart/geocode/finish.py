@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.calibration import score_family
 from geo_heart.geocode.types import UNCERTAINTY_M, _Match, majority_summary
 
@@ -285,8 +286,9 @@ class ResultFinisher:
         if beat not in memo:
             self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
             i = self._beat_id_list.index(beat)
-            near = self._beat_tree.query(self._beat_geoms[i], predicate="dwithin",
-                                         distance=1.0 / self._metres_per_unit())  # fmt: skip
+            with PREPARED_LOCK:  # the query uses the prepared beat, shared across threads
+                near = self._beat_tree.query(self._beat_geoms[i], predicate="dwithin",
+                                             distance=1.0 / self._metres_per_unit())  # fmt: skip
             memo[beat] = sorted({self._beat_id_list[j] for j in near.tolist()} - {beat})
         return memo[beat]
 

@@ -17,6 +17,7 @@ import threading
 import numpy as np
 import shapely
 
+from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
@@ -561,7 +562,8 @@ class IntersectionMatcher:
         # every hit at once: the beats holding the point, then for the others a point just
         # inside each, found on its simplified outline (one vectorised step; the per-beat loop
         # below redoes only the beats where that point misses, on the full outline)
-        inside = shapely.contains_xy(self._beat_geoms[hits], x, y)
+        with PREPARED_LOCK:  # prepared beats are shared with the service's other threads
+            inside = shapely.contains_xy(self._beat_geoms[hits], x, y)
         rest = hits[~inside]
         for i in hits[inside].tolist():
             out.append((0.0, ids[i], x, y))
@@ -573,7 +575,8 @@ class IntersectionMatcher:
                 step = (q - (x, y)) / dd[:, None]
             qx = q[:, 0] + 3 * step[:, 0]
             qy = q[:, 1] + 3 * step[:, 1]
-            good = (dd != 0) & shapely.contains_xy(self._beat_geoms[rest], qx, qy)
+            with PREPARED_LOCK:
+                good = (dd != 0) & shapely.contains_xy(self._beat_geoms[rest], qx, qy)
             for k, i in enumerate(rest.tolist()):
                 if good[k]:
                     out.append((float(dd[k]), ids[i], float(qx[k]), float(qy[k])))
@@ -595,7 +598,9 @@ class IntersectionMatcher:
             q = shapely.get_coordinates(shapely.shortest_line(p, outline))[1]
             step = (q - (x, y)) / dd
             d, qx, qy = dd, float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])
-            if shapely.contains_xy(g, qx, qy):
+            with PREPARED_LOCK:
+                inside = bool(shapely.contains_xy(g, qx, qy))
+            if inside:
                 break
         return (d, self._beat_id_list[i], qx, qy)
 
