@@ -9,6 +9,8 @@ are the creation options every write uses: GeoPackage 1.2, FlatGeobuf without a 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,16 @@ log = logging.getLogger(__name__)
 
 #: GeoPackage 1.2: what QGIS and GDAL before 3.7 read without a "partially supported" warning
 GPKG_DATASET_OPTIONS = {"VERSION": "1.2"}
+#: GDAL settings while a GeoPackage's R-tree is built, so memory does not grow with the row count:
+#: GDAL's threaded build keeps the whole tree in an in-memory database, and its bulk loader keeps
+#: every feature's box up to ``OGR_GPKG_MAX_RAM_USAGE_RTREE`` (by default a share of the
+#: machine's RAM). With these, boxes beyond 128 MiB go to the file as the tree is built.
+#: Measured: 1M -> 5M points written from a stream, peak RSS 222 -> 310 MB (GDAL's defaults:
+#: 234 -> 377 MB), 5M written in 48 s (default 48 s, threaded build off 33 s).
+GPKG_RTREE_CONFIG = {
+    "OGR_GPKG_ALLOW_THREADED_RTREE": "NO",
+    "OGR_GPKG_MAX_RAM_USAGE_RTREE": str(128 * 1024 * 1024),
+}
 #: OGR driver of each vector format
 DRIVERS = {"gpkg": "GPKG", "fgb": "FlatGeobuf", "shp": "ESRI Shapefile", "geojson": "GeoJSON"}
 
@@ -68,6 +80,20 @@ def ogr_options(fmt: str, *, new_file: bool = True) -> dict[str, dict[str, str]]
     if fmt == "shp":
         return {"layer_options": {"RESIZE": "YES"}}
     return {}
+
+
+@contextmanager
+def gdal_config(options: dict[str, str]) -> Iterator[None]:
+    """GDAL configuration ``options`` for the duration of a write, the previous values restored
+    after (GDAL's configuration is process-wide)."""
+    import pyogrio
+
+    before = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(before)
 
 
 def gpkg_version(path: str | Path) -> int | None:
