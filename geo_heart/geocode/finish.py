@@ -39,8 +39,7 @@ class ResultFinisher:
             if m.candidates or (m.approximate and not _stays_outside(m, rows[i]))
         ]
         if not todo:
-            return [self._maybe_outside(self._name_others(m, r))
-                    for m, r in zip(matches, rows, strict=True)]  # fmt: skip
+            return self._last_checks(matches, rows)
         # every candidate of every such match finished in one vectorised pass
         for i in todo:
             m = matches[i]
@@ -57,8 +56,23 @@ class ResultFinisher:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
                 rows[i] = self._finish_ambiguous(m, rows[i], crows)
-        return [self._maybe_outside(self._name_others(m, r))
-                for m, r in zip(matches, rows, strict=True)]  # fmt: skip
+        return self._last_checks(matches, rows)
+
+    def _last_checks(self, matches: list[_Match], rows: list[tuple]) -> list[tuple]:
+        """:meth:`_name_others` then :meth:`_maybe_outside` on every row; the beats within the
+        radius of every crossing answer that asks for them found in one vectorised pass."""
+        asks = [i for i, (m, r) in enumerate(zip(matches, rows, strict=True))
+                if self._others_within(m, r)]  # fmt: skip
+        within: dict[int, list[tuple]] = {}
+        if asks:
+            to_p, _, to_m = self._projection()
+            lon = np.array([rows[i][0] for i in asks], dtype=float)
+            lat = np.array([rows[i][1] for i in asks], dtype=float)
+            x, y = to_p.transform(lon, lat)
+            r = np.array([rows[i][12] for i in asks], dtype=float) / to_m
+            within = dict(zip(asks, self._beats_within_many(x, y, r), strict=True))
+        return [self._maybe_outside(self._name_others(m, r, within.get(i)))
+                for i, (m, r) in enumerate(zip(matches, rows, strict=True))]  # fmt: skip
 
     def _candidate_dicts(
         self, cands: list[_Match], crows: list[tuple] | None = None
@@ -248,7 +262,19 @@ class ResultFinisher:
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
-    def _name_others(self, m: _Match, row: tuple) -> tuple:
+    def _others_within(self, m: _Match, row: tuple) -> bool:
+        """Whether :meth:`_name_others` looks for the beats within the row's radius."""
+        beat, score = row[2], row[6]
+        if beat is None or score is None or score >= SINGLE_BEAT_MIN_P:
+            return False
+        if not ("intersection" in m.match_type or "intersection with" in (m.reason or "")):
+            return False
+        named = {beat, *(row[10] or "").split(";"), *(c.get("beat") for c in row[13] or ())}
+        if named - {beat, "", None}:
+            return False
+        return row[0] is not None and bool(row[12])
+
+    def _name_others(self, m: _Match, row: tuple, within: list[tuple] | None = None) -> tuple:
         """A crossing answer naming one beat names the others it may be in unless its calibrated
         probability of the right beat is at least :data:`SINGLE_BEAT_MIN_P`.
 
@@ -256,6 +282,7 @@ class ResultFinisher:
         records has a radius of a kilometre or more). Without one (only past records of the
         crossing give its beat): the beats bordering that beat. The answer keeps its most
         likely beat and lists the others (``straddle_beats``: "also within the radius").
+        ``within``: :meth:`_beats_within_d` of the row's point and radius, when known.
         """
         beat, score = row[2], row[6]
         if beat is None or score is None or score >= SINGLE_BEAT_MIN_P:
@@ -266,9 +293,11 @@ class ResultFinisher:
         if named - {beat, "", None}:
             return row  # other beats are named already
         if row[0] is not None and row[12]:
-            to_p, _, to_m = self._projection()
-            x, y = to_p.transform(row[0], row[1])
-            others = [b for b, _, _ in self._beats_within(x, y, row[12] / to_m) if b != beat]
+            if within is None:
+                to_p, _, to_m = self._projection()
+                x, y = to_p.transform(row[0], row[1])
+                within = self._beats_within_d(x, y, row[12] / to_m)
+            others = [b for _, b, _, _ in within if b != beat]
             why = "also within the radius"
         else:
             others = self._bordering(beat)
@@ -284,7 +313,8 @@ class ResultFinisher:
         """The beats sharing a border with ``beat`` (within 1 m of it)."""
         memo = self.__dict__.setdefault("_bordering_memo", {})
         if beat not in memo:
-            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
+            if self._beat_tree is None:
+                self._build_beat_tree()
             i = self._beat_id_list.index(beat)
             with PREPARED_LOCK:  # the query uses the prepared beat, shared across threads
                 near = self._beat_tree.query(self._beat_geoms[i], predicate="dwithin",

@@ -292,7 +292,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             if k not in self._memo and k not in todo:
                 todo[k] = p
         if todo:
-            results = self._finish([self._match(p) for p in todo.values()])
+            results = self._finish(self._match_batch(list(todo.values())))
             self._memo.update(zip(todo.keys(), results, strict=True))
         empty = self._row(parse_address(None))
         memo = self._memo
