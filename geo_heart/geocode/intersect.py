@@ -11,8 +11,10 @@ locates the crossing (``history_intersection``).
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
+from pathlib import Path
 
 import numpy as np
 import shapely
@@ -22,6 +24,11 @@ from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
 
+log = logging.getLogger(__name__)
+
+#: Version of the cached beat outlines (``geocode-beats-<key>.pkl``); bump when their content
+#: changes
+OUTLINES_VERSION = 1
 #: Score of a crossing by its uncertainty radius (metres): tighter is better.
 _SCORES = ((40.0, 0.8), (80.0, 0.75), (150.0, 0.7), (math.inf, 0.65))
 #: Beats this close (metres) to a crossing are named even when its point is sure: an incident "at"
@@ -42,6 +49,8 @@ _DEFER = threading.local()
 class NearPending(Exception):
     """Raised inside :meth:`IntersectionMatcher._match_batch` when a crossing's nearby beats are
     not known yet (they are then found for the whole batch at once)."""
+
+
 #: One lock around building a geocoder's projected beat outlines (dask threads share it)
 _BUILD_LOCK = threading.Lock()
 
@@ -189,14 +198,10 @@ class IntersectionMatcher:
         """Beats whose outlines come within ``CROSSING_REACH_M`` of ``beat`` (``beat`` itself
         included). Found for every beat at once, and kept with the beat index (every geocoder
         on it shares the table)."""
-        bi = self.beat_index
-        table = getattr(bi, "_touching_beats", None)
+        table = getattr(self.beat_index, "_touching_beats", None)
         if table is None:
-            with _BUILD_LOCK:
-                table = getattr(bi, "_touching_beats", None)
-                if table is None:
-                    table = _touching_table(bi, self._projection()[0], self._metres_per_unit())
-                    bi._touching_beats = table
+            self._build_beat_tree()  # made with the projected beat outlines
+            table = self.beat_index._touching_beats
         return table.get(beat, {beat})
 
     def _name_shared_beats(self, m: _Match, c1: list[str], c2: list[str]) -> None:
@@ -413,12 +418,17 @@ class IntersectionMatcher:
         found = self._beats_within_many(
             [k[0] for k in keys], [k[1] for k in keys], [k[2] / to_m for k in keys]
         )
+        flat = [t for near in found for t in near]
+        qlon, qlat = to_lonlat.transform(
+            np.array([t[2] for t in flat], dtype=float), np.array([t[3] for t in flat], dtype=float)
+        )
+        at = 0
+        lons, lats = qlon.tolist(), qlat.tolist()
         for key, near in zip(keys, found, strict=True):
-            got = []
-            for _, beat, qx, qy in near:
-                qlon, qlat = to_lonlat.transform(qx, qy)
-                got.append((beat, float(qlon), float(qlat)))
-            self._near_memo[key] = tuple(got)
+            self._near_memo[key] = tuple(
+                (t[1], lons[at + j], lats[at + j]) for j, t in enumerate(near)
+            )
+            at += len(near)
 
     def _match_batch(self, parsed: list) -> list:
         """``_match`` of each parsed address, the crossings' nearby beats found for the whole
@@ -641,12 +651,25 @@ class IntersectionMatcher:
             qy = q[:, 1] + 3 * step[:, 1]
             with PREPARED_LOCK:
                 good = (dd != 0) & shapely.contains_xy(self._beat_geoms[rb], qx, qy)
-            for k, i, d, gx, gy, ok in zip(rq.tolist(), rb.tolist(), dd.tolist(), qx.tolist(),
-                                           qy.tolist(), good.tolist(), strict=True):  # fmt: skip
-                if ok:
-                    out[k].append((d, ids[i], gx, gy))
-                else:
-                    out[k].append(self._inside_point(i, xl[k], yl[k], pts[k]))
+            miss = ~good
+            if miss.any():  # :meth:`_inside_point` for every miss at once: the full outlines
+                mq, mb = rq[miss], rb[miss]
+                full = self._beat_geoms[mb]
+                df = shapely.distance(full, pts[mq])
+                qf = shapely.get_coordinates(shapely.shortest_line(pts[mq], full)).reshape(-1, 2, 2)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    sf = (qf[:, 1] - np.column_stack([xs[mq], ys[mq]])) / df[:, None]
+                on_full = df != 0
+                ds_ = dd[miss]
+                on_simple = ~on_full & (ds_ != 0)
+                dd[miss] = np.where(on_full, df, np.where(on_simple, ds_, 0.0))
+                qx[miss] = np.where(on_full, qf[:, 1, 0] + 3 * sf[:, 0],
+                                    np.where(on_simple, qx[miss], xs[mq]))  # fmt: skip
+                qy[miss] = np.where(on_full, qf[:, 1, 1] + 3 * sf[:, 1],
+                                    np.where(on_simple, qy[miss], ys[mq]))  # fmt: skip
+            for k, i, d, gx, gy in zip(rq.tolist(), rb.tolist(), dd.tolist(), qx.tolist(),
+                                       qy.tolist(), strict=True):  # fmt: skip
+                out[k].append((d, ids[i], gx, gy))
         for lst in out:
             if len(lst) > 1:
                 lst.sort(key=lambda t: (t[0], t[1]))
@@ -654,26 +677,77 @@ class IntersectionMatcher:
 
     def _build_beat_tree(self) -> None:
         """The projected beat outlines (prepared), their 1 m simplifications and a tree on each;
-        made once per geocoder."""
+        made once per geocoder (read from the cache folder when an earlier run saved them)."""
         with _BUILD_LOCK:  # threaded workers share one geocoder: build once, publish last
             if self._beat_tree is not None:
                 return
-            to_p = self._projection()[0]
-            geoms = shapely.transform(
-                self.beat_index.geoms,
-                lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1])),
-            )
-            # simplified outlines (1 m) make the distances fast; a point found on one is checked
-            # against the true beat and recomputed on the full outline when it misses. A
-            # simplified outline lies within the tolerance of the true one (Douglas-Peucker),
-            # so a distance to it is within the tolerance of the true distance
             tol = 1.0 / self._metres_per_unit()
-            self._beat_simple = shapely.simplify(geoms, tol)
-            self._beat_simple_tree = shapely.STRtree(self._beat_simple)
+            geoms, simple, touching = self._beat_outlines(tol)
+            self._beat_simple = simple
+            self._beat_simple_tree = shapely.STRtree(simple)
             self._beat_tol2 = 2.0 * tol
             shapely.prepare(geoms)
             self._beat_geoms = geoms
+            if getattr(self.beat_index, "_touching_beats", None) is None:
+                self.beat_index._touching_beats = touching
             self._beat_tree = shapely.STRtree(geoms)
+
+    def _beat_outlines(self, tol: float) -> tuple[np.ndarray, np.ndarray, dict[str, set[str]]]:
+        """(projected beat outlines, their simplifications, :func:`_touching_table`).
+
+        Simplified outlines (tolerance ``tol``, 1 m) make the distances fast; a point found on
+        one is checked against the true beat and recomputed on the full outline when it misses.
+        A simplified outline lies within the tolerance of the true one (Douglas-Peucker), so a
+        distance to it is within the tolerance of the true distance. The three are pure
+        functions of the beats, the CRS and the tolerance, and are kept in the cache folder
+        (``geocode-beats-<key>.pkl``, the key a SHA-1 of those inputs), so that a new process
+        reads them (a few milliseconds) instead of making them (~0.1 s).
+        """
+        import hashlib
+        import pickle
+
+        crs = _index_crs(self.index)
+        path = None
+        folder = getattr(self, "cache_dir", None)
+        if folder is not None and Path(folder).is_dir():
+            h = hashlib.sha1(f"{OUTLINES_VERSION}|{crs}|{tol!r}|{CROSSING_REACH_M!r}".encode())
+            h.update("|".join(self._beat_id_list).encode())
+            for w in shapely.to_wkb(self.beat_index.geoms).tolist():
+                h.update(w)
+            path = Path(folder) / f"geocode-beats-{h.hexdigest()[:20]}.pkl"
+            try:
+                with open(path, "rb") as f:
+                    saved = pickle.load(f)
+                return (
+                    shapely.from_wkb(np.array(saved["geoms"], dtype=object)),
+                    shapely.from_wkb(np.array(saved["simple"], dtype=object)),
+                    {b: set(v) for b, v in saved["touching"].items()},
+                )
+            except FileNotFoundError:
+                pass
+            except Exception as exc:  # a corrupt cache file is made again, never fatal
+                log.warning("beat outlines cache %s unreadable (%s); making it again", path, exc)
+        to_p = self._projection()[0]
+        geoms = shapely.transform(
+            self.beat_index.geoms, lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1]))
+        )
+        simple = shapely.simplify(geoms, tol)
+        touching = _touching_table(geoms, self._beat_id_list, self._metres_per_unit())
+        if path is not None:
+            from geo_heart.errors import DataSourceError
+            from geo_heart.io.files import atomic_write
+
+            saved = {
+                "geoms": shapely.to_wkb(geoms).tolist(),
+                "simple": shapely.to_wkb(simple).tolist(),
+                "touching": {b: sorted(v) for b, v in touching.items()},
+            }
+            try:
+                with atomic_write(path) as tmp, open(tmp, "wb") as f:
+                    pickle.dump(saved, f, protocol=pickle.HIGHEST_PROTOCOL)
+            except (OSError, DataSourceError) as exc:
+                log.warning("cannot cache the beat outlines in %s: %s", path, exc)
+        return geoms, simple, touching
 
     def _inside_point(self, i: int, x: float, y: float, p) -> tuple:
         """``(distance, beat, x, y)``: a point just inside beat ``i`` near ``(x, y)`` outside it,
@@ -773,12 +847,9 @@ def _index_crs(index) -> str:
     return str(crs)
 
 
-def _touching_table(beat_index, to_p, m_per_unit: float) -> dict[str, set[str]]:
-    """Beat → the beats whose outlines come within ``CROSSING_REACH_M`` of it (itself too)."""
-    geoms = shapely.transform(
-        beat_index.geoms, lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1]))
-    )
-    ids = [str(b) for b in beat_index.ids]
+def _touching_table(geoms: np.ndarray, ids: list[str], m_per_unit: float) -> dict[str, set[str]]:
+    """Beat → the beats whose outlines (projected ``geoms``) come within ``CROSSING_REACH_M`` of
+    it (itself too)."""
     left, right = shapely.STRtree(geoms).query(
         geoms, predicate="dwithin", distance=CROSSING_REACH_M / m_per_unit
     )

@@ -78,8 +78,6 @@ HISTORY_BEAT_MIN_SHARE = 0.05
 _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 
-
-
 class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
@@ -96,8 +94,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         calibration: Calibration = IDENTITY,
         address_rules: AddressRules | None = None,
         county_units: frozenset[str] = frozenset(),
+        cache_dir=None,
     ) -> None:
         self.index = index
+        #: the cache folder, where the projected beat outlines are kept (None: made each time)
+        self.cache_dir = cache_dir
         #: the area file's ``[addresses]``: its postal cities, ZIPs, states and neighbours
         self.address_rules = address_rules or AddressRules(
             outside_cities=outside_cities, outside_words=outside_words
@@ -251,7 +252,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if own and row[0] is not None and (not beats or beats & self.county_units):
             place = " ".join(own)
             where = f"beat {', '.join(sorted(beats))}" if beats else "outside every beat"
-            return _with_reason(row, f"{place} spans the area's edge: decided by the point ({where})")
+            return _with_reason(
+                row, f"{place} spans the area's edge: decided by the point ({where})"
+            )
         return row
 
     def geocode_many(self, texts) -> Any:
@@ -653,4 +656,5 @@ def new_geocoder(
         calibration=calibration,
         address_rules=cfg.address_rules,
         county_units=frozenset(b for b, s in cfg.beats.special.items() if s.outside_city),
+        cache_dir=getattr(getattr(ws, "settings", None), "cache_dir", None),
     )
