@@ -8,9 +8,11 @@ Matching (which place a text names) lives in ``match.py``, ``streets.py`` and ``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+import shapely
 
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.calibration import score_family
@@ -71,8 +73,60 @@ class ResultFinisher:
             x, y = to_p.transform(lon, lat)
             r = np.array([rows[i][12] for i in asks], dtype=float) / to_m
             within = dict(zip(asks, self._beats_within_many(x, y, r), strict=True))
-        return [self._maybe_outside(self._name_others(m, r, within.get(i)))
+        rows = [self._name_others(m, r, within.get(i))
                 for i, (m, r) in enumerate(zip(matches, rows, strict=True))]  # fmt: skip
+        # points outside every beat: the nearest beat of all of them at once
+        far = [i for i, r in enumerate(rows) if r[8] == "outside" and r[0] is not None and r[12]]
+        hits = self._outside_hits([rows[i][0] for i in far], [rows[i][1] for i in far])
+        for i, hit in zip(far, hits, strict=True):
+            rows[i] = self._maybe_outside(rows[i], hit)
+        return rows
+
+    def _outside_hits(self, lons: list[float], lats: list[float]) -> list:
+        """``beat_index.locate(lon, lat, nearest=True)`` of many points, the nearest beats of the
+        points outside every beat found together: on the simplified beat outlines first (a
+        distance to one is within 1 m of the true distance), then on the true outlines of the
+        beats that may be nearest. The same beats and distances as one point at a time."""
+        from geo_heart.geo.beats import HALF_EARTH_M, NEAR_DEG, BeatHit
+
+        bi = self.beat_index
+        hits = [bi.locate(x, y) for x, y in zip(lons, lats, strict=True)]
+        todo = [k for k, h in enumerate(hits) if h.status == "outside"]
+        if not todo:
+            return hits
+        if self._beat_tree is None:
+            self._build_beat_tree()
+        same_crs = str(getattr(bi, "projected_crs", "")) == self._crs_name()
+        x0, y0, x1, y1 = shapely.total_bounds(bi.geoms).tolist()
+        near: dict[int, tuple[str, float]] = {}
+        inside = [
+            k for k in todo
+            if same_crs and x0 - NEAR_DEG <= lons[k] <= x1 + NEAR_DEG
+            and y0 - NEAR_DEG <= lats[k] <= y1 + NEAR_DEG
+        ]  # fmt: skip
+        if inside:
+            full, _, unit = bi.projected()
+            px, py = self._projection()[0].transform(
+                np.array([lons[k] for k in inside]), np.array([lats[k] for k in inside])
+            )
+            pts = shapely.points(np.column_stack([px, py]))
+            ds = shapely.distance(self._beat_simple[None, :], pts[:, None])
+            bound = ds.min(axis=1, keepdims=True) + 2 * self._beat_tol2
+            for row, (k, p) in enumerate(zip(inside, pts.tolist(), strict=True)):
+                js = np.flatnonzero(ds[row] <= bound[row])
+                d = shapely.distance(full[js], p)
+                dmin = float(d.min()) if len(d) else math.nan
+                if math.isfinite(dmin) and math.isfinite(px[row]) and math.isfinite(py[row]):
+                    j = int(js[d == dmin].min())  # ties: first by id
+                    near[k] = (str(bi.ids[j]), min(dmin * unit, HALF_EARTH_M))
+        for k in todo:
+            b, dist = near[k] if k in near else bi.nearest(lons[k], lats[k])
+            h = hits[k]
+            hits[k] = BeatHit(
+                None, None, h.status, f"{h.reason}; nearest beat {b} is {dist:,.0f} m away",
+                nearest_beat=b, distance_m=dist,
+            )  # fmt: skip
+        return hits
 
     def _candidate_dicts(
         self, cands: list[_Match], crows: list[tuple] | None = None
@@ -322,13 +376,14 @@ class ResultFinisher:
             memo[beat] = sorted({self._beat_id_list[j] for j in near.tolist()} - {beat})
         return memo[beat]
 
-    def _maybe_outside(self, row: tuple) -> tuple:
+    def _maybe_outside(self, row: tuple, hit=None) -> tuple:
         """A point outside every beat is ``outside`` only when its whole stated radius is: when
         a beat lies within the radius the answer is ``approximate`` ("may be outside: nearest
         beat 214, 136 m; confirm with the caller"), the nearest beat named as possible."""
         if row[8] != "outside" or row[0] is None or not row[12]:
             return row
-        hit = self.beat_index.locate(row[0], row[1], nearest=True)
+        if hit is None:
+            hit = self.beat_index.locate(row[0], row[1], nearest=True)
         if hit.nearest_beat is None or (hit.distance_m or 0.0) > row[12]:
             return row
         b = str(hit.nearest_beat)

@@ -575,6 +575,10 @@ class IntersectionMatcher:
                 self._to_m = float(crs.axis_info[0].unit_conversion_factor)
         return self._to_m
 
+    def _crs_name(self) -> str:
+        """The projected CRS of the reference index, as its area file names it."""
+        return _index_crs(self.index)
+
     def _projection(self):
         """(lon/lat → projected, projected → lon/lat, metres per projected unit), made once."""
         if self._proj is None:
