@@ -48,7 +48,10 @@ _DEFER = threading.local()
 
 class NearPending(Exception):
     """Raised inside :meth:`IntersectionMatcher._match_batch` when a crossing's nearby beats are
-    not known yet (they are then found for the whole batch at once)."""
+    not known yet (they are then found for the whole batch at once). ``located``: the crossing
+    chosen for the text, so that matching it again starts there."""
+
+    located: tuple | None = None
 
 
 #: One lock around building a geocoder's projected beat outlines (dask threads share it)
@@ -58,8 +61,12 @@ _BUILD_LOCK = threading.Lock()
 class IntersectionMatcher:
     """Locate ``A & B`` from road lines, the streets' known points or their extended lines."""
 
-    def _match_intersection(self, p: ParsedAddress) -> _Match:
-        if p.street2_key is not None and p.street_key.full == p.street2_key.full:
+    def _match_intersection(self, p: ParsedAddress, located: tuple | None = None) -> _Match:
+        """``located``: the crossing :meth:`_match_pair` chose for ``p`` (its :meth:`_located`
+        arguments), when a batch matches the text again (:meth:`_match_batch`)."""
+        if located is not None:
+            m = self._located(*located)
+        elif p.street2_key is not None and p.street_key.full == p.street2_key.full:
             m = self._self_crossing(p)
         else:
             m = self._match_pair(p)
@@ -149,7 +156,12 @@ class IntersectionMatcher:
         if best is not None:
             _, a, b, cr = best
             k = (a, b) if a <= b else (b, a)
-            return self._located(cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
+            args = (cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
+            try:
+                return self._located(*args)
+            except NearPending as exc:
+                exc.located = args  # the batch resumes here once the geometry is known
+                raise
         if pair_hist is not None:
             # the raw score carries how sure the records are (their majority share)
             share = max(pair_hist.values()) / (sum(pair_hist.values()) or 1.0)
@@ -437,20 +449,21 @@ class IntersectionMatcher:
         _DEFER.pending, _DEFER.owner = set(), self
         try:
             out: list = []
-            again: list[int] = []
+            again: list[tuple[int, tuple | None]] = []
             for i, p in enumerate(parsed):
                 try:
                     out.append(self._match(p))
-                except NearPending:
+                except NearPending as exc:
                     out.append(None)
-                    again.append(i)
+                    again.append((i, exc.located))
             pending = _DEFER.pending
         finally:
             _DEFER.pending = _DEFER.owner = None
         if pending:
             self._fill_near(pending)
-        for i in again:
-            out[i] = self._match(parsed[i])
+        for i, located in again:
+            p = parsed[i]
+            out[i] = self._match(p) if located is None else self._match_intersection(p, located)
         return out
 
     def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:
