@@ -105,7 +105,9 @@ class ResultFinisher:
             and y0 - NEAR_DEG <= lats[k] <= y1 + NEAR_DEG
         ]  # fmt: skip
         if inside:
-            full, _, unit = bi.projected()
+            # the geocoder's own projected outlines: the beat index's, as the CRS is the same
+            # (the same transformation of the same polygons)
+            full, unit = self._beat_geoms, self._metres_per_unit()
             px, py = self._projection()[0].transform(
                 np.array([lons[k] for k in inside]), np.array([lats[k] for k in inside])
             )

@@ -236,6 +236,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         r = self.address_rules
         if p.status != "ok" or not (r.edge_units or r.cities or r.zip_codes):
             return row
+        if not p.city and not p.zip and "" not in r.city_aliases:
+            return row  # the text names no city and no ZIP: nothing to decide by the point
         city = _city_of(r, p)
         edges = [k for k in (city, p.zip) if k and k in r.edge_units]
         beats = {row[2]} if row[2] else {c.get("beat") for c in row[13] or ()} - {None}
