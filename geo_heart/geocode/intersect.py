@@ -99,7 +99,17 @@ class IntersectionMatcher:
     def _street_options(self, key, number: int | None) -> tuple[list[str], float, int]:
         """Candidate streets for one side of a crossing: (keys, score factor, how many of them
         are what the text names; the rest are same-name streets with another directional or
-        suffix, tried only after those)."""
+        suffix, tried only after those). Memoised per (key, number); callers never change the
+        list."""
+        memo = self.__dict__.setdefault("_options_memo", {})
+        got = memo.get((key, number))
+        if got is None:
+            if len(memo) >= 100_000:
+                memo.clear()
+            got = memo[(key, number)] = self._street_options_uncached(key, number)
+        return got
+
+    def _street_options_uncached(self, key, number: int | None) -> tuple[list[str], float, int]:
         cands, factor, _ = self.resolve_street(key, number)
         first = len(cands)
         more = list(self.index.by_name.get(key.name, ())) if key is not None else []
