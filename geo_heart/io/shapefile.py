@@ -196,11 +196,12 @@ def parts_of(values) -> tuple[int, int]:
 
 
 def split_column(values, n: int) -> list[list]:
-    """``n`` lists: part ``k`` of each value (``None`` where a value has fewer parts)."""
+    """``n`` lists: part ``k`` of each value (``None`` where a value has fewer parts). A value no
+    cut keeps whole (refused unless ``--on-loss warn``) is cut to 254 bytes in its first field."""
     out: list[list] = [[] for _ in range(n)]
     for v in values:
         p = split_text(v) if isinstance(v, str) else [v]
-        p = p or [v]
+        p = p or [v.encode("utf-8")[:TEXT_BYTES].decode("utf-8", "ignore")]
         for k in range(n):
             out[k].append(p[k] if k < len(p) else None)
     return out

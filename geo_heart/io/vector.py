@@ -327,7 +327,7 @@ def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, o
         names = fields[c]
         if len(names) > 1:
             data.update(zip(names, split_column(gdf[c].tolist(), len(names)), strict=True))
-        elif gdf[c].dtype == object and c not in own:
+        elif gdf[c].dtype == object:
             data[names[0]] = gdf[c].map(cut_to_bytes)  # only with --on-loss warn: else refused
         else:
             data[names[0]] = gdf[c]

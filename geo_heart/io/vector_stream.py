@@ -185,12 +185,11 @@ def infer_parquet_kinds(work: str | Path, columns, *, keep_text=()) -> dict[str,
 
 
 def _batches(
-    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, fields=None, kinds=None,
-    own=(),
+    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, fields=None, kinds=None
 ):
     """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``.
 
-    ``fields`` (Shapefile): column → its field names (several: a split own column, ``own``)."""
+    ``fields`` (Shapefile): column → its field names (several: a split result column)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pyproj import Transformer
@@ -239,7 +238,7 @@ def _batches(
                     split = split_column(c.to_pylist(), len(fields[f.name]))
                     cols.extend(pa.array(v, type=pa.string()) for v in split)
                     continue
-                if shp and pa.types.is_string(f.type) and f.name not in own:
+                if shp and pa.types.is_string(f.type):
                     # a dBASE text field holds 254 bytes: cut here on a character boundary
                     # (reached only with on_loss="warn": else refused before writing)
                     c = pa.array([cut_to_bytes(v) for v in c.to_pylist()], type=pa.string())
@@ -315,9 +314,7 @@ def write_vector_from_parquet(
         info["losses"] = [str(x) for x in losses]
     if spec.fmt == "shp":
         fields = plan_fields(columns, input_columns=input_columns, parts=parts, source=p)
-    schema, batches, counts, bounds = _batches(
-        work, spec, lon_column, lat_column, fields, kinds, own=set(own)
-    )
+    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, fields, kinds)
     try:
         if spec.fmt == "parquet":
             meta_schema = schema.with_metadata({b"geo": _geo_metadata(spec.crs)})

@@ -263,3 +263,20 @@ def test_durham_geocode_to_shapefile_loses_nothing(cli_env, data_dir, tmp_path):
                                        err_msg=c)  # fmt: skip
         else:  # a CSV's empty cell is the Shapefile's null
             assert back[c].fillna("").tolist() == fresh[c].tolist(), c
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_an_unsplittable_value_with_on_loss_warn_is_cut_with_a_warning(tmp_path, caplog,
+                                                                        streamed):  # fmt: skip
+    import logging
+
+    rows = _frame().assign(reason=["a " * 200 + "a", "", "short"])
+    write = write_vector
+    if streamed:
+        rows.to_parquet(tmp_path / "w.parquet", index=False)
+        rows, write = tmp_path / "w.parquet", write_vector_from_parquet
+    with caplog.at_level(logging.WARNING):
+        write(rows, check_output(tmp_path / "w.shp"), input_columns=["id", "lon", "lat"],
+              on_loss="warn")  # fmt: skip
+    assert "'reason': 1 values longer than 254 bytes that cannot be split" in caplog.text
+    assert pyogrio.read_dataframe(tmp_path / "w.shp")["reason"].iloc[0] == ("a " * 127).strip()
