@@ -140,6 +140,11 @@ def plan_fields(
         fields[c] = names
         for n in names:
             other = holder.get(n.lower())
+            if other is not None and not ({c, other} & own):
+                raise InputError(
+                    f"{str(source)!r}: columns {other!r} and {c!r} would both be the Shapefile "
+                    f"field {n!r} (dBASE ignores case); rename one or write a GeoPackage"
+                )
             if other is not None:
                 user, result = (c, other) if other in own else (other, c)
                 raise InputError(

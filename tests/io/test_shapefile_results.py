@@ -69,6 +69,8 @@ def test_a_users_column_is_never_taken_for_a_result():
     assert fields["in_service_x1"] == ["in_servi_1"]
     with pytest.raises(InputError, match="'MATCH_ADDR' would share the Shapefile field"):
         plan_fields(["MATCH_ADDR", "matched_address"], input_columns=["MATCH_ADDR"])
+    with pytest.raises(InputError, match="columns 'Beat' and 'BEAT' would both be"):
+        plan_fields(["Beat", "BEAT"], input_columns=["Beat", "BEAT"])
 
 
 _WORDY = st.text(st.sampled_from("ab é€😀 ,;"), min_size=0, max_size=900).map(str.strip)
