@@ -60,7 +60,9 @@ def _street_of(matched: str | None) -> str | None:
 
 def _city_of(r: AddressRules, p: ParsedAddress) -> str | None:
     """The text's city, upper-case with spaces folded and aliases applied (None if not given)."""
-    city = " ".join((p.city or "").upper().split())
+    if not p.city:
+        return r.city_aliases.get("", "") or None
+    city = " ".join(p.city.upper().split())
     return r.city_aliases.get(city, city) or None
 
 
