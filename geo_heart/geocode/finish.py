@@ -18,6 +18,9 @@ from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.calibration import score_family
 from geo_heart.geocode.types import UNCERTAINTY_M, _Match, majority_summary
 
+#: Segments per stretch of a beat outline in the tree that finds the nearest beat of a point
+CHUNK_SEGMENTS = 64
+
 #: A crossing answer names one beat only when its calibrated probability of the right beat is at
 #: least this (issue 33: an answer naming a single beat is right at least 98% of the time);
 #: otherwise it also names the other beats within its radius
@@ -82,11 +85,32 @@ class ResultFinisher:
             rows[i] = self._maybe_outside(rows[i], hit)
         return rows
 
+    def _outline_chunks(self) -> tuple[shapely.STRtree, np.ndarray]:
+        """The rings of the projected beat outlines cut into stretches of at most
+        :data:`CHUNK_SEGMENTS` segments, a tree over them and the beat (position) of each."""
+        got = self.__dict__.get("_chunks")
+        if got is None:
+            if self._beat_tree is None:
+                self._build_beat_tree()
+            parts, part_of = shapely.get_parts(self._beat_geoms, return_index=True)
+            rings, ring_of = shapely.get_rings(parts, return_index=True)
+            xy, pos = shapely.get_coordinates(rings, return_index=True)
+            starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]]).tolist()
+            ends = [*starts[1:], len(pos)]
+            beat_of = part_of[ring_of]
+            lines, owner = [], []
+            for r, (a, e) in enumerate(zip(starts, ends, strict=True)):
+                for i in range(a, e - 1, CHUNK_SEGMENTS):
+                    lines.append(shapely.linestrings(xy[i : min(i + CHUNK_SEGMENTS + 1, e)]))
+                    owner.append(beat_of[r])
+            got = (shapely.STRtree(np.array(lines, dtype=object)), np.array(owner, dtype=np.int64))
+            self._chunks = got
+        return got
+
     def _outside_hits(self, lons: list[float], lats: list[float]) -> list:
         """``beat_index.locate(lon, lat, nearest=True)`` of many points, the nearest beats of the
-        points outside every beat found together: on the simplified beat outlines first (a
-        distance to one is within 1 m of the true distance), then on the true outlines of the
-        beats that may be nearest. The same beats and distances as one point at a time."""
+        points outside every beat found together, on stretches of the beats' outlines (one tree
+        query for all of them). The same beats and distances as one point at a time."""
         from geo_heart.geo.beats import HALF_EARTH_M, NEAR_DEG, BeatHit
 
         bi = self.beat_index
@@ -94,8 +118,6 @@ class ResultFinisher:
         todo = [k for k, h in enumerate(hits) if h.status == "outside"]
         if not todo:
             return hits
-        if self._beat_tree is None:
-            self._build_beat_tree()
         same_crs = str(getattr(bi, "projected_crs", "")) == self._crs_name()
         x0, y0, x1, y1 = shapely.total_bounds(bi.geoms).tolist()
         near: dict[int, tuple[str, float]] = {}
@@ -105,22 +127,26 @@ class ResultFinisher:
             and y0 - NEAR_DEG <= lats[k] <= y1 + NEAR_DEG
         ]  # fmt: skip
         if inside:
-            # the geocoder's own projected outlines: the beat index's, as the CRS is the same
-            # (the same transformation of the same polygons)
-            full, unit = self._beat_geoms, self._metres_per_unit()
+            # the nearest stretch of any beat's outline (the geocoder's own projected outlines:
+            # the beat index's, as the CRS is the same): a point outside a polygon is as far from
+            # it as from the nearest segment of its rings, so the distance is the same number
+            tree, chunk_beat = self._outline_chunks()
+            unit = self._metres_per_unit()
             px, py = self._projection()[0].transform(
                 np.array([lons[k] for k in inside]), np.array([lats[k] for k in inside])
             )
-            pts = shapely.points(np.column_stack([px, py]))
-            ds = shapely.distance(self._beat_simple[None, :], pts[:, None])
-            bound = ds.min(axis=1, keepdims=True) + 2 * self._beat_tol2
-            for row, (k, p) in enumerate(zip(inside, pts.tolist(), strict=True)):
-                js = np.flatnonzero(ds[row] <= bound[row])
-                d = shapely.distance(full[js], p)
-                dmin = float(d.min()) if len(d) else math.nan
-                if math.isfinite(dmin) and math.isfinite(px[row]) and math.isfinite(py[row]):
-                    j = int(js[d == dmin].min())  # ties: first by id
-                    near[k] = (str(bi.ids[j]), min(dmin * unit, HALF_EARTH_M))
+            sel = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
+            pts = shapely.points(np.column_stack([px[sel], py[sel]]))
+            (qi, ci), dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
+            best: dict[int, tuple[float, int]] = {}
+            for q, c, d in zip(qi.tolist(), ci.tolist(), dist.tolist(), strict=True):
+                k = inside[int(sel[q])]
+                got = (d, int(chunk_beat[c]))  # ties: first by id
+                if k not in best or got < best[k]:
+                    best[k] = got
+            for k, (d, j) in best.items():
+                if math.isfinite(d * unit):
+                    near[k] = (self._beat_id_list[j], min(d * unit, HALF_EARTH_M))
         for k in todo:
             b, dist = near[k] if k in near else bi.nearest(lons[k], lats[k])
             h = hits[k]
