@@ -18,9 +18,6 @@ from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.calibration import score_family
 from geo_heart.geocode.types import UNCERTAINTY_M, _Match, majority_summary
 
-#: Segments per stretch of a beat outline in the tree that finds the nearest beat of a point
-CHUNK_SEGMENTS = 64
-
 #: A crossing answer names one beat only when its calibrated probability of the right beat is at
 #: least this (issue 33: an answer naming a single beat is right at least 98% of the time);
 #: otherwise it also names the other beats within its radius
@@ -84,28 +81,6 @@ class ResultFinisher:
         for i, hit in zip(far, hits, strict=True):
             rows[i] = self._maybe_outside(rows[i], hit)
         return rows
-
-    def _outline_chunks(self) -> tuple[shapely.STRtree, np.ndarray]:
-        """The rings of the projected beat outlines cut into stretches of at most
-        :data:`CHUNK_SEGMENTS` segments, a tree over them and the beat (position) of each."""
-        got = self.__dict__.get("_chunks")
-        if got is None:
-            if self._beat_tree is None:
-                self._build_beat_tree()
-            parts, part_of = shapely.get_parts(self._beat_geoms, return_index=True)
-            rings, ring_of = shapely.get_rings(parts, return_index=True)
-            xy, pos = shapely.get_coordinates(rings, return_index=True)
-            starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]]).tolist()
-            ends = [*starts[1:], len(pos)]
-            beat_of = part_of[ring_of]
-            lines, owner = [], []
-            for r, (a, e) in enumerate(zip(starts, ends, strict=True)):
-                for i in range(a, e - 1, CHUNK_SEGMENTS):
-                    lines.append(shapely.linestrings(xy[i : min(i + CHUNK_SEGMENTS + 1, e)]))
-                    owner.append(beat_of[r])
-            got = (shapely.STRtree(np.array(lines, dtype=object)), np.array(owner, dtype=np.int64))
-            self._chunks = got
-        return got
 
     def _outside_hits(self, lons: list[float], lats: list[float]) -> list:
         """``beat_index.locate(lon, lat, nearest=True)`` of many points, the nearest beats of the
