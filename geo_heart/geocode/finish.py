@@ -63,8 +63,11 @@ class ResultFinisher:
     def _last_checks(self, matches: list[_Match], rows: list[tuple]) -> list[tuple]:
         """:meth:`_name_others` then :meth:`_maybe_outside` on every row; the beats within the
         radius of every crossing answer that asks for them found in one vectorised pass."""
-        asks = [i for i, (m, r) in enumerate(zip(matches, rows, strict=True))
-                if self._others_within(m, r)]  # fmt: skip
+        # only a row naming a beat with a calibrated probability below SINGLE_BEAT_MIN_P may name
+        # others (the test :meth:`_name_others` starts with); the rest are left as they are
+        maybe = [i for i, r in enumerate(rows)
+                 if r[2] is not None and r[6] is not None and r[6] < SINGLE_BEAT_MIN_P]  # fmt: skip
+        asks = [i for i in maybe if self._others_within(matches[i], rows[i])]
         within: dict[int, list[tuple]] = {}
         if asks:
             to_p, _, to_m = self._projection()
@@ -73,8 +76,9 @@ class ResultFinisher:
             x, y = to_p.transform(lon, lat)
             r = np.array([rows[i][12] for i in asks], dtype=float) / to_m
             within = dict(zip(asks, self._beats_within_many(x, y, r), strict=True))
-        rows = [self._name_others(m, r, within.get(i))
-                for i, (m, r) in enumerate(zip(matches, rows, strict=True))]  # fmt: skip
+        rows = list(rows)
+        for i in maybe:
+            rows[i] = self._name_others(matches[i], rows[i], within.get(i))
         # points outside every beat: the nearest beat of all of them at once
         far = [i for i, r in enumerate(rows) if r[8] == "outside" and r[0] is not None and r[12]]
         hits = self._outside_hits([rows[i][0] for i in far], [rows[i][1] for i in far])
