@@ -42,18 +42,25 @@ class ResultFinisher:
         ]
         if not todo:
             return self._last_checks(matches, rows)
-        # every candidate of every such match finished in one vectorised pass
+        # every candidate of every such match finished in one vectorised pass; an approximate
+        # answer without candidates is its own one candidate (a copy of the match: every field
+        # the finishing reads is copied), whose row is the match's own row, not finished again
+        own: set[int] = set()
         for i in todo:
             m = matches[i]
             if m.approximate and not m.candidates:
                 m.candidates = [_copy_match(m)]
                 if m.candidates[0].share is None:
                     m.candidates[0].share = 1.0
-        flat = [c for i in todo for c in matches[i].candidates or ()]
+                own.add(i)
+        flat = [c for i in todo if i not in own for c in matches[i].candidates or ()]
         done = iter(self._finish_plain(flat))
         for i in todo:
             m = matches[i]
-            crows = [next(done) for _ in m.candidates or ()]
+            if i in own:
+                crows = [rows[i]]
+            else:
+                crows = [next(done) for _ in m.candidates or ()]
             if m.approximate:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
