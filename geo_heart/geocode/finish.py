@@ -70,19 +70,27 @@ class ResultFinisher:
     def _last_checks(self, matches: list[_Match], rows: list[tuple]) -> list[tuple]:
         """:meth:`_name_others` then :meth:`_maybe_outside` on every row; the beats within the
         radius of every crossing answer that asks for them found in one vectorised pass."""
-        # only a row naming a beat with a calibrated probability below SINGLE_BEAT_MIN_P may name
-        # others (the test :meth:`_name_others` starts with); the rest are left as they are
-        maybe = [i for i, r in enumerate(rows)
-                 if r[2] is not None and r[6] is not None and r[6] < SINGLE_BEAT_MIN_P]  # fmt: skip
+        # only a crossing answer naming a beat with a calibrated probability below
+        # SINGLE_BEAT_MIN_P may name others (the tests :meth:`_name_others` starts with); the
+        # rest are left as they are
+        maybe = [
+            i for i, (m, r) in enumerate(zip(matches, rows, strict=True))
+            if r[2] is not None and r[6] is not None and r[6] < SINGLE_BEAT_MIN_P
+            and ("intersection" in m.match_type or "intersection with" in (m.reason or ""))
+        ]  # fmt: skip
         asks = [i for i in maybe if self._others_within(matches[i], rows[i])]
         within: dict[int, list[tuple]] = {}
         if asks:
+            # one query per distinct (point, radius): texts naming the same crossing share it
+            where = {(rows[i][0], rows[i][1], rows[i][12]): None for i in asks}
+            spots = list(where)
             to_p, _, to_m = self._projection()
-            lon = np.array([rows[i][0] for i in asks], dtype=float)
-            lat = np.array([rows[i][1] for i in asks], dtype=float)
+            lon = np.array([k[0] for k in spots], dtype=float)
+            lat = np.array([k[1] for k in spots], dtype=float)
             x, y = to_p.transform(lon, lat)
-            r = np.array([rows[i][12] for i in asks], dtype=float) / to_m
-            within = dict(zip(asks, self._beats_within_many(x, y, r), strict=True))
+            r = np.array([k[2] for k in spots], dtype=float) / to_m
+            where = dict(zip(spots, self._beats_within_many(x, y, r), strict=True))
+            within = {i: where[(rows[i][0], rows[i][1], rows[i][12])] for i in asks}
         rows = list(rows)
         for i in maybe:
             rows[i] = self._name_others(matches[i], rows[i], within.get(i))
