@@ -58,9 +58,9 @@ class ResultFinisher:
         for i in todo:
             m = matches[i]
             if i in own:
-                crows = [rows[i]]
-            else:
-                crows = [next(done) for _ in m.candidates or ()]
+                rows[i] = self._finish_own(m, rows[i])
+                continue
+            crows = [next(done) for _ in m.candidates or ()]
             if m.approximate:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
@@ -216,6 +216,40 @@ class ResultFinisher:
         return (lon, lat, shared, district, sa, m.match_type, score, m.matched,
                 "approximate", reason, ";".join(named) or None, source, unc,
                 tuple(cands))  # fmt: skip
+
+    def _finish_own(self, m: _Match, row: tuple) -> tuple:
+        """:meth:`_finish_approximate` of a match that is its own one candidate (a copy of it,
+        whose finished row is ``row``): the same row, without the general case's loops over
+        candidates and beats."""
+        x, y, beat, district, sa0, mtype, score0, matched, status, _, strad, source, unc, _ = row
+        out_area = x is not None and beat is None and status == "outside"
+        d = {
+            "matched_address": f"{matched} (outside the area)" if out_area else matched,
+            "lon": x, "lat": y, "beat": beat, "district": district, "in_service_area": sa0,
+            "match_type": mtype, "score": score0, "straddle_beats": strad, "uncertainty_m": unc,
+        }  # fmt: skip
+        share = m.candidates[0].share if m.candidates else None
+        if share is not None:
+            d["share"] = share
+        if out_area:
+            d["outside_area"] = True
+        beats = [] if beat is None else [beat]
+        sa = None if beat is None else self.service_area.contains(beat)
+        named = [*beats, *(b for b in m.block_beats or () if b not in beats)]
+        named += [b for b in (strad or "").split(";") if b and b not in named]
+        if sa is not None and any(self.service_area.contains(b) != sa for b in named):
+            sa = None
+        if beats and len(named) > 1:
+            where = f"most likely beat {beat}; also within the radius: {', '.join(named[1:])}"
+        elif beats:
+            where = f"1 possible beat: {beat} ({int(100 * (0.0 + (share or 0.0)) + 0.5)}%)"
+        else:
+            where = "no beat known"
+        reason = f"{m.reason}; {where}" if m.reason else where
+        source = None if beat is None else source
+        score = self.calibration.probability(score_family(m.match_type, source), float(m.score))
+        return (x, y, beat, district, sa, m.match_type, score, m.matched, "approximate", reason,
+                ";".join(named) or None, source, unc, (d,))  # fmt: skip
 
     def _finish_ambiguous(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
         """Several places fit: the candidates with their beats; the beat only if they share it."""
