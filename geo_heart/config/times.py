@@ -518,7 +518,8 @@ def clock_check(
     midnight = text.str.contains(
         r"(?:^|[T\s])0?0:00(?::00(?:\.0+)?)?(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?$"
     )
-    filled = (midnight & minutes.notna() & (minutes > 0)).to_numpy(dtype=bool)
+    # a writable copy: under pandas 3 (copy-on-write) to_numpy() may return a read-only view
+    filled = (midnight & minutes.notna() & (minutes > 0)).to_numpy(dtype=bool, copy=True)
     if filled.any():
         day = pd.to_datetime(
             text[filled]

@@ -7,6 +7,8 @@ when honoured offsets look wrong, and give date-only ``00:00:00`` stamps their t
 
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import pytest
 
@@ -99,6 +101,25 @@ def test_loader_says_how_it_read_the_offsets(toy_area):
     assert any("1 WHEN values stamped 00:00:00 took their time of day from HOUR" in n
                for n in data.summary()["notes"])  # fmt: skip
     assert not any("WARNING" in n for n in data.summary()["notes"])
+
+
+def test_date_only_stamps_are_filled_under_copy_on_write(toy_area):
+    """pandas 3 always copies on write (read-only NumPy views): a clean install from PyPI gets
+    it, and the loader failed there with 'output array is read-only'. pandas 2's opt-in mode
+    behaves the same."""
+    from geo_heart.analysis.calls import calls_from_frame
+
+    cow = (
+        pd.option_context("mode.copy_on_write", True)
+        if hasattr(pd.options.mode, "copy_on_write")
+        else contextlib.nullcontext()  # pandas 3: always on
+    )
+    with cow:
+        data = calls_from_frame(
+            toy_area, _frame(), source="x.csv", offsets="local", hour_column="HOUR"
+        )
+    assert data.frame["local_time"].dt.hour.tolist() == [9, 14, 20, 2, 11]
+    assert data.frame["local_time"].iloc[4] == pd.Timestamp("2022-04-18 11:30")
 
 
 def test_honoured_offsets_that_look_wrong_are_warned(toy_area, caplog):
