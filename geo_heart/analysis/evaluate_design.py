@@ -266,7 +266,7 @@ def outcome_masks(
     Placebo: the raw code, upper-cased with spaces folded and any known program prefix removed,
     is one of ``design.placebo_codes``.
     """
-    targeted = frame["call_type"].isin(design.targeted_types).to_numpy(dtype=bool)
+    targeted = frame["call_type"].isin(design.targeted_types).to_numpy(dtype=bool, copy=True)
     if design.risk_excluded:
         targeted &= ~frame["risk"].fillna(False).to_numpy(dtype=bool)
     placebo = np.zeros(len(frame), dtype=bool)

@@ -369,6 +369,8 @@ def with_columns(df: pd.DataFrame, columns: dict[Any, np.ndarray]) -> pd.DataFra
         import geopandas as gpd
 
         out = gpd.GeoDataFrame(out, geometry=geom, copy=False)
+        if out[geom].array is data[geom]:  # copy-on-write pandas (3.x) kept the input's array
+            out[geom] = data[geom].copy()  # untracked: a write to the result would reach df
     return out
 
 

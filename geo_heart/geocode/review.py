@@ -152,8 +152,9 @@ def add_beat_points(ws, frame: pd.DataFrame, names: dict[str, str]) -> tuple[pd.
     """
     pts = beat_points(ws)
     out = frame.copy()
-    lon = pd.to_numeric(out[names["lon"]], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(out[names["lat"]], errors="coerce").to_numpy(dtype=float)
+    # writable copies (pandas 3 copy-on-write hands out read-only views)
+    lon = pd.to_numeric(out[names["lon"]], errors="coerce").to_numpy(dtype=float, copy=True)
+    lat = pd.to_numeric(out[names["lat"]], errors="coerce").to_numpy(dtype=float, copy=True)
     beat = out[names["beat"]].astype(object).to_numpy()
     status = out[names["status"]].astype(str).to_numpy()
     has = np.isfinite(lon) & np.isfinite(lat)

@@ -3,6 +3,7 @@ equal to an independent Poisson GLM, the JSON keys, and one-line refusals."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -145,12 +146,16 @@ def _run(toy_env, args):
     return CliRunner().invoke(cli, args, env=toy_env, catch_exceptions=False)
 
 
-def test_area_evaluate_on_toy_calls(toy, tmp_path):
+@pytest.mark.parametrize("cow", [False, True], ids=["default", "copy_on_write"])
+def test_area_evaluate_on_toy_calls(toy, tmp_path, cow):
     path = _toy_calls(tmp_path, effect=-0.6)
-    data = toy.load_calls(path, cache=False)
-    r = toy.evaluate(
-        data, treated="11,12", start="2023-01-01", end="2023-12-31", ri_draws=20, boot_reps=0
-    )
+    # pandas 3 always copies on write (read-only views); pandas 2 has it as an option
+    on = cow and hasattr(pd.options.mode, "copy_on_write")
+    with pd.option_context("mode.copy_on_write", True) if on else contextlib.nullcontext():
+        data = toy.load_calls(path, cache=False)
+        r = toy.evaluate(
+            data, treated="11,12", start="2023-01-01", end="2023-12-31", ri_draws=20, boot_reps=0
+        )
     d = r.to_dict()
     assert KEYS <= set(d)
     assert d["treated"] == ["11", "12"] and d["n_beats"] == 4 and d["n_months"] == 24

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -9,6 +11,14 @@ import pytest
 import shapely
 
 from geo_heart.geo.assign import with_columns
+
+
+def _copy_on_write(on: bool):
+    """pandas 2's opt-in copy-on-write (pandas 3 always has it): results must not share
+    read-only or untracked arrays with the input."""
+    if on and hasattr(pd.options.mode, "copy_on_write"):
+        return pd.option_context("mode.copy_on_write", True)
+    return contextlib.nullcontext()
 
 
 def _random_points(toy, n=2000, seed=3):
@@ -37,14 +47,16 @@ def test_dataframe_and_layer_give_the_kernels_answers(toy):
     assert out.geometry.geom_equals(layer.geometry).all()  # the layer's own points, not rebuilt
 
 
-def test_the_input_is_never_changed_through_the_result(toy):
+@pytest.mark.parametrize("cow", [False, True], ids=["default", "copy_on_write"])
+def test_the_input_is_never_changed_through_the_result(toy, cow):
     frame = pd.DataFrame({"lon": [-99.995, -99.985], "lat": [40.005, 40.015]})
     layer = gpd.GeoDataFrame(geometry=gpd.points_from_xy(frame.lon, frame.lat), crs=4326)
     before, before_layer = frame.copy(), layer.copy()
-    out = toy.assign(frame, census=False)
-    out.loc[0, "lon"] = 0.0
-    out_layer = toy.assign(layer, census=False)
-    out_layer.loc[0, "geometry"] = shapely.Point(1, 1)
+    with _copy_on_write(cow):
+        out = toy.assign(frame, census=False)
+        out.loc[0, "lon"] = 0.0
+        out_layer = toy.assign(layer, census=False)
+        out_layer.loc[0, "geometry"] = shapely.Point(1, 1)
     pd.testing.assert_frame_equal(frame, before)
     assert layer.geometry.geom_equals(before_layer.geometry).all()
     assert list(frame.columns) == ["lon", "lat"] and list(layer.columns) == ["geometry"]

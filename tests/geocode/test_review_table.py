@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
+
+
+def _copy_on_write(on: bool):
+    """pandas 2's opt-in copy-on-write (pandas 3 always has it): results must not share
+    read-only or untracked arrays with the input."""
+    if on and hasattr(pd.options.mode, "copy_on_write"):
+        return pd.option_context("mode.copy_on_write", True)
+    return contextlib.nullcontext()
 
 
 def _run(args, capsys):
@@ -65,7 +74,8 @@ def test_review_refuses_a_non_csv_before_work(toy_env, tmp_path, capsys):
     assert not (tmp_path / "g.csv").exists()
 
 
-def test_beat_points_flagged_inside_their_beat(toy):
+@pytest.mark.parametrize("cow", [False, True], ids=["default", "copy_on_write"])
+def test_beat_points_flagged_inside_their_beat(toy, cow):
     from geo_heart.geocode.review import BEAT_POINT, add_beat_points
 
     names = {c: c for c in ("lon", "lat", "beat", "status")}
@@ -77,7 +87,8 @@ def test_beat_points_flagged_inside_their_beat(toy):
             "status": ["beat_only", "ok", "unmatched", "approximate"],
         }
     )
-    out, n = add_beat_points(toy, frame, names)
+    with _copy_on_write(cow):
+        out, n = add_beat_points(toy, frame, names)
     assert n == 1
     assert out["point_kind"].tolist() == [BEAT_POINT, "match", "", ""]
     hit = toy.beat_index.assign(out["lon"].to_numpy()[:1], out["lat"].to_numpy()[:1])
