@@ -28,6 +28,7 @@ def build(obj, force, as_json) -> None:
     ws = obj.workspace
     t = time.perf_counter()
     g = geocoder_for(ws, rebuild=force)
+    g.index.crossing_table()  # found on a lookup's first crossing; built and cached here too
     if as_json:
         click.echo(
             json.dumps(

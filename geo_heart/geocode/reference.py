@@ -20,6 +20,7 @@ import json
 import logging
 import pickle
 import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,9 @@ from geo_heart.io.files import atomic_write, file_sha1
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 11
+INDEX_VERSION = 12
+#: one lock for the crossing tables built on first use (the service answers from many threads)
+_CROSSINGS_LOCK = threading.Lock()
 #: reference layer roles, in the order they are read (see :mod:`geo_heart.geocode.sources`)
 ROLES = (
     "address_points", "openaddresses", "osm", "tiger_addrfeat", "tiger_edges", "centerlines",
@@ -86,11 +89,56 @@ class ReferenceIndex:
     version: int = INDEX_VERSION
     #: place key (name or alias) → (lon, lat, display name, category) from the ``[places]`` table
     named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
-    #: street pair → crossing record (see :func:`geo_heart.geocode.intersect.precompute_crossings`)
+    #: street pair → crossing record (see :func:`geo_heart.geocode.intersect.precompute_crossings`);
+    #: None until the first crossing asks for it (:meth:`crossing_table`)
     crossings: dict[tuple[str, str], tuple] | None = None
     #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``):
     #: the area file's ``[area] projected_crs`` (always set when the index is built)
     projected_crs: str | None = None
+    #: metres per unit of ``projected_crs`` (set when the index is built)
+    unit_m: float | None = None
+
+    def crossing_table(self) -> dict[tuple[str, str], tuple] | None:
+        """Every pair of streets whose geometries come within reach (see
+        :func:`geo_heart.geocode.intersect.crossing_pairs`), found on first use.
+
+        A lookup that names no crossing never needs the table, so the index build leaves it
+        out (it was a third of a cold Durham build). The first crossing finds it for every
+        street at once and keeps it beside the cached index (``geocode-crossings-<key>.pkl``,
+        the index's own key, written atomically), so the next process reads it. Thread-safe.
+        None for an index without the metres per unit (a hand-made one): each pair is then
+        computed when asked.
+        """
+        if self.crossings is not None or self.unit_m is None:
+            return self.crossings
+        with _CROSSINGS_LOCK:
+            if self.crossings is None:
+                self.crossings = _load_or_find_crossings(self)
+        return self.crossings
+
+
+def _load_or_find_crossings(idx: ReferenceIndex) -> dict[tuple[str, str], tuple]:
+    """The index's crossing table from its cache file, else found from its streets (and cached)."""
+    from geo_heart.geocode.intersect import crossing_pairs
+
+    path = getattr(idx, "crossings_file", None)
+    if path is not None and Path(path).exists():
+        try:
+            with open(path, "rb") as f:
+                got = pickle.load(f)
+            if isinstance(got, dict):
+                return got
+        except Exception as exc:  # a corrupt cache is rebuilt, never fatal
+            log.warning("crossing table cache %s unreadable (%s); rebuilding", path, exc)
+    table = crossing_pairs(idx.streets, float(idx.unit_m))
+    idx.sources["crossings"] = {"street_pairs": len(table)}
+    if path is not None:
+        try:
+            with atomic_write(path) as tmp, open(tmp, "wb") as f:
+                pickle.dump(table, f, protocol=pickle.HIGHEST_PROTOCOL)
+        except (OSError, DataSourceError) as exc:
+            log.warning("cannot cache the crossing table in %s: %s", path, exc)
+    return table
 
 
 def _layer_sources(ws) -> dict[str, tuple[Path, dict]]:
@@ -154,22 +202,31 @@ def cache_path(ws) -> Path:
 
 
 def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
-    """Read the cached index, or build it from the layers and cache it."""
+    """Read the cached index, or build it from the layers and cache it.
+
+    The crossing table is not part of the index file: it is found on the first crossing and
+    cached beside it (:meth:`ReferenceIndex.crossing_table`).
+    """
     path = cache_path(ws)
+    crossings_file = path.with_name(path.name.replace("geocode-index-", "geocode-crossings-"))
     if path.exists() and not rebuild:
         try:
             with open(path, "rb") as f:
                 idx = pickle.load(f)
             if isinstance(idx, ReferenceIndex) and idx.version == INDEX_VERSION:
+                idx.crossings_file = crossings_file
                 return idx
         except Exception as exc:  # a corrupt cache is rebuilt, never fatal
             log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
     idx = build_index(ws)
+    if rebuild and crossings_file.exists():
+        crossings_file.unlink(missing_ok=True)  # found again from the rebuilt streets
     try:
         with atomic_write(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, DataSourceError) as exc:
         log.warning("cannot cache the geocode index in %s: %s", path, exc)
+    idx.crossings_file = crossings_file
     return idx
 
 
@@ -342,12 +399,9 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     idx = ReferenceIndex(
         streets=streets, by_name=dict(by_name), intersections=intersections,
         pair_history=pair_history, places=places, sources=info,
-        projected_crs=str(ws.config.projected_crs),
+        projected_crs=str(ws.config.projected_crs), unit_m=unit_m,
     )  # fmt: skip
-    from geo_heart.geocode.intersect import crossing_pairs
-
-    idx.crossings = crossing_pairs(idx.streets, unit_m)
-    info["crossings"] = {"street_pairs": len(idx.crossings)}
+    # the crossing table is found on the first crossing a lookup asks for (crossing_table)
     places_file = getattr(ws.config, "places_file", None)
     if places_file is not None:
         idx.named_places = _read_places(ws, idx, Path(places_file), info)
