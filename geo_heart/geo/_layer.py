@@ -154,20 +154,21 @@ def _read_layer(path: Path, id_field: str, district_field: str | None):
     import pyogrio.raw
     from pyogrio.errors import DataSourceError as _PyogrioError
 
+    cols = [id_field] + ([district_field] if district_field else [])
+    # one read (a GeoJSON file is parsed whole on every open): pyogrio leaves out a column the
+    # layer has not got, and only then is the layer's field list read, for the message
     try:
-        info = pyogrio.read_info(path)
+        meta, _fids, wkb, values = pyogrio.raw.read(path, columns=cols)
     except _PyogrioError as exc:
         raise DataSourceError(f"cannot read beats layer {str(path)!r}: {exc}") from None
-    fields = [str(f) for f in info["fields"]]
-    for needed in [id_field] + ([district_field] if district_field else []):
-        if needed not in fields:
+    order = [str(f) for f in meta["fields"]]
+    for needed in cols:
+        if needed not in order:
+            fields = [str(f) for f in pyogrio.read_info(path)["fields"]]
             raise DataSourceError(
                 f"beats layer {str(path)!r} has no field {needed!r}; fields: {fields} "
                 "(set beats.id_field / beats.district_field in the area file)"
             )
-    cols = [id_field] + ([district_field] if district_field else [])
-    meta, _fids, wkb, values = pyogrio.raw.read(path, columns=cols)
-    order = [str(f) for f in meta["fields"]]
     ids = values[order.index(id_field)]
     districts = values[order.index(district_field)] if district_field else None
     crs = meta.get("crs")

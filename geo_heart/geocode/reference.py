@@ -507,32 +507,58 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
 
     lines: dict[str, list] = defaultdict(list)
     keyobj = {}
+    keys_of: dict[tuple, list] = {}  # many lines share a name and ref: each read once
     for name, ref, geom in records:
         if geom is None or geom.is_empty:
             continue
-        for k in _road_keys(name, ref):
+        ks = keys_of.get((name, ref))
+        if ks is None:
+            ks = keys_of[(name, ref)] = _road_keys(name, ref)
+        for k in ks:
             lines[k.full].append(geom)
             keyobj[k.full] = k
     keys = sorted(lines)
     merged = [shapely.union_all(lines[k]) for k in keys]
-    for k, g in zip(keys, merged, strict=True):
-        sd = _street(streets, keyobj[k])
-        for part in shapely.get_parts(shapely.line_merge(g)):
+    joined = shapely.line_merge(np.array(merged, dtype=object)) if merged else []
+    # every part's coordinates projected in one call (the same numbers, point by point)
+    owner, coords = [], []
+    for i, g in enumerate(joined):
+        for part in shapely.get_parts(g):
             xy = shapely.get_coordinates(part)
             if len(xy) >= 2:
-                sd.road_parts.append(np.column_stack(to_ft.transform(xy[:, 0], xy[:, 1])))
+                owner.append(i)
+                coords.append(xy)
+    if coords:
+        allxy = np.concatenate(coords)
+        px, py = to_ft.transform(allxy[:, 0], allxy[:, 1])
+        projected = np.column_stack([px, py])
+        at = 0
+        for i, xy in zip(owner, coords, strict=True):
+            sd = _street(streets, keyobj[keys[i]])
+            sd.road_parts.append(projected[at : at + len(xy)].copy())
+            at += len(xy)
+    for k, g, gm in zip(keys, merged, joined, strict=True):
+        sd = _street(streets, keyobj[k])
         if sd.mid is None:
-            p = shapely.line_interpolate_point(shapely.line_merge(g), 0.5, normalized=True)
+            p = shapely.line_interpolate_point(gm, 0.5, normalized=True)
             if p.is_empty:
                 p = g.representative_point()
             sd.mid = (float(p.x), float(p.y))
     tree = shapely.STRtree(merged)
     left, right = tree.query(merged, predicate="intersects")
     out: dict[tuple[str, str], tuple[float, float]] = {}
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        if i >= j or keyobj[keys[i]].name == keyobj[keys[j]].name:
-            continue
-        inter = merged[i].intersection(merged[j])
+    names = [keyobj[k].name for k in keys]
+    use = np.array(
+        [
+            i < j and names[i] != names[j]
+            for i, j in zip(left.tolist(), right.tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    left, right = left[use], right[use]
+    arr = np.array(merged, dtype=object)
+    inters = shapely.intersection(arr[left], arr[right]) if len(left) else []
+    for i, j, inter in zip(left.tolist(), right.tolist(), inters, strict=True):
         if inter.is_empty:
             continue
         pts = shapely.get_coordinates(inter)
@@ -588,9 +614,7 @@ def history_counts(
     names = [(a_list[g // nb], b_list[g % nb]) for g in groups.tolist()]
     order = sorted(range(len(names)), key=names.__getitem__)
     vals = sums.to_numpy(float).tolist()
-    return (
-        [names[i][0] for i in order], [names[i][1] for i in order], [vals[i] for i in order]
-    )
+    return ([names[i][0] for i in order], [names[i][1] for i in order], [vals[i] for i in order])
 
 
 def _add_history(streets, path: Path, table: dict, info) -> dict:
@@ -621,10 +645,13 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
     pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     used = 0.0
     for addr, beat, n in zip(addrs, beats, sums, strict=True):
-        p = parse_address(addr)
-        if p.kind in ("address", "block") and p.number is not None:
-            sd = _street(streets, p.street_key)
-            h = sd.history.setdefault((p.number // 100) * 100, {})
+        # the common "200 PACIFIC AVE" form without a ParsedAddress (the same number and key)
+        na = numbered_address(addr)
+        p = parse_address(addr) if na is None else None
+        if na is not None or (p.kind == "block" and p.number is not None):
+            number, key = (na[0], na[2]) if na is not None else (p.number, p.street_key)
+            sd = _street(streets, key)
+            h = sd.history.setdefault((number // 100) * 100, {})
             h[beat] = round(h.get(beat, 0) + n, 4)
             used += 1
         elif p.kind == "intersection":
