@@ -570,6 +570,29 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
     return out
 
 
+def _text_codes(col, *, first4: bool = False) -> tuple[np.ndarray, list[str]]:
+    """``(codes, distinct texts)`` of a text column (a pandas Series or a pyarrow array), the
+    texts in order of first appearance (``pd.factorize(sort=False)``); ``first4``: of each
+    text's first four characters (code points)."""
+    import pandas as pd
+
+    if not isinstance(col, pd.Series):  # a pyarrow array
+        import pyarrow.compute as pc
+
+        arr = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+        if first4:
+            arr = pc.utf8_slice_codeunits(arr, 0, 4)  # code points, as Python slices
+        enc = arr.dictionary_encode()
+        codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, enc.dictionary.to_pylist()
+    text = col.astype(str)
+    if first4:
+        vals = text.tolist()
+        text = np.fromiter(map(itemgetter(slice(0, 4)), vals), dtype=object, count=len(vals))
+    codes, uniq = pd.factorize(text, sort=False)
+    return codes.astype(np.int64), list(uniq)
+
+
 def history_counts(
     df, addr_c: str, beat_c: str, time_c: str | None, half_life: float
 ) -> tuple[list[str], list[str], list[float]]:
@@ -578,21 +601,20 @@ def history_counts(
     The same sums, in the same order, as grouping the table by its address text and stripped
     beat text with pandas (``groupby([a, b], sort=True)["w"].sum()``; weights ``2^(-age /
     half_life)``, age in years before the newest record, from the time text's first four
-    characters), but the texts are factorised once and each distinct value handled once (a
-    beat stripped, a year read), and the rows grouped by integer codes: several times faster
-    on Durham's 125k records. Rows with an empty beat (or ``nan``) are left out.
+    characters), but the texts are factorised once (by pyarrow, when ``df`` is a pyarrow
+    table) and each distinct value handled once (a beat stripped, a year read), and the rows
+    grouped by integer codes: several times faster on Durham's 125k records. Rows with an empty
+    beat (or ``nan``) are left out.
     """
     import pandas as pd
 
-    a_codes, a_uniq = pd.factorize(df[addr_c].astype(str), sort=False)
-    b_codes, b_raw = pd.factorize(df[beat_c].astype(str), sort=False)
+    a_codes, a_list = _text_codes(df[addr_c])
+    b_codes, b_raw = _text_codes(df[beat_c])
     # each distinct raw beat stripped once ("212 " and "212" are one beat)
     b_remap, b_uniq = pd.factorize(pd.Index([str(v).strip() for v in b_raw], dtype=object))
     b_codes = b_remap[b_codes] if len(b_remap) else b_codes
     if time_c:
-        text = df[time_c].astype(str).tolist()
-        prefix = np.fromiter(map(itemgetter(slice(0, 4)), text), dtype=object, count=len(text))
-        y_codes, y_uniq = pd.factorize(prefix, sort=False)
+        y_codes, y_uniq = _text_codes(df[time_c], first4=True)
         # to_numeric on the distinct prefixes: the same numbers as on every row
         y_vals = pd.to_numeric(pd.Series(y_uniq, dtype=object), errors="coerce").to_numpy(float)
         year = y_vals[y_codes] if len(y_codes) else np.zeros(0)
@@ -610,7 +632,7 @@ def history_counts(
     # pandas' group sum (compensated, in row order): the same floats as grouping by the texts
     sums = pd.Series(w[keep]).groupby(key, sort=False).sum()
     groups = sums.index.to_numpy()
-    a_list, b_list = a_uniq.tolist(), b_uniq.tolist()
+    b_list = b_uniq.tolist()
     names = [(a_list[g // nb], b_list[g % nb]) for g in groups.tolist()]
     order = sorted(range(len(names)), key=names.__getitem__)
     vals = sums.to_numpy(float).tolist()
@@ -618,28 +640,33 @@ def history_counts(
 
 
 def _add_history(streets, path: Path, table: dict, info) -> dict:
-    from geo_heart.io.tables import read_columns, table_kind
+    from geo_heart.io.tables import read_columns, read_columns_arrow, table_kind
 
     addr_c = _col(table, "address_column")
     beat_c = _col(table, "beat_column")
     time_c = _col(table, "time_column")
     df = None
     if path.exists() and table_kind(path) in ("csv", "tsv"):
-        # only the columns used (a missing one: the full read below names it)
-        df = read_columns(path, [c for c in (addr_c, beat_c, time_c) if c])
+        # only the columns used, kept in pyarrow (a missing one: the full read below names it)
+        used = [c for c in (addr_c, beat_c, time_c) if c]
+        df = read_columns_arrow(path, used)
+        if df is None:
+            df = read_columns(path, used)
     if df is None:
         df = _read(path, "history")
+    arrow = hasattr(type(df), "column_names")  # a pyarrow table
+    names = list(df.column_names) if arrow else list(df.columns)
     for c in (addr_c, beat_c):
-        if c not in df.columns:
+        if c not in names:
             raise InputError(
-                f"layers.history: {str(path)!r} has no column {c!r}; columns are {list(df.columns)}"
+                f"layers.history: {str(path)!r} has no column {c!r}; columns are {names}"
             )
     # Recent records weigh more (beats are redrawn, blocks change hands): weight 2^(-age/half-life)
     half_life = float(table.get("half_life_years", 1.0))
-    if time_c and time_c not in df.columns:
+    if time_c and time_c not in names:
         raise InputError(
             f"layers.history: {str(path)!r} has no column {time_c!r} (time_column); "
-            f"columns are {list(df.columns)}"
+            f"columns are {names}"
         )
     addrs, beats, sums = history_counts(df, addr_c, beat_c, time_c, half_life)
     pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -661,7 +688,8 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
             for k in (p.street_key, p.street2_key):
                 _street(streets, k)
     info["history"] = {
-        "file": str(path), "records": len(df), "address_beat_pairs_used": int(used), "pairs": len(pairs),
+        "file": str(path), "records": df.num_rows if arrow else len(df),
+        "address_beat_pairs_used": int(used), "pairs": len(pairs),
     }  # fmt: skip
     # each block's and crossing's majority beat computed once, here (see types.History)
     for sd in streets.values():
