@@ -192,6 +192,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             adj = self._cross_adj_memo = _adjacency(table)
         return adj
 
+    def prepare_crossings(self) -> None:
+        """Make the crossing table now rather than on the first crossing asked for (the lookup
+        service does it in the background once it is up)."""
+        _ = self._cross_adj
+
     def _radius(self, kind: str) -> float | None:
         """The stated radius (metres) of an answer of this kind (calibrated when fitted)."""
         return self.calibration.radius(kind, UNCERTAINTY_M.get(kind))
