@@ -37,7 +37,7 @@ from geo_heart.io.files import atomic_write, file_sha1
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 12
+INDEX_VERSION = 13
 #: one lock for the crossing tables built on first use (the service answers from many threads)
 _CROSSINGS_LOCK = threading.Lock()
 #: reference layer roles, in the order they are read (see :mod:`geo_heart.geocode.sources`)
@@ -83,7 +83,8 @@ class ReferenceIndex:
 
     streets: dict[str, StreetData]
     by_name: dict[str, list[str]]
-    intersections: dict[tuple[str, str], tuple[float, float]]
+    #: where two road lines cross (a report: :func:`road_intersections`); None in a built index
+    intersections: dict[tuple[str, str], tuple[float, float]] | None
     pair_history: dict[tuple[str, str], dict[str, int]]
     places: dict[str, tuple[float, float, str]]
     sources: dict[str, Any]
@@ -290,21 +291,11 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     info: dict[str, Any] = {}
 
     # --- read every layer into the same records (geo_heart.geocode.sources) ------------------
-    from geo_heart.geocode.sources import READERS, range_entries
+    from geo_heart.geocode.sources import range_entries
 
-    records = {}
-    for role, (path, table) in sources.items():
-        if role == "history" or (role in ("roads", "landmarks") and not path.exists()):
-            continue
-        kw = {}
-        if role == "osm" and table.get("clip_to_beats", True):
-            import shapely
-
-            x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(ws.beat_index.geoms))
-            m = float(table.get("clip_margin_deg", 0.05))
-            kw["bbox"] = (x0 - m, y0 - m, x1 + m, y1 + m)
-        records[role] = READERS[role](path, table, role, **kw)
-        info[role] = records[role].info
+    records = _read_records(ws, sources)
+    for role, rec in records.items():
+        info[role] = rec.info
 
     # --- address points -------------------------------------------------------------------
     text = [t for r in records.values() for t in r.point_text]
@@ -396,11 +387,10 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
                 sd.mid = (float(xs[len(xs) // 2]), float(ys[len(ys) // 2]))
     info["ranges"] = {"entries": n_ranges}
 
-    # --- street lines: names and intersections -------------------------------------------------
+    # --- street lines: names and road parts (where two roads cross: road_intersections) ---------
     lines = [ln for rec in records.values() for ln in rec.lines]
-    intersections: dict[tuple[str, str], tuple[float, float]] = {}
     if lines:
-        intersections = _add_roads(streets, lines, to_ft, info)
+        _add_roads(streets, lines, to_ft, info)
 
     # --- named places (landmarks, OSM) ----------------------------------------------------------
     places: dict[str, tuple[float, float, str]] = {}
@@ -418,9 +408,9 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         by_name[sd.name].append(key)
     for v in by_name.values():
         v.sort()
-    log.info("geocode index: %d streets, %d intersections", len(streets), len(intersections))
+    log.info("geocode index: %d streets", len(streets))
     idx = ReferenceIndex(
-        streets=streets, by_name=dict(by_name), intersections=intersections,
+        streets=streets, by_name=dict(by_name), intersections=None,
         pair_history=pair_history, places=places, sources=info,
         projected_crs=str(ws.config.projected_crs), unit_m=unit_m, paths_ready=False,
     )  # fmt: skip
@@ -501,8 +491,28 @@ def _road_keys(name: str | None, ref: str | None) -> list:
     return keys
 
 
-def _add_roads(streets, records: list, to_ft, info) -> dict:
-    """Street lines ``(name, ref, geometry)`` → each street's road parts; crossings of two roads."""
+def _read_records(ws, sources: dict) -> dict:
+    """Each reference layer but the history read into records (:mod:`.sources`)."""
+    from geo_heart.geocode.sources import READERS
+
+    records = {}
+    for role, (path, table) in sources.items():
+        if role == "history" or (role in ("roads", "landmarks") and not path.exists()):
+            continue
+        kw = {}
+        if role == "osm" and table.get("clip_to_beats", True):
+            import shapely
+
+            x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(ws.beat_index.geoms))
+            m = float(table.get("clip_margin_deg", 0.05))
+            kw["bbox"] = (x0 - m, y0 - m, x1 + m, y1 + m)
+        records[role] = READERS[role](path, table, role, **kw)
+    return records
+
+
+def _road_lines(records: list) -> tuple[list[str], dict, list]:
+    """Street lines ``(name, ref, geometry)`` → (street keys sorted, key objects, each key's
+    lines merged into one geometry)."""
     import shapely
 
     lines: dict[str, list] = defaultdict(list)
@@ -518,7 +528,14 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
             lines[k.full].append(geom)
             keyobj[k.full] = k
     keys = sorted(lines)
-    merged = [shapely.union_all(lines[k]) for k in keys]
+    return keys, keyobj, [shapely.union_all(lines[k]) for k in keys]
+
+
+def _add_roads(streets, records: list, to_ft, info) -> None:
+    """Street lines ``(name, ref, geometry)`` → each street's road parts (and middle point)."""
+    import shapely
+
+    keys, keyobj, merged = _road_lines(records)
     joined = shapely.line_merge(np.array(merged, dtype=object)) if merged else []
     # every part's coordinates projected in one call (the same numbers, point by point)
     owner, coords = [], []
@@ -544,6 +561,23 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
             if p.is_empty:
                 p = g.representative_point()
             sd.mid = (float(p.x), float(p.y))
+    info["lines"] = {"records": len(records), "named_roads": len(keys)}
+
+
+def road_intersections(ws) -> dict[tuple[str, str], tuple[float, float]]:
+    """Where two differently named roads of the reference layers cross: ``(street a, street b)
+    → (lon, lat)`` (the crossing nearest the middle of their crossings).
+
+    A report (``geo-heart index build``/``info`` count them), never used to answer a lookup
+    (crossings are located from the streets' shapes: :mod:`.intersect`), so the index build
+    leaves it out and this reads the line layers again.
+    """
+    import shapely
+
+    records = _read_records(ws, _layer_sources(ws))
+    keys, keyobj, merged = _road_lines([ln for rec in records.values() for ln in rec.lines])
+    if not merged:
+        return {}
     tree = shapely.STRtree(merged)
     left, right = tree.query(merged, predicate="intersects")
     out: dict[tuple[str, str], tuple[float, float]] = {}
@@ -566,7 +600,6 @@ def _add_roads(streets, records: list, to_ft, info) -> dict:
         c = pts.mean(axis=0)
         p = pts[int(np.argmin(((pts - c) ** 2).sum(axis=1)))]
         out[(keys[i], keys[j])] = (float(p[0]), float(p[1]))
-    info["lines"] = {"records": len(records), "named_roads": len(keys), "intersections": len(out)}
     return out
 
 
