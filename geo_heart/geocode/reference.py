@@ -102,6 +102,8 @@ class ReferenceIndex:
     #: False until the streets' ``path_parts``/``path_sigma`` are made (:meth:`crossing_table`);
     #: an index made by hand sets them itself
     paths_ready: bool = True
+    #: where the crossing table is cached (beside the index file; set when the index is loaded)
+    crossings_file: Path | None = None
 
     def crossing_table(self) -> dict[tuple[str, str], tuple] | None:
         """Every pair of streets whose geometries come within reach (see
@@ -129,7 +131,7 @@ def _load_or_find_crossings(idx: ReferenceIndex) -> None:
     from geo_heart.geocode.intersect import crossing_pairs
     from geo_heart.geocode.lines import street_paths
 
-    path = getattr(idx, "crossings_file", None)
+    path = idx.crossings_file
     if path is not None and Path(path).exists():
         try:
             with open(path, "rb") as f:
@@ -141,6 +143,7 @@ def _load_or_find_crossings(idx: ReferenceIndex) -> None:
                     sd.path_parts, sd.path_sigma = parts, sigma
                 idx.paths_ready = True
             idx.crossings = pairs
+            idx.sources["crossings"] = {"street_pairs": len(pairs)}
             return
         except Exception as exc:  # a corrupt cache is rebuilt, never fatal
             log.warning("crossing table cache %s unreadable (%s); rebuilding", path, exc)
