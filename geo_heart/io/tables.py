@@ -236,9 +236,11 @@ def _csv_columns_arrow(path: Path, columns: list[str]):
     codec = text_encoding(path, None)
     if _has_nul(path, codec):
         raise ValueError("NUL bytes: read_table's reader keeps them as read")
+    # one thread: a few columns of a table this size parse in well under a second, and a fresh
+    # process would first start pyarrow's thread pool (slower than the parse on a busy machine)
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding=codec),
+        read_options=pacsv.ReadOptions(encoding=codec, use_threads=False),
         parse_options=pacsv.ParseOptions(
             delimiter="\t" if table_kind(path) == "tsv" else ",", ignore_empty_lines=False
         ),
