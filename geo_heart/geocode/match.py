@@ -149,7 +149,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         self._beat_id_list = [str(b) for b in beat_index.ids]
         # street → other street → crossing record / past records of the crossing (both ways), so
         # that a crossing's candidate pairs are dict lookups (no pair tuples built per address);
-        # the crossings' on the first crossing asked for (see the _cross_adj property)
+        # the crossings' is made on the first crossing asked for (the _cross_adj property)
         self._cross_adj_memo: dict[str, dict[str, Any]] | None = None
         self._ph_adj = _adjacency(index.pair_history)
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
