@@ -279,12 +279,69 @@ def _street(streets: dict[str, StreetData], key) -> StreetData:
     return sd
 
 
+#: ``address._RE_FAST`` as RE2 (pyarrow) reads it; used only while the two patterns agree
+_FAST_PATTERN = r"^(\d{1,6}) ([A-Z][A-Z0-9 ]*[A-Z0-9])$"
+_FAST_RE2 = r"^(?P<n>\d{1,6}) (?P<s>[A-Z][A-Z0-9 ]*[A-Z0-9])$"
+
+
+def numbered_many(texts: list) -> tuple[np.ndarray, np.ndarray, list]:
+    """:func:`~geo_heart.geocode.address.numbered_address` of many texts, as ``(numbers, key
+    codes, keys)``: text ``i`` reads as number ``numbers[i]`` on street ``keys[codes[i]]``, or
+    is no numbered address (``codes[i] == -1``); the same answer as ``numbered_address`` gives
+    every text.
+
+    The common ``1200 N DUKE ST`` form is split for all texts at once by pyarrow (RE2) and each
+    distinct street read once; every other text (and any text RE2 does not read as Python's
+    ``re`` does: a Unicode digit, a final newline, one longer than the parser takes) goes
+    through ``numbered_address`` itself. RE2's ``\\d`` and ``$`` match a subset of what
+    Python's do on this pattern, so a text RE2 splits is split the same way by Python.
+    """
+    from geo_heart.geocode import address as A
+
+    n = len(texts)
+    nums = np.zeros(n, dtype=np.int64)
+    codes = np.full(n, -1, dtype=np.int64)
+    keys: list = []
+    rest = range(n)
+    if n and A._RE_FAST.pattern == _FAST_PATTERN:
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arr = pa.array(texts, type=pa.string())
+        except Exception:  # noqa: BLE001 - not all text: each read by numbered_address
+            arr = None
+        if arr is not None:
+            m = pc.extract_regex(arr, _FAST_RE2)
+            ok = pc.and_(pc.is_valid(m), pc.less_equal(pc.utf8_length(arr), A.MAX_ADDRESS_CHARS))
+            mask = pa.array(ok.fill_null(False).to_numpy(zero_copy_only=False))
+            rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+            st = m.field("s").filter(mask).dictionary_encode()
+            keys = [A._fast_street(v, " ", "") for v in st.dictionary.to_pylist()]
+            code = st.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            num = pc.cast(m.field("n").filter(mask), pa.int64()).to_numpy(zero_copy_only=False)
+            fast = np.array([k is not None for k in keys], dtype=bool)
+            good = fast[code] if len(code) else np.zeros(0, dtype=bool)
+            codes[rows[good]] = code[good]
+            nums[rows[good]] = num[good]
+            done = np.zeros(n, dtype=bool)
+            done[rows[good]] = True
+            rest = np.flatnonzero(~done).tolist()
+    for i in rest:
+        na = numbered_address(texts[i])
+        if na is not None:
+            nums[i], codes[i] = na[0], len(keys)
+            keys.append(na[2])
+    return nums, codes, keys
+
+
 def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     """Build the reference index from the configured layers (no cache).
 
     ``without`` names layer roles to leave out (an evaluation switches the road lines off to
     measure what the address points alone give).
     """
+    import pandas as pd
     from pyproj import Transformer
 
     sources = {k: v for k, v in _layer_sources(ws).items() if k not in without}
@@ -311,28 +368,21 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         log.warning("address points: %d row(s) with coordinates outside WGS84 rejected", bad_xy)
     # each (street, number): the mean of its points, streets in the order first seen; grouped
     # with one sort (an address with more than two points: np.mean, the same floats as before)
-    code: dict[str, int] = {}
-    keys: list[Any] = []
-    pos: list[int] = []
-    scode: list[int] = []
-    snum: list[int] = []
-    skipped = 0
-    for i, t in enumerate(text):
-        if not ok_xy[i]:
-            skipped += 1
-            continue
-        na = numbered_address(t)
-        if na is None:
-            skipped += 1
-            continue
-        c = code.get(na[1])
-        if c is None:
-            c = code[na[1]] = len(keys)
-            keys.append(na[2])
-        keys[c] = na[2]
-        pos.append(i)
-        scode.append(c)
-        snum.append(na[0])
+    ok_rows = np.flatnonzero(ok_xy)
+    nums, kcodes, kobjs = numbered_many([text[i] for i in ok_rows.tolist()])
+    numbered = kcodes >= 0
+    skipped = bad_xy + int((~numbered).sum())
+    pos = ok_rows[numbered]
+    kcodes = kcodes[numbered]
+    # streets coded in the order first seen (row order); each keeps the key of its last point,
+    # as a dict filled row by row would
+    full_code = pd.factorize(np.array([k.full if k else "" for k in kobjs], dtype=object))[0]
+    scode, uniq = pd.factorize(full_code[kcodes] if len(kcodes) else np.zeros(0, np.int64))
+    last = np.zeros(len(uniq), dtype=np.int64)
+    np.maximum.at(last, scode, np.arange(len(scode)))
+    keys = [kobjs[kcodes[j]] for j in last.tolist()]
+    code = uniq  # len(code): streets with points
+    snum = nums[numbered]
     pos_a = np.asarray(pos, dtype=np.int64)
     scode_a = np.asarray(scode, dtype=np.int64)
     snum_a = np.asarray(snum, dtype=np.int64)

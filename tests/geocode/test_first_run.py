@@ -147,3 +147,26 @@ def test_history_counts_are_the_pandas_grouping(seed):
             want = _history_by_pandas(df, "A", "B", t, half_life)
             assert history_counts(df, "A", "B", t, half_life) == want
             assert history_counts(table, "A", "B", t, half_life) == want
+
+
+def test_numbered_many_is_numbered_address_for_every_text():
+    import csv
+
+    from geo_heart.geocode.address import numbered_address
+    from geo_heart.geocode.reference import numbered_many
+
+    with open(Path(__file__).with_name("address_cases.csv"), encoding="utf-8") as f:
+        texts = [c["input"] for c in csv.DictReader(f)]
+    texts += [
+        "1200 N DUKE ST", "010 SW BOUNDARY ST", "12 E PETTIGREW ST APT 3", "", "  ", "X" * 600,
+        "12 " + "A" * 600,  # a numbered form longer than the parser takes
+        "123 MAIN ST\n",  # Python's $ matches before a final newline, RE2's does not
+        "\u0661\u0662\u0663 MAIN ST",  # Arabic-Indic digits: Python's \d, not RE2's
+        "1234567 MAIN ST", "12  MAIN ST", "12 MAIN ST ", "N DUKE ST/W MAIN ST", "100 BLK MAIN ST",
+    ]  # fmt: skip
+    nums, codes, keys = numbered_many(texts)
+    for text, n, c in zip(texts, nums.tolist(), codes.tolist(), strict=True):
+        want = numbered_address(text)
+        got = None if c < 0 else (n, keys[c].full, keys[c])
+        assert got == want, text
+    assert (codes >= 0).sum() > 10 and (codes < 0).sum() > 5
