@@ -49,10 +49,10 @@ def public_tracts(t: pd.DataFrame, keep: tuple[str, ...] | list[str] = ()) -> pd
 def service_outline(ws, beats: list[str]):
     """The beats dissolved to one outline (GeoDataFrame, EPSG:4326; empty when no beats)."""
     import geopandas as gpd
-    import shapely
 
-    geoms = [ws.beat_index.geometry_of(b) for b in beats if b in set(ws.beat_index.beats)]
-    geom = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
+    from geo_heart.geo.outlines import beats_outline
+
+    geom = beats_outline(ws, beats)  # cached on disk: the citywide dissolve took ~0.25 s
     return gpd.GeoDataFrame({"name": ["service area"]}, geometry=[geom], crs="EPSG:4326")
 
 

@@ -276,11 +276,11 @@ def _class_rows(breaks, colors, *, decimals: int = 1, no_data: str | None = None
 def pilot_outline(ws: Workspace):
     """The default service area dissolved to one outline (GeoDataFrame, EPSG:4326)."""
     import geopandas as gpd
-    import shapely
+
+    from geo_heart.geo.outlines import beats_outline
 
     sa = ws.config.service_area
-    geoms = [ws.beat_index.geometry_of(b) for b in ws.beat_index.beats if sa.contains(b)]
-    geom = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
+    geom = beats_outline(ws, [b for b in ws.beat_index.beats if sa.contains(b)])
     return gpd.GeoDataFrame({"name": [sa.label]}, geometry=[geom], crs="EPSG:4326")
 
 
