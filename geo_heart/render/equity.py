@@ -219,7 +219,21 @@ def _ratio(v, lo, hi) -> str:
     return f"{v:.2f} ({lo:.2f}–{hi:.2f})" if lo == lo and hi == hi else f"{v:.2f}"
 
 
-def report_section(ws, data) -> dict:
+def results_by_rule_set(ws, data) -> dict[str, EquityResult]:
+    """:func:`~geo_heart.analysis.equity.equity_analysis` of ``data`` under each rule set that
+    operated (the synthetic "before" set left out), by rule-set name, in time order: what the
+    report's equity section shows, computed once per report and passed on (the first page's
+    reach row reads today's)."""
+    from geo_heart.analysis.equity import equity_analysis
+
+    return {
+        rs.name: equity_analysis(ws, data, rules=rs)
+        for rs in ws.config.timeline.rule_sets
+        if not rs.synthetic
+    }
+
+
+def report_section(ws, data, *, results: dict[str, EquityResult] | None = None) -> dict:
     """The planner report's "Who the service reaches" section.
 
     Each group's share living in the service area under every rule set (before the service,
@@ -228,17 +242,14 @@ def report_section(ws, data) -> dict:
     bootstrap intervals); the group chart and the tract map of unmet demand under today's rules;
     and the plain-language caveats.
 
+    ``results`` are :func:`results_by_rule_set` of the same calls when the caller has them.
+
     Raises
     ------
     MissingLayerError
         The area has no census tract layer or no ``[equity]`` (the report leaves the section out).
     """
-    from geo_heart.analysis.equity import (
-        CAVEATS,
-        equity_analysis,
-        groups_by_rule_set,
-        shares_sentence,
-    )
+    from geo_heart.analysis.equity import CAVEATS, groups_by_rule_set, shares_sentence
     from geo_heart.render.report import _data_uri, png_bytes_from_figure
 
     periods = groups_by_rule_set(ws, bootstrap=0)
@@ -260,10 +271,12 @@ def report_section(ws, data) -> dict:
     figures = []
     latest = ws.config.rule_set()
     result = None
+    if results is None:
+        results = results_by_rule_set(ws, data)
     for rs in ws.config.timeline.rule_sets:
         if rs.synthetic:
             continue
-        result = equity_analysis(ws, data, rules=rs)
+        result = results[rs.name]
         g = result.groups
         rows = pd.DataFrame(
             {
