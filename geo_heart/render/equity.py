@@ -169,7 +169,9 @@ def group_chart(result: EquityResult):
     ax2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
     ax2.set_title("Disparity ratios", fontsize=10)
     fig.suptitle(f"Who the service reaches, rules: {result.rules.get('label')}", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    from geo_heart.render.static import tight_layout_once
+
+    tight_layout_once(fig, rect=(0, 0, 1, 0.94))
     return fig
 
 

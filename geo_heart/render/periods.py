@@ -73,8 +73,10 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         "period's rules)",
         fontsize=11,
     )
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
     from geo_heart.io.files import save_figure
+    from geo_heart.render.static import tight_layout_once
+
+    tight_layout_once(fig, rect=(0, 0.08, 1, 0.95))
 
     save_figure(fig, path, dpi=120)
     return path
