@@ -39,9 +39,10 @@ from geo_heart.config.schema import CallsLayer
 from geo_heart.config.times import (
     check_offset_mode,
     clock_check,
-    offsets_note,
     parse_local_times,
     region_zone_problem,
+    time_read_basis,
+    time_read_notes,
 )
 from geo_heart.dispatch.eligibility import eligibility_frame
 from geo_heart.errors import InputError
@@ -104,6 +105,8 @@ class CallData:
     #: how the time column was read (offsets honoured or read as local; agreement with the
     #: source's hour column; warnings when the offsets look wrong)
     time_notes: list[str] = field(default_factory=list)
+    #: the counts those notes come from (:func:`geo_heart.config.times.time_read_basis`)
+    time_basis: dict[str, Any] = field(default_factory=dict)
 
     @property
     def notes(self) -> list[str]:
@@ -415,9 +418,8 @@ def calls_from_frame(
     raw_times = df[t_col].reset_index(drop=True)
     times = parse_local_times(raw_times, time_zone=tz, area_zone=area.timezone, offsets=offsets)
     local = times.local
-    time_notes = []
-    how = offsets_note(raw_times, times, column=t_col, area_zone=area.timezone)
     filled = np.zeros(n, dtype=bool)
+    check = None
     if h_col is not None:
         check = clock_check(
             raw_times,
@@ -428,13 +430,12 @@ def calls_from_frame(
             area_zone=area.timezone,
         )
         local, filled = check.local, check.filled
-        if check.agreement:
-            how = f"{how}; {check.agreement}" if how else f"{t_col}: {check.agreement}"
         if check.suspicious:
             log.warning("%s", check.notes[0])
-        time_notes.extend(check.notes)
-    if how:
-        time_notes.insert(0, how)
+    # how the times were read, as counts (summed across partitions by --engine dask) and notes
+    time_basis = time_read_basis(raw_times, times, check, column=t_col, area_zone=area.timezone,
+                                 hour_column=h_col)  # fmt: skip
+    time_notes = time_read_notes(time_basis)
     out["local_time"] = local.to_numpy()
     ok_t = local.notna().to_numpy()
     # a date without a time of day ("2016-08-10"): the date picks the rules, the hours are unknown
@@ -534,6 +535,7 @@ def calls_from_frame(
         date_only=int(dated.sum()),
         judged_under=rules,
         time_notes=time_notes,
+        time_basis=time_basis,
     )
     log.info(
         "%s calls: %s unknown call types (%s distinct codes), %s unplaced, %s bad times",

@@ -37,6 +37,7 @@ _FIELDS = (
     "location_mode",
     "date_only",
     "time_notes",
+    "time_basis",
 )
 
 

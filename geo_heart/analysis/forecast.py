@@ -247,6 +247,23 @@ def _round_words(x: float) -> str:
 
 
 # --------------------------------------------------------------------------------- the verb
+def check_backtest(backtest: str | date | None) -> pd.Timestamp | None:
+    """``backtest`` as the first day of a month (``None`` stays ``None``); one-line
+    :class:`~geo_heart.errors.InputError` naming the value otherwise (the CLI checks it before
+    loading any calls)."""
+    if backtest is None:
+        return None
+    try:
+        cut = pd.Timestamp(str(backtest))
+    except (ValueError, TypeError, OverflowError):
+        cut = pd.NaT
+    if pd.isna(cut) or cut.tzinfo is not None or cut != cut.to_period("M").to_timestamp():
+        raise InputError(
+            f"--backtest {backtest!r}: give a date, the first day of a month (e.g. 2024-01-01)"
+        )
+    return cut
+
+
 def forecast_calls(
     ws,
     data,
@@ -296,14 +313,7 @@ def forecast_calls(
     models = tuple(models or MODEL_NAMES)
     for m in models:
         _check_model(m)
-    cut = None
-    if backtest is not None:
-        try:
-            cut = pd.Timestamp(str(backtest))
-        except (ValueError, TypeError):
-            raise InputError(
-                f"--backtest {backtest!r}: give a date, the first day of a month (e.g. 2024-01-01)"
-            ) from None
+    cut = check_backtest(backtest)
     explicit = programs is not None
     series = monthly_series(ws, data, programs=programs, before=cut)
     full = monthly_series(ws, data, programs=programs) if cut is not None else series

@@ -124,12 +124,20 @@ def assign(
         from geo_heart.cli.rules_options import check_at_column
 
         check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
-        from geo_heart.geo.assign import RESULT_COLUMNS, result_column_names
+        from geo_heart.geo.assign import RESULT_COLUMNS, XY_COLUMNS, result_column_names
+        from geo_heart.geo.census import CENSUS_LAYERS
+        from geo_heart.geo.rules_at import AT_COLUMNS
+        from geo_heart.io.shapefile import check_result_names
         from geo_heart.io.textloss import enforce, name_losses
 
-        # names a Shapefile cannot hold: refused (or warned about) before any work
-        early = [*header, *result_column_names(header, RESULT_COLUMNS).values()]
-        enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
+        # the input's names a Shapefile cannot hold: refused (or warned about) before any work;
+        # the results have fixed Shapefile names (docs/outputs.md), refused if the input has one
+        results = RESULT_COLUMNS + (XY_COLUMNS if input_crs else ()) + (
+            AT_COLUMNS if at_column else ())  # fmt: skip
+        enforce(name_losses(header, spec.fmt), spec.path, spec.fmt, on_loss)
+        if spec.fmt == "shp":
+            own = [*result_column_names(header, results).values(), *CENSUS_LAYERS.values()]
+            check_result_names(header, own, source=input_path)
     if engine["engine"] == "dask" and (at_column or at_time_zone):
         raise click.BadParameter("runs with the local engine", param_hint="--at-column")
     with output_lock(spec.path):
@@ -190,7 +198,7 @@ def _assign(
                     [c for c in df.columns if c != df.geometry.name],
                     keep_text=area_identifier_columns(ws.config),
                 )
-            info = write_vector(out, spec, kinds=kinds, on_loss=on_loss)
+            info = write_vector(out, spec, kinds=kinds, on_loss=on_loss, input_columns=df.columns)
         else:
             summary, info = assign_streamed(
                 ws, input_path, spec, encoding=encoding, types=types, on_loss=on_loss,
@@ -209,8 +217,18 @@ def _assign(
         f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates"
     )
     say_rules(obj, note)
+    _say_fields(obj, info)
+
+
+def _say_fields(obj, info: dict) -> None:
+    """Where a Shapefile's full column names are (shared by ``assign`` and ``geocode``)."""
     if info.get("renamed"):
-        obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
+        obj.say(f"Shapefile field names of {len(info['renamed'])} columns (10 characters at "
+                f"most): {info['columns_map']}; QGIS shows the full names ({info['aliases']})")
+    split = {c: f for c, f in (info.get("fields") or {}).items() if len(f) > 1}
+    for c, f in split.items():
+        obj.say(f"{c}: values over 254 bytes continue in {', '.join(f[1:])} (joined back by "
+                "--retry-failed)")
 
 
 def assign_streamed(
@@ -235,7 +253,7 @@ def assign_streamed(
     from geo_heart.geo.assign import assign_chunk, output_point_columns
     from geo_heart.geo.rules_at import merge_counts
     from geo_heart.io.coltypes import area_identifier_columns
-    from geo_heart.io.tables import iter_table, read_header
+    from geo_heart.io.tables import iter_table, read_header, table_kind
     from geo_heart.scale.run import write_frames
 
     summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
@@ -264,6 +282,8 @@ def assign_streamed(
         typed_columns=header if types == "auto" else None,
         keep_text=area_identifier_columns(ws.config),
         on_loss=on_loss,
+        input_columns=header,
+        csv_input=table_kind(input_path) in ("csv", "tsv"),
     )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}

@@ -53,9 +53,10 @@ def forecast(obj, out_dir, as_json, by, horizon, backtest, programs, seed, **kw)
       geo-heart forecast --by beat -o out/forecast
       geo-heart forecast --backtest 2024-01-01 --json
     """
-    from geo_heart.analysis.forecast import forecast_calls
+    from geo_heart.analysis.forecast import check_backtest, forecast_calls
     from geo_heart.cli.options import check_output_dir
 
+    check_backtest(backtest)  # before any calls are loaded
     out = check_output_dir(out_dir)
     ws, data = load_calls_from_options(obj, kw)
     result = forecast_calls(

@@ -134,7 +134,7 @@ def geocode(
     and the output's metadata); with it, each row is judged under the rules in force at its
     own time and rules, service_area and programs are added (docs/outputs.md).
     """
-    from geo_heart.io.tables import read_header, refuse_duplicate_names
+    from geo_heart.io.tables import read_header, refuse_duplicate_names, table_kind
     from geo_heart.io.vector import check_output
 
     engine = pop_engine(kwargs)
@@ -173,10 +173,21 @@ def geocode(
     from geo_heart.geocode.batch import result_column_names
     from geo_heart.io.textloss import enforce, name_losses
 
-    # names a Shapefile cannot hold: refused (or warned about) before any work
+    # the input's names a Shapefile cannot hold: refused (or warned about) before any work; the
+    # results have fixed Shapefile names (docs/outputs.md), refused if the input has one
     result_names_ = list(result_column_names(header).values())
-    early = [*header, *result_names_, *(("override", "override_note") if overrides_path else ())]
-    enforce(name_losses(early, spec.fmt), spec.path, spec.fmt, on_loss)
+    enforce(name_losses(header, spec.fmt), spec.path, spec.fmt, on_loss)
+    if spec.fmt == "shp":
+        from geo_heart.geo.assign import result_column_names as named
+        from geo_heart.geo.census import CENSUS_LAYERS
+        from geo_heart.geo.rules_at import AT_COLUMNS
+        from geo_heart.geocode.review import POINT_KIND
+        from geo_heart.io.shapefile import check_result_names
+
+        more = (AT_COLUMNS if at_column else ()) + ((POINT_KIND,) if point_for_beat_only else ())
+        own = [*result_names_, *named(header, more).values(), *CENSUS_LAYERS.values(),
+               *(("override", "override_note") if overrides_path else ())]  # fmt: skip
+        check_result_names(header, own, source=input_path)
 
     import pandas as pd
 
@@ -187,6 +198,7 @@ def geocode(
     from geo_heart.io.vector import write_vector
 
     ws = obj.workspace
+    csv_input = table_kind(input_path) in ("csv", "tsv")  # an empty cell: a missing value
     lock = output_lock(spec.path)
     lock.__enter__()  # a second run writing OUTPUT is refused
     try:
@@ -287,7 +299,7 @@ def geocode(
             )
             info = write_vector_from_parquet(
                 work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
-                on_loss=on_loss,
+                on_loss=on_loss, input_columns=header, csv_input=csv_input,
             )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
@@ -322,7 +334,7 @@ def geocode(
             kinds = infer_kinds(out, header, keep_text=area_identifier_columns(ws.config))
         info = write_vector(
             out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
-            on_loss=on_loss,
+            on_loss=on_loss, input_columns=header, csv_input=csv_input,
         )  # fmt: skip
         summary = fixup.summarize(out, names)
         summary.update(resumed_rows=resumed, output=info, **extra)
@@ -400,9 +412,9 @@ def _report(obj, ws, spec, summary: dict, as_json: bool, rules_at: dict | None =
         obj.say(f"review table: {r['path']}: {r['addresses']:,} addresses ({r['rows']:,} rows) "
                 "to check; fill in corrected_address or lon,lat and rerun with --retry-failed "
                 "OUTPUT --overrides it")  # fmt: skip
-    info = summary.get("output") or {}
-    if info.get("renamed"):
-        obj.say(f"Shapefile column names cut to 10 characters; map in {info['columns_map']}")
+    from geo_heart.cli.assign import _say_fields
+
+    _say_fields(obj, summary.get("output") or {})
 
 
 def _review_from_file(ws, work, header, address_column, review_path, min_score) -> dict:

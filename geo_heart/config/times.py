@@ -23,7 +23,7 @@ Every time geo-heart reads (a call export's time column, ``lookup --at``, the se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -453,6 +453,18 @@ class ClockCheck:
     suspicious: bool = False
     #: ``its clock hour equals HOUR_REPT in 96.8% of … rows`` (``None`` without rows to compare)
     agreement: str | None = None
+    #: what the sentences are built from (:func:`clock_sentences`): ``rows``, ``written_match``,
+    #: ``converted_match``, ``filled``
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def offset_tokens(values: pd.Series, parsed: ParsedTimes) -> list[str]:
+    """The distinct offsets the values state (``+00``, ``Z`` …), sorted; ``[]`` for none."""
+    if parsed.with_offset is None or not parsed.with_offset.any():
+        return []
+    text = values.astype(object).reset_index(drop=True)[parsed.with_offset].astype(str)
+    found = text.str.extract(r"(Z|[+-]\d{2}(?::?\d{2})?)\s*$", expand=False).dropna().unique()
+    return sorted(found)
 
 
 def offsets_note(
@@ -461,10 +473,13 @@ def offsets_note(
     """A sentence on how stated offsets were read (``None`` when no value states one)."""
     if parsed.with_offset is None or not parsed.with_offset.any():
         return None
-    text = values.astype(object).reset_index(drop=True)[parsed.with_offset].astype(str)
-    found = text.str.extract(r"(Z|[+-]\d{2}(?::?\d{2})?)\s*$", expand=False).dropna().unique()
-    shown = ", ".join(sorted(found)[:3]) or "UTC"
-    if parsed.offsets == "local":
+    return offsets_sentence(offset_tokens(values, parsed), parsed.offsets, column, area_zone)
+
+
+def offsets_sentence(tokens, offsets: str, column: str, area_zone: str) -> str:
+    """:func:`offsets_note`'s sentence from the offsets found (any table's, or partitions')."""
+    shown = ", ".join(sorted(tokens)[:3]) or "UTC"
+    if offsets == "local":
         return (
             f"{column}: {shown} offsets read as local wall time in {area_zone} (offsets = 'local')"
         )
@@ -515,21 +530,43 @@ def clock_check(
         fixed, _amb, _non = _localize(wall, area_zone, area_zone)
         local[filled] = fixed.to_numpy()
         filled &= local.notna().to_numpy()
+    counts = {
+        "rows": int(both.sum()),
+        "written_match": int((written[both] == hour[both]).sum()),
+        "converted_match": int((converted[both] == hour[both]).sum()),
+        "filled": int(filled.sum()),
+    }
+    offsets_stated = parsed.with_offset is not None and bool(parsed.with_offset.any())
+    agreement, notes, suspicious = clock_sentences(
+        counts, parsed.offsets, offsets_stated, column=column, hour_column=hour_column
+    )
+    local.index = parsed.local.index
+    return ClockCheck(local, filled, w_agree, c_agree, notes, bool(suspicious), agreement, counts)
+
+
+def clock_sentences(
+    counts: dict[str, int], offsets: str, offsets_stated: bool, *, column: str, hour_column: str
+) -> tuple[str | None, list[str], bool]:
+    """(agreement, notes, suspicious) of :func:`clock_check` from its counts (``rows`` with
+    both a clock and an hour, ``written_match``, ``converted_match``, ``filled``): the same
+    sentences for one table or for partitions' summed counts."""
+    rows = int(counts.get("rows", 0))
+    w_agree = counts["written_match"] / rows if rows else None
+    c_agree = counts["converted_match"] / rows if rows else None
+    filled = int(counts.get("filled", 0))
     notes = []
-    rows = int(both.sum())
-    how = "as read " if parsed.offsets == "honour" else ""
+    how = "as read " if offsets == "honour" else ""
     agreement = None
     if c_agree is not None:
         agreement = (
             f"its clock hour {how}equals {hour_column} in {c_agree:.1%} of {rows:,} rows"
-            + (f" (as written: {w_agree:.1%})" if parsed.offsets == "honour" else "")
+            + (f" (as written: {w_agree:.1%})" if offsets == "honour" else "")
         )
     suspicious = (
         w_agree is not None
         and c_agree is not None
-        and parsed.offsets == "honour"
-        and parsed.with_offset is not None
-        and parsed.with_offset.any()
+        and offsets == "honour"
+        and offsets_stated
         and w_agree >= 0.8
         and w_agree - c_agree >= 0.3
     )
@@ -540,10 +577,65 @@ def clock_check(
             "if the times are local wall-clock, set offsets = 'local' in [layers.calls] "
             "(or --offsets local)"
         )
-    if filled.any():
+    if filled:
         notes.append(
-            f"{int(filled.sum()):,} {column} values stamped 00:00:00 took their time of day from "
+            f"{filled:,} {column} values stamped 00:00:00 took their time of day from "
             f"{hour_column} (a date-only stamp)"
         )
-    local.index = parsed.local.index
-    return ClockCheck(local, filled, w_agree, c_agree, notes, bool(suspicious), agreement)
+    return agreement, notes, bool(suspicious)
+
+
+def time_read_notes(basis: dict) -> list[str]:
+    """The load notes on how a time column was read, from :func:`time_read_basis`'s counts
+    (one table's, or partitions' merged with :func:`merge_time_basis`): how stated offsets
+    were read, the agreement with the hour column, a warning when the offsets look wrong,
+    date-only stamps given the hour column's time."""
+    if not basis:
+        return []
+    column, zone, offsets = basis["column"], basis["area_zone"], basis["offsets"]
+    how = (
+        offsets_sentence(basis["offset_tokens"], offsets, column, zone)
+        if basis.get("offsets_stated")
+        else None
+    )
+    notes: list[str] = []
+    if basis.get("hour_column"):
+        agreement, notes, _sus = clock_sentences(
+            basis["clock"], offsets, bool(basis.get("offsets_stated")), column=column,
+            hour_column=basis["hour_column"],
+        )  # fmt: skip
+        if agreement:
+            how = f"{how}; {agreement}" if how else f"{column}: {agreement}"
+    return ([how] if how else []) + list(notes)
+
+
+def time_read_basis(
+    values: pd.Series, parsed: ParsedTimes, check: ClockCheck | None, *, column: str,
+    area_zone: str, hour_column: str | None = None,
+) -> dict:  # fmt: skip
+    """The counts behind :func:`time_read_notes` (JSON-ready; summed across partitions)."""
+    return {
+        "column": column,
+        "area_zone": area_zone,
+        "offsets": parsed.offsets,
+        "offsets_stated": parsed.with_offset is not None and bool(parsed.with_offset.any()),
+        "offset_tokens": offset_tokens(values, parsed),
+        "hour_column": hour_column if check is not None else None,
+        "clock": dict(check.counts) if check is not None else {},
+    }
+
+
+def merge_time_basis(a: dict, b: dict) -> dict:
+    """Two partitions' :func:`time_read_basis` as one table's (counts summed, offsets united)."""
+    if not a:
+        return dict(b)
+    if not b:
+        return dict(a)
+    clock = {k: int(a["clock"].get(k, 0)) + int(b["clock"].get(k, 0))
+             for k in {*a["clock"], *b["clock"]}}  # fmt: skip
+    return {
+        **a,
+        "offsets_stated": bool(a.get("offsets_stated") or b.get("offsets_stated")),
+        "offset_tokens": sorted({*a["offset_tokens"], *b["offset_tokens"]}),
+        "clock": clock,
+    }

@@ -337,24 +337,17 @@ def previous_results(
     previous: pd.DataFrame, names: dict[str, str], *, path: str | Path | None = None
 ) -> pd.DataFrame:
     """An earlier output, read from any format, as a plain table with the output's own column
-    names: the geometry dropped, a Shapefile's cut names mapped back (its
-    ``<name>.columns.csv``, else the names geo-heart would have cut), result types restored."""
+    names: the geometry dropped, a Shapefile's field names mapped back and its split values
+    joined (:func:`geo_heart.io.shapefile.fields_back`), result types restored."""
     frame = pd.DataFrame(
         previous.drop(
             columns=getattr(previous, "_geometry_column_name", None) or [], errors="ignore"
         )
     ).reset_index(drop=True)
     if path is not None and Path(path).suffix.lower() == ".shp":
-        from geo_heart.io.vector import shapefile_names
+        from geo_heart.io.shapefile import fields_back
 
-        map_path = Path(path).with_name(Path(path).stem + ".columns.csv")
-        if map_path.exists():
-            m = pd.read_csv(map_path, dtype=str, keep_default_na=False)
-            back = dict(zip(m["shapefile"], m["original"], strict=True))
-        else:
-            wanted = [*names.values(), "override", "override_note"]
-            back = {v: k for k, v in shapefile_names(wanted).items()}
-        frame = frame.rename(columns={c: back[c] for c in frame.columns if c in back})
+        frame = fields_back(frame, path, [*names.values(), "override", "override_note"])
     return restore_result_types(frame, names)
 
 

@@ -53,8 +53,26 @@ def _texts(s: pd.Series) -> pd.Series | None:
     return t.astype(str) if len(t) else None
 
 
-def column_losses(name: str, s: pd.Series, fmt: str) -> list[Loss]:
-    """How ``fmt`` would change the text values of one column."""
+#: what a Shapefile does to an own result's value it cannot split (:mod:`geo_heart.io.shapefile`)
+UNSPLITTABLE = (
+    f"values longer than {DBF_TEXT_BYTES} bytes that cannot be split without losing a space"
+)
+
+
+#: what a Shapefile does to an all-space value where an empty one is the CSV's missing value
+ALL_SPACE = "all-space values (read back as null)"
+
+
+def column_losses(
+    name: str, s: pd.Series, fmt: str, *, own: bool = False, empty_ok: bool = False
+) -> list[Loss]:
+    """How ``fmt`` would change the text values of one column.
+
+    ``own``: a geo-heart result column of a Shapefile (:mod:`geo_heart.io.shapefile`): a long
+    value is split into continuation fields (a loss only where no split keeps it whole) and an
+    empty value is its documented null. ``empty_ok``: a column of a CSV/TSV input, where an
+    empty cell is the missing value (CSV has no null), so a Shapefile's null keeps it.
+    """
     out: list[Loss] = []
     if fmt not in OGR_FORMATS:
         return out
@@ -65,13 +83,25 @@ def column_losses(name: str, s: pd.Series, fmt: str) -> list[Loss]:
     if n:
         out.append(Loss(name, "values holding a NUL byte (cut there)", n))
     if fmt == "shp":
-        n = int((t.map(lambda v: len(v.encode("utf-8"))) > DBF_TEXT_BYTES).sum())
-        if n:
-            out.append(Loss(name, f"values longer than {DBF_TEXT_BYTES} bytes (cut)", n))
+        if own:
+            from geo_heart.io.shapefile import parts_of
+
+            n = parts_of(t)[1]
+            if n:
+                out.append(Loss(name, UNSPLITTABLE, n))
+        else:
+            n = int((t.map(lambda v: len(v.encode("utf-8"))) > DBF_TEXT_BYTES).sum())
+            if n:
+                out.append(Loss(name, f"values longer than {DBF_TEXT_BYTES} bytes (cut)", n))
         stripped = t.str.strip(" ")
-        n = int((stripped == "").sum())
-        if n:
-            out.append(Loss(name, "empty or all-space values (read back as null)", n))
+        if empty_ok and not own:
+            n = int(((stripped == "") & (t != "")).sum())
+            if n:
+                out.append(Loss(name, ALL_SPACE, n))
+        elif not own:
+            n = int((stripped == "").sum())
+            if n:
+                out.append(Loss(name, "empty or all-space values (read back as null)", n))
         n = int(((stripped != t) & (stripped != "")).sum())
         if n:
             out.append(Loss(name, "values with spaces around them (stripped)", n))
@@ -89,12 +119,16 @@ def name_losses(columns, fmt: str) -> list[Loss]:
     ]
 
 
-def text_losses(frame: pd.DataFrame, fmt: str, *, skip=()) -> list[Loss]:
-    """Every change ``fmt`` would make to ``frame``'s text and column names."""
+def text_losses(frame: pd.DataFrame, fmt: str, *, skip=(), own=(), empty_ok=()) -> list[Loss]:
+    """Every change ``fmt`` would make to ``frame``'s text and column names; ``own``: geo-heart's
+    result columns with fixed Shapefile names (:func:`geo_heart.io.shapefile.own_columns`);
+    ``empty_ok``: columns whose empty text is a missing value (read from a CSV)."""
+    empty_ok = set(map(str, empty_ok))
+    own = set(map(str, own)) if fmt == "shp" else set()
     cols = [c for c in frame.columns if c not in skip]
-    out = name_losses(cols, fmt)
+    out = name_losses([c for c in cols if str(c) not in own], fmt)
     for c in cols:
-        out += column_losses(str(c), frame[c], fmt)
+        out += column_losses(str(c), frame[c], fmt, own=str(c) in own, empty_ok=str(c) in empty_ok)
     return out
 
 

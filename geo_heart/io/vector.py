@@ -214,20 +214,12 @@ def to_geodataframe(
     return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=list(geom), crs=crs)
 
 
-def shapefile_names(columns) -> dict[str, str]:
-    """Column → a unique name of at most 10 characters (Shapefile's dBASE limit)."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for c in map(str, columns):
-        name = c[:SHAPEFILE_NAME_CHARS]
-        i = 1
-        while name.lower() in used:
-            tail = f"_{i}"
-            name = c[: SHAPEFILE_NAME_CHARS - len(tail)] + tail
-            i += 1
-        used.add(name.lower())
-        out[c] = name
-    return out
+def shapefile_names(columns, reserved=()) -> dict[str, str]:
+    """Column → a unique name of at most 10 characters (Shapefile's dBASE limit), never one of
+    ``reserved`` (:func:`geo_heart.io.shapefile.cut_names`)."""
+    from geo_heart.io.shapefile import cut_names
+
+    return cut_names(columns, reserved)
 
 
 def write_failure(path: Path, exc: Exception) -> Exception:
@@ -247,6 +239,8 @@ def write_vector(
     layer: str | None = None,
     kinds: dict[str, str] | None = None,
     on_loss: str = "refuse",
+    input_columns=None,
+    csv_input: bool = False,
 ) -> dict[str, object]:
     """Write ``df`` as ``spec`` (an :class:`OutputSpec` or a path) and return what was written.
 
@@ -255,13 +249,18 @@ def write_vector(
     character names, spaces; :mod:`geo_heart.io.textloss`) is refused (``refuse``) or written
     changed with a warning naming column and count (``warn``); never silently.
     One feature per row, in row order, in every format. ``layer`` adds or replaces one layer of
-    an existing GeoPackage.
+    an existing GeoPackage. ``input_columns``: the input's columns; every other column that is a
+    geo-heart result gets its fixed Shapefile field name and its long values split
+    (:mod:`geo_heart.io.shapefile`); ``None``: every column follows ``on_loss``. ``csv_input``:
+    the table was read from a CSV/TSV, where an empty cell is the missing value (CSV has no
+    null), so a Shapefile writing it as null loses nothing (an all-space value is still a loss).
 
     Returns
     -------
     dict
         ``path``, ``format``, ``crs``, ``features``, ``located`` and, for Shapefile,
-        ``columns_map`` (path of the ``original,shapefile`` CSV) and ``renamed`` (the map).
+        ``columns_map`` (the ``original,shapefile,part`` CSV), ``aliases`` (the QGIS ``.qml``),
+        ``fields`` (column → field names) and ``renamed`` (columns whose field differs).
     """
     if not isinstance(spec, OutputSpec):
         spec = check_output(spec)
@@ -282,9 +281,13 @@ def write_vector(
 
         gdf = apply_kinds(gdf, kinds)
     gdf = _writable(gdf)
-    from geo_heart.io.textloss import cut_to_bytes, enforce, text_losses
+    from geo_heart.io.shapefile import own_columns
+    from geo_heart.io.textloss import enforce, text_losses
 
-    losses = enforce(text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,)), p, spec.fmt, on_loss)
+    own = own_columns(gdf.columns.drop(gdf.geometry.name), input_columns)
+    empty_ok = [c for c in gdf.columns if c not in own] if csv_input else []
+    found = text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,), own=own, empty_ok=empty_ok)
+    losses = enforce(found, p, spec.fmt, on_loss)
     if losses:
         info["losses"] = [str(x) for x in losses]
     info["features"] = len(gdf)
@@ -296,15 +299,7 @@ def write_vector(
             with atomic_write(p) as tmp:
                 gdf.to_parquet(tmp, index=False)
         elif spec.fmt == "shp":
-            names = shapefile_names(gdf.columns.drop(gdf.geometry.name))
-            renamed = {k: v for k, v in names.items() if k != v}
-            cut = gdf.rename(columns=names)
-            for c in cut.columns:
-                if cut[c].dtype == object:
-                    cut[c] = cut[c].map(cut_to_bytes)  # only with --on-loss warn: else refused
-            write_ogr(cut, p, "shp")
-            map_path = write_columns_map(p, names)
-            info.update(columns_map=str(map_path), renamed=renamed)
+            info.update(_write_shapefile(gdf, p, own, input_columns))
         else:
             # the layer is named for the output, never for the temporary file written first
             info["layer"] = layer or spec.layer_name
@@ -315,14 +310,33 @@ def write_vector(
     return info
 
 
-def write_columns_map(shp: str | Path, names: dict[str, str]) -> Path:
-    """Write a Shapefile's ``<name>.columns.csv`` (``original,shapefile``) beside it."""
-    from geo_heart.io.files import write_text_file
+def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, object]:
+    """Write ``gdf`` as a Shapefile: own results under their fixed fields, long own values split,
+    the user's long names and values cut (reached only with ``on_loss="warn"``), sidecars."""
+    import geopandas as gpd
 
-    p = Path(shp)
-    map_path = p.with_name(p.stem + ".columns.csv")
-    table = pd.DataFrame({"original": list(names), "shapefile": list(names.values())})
-    return write_text_file(map_path, table.to_csv(index=False))
+    from geo_heart.io.shapefile import parts_of, plan_fields, split_column, write_field_sidecars
+    from geo_heart.io.textloss import cut_to_bytes
+
+    geom = gdf.geometry.name
+    cols = [str(c) for c in gdf.columns if c != geom]
+    parts = {c: parts_of(gdf[c])[0] for c in own if gdf[c].dtype == object}
+    fields = plan_fields(cols, input_columns=input_columns, parts=parts, source=p)
+    data: dict[str, object] = {}
+    for c in cols:
+        names = fields[c]
+        if len(names) > 1:
+            data.update(zip(names, split_column(gdf[c].tolist(), len(names)), strict=True))
+        elif gdf[c].dtype == object:
+            data[names[0]] = gdf[c].map(cut_to_bytes)  # only with --on-loss warn: else refused
+        else:
+            data[names[0]] = gdf[c]
+    frame = pd.DataFrame(data, index=gdf.index)
+    out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs)
+    write_ogr(out, p, "shp")
+    written = write_field_sidecars(p, fields)
+    renamed = {c: f[0] for c, f in fields.items() if f != [c]}
+    return {**written, "fields": fields, "renamed": renamed}
 
 
 _LAYER_STYLES_DDL = """CREATE TABLE IF NOT EXISTS layer_styles (

@@ -26,8 +26,6 @@ from geo_heart.io.vector import (
     OutputSpec,
     check_output,
     ogr_options,
-    shapefile_names,
-    write_columns_map,
     write_failure,
 )
 
@@ -104,18 +102,26 @@ def _arrow_type(kind: str):
     }[kind]
 
 
-def parquet_losses(work: str | Path, fmt: str, *, skip=()) -> list:
+def parquet_losses(
+    work: str | Path, fmt: str, *, skip=(), own=(), parts=None, empty_ok=()
+) -> list:
     """:func:`geo_heart.io.textloss.text_losses` of a Parquet file, batch by batch (memory bounded
-    by one batch), with Arrow's string kernels."""
+    by one batch), with Arrow's string kernels. ``own``: geo-heart's result columns with fixed
+    Shapefile names; ``parts`` (a dict) receives how many fields each of their values needs;
+    ``empty_ok``: columns whose empty text is a missing value (read from a CSV)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from geo_heart.io.textloss import DBF_TEXT_BYTES, OGR_FORMATS, Loss
+    from geo_heart.io.shapefile import parts_of
+    from geo_heart.io.textloss import ALL_SPACE, DBF_TEXT_BYTES, OGR_FORMATS, UNSPLITTABLE, Loss
 
     schema = pq.read_schema(work)
+    own = set(own) if fmt == "shp" else set()
+    empty_ok = set(empty_ok)
     cols = [n for n in schema.names if n not in skip]
-    out = name_losses([*cols, *skip], fmt)
+    out = name_losses([c for c in [*cols, *skip] if c not in own], fmt)
+    parts = parts if parts is not None else {}
     texts = [
         c for c in cols if pa.types.is_string(schema.field(c).type)
         or pa.types.is_large_string(schema.field(c).type)
@@ -125,19 +131,28 @@ def parquet_losses(work: str | Path, fmt: str, *, skip=()) -> list:
     what = {"nul": "values holding a NUL byte (cut there)",
             "long": f"values longer than {DBF_TEXT_BYTES} bytes (cut)",
             "empty": "empty or all-space values (read back as null)",
-            "spaces": "values with spaces around them (stripped)"}  # fmt: skip
+            "spaces": "values with spaces around them (stripped)",
+            "unsplit": UNSPLITTABLE, "blank": ALL_SPACE}  # fmt: skip
     counts = {(c, k): 0 for c in texts for k in what}
     for rb in pq.ParquetFile(work).iter_batches(batch_size=BATCH_ROWS, columns=texts):
         for c in texts:
             col = rb.column(rb.schema.get_field_index(c))
             counts[(c, "nul")] += pc.sum(pc.match_substring(col, "\x00")).as_py() or 0
             if fmt == "shp":
-                counts[(c, "long")] += (
-                    pc.sum(pc.greater(pc.binary_length(col), DBF_TEXT_BYTES)).as_py() or 0
-                )
+                long = pc.greater(pc.binary_length(col), DBF_TEXT_BYTES)
+                if c in own:  # split into continuation fields: a loss only where it cannot be
+                    most, bad = parts_of(pc.filter(col, long).to_pylist())
+                    parts[c] = max(parts.get(c, 1), most)
+                    counts[(c, "unsplit")] += bad
+                else:
+                    counts[(c, "long")] += pc.sum(long).as_py() or 0
                 stripped = pc.utf8_trim(col, " ")
                 empty = pc.equal(stripped, "")
-                counts[(c, "empty")] += pc.sum(empty).as_py() or 0
+                if c in empty_ok and c not in own:  # a CSV's empty cell is a missing value
+                    blank = pc.and_(empty, pc.not_equal(col, ""))
+                    counts[(c, "blank")] += pc.sum(blank).as_py() or 0
+                elif c not in own:  # an own result's empty text is its documented null
+                    counts[(c, "empty")] += pc.sum(empty).as_py() or 0
                 padded = pc.and_(pc.not_equal(stripped, col), pc.invert(empty))
                 counts[(c, "spaces")] += pc.sum(padded).as_py() or 0
     for c in texts:
@@ -170,13 +185,16 @@ def infer_parquet_kinds(work: str | Path, columns, *, keep_text=()) -> dict[str,
 
 
 def _batches(
-    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, rename=None, kinds=None
+    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, fields=None, kinds=None
 ):
-    """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``."""
+    """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``.
+
+    ``fields`` (Shapefile): column → its field names (several: a split result column)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     from pyproj import Transformer
 
+    from geo_heart.io.shapefile import split_column
     from geo_heart.io.textloss import cut_to_bytes
 
     pf = pq.ParquetFile(work)
@@ -185,11 +203,12 @@ def _batches(
     base = pa.schema(
         [pa.field(f.name, _arrow_type(kinds[f.name])) if f.name in kinds else f for f in base]
     )
-    names = [rename.get(f.name, f.name) for f in base] if rename else [f.name for f in base]
+    fields = fields or {f.name: [f.name] for f in base}
     schema = pa.schema(
-        [pa.field(n, f.type) for n, f in zip(names, base, strict=True)]
+        [pa.field(n, f.type) for f in base for n in fields[f.name]]
         + [pa.field(GEOMETRY, pa.binary())]
     )
+    shp = spec.fmt == "shp"
     tr = (
         None
         if spec.crs == "EPSG:4326"
@@ -214,7 +233,12 @@ def _batches(
                 elif pa.types.is_string(f.type) and not pa.types.is_string(c.type):
                     c = c.cast(pa.string())
                 c = c.cast(f.type)
-                if rename is not None and pa.types.is_string(f.type):
+                if shp and len(fields[f.name]) > 1:
+                    # an own result's long values: split into continuation fields, losslessly
+                    split = split_column(c.to_pylist(), len(fields[f.name]))
+                    cols.extend(pa.array(v, type=pa.string()) for v in split)
+                    continue
+                if shp and pa.types.is_string(f.type):
                     # a dBASE text field holds 254 bytes: cut here on a character boundary
                     # (reached only with on_loss="warn": else refused before writing)
                     c = pa.array([cut_to_bytes(v) for v in c.to_pylist()], type=pa.string())
@@ -256,11 +280,14 @@ def write_vector_from_parquet(
     lat_column: str = "lat",
     kinds: dict[str, str] | None = None,
     on_loss: str = "refuse",
+    input_columns=None,
+    csv_input: bool = False,
 ) -> dict[str, object]:
     """Write the table in Parquet file ``work`` as ``spec``, one batch at a time.
 
-    ``kinds`` types text columns (``--types auto``: :func:`infer_parquet_kinds`); ``on_loss``
-    as in :func:`geo_heart.io.vector.write_vector` (checked, column by column, before writing).
+    ``kinds`` types text columns (``--types auto``: :func:`infer_parquet_kinds`); ``on_loss``,
+    ``input_columns`` and ``csv_input`` as in :func:`geo_heart.io.vector.write_vector` (checked,
+    column by column, before writing).
 
     Returns the same facts as :func:`geo_heart.io.vector.write_vector`: ``path``, ``format``,
     ``crs``, ``features``, ``located`` (and the Shapefile column map).
@@ -273,14 +300,21 @@ def write_vector_from_parquet(
         spec = check_output(spec)
     work, p = Path(work), spec.path
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
-    rename = None
-    losses = enforce(parquet_losses(work, spec.fmt, skip=(lon_column, lat_column)), p, spec.fmt,
-                     on_loss)  # fmt: skip
+    from geo_heart.io.shapefile import own_columns, plan_fields
+
+    fields = None
+    columns = pq.read_schema(work).names
+    own = own_columns(columns, input_columns) if spec.fmt == "shp" else []
+    parts: dict[str, int] = {}
+    empty_ok = [c for c in columns if c not in own] if csv_input else []
+    found = parquet_losses(work, spec.fmt, skip=(lon_column, lat_column), own=own, parts=parts,
+                           empty_ok=empty_ok)  # fmt: skip
+    losses = enforce(found, p, spec.fmt, on_loss)
     if losses:
         info["losses"] = [str(x) for x in losses]
     if spec.fmt == "shp":
-        rename = shapefile_names([f.name for f in pq.read_schema(work)])
-    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, rename, kinds)
+        fields = plan_fields(columns, input_columns=input_columns, parts=parts, source=p)
+    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, fields, kinds)
     try:
         if spec.fmt == "parquet":
             meta_schema = schema.with_metadata({b"geo": _geo_metadata(spec.crs)})
@@ -305,12 +339,11 @@ def write_vector_from_parquet(
                 )
                 if spec.fmt == "shp":
                     _fix_shapefile_extent(tmp, bounds)
-        if rename is not None:
-            map_path = write_columns_map(p, rename)
-            info.update(
-                columns_map=str(map_path),
-                renamed={k: v for k, v in rename.items() if k != v},
-            )
+        if fields is not None:
+            from geo_heart.io.shapefile import write_field_sidecars
+
+            info.update(write_field_sidecars(p, fields), fields=fields,
+                        renamed={c: f[0] for c, f in fields.items() if f != [c]})  # fmt: skip
     except Exception as exc:
         raise write_failure(p, exc) from None
     info.update(counts)

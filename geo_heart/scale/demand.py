@@ -28,6 +28,7 @@ from geo_heart.analysis.demand import (
     population_by_beat,
     with_beat_rates,
 )
+from geo_heart.config.times import merge_time_basis, time_read_notes
 from geo_heart.dispatch.eligibility import program_counts
 from geo_heart.scale.partitions import (
     expand_inputs,
@@ -64,6 +65,8 @@ def demand_part(ws, item, *, options: dict) -> dict[str, Any]:
         "end": timed["local_time"].max() if len(timed) else None,
         "summary": data.summary(),
         "programs": data.programs,
+        # how the times were read, as counts: summed, they give the local engine's load notes
+        "time_basis": data.time_basis,
     }
     raw = f.loc[f["call_type"].isna(), "raw_call_type"]
     out["unknown"] = list(
@@ -100,6 +103,7 @@ def fold(acc: dict[str, Any] | None, part: dict[str, Any]) -> dict[str, Any]:
         vals = [v for v in (acc[key], part[key]) if v is not None]
         out[key] = pick(vals) if vals else None
     out["summary"] = _summary([acc, part], Counter())
+    out["time_basis"] = merge_time_basis(acc.get("time_basis", {}), part.get("time_basis", {}))
     unknown = Counter(dict(acc["unknown"]))
     unknown.update(dict(part["unknown"]))
     out["unknown"] = list(unknown.items())
@@ -235,11 +239,12 @@ def _summary(parts: list[dict], unknown: Counter) -> dict[str, Any]:
     out["unknown_distinct_codes"] = len(unknown)
     if "notes" in out:  # the calls' notes, from the summed counts
         computed = CallData.notes.fget(SimpleNamespace(**out))
-        # how the times were read: the load notes every partition gave alike (an hour column's
-        # agreement differs by partition and is left out)
-        common = [n for n in parts[0]["summary"]["notes"]
-                  if all(n in p["summary"]["notes"] for p in parts)]  # fmt: skip
-        out["notes"] = [n for n in common if n not in computed] + computed
+        # how the times were read: the load notes of the partitions' summed counts, word for
+        # word the local engine's (offsets, the hour column's agreement, date-only stamps)
+        basis: dict = {}
+        for p in parts:
+            basis = merge_time_basis(basis, p.get("time_basis", {}))
+        out["notes"] = time_read_notes(basis) + computed
     return out
 
 

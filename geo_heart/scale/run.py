@@ -155,7 +155,8 @@ def run_partitions(
     ``features``, ``partitions``).
     """
     files = expand_inputs(input_path)
-    lonlat = points(_first_columns(files, encoding))
+    header = _first_columns(files, encoding)
+    lonlat = points(header)
     items = enumerate(iter_partitions(files, rows=rows, encoding=encoding))
     if isinstance(target, DatasetTarget):
         folder = target.path
@@ -185,7 +186,17 @@ def run_partitions(
                 progress(len(out))
             yield out
 
-    return write_frames(frames(), target, lon_column=lonlat[0], lat_column=lonlat[1])
+    return write_frames(
+        frames(), target, lon_column=lonlat[0], lat_column=lonlat[1], input_columns=header,
+        csv_input=_csv_input(files),
+    )
+
+
+def _csv_input(files: list[Path]) -> bool:
+    """True when every input partition is CSV/TSV (an empty cell is a missing value there)."""
+    from geo_heart.io.tables import table_kind
+
+    return all(table_kind(f) in ("csv", "tsv") for f in files)
 
 
 def _first_columns(files: list[Path], encoding: str | None) -> list[str]:
@@ -205,10 +216,14 @@ def write_frames(
     typed_columns=None,
     keep_text=(),
     on_loss: str = "refuse",
+    input_columns=None,
+    csv_input: bool = False,
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
     time: part files joined like the local batch geocoder, then streamed into a vector format.
-    ``typed_columns`` (``--types auto``) are typed where their whole column allows it."""
+    ``typed_columns`` (``--types auto``) are typed where their whole column allows it;
+    ``input_columns``: the input's (the others are results: Shapefile names by design);
+    ``csv_input``: the input is CSV/TSV (an empty cell is a missing value)."""
     from geo_heart.geocode.batch import _part_name
     from geo_heart.io.files import atomic_write, temp_dir_for
     from geo_heart.io.tables import join_parquet_parts
@@ -246,7 +261,7 @@ def write_frames(
             kinds = infer_parquet_kinds(work, typed_columns, keep_text=keep_text)
         info = write_vector_from_parquet(
             work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
-            on_loss=on_loss,
+            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input,
         )  # fmt: skip
         if kinds:
             info["typed_columns"] = kinds
@@ -308,8 +323,11 @@ def geocode_dask(
                            "features": s["rows"], "located": None}  # fmt: skip
             from geo_heart.io.vector_stream import write_vector_from_parquet
 
-            lon, lat = points(_first_columns(files, encoding))
-            info = write_vector_from_parquet(work, target, lon_column=lon, lat_column=lat)
+            header = _first_columns(files, encoding)
+            lon, lat = points(header)
+            info = write_vector_from_parquet(work, target, lon_column=lon, lat_column=lat,
+                                             input_columns=header,
+                                             csv_input=_csv_input(files))  # fmt: skip
             work.unlink()
             return s, info
         summary = _empty_summary()

@@ -153,3 +153,37 @@ def test_durham_reports_are_read_on_the_local_clock(workspace):
     assert data.frame["local_time"].min() >= pd.Timestamp("2021-01-01")
     assert data_period(data)["text"].startswith("01 Jan 2021")
     assert "equals HOUR_REPT in 96.8% of 125,364 rows" in data.summary()["notes"][0]
+
+
+@pytest.mark.parametrize("offsets", ["honour", "local"])
+def test_partitions_time_notes_summed_are_the_whole_tables(offsets):
+    """``--engine dask`` rebuilds the load notes from each partition's counts: word for word the
+    notes of the whole table (offsets found, the hour column's agreement, date-only stamps)."""
+    from geo_heart.config.times import (
+        clock_check,
+        merge_time_basis,
+        parse_local_times,
+        time_read_basis,
+        time_read_notes,
+    )
+
+    raw = pd.Series(["2024/03/01 09:15:00+00", "2024/03/01 00:00:00+00", "2024/03/02 22:10:00-05",
+                     "2024/03/03 10:00:00", "2024/07/04 13:00:00+00", "bad", "2024/07/05 00:00:00Z"])
+    hours = pd.Series(["0915", "1430", "2210", "1000", "0900", "0100", "0000"])  # fmt: skip
+
+    def basis(lo, hi):
+        r, h = raw.iloc[lo:hi].reset_index(drop=True), hours.iloc[lo:hi].reset_index(drop=True)
+        parsed = parse_local_times(r, time_zone="America/New_York",
+                                   area_zone="America/New_York", offsets=offsets)  # fmt: skip
+        check = clock_check(r, parsed, h, column="WHEN", hour_column="HOUR",
+                            area_zone="America/New_York")  # fmt: skip
+        return time_read_basis(r, parsed, check, column="WHEN", area_zone="America/New_York",
+                               hour_column="HOUR")  # fmt: skip
+
+    whole = time_read_notes(basis(0, len(raw)))
+    assert any("equals HOUR in" in n for n in whole) and any("took their time" in n for n in whole)
+    merged: dict = {}
+    for lo, hi in ((0, 2), (2, 3), (3, 7)):
+        merged = merge_time_basis(merged, basis(lo, hi))
+    assert time_read_notes(merged) == whole
+    assert whole[0].startswith("WHEN: +00, -05, Z offsets ")

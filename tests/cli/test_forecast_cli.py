@@ -62,6 +62,23 @@ def test_forecast_bad_backtest_date_is_one_line(toy_env, calls_csv):
     assert e.value.code == 1
 
 
+@pytest.mark.parametrize("value", ["notadate", "2023-01-15", ""])
+def test_forecast_bad_backtest_is_refused_before_loading_calls(toy_env, calls_csv, monkeypatch,
+                                                              value):  # fmt: skip
+    import geo_heart.cli.forecast as fc
+    from geo_heart.errors import InputError
+
+    def never(*_a, **_k):
+        raise AssertionError("calls loaded before --backtest was checked")
+
+    monkeypatch.setattr(fc, "load_calls_from_options", never)
+    r = CliRunner().invoke(cli, ["-q", "forecast", str(calls_csv), "--backtest", value])
+    assert r.exit_code == 1 and isinstance(r.exception, InputError), r.output
+    assert str(r.exception) == (
+        f"--backtest {value!r}: give a date, the first day of a month (e.g. 2024-01-01)"
+    )
+
+
 def test_staffing_on_the_forecast(toy_env, calls_csv, raw_calls):
     args = [
         "-q",

@@ -19,7 +19,7 @@ OVERRIDES = "address,corrected_address,lon,lat,note\nNOWHERE RD,,-99.9995,40.004
 
 def _geocode(tmp_path, out, *extra):
     args = ["-q", "geocode", str(tmp_path / "in.csv"), "-o", str(out), "--address-column",
-            "ADDR", "--json", "--on-loss", "warn", *map(str, extra)]  # fmt: skip
+            "ADDR", "--json", *map(str, extra)]  # fmt: skip
     r = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert r.exit_code == 0, r.output
     return json.loads(r.stdout)

@@ -55,8 +55,7 @@ def test_extent_ignores_rows_without_a_point(toy_env, calls, tmp_path, ext):
     import pyogrio
 
     out = tmp_path / f"g.{ext}"
-    r = _run(["-q", "geocode", str(calls), "-o", str(out), "--address-column", "ADDRESS",
-              "--on-loss", "warn"])  # fmt: skip
+    r = _run(["-q", "geocode", str(calls), "-o", str(out), "--address-column", "ADDRESS"])
     assert r.exit_code == 0, r.output
     xmin, ymin, xmax, ymax = pyogrio.read_info(out)["total_bounds"]
     assert -101 < xmin <= xmax < -99 and 39 < ymin <= ymax < 41, (xmin, ymin, xmax, ymax)

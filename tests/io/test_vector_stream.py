@@ -20,8 +20,7 @@ def test_geocode_streams_every_vector_format(tmp_path, toy_env, monkeypatch, ext
     out = tmp_path / f"out.{ext}"
     r = CliRunner().invoke(
         cli,
-        ["geocode", str(src), "-o", str(out), "--address-column", "addr", "--crs", "EPSG:32614",
-         "--on-loss", "warn"],
+        ["geocode", str(src), "-o", str(out), "--address-column", "addr", "--crs", "EPSG:32614"],
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     d = gpd.read_parquet(out) if ext == "parquet" else gpd.read_file(out)
