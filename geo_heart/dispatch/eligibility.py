@@ -377,7 +377,7 @@ def eligibility_frame(
     index = beats.index if isinstance(beats, pd.Series) else None
     # each column coded once (distinct values + an integer code per call): membership is then
     # tested per distinct value, not per call (a call table has ~10^5 rows, a few dozen values)
-    beats_c = _Coded.of(_beat_texts(np.asarray(beats, dtype=object)))
+    beats_c = _Coded.of_beats(np.asarray(beats, dtype=object))
     ct = _Coded.of(np.asarray(call_types, dtype=object))
     rk = np.asarray(risk, dtype=bool)
     mow = np.asarray(minute_of_week, dtype=np.int64)
@@ -457,6 +457,17 @@ class _Coded:
         codes, uniques = pd.factorize(values)
         return cls(np.asarray(codes), np.asarray(uniques, dtype=object))
 
+    @classmethod
+    def of_beats(cls, values: np.ndarray) -> _Coded:
+        """The beats as text (:func:`_beat_texts`), coded in one pass over the calls (distinct
+        values that read the same, ``513`` and ``"513"``, keep separate codes)."""
+        codes, uniques = pd.factorize(values)
+        missing = np.flatnonzero(codes == -1)
+        if any(_beat_text(values[i]) is not None for i in missing):  # NA-likes kept as text
+            return cls.of(_beat_texts(values))
+        texts = np.array([_beat_text(u) for u in uniques], dtype=object)
+        return cls(np.asarray(codes), texts)
+
     def __len__(self) -> int:
         return len(self.codes)
 
@@ -515,14 +526,15 @@ def _beat_texts(values: np.ndarray) -> np.ndarray:
     """Each beat as text, ``None`` for a missing one (``None`` or NaN); done once per distinct
     value (a call table has a few dozen beats and ~10^5 rows)."""
 
-    def text(b):
-        return None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
-
     codes, uniques = pd.factorize(values)
-    out = np.array([text(u) for u in uniques] + [None], dtype=object)[codes]
+    out = np.array([_beat_text(u) for u in uniques] + [None], dtype=object)[codes]
     for i in np.flatnonzero(codes == -1):  # NA-likes other than None/NaN keep their text
-        out[i] = text(values[i])
+        out[i] = _beat_text(values[i])
     return out
+
+
+def _beat_text(b):
+    return None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
 
 
 def eligibility_for_calls(area: AreaConfig, frame: pd.DataFrame, **options) -> pd.DataFrame:

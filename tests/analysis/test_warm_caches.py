@@ -171,7 +171,7 @@ def test_beat_texts_match_the_per_row_rule():
 
 
 def test_coded_membership_matches_isin():
-    from geo_heart.dispatch.eligibility import _Coded
+    from geo_heart.dispatch.eligibility import _beat_texts, _Coded
 
     rng = np.random.default_rng(5)
     pool = np.array(["a", "b", "c", "dd", None, np.nan, pd.NA, "513", 513], dtype=object)
@@ -184,6 +184,9 @@ def test_coded_membership_matches_isin():
         assert np.array_equal(coded.member(set(keep).__contains__), expected)
         rows = np.flatnonzero(rng.random(len(v)) < 0.5)
         assert np.array_equal(coded.take(rows).member(keep), expected[rows])
+        # beats coded in one pass read as the per-row text rule does (513 and "513" alike)
+        texts = pd.Series(_beat_texts(v), dtype=object)
+        assert np.array_equal(_Coded.of_beats(v).member(keep), texts.isin(keep).to_numpy())
 
 
 def test_eligibility_frame_unchanged_by_coded_columns(toy):
