@@ -12,7 +12,9 @@ Peers measured in the same run:
 * interactive map — ``GeoDataFrame.explore()`` (geopandas' folium map) of the same beat
   choropleth, unsimplified: time and HTML size.
 
-Run: ``.venv/bin/python benchmarks/bench_demand.py [--out DIR]`` (the Durham data next to the repo).
+Run: ``.venv/bin/python benchmarks/bench_demand.py [--out DIR] [--warm-runs N] [--compare-with SRC]``
+(the Durham data next to the repo; ``--compare-with`` times another source tree's warm ``map``
+alternately with this one's, e.g. the commit before a change).
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--warm-runs", type=int, default=3, help="Warm `geo-heart map` runs timed (default 3)"
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="Another source tree of geo-heart (e.g. `git archive <commit> | tar -x -C DIR`): its "
+        "warm `map` timed alternately with this one's on the same cache folder and load",
     )
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="geo-heart-bench-"))
@@ -105,10 +114,11 @@ def main() -> None:
     cmd = [sys.executable, "-c", "from geo_heart.cli.main import main; main()", "-q", "map", "-o"]
     env = {**os.environ, "GEO_HEART_CACHE": tempfile.mkdtemp(prefix="geo-heart-bench-cache-")}
 
-    def run(name: str) -> tuple[float, float]:
+    def run(name: str, source: Path | None = None) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        subprocess.run([*cmd, str(out / name)], check=True, capture_output=True, env=env)
+        e = env if source is None else {**env, "PYTHONPATH": str(source)}
+        subprocess.run([*cmd, str(out / name)], check=True, capture_output=True, env=e, cwd=source)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -127,6 +137,25 @@ def main() -> None:
         f"{cold:.2f} s (CPU {cold_cpu:.2f} s): warm/cold {median / cold:.2f}x; target <= 5 s "
         f"{'OK' if median <= 5 else 'OVER'}; load average {load0:.1f} -> {load1:.1f}"
     )
+    if args.compare_with is not None:
+        other = args.compare_with.resolve()
+        run("map-other-first", other)  # fills any cache entry of its own
+        ours, theirs = [], []
+        for i in range(args.warm_runs):
+            theirs.append(run(f"map-other{i}", other))
+            ours.append(run(f"map-this{i}"))
+        load2 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+        def med(v):
+            return sorted(v)[len(v) // 2]
+
+        ow, oc = med([w for w, _ in ours]), med([c for _, c in ours])
+        tw, tc = med([w for w, _ in theirs]), med([c for _, c in theirs])
+        print(
+            f"alternating warm runs, this tree vs {other}: wall {ow:.2f} s vs {tw:.2f} s "
+            f"({ow / tw:.2f}x), CPU {oc:.2f} s vs {tc:.2f} s ({oc / tc:.2f}x), medians of "
+            f"{args.warm_runs}; load average {load1:.1f} -> {load2:.1f}"
+        )
 
 
 if __name__ == "__main__":
