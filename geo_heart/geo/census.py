@@ -66,21 +66,30 @@ def geoids_for_points(ws, role: str, lon: np.ndarray, lat: np.ndarray) -> np.nda
     return ids[pos]
 
 
-def add_census_geoids(
-    ws, df: pd.DataFrame, *, lon_column: str = "lon", lat_column: str = "lat"
-) -> pd.DataFrame:
-    """``df`` with ``tract_geoid`` and ``blockgroup_geoid`` for every located row.
+def census_geoid_columns(ws, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
+    """``tract_geoid`` and ``blockgroup_geoid`` arrays for WGS84 points (those configured).
 
     Layers missing from the area file are skipped with an info log; a configured layer whose file
     is missing raises :class:`~geo_heart.errors.DataSourceError`.
     """
-    lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
-    out = df.copy()
+    columns = {}
     for role, col in CENSUS_LAYERS.items():
         try:
             ws.config.layer_value(role, "file")
         except ConfigError:
             log.info("no [layers.%s] in the area file: no %s column", role, col)
             continue
-        out[col] = geoids_for_points(ws, role, lon, lat)
+        columns[col] = geoids_for_points(ws, role, lon, lat)
+    return columns
+
+
+def add_census_geoids(
+    ws, df: pd.DataFrame, *, lon_column: str = "lon", lat_column: str = "lat"
+) -> pd.DataFrame:
+    """``df`` with ``tract_geoid`` and ``blockgroup_geoid`` for every located row
+    (:func:`census_geoid_columns` of its ``lon_column``/``lat_column``)."""
+    lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
+    out = df.copy()
+    for col, values in census_geoid_columns(ws, lon, lat).items():
+        out[col] = values
     return out

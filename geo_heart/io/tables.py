@@ -323,7 +323,7 @@ def iter_table(
         import pyarrow.parquet as pq
 
         try:
-            pf = pq.ParquetFile(p)
+            pf = pq.ParquetFile(p, pre_buffer=False)  # read-ahead grows with the file
             start = 0
             batches = pf.iter_batches(batch_size=chunk_rows)
             first = True
