@@ -207,7 +207,11 @@ def index_key(ws) -> str:
     for role, (path, table) in sorted(_layer_sources(ws).items()):
         if not path.exists():
             if role in ADDRESS_ROLES:
-                raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
+                raise DataSourceError(
+                    f"layers.{role}: file {str(path)!r} does not exist"
+                    " (set the data folder with --data or GEO_HEART_DATA,"
+                    " or run `geo-heart data fetch`)"
+                )
             continue
         if not path.is_file():  # a link to /dev/zero or a FIFO would be hashed for ever
             raise DataSourceError(f"layers.{role}: {str(path)!r} is not a regular file")
@@ -268,7 +272,11 @@ def _read(path: Path, role: str):
     from geo_heart.io.tables import read_table
 
     if not path.exists():
-        raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
+        raise DataSourceError(
+            f"layers.{role}: file {str(path)!r} does not exist"
+            " (set the data folder with --data or GEO_HEART_DATA,"
+            " or run `geo-heart data fetch`)"
+        )
     return read_table(path)
 
 

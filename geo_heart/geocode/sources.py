@@ -103,7 +103,11 @@ def _need(columns, wanted: dict[str, str | None], role: str, path: Path) -> None
 
 def _exists(path: Path, role: str) -> None:
     if not path.exists():
-        raise DataSourceError(f"layers.{role}: file {str(path)!r} does not exist")
+        raise DataSourceError(
+            f"layers.{role}: file {str(path)!r} does not exist"
+            " (set the data folder with --data or GEO_HEART_DATA,"
+            " or run `geo-heart data fetch`)"
+        )
 
 
 def _vector(path: Path, role: str, **kw):

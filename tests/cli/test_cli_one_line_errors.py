@@ -83,3 +83,22 @@ def test_dst_spanning_export_and_header_only_files(cli_env, capsys, tmp_path):
     for args in (["map", str(h), "--out", str(tmp_path / "m")], ["expand", str(h), "--k", "1"]):
         code, _o, err = _run(capsys, *args)
         assert code == 1 and "no rows" in err and "Traceback" not in err
+
+
+def test_a_missing_address_layer_says_how_to_point_at_the_data(
+    capsys, tmp_path, monkeypatch, toy_dir
+):
+    """A data folder without the address points (an installed wheel run from a folder with no
+    data beside it): one line naming the file and how to give the data folder."""
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(toy_dir / "beats.geojson", data / "beats.geojson")
+    monkeypatch.setenv("GEO_HEART_AREA", str(toy_dir / "toy.toml"))
+    monkeypatch.setenv("GEO_HEART_DATA", str(data))
+    monkeypatch.setenv("GEO_HEART_CACHE", str(tmp_path / "cache"))
+    code, _out, err = _run(capsys, "lookup", "1 MAIN ST")
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "address_points.csv" in err and "does not exist" in err
+    assert "--data or GEO_HEART_DATA" in err
