@@ -369,8 +369,10 @@ def with_columns(df: pd.DataFrame, columns: dict[Any, np.ndarray]) -> pd.DataFra
         import geopandas as gpd
 
         out = gpd.GeoDataFrame(out, geometry=geom, copy=False)
-        if out[geom].array is data[geom]:  # copy-on-write pandas (3.x) kept the input's array
-            out[geom] = data[geom].copy()  # untracked: a write to the result would reach df
+        # copy-on-write pandas (3.x) keeps the input's geometry, untracked: a write to the
+        # result would reach df. Copied then (pandas 2 has already copied it above).
+        if np.shares_memory(np.asarray(out[geom].array), np.asarray(data[geom])):
+            out[geom] = data[geom].copy()
     return out
 
 

@@ -150,7 +150,7 @@ def _run(toy_env, args):
 def test_area_evaluate_on_toy_calls(toy, tmp_path, cow):
     path = _toy_calls(tmp_path, effect=-0.6)
     # pandas 3 always copies on write (read-only views); pandas 2 has it as an option
-    on = cow and hasattr(pd.options.mode, "copy_on_write")
+    on = cow and int(pd.__version__.split(".")[0]) < 3
     with pd.option_context("mode.copy_on_write", True) if on else contextlib.nullcontext():
         data = toy.load_calls(path, cache=False)
         r = toy.evaluate(
