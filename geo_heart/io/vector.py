@@ -320,14 +320,16 @@ def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, o
 
     geom = gdf.geometry.name
     cols = [str(c) for c in gdf.columns if c != geom]
-    parts = {c: parts_of(gdf[c])[0] for c in own if gdf[c].dtype == object}
+    # text columns: object, or pandas 3's default string dtype
+    text = {c for c in cols if gdf[c].dtype == object or isinstance(gdf[c].dtype, pd.StringDtype)}
+    parts = {c: parts_of(gdf[c])[0] for c in own if c in text}
     fields = plan_fields(cols, input_columns=input_columns, parts=parts, source=p)
     data: dict[str, object] = {}
     for c in cols:
         names = fields[c]
         if len(names) > 1:
             data.update(zip(names, split_column(gdf[c].tolist(), len(names)), strict=True))
-        elif gdf[c].dtype == object:
+        elif c in text:
             data[names[0]] = gdf[c].map(cut_to_bytes)  # only with --on-loss warn: else refused
         else:
             data[names[0]] = gdf[c]

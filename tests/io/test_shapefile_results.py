@@ -282,3 +282,18 @@ def test_an_unsplittable_value_with_on_loss_warn_is_cut_with_a_warning(tmp_path,
               on_loss="warn")  # fmt: skip
     assert "'reason': 1 values longer than 254 bytes that cannot be split" in caplog.text
     assert pyogrio.read_dataframe(tmp_path / "w.shp")["reason"].iloc[0] == ("a " * 127).strip()
+
+
+def test_string_dtype_results_are_split_too(tmp_path):
+    """pandas 3 reads and builds text as its string dtype, not object: long own results must
+    still be split into parts, never cut at 254 bytes (a clean core install gets pandas 3).
+    Fails without the fix under pandas 3 only (pandas 2 hands the writer object columns)."""
+    rows = _frame()
+    for c in ("reason", "matched_address"):
+        rows[c] = rows[c].astype(pd.StringDtype(na_value=np.nan))  # pandas 3's "str"
+    path = tmp_path / "s.shp"
+    info = write_vector(rows, check_output(path), input_columns=["id", "lon", "lat"])
+    assert info["fields"]["reason"] == ["reason", "reason2", "reason3"]
+    read = pyogrio.read_dataframe(path)
+    back = fields_back(pd.DataFrame(read.drop(columns="geometry")), path)
+    assert back["reason"].iloc[0] == DATA
