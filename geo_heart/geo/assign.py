@@ -328,29 +328,37 @@ def assign_chunk_points(
     """:func:`assign_chunk`, plus for a table (``None`` for a layer) the float arrays ``x``, ``y``
     of its coordinate columns (in ``input_crs``) and the mask of rows whose status is not
     ``invalid``: where those rows' points are (``Area.assign`` builds its geometry from them)."""
+    if census:  # a GEOID column without a free name is refused before any work
+        from geo_heart.geo.census import census_column_names
+
+        census_column_names(ws.config, df.columns, source=source)
     out, summary, points = _assign_table(
         ws, df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs,
         at_column=at_column, at_time_zone=at_time_zone,
     )  # fmt: skip
     if not census:
         return out, summary, points
-    from geo_heart.geo.census import add_census_geoids
+    from geo_heart.geo.census import add_census_geoids, census_column_names, census_geoid_columns
 
     if getattr(out, "_geometry_column_name", None) is not None:  # a layer: GEOIDs from its points
         import shapely
 
+        names = census_column_names(ws.config, df.columns, source=source)
         arr = np.asarray(out.geometry.to_crs(4326).array, dtype=object)
         # only points carry GEOIDs (a line or polygon row is invalid above, never an error here)
         is_pt = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
         lon_pt, lat_pt = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
         lon_pt[is_pt], lat_pt[is_pt] = shapely.get_x(arr[is_pt]), shapely.get_y(arr[is_pt])
-        out["_lon"], out["_lat"] = lon_pt, lat_pt
-        out = add_census_geoids(ws, out, lon_column="_lon", lat_column="_lat")
-        return out.drop(columns=["_lon", "_lat"]), summary, points
+        for col, values in census_geoid_columns(ws, lon_pt, lat_pt).items():
+            out[names[col]] = values
+        return out, summary, points
     lon_out, lat_out = output_point_columns(
         df.columns, lon_column=lon_column, lat_column=lat_column, input_crs=input_crs
     )
-    return add_census_geoids(ws, out, lon_column=lon_out, lat_column=lat_out), summary, points
+    out = add_census_geoids(
+        ws, out, lon_column=lon_out, lat_column=lat_out, input_columns=df.columns, source=source
+    )
+    return out, summary, points
 
 
 def output_point_columns(

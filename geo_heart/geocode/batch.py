@@ -117,7 +117,10 @@ def geocode_chunk(
         if census:
             from geo_heart.geo.census import add_census_geoids
 
-            out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+            out = add_census_geoids(
+                ws, out, lon_column=names["lon"], lat_column=names["lat"],
+                input_columns=chunk.columns, source=source,
+            )  # fmt: skip
         if chunk_hook is not None:
             out = chunk_hook(out, names)
     return out
@@ -297,6 +300,10 @@ def _geocode_locked(
     header_names = read_header(inp, encoding=encoding)
     require_columns(pd.DataFrame(columns=header_names), {"--address-column": address_column}, inp)
     result_column_names(pd.Index(header_names, dtype=object), source=str(inp))
+    if census:
+        from geo_heart.geo.census import census_column_names
+
+        census_column_names(ws.config, header_names, source=str(inp))
     refuse_duplicate_names(header_names, fmt=table_kind(outp), source=inp)
     total_rows = count_rows(inp)
     if on_total and total_rows is not None:

@@ -230,6 +230,11 @@ def write_failure(path: Path, exc: Exception) -> Exception:
     return exc
 
 
+#: ``DataFrame.attrs`` key of the input's column names, set on the results of ``Area.assign`` and
+#: ``Area.geocode``; :func:`write_vector` reads it when ``input_columns`` is not given
+INPUT_COLUMNS_ATTR = "geo_heart_input_columns"
+
+
 def write_vector(
     df: pd.DataFrame,
     spec: OutputSpec | str | Path,
@@ -251,7 +256,9 @@ def write_vector(
     One feature per row, in row order, in every format. ``layer`` adds or replaces one layer of
     an existing GeoPackage. ``input_columns``: the input's columns; every other column that is a
     geo-heart result gets its fixed Shapefile field name and its long values split
-    (:mod:`geo_heart.io.shapefile`); ``None``: every column follows ``on_loss``. ``csv_input``:
+    (:mod:`geo_heart.io.shapefile`); ``None``: those recorded in ``df.attrs``
+    (:data:`INPUT_COLUMNS_ATTR`, as ``Area.assign`` and ``Area.geocode`` record them), else
+    every column follows ``on_loss``. ``csv_input``:
     the table was read from a CSV/TSV, where an empty cell is the missing value (CSV has no
     null), so a Shapefile writing it as null loses nothing (an all-space value is still a loss).
 
@@ -264,6 +271,8 @@ def write_vector(
     """
     if not isinstance(spec, OutputSpec):
         spec = check_output(spec)
+    if input_columns is None:
+        input_columns = df.attrs.get(INPUT_COLUMNS_ATTR)
     p = spec.path
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
     if not spec.is_vector:

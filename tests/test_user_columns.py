@@ -1,0 +1,383 @@
+"""The batch rule, as a property: a user's columns come out exactly as they went in.
+
+``assign`` and ``geocode`` (CLI and library, with every option that adds a column) write one
+output row per input row, in input order, and never overwrite, rename, re-type or reorder a
+column of the input, whatever its name: a result whose name the input already has (compared
+ignoring case, and on 10 characters as a Shapefile does) is written as ``gh_<name>``; when the
+``gh_`` name is taken too, the run is refused in one line naming both columns, before any work
+(docs/outputs.md, "Your columns and ours").
+
+The inputs are built on the toy area (plus two census layers) with user columns named after
+every result column (in any case), and after the ``gh_`` names.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo_heart.errors import InputError
+
+SETTINGS = settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+#: every column a batch run may add, by the option that adds it
+ASSIGN_RESULTS = ("beat", "district", "in_service_area", "status", "reason")
+GEOCODE_RESULTS = (
+    "lon", "lat", "beat", "district", "in_service_area", "match_type", "score",
+    "matched_address", "status", "reason", "straddle_beats", "beat_source", "uncertainty_m",
+)  # fmt: skip
+CENSUS = ("tract_geoid", "blockgroup_geoid")
+XY = ("lon", "lat")  # assign with a projected --input-crs
+AT = ("rules", "service_area", "programs")  # --at-column
+POINT_KIND = ("point_kind",)  # --point-for-beat-only
+OVERRIDES = ("override", "override_note")  # --overrides / --retry-failed
+GEOMETRY = ("geometry",)  # the library's point geometry
+EVERY = tuple(
+    dict.fromkeys(ASSIGN_RESULTS + GEOCODE_RESULTS + CENSUS + AT + POINT_KIND + OVERRIDES + GEOMETRY)
+)
+
+ADDRESSES = ["100 OAK ST", "202 OAK ST", "OAK ST", "99 NOWHERE RD", "", "200 OAK ST"]
+#: toy points (WGS84) in, near and outside the beats
+POINTS = [(-99.9995, 40.0049), (-99.98, 40.01), (-99.5, 40.5), (-99.9984474, 40.0051)]
+TIMES = ["2022-03-01 10:00", "2024-06-01 11:00", "not a time", ""]
+
+
+# --------------------------------------------------------------------------- the toy area
+def _square(x0, y0, x1, y1):
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def _layer(features):
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"GEOID": g}, "geometry": _square(*b)}
+            for g, b in features
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def census_town(toy_dir, tmp_path_factory):
+    """The toy area plus a tract layer and a block-group layer (made here)."""
+    from geo_heart.area import Area
+
+    d = tmp_path_factory.mktemp("census-town")
+    for f in toy_dir.iterdir():
+        if f.is_file():
+            shutil.copy(f, d / f.name)
+    tracts = [("T1", (-100.0, 39.99, -99.985, 40.02)), ("T2", (-99.985, 39.99, -99.975, 40.02))]
+    groups = [("G1", (-100.0, 39.99, -99.99, 40.02)), ("G2", (-99.99, 39.99, -99.975, 40.02))]
+    (d / "tracts.geojson").write_text(json.dumps(_layer(tracts)))
+    (d / "groups.geojson").write_text(json.dumps(_layer(groups)))
+    (d / "toy.toml").write_text(
+        (toy_dir / "toy.toml").read_text()
+        + '\n[layers.tracts]\nfile = "tracts.geojson"\ngeoid_field = "GEOID"\n'
+        + '\n[layers.blockgroups]\nfile = "groups.geojson"\ngeoid_field = "GEOID"\n'
+    )
+    return Area.load(d / "toy.toml", data_dir=d, cache_dir=d / "cache")
+
+
+@pytest.fixture()
+def town_env(census_town, monkeypatch):
+    for k, v in {
+        "GEO_HEART_DATA": str(census_town.settings.data_dir),
+        "GEO_HEART_AREA": str(census_town.config.path),
+        "GEO_HEART_CACHE": str(census_town.settings.cache_dir),
+    }.items():
+        monkeypatch.setenv(k, v)
+
+
+# ----------------------------------------------------------------------- the documented rule
+def _keys(name: str) -> tuple[str, str]:
+    low = name.lower()
+    return low, low[:10]
+
+
+def _taken(name: str, columns) -> str | None:
+    """The user's column a name clashes with (ignoring case, or on 10 characters)."""
+    low, cut = _keys(name)
+    for c in columns:
+        if _keys(c)[0] == low or _keys(c)[1] == cut:
+            return c
+    return None
+
+
+def refused_pair(columns, results) -> tuple[str, str] | None:
+    """(user's column, user's gh_ column) when a result has no free name, else None."""
+    for r in results:
+        mine = _taken(r, columns)
+        if mine is not None:
+            other = _taken(f"gh_{r}", columns)
+            if other is not None:
+                return mine, other
+    return None
+
+
+# ------------------------------------------------------------------------ input strategies
+def _variant(name: str, case: int) -> str:
+    return [name, name.upper(), name.title()][case]
+
+
+@st.composite
+def user_names(draw, results):
+    """User column names: some result names (any case), some ``gh_`` names, a few plain."""
+    taken = draw(st.lists(st.sampled_from(EVERY), unique=True, max_size=len(EVERY)))
+    names = [_variant(n, draw(st.integers(0, 2))) for n in taken]
+    prefixed = draw(st.lists(st.sampled_from(EVERY), unique=True, max_size=6))
+    names += [_variant(f"gh_{n}", draw(st.integers(0, 2))) for n in prefixed]
+    names += draw(st.lists(st.sampled_from(["id", "Note", "x_ft"]), unique=True, max_size=2))
+    seen, out = set(), []
+    for n in draw(st.permutations(names)):
+        if n.lower() not in seen:  # a table never has two names equal ignoring case
+            seen.add(n.lower())
+            out.append(n)
+    return out
+
+
+#: a column's values by kind (each kind keeps its dtype through every output format used)
+KINDS = ("text", "int", "float", "bool")
+
+
+def _values(kind: str, n: int, seed: int) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    if kind == "int":
+        return pd.Series(rng.integers(-(10**9), 10**9, n), dtype="int64")
+    if kind == "float":
+        v = rng.normal(0, 1e3, n)
+        v[rng.random(n) < 0.3] = np.nan
+        return pd.Series(v, dtype="float64")
+    if kind == "bool":
+        return pd.Series(rng.random(n) < 0.5, dtype=bool)
+    words = np.array(["", "a", "OK", " spaced ", "ünï", "x,y", '"q"', "12", "True", "ok"])
+    return pd.Series(words[rng.integers(0, len(words), n)], dtype=object)
+
+
+@st.composite
+def tables(draw, *, results, kinds=KINDS, geocode=False):
+    """A user table: its own columns (named by :func:`user_names`) and the working columns."""
+    names = draw(user_names(results))
+    n = draw(st.integers(1, 9))
+    seed = draw(st.integers(0, 2**16))
+    cols = {}
+    for i, name in enumerate(names):
+        cols[name] = _values(draw(st.sampled_from(kinds)), n, seed + i)
+    rows = draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    if geocode:
+        cols["addr"] = pd.Series([ADDRESSES[(r + i) % len(ADDRESSES)] for i, r in enumerate(rows)])
+    else:
+        cols["px"] = pd.Series([POINTS[r][0] for r in rows], dtype="float64")
+        cols["py"] = pd.Series([POINTS[r][1] for r in rows], dtype="float64")
+    cols["when"] = pd.Series([TIMES[r] for r in rows], dtype=object)
+    order = draw(st.permutations(list(cols)))
+    return pd.DataFrame({c: cols[c] for c in order})
+
+
+def _check_kept(out: pd.DataFrame, df: pd.DataFrame) -> None:
+    """The user's columns first, in order, with their values and dtypes; one row per row."""
+    assert list(out.columns[: df.shape[1]]) == list(df.columns)
+    assert len(out) == len(df)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(out[list(df.columns)]).reset_index(drop=True),
+        df.reset_index(drop=True),
+        check_exact=True,
+    )
+
+
+# ------------------------------------------------------------------------------- library
+@SETTINGS
+@given(df=tables(results=ASSIGN_RESULTS), projected=st.booleans(), at=st.booleans())
+def test_area_assign_keeps_the_users_columns(census_town, df, projected, at):
+    crs = None
+    if projected:  # x/y in UTM 14N: lon and lat are results too
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(4326, "EPSG:32614", always_xy=True)
+        x, y = tr.transform(df["px"].to_numpy(), df["py"].to_numpy())
+        df = df.assign(px=x, py=y)
+        crs = "EPSG:32614"
+    df.index = pd.RangeIndex(len(df)) * 3 + 7  # the input's index is kept too
+    results = ASSIGN_RESULTS + CENSUS + (XY if projected else ()) + (AT if at else ()) + GEOMETRY
+    pair = refused_pair(df.columns, results)
+    options = {"lon": "px", "lat": "py", "crs": crs, "at_column": "when" if at else None}
+    if pair:
+        with pytest.raises(InputError) as err:
+            census_town.assign(df, **options)
+        assert repr(pair[0]) in str(err.value) and repr(pair[1]) in str(err.value)
+        return
+    out = census_town.assign(df, **options)
+    _check_kept(out, df)
+    assert out.index.equals(df.index)
+    for r in set(results) - set(GEOMETRY):
+        name = f"gh_{r}" if _taken(r, df.columns) else r
+        assert name in out.columns, (r, list(out.columns))
+    beat = "gh_beat" if _taken("beat", df.columns) else "beat"
+    # the answers are there: the first toy point is in a beat, the far one outside every beat
+    located = df["px"].round(4).eq(-99.9995).to_numpy() if not projected else None
+    if located is not None and located.any():
+        assert out.loc[located, beat].notna().all()
+    assert out.attrs["geo_heart_input_columns"] == list(df.columns)
+
+
+@SETTINGS
+@given(df=tables(results=GEOCODE_RESULTS, geocode=True), at=st.booleans())
+def test_area_geocode_keeps_the_users_columns(census_town, df, at):
+    results = GEOCODE_RESULTS + (AT if at else ()) + GEOMETRY
+    pair = refused_pair(df.columns, results)
+    options = {"address": "addr", "at_column": "when" if at else None}
+    if pair:
+        with pytest.raises(InputError) as err:
+            census_town.geocode(df, **options)
+        assert repr(pair[0]) in str(err.value) and repr(pair[1]) in str(err.value)
+        return
+    out = census_town.geocode(df, **options)
+    _check_kept(out, df)
+    status = "gh_status" if _taken("status", df.columns) else "status"
+    found = (df["addr"] == "100 OAK ST").to_numpy()
+    assert (out.loc[found, status] == "ok").all()
+    assert (out.loc[(df["addr"] == "").to_numpy(), status] == "empty").all()
+    assert out.attrs["geo_heart_input_columns"] == list(df.columns)
+
+
+# ---------------------------------------------------------------------------- command line
+class _Run:
+    def __init__(self, exit_code: int, output: str) -> None:
+        self.exit_code, self.output = exit_code, output
+
+
+def _invoke(args) -> _Run:
+    """``geo-heart ARGS`` in this process, through the entry point that turns errors into one
+    line (stdout and stderr together)."""
+    import contextlib
+    import io
+
+    from geo_heart.cli.main import main
+
+    buf = io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+        try:
+            main(["-q", *map(str, args)])
+        except SystemExit as exc:
+            code = exc.code or 0
+    return _Run(code, buf.getvalue())
+
+
+def _write_input(df: pd.DataFrame, path) -> pd.DataFrame:
+    """Write the input; returns it as a reader of that format gives it back."""
+    if path.suffix == ".csv":
+        df.to_csv(path, index=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.to_parquet(path, index=False)
+    return pd.read_parquet(path)
+
+
+def _read_output(path) -> pd.DataFrame:
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    import geopandas as gpd
+
+    return pd.DataFrame(gpd.read_parquet(path))
+
+
+def _check_refused(res, pair, out) -> None:
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:"), res.output
+    assert repr(pair[0]) in lines[0] and repr(pair[1]) in lines[0]
+    assert not out.exists()  # refused before any work
+
+
+@SETTINGS
+@given(
+    df=tables(results=ASSIGN_RESULTS),
+    fmt=st.sampled_from([".csv", ".parquet"]),
+    projected=st.booleans(),
+    at=st.booleans(),
+)
+def test_cli_assign_keeps_the_users_columns(census_town, town_env, tmp_path_factory, df, fmt,
+                                            projected, at):  # fmt: skip
+    tmp = tmp_path_factory.mktemp("assign")
+    src, out = tmp / f"in{fmt}", tmp / f"out{fmt}"
+    if projected:
+        from pyproj import Transformer
+
+        tr = Transformer.from_crs(4326, "EPSG:32614", always_xy=True)
+        x, y = tr.transform(df["px"].to_numpy(), df["py"].to_numpy())
+        df = df.assign(px=x, py=y)
+    given_df = _write_input(df, src)
+    args = ["assign", src, "-o", out, "--lon-column", "px", "--lat-column", "py"]
+    args += ["--input-crs", "EPSG:32614"] if projected else []
+    args += ["--at-column", "when"] if at else []
+    res = _invoke(args)
+    results = ASSIGN_RESULTS + CENSUS + (XY if projected else ()) + (AT if at else ())
+    pair = refused_pair(df.columns, results)
+    if pair:
+        _check_refused(res, pair, out)
+        return
+    assert res.exit_code == 0, res.output
+    got = _read_output(out)
+    _check_kept(got, given_df)
+    tract = "gh_tract_geoid" if _taken("tract_geoid", df.columns) else "tract_geoid"
+    first = np.isclose(df["px"], POINTS[0][0]) if not projected else np.zeros(len(df), bool)
+    assert (got.loc[first, tract] == "T1").all()
+
+
+@SETTINGS
+@given(
+    df=tables(results=GEOCODE_RESULTS, geocode=True),
+    fmt=st.sampled_from([".csv", ".parquet"]),
+    at=st.booleans(),
+    beat_points=st.booleans(),
+    review=st.booleans(),
+    overrides=st.booleans(),
+    retry=st.booleans(),
+)
+def test_cli_geocode_keeps_the_users_columns(census_town, town_env, tmp_path_factory, df, fmt, at,
+                                             beat_points, review, overrides, retry):  # fmt: skip
+    tmp = tmp_path_factory.mktemp("geocode")
+    src, out = tmp / f"in{fmt}", tmp / f"out{fmt}"
+    given_df = _write_input(df, src)
+    common = ["--address-column", "addr"]
+    common += ["--at-column", "when"] if at else []
+    common += ["--point-for-beat-only"] if beat_points else []
+    if overrides:
+        fixes = tmp / "fixes.csv"
+        fixes.write_text("address,corrected_address,lon,lat,note\n99 NOWHERE RD,,-99.98,40.01,x\n")
+        common += ["--overrides", fixes]
+    args = ["geocode", src, "-o", out, *common]
+    args += ["--review", tmp / "review.csv"] if review else []
+    res = _invoke(args)
+    results = GEOCODE_RESULTS + CENSUS + (AT if at else ()) + (POINT_KIND if beat_points else ())
+    results += OVERRIDES if overrides else ()
+    pair = refused_pair(df.columns, results)
+    if pair:
+        _check_refused(res, pair, out)
+        return
+    assert res.exit_code == 0, res.output
+    got = _read_output(out)
+    _check_kept(got, given_df)
+    status = "gh_status" if _taken("status", df.columns) else "status"
+    assert (got.loc[(given_df["addr"] == "100 OAK ST").to_numpy(), status] == "ok").all()
+    if overrides:
+        ov = "gh_override" if _taken("override", df.columns) else "override"
+        assert (got.loc[(given_df["addr"] == "99 NOWHERE RD").to_numpy(), ov] == "point").all()
+    if retry:  # again, only the failed rows, from the first output
+        again = tmp / f"again{fmt}"
+        res = _invoke(["geocode", src, "-o", again, *common, "--retry-failed", out])
+        pair = refused_pair(df.columns, results + OVERRIDES)  # it may add override columns
+        if pair:
+            _check_refused(res, pair, again)
+            return
+        assert res.exit_code == 0, res.output
+        _check_kept(_read_output(again), given_df)
