@@ -41,10 +41,17 @@ XY = ("lon", "lat")  # assign with a projected --input-crs
 AT = ("rules", "service_area", "programs")  # --at-column
 POINT_KIND = ("point_kind",)  # --point-for-beat-only
 OVERRIDES = ("override", "override_note")  # --overrides / --retry-failed
-GEOMETRY = ("geometry",)  # the library's point geometry
+GEOMETRY = ("geometry",)  # the library's point geometry; every vector output's
+GPKG = ("geom", "fid")  # GDAL's geometry and feature-id columns of a GeoPackage
 EVERY = tuple(
-    dict.fromkeys(ASSIGN_RESULTS + GEOCODE_RESULTS + CENSUS + AT + POINT_KIND + OVERRIDES + GEOMETRY)
+    dict.fromkeys(
+        ASSIGN_RESULTS + GEOCODE_RESULTS + CENSUS + AT + POINT_KIND + OVERRIDES + GEOMETRY + GPKG
+    )
 )
+#: what GDAL's Arrow writer would take as feature ids: a user column like any other
+NAMES = (*EVERY, "OGC_FID")
+#: columns each output format adds
+FORMAT_COLUMNS = {".csv": (), ".parquet": GEOMETRY, ".fgb": GEOMETRY, ".gpkg": GEOMETRY + GPKG}
 
 ADDRESSES = ["100 OAK ST", "202 OAK ST", "OAK ST", "99 NOWHERE RD", "", "200 OAK ST"]
 #: toy points (WGS84) in, near and outside the beats
@@ -132,7 +139,7 @@ def _variant(name: str, case: int) -> str:
 @st.composite
 def user_names(draw, results):
     """User column names: some result names (any case), some ``gh_`` names, a few plain."""
-    taken = draw(st.lists(st.sampled_from(EVERY), unique=True, max_size=len(EVERY)))
+    taken = draw(st.lists(st.sampled_from(NAMES), unique=True, max_size=len(NAMES)))
     names = [_variant(n, draw(st.integers(0, 2))) for n in taken]
     prefixed = draw(st.lists(st.sampled_from(EVERY), unique=True, max_size=6))
     names += [_variant(f"gh_{n}", draw(st.integers(0, 2))) for n in prefixed]
@@ -273,6 +280,11 @@ def _invoke(args) -> _Run:
     return _Run(code, buf.getvalue())
 
 
+def _paths(tmp, fmt: str, out_fmt: str):
+    """Input and output paths; a CSV output (text, no types) is made from a CSV input."""
+    return tmp / f"in{'.csv' if out_fmt == '.csv' else fmt}", tmp / f"out{out_fmt}"
+
+
 def _write_input(df: pd.DataFrame, path) -> pd.DataFrame:
     """Write the input; returns it as a reader of that format gives it back."""
     if path.suffix == ".csv":
@@ -285,9 +297,12 @@ def _write_input(df: pd.DataFrame, path) -> pd.DataFrame:
 def _read_output(path) -> pd.DataFrame:
     if path.suffix == ".csv":
         return pd.read_csv(path, dtype=str, keep_default_na=False)
-    import geopandas as gpd
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)  # the table as stored (pandas types)
+    import pyogrio
 
-    return pd.DataFrame(gpd.read_parquet(path))
+    # the fields as GDAL stores them (a user's field named geometry is a field)
+    return pyogrio.read_dataframe(path, read_geometry=False)
 
 
 def _check_refused(res, pair, out) -> None:
@@ -302,13 +317,14 @@ def _check_refused(res, pair, out) -> None:
 @given(
     df=tables(results=ASSIGN_RESULTS),
     fmt=st.sampled_from([".csv", ".parquet"]),
+    out_fmt=st.sampled_from(list(FORMAT_COLUMNS)),
     projected=st.booleans(),
     at=st.booleans(),
 )
 def test_cli_assign_keeps_the_users_columns(census_town, town_env, tmp_path_factory, df, fmt,
-                                            projected, at):  # fmt: skip
+                                            out_fmt, projected, at):  # fmt: skip
     tmp = tmp_path_factory.mktemp("assign")
-    src, out = tmp / f"in{fmt}", tmp / f"out{fmt}"
+    src, out = _paths(tmp, fmt, out_fmt)
     if projected:
         from pyproj import Transformer
 
@@ -321,7 +337,7 @@ def test_cli_assign_keeps_the_users_columns(census_town, town_env, tmp_path_fact
     args += ["--at-column", "when"] if at else []
     res = _invoke(args)
     results = ASSIGN_RESULTS + CENSUS + (XY if projected else ()) + (AT if at else ())
-    pair = refused_pair(df.columns, results)
+    pair = refused_pair(df.columns, results + FORMAT_COLUMNS[out_fmt])
     if pair:
         _check_refused(res, pair, out)
         return
@@ -337,16 +353,18 @@ def test_cli_assign_keeps_the_users_columns(census_town, town_env, tmp_path_fact
 @given(
     df=tables(results=GEOCODE_RESULTS, geocode=True),
     fmt=st.sampled_from([".csv", ".parquet"]),
+    out_fmt=st.sampled_from(list(FORMAT_COLUMNS)),
     at=st.booleans(),
     beat_points=st.booleans(),
     review=st.booleans(),
     overrides=st.booleans(),
     retry=st.booleans(),
 )
-def test_cli_geocode_keeps_the_users_columns(census_town, town_env, tmp_path_factory, df, fmt, at,
-                                             beat_points, review, overrides, retry):  # fmt: skip
+def test_cli_geocode_keeps_the_users_columns(census_town, town_env, tmp_path_factory, df, fmt,
+                                             out_fmt, at, beat_points, review, overrides,
+                                             retry):  # fmt: skip
     tmp = tmp_path_factory.mktemp("geocode")
-    src, out = tmp / f"in{fmt}", tmp / f"out{fmt}"
+    src, out = _paths(tmp, fmt, out_fmt)
     given_df = _write_input(df, src)
     common = ["--address-column", "addr"]
     common += ["--at-column", "when"] if at else []
@@ -359,7 +377,7 @@ def test_cli_geocode_keeps_the_users_columns(census_town, town_env, tmp_path_fac
     args += ["--review", tmp / "review.csv"] if review else []
     res = _invoke(args)
     results = GEOCODE_RESULTS + CENSUS + (AT if at else ()) + (POINT_KIND if beat_points else ())
-    results += OVERRIDES if overrides else ()
+    results += (OVERRIDES if overrides else ()) + FORMAT_COLUMNS[out_fmt]
     pair = refused_pair(df.columns, results)
     if pair:
         _check_refused(res, pair, out)
@@ -373,7 +391,7 @@ def test_cli_geocode_keeps_the_users_columns(census_town, town_env, tmp_path_fac
         ov = "gh_override" if _taken("override", df.columns) else "override"
         assert (got.loc[(given_df["addr"] == "99 NOWHERE RD").to_numpy(), ov] == "point").all()
     if retry:  # again, only the failed rows, from the first output
-        again = tmp / f"again{fmt}"
+        again = tmp / f"again{out_fmt}"
         res = _invoke(["geocode", src, "-o", again, *common, "--retry-failed", out])
         pair = refused_pair(df.columns, results + OVERRIDES)  # it may add override columns
         if pair:

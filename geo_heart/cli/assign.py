@@ -135,7 +135,10 @@ def assign(
         # the results have fixed Shapefile names (docs/outputs.md), refused if the input has one
         results = RESULT_COLUMNS + (XY_COLUMNS if input_crs else ()) + (
             AT_COLUMNS if at_column else ()) + census_columns(obj.workspace.config)  # fmt: skip
+        from geo_heart.io.ogr import format_columns
+
         own = list(result_column_names(header, results, source=input_path).values())
+        result_column_names(header, format_columns(spec.fmt), source=input_path)
         enforce(name_losses(header, spec.fmt), spec.path, spec.fmt, on_loss)
         if spec.fmt == "shp":
             check_result_names(header, own, source=input_path)

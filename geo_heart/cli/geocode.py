@@ -179,6 +179,10 @@ def geocode(
         obj.workspace, header, at_column=at_column, point_for_beat_only=point_for_beat_only,
         overrides=bool(overrides_path or previous_path), source=input_path,
     )  # fmt: skip
+    from geo_heart.geo.assign import result_column_names
+    from geo_heart.io.ogr import format_columns
+
+    result_column_names(header, format_columns(spec.fmt), source=input_path)  # geometry …
     enforce(name_losses(header, spec.fmt), spec.path, spec.fmt, on_loss)
     if spec.fmt == "shp":
         from geo_heart.io.shapefile import check_result_names

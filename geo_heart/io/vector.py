@@ -211,7 +211,12 @@ def to_geodataframe(
     geom = np.full(len(df), None, dtype=object)
     if ok.any():
         geom[ok] = gpd.points_from_xy(x[ok], y[ok])
-    return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=list(geom), crs=crs)
+    from geo_heart.io.ogr import free_name
+
+    frame = df.reset_index(drop=True)  # a copy: the caller's table is left as it was
+    name = free_name("geometry", frame.columns)  # gh_geometry where the table has a geometry
+    frame[name] = gpd.GeoSeries(geom, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=name, crs=crs)
 
 
 def shapefile_names(columns, reserved=()) -> dict[str, str]:
@@ -341,7 +346,11 @@ def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, o
         else:
             data[names[0]] = gdf[c]
     frame = pd.DataFrame(data, index=gdf.index)
-    out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs)
+    from geo_heart.io.ogr import free_name
+
+    geom_name = free_name("geometry", frame.columns)  # a field named geometry stays a field
+    frame[geom_name] = gpd.GeoSeries(gdf.geometry.values, index=gdf.index, crs=gdf.crs)
+    out = gpd.GeoDataFrame(frame, geometry=geom_name, crs=gdf.crs)
     write_ogr(out, p, "shp")
     written = write_field_sidecars(p, fields)
     renamed = {c: f[0] for c, f in fields.items() if f != [c]}
