@@ -399,3 +399,152 @@ def test_cli_geocode_keeps_the_users_columns(census_town, town_env, tmp_path_fac
             return
         assert res.exit_code == 0, res.output
         _check_kept(_read_output(again), given_df)
+
+
+# ------------------------------------------------------------- every name at once, each path
+def _every_name_table(n: int = 8) -> pd.DataFrame:
+    """A table holding a user column of every result name (cycling through the kinds)."""
+    cols = {name: _values(KINDS[i % len(KINDS)], n, i) for i, name in enumerate(NAMES)}
+    cols["addr"] = pd.Series([ADDRESSES[i % len(ADDRESSES)] for i in range(n)])
+    cols["px"] = pd.Series([POINTS[i % len(POINTS)][0] for i in range(n)])
+    cols["py"] = pd.Series([POINTS[i % len(POINTS)][1] for i in range(n)])
+    cols["when"] = pd.Series([TIMES[i % len(TIMES)] for i in range(n)], dtype=object)
+    return pd.DataFrame(cols)
+
+
+def test_every_option_at_once_keeps_every_named_column(census_town, town_env, tmp_path):
+    df = _every_name_table()
+    src = tmp_path / "in.parquet"
+    given_df = _write_input(df, src)
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("address,corrected_address,lon,lat,note\n99 NOWHERE RD,,-99.98,40.01,x\n")
+    out = tmp_path / "out.gpkg"
+    res = _invoke(["geocode", src, "-o", out, "--address-column", "addr", "--at-column", "when",
+                   "--point-for-beat-only", "--overrides", fixes,
+                   "--review", tmp_path / "review.csv"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    got = _read_output(out)
+    _check_kept(got, given_df)
+    # every result is there under its gh_ name, with its answer
+    assert (got["gh_status"][given_df["addr"] == "100 OAK ST"] == "ok").all()
+    assert (got["gh_override"][given_df["addr"] == "99 NOWHERE RD"] == "point").all()
+    assert (
+        set(got["gh_tract_geoid"].dropna()) <= {"T1", "T2"} and got["gh_tract_geoid"].notna().any()
+    )
+    assert {"gh_rules", "gh_point_kind", "gh_override_note", "gh_blockgroup_geoid"} <= set(got)
+    again = tmp_path / "again.gpkg"
+    res = _invoke(["geocode", src, "-o", again, "--address-column", "addr", "--at-column", "when",
+                   "--retry-failed", out])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    _check_kept(_read_output(again), given_df)
+    out = tmp_path / "points.gpkg"
+    res = _invoke(["assign", src, "-o", out, "--lon-column", "px", "--lat-column", "py",
+                   "--at-column", "when"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    got = _read_output(out)
+    _check_kept(got, given_df)
+    assert got["gh_beat"].iloc[0] == "11" and got["gh_tract_geoid"].iloc[0] == "T1"
+
+
+@pytest.mark.parametrize("name", ["tract_geoid", "Blockgroup_GEOID", "override", "point_kind"])
+def test_a_taken_gh_name_is_refused_in_one_line_before_any_work(census_town, town_env, tmp_path,
+                                                                name):  # fmt: skip
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"addr": ["100 OAK ST"], name: ["mine"], f"gh_{name}": ["mine too"]}).to_csv(
+        src, index=False
+    )
+    out = tmp_path / "out.csv"
+    fixes = tmp_path / "fixes.csv"
+    fixes.write_text("address,corrected_address,lon,lat,note\n")
+    res = _invoke(["geocode", src, "-o", out, "--address-column", "addr", "--overrides", fixes,
+                   "--point-for-beat-only"])  # fmt: skip
+    _check_refused(res, (name, f"gh_{name}"), out)
+    assert not (tmp_path / "out.csv.parts").exists()
+
+
+def test_census_geoids_never_overwrite_the_users_columns(census_town):
+    from geo_heart.geo.census import add_census_geoids
+
+    df = pd.DataFrame({"tract_geoid": [7, 8], "lon": [-99.9995, -99.98], "lat": [40.0049, 40.01]})
+    out = add_census_geoids(census_town, df)
+    assert out["tract_geoid"].tolist() == [7, 8]  # the colleague's case: kept, not overwritten
+    assert out["gh_tract_geoid"].tolist() == ["T1", "T2"]
+    assert out["blockgroup_geoid"].tolist() == ["G1", "G2"]  # a free name is not prefixed
+    with pytest.raises(InputError, match="'tract_geoid' and 'GH_TRACT_GEOID'"):
+        add_census_geoids(census_town, df.assign(GH_TRACT_GEOID=1))
+
+
+def test_library_results_know_the_users_columns_for_a_shapefile(census_town, tmp_path):
+    from geo_heart.io.vector import write_vector
+
+    df = pd.DataFrame({"beat": ["mine"], "District": ["D9"], "addr": ["100 OAK ST"]})
+    out = census_town.geocode(df, address="addr")
+    assert out.attrs["geo_heart_input_columns"] == ["beat", "District", "addr"]
+    info = write_vector(out, tmp_path / "g.shp")  # no input_columns=: read from attrs
+    import pyogrio
+
+    got = pyogrio.read_dataframe(tmp_path / "g.shp", read_geometry=False)
+    # the user's beat and District stay as they were; the results have their fixed fields
+    assert got["beat"].tolist() == ["mine"] and got["District"].tolist() == ["D9"]
+    assert got["gh_beat"].tolist() == ["11"] and got["gh_dist"].tolist() == ["D1"]
+    assert got["in_service"].tolist() == [1] and got["match_addr"].tolist() == ["100 OAK ST"]
+    assert info["fields"]["matched_address"] == ["match_addr"]
+    # without the record, the long result names would be a loss the writer refuses
+    plain = pd.DataFrame(out)
+    plain.attrs = {}
+    from geo_heart.errors import GeoHeartError
+
+    with pytest.raises(GeoHeartError, match="10 characters"):
+        write_vector(gpd_frame(plain), tmp_path / "h.shp")
+    pts = census_town.assign(pd.DataFrame({"lon": [-99.9995], "lat": [40.0049], "note": ["n"]}))
+    info = write_vector(pts, tmp_path / "p.shp")
+    got = pyogrio.read_dataframe(tmp_path / "p.shp", read_geometry=False)
+    assert got["tractgeoid"].tolist() == ["T1"] and got["bg_geoid"].tolist() == ["G1"]
+    assert got["in_service"].tolist() == [1] and got["note"].tolist() == ["n"]
+
+
+def gpd_frame(frame: pd.DataFrame):
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+
+
+def test_dask_engine_keeps_every_named_column(census_town, town_env, tmp_path):
+    pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    from distributed import LocalCluster
+
+    df = _every_name_table(40)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i in range(0, len(df), 15):  # three Parquet partitions
+        df.iloc[i : i + 15].to_parquet(parts / f"p{i:03d}.parquet", index=False)
+    given_df = pd.read_parquet(parts)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:  # fmt: skip
+        engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
+        out = tmp_path / "geo.parquet"
+        res = _invoke(["geocode", parts, "-o", out, "--address-column", "addr", *engine])
+        assert res.exit_code == 0, res.output
+        got = _read_output(out)
+        _check_kept(got, given_df)
+        assert (got["gh_status"][given_df["addr"] == "100 OAK ST"] == "ok").all()
+        out = tmp_path / "points.parquet"
+        res = _invoke(["assign", parts, "-o", out, "--lon-column", "px", "--lat-column", "py",
+                       *engine])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        got = _read_output(out)
+        _check_kept(got, given_df)
+        assert got["gh_tract_geoid"].iloc[0] == "T1" and got["gh_beat"].iloc[0] == "11"
+        dataset = tmp_path / "points_dataset"  # a partitioned GeoParquet dataset, in order
+        res = _invoke(["assign", parts, "-o", f"{dataset}/", "--lon-column", "px", "--lat-column",
+                       "py", *engine])  # fmt: skip
+        assert res.exit_code == 0, res.output
+        _check_kept(pd.read_parquet(dataset), given_df)
+        # a taken gh_ name: one line, before any partition is read
+        bad = tmp_path / "bad.csv"
+        pd.DataFrame(
+            {"lon": [1.0], "lat": [2.0], "tract_geoid": [1], "gh_tract_geoid": [2]}
+        ).to_csv(bad, index=False)
+        res = _invoke(["assign", bad, "-o", tmp_path / "bad_out.parquet", *engine])
+        _check_refused(res, ("tract_geoid", "gh_tract_geoid"), tmp_path / "bad_out.parquet")

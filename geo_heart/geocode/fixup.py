@@ -162,7 +162,7 @@ def geocode_with_overrides(
         # result columns joined as values, then typed once as a fresh run types them
         res_cols = [v for v in names.values() if v in parts[0].columns]
         out = pd.concat([p.astype(dict.fromkeys(res_cols, object)) for p in parts]).sort_index()
-        out = restore_result_types(out, names)
+        out = restore_result_types(out, names, overrides=ov_names)
     else:
         out = df.assign(**{v: None for v in names.values()})
     out = out.reset_index(drop=True)
@@ -326,7 +326,7 @@ def restore_result_types(
     """The result columns with the types a fresh run gives them, whatever format they were
     read from: numbers as floats (NaN when empty), ``in_service_area`` True/False/None, text
     as text (None when empty). ``names`` (and ``overrides``, the output names of
-    :data:`OVERRIDE_RESULTS`; default their own names) are the result columns: no other
+    :data:`OVERRIDE_RESULTS`, when the table has them) are the result columns: no other
     column (the input's) is touched."""
     out = out.copy()
     for key, col in names.items():
@@ -345,7 +345,7 @@ def restore_result_types(
                 [blank if (t := _as_text(v)) is None else t for v in s], index=out.index,
                 dtype=object,
             )  # fmt: skip
-    for c in (overrides or {c: c for c in OVERRIDE_RESULTS}).values():
+    for c in (overrides or {}).values():
         if c in out.columns:
             out[c] = out[c].map(lambda v: "" if _as_text(v) is None else str(v))
     return out
@@ -386,7 +386,5 @@ def summarize(
         "in_service_area": int(out[names["in_service_area"]].astype(bool).sum()),
         "match_types": {str(k): int(v) for k, v in out[names["match_type"]].value_counts().items()},
         "status": {str(k): int(v) for k, v in out[names["status"]].value_counts().items()},
-        "overrides_applied": int(
-            (out.get(override_column, pd.Series(dtype=str)) != "").sum()
-        ),
+        "overrides_applied": int((out.get(override_column, pd.Series(dtype=str)) != "").sum()),
     }

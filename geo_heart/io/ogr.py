@@ -98,9 +98,7 @@ def format_columns(fmt: str) -> tuple[str, ...]:
     return (GEOMETRY, "geom", "fid") if fmt == "gpkg" else (GEOMETRY,)
 
 
-def ogr_options(
-    fmt: str, *, new_file: bool = True, columns=()
-) -> dict[str, dict[str, str]]:
+def ogr_options(fmt: str, *, new_file: bool = True, columns=()) -> dict[str, dict[str, str]]:
     """The GDAL creation options every geo-heart write of ``fmt`` uses.
 
     * GeoPackage: ``VERSION=1.2`` for a new file (GDAL 3.6 / QGIS 3.22 read it without the

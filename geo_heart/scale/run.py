@@ -123,8 +123,9 @@ def _write_dataset_part(out: pd.DataFrame, path: Path, points: tuple[str, str], 
 
     gdf = _writable(to_geodataframe(out, lon_column=points[0], lat_column=points[1], crs=crs))
     geom = gdf.geometry.name
-    for c in gdf.columns:  # one schema for every partition: text columns stay text when all empty
-        if c != geom and gdf[c].dtype == object:
+    for c in gdf.columns:  # one schema for every partition: a text column all empty here stays
+        # text (not Arrow's null type); any other column keeps its type as the input had it
+        if c != geom and gdf[c].dtype == object and gdf[c].isna().all():
             gdf[c] = gdf[c].astype("string")
     try:
         with atomic_write(path) as tmp:
