@@ -548,3 +548,28 @@ def test_dask_engine_keeps_every_named_column(census_town, town_env, tmp_path):
         ).to_csv(bad, index=False)
         res = _invoke(["assign", bad, "-o", tmp_path / "bad_out.parquet", *engine])
         _check_refused(res, ("tract_geoid", "gh_tract_geoid"), tmp_path / "bad_out.parquet")
+
+
+@pytest.mark.parametrize("out_name", ["out.gpkg", "out.csv", "out.parquet"])
+def test_geocode_of_a_layer_keeps_its_attributes(census_town, town_env, tmp_path, out_name):
+    """A layer's attributes are the user's columns; its geometry is replaced by the geocoded
+    point (never written as bytes, never a crash)."""
+    import geopandas as gpd
+    import shapely
+
+    layer = gpd.GeoDataFrame(
+        {"beat": ["mine", "m2"], "addr": ["100 OAK ST", "NOWHERE"], "n": [1.5, np.nan]},
+        geometry=[shapely.Point(0, 0), None],
+        crs=4326,
+    )
+    src = tmp_path / "in.gpkg"
+    layer.to_file(src, layer="in")
+    out = tmp_path / out_name
+    res = _invoke(["geocode", src, "-o", out, "--address-column", "addr"])
+    assert res.exit_code == 0, res.output
+    got = _read_output(out)
+    assert list(got.columns[:3]) == ["beat", "addr", "n"]
+    assert got["beat"].tolist() == ["mine", "m2"] and got["gh_beat"].iloc[0] == "11"
+    assert "geometry" not in got.columns[:4] and len(got) == 2
+    if out.suffix != ".csv":
+        assert got["n"].iloc[0] == 1.5 and np.isnan(got["n"].iloc[1])

@@ -134,7 +134,7 @@ def geocode(
     and the output's metadata); with it, each row is judged under the rules in force at its
     own time and rules, service_area and programs are added (docs/outputs.md).
     """
-    from geo_heart.io.tables import read_header, refuse_duplicate_names, table_kind
+    from geo_heart.io.tables import refuse_duplicate_names, table_kind
     from geo_heart.io.vector import check_output
 
     engine = pop_engine(kwargs)
@@ -153,7 +153,9 @@ def geocode(
         return
     # every refusal before any work (the output against every input: cli.options)
     spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
-    header = read_header(input_path, encoding=encoding)
+    from geo_heart.geocode.batch import geocode_header
+
+    header = geocode_header(input_path, encoding=encoding)  # a layer: its fields
     refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
     from geo_heart.cli.rules_options import check_at_column
 
@@ -189,7 +191,6 @@ def geocode(
 
         check_result_names(header, list(own.values()), source=input_path)
 
-    import pandas as pd
 
     from geo_heart.geo.census import add_census_geoids
     from geo_heart.geocode import fixup
@@ -204,10 +205,9 @@ def geocode(
     try:
         extra: dict[str, object] = {}
         if overrides_path or previous_path:
-            df = read_table(input_path, encoding=encoding)
-            df = pd.DataFrame(
-                df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
-            )
+            from geo_heart.geocode.batch import layer_attributes
+
+            df = layer_attributes(read_table(input_path, encoding=encoding))
             ov = fixup.read_overrides(overrides_path) if overrides_path else None
             if previous_path:
                 out, extra = fixup.retry_failed(
