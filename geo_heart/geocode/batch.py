@@ -84,7 +84,7 @@ def geocode_frame(
     """
     require_columns(df, {"--address-column": address_column}, source)
     text = df[address_column].reset_index(drop=True)
-    if text.dtype == object:
+    if text.dtype == object and pd.api.types.infer_dtype(text, skipna=True) != "string":
         nested = text.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray)))
         if nested.any():
             row = int(df.index[int(np.flatnonzero(nested.to_numpy())[0])]) + 1
@@ -106,7 +106,12 @@ def geocode_frame(
                 + f"; score below --min-score {min_score:g}"
             ).str.lstrip("; ")
             res.loc[low, "status"] = "low_score"
-    blank = text.isna() | (text.astype(str).str.strip() == "")
+    # a blank text is never read as an address (``invalid``): only those rows are looked at
+    invalid = (res["status"] == "invalid").to_numpy()
+    blank = np.zeros(len(text), dtype=bool)
+    if invalid.any():
+        t = text[invalid]
+        blank[invalid] = (t.isna() | (t.astype(str).str.strip() == "")).to_numpy()
     if blank.any():  # a blank line or empty cell is a row too, reported as such
         res.loc[blank, "status"] = "empty"
         res.loc[blank, "reason"] = "no address given (empty cell or blank line)"

@@ -60,7 +60,9 @@ def _street_of(matched: str | None) -> str | None:
 
 def _city_of(r: AddressRules, p: ParsedAddress) -> str | None:
     """The text's city, upper-case with spaces folded and aliases applied (None if not given)."""
-    city = " ".join((p.city or "").upper().split())
+    if not p.city:
+        return r.city_aliases.get("", "") or None
+    city = " ".join(p.city.upper().split())
     return r.city_aliases.get(city, city) or None
 
 
@@ -92,10 +94,20 @@ def outside_reason(r: AddressRules, p: ParsedAddress) -> str | None:
         return f"{_place_name(city, z, z)} is not in this area"
     if r.outside_words:
         text = " ".join(x for x in (p.street, getattr(p, "street2", None), p.place, p.city) if x)
-        hit = [w for w in sorted(r.outside_words) if f" {w} " in f" {text.upper()} "]
-        if hit:
-            return f"{hit[0]} is not in this area"
+        padded = f" {text.upper()} "
+        words = _SORTED_WORDS.get(r.outside_words)
+        if words is None:
+            words = _SORTED_WORDS[r.outside_words] = tuple(
+                f" {w} " for w in sorted(r.outside_words)
+            )
+        for w in words:
+            if w in padded:
+                return f"{w[1:-1]} is not in this area"
     return None
+
+
+#: ``outside_words`` → its words in order, padded with spaces (made once per set)
+_SORTED_WORDS: dict[frozenset[str], tuple[str, ...]] = {}
 
 
 def _outside(why: str) -> tuple:

@@ -8,9 +8,11 @@ Matching (which place a text names) lives in ``match.py``, ``streets.py`` and ``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+import shapely
 
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.calibration import score_family
@@ -39,8 +41,7 @@ class ResultFinisher:
             if m.candidates or (m.approximate and not _stays_outside(m, rows[i]))
         ]
         if not todo:
-            return [self._maybe_outside(self._name_others(m, r))
-                    for m, r in zip(matches, rows, strict=True)]  # fmt: skip
+            return self._last_checks(matches, rows)
         # every candidate of every such match finished in one vectorised pass
         for i in todo:
             m = matches[i]
@@ -57,8 +58,78 @@ class ResultFinisher:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
             else:
                 rows[i] = self._finish_ambiguous(m, rows[i], crows)
-        return [self._maybe_outside(self._name_others(m, r))
-                for m, r in zip(matches, rows, strict=True)]  # fmt: skip
+        return self._last_checks(matches, rows)
+
+    def _last_checks(self, matches: list[_Match], rows: list[tuple]) -> list[tuple]:
+        """:meth:`_name_others` then :meth:`_maybe_outside` on every row; the beats within the
+        radius of every crossing answer that asks for them found in one vectorised pass."""
+        asks = [i for i, (m, r) in enumerate(zip(matches, rows, strict=True))
+                if self._others_within(m, r)]  # fmt: skip
+        within: dict[int, list[tuple]] = {}
+        if asks:
+            to_p, _, to_m = self._projection()
+            lon = np.array([rows[i][0] for i in asks], dtype=float)
+            lat = np.array([rows[i][1] for i in asks], dtype=float)
+            x, y = to_p.transform(lon, lat)
+            r = np.array([rows[i][12] for i in asks], dtype=float) / to_m
+            within = dict(zip(asks, self._beats_within_many(x, y, r), strict=True))
+        rows = [self._name_others(m, r, within.get(i))
+                for i, (m, r) in enumerate(zip(matches, rows, strict=True))]  # fmt: skip
+        # points outside every beat: the nearest beat of all of them at once
+        far = [i for i, r in enumerate(rows) if r[8] == "outside" and r[0] is not None and r[12]]
+        hits = self._outside_hits([rows[i][0] for i in far], [rows[i][1] for i in far])
+        for i, hit in zip(far, hits, strict=True):
+            rows[i] = self._maybe_outside(rows[i], hit)
+        return rows
+
+    def _outside_hits(self, lons: list[float], lats: list[float]) -> list:
+        """``beat_index.locate(lon, lat, nearest=True)`` of many points, the nearest beats of the
+        points outside every beat found together, on stretches of the beats' outlines (one tree
+        query for all of them). The same beats and distances as one point at a time."""
+        from geo_heart.geo.beats import HALF_EARTH_M, NEAR_DEG, BeatHit
+
+        bi = self.beat_index
+        hits = [bi.locate(x, y) for x, y in zip(lons, lats, strict=True)]
+        todo = [k for k, h in enumerate(hits) if h.status == "outside"]
+        if not todo:
+            return hits
+        same_crs = str(getattr(bi, "projected_crs", "")) == self._crs_name()
+        x0, y0, x1, y1 = shapely.total_bounds(bi.geoms).tolist()
+        near: dict[int, tuple[str, float]] = {}
+        inside = [
+            k for k in todo
+            if same_crs and x0 - NEAR_DEG <= lons[k] <= x1 + NEAR_DEG
+            and y0 - NEAR_DEG <= lats[k] <= y1 + NEAR_DEG
+        ]  # fmt: skip
+        if inside:
+            # the nearest stretch of any beat's outline (the geocoder's own projected outlines:
+            # the beat index's, as the CRS is the same): a point outside a polygon is as far from
+            # it as from the nearest segment of its rings, so the distance is the same number
+            tree, chunk_beat = self._outline_chunks()
+            unit = self._metres_per_unit()
+            px, py = self._projection()[0].transform(
+                np.array([lons[k] for k in inside]), np.array([lats[k] for k in inside])
+            )
+            sel = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
+            pts = shapely.points(np.column_stack([px[sel], py[sel]]))
+            (qi, ci), dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
+            best: dict[int, tuple[float, int]] = {}
+            for q, c, d in zip(qi.tolist(), ci.tolist(), dist.tolist(), strict=True):
+                k = inside[int(sel[q])]
+                got = (d, int(chunk_beat[c]))  # ties: first by id
+                if k not in best or got < best[k]:
+                    best[k] = got
+            for k, (d, j) in best.items():
+                if math.isfinite(d * unit):
+                    near[k] = (self._beat_id_list[j], min(d * unit, HALF_EARTH_M))
+        for k in todo:
+            b, dist = near[k] if k in near else bi.nearest(lons[k], lats[k])
+            h = hits[k]
+            hits[k] = BeatHit(
+                None, None, h.status, f"{h.reason}; nearest beat {b} is {dist:,.0f} m away",
+                nearest_beat=b, distance_m=dist,
+            )  # fmt: skip
+        return hits
 
     def _candidate_dicts(
         self, cands: list[_Match], crows: list[tuple] | None = None
@@ -248,7 +319,19 @@ class ResultFinisher:
                         m.matched, status, reason, straddle_beats, source, None, ()))  # fmt: skip
         return out
 
-    def _name_others(self, m: _Match, row: tuple) -> tuple:
+    def _others_within(self, m: _Match, row: tuple) -> bool:
+        """Whether :meth:`_name_others` looks for the beats within the row's radius."""
+        beat, score = row[2], row[6]
+        if beat is None or score is None or score >= SINGLE_BEAT_MIN_P:
+            return False
+        if not ("intersection" in m.match_type or "intersection with" in (m.reason or "")):
+            return False
+        named = {beat, *(row[10] or "").split(";"), *(c.get("beat") for c in row[13] or ())}
+        if named - {beat, "", None}:
+            return False
+        return row[0] is not None and bool(row[12])
+
+    def _name_others(self, m: _Match, row: tuple, within: list[tuple] | None = None) -> tuple:
         """A crossing answer naming one beat names the others it may be in unless its calibrated
         probability of the right beat is at least :data:`SINGLE_BEAT_MIN_P`.
 
@@ -256,6 +339,7 @@ class ResultFinisher:
         records has a radius of a kilometre or more). Without one (only past records of the
         crossing give its beat): the beats bordering that beat. The answer keeps its most
         likely beat and lists the others (``straddle_beats``: "also within the radius").
+        ``within``: :meth:`_beats_within_d` of the row's point and radius, when known.
         """
         beat, score = row[2], row[6]
         if beat is None or score is None or score >= SINGLE_BEAT_MIN_P:
@@ -266,9 +350,11 @@ class ResultFinisher:
         if named - {beat, "", None}:
             return row  # other beats are named already
         if row[0] is not None and row[12]:
-            to_p, _, to_m = self._projection()
-            x, y = to_p.transform(row[0], row[1])
-            others = [b for b, _, _ in self._beats_within(x, y, row[12] / to_m) if b != beat]
+            if within is None:
+                to_p, _, to_m = self._projection()
+                x, y = to_p.transform(row[0], row[1])
+                within = self._beats_within_d(x, y, row[12] / to_m)
+            others = [b for _, b, _, _ in within if b != beat]
             why = "also within the radius"
         else:
             others = self._bordering(beat)
@@ -284,7 +370,8 @@ class ResultFinisher:
         """The beats sharing a border with ``beat`` (within 1 m of it)."""
         memo = self.__dict__.setdefault("_bordering_memo", {})
         if beat not in memo:
-            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
+            if self._beat_tree is None:
+                self._build_beat_tree()
             i = self._beat_id_list.index(beat)
             with PREPARED_LOCK:  # the query uses the prepared beat, shared across threads
                 near = self._beat_tree.query(self._beat_geoms[i], predicate="dwithin",
@@ -292,13 +379,14 @@ class ResultFinisher:
             memo[beat] = sorted({self._beat_id_list[j] for j in near.tolist()} - {beat})
         return memo[beat]
 
-    def _maybe_outside(self, row: tuple) -> tuple:
+    def _maybe_outside(self, row: tuple, hit=None) -> tuple:
         """A point outside every beat is ``outside`` only when its whole stated radius is: when
         a beat lies within the radius the answer is ``approximate`` ("may be outside: nearest
         beat 214, 136 m; confirm with the caller"), the nearest beat named as possible."""
         if row[8] != "outside" or row[0] is None or not row[12]:
             return row
-        hit = self.beat_index.locate(row[0], row[1], nearest=True)
+        if hit is None:
+            hit = self.beat_index.locate(row[0], row[1], nearest=True)
         if hit.nearest_beat is None or (hit.distance_m or 0.0) > row[12]:
             return row
         b = str(hit.nearest_beat)

@@ -17,16 +17,13 @@ import threading
 import numpy as np
 import shapely
 
-from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
+from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
 
 #: Score of a crossing by its uncertainty radius (metres): tighter is better.
 _SCORES = ((40.0, 0.8), (80.0, 0.75), (150.0, 0.7), (math.inf, 0.65))
-#: Beats this close (metres) to a crossing are named even when its point is sure: an incident "at"
-#: a crossing happens anywhere around it, and beat lines often run along one of the two roads.
-CROSSING_REACH_M = 75.0
 #: Beats this close (m) to a crossing are found when the index is built (with their distance), so
 #: a calibrated radius up to this needs no geometry at lookup time.
 PRECOMPUTED_REACH_M = 400.0
@@ -35,15 +32,27 @@ PRECOMPUTED_REACH_M = 400.0
 #: line); farther, it is an estimate
 OK_EXTRAPOLATED_M = 25.0
 _NONE: dict = {}
-#: One lock around building a geocoder's projected beat outlines (dask threads share it)
-_BUILD_LOCK = threading.Lock()
+#: The batch being matched in this thread (its geocoder and the crossing geometry it waits for)
+_DEFER = threading.local()
 
 
-class IntersectionMatcher:
+class NearPending(Exception):
+    """Raised inside :meth:`IntersectionMatcher._match_batch` when a crossing's nearby beats are
+    not known yet (they are then found for the whole batch at once). ``located``: the crossing
+    chosen for the text, so that matching it again starts there."""
+
+    located: tuple | None = None
+
+
+class IntersectionMatcher(BeatOutlines):
     """Locate ``A & B`` from road lines, the streets' known points or their extended lines."""
 
-    def _match_intersection(self, p: ParsedAddress) -> _Match:
-        if p.street2_key is not None and p.street_key.full == p.street2_key.full:
+    def _match_intersection(self, p: ParsedAddress, located: tuple | None = None) -> _Match:
+        """``located``: the crossing :meth:`_match_pair` chose for ``p`` (its :meth:`_located`
+        arguments), when a batch matches the text again (:meth:`_match_batch`)."""
+        if located is not None:
+            m = self._located(*located)
+        elif p.street2_key is not None and p.street_key.full == p.street2_key.full:
             m = self._self_crossing(p)
         else:
             m = self._match_pair(p)
@@ -76,7 +85,17 @@ class IntersectionMatcher:
     def _street_options(self, key, number: int | None) -> tuple[list[str], float, int]:
         """Candidate streets for one side of a crossing: (keys, score factor, how many of them
         are what the text names; the rest are same-name streets with another directional or
-        suffix, tried only after those)."""
+        suffix, tried only after those). Memoised per (key, number); callers never change the
+        list."""
+        memo = self.__dict__.setdefault("_options_memo", {})
+        got = memo.get((key, number))
+        if got is None:
+            if len(memo) >= 100_000:
+                memo.clear()
+            got = memo[(key, number)] = self._street_options_uncached(key, number)
+        return got
+
+    def _street_options_uncached(self, key, number: int | None) -> tuple[list[str], float, int]:
         cands, factor, _ = self.resolve_street(key, number)
         first = len(cands)
         more = list(self.index.by_name.get(key.name, ())) if key is not None else []
@@ -133,7 +152,12 @@ class IntersectionMatcher:
         if best is not None:
             _, a, b, cr = best
             k = (a, b) if a <= b else (b, a)
-            return self._located(cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
+            args = (cr, f"{k[0]} & {k[1]}", factor, ph.get(k, pair_hist))
+            try:
+                return self._located(*args)
+            except NearPending as exc:
+                exc.located = args  # the batch resumes here once the geometry is known
+                raise
         if pair_hist is not None:
             # the raw score carries how sure the records are (their majority share)
             share = max(pair_hist.values()) / (sum(pair_hist.values()) or 1.0)
@@ -182,14 +206,10 @@ class IntersectionMatcher:
         """Beats whose outlines come within ``CROSSING_REACH_M`` of ``beat`` (``beat`` itself
         included). Found for every beat at once, and kept with the beat index (every geocoder
         on it shares the table)."""
-        bi = self.beat_index
-        table = getattr(bi, "_touching_beats", None)
+        table = getattr(self.beat_index, "_touching_beats", None)
         if table is None:
-            with _BUILD_LOCK:
-                table = getattr(bi, "_touching_beats", None)
-                if table is None:
-                    table = _touching_table(bi, self._projection()[0], self._metres_per_unit())
-                    bi._touching_beats = table
+            self._build_beat_tree()  # made with the projected beat outlines
+            table = self.beat_index._touching_beats
         return table.get(beat, {beat})
 
     def _name_shared_beats(self, m: _Match, c1: list[str], c2: list[str]) -> None:
@@ -337,7 +357,7 @@ class IntersectionMatcher:
     def _inside_area(self, pts: np.ndarray) -> np.ndarray:
         """Mask of projected points ``(n, 2)`` inside some beat."""
         if self._beat_tree is None:
-            self._beats_within(0.0, 0.0, 0.0)  # builds the projected beat tree
+            self._build_beat_tree()
         hits = self._beat_tree.query(shapely.points(pts), predicate="intersects")
         mask = np.zeros(len(pts), dtype=bool)
         mask[hits[0]] = True
@@ -388,13 +408,59 @@ class IntersectionMatcher:
         key = (cr.x, cr.y, unc)
         got = self._near_memo.get(key)
         if got is None:
-            _, to_lonlat, to_m = self._projection()
-            got = []
-            for beat, qx, qy in self._beats_within(cr.x, cr.y, unc / to_m):
-                qlon, qlat = to_lonlat.transform(qx, qy)
-                got.append((beat, float(qlon), float(qlat)))
-            got = self._near_memo[key] = tuple(got)
+            pending = getattr(_DEFER, "pending", None)
+            if pending is not None and _DEFER.owner is self:
+                # a batch is being matched: the geometry of every crossing it needs is done in
+                # one vectorised pass (:meth:`_fill_near`), then this text is matched again
+                pending.add(key)
+                raise NearPending
+            self._fill_near([key])
+            got = self._near_memo[key]
         return got
+
+    def _fill_near(self, keys) -> None:
+        """Beats within ``unc`` metres of crossings ``(x, y, unc)`` (projected x, y), as
+        ``(beat, lon, lat)`` into the near memo, all at once."""
+        keys = list(keys)
+        _, to_lonlat, to_m = self._projection()
+        found = self._beats_within_many(
+            [k[0] for k in keys], [k[1] for k in keys], [k[2] / to_m for k in keys]
+        )
+        flat = [t for near in found for t in near]
+        qlon, qlat = to_lonlat.transform(
+            np.array([t[2] for t in flat], dtype=float), np.array([t[3] for t in flat], dtype=float)
+        )
+        at = 0
+        lons, lats = qlon.tolist(), qlat.tolist()
+        for key, near in zip(keys, found, strict=True):
+            self._near_memo[key] = tuple(
+                (t[1], lons[at + j], lats[at + j]) for j, t in enumerate(near)
+            )
+            at += len(near)
+
+    def _match_batch(self, parsed: list) -> list:
+        """``_match`` of each parsed address, the crossings' nearby beats found for the whole
+        batch in one vectorised pass: a text whose crossing needs them is set aside, and matched
+        again once they are known (the same match as matching it alone)."""
+        _DEFER.pending, _DEFER.owner = set(), self
+        try:
+            out: list = []
+            again: list[tuple[int, tuple | None]] = []
+            for i, p in enumerate(parsed):
+                try:
+                    out.append(self._match(p))
+                except NearPending as exc:
+                    out.append(None)
+                    again.append((i, exc.located))
+            pending = _DEFER.pending
+        finally:
+            _DEFER.pending = _DEFER.owner = None
+        if pending:
+            self._fill_near(pending)
+        for i, located in again:
+            p = parsed[i]
+            out[i] = self._match(p) if located is None else self._match_intersection(p, located)
+        return out
 
     def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:
         """A located crossing: its point, a calibrated 90% radius, and the beats within it.
@@ -506,104 +572,6 @@ class IntersectionMatcher:
         got = getattr(hist, "summary", None) or majority_summary(hist)
         return got[1]
 
-    def _metres_per_unit(self) -> float:
-        """Metres per projected unit (the CRS alone: no transformers are made for it)."""
-        if self._to_m is None:
-            if self._proj is not None:
-                self._to_m = self._proj[2]
-            else:
-                from pyproj import CRS
-
-                crs = CRS.from_user_input(_index_crs(self.index))
-                self._to_m = float(crs.axis_info[0].unit_conversion_factor)
-        return self._to_m
-
-    def _projection(self):
-        """(lon/lat → projected, projected → lon/lat, metres per projected unit), made once."""
-        if self._proj is None:
-            from pyproj import CRS, Transformer
-
-            crs = CRS.from_user_input(_index_crs(self.index))
-            self._proj = (
-                Transformer.from_crs("EPSG:4326", crs, always_xy=True),
-                Transformer.from_crs(crs, "EPSG:4326", always_xy=True),
-                float(crs.axis_info[0].unit_conversion_factor),
-            )
-        return self._proj
-
-    def _beats_within(self, x: float, y: float, r: float) -> list[tuple[str, float, float]]:
-        """Beats within ``r`` of the projected point: (beat, x, y of a point inside it), the
-        point's own beat first, then by distance (ties by beat id)."""
-        return [(b, qx, qy) for _, b, qx, qy in self._beats_within_d(x, y, r)]
-
-    def _beats_within_d(self, x: float, y: float, r: float) -> list[tuple]:
-        """:meth:`_beats_within` as ``(distance, beat, x, y)`` (projected units)."""
-        if self._beat_tree is None:
-            with _BUILD_LOCK:  # threaded workers share one geocoder: build once, publish last
-                if self._beat_tree is None:
-                    to_p = self._projection()[0]
-                    geoms = shapely.transform(
-                        self.beat_index.geoms,
-                        lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1])),
-                    )
-                    # simplified outlines (1 m) make the distances fast; a point found on one
-                    # is checked against the true beat and recomputed on the full outline when
-                    # it misses
-                    self._beat_simple = shapely.simplify(geoms, 1.0 / self._metres_per_unit())
-                    shapely.prepare(geoms)
-                    self._beat_geoms = geoms
-                    self._beat_tree = shapely.STRtree(geoms)
-        p = shapely.points(x, y)
-        hits = np.sort(self._beat_tree.query(p, predicate="dwithin", distance=r))
-        ids = self._beat_id_list
-        out = []
-        if not len(hits):
-            return out
-        # every hit at once: the beats holding the point, then for the others a point just
-        # inside each, found on its simplified outline (one vectorised step; the per-beat loop
-        # below redoes only the beats where that point misses, on the full outline)
-        with PREPARED_LOCK:  # prepared beats are shared with the service's other threads
-            inside = shapely.contains_xy(self._beat_geoms[hits], x, y)
-        rest = hits[~inside]
-        for i in hits[inside].tolist():
-            out.append((0.0, ids[i], x, y))
-        if len(rest):
-            simple = self._beat_simple[rest]
-            dd = shapely.distance(simple, p)
-            q = shapely.get_coordinates(shapely.shortest_line(p, simple)).reshape(-1, 2, 2)[:, 1]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = (q - (x, y)) / dd[:, None]
-            qx = q[:, 0] + 3 * step[:, 0]
-            qy = q[:, 1] + 3 * step[:, 1]
-            with PREPARED_LOCK:
-                good = (dd != 0) & shapely.contains_xy(self._beat_geoms[rest], qx, qy)
-            for k, i in enumerate(rest.tolist()):
-                if good[k]:
-                    out.append((float(dd[k]), ids[i], float(qx[k]), float(qy[k])))
-                    continue
-                out.append(self._inside_point(i, x, y, p))
-        out.sort(key=lambda t: (t[0], t[1]))
-        return out
-
-    def _inside_point(self, i: int, x: float, y: float, p) -> tuple:
-        """``(distance, beat, x, y)``: a point just inside beat ``i`` near ``(x, y)`` outside it,
-        from its simplified outline and, when that point misses the beat, its full outline."""
-        g = self._beat_geoms[i]
-        d, qx, qy = 0.0, x, y  # on the boundary itself
-        for outline in (self._beat_simple[i], g):
-            dd = float(shapely.distance(outline, p))
-            if dd == 0:
-                continue
-            # a point just inside the beat: past its nearest boundary point, away from p
-            q = shapely.get_coordinates(shapely.shortest_line(p, outline))[1]
-            step = (q - (x, y)) / dd
-            d, qx, qy = dd, float(q[0] + 3 * step[0]), float(q[1] + 3 * step[1])
-            with PREPARED_LOCK:
-                inside = bool(shapely.contains_xy(g, qx, qy))
-            if inside:
-                break
-        return (d, self._beat_id_list[i], qx, qy)
-
 
 #: a crossing record not computed yet (:func:`precompute_crossings`): computed on first use
 PENDING: tuple = ()
@@ -671,28 +639,3 @@ def crossing_pairs(streets: dict, unit_m: float, *, shapes=None) -> dict[tuple[s
     hi = np.where(a < c, c, a)[near].tolist()
     pairs = sorted(set(zip(lo, hi, strict=True)))
     return dict.fromkeys(pairs, PENDING)
-
-
-def _index_crs(index) -> str:
-    """The projected CRS the reference index was built in (never guessed)."""
-    crs = getattr(index, "projected_crs", None)
-    if not crs:
-        from geo_heart.errors import ConfigError
-
-        raise ConfigError("the reference index has no projected CRS: rebuild it (geo-heart index)")
-    return str(crs)
-
-
-def _touching_table(beat_index, to_p, m_per_unit: float) -> dict[str, set[str]]:
-    """Beat → the beats whose outlines come within ``CROSSING_REACH_M`` of it (itself too)."""
-    geoms = shapely.transform(
-        beat_index.geoms, lambda xy: np.column_stack(to_p.transform(xy[:, 0], xy[:, 1]))
-    )
-    ids = [str(b) for b in beat_index.ids]
-    left, right = shapely.STRtree(geoms).query(
-        geoms, predicate="dwithin", distance=CROSSING_REACH_M / m_per_unit
-    )
-    out: dict[str, set[str]] = {b: {b} for b in ids}
-    for i, j in zip(left.tolist(), right.tolist(), strict=True):
-        out[ids[i]].add(ids[j])
-    return out

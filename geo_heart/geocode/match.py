@@ -78,8 +78,6 @@ HISTORY_BEAT_MIN_SHARE = 0.05
 _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 
-
-
 class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
@@ -96,8 +94,11 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         calibration: Calibration = IDENTITY,
         address_rules: AddressRules | None = None,
         county_units: frozenset[str] = frozenset(),
+        cache_dir=None,
     ) -> None:
         self.index = index
+        #: the cache folder, where the projected beat outlines are kept (None: made each time)
+        self.cache_dir = cache_dir
         #: the area file's ``[addresses]``: its postal cities, ZIPs, states and neighbours
         self.address_rules = address_rules or AddressRules(
             outside_cities=outside_cities, outside_words=outside_words
@@ -235,6 +236,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         r = self.address_rules
         if p.status != "ok" or not (r.edge_units or r.cities or r.zip_codes):
             return row
+        if not p.city and not p.zip and "" not in r.city_aliases:
+            return row  # the text names no city and no ZIP: nothing to decide by the point
         city = _city_of(r, p)
         edges = [k for k in (city, p.zip) if k and k in r.edge_units]
         beats = {row[2]} if row[2] else {c.get("beat") for c in row[13] or ()} - {None}
@@ -251,7 +254,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if own and row[0] is not None and (not beats or beats & self.county_units):
             place = " ".join(own)
             where = f"beat {', '.join(sorted(beats))}" if beats else "outside every beat"
-            return _with_reason(row, f"{place} spans the area's edge: decided by the point ({where})")
+            return _with_reason(
+                row, f"{place} spans the area's edge: decided by the point ({where})"
+            )
         return row
 
     def geocode_many(self, texts) -> Any:
@@ -292,7 +297,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
             if k not in self._memo and k not in todo:
                 todo[k] = p
         if todo:
-            results = self._finish([self._match(p) for p in todo.values()])
+            results = self._finish(self._match_batch(list(todo.values())))
             self._memo.update(zip(todo.keys(), results, strict=True))
         empty = self._row(parse_address(None))
         memo = self._memo
@@ -653,4 +658,5 @@ def new_geocoder(
         calibration=calibration,
         address_rules=cfg.address_rules,
         county_units=frozenset(b for b, s in cfg.beats.special.items() if s.outside_city),
+        cache_dir=getattr(getattr(ws, "settings", None), "cache_dir", None),
     )
