@@ -2,12 +2,15 @@
 
 Run by hand (not in CI):
 
-    .venv/bin/python benchmarks/bench_assign.py [--points 1000000] [--seed 0]
+    .venv/bin/python benchmarks/bench_assign.py [--points 1000000] [--seed 0] [--rounds 7]
 
 Prints points/second for ``BeatIndex.locate_many`` and for ``geopandas.sjoin`` on the same seeded
 random points in the beats' bounding box, their ratio, whether every beat agrees (sjoin rows for
 points on a shared edge are reduced with geo-heart's documented rule: first beat by id), the median
 warm single-point lookup time, and a fresh-process ``geo-heart lookup`` wall time (cache warm).
+Then the public ``Area.assign`` on a DataFrame and on a GeoDataFrame of the same points against
+``locate_many`` (interleaved rounds), and with census tracts and block groups against
+``geopandas.sjoin(polygons, points, predicate="contains")`` on the same three layers.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rounds", type=int, default=7, help="interleaved rounds for Area.assign")
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "durham"))
     args = ap.parse_args()
 
@@ -90,8 +94,10 @@ def main() -> None:
     outside = [(x, y) for (x, y), p in zip(sample, pos[:5000], strict=True) if p == -1][:500]
     single_near = time_single(outside, nearest=True)
 
-    # the public path: Area.assign on a DataFrame (beats, then with tracts and block groups),
-    # against the kernel and against polygon-left geopandas.sjoin on the same three layers
+    # the public path: Area.assign on a DataFrame and on a GeoDataFrame of the same points
+    # (beats, then with tracts and block groups), against the kernel and against polygon-left
+    # geopandas.sjoin on the same three layers. Timings are interleaved rounds (the machine is
+    # shared): each ratio is the median over rounds of that round's ratio.
     import pandas as pd
 
     from geo_heart.geo.census import geoids_for_points
@@ -99,33 +105,50 @@ def main() -> None:
     area = Area.from_settings(settings)
     frame = pd.DataFrame({"lon": lon, "lat": lat})
     area.assign(frame.head(1000))  # warm: census layers read and indexed
-    t = time.perf_counter()
-    area.assign(frame, census=False)
-    assign_s = time.perf_counter() - t
-    t = time.perf_counter()
-    area.assign(pts, census=False)  # a GeoDataFrame of the same points: no points to build
-    assign_gdf_s = time.perf_counter() - t
-    t = time.perf_counter()
-    shapely.points(lon, lat)  # the floor of the DataFrame path: its returned geometry
-    points_s = time.perf_counter() - t
-    t = time.perf_counter()
+
+    def timed(fn):
+        t = time.perf_counter()
+        fn()
+        return time.perf_counter() - t
+
+    runs: dict[str, list[float]] = {k: [] for k in ("kernel", "df", "gdf", "df_geom", "points")}
+    for _ in range(args.rounds):
+        runs["kernel"].append(timed(lambda: idx.locate_many(lon, lat)))
+        runs["df"].append(timed(lambda: area.assign(frame, census=False)))
+        runs["gdf"].append(timed(lambda: area.assign(pts, census=False)))
+        runs["df_geom"].append(timed(lambda: area.assign(frame, census=False, geometry=True)))
+        runs["points"].append(timed(lambda: shapely.points(lon, lat)))
+    med = {k: float(np.median(v)) for k, v in runs.items()}
+    ratio = {
+        k: float(np.median(np.array(runs[k]) / np.array(runs["kernel"])))
+        for k in ("df", "gdf", "df_geom", "points")
+    }
+    census_runs: dict[str, list[float]] = {"df": [], "gdf": []}
+    for _ in range(max(1, args.rounds // 2)):
+        census_runs["df"].append(timed(lambda: area.assign(frame)))
+        census_runs["gdf"].append(timed(lambda: area.assign(pts)))
+    assign_census_s = float(np.median(census_runs["df"]))
+    assign_census_gdf_s = float(np.median(census_runs["gdf"]))
     assigned = area.assign(frame)
-    assign_census_s = time.perf_counter() - t
     census_layers = {
         role: gpd.read_file(area.layer_path(role), columns=["GEOID"]).to_crs(4326)
         for role in ("tracts", "blockgroups")
     }
     t = time.perf_counter()
     gpd.sjoin(beats, pts, predicate="contains")
-    peer = {role: gpd.sjoin(layer, pts, predicate="contains") for role, layer in census_layers.items()}
+    peer = {
+        role: gpd.sjoin(layer, pts, predicate="contains") for role, layer in census_layers.items()
+    }
     sjoin3_s = time.perf_counter() - t
     tract_ref = np.full(n := args.points, None, dtype=object)
     j = peer["tracts"]
     tract_ref[j["index_right"].to_numpy()] = j["GEOID"].to_numpy()
     tract_agree = int((assigned["tract_geoid"].to_numpy() == tract_ref).sum())
-    t = time.perf_counter()
-    geoids_for_points(area, "tracts", lon, lat)
-    tract_s = time.perf_counter() - t
+    bg_ref = np.full(n, None, dtype=object)
+    j = peer["blockgroups"]
+    bg_ref[j["index_right"].to_numpy()] = j["GEOID"].to_numpy()
+    bg_agree = int((assigned["blockgroup_geoid"].to_numpy() == bg_ref).sum())
+    tract_s = timed(lambda: geoids_for_points(area, "tracts", lon, lat))
 
     exe = Path(sys.executable).with_name("geo-heart")
     env = dict(os.environ, GEO_HEART_CACHE=str(cache), GEO_HEART_DATA=args.data)
@@ -150,17 +173,40 @@ def main() -> None:
     print(
         f"beats agree                 {agree:,}/{n:,} {'IDENTICAL' if agree == n else 'DIFFERENT'}"
     )
-    print(f"Area.assign(census=False)   {n / assign_s:,.0f} points/s ({assign_s:.3f} s, "
-          f"{assign_s / ours_s:.1f}x locate_many; it also builds {n:,} shapely points)")
-    print(f"  same, GeoDataFrame input  {n / assign_gdf_s:,.0f} points/s ({assign_gdf_s:.3f} s, "
-          f"{assign_gdf_s / ours_s:.1f}x locate_many); shapely.points alone {points_s:.3f} s "
-          f"({points_s / ours_s:.1f}x)")
-    print(f"Area.assign + tracts + bgs  {n / assign_census_s:,.0f} points/s ({assign_census_s:.3f} s)")
-    print(f"sjoin(polygons, points) x3  {n / sjoin3_s:,.0f} points/s ({sjoin3_s:.3f} s: beats, "
-          "tracts, block groups, predicate='contains')")
-    print(f"ratio (Area.assign+census / sjoin x3) {sjoin3_s / assign_census_s:.1f}x faster")
-    print(f"tract GEOIDs alone          {n / tract_s:,.0f} points/s; agree with sjoin "
-          f"{tract_agree:,}/{n:,}")
+    print(
+        f"Area.assign(census=False), {args.rounds} interleaved rounds (medians; ratio = median "
+        "of each round's ratio to locate_many in the same round):"
+    )
+    print(f"  locate_many (the kernel)  {med['kernel']:.3f} s")
+    print(
+        f"  DataFrame in -> DataFrame {med['df']:.3f} s, {ratio['df']:.1f}x locate_many "
+        "(target <= 3x)"
+    )
+    print(
+        f"  GeoDataFrame in -> GDF    {med['gdf']:.3f} s, {ratio['gdf']:.1f}x locate_many "
+        "(target <= 3x; its geometry reused)"
+    )
+    print(
+        f"  DataFrame, geometry=True  {med['df_geom']:.3f} s, {ratio['df_geom']:.1f}x "
+        f"(builds {n:,} shapely points: shapely.points alone {med['points']:.3f} s, "
+        f"{ratio['points']:.1f}x)"
+    )
+    print(
+        f"Area.assign + tracts + bgs  DataFrame {assign_census_s:.3f} s, "
+        f"GeoDataFrame {assign_census_gdf_s:.3f} s"
+    )
+    print(
+        f"sjoin(polygons, points) x3  {sjoin3_s:.3f} s (beats, tracts, block groups, "
+        "predicate='contains', polygons on the left)"
+    )
+    print(
+        f"ratio (sjoin x3 / Area.assign with census) DataFrame {sjoin3_s / assign_census_s:.1f}x, "
+        f"GeoDataFrame {sjoin3_s / assign_census_gdf_s:.1f}x faster (target > 1x)"
+    )
+    print(
+        f"tract GEOIDs alone          {n / tract_s:,.0f} points/s; agree with sjoin: tracts "
+        f"{tract_agree:,}/{n:,}, block groups {bg_agree:,}/{n:,}"
+    )
     print(
         f"single warm lookup          median {np.median(single):.1f} us, p99 {np.percentile(single, 99):.1f} us over 5,000 random points (target <= 20 us)"
     )

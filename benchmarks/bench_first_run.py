@@ -5,8 +5,9 @@
 For each area (Durham: ``lookup "212 W MAIN ST"``; Portland: ``--area portland lookup
 "3000 NE 181ST AVE, GRSM"``), each round:
 
-1. **cold**: ``geo-heart --cache EMPTYDIR lookup ADDRESS`` in a fresh process (the geocoder index,
-   the beat grid and every other cache are built and written);
+1. **cold**: ``geo-heart --cache EMPTYDIR lookup ADDRESS`` in a fresh process (the geocoder index
+   and the beat grid are built and written; the crossing table is not: only a lookup naming a
+   crossing makes it, see docs/geocoder.md);
 2. **warm**: the same command again, twice, in fresh processes (caches read);
 3. ``serve`` (unless ``--no-serve``): a fresh ``geo-heart serve`` on another empty cache folder,
    time from process start to the first answered ``/lookup?address=...``, then the same again
@@ -14,7 +15,9 @@ For each area (Durham: ``lookup "212 W MAIN ST"``; Portland: ``--area portland l
 
 Cold and warm are measured back to back in each round so both see the same machine load; each
 figure is the best round (as ``timeit`` reports: other jobs only ever add time), every round is
-listed, and the median ratio is printed beside the best one. The peer of a first run is the warm
+listed, and the median ratio is printed beside the best one. The same is printed for the
+lookups' CPU time (user + system, from ``getrusage``), which other jobs on a loaded machine
+disturb much less than the wall time. The peer of a first run is the warm
 run; the ratio cold / warm has the target at most 2.5x. Also, in this process: ``Area(...).lookup`` on an empty cache folder
 against a fresh ``Area`` on the filled folder (imports excluded on both sides, so this ratio is
 larger than the command's). The addresses come from the areas' tests; nothing reads an ``*_eval``
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,15 +66,23 @@ def _env() -> dict:
     return env
 
 
+#: CPU seconds (user + system) of each ``cli_lookup`` process, in call order
+CPU: list[float] = []
+
+
 def cli_lookup(area: str, cache: Path) -> float:
-    """Seconds for one ``geo-heart lookup`` in a fresh process."""
+    """Seconds for one ``geo-heart lookup`` in a fresh process (its CPU seconds go to CPU)."""
     cmd = [sys.executable, "-m", "geo_heart.cli.main", "-q", "--cache", str(cache)]
     cmd += ["--area", area, "lookup", ADDRESS[area]]
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(
         cmd, env=_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    return time.perf_counter() - t
+    secs = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
+    return secs
 
 
 def serve_first_answer(area: str, cache: Path) -> float:
@@ -113,12 +125,14 @@ def main() -> None:
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} (machine has {os.cpu_count()} cores)")
     for area in args.areas:
-        cold, warm, s_cold, s_warm = [], [], [], []
+        cold, warm, s_cold, s_warm, c_cold, c_warm = [], [], [], [], [], []
         for _ in range(args.rounds):
             d = Path(tempfile.mkdtemp(prefix="gh-first-"))
             try:
                 cold.append(cli_lookup(area, d))
                 warm.append(min(cli_lookup(area, d), cli_lookup(area, d)))
+                c_cold.append(CPU[-3])
+                c_warm.append(min(CPU[-2:]))
             finally:
                 shutil.rmtree(d, ignore_errors=True)
             if not args.no_serve:
@@ -130,6 +144,7 @@ def main() -> None:
                     shutil.rmtree(d, ignore_errors=True)
         print(f"\n== {area}: lookup {ADDRESS[area]!r} ({args.rounds} rounds, best) ==")
         _report("lookup", cold, warm)
+        _report("lookup CPU (user + system)", c_cold, c_warm)
         if s_cold:
             _report("serve, first answer,", s_cold, s_warm)
         ic, iw = in_process(area)

@@ -10,6 +10,7 @@ The one import most users need::
     area.beats                             # GeoDataFrame of the beats
     area.geocode(df, address="ADDRESS")    # GeoDataFrame: df's columns + results + points
     area.assign(points_gdf)                # GeoDataFrame: + beat, district, in_service_area …
+    area.assign(df)                        # a DataFrame with lon/lat: the same columns added
     calls = area.load_calls()              # [layers.calls] of the area file
     area.with_geometry(area.demand(calls)) # per-beat tables join to the beat polygons
     area.coverage(calls, scenarios=["around_the_clock"])

@@ -9,8 +9,9 @@
     '111'
 
 The surface is geopandas-shaped: ``area.beats`` is a GeoDataFrame; ``area.geocode(df,
-address=...)`` and ``area.assign(df_or_gdf)`` return GeoDataFrames with the input's columns (and
-index) intact; per-beat tables (``area.demand``, ``area.coverage(by="beat")``) carry a ``beat``
+address=...)`` returns a GeoDataFrame and ``area.assign(df_or_gdf)`` the input's kind of frame
+(a GeoDataFrame for a GeoDataFrame; ``geometry=True`` builds points for a DataFrame), both with
+the input's columns (and index) intact; per-beat tables (``area.demand``, ``area.coverage(by="beat")``) carry a ``beat``
 key that :meth:`Area.with_geometry` joins to the beat polygons; ``lookup``, ``expand``,
 ``staffing``, ``forecast`` and ``map`` return typed results (a pydantic model or dataclasses).
 
@@ -255,7 +256,8 @@ class Area(Workspace):
         census: bool = True,
         at_column: str | None = None,
         at_time_zone: str | None = None,
-    ) -> gpd.GeoDataFrame:
+        geometry: bool = False,
+    ) -> pd.DataFrame:
         """Add beat, district, service-area and (where configured) census columns to points.
 
         Parameters
@@ -273,15 +275,19 @@ class Area(Workspace):
         at_column, at_time_zone
             A column holding each row's time: judge ``in_service_area`` under the rules in
             force then and add ``rules``, ``service_area``, ``programs`` (as in :meth:`geocode`).
+        geometry
+            For a DataFrame: return a GeoDataFrame of its points (in ``crs``, default
+            EPSG:4326; empty for invalid coordinates). Off by default: building a million
+            shapely points costs several times the assignment itself. A GeoDataFrame always
+            comes back as one, its geometry reused as it is.
 
         Returns
         -------
-        geopandas.GeoDataFrame
+        pandas.DataFrame or geopandas.GeoDataFrame
             ``data``'s columns and index unchanged plus ``beat``, ``district``,
             ``in_service_area``, ``status``, ``reason`` (``gh_<name>`` where ``data`` has
-            the name) and GEOIDs. A GeoDataFrame keeps its geometry and CRS; a DataFrame gets
-            its points as ``geometry`` (in ``crs``, default EPSG:4326; empty for invalid
-            coordinates).
+            the name) and GEOIDs, in a copy of ``data``: a GeoDataFrame keeps its geometry
+            and CRS; a DataFrame stays a DataFrame unless ``geometry=True``.
         """
         from geo_heart.geo.assign import RESULT_PREFIX, assign_chunk_points
 
@@ -296,8 +302,7 @@ class Area(Workspace):
             at_column=at_column,
             at_time_zone=at_time_zone,
         )
-        out.index = data.index
-        if getattr(data, "_geometry_column_name", None) is not None:
+        if points is None or not geometry:  # a layer, or a table whose caller wants no points
             return _mark_input_columns(out, data)
         x, y, valid = points  # the coordinate columns as parsed, and the rows not invalid
         out = _with_points(

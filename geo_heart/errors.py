@@ -62,6 +62,7 @@ EXTRA_FOR_MODULE = {
     "pyfixest": "evaluation",
     "wildboottest": "evaluation",
     "statsforecast": "planning",
+    "threadpoolctl": "planning",
     "dask": "dask",
     "distributed": "dask",
     "dask_geopandas": "dask",

@@ -177,7 +177,12 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool | None = None
     idx = ws.beat_index
     beats = idx.beats
     placed = f["beat"].notna()
-    g = f[placed]
+    type_cols = [f"{p}_type" for p in data.programs]
+    area_cols = [f"{p}_area" for p in data.programs] if data.date_only else []
+    counted = [*type_cols, *data.programs, *area_cols]
+    g = f.loc[placed, ["beat", *dict.fromkeys(counted)]]  # not a copy of the whole call table
+    by_beat = g.groupby("beat")
+    sums = by_beat[list(dict.fromkeys(counted))].sum()  # each flag counted per beat, one grouping
     table = pd.DataFrame({"beat": beats})
     table["district"] = [idx.district_of(b) for b in beats]
     areas = idx.area_sq_mi()
@@ -193,25 +198,19 @@ def beat_demand(ws: Workspace, data: CallData, *, population: bool | None = None
     sa_key = ws.config.default_service_area
     sa = ws.config.service_areas[sa_key]
     table[f"in_{sa_key}"] = [sa.contains(b) for b in beats]
-    counts = g.groupby("beat").size()
+    counts = by_beat.size()
     table["total_calls"] = counts.reindex(beats, fill_value=0).astype(int).to_numpy()
-    type_cols = [f"{p}_type" for p in data.programs]
     any_eligible = g[type_cols].any(axis=1)
     table["eligible_any"] = (
         any_eligible.groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
     )
+
+    def per_beat(col: str) -> np.ndarray:
+        return sums[col].reindex(beats, fill_value=0).astype(int).to_numpy()
+
     for p in data.programs:
-        table[f"eligible_{p}"] = (
-            g[f"{p}_type"]
-            .groupby(g["beat"])
-            .sum()
-            .reindex(beats, fill_value=0)
-            .astype(int)
-            .to_numpy()
-        )
-        table[f"covered_{p}"] = (
-            g[p].groupby(g["beat"]).sum().reindex(beats, fill_value=0).astype(int).to_numpy()
-        )
+        table[f"eligible_{p}"] = per_beat(f"{p}_type")
+        table[f"covered_{p}"] = per_beat(p)
         if data.date_only:
             in_area = g[f"{p}_type"] & g[f"{p}_area"]
             table[f"eligible_in_area_{p}"] = (
@@ -283,18 +282,20 @@ def monthly_demand(data: CallData) -> pd.DataFrame:
     """
     f = data.frame
     ok = f["month"].notna()
-    g = f[ok]
+    type_cols = [f"{p}_type" for p in data.programs]
+    # only the columns used (a copy of the whole call table cost more than the counting)
+    cols = ["month", "local_time", "rules", *type_cols, *data.programs]
+    g = f.loc[ok, [c for c in dict.fromkeys(cols) if c in f.columns]]
     months = sorted(g["month"].unique().tolist())
     table = pd.DataFrame({"month": months})
     if "rules" in g.columns:
-        in_order = g.sort_values("local_time", kind="stable")
+        in_order = g[["month", "rules", "local_time"]].sort_values("local_time", kind="stable")
         names = in_order.groupby("month", sort=True)["rules"].agg(
             lambda s: "+".join(dict.fromkeys(s))
         )
         table["rules"] = names.reindex(months).to_numpy()
         table["rule_change"] = table["rules"].str.contains("+", regex=False)
     table["total_calls"] = g.groupby("month").size().reindex(months, fill_value=0).to_numpy()
-    type_cols = [f"{p}_type" for p in data.programs]
     table["eligible_any"] = (
         g[type_cols]
         .any(axis=1)

@@ -28,6 +28,8 @@ def build(obj, force, as_json) -> None:
     ws = obj.workspace
     t = time.perf_counter()
     g = geocoder_for(ws, rebuild=force)
+    g.index.crossing_table()  # found on a lookup's first crossing; built and cached here too
+    _road_report(ws, g.index)
     if as_json:
         click.echo(
             json.dumps(
@@ -58,6 +60,7 @@ def info(obj, as_json) -> None:
 
     ws = obj.workspace
     g = geocoder_for(ws)
+    _road_report(ws, g.index)
     data = {
         "cache_file": str(cache_path(ws)),
         "streets": len(g.index.streets),
@@ -76,3 +79,11 @@ def info(obj, as_json) -> None:
             click.echo(f"{k:<24}{v}")
     for role, src in data["sources"].items():
         click.echo(f"{role:<24}" + ", ".join(f"{k}={v}" for k, v in src.items()))
+
+
+def _road_report(ws, index) -> None:
+    """Where road lines cross (a count these commands report; no lookup needs it)."""
+    from geo_heart.geocode.reference import road_intersections
+
+    if index.intersections is None:
+        index.intersections = road_intersections(ws)

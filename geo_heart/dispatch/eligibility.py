@@ -375,8 +375,10 @@ def eligibility_frame(
         four); and ``rules`` (the rule-set name per call, when judged per call).
     """
     index = beats.index if isinstance(beats, pd.Series) else None
-    beats_s = pd.Series(_beat_texts(np.asarray(beats, dtype=object)))
-    ct = pd.Series(np.asarray(call_types, dtype=object))
+    # each column coded once (distinct values + an integer code per call): membership is then
+    # tested per distinct value, not per call (a call table has ~10^5 rows, a few dozen values)
+    beats_c = _Coded.of_beats(np.asarray(beats, dtype=object))
+    ct = _Coded.of(np.asarray(call_types, dtype=object))
     rk = np.asarray(risk, dtype=bool)
     mow = np.asarray(minute_of_week, dtype=np.int64)
     if programs is not None or rules is not None or local_time is None:
@@ -385,7 +387,7 @@ def eligibility_frame(
             if programs is not None
             else programs_for(area, scenario, rules=resolve_rules(area, rules))
         )
-        out = _frame_for(area, progs, beats_s, ct, rk, mow)
+        out = _frame_for(area, progs, beats_c, ct, rk, mow)
         return pd.DataFrame(out, index=index)
     timeline = area.timeline
     lt = pd.to_datetime(pd.Series(np.asarray(local_time)))
@@ -407,7 +409,7 @@ def eligibility_frame(
         ),
         latest,
     )
-    n = len(beats_s)
+    n = len(beats_c)
     cols: dict[str, np.ndarray] = {}
     names = np.empty(n, dtype=object)
     for i in np.unique(which):
@@ -415,12 +417,7 @@ def eligibility_frame(
         progs = apply_scenario(area, period.programs, scenario)
         for j in np.unique(yday[which == i]):
             sel = np.flatnonzero((which == i) & (yday == j))
-            args = (
-                beats_s.iloc[sel].reset_index(drop=True),
-                ct.iloc[sel].reset_index(drop=True),
-                rk[sel],
-                mow[sel],
-            )
+            args = (beats_c.take(sel), ct.take(sel), rk[sel], mow[sel])
             part = _frame_for(area, progs, *args, part="full" if i == j else "day")
             if i != j:  # first day of new rules: last night's shift keeps the old rules
                 before = timeline.periods[int(j)]
@@ -441,17 +438,57 @@ def eligibility_frame(
                 cols[key][sel] = values
             names[sel] = period.rule_set.name
     if not cols:  # no calls
-        cols = _frame_for(area, programs_for(area, scenario), beats_s, ct, rk, mow)
+        cols = _frame_for(area, programs_for(area, scenario), beats_c, ct, rk, mow)
     frame = pd.DataFrame(cols, index=index)
     frame["rules"] = names if n else np.empty(0, dtype=object)
     return frame
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """A column as its distinct values (``uniques``, no missing value) and one code per row into
+    them (``-1`` for a missing value: ``None`` or NaN), as :func:`pandas.factorize` gives."""
+
+    codes: np.ndarray
+    uniques: np.ndarray
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Coded:
+        codes, uniques = pd.factorize(values)
+        return cls(np.asarray(codes), np.asarray(uniques, dtype=object))
+
+    @classmethod
+    def of_beats(cls, values: np.ndarray) -> _Coded:
+        """The beats as text (:func:`_beat_texts`), coded in one pass over the calls (distinct
+        values that read the same, ``513`` and ``"513"``, keep separate codes)."""
+        codes, uniques = pd.factorize(values)
+        missing = np.flatnonzero(codes == -1)
+        if any(_beat_text(values[i]) is not None for i in missing):  # NA-likes kept as text
+            return cls.of(_beat_texts(values))
+        texts = np.array([_beat_text(u) for u in uniques], dtype=object)
+        return cls(np.asarray(codes), texts)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def take(self, rows: np.ndarray) -> _Coded:
+        """The same column for ``rows`` only."""
+        return _Coded(self.codes[rows], self.uniques)
+
+    def member(self, keep) -> np.ndarray:
+        """Per row: is its value one of those ``keep`` accepts (a collection, or a predicate on
+        one value)? A missing value never is (as :meth:`pandas.Series.isin` with no missing
+        value in the collection)."""
+        test = keep if callable(keep) else set(keep).__contains__
+        hit = np.fromiter((bool(test(u)) for u in self.uniques), bool, len(self.uniques))
+        return np.append(hit, False)[self.codes]
+
+
 def _frame_for(
     area: AreaConfig,
     progs: Mapping[str, Program],
-    beats_s: pd.Series,
-    ct: pd.Series,
+    beats_c: _Coded,
+    ct: _Coded,
     rk: np.ndarray,
     mow: np.ndarray,
     *,
@@ -463,17 +500,15 @@ def _frame_for(
     start, ``"night"`` only the part of windows past midnight (the shift of the day before).
     """
     out: dict[str, np.ndarray] = {}
-    uniq_beats = beats_s.dropna().unique().tolist()
     for code, p in progs.items():
-        direct = ct.isin(list(p.call_types)).to_numpy()
+        direct = ct.member(p.call_types)
         if p.risk == "exclude":
             direct = direct & ~rk
-        conditional = ct.isin(list(p.risk_call_types)).to_numpy() & rk
+        conditional = ct.member(p.risk_call_types) & rk
         type_ok = direct | conditional
         sa = area.service_areas[p.service_area]
-        members = {b for b in uniq_beats if sa.contains(b)}
-        active = np.full(len(beats_s), bool(p.active))
-        area_ok = beats_s.isin(members).to_numpy() & active
+        active = np.full(len(beats_c), bool(p.active))
+        area_ok = beats_c.member(sa.contains) & active
         if part == "full":
             mask = p.hours.minute_mask_cached()
         else:
@@ -491,14 +526,15 @@ def _beat_texts(values: np.ndarray) -> np.ndarray:
     """Each beat as text, ``None`` for a missing one (``None`` or NaN); done once per distinct
     value (a call table has a few dozen beats and ~10^5 rows)."""
 
-    def text(b):
-        return None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
-
     codes, uniques = pd.factorize(values)
-    out = np.array([text(u) for u in uniques] + [None], dtype=object)[codes]
+    out = np.array([_beat_text(u) for u in uniques] + [None], dtype=object)[codes]
     for i in np.flatnonzero(codes == -1):  # NA-likes other than None/NaN keep their text
-        out[i] = text(values[i])
+        out[i] = _beat_text(values[i])
     return out
+
+
+def _beat_text(b):
+    return None if b is None or (isinstance(b, float) and np.isnan(b)) else str(b)
 
 
 def eligibility_for_calls(area: AreaConfig, frame: pd.DataFrame, **options) -> pd.DataFrame:

@@ -110,10 +110,18 @@ def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
         hit = _outline_cells(g, x0, y0, dx, dy, nx, ny)
         near.append(hit)
         touch_count[hit] += 1
-    # the beat holding each cell's centre (tested only inside each beat's bounding box)
-    centre_beat = np.full(cells, -1, dtype=np.int32)
-    centre_count = np.zeros(cells, dtype=np.int32)
-    extra: list[tuple[int, int]] = []  # (cell, beat) for centres in a second beat (overlaps)
+    # the beats holding each cell's centre. An untouched cell lies wholly inside or outside
+    # each beat, and so does a run of untouched cells along a row (no outline crosses between
+    # them), so a centre is tested for every touched cell and for the first cell of each run
+    # only, and the run takes its first cell's answer (tested only inside each beat's box)
+    touched = (touch_count > 0).reshape(ny, nx)
+    start = ~touched
+    start[:, 1:] &= touched[:, :-1]
+    tested = np.flatnonzero((touched | start).ravel())
+    tx, ty = tested % nx, tested // nx
+    t_beat = np.full(len(tested), -1, dtype=np.int32)
+    t_count = np.zeros(len(tested), dtype=np.int32)
+    t_extra: list[tuple[int, int]] = []  # (tested position, beat) for centres in a second beat
     for i, g in enumerate(geoms):
         if g is None or g.is_empty:
             continue
@@ -124,15 +132,28 @@ def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
         iy1 = min(ny - 1, int(math.floor((gy1 - y0) / dy)))
         if ix1 < ix0 or iy1 < iy0:
             continue
-        cx, cy = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
-        cx, cy = cx.ravel(), cy.ravel()
-        inside = shapely.contains_xy(g, x0 + (cx + 0.5) * dx, y0 + (cy + 0.5) * dy)
-        flat = cy[inside] * nx + cx[inside]
-        again = flat[centre_count[flat] > 0]
-        extra.extend((int(c), i) for c in again.tolist())
-        centre_count[flat] += 1
-        first = flat[centre_beat[flat] < 0]
-        centre_beat[first] = i
+        k = np.flatnonzero((tx >= ix0) & (tx <= ix1) & (ty >= iy0) & (ty <= iy1))
+        inside = shapely.contains_xy(g, x0 + (tx[k] + 0.5) * dx, y0 + (ty[k] + 0.5) * dy)
+        k = k[inside]
+        t_extra.extend((int(j), i) for j in k[t_count[k] > 0].tolist())
+        t_count[k] += 1
+        first = k[t_beat[k] < 0]
+        t_beat[first] = i
+    # every cell's tested cell: itself when touched or tested, else its run's first cell
+    col = np.where(touched | start, np.arange(nx)[None, :], 0)
+    src = (np.arange(ny)[:, None] * nx + np.maximum.accumulate(col, axis=1)).ravel()
+    pos = np.full(cells, -1, dtype=np.int64)
+    pos[tested] = np.arange(len(tested))
+    of = pos[src]
+    centre_beat = t_beat[of]
+    centre_count = t_count[of]
+    extra: list[tuple[int, int]] = []
+    if t_extra:
+        beats_at: dict[int, list[int]] = {}
+        for j, i in t_extra:
+            beats_at.setdefault(j, []).append(i)
+        for c in np.flatnonzero(np.isin(of, list(beats_at))).tolist():
+            extra.extend((c, i) for i in beats_at[int(of[c])])
     edge = (touch_count > 0) | (centre_count > 1)
     grid = np.where(edge, -1, centre_beat).astype(np.int32)
     edge_cells = np.flatnonzero(edge)
@@ -154,20 +175,21 @@ def _read_layer(path: Path, id_field: str, district_field: str | None):
     import pyogrio.raw
     from pyogrio.errors import DataSourceError as _PyogrioError
 
+    cols = [id_field] + ([district_field] if district_field else [])
+    # one read (a GeoJSON file is parsed whole on every open): pyogrio leaves out a column the
+    # layer has not got, and only then is the layer's field list read, for the message
     try:
-        info = pyogrio.read_info(path)
+        meta, _fids, wkb, values = pyogrio.raw.read(path, columns=cols)
     except _PyogrioError as exc:
         raise DataSourceError(f"cannot read beats layer {str(path)!r}: {exc}") from None
-    fields = [str(f) for f in info["fields"]]
-    for needed in [id_field] + ([district_field] if district_field else []):
-        if needed not in fields:
+    order = [str(f) for f in meta["fields"]]
+    for needed in cols:
+        if needed not in order:
+            fields = [str(f) for f in pyogrio.read_info(path)["fields"]]
             raise DataSourceError(
                 f"beats layer {str(path)!r} has no field {needed!r}; fields: {fields} "
                 "(set beats.id_field / beats.district_field in the area file)"
             )
-    cols = [id_field] + ([district_field] if district_field else [])
-    meta, _fids, wkb, values = pyogrio.raw.read(path, columns=cols)
-    order = [str(f) for f in meta["fields"]]
     ids = values[order.index(id_field)]
     districts = values[order.index(district_field)] if district_field else None
     crs = meta.get("crs")

@@ -108,54 +108,86 @@ def coordinates_from_table(
     to WGS84 with ``always_xy``.
     """
     lon, lat, problem, _bad, _xy = _coordinates(df, lon_column, lat_column, source, input_crs)
-    return lon, lat, problem
+    return lon, lat, np.full(len(df), "", dtype=object) if problem is None else problem
+
+
+class _Problems:
+    """Per-row problem texts ('' where fine), allocated at the first problem: a million rows
+    without one never build a million-row object array."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.values: np.ndarray | None = None
+
+    def array(self) -> np.ndarray:
+        if self.values is None:
+            self.values = np.full(self.n, "", dtype=object)
+        return self.values
 
 
 def _coordinates(
     df: pd.DataFrame, lon_column: str, lat_column: str, source: str, input_crs: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-    """:func:`coordinates_from_table` plus the mask of rows with a problem and, for a table,
+    """:func:`coordinates_from_table` (its problem texts ``None`` when no row has one) plus the
+    mask of rows with a problem and, for a table,
     its coordinate columns as floats (x, y in ``input_crs``; lon, lat without one)."""
     crs = input_crs_of(input_crs)
-    n = len(df)
-    problem = np.full(n, "", dtype=object)
+    problem = _Problems(len(df))
     geom_col = getattr(df, "_geometry_column_name", None)
     if geom_col is not None and geom_col in df.columns:
-        import shapely
-
-        gs = df.geometry
-        if gs.crs is None:
-            raise CRSError(f"{source!r} has geometries but no CRS; assign one and retry")
-        gs = gs.to_crs(4326)
-        arr = gs.values._data if hasattr(gs.values, "_data") else np.asarray(gs.values)
-        arr = np.asarray(arr, dtype=object)
-        type_id = shapely.get_type_id(arr)  # -1 for a missing geometry
-        missing = (type_id == -1) | shapely.is_empty(arr)
-        is_point = type_id == 0
-        ok = is_point & ~missing
-        if ok.all():  # the usual layer of points: no selection copies
-            lon, lat = shapely.get_x(arr), shapely.get_y(arr)
-        else:
-            lon = np.full(n, np.nan)
-            lat = np.full(n, np.nan)
-            lon[ok] = shapely.get_x(arr[ok])
-            lat[ok] = shapely.get_y(arr[ok])
-        problem[missing] = "no geometry"
-        problem[~missing & ~is_point] = "geometry is not a point"
-        return lon, lat, problem, ~ok, None
+        lon, lat, has_problem = _layer_coordinates(df, problem, source)
+        return lon, lat, problem.values, has_problem, None
     if crs is not None:
         require_columns(df, {"--x-column": lon_column, "--y-column": lat_column}, source)
-        return _projected_coordinates(df, lon_column, lat_column, crs)
+        return _projected_coordinates(df, lon_column, lat_column, crs, problem)
     require_columns(df, {"--lon-column": lon_column, "--lat-column": lat_column}, source)
     lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
     bad_lon = ~np.isfinite(lon) | (np.abs(lon) > 180)
     bad_lat = ~np.isfinite(lat) | (np.abs(lat) > 90)
     _note_bad_values(problem, df, bad_lon, lon_column, " in -180..180")
     _note_bad_values(problem, df, bad_lat, lat_column, " in -90..90")
-    return lon, lat, problem, bad_lon | bad_lat, (lon, lat)
+    return lon, lat, problem.values, bad_lon | bad_lat, (lon, lat)
 
 
-def _note_bad_values(problem: np.ndarray, df: pd.DataFrame, mask, col: str, rng: str) -> None:
+def _layer_coordinates(df, problem: _Problems, source: str):
+    """WGS84 lon/lat of a GeoDataFrame's point geometries (NaN elsewhere), noting in ``problem``
+    rows without a geometry or whose geometry is not a point; returns lon, lat and their mask.
+
+    The geometry array is read in place (no points are built or copied): one pass each for x
+    and y when every row is a point (``get_x`` gives NaN for anything else, so only then are
+    the geometry types read).
+    """
+    import shapely
+
+    gs = df.geometry
+    if gs.crs is None:
+        raise CRSError(f"{source!r} has geometries but no CRS; assign one and retry")
+    gs = gs.to_crs(4326)  # no work for a layer already in EPSG:4326
+    arr = gs.values._data if hasattr(gs.values, "_data") else np.asarray(gs.values)
+    arr = np.asarray(arr, dtype=object)
+    try:  # the usual layer of points: x and y read in place, no type pass, no selection copy
+        lon, lat = shapely.get_x(arr), shapely.get_y(arr)  # NaN for a non-point or missing row
+        if not (np.isnan(lon).any() or np.isnan(lat).any()):
+            return lon, lat, np.zeros(len(arr), dtype=bool)
+    except shapely.errors.GEOSException:  # an empty point: sorted out below
+        pass
+    n = len(arr)
+    type_id = shapely.get_type_id(arr)  # -1 for a missing geometry
+    missing = (type_id == -1) | shapely.is_empty(arr)
+    is_point = type_id == 0
+    ok = is_point & ~missing
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    lon[ok] = shapely.get_x(arr[ok])
+    lat[ok] = shapely.get_y(arr[ok])
+    if (~ok).any():
+        text = problem.array()
+        text[missing] = "no geometry"
+        text[~missing & ~is_point] = "geometry is not a point"
+    return lon, lat, ~ok
+
+
+def _note_bad_values(problem: _Problems, df: pd.DataFrame, mask, col: str, rng: str) -> None:
     """Add ``col='v' is not a number{rng}`` (or ``col is empty``) to ``problem`` where ``mask``."""
     if not mask.any():
         return
@@ -167,11 +199,14 @@ def _note_bad_values(problem: np.ndarray, df: pd.DataFrame, mask, col: str, rng:
         ],
         dtype=object,
     )
-    cur = problem[mask]
-    problem[mask] = np.where(cur == "", text, cur + "; " + text)
+    values = problem.array()
+    cur = values[mask]
+    values[mask] = np.where(cur == "", text, cur + "; " + text)
 
 
-def _projected_coordinates(df: pd.DataFrame, x_column: str, y_column: str, crs: str):
+def _projected_coordinates(
+    df: pd.DataFrame, x_column: str, y_column: str, crs: str, problem: _Problems
+):
     """x/y columns in ``crs`` → WGS84 lon/lat, a per-row problem text, its mask and (x, y)."""
     from pyproj import Transformer
 
@@ -179,7 +214,6 @@ def _projected_coordinates(df: pd.DataFrame, x_column: str, y_column: str, crs: 
 
     x, y = numbers(df[x_column]), numbers(df[y_column])
     n = len(df)
-    problem = np.full(n, "", dtype=object)
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.any():
@@ -189,9 +223,10 @@ def _projected_coordinates(df: pd.DataFrame, x_column: str, y_column: str, crs: 
         bad_point = ok & ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90))
     _note_bad_values(problem, df, ~np.isfinite(x), x_column, "")
     _note_bad_values(problem, df, ~np.isfinite(y), y_column, "")
-    problem[bad_point] = f"x, y is not a point of {crs}"
+    if bad_point.any():
+        problem.array()[bad_point] = f"x, y is not a point of {crs}"
     lon[bad_point] = lat[bad_point] = np.nan
-    return lon, lat, problem, ~ok | bad_point, (x, y)
+    return lon, lat, problem.values, ~ok | bad_point, (x, y)
 
 
 def assign_table(
@@ -232,27 +267,38 @@ def _assign_table(
     input_crs: object,
     at_column: str | None,
     at_time_zone: str | None,
+    census: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, int], tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
-    """:func:`assign_table`, plus (for a table, not a layer) the rows' x, y in the input's CRS
-    and the mask of rows that are not invalid, from which a caller builds point geometries
-    without parsing the columns again."""
+    """:func:`assign_table` (with ``census``, :func:`assign_chunk`), plus (for a table, not a
+    layer) the rows' x, y in the input's CRS and the mask of rows that are not invalid, from
+    which a caller builds point geometries without parsing the columns again.
+
+    Every result column is computed as an array first and joined to one copy of ``df`` at the end
+    (no column is copied twice, no point is built).
+    """
     crs = input_crs_of(input_crs)
     layer = getattr(df, "_geometry_column_name", None) is not None
     projected = crs is not None and not layer
+    # every result's name before any work (gh_<name> where df has the name; refused if taken)
+    from geo_heart.geo.census import census_columns
+    from geo_heart.geo.rules_at import AT_COLUMNS
+
+    results = RESULT_COLUMNS + (XY_COLUMNS if projected else ()) + (AT_COLUMNS if at_column else ())
+    geoids = census_columns(ws.config) if census else ()
+    names = result_column_names(df.columns, results + geoids, source=source)
     lon, lat, problem, has_problem, xy = _coordinates(df, lon_column, lat_column, source, input_crs)
     # positions from locate_many with problem rows set to -2: beat/district None, status invalid
     res = ws.beat_index.assign(lon, lat, invalid=has_problem)
     pos = res["pos"]
-    status = res["status"]
     reason = res["reason"]
-    reason[has_problem] = problem[has_problem]
+    if has_problem.any():
+        reason[has_problem] = problem[has_problem]
     beat = res["beat"]
-    district = res["district"]
     from geo_heart.geo.workspace import service_area_today
 
     judged = None
     if at_column:
-        from geo_heart.geo.rules_at import AT_COLUMNS, judge_column
+        from geo_heart.geo.rules_at import judge_column
 
         judged = judge_column(
             ws.config, df, beat.tolist(), at_column=at_column, time_zone=at_time_zone,
@@ -264,25 +310,28 @@ def _assign_table(
         # one flag per beat position, then -1 (outside) and -2 (invalid): never in the area
         member = np.array([sa.contains(b) for b in ws.beat_index.beats] + [False, False])
         in_sa = member[pos]
-    results = RESULT_COLUMNS + (XY_COLUMNS if projected else ())
-    if judged is not None:
-        results = results + AT_COLUMNS
-    names = result_column_names(df.columns, results, source=source)
-    out = df.copy()
+    if has_problem.any():  # the points located: problem rows have none (NaN, never a GEOID)
+        lon, lat = lon.copy(), lat.copy()
+        lon[has_problem] = lat[has_problem] = np.nan
+    columns: dict[Any, np.ndarray] = {}
     if projected:
-        lon_out, lat_out = lon.copy(), lat.copy()
-        lon_out[has_problem] = lat_out[has_problem] = np.nan
-        out[names["lon"]] = lon_out
-        out[names["lat"]] = lat_out
-    out[names["beat"]] = beat
-    out[names["district"]] = district
-    out[names["in_service_area"]] = in_sa
-    out[names["status"]] = status
-    out[names["reason"]] = reason
+        columns[names["lon"]] = lon
+        columns[names["lat"]] = lat
+    columns[names["beat"]] = beat
+    columns[names["district"]] = res["district"]
+    columns[names["in_service_area"]] = in_sa
+    columns[names["status"]] = res["status"]
+    columns[names["reason"]] = reason
     if judged is not None:
-        out[names["rules"]] = judged.rules
-        out[names["service_area"]] = judged.service_area
-        out[names["programs"]] = judged.programs
+        columns[names["rules"]] = judged.rules
+        columns[names["service_area"]] = judged.service_area
+        columns[names["programs"]] = judged.programs
+    if census:
+        from geo_heart.geo.census import census_geoid_columns
+
+        for col, values in census_geoid_columns(ws, lon, lat).items():
+            columns[names[col]] = values  # gh_tract_geoid where df has tract_geoid
+    out = with_columns(df, columns)
     n_invalid = int((pos == -2).sum())
     n_ok = int((pos >= 0).sum())
     summary = {
@@ -298,6 +347,33 @@ def _assign_table(
     if xy is not None:
         points = (xy[0], xy[1], pos != -2)
     return out, summary, points
+
+
+def with_columns(df: pd.DataFrame, columns: dict[Any, np.ndarray]) -> pd.DataFrame:
+    """One copy of ``df`` (as :meth:`pandas.DataFrame.assign` makes) with ``columns`` added
+    (replacing any of the same name in place), the arrays taken as they are, not copied again.
+
+    A GeoDataFrame stays one, with its geometry column and CRS.
+    """
+    if not df.columns.is_unique:  # a dict of columns cannot hold repeated names
+        base = df.copy()
+        for name, values in columns.items():
+            base[name] = values
+        return base
+    geom = getattr(df, "_geometry_column_name", None)
+    if geom not in df.columns:
+        geom = None
+    # each input column copied once (the geometry by GeoDataFrame below, which copies it)
+    data: dict[Any, Any] = {c: df[c].array if c == geom else df[c].array.copy() for c in df.columns}
+    data.update(columns)
+    out = pd.DataFrame(data, index=df.index.copy(), copy=False)
+    out.columns.name = df.columns.name
+    out.attrs = dict(df.attrs)
+    if geom is not None:
+        import geopandas as gpd
+
+        out = gpd.GeoDataFrame(out, geometry=geom, copy=False)
+    return out
 
 
 def assign_chunk(ws: Workspace, df: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict]:
@@ -328,37 +404,10 @@ def assign_chunk_points(
     """:func:`assign_chunk`, plus for a table (``None`` for a layer) the float arrays ``x``, ``y``
     of its coordinate columns (in ``input_crs``) and the mask of rows whose status is not
     ``invalid``: where those rows' points are (``Area.assign`` builds its geometry from them)."""
-    if census:  # a GEOID column without a free name is refused before any work
-        from geo_heart.geo.census import census_column_names
-
-        census_column_names(ws.config, df.columns, source=source)
-    out, summary, points = _assign_table(
+    return _assign_table(
         ws, df, lon_column=lon_column, lat_column=lat_column, source=source, input_crs=input_crs,
-        at_column=at_column, at_time_zone=at_time_zone,
+        at_column=at_column, at_time_zone=at_time_zone, census=census,
     )  # fmt: skip
-    if not census:
-        return out, summary, points
-    from geo_heart.geo.census import add_census_geoids, census_column_names, census_geoid_columns
-
-    if getattr(out, "_geometry_column_name", None) is not None:  # a layer: GEOIDs from its points
-        import shapely
-
-        names = census_column_names(ws.config, df.columns, source=source)
-        arr = np.asarray(out.geometry.to_crs(4326).array, dtype=object)
-        # only points carry GEOIDs (a line or polygon row is invalid above, never an error here)
-        is_pt = (shapely.get_type_id(arr) == 0) & ~shapely.is_empty(arr)
-        lon_pt, lat_pt = np.full(len(arr), np.nan), np.full(len(arr), np.nan)
-        lon_pt[is_pt], lat_pt[is_pt] = shapely.get_x(arr[is_pt]), shapely.get_y(arr[is_pt])
-        for col, values in census_geoid_columns(ws, lon_pt, lat_pt).items():
-            out[names[col]] = values
-        return out, summary, points
-    lon_out, lat_out = output_point_columns(
-        df.columns, lon_column=lon_column, lat_column=lat_column, input_crs=input_crs
-    )
-    out = add_census_geoids(
-        ws, out, lon_column=lon_out, lat_column=lat_out, input_columns=df.columns, source=source
-    )
-    return out, summary, points
 
 
 def output_point_columns(

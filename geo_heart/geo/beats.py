@@ -348,15 +348,23 @@ class BeatIndex:
             self._write_npz(fh, meta, blob, lengths)
 
     def _write_npz(self, fh, meta: dict, blob: np.ndarray, lengths: np.ndarray) -> None:
-        np.savez_compressed(
-            fh,
-            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            wkb=blob,
-            wkb_len=lengths,
-            grid=self.grid,
-            cand=np.packbits(self.cand, axis=1) if self.cand.size else self.cand.astype(np.uint8),
-            cand_shape=np.array(self.cand.shape, dtype=np.int64),
-        )
+        import zipfile
+
+        cand = np.packbits(self.cand, axis=1) if self.cand.size else self.cand.astype(np.uint8)
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            "wkb": blob,
+            "wkb_len": lengths,
+            "grid": self.grid,
+            "cand": cand,
+            "cand_shape": np.array(self.cand.shape, dtype=np.int64),
+        }
+        # np.savez_compressed's layout (np.load reads it), deflated at level 1: a third of the
+        # time of its level 6 on a first run, for a file about a fifth larger
+        with zipfile.ZipFile(fh, mode="w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            for name, arr in arrays.items():
+                with z.open(f"{name}.npy", "w", force_zip64=True) as f:
+                    np.lib.format.write_array(f, np.asanyarray(arr), allow_pickle=False)
 
     @classmethod
     def _load_npz(cls, path: Path, *, source: str) -> BeatIndex:

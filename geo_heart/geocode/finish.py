@@ -42,17 +42,24 @@ class ResultFinisher:
         ]
         if not todo:
             return self._last_checks(matches, rows)
-        # every candidate of every such match finished in one vectorised pass
+        # every candidate of every such match finished in one vectorised pass; an approximate
+        # answer without candidates is its own one candidate (a copy of the match: every field
+        # the finishing reads is copied), whose row is the match's own row, not finished again
+        own: set[int] = set()
         for i in todo:
             m = matches[i]
             if m.approximate and not m.candidates:
                 m.candidates = [_copy_match(m)]
                 if m.candidates[0].share is None:
                     m.candidates[0].share = 1.0
-        flat = [c for i in todo for c in matches[i].candidates or ()]
+                own.add(i)
+        flat = [c for i in todo if i not in own for c in matches[i].candidates or ()]
         done = iter(self._finish_plain(flat))
         for i in todo:
             m = matches[i]
+            if i in own:
+                rows[i] = self._finish_own(m, rows[i])
+                continue
             crows = [next(done) for _ in m.candidates or ()]
             if m.approximate:
                 rows[i] = self._finish_approximate(m, rows[i], crows)
@@ -63,18 +70,30 @@ class ResultFinisher:
     def _last_checks(self, matches: list[_Match], rows: list[tuple]) -> list[tuple]:
         """:meth:`_name_others` then :meth:`_maybe_outside` on every row; the beats within the
         radius of every crossing answer that asks for them found in one vectorised pass."""
-        asks = [i for i, (m, r) in enumerate(zip(matches, rows, strict=True))
-                if self._others_within(m, r)]  # fmt: skip
+        # only a crossing answer naming a beat with a calibrated probability below
+        # SINGLE_BEAT_MIN_P may name others (the tests :meth:`_name_others` starts with); the
+        # rest are left as they are
+        maybe = [
+            i for i, (m, r) in enumerate(zip(matches, rows, strict=True))
+            if r[2] is not None and r[6] is not None and r[6] < SINGLE_BEAT_MIN_P
+            and ("intersection" in m.match_type or "intersection with" in (m.reason or ""))
+        ]  # fmt: skip
+        asks = [i for i in maybe if self._others_within(matches[i], rows[i])]
         within: dict[int, list[tuple]] = {}
         if asks:
+            # one query per distinct (point, radius): texts naming the same crossing share it
+            where = {(rows[i][0], rows[i][1], rows[i][12]): None for i in asks}
+            spots = list(where)
             to_p, _, to_m = self._projection()
-            lon = np.array([rows[i][0] for i in asks], dtype=float)
-            lat = np.array([rows[i][1] for i in asks], dtype=float)
+            lon = np.array([k[0] for k in spots], dtype=float)
+            lat = np.array([k[1] for k in spots], dtype=float)
             x, y = to_p.transform(lon, lat)
-            r = np.array([rows[i][12] for i in asks], dtype=float) / to_m
-            within = dict(zip(asks, self._beats_within_many(x, y, r), strict=True))
-        rows = [self._name_others(m, r, within.get(i))
-                for i, (m, r) in enumerate(zip(matches, rows, strict=True))]  # fmt: skip
+            r = np.array([k[2] for k in spots], dtype=float) / to_m
+            where = dict(zip(spots, self._beats_within_many(x, y, r), strict=True))
+            within = {i: where[(rows[i][0], rows[i][1], rows[i][12])] for i in asks}
+        rows = list(rows)
+        for i in maybe:
+            rows[i] = self._name_others(matches[i], rows[i], within.get(i))
         # points outside every beat: the nearest beat of all of them at once
         far = [i for i, r in enumerate(rows) if r[8] == "outside" and r[0] is not None and r[12]]
         hits = self._outside_hits([rows[i][0] for i in far], [rows[i][1] for i in far])
@@ -197,6 +216,40 @@ class ResultFinisher:
         return (lon, lat, shared, district, sa, m.match_type, score, m.matched,
                 "approximate", reason, ";".join(named) or None, source, unc,
                 tuple(cands))  # fmt: skip
+
+    def _finish_own(self, m: _Match, row: tuple) -> tuple:
+        """:meth:`_finish_approximate` of a match that is its own one candidate (a copy of it,
+        whose finished row is ``row``): the same row, without the general case's loops over
+        candidates and beats."""
+        x, y, beat, district, sa0, mtype, score0, matched, status, _, strad, source, unc, _ = row
+        out_area = x is not None and beat is None and status == "outside"
+        d = {
+            "matched_address": f"{matched} (outside the area)" if out_area else matched,
+            "lon": x, "lat": y, "beat": beat, "district": district, "in_service_area": sa0,
+            "match_type": mtype, "score": score0, "straddle_beats": strad, "uncertainty_m": unc,
+        }  # fmt: skip
+        share = m.candidates[0].share if m.candidates else None
+        if share is not None:
+            d["share"] = share
+        if out_area:
+            d["outside_area"] = True
+        beats = [] if beat is None else [beat]
+        sa = None if beat is None else self.service_area.contains(beat)
+        named = [*beats, *(b for b in m.block_beats or () if b not in beats)]
+        named += [b for b in (strad or "").split(";") if b and b not in named]
+        if sa is not None and any(self.service_area.contains(b) != sa for b in named):
+            sa = None
+        if beats and len(named) > 1:
+            where = f"most likely beat {beat}; also within the radius: {', '.join(named[1:])}"
+        elif beats:
+            where = f"1 possible beat: {beat} ({int(100 * (0.0 + (share or 0.0)) + 0.5)}%)"
+        else:
+            where = "no beat known"
+        reason = f"{m.reason}; {where}" if m.reason else where
+        source = None if beat is None else source
+        score = self.calibration.probability(score_family(m.match_type, source), float(m.score))
+        return (x, y, beat, district, sa, m.match_type, score, m.matched, "approximate", reason,
+                ";".join(named) or None, source, unc, (d,))  # fmt: skip
 
     def _finish_ambiguous(self, m: _Match, row: tuple, crows: list[tuple] | None = None) -> tuple:
         """Several places fit: the candidates with their beats; the beat only if they share it."""

@@ -326,6 +326,8 @@ class IntersectionMatcher(BeatOutlines):
         """The street's shapes (road line first, then its address points), made once."""
         got = self._shape_memo.get(key)
         if got is None:
+            if not getattr(self.index, "paths_ready", True):
+                self.index.crossing_table()  # the streets' paths are made with the table
             sd = self.index.streets[key]
             u = self._projection()[2]
             got = [

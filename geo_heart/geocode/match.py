@@ -149,10 +149,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         self._beat_geoms = None
         self._beat_id_list = [str(b) for b in beat_index.ids]
         # street → other street → crossing record / past records of the crossing (both ways), so
-        # that a crossing's candidate pairs are dict lookups (no pair tuples built per address)
-        self._cross_adj: dict[str, dict[str, Any]] | None = None
-        if index.crossings is not None:
-            self._cross_adj = _adjacency(index.crossings)
+        # that a crossing's candidate pairs are dict lookups (no pair tuples built per address);
+        # the crossings' is made on the first crossing asked for (the _cross_adj property)
+        self._cross_adj_memo: dict[str, dict[str, Any]] | None = None
         self._ph_adj = _adjacency(index.pair_history)
         # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
         # and (numbers, positions) of the even and of the odd numbers
@@ -179,6 +178,25 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
                 )  # fmt: skip
                 self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
                 at += m
+
+    @property
+    def _cross_adj(self) -> dict[str, dict[str, Any]] | None:
+        """The index's crossing table by street (``{a: {b: record}}``), made on first use: the
+        table itself is found then too (:meth:`ReferenceIndex.crossing_table`), so a lookup that
+        names no crossing never pays for it. None: each pair is computed when asked."""
+        adj = self._cross_adj_memo
+        if adj is None:
+            table_of = getattr(self.index, "crossing_table", None)
+            table = table_of() if table_of is not None else self.index.crossings
+            if table is None:
+                return None
+            adj = self._cross_adj_memo = _adjacency(table)
+        return adj
+
+    def prepare_crossings(self) -> None:
+        """Make the crossing table now rather than on the first crossing asked for (the lookup
+        service does it in the background once it is up)."""
+        _ = self._cross_adj
 
     def _radius(self, kind: str) -> float | None:
         """The stated radius (metres) of an answer of this kind (calibrated when fitted)."""

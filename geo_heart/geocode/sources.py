@@ -316,10 +316,51 @@ def read_tiger_edges(path: Path, table: dict, role: str = "tiger_edges") -> Reco
     return rec
 
 
+def _text_columns(path: Path, role: str, columns: list[str]):
+    """``({column: values}, WGS84 geometries)`` of a vector layer's text columns (a column the
+    layer has not got is left out), read with pyogrio's raw reader: the values and geometries
+    :func:`_vector` gives, without building a GeoDataFrame (no geopandas import on a first
+    run). None when that is not sure to be so (a column not text, 3D geometries): read with
+    :func:`_vector` then."""
+    import pyogrio.raw
+    import shapely
+    from pyproj import CRS, Transformer
+
+    _exists(path, role)
+    src = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    try:
+        meta, _fids, wkb, values = pyogrio.raw.read(src, columns=columns)
+    except Exception as exc:  # GDAL errors come in several classes
+        raise DataSourceError(f"layers.{role}: cannot read {str(path)!r}: {exc}") from None
+    if wkb is None or any(str(t) != "object" for t in meta["dtypes"]):
+        return None
+    geoms = shapely.from_wkb(wkb)
+    if len(geoms) and bool(shapely.has_z(geoms).any()):
+        return None
+    crs = meta.get("crs")
+    if len(geoms) and crs is None:
+        raise DataSourceError(f"layers.{role}: {str(path)!r} has no CRS")
+    if crs is not None and not CRS.from_user_input(crs).is_exact_same(CRS.from_epsg(4326)):
+        t = Transformer.from_crs(CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+        geoms = shapely.transform(
+            geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
+        )
+    return dict(zip([str(f) for f in meta["fields"]], values, strict=True)), geoms
+
+
 def read_roads(path: Path, table: dict, role: str = "roads") -> Records:
     """Any named line layer: street lines (``name_field``, ``ref_field``)."""
-    gdf = _vector(path, role)
     name_f, ref_f = _col(table, "name_field", "name"), _col(table, "ref_field", "ref")
+    got = _text_columns(path, role, [c for c in (name_f, ref_f) if c])
+    if got is not None:
+        cols, geoms = got
+        names = cols.get(name_f, [None] * len(geoms))
+        refs = cols.get(ref_f, [None] * len(geoms))
+        rec = Records(lines=[(_text(a), _text(b), g) for a, b, g in zip(names, refs, geoms,
+                                                                         strict=True)])  # fmt: skip
+        rec.info = {"file": str(path), "lines": len(rec.lines)}
+        return rec
+    gdf = _vector(path, role)
     names = gdf[name_f] if name_f in gdf else [None] * len(gdf)
     refs = gdf[ref_f] if ref_f in gdf else [None] * len(gdf)
     rec = Records(lines=[(_text(a), _text(b), g) for a, b, g in zip(names, refs, gdf.geometry,

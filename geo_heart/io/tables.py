@@ -211,30 +211,46 @@ def read_columns(path: str | Path, columns: list[str]) -> pd.DataFrame | None:
     path = Path(path)
     columns = list(dict.fromkeys(columns))
     try:
-        import pyarrow.csv as pacsv
-
-        codec = text_encoding(path, None)
-        if _has_nul(path, codec):
-            raise ValueError("NUL bytes: read_table's reader keeps them as read")
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=codec),
-            parse_options=pacsv.ParseOptions(
-                delimiter="\t" if table_kind(path) == "tsv" else ",", ignore_empty_lines=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns,
-                column_types=dict.fromkeys(columns, "string"),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        return table.to_pandas()[columns]
+        return _csv_columns_arrow(path, columns).to_pandas()[columns]
     except Exception:  # noqa: BLE001 - any trouble: the reader the rest of the toolkit uses
         try:
             return read_table(path, columns=columns)
         except InputError:
             return None
+
+
+def read_columns_arrow(path: str | Path, columns: list[str]):
+    """:func:`read_columns`' pyarrow table (string columns, in ``columns``' order) before its
+    conversion to pandas, or None on any trouble (then use :func:`read_columns`, which falls
+    back to :func:`read_table`). For a caller that works on the columns in pyarrow."""
+    columns = list(dict.fromkeys(columns))
+    try:
+        return _csv_columns_arrow(Path(path), columns).select(columns)
+    except Exception:  # noqa: BLE001 - any trouble: the caller reads with read_columns
+        return None
+
+
+def _csv_columns_arrow(path: Path, columns: list[str]):
+    import pyarrow.csv as pacsv
+
+    codec = text_encoding(path, None)
+    if _has_nul(path, codec):
+        raise ValueError("NUL bytes: read_table's reader keeps them as read")
+    # one thread: a few columns of a table this size parse in well under a second, and a fresh
+    # process would first start pyarrow's thread pool (slower than the parse on a busy machine)
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=codec, use_threads=False),
+        parse_options=pacsv.ParseOptions(
+            delimiter="\t" if table_kind(path) == "tsv" else ",", ignore_empty_lines=False
+        ),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=columns,
+            column_types=dict.fromkeys(columns, "string"),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 def _iter_text_table(p: Path, kind: str, codec: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -307,7 +323,7 @@ def iter_table(
         import pyarrow.parquet as pq
 
         try:
-            pf = pq.ParquetFile(p)
+            pf = pq.ParquetFile(p, pre_buffer=False)  # read-ahead grows with the file
             start = 0
             batches = pf.iter_batches(batch_size=chunk_rows)
             first = True

@@ -19,6 +19,7 @@ import pandas as pd
 
 from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.io.files import atomic_write, atomic_write_set
+from geo_heart.io.ogr import GPKG_RTREE_CONFIG, gdal_config
 from geo_heart.io.textloss import enforce, name_losses
 from geo_heart.io.vector import (
     FORMATS,
@@ -36,6 +37,15 @@ BATCH_ROWS = 50_000
 GEOMETRY = "geometry"
 #: the column name GDAL's Arrow writer reads feature ids from (formats without a FID column)
 ARROW_FID = "OGC_FID"
+
+
+def _parquet(path: str | Path):
+    """A Parquet file to read batch by batch in bounded memory: without ``pre_buffer`` (pyarrow's
+    read-ahead of every row group held memory growing with the file: peak RSS 213 -> 276 MB
+    reading 1M -> 5M rows of ``assign`` output, flat at 159 MB without it)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path, pre_buffer=False)
 
 
 def _wkb_points(
@@ -136,7 +146,7 @@ def parquet_losses(
             "spaces": "values with spaces around them (stripped)",
             "unsplit": UNSPLITTABLE, "blank": ALL_SPACE}  # fmt: skip
     counts = {(c, k): 0 for c in texts for k in what}
-    for rb in pq.ParquetFile(work).iter_batches(batch_size=BATCH_ROWS, columns=texts):
+    for rb in _parquet(work).iter_batches(batch_size=BATCH_ROWS, columns=texts):
         for c in texts:
             col = rb.column(rb.schema.get_field_index(c))
             counts[(c, "nul")] += pc.sum(pc.match_substring(col, "\x00")).as_py() or 0
@@ -193,13 +203,12 @@ def _batches(
 
     ``fields`` (Shapefile): column → its field names (several: a split result column)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
     from pyproj import Transformer
 
     from geo_heart.io.shapefile import split_column
     from geo_heart.io.textloss import cut_to_bytes
 
-    pf = pq.ParquetFile(work)
+    pf = _parquet(work)
     base = _text_schema(pf.schema_arrow.remove_metadata())
     kinds = dict(kinds or {})
     base = pa.schema(
@@ -347,7 +356,8 @@ def write_vector_from_parquet(
             sidecars = SHAPEFILE_SIDECARS if spec.fmt == "shp" else ()
             reader = pa.RecordBatchReader.from_batches(schema, batches)
             info["layer"] = spec.layer_name
-            with atomic_write_set(p, sidecars) as tmp:
+            config = GPKG_RTREE_CONFIG if spec.fmt == "gpkg" else {}
+            with atomic_write_set(p, sidecars) as tmp, gdal_config(config):
                 pyogrio.write_arrow(
                     reader,
                     tmp,

@@ -398,14 +398,18 @@ def first_page(ws, data, *, cov: dict, evaluation, forecast, plan, reach) -> lis
     ]
 
 
-def reach_row(ws, data) -> dict[str, str]:
+def reach_row(ws, data, *, result=None) -> dict[str, str]:
     """Who the service reaches under today's rules: residents in the service area and the covered
-    share of eligible calls where each group lives (all residents and the least-served group)."""
+    share of eligible calls where each group lives (all residents and the least-served group).
+
+    ``result``: the :func:`~geo_heart.analysis.equity.equity_analysis` of ``data`` under today's
+    rules when the caller has it (the row reads only its point estimates)."""
     label = "Who the service reaches (today's rules)"
     from geo_heart.analysis.equity import MissingLayerError, equity_analysis
 
     try:
-        result = equity_analysis(ws, data, bootstrap=0)
+        if result is None:
+            result = equity_analysis(ws, data, bootstrap=0)
     except MissingLayerError as exc:
         return {"label": label, "value": "not measured", "caveat": str(exc)}
     g = result.groups
@@ -435,11 +439,16 @@ def reach_row(ws, data) -> dict[str, str]:
     return {"label": label, "value": value, "caveat": caveat}
 
 
-def staffing_plan(ws, data, forecast, *, target: float = 0.8):
+def staffing_plan(ws, data, forecast, *, target: float = 0.8, planned=None):
     """Team-hours a week for ``target`` answered next year: ``geo-heart staffing --target 0.8
     --forecast`` (the forecast's 12-month total at the area's ``[forecast] quantile`` scales the
     CLI's basis); on the call table's own count when there is no forecast. With the area's
-    ``[costs]``, the budget. ``Unavailable`` when it cannot be planned."""
+    ``[costs]``, the budget. ``Unavailable`` when it cannot be planned.
+
+    ``planned``: (program, target) → the :class:`~geo_heart.staffing.analysis.StaffingResult`
+    of ``geo-heart staffing --program P --target T`` on the call table's own count (what the
+    report's staffing section computed), used instead of planning again when there is no
+    forecast."""
     from geo_heart.errors import GeoHeartError
     from geo_heart.staffing.workflow import StaffingOptions, staffing_for_calls
 
@@ -453,8 +462,10 @@ def staffing_plan(ws, data, forecast, *, target: float = 0.8):
         forecast_quantile=q,
         replications=0,
     )
+    r = None if use else (planned or {}).get((program, target))
     try:
-        r = staffing_for_calls(ws, data, program, opts)
+        if r is None:
+            r = staffing_for_calls(ws, data, program, opts)
     except GeoHeartError as exc:
         return Unavailable("The staffing plan", str(exc))
     cli = f"geo-heart staffing --program {program} --target {target:g}" + (
@@ -511,9 +522,13 @@ def _plan_basis(b, forecast, q) -> str:
     return f"{text}; calls of {when}, the call table's own count"
 
 
-def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
+def council_pages(ws, data, *, evaluation=None, forecast=None, equity=None, planned=None) -> dict:
     """The first page (one figure per label) and the "Did the pilot work?" and "Next year"
-    sections, from the calls and the evaluation/forecast results (or :class:`Unavailable`)."""
+    sections, from the calls and the evaluation/forecast results (or :class:`Unavailable`).
+
+    ``equity`` (today's :func:`~geo_heart.analysis.equity.equity_analysis` of the calls) and
+    ``planned`` ((program, target) → staffing result, see :func:`staffing_plan`) are what the
+    report has already computed; without them they are computed here."""
     cov = coverage_today(ws, data)
     if not data.hours_judged:
         plan = Unavailable(
@@ -522,7 +537,7 @@ def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
             "known (geo-heart staffing --hourly-profile FILE plans from a stated profile)",
         )
     else:
-        plan = staffing_plan(ws, data, forecast)
+        plan = staffing_plan(ws, data, forecast, planned=planned)
     # every string here is already in the area's unit words (the evaluation and the forecast
     # write them; this module's own words go through own_words): never translated twice
     from geo_heart.render.tables import worded
@@ -536,7 +551,7 @@ def council_pages(ws, data, *, evaluation=None, forecast=None) -> dict:
                 evaluation=evaluation,
                 forecast=forecast,
                 plan=plan,
-                reach=reach_row(ws, data),
+                reach=reach_row(ws, data, result=equity),
             ),
             "sections": [pilot_section(ws, evaluation), next_year_section(ws, forecast, plan)],
             "coverage_today": cov,

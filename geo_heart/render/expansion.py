@@ -206,7 +206,9 @@ def curve_figure(curve: pd.DataFrame, *, optimal: pd.DataFrame | None = None, ti
     ax.set_title(title or "Coverage curve")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    fig.tight_layout()
+    from geo_heart.render.static import tight_layout_once
+
+    tight_layout_once(fig)
     return fig
 
 

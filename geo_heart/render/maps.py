@@ -109,14 +109,17 @@ def color_for(value: float, breaks: np.ndarray, colors: list[str]) -> str:
 
 
 def _display_geoms(gdf, ws: Workspace, *, tolerance_ft: float = SIMPLIFY_FT):
-    """Simplify in the projected CRS (keeps the HTML small), back to WGS84, 5-decimal grid."""
-    import shapely
+    """Simplify in the projected CRS (keeps the HTML small), back to WGS84, 5-decimal grid
+    (cached with the area's geometry: :func:`geo_heart.geo.outlines.display_geometries`)."""
+    from geo_heart.geo.outlines import display_geometries
 
-    proj = gdf.to_crs(ws.config.projected_crs)
-    simple = shapely.simplify(proj.geometry.values, tolerance_ft, preserve_topology=True)
-    out = proj.set_geometry(list(simple)).to_crs("EPSG:4326")
-    out = out.set_geometry(list(shapely.set_precision(out.geometry.values, 1e-5)))
-    return out
+    geoms = display_geometries(
+        ws,
+        gdf.to_crs("EPSG:4326").geometry.values,
+        tolerance=tolerance_ft,
+        crs=ws.config.projected_crs,
+    )
+    return gdf.to_crs("EPSG:4326").set_geometry(geoms)
 
 
 def _beats_with(ws: Workspace, beat_table: pd.DataFrame):
@@ -276,11 +279,11 @@ def _class_rows(breaks, colors, *, decimals: int = 1, no_data: str | None = None
 def pilot_outline(ws: Workspace):
     """The default service area dissolved to one outline (GeoDataFrame, EPSG:4326)."""
     import geopandas as gpd
-    import shapely
+
+    from geo_heart.geo.outlines import beats_outline
 
     sa = ws.config.service_area
-    geoms = [ws.beat_index.geometry_of(b) for b in ws.beat_index.beats if sa.contains(b)]
-    geom = shapely.union_all(geoms) if geoms else shapely.GeometryCollection()
+    geom = beats_outline(ws, [b for b in ws.beat_index.beats if sa.contains(b)])
     return gpd.GeoDataFrame({"name": [sa.label]}, geometry=[geom], crs="EPSG:4326")
 
 
@@ -341,7 +344,6 @@ def demand_map(
         optional points; a legend that follows the visible layers, and a layer control.
     """
     import folium
-    from folium.plugins import HeatMap
 
     col, caption = metric_column(metric)
     beats = _display_geoms(_beats_with(ws, beat_table), ws)
@@ -497,6 +499,8 @@ def demand_map(
                 + f"<div class='note'>counts below {min_count} shown as &lt;{min_count}</div>",
             )
         )
+        from folium.plugins import HeatMap  # only with hexagons (~0.1 s of imports)
+
         cent = hexes.to_crs(ws.config.projected_crs).geometry.centroid.to_crs("EPSG:4326")
         heat = [
             [round(p.y, 5), round(p.x, 5), round(float(v), 2)]

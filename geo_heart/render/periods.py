@@ -21,10 +21,7 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
 
     Returns the path written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no backend or figure manager (~0.1 s)
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -45,7 +42,8 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         ("share_in_hours", "within hours"),
         ("share_covered", "covered (area and hours)"),
     )
-    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), sharey=True)
+    fig = Figure(figsize=(12, 4.2))
+    axes = fig.subplots(1, 3, sharey=True)
     width = 0.8 / max(len(real), 1)
     for ax, (col, title) in zip(axes, panels, strict=True):
         for j, name in enumerate(real):
@@ -75,18 +73,20 @@ def period_chart(table: pd.DataFrame, path: str | Path, *, min_eligible: int = 2
         "period's rules)",
         fontsize=11,
     )
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
     from geo_heart.io.files import save_figure
+    from geo_heart.render.static import tight_layout_once
+
+    tight_layout_once(fig, rect=(0, 0.08, 1, 0.95))
 
     save_figure(fig, path, dpi=120)
-    plt.close(fig)
     return path
 
 
 def _nothing_covered_chart(path: Path) -> Path:
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    fig, ax = plt.subplots(figsize=(12, 2.2))
+    fig = Figure(figsize=(12, 2.2))
+    ax = fig.subplots()
     ax.axis("off")
     ax.text(
         0.5,
@@ -100,7 +100,6 @@ def _nothing_covered_chart(path: Path) -> Path:
     from geo_heart.io.files import save_figure
 
     save_figure(fig, path, dpi=120)
-    plt.close(fig)
     return path
 
 

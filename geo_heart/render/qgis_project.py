@@ -112,6 +112,7 @@ def service_areas_frame(ws):
     polygon of its beats (EPSG:4326)."""
     import geopandas as gpd
 
+    from geo_heart.geo.outlines import beats_outline
     from geo_heart.geo.workspace import service_area_today
 
     today = service_area_today(ws.config)
@@ -127,7 +128,7 @@ def service_areas_frame(ws):
                 "label": sa.label,
                 "in_force_today": key == getattr(today, "key", None),
                 "beats": len(members),
-                "geometry": members.geometry.union_all(),
+                "geometry": beats_outline(ws, members["beat"].tolist()),
             }
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

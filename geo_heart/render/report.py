@@ -520,12 +520,14 @@ def write_planner_outputs(
             write_bytes_file(out / "expansion_recommended.png", expansion["png"])
             written["expansion_recommended_png"] = out / "expansion_recommended.png"
     steps.update()
+    # what the sections compute once and the first page shows again: staffing plans, equity
+    plans: dict = {}
     if staffing:
         steps.set_postfix_str("staffing")
         from geo_heart.staffing.workflow import report_section
 
         try:
-            section = report_section(ws, data)
+            section = report_section(ws, data, plans=plans)
         except GeoHeartError as exc:
             log.warning("no staffing section: %s", exc)
             section = None
@@ -533,9 +535,13 @@ def write_planner_outputs(
             extra_sections = [*(extra_sections or []), section]
     from geo_heart.analysis.equity import MissingLayerError
     from geo_heart.render.equity import report_section as equity_section
+    from geo_heart.render.equity import results_by_rule_set
 
+    today_equity = None
     try:
-        extra_sections = [*(extra_sections or []), equity_section(ws, data)]
+        equity = results_by_rule_set(ws, data)
+        today_equity = equity.get(ws.config.rule_set().name)
+        extra_sections = [*(extra_sections or []), equity_section(ws, data, results=equity)]
     except MissingLayerError as exc:
         log.warning("no equity section: %s", exc)
     steps.set_postfix_str("report")
@@ -544,7 +550,14 @@ def write_planner_outputs(
     context = planner_report_context(
         ws,
         data,
-        council=council_pages(ws, data, evaluation=evaluation, forecast=forecast),
+        council=council_pages(
+            ws,
+            data,
+            evaluation=evaluation,
+            forecast=forecast,
+            equity=today_equity,
+            planned=plans,
+        ),
         beat_table=beat_t,
         coverage=cov,
         images=images,

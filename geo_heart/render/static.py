@@ -26,6 +26,17 @@ from geo_heart.render.maps import (
 
 
 # ---------------------------------------------------------------------------- static
+def tight_layout_once(fig, **kwargs) -> None:
+    """``fig.tight_layout(**kwargs)``, then no layout engine on the figure.
+
+    ``Figure.tight_layout`` leaves a placeholder layout engine behind, and ``savefig`` then draws
+    the whole figure once more before the real draw (a third of its time); the layout is already
+    fixed, so the saved image is byte-for-byte the same without that extra pass.
+    """
+    fig.tight_layout(**kwargs)
+    fig.set_layout_engine(None)
+
+
 def _projected(gdf, ws: Workspace):
     return gdf.to_crs(ws.config.projected_crs)
 
@@ -266,7 +277,7 @@ def hour_of_week_figure(
     ax.legend(loc="upper left", fontsize=7, ncol=len(programs) + 1, bbox_to_anchor=(0, -0.12))
     if source:
         fig.text(0.01, 0.005, f"Source: {source}", fontsize=6.5, color="#555555")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    tight_layout_once(fig, rect=(0, 0.03, 1, 1))
     return fig
 
 
@@ -310,5 +321,5 @@ def monthly_figure(
     ax.legend(fontsize=7, ncol=len(programs) + 2)
     if source:
         fig.text(0.01, 0.005, f"Source: {source}", fontsize=6.5, color="#555555")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    tight_layout_once(fig, rect=(0, 0.03, 1, 1))
     return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -64,10 +65,26 @@ class LookupService:
         first = index.geoms[0].representative_point()
         lookup_point(self.ws, first.x, first.y, call_type=next(iter(self.ws.config.call_types)))
         lookup_point(self.ws, x1 + 0.5, y1 + 0.5)
-        self.geocoder_ready()
+        ready = self.geocoder_ready()
         for tolerance in (PAGE_SIMPLIFY_M, 0):
             self.beats_geojson(tolerance)
         log.info("lookup service warmed in %.2f s", time.perf_counter() - t0)
+        if ready:
+            # the crossing table (made on the first crossing asked for, or read from the
+            # cache) is made beside the first requests, not before them
+            threading.Thread(
+                target=self._prepare_crossings, name="geo-heart-crossings", daemon=False
+            ).start()
+
+    def _prepare_crossings(self) -> None:
+        """Make (or read) the geocoder's crossing table (in a background thread)."""
+        t0 = time.perf_counter()
+        try:
+            self._geocoder.prepare_crossings()
+        except Exception as exc:  # noqa: BLE001 - a crossing request makes it again (and says why)
+            log.warning("crossing table not prepared in the background: %s", exc)
+            return
+        log.info("crossing table ready in %.2f s", time.perf_counter() - t0)
 
     def geocoder_ready(self) -> bool:
         """Load the geocoder if it is installed; True when address lookups are available."""

@@ -313,7 +313,9 @@ def _pct(x: float | None) -> str:
     return "–" if x is None or x != x else f"{100 * x:.0f}%"
 
 
-def report_section(area, data, *, target: float = 0.8, replications: int = 0) -> dict | None:
+def report_section(
+    area, data, *, target: float = 0.8, replications: int = 0, plans: dict | None = None
+) -> dict | None:
     """The planner report's staffing section, or ``None`` when no program has assumed teams.
 
     For each program with ``teams`` in ``[staffing.programs.<code>]``: the same basis as
@@ -326,6 +328,10 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 0) ->
     exponential hold times, else Erlang-B with the modified offered load), so by default no
     simulation is run (``replications=0``); it cost ~3 s of every ``map`` run and changed no
     figure. ``geo-heart staffing`` still reports the simulation beside the analytic answer.
+
+    ``plans``, when given, receives each program's plan for ``target`` under the key
+    ``(program, target)`` (the result of ``geo-heart staffing --program P --target T``), so the
+    report's first page can show it without planning again.
     """
     import pandas as pd
 
@@ -345,6 +351,8 @@ def report_section(area, data, *, target: float = 0.8, replications: int = 0) ->
         except InputError as exc:  # e.g. no calls in service hours that year
             log.warning("no staffing figures for %s: %s", p, exc)
             continue
+        if plans is not None and replications == 0:
+            plans[(p, target)] = planned
         g, pl = given.main, planned.main
         x = planned.extended or {}
         bases.append(given)

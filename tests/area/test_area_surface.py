@@ -63,11 +63,14 @@ def test_assign_a_table_and_a_layer(toy):
     pts = pd.DataFrame(
         {"name": ["a", "b", "c"], "lon": [-99.995, -99.985, "x"], "lat": [40.005, 40.015, 40.0]}
     )
-    out = toy.assign(pts)
+    plain = toy.assign(pts)  # a DataFrame stays one: no points built unless asked
+    assert type(plain) is pd.DataFrame and "geometry" not in plain.columns
+    pd.testing.assert_frame_equal(plain[pts.columns], pts)
+    assert plain["beat"].tolist()[:2] == ["11", "22"]
+    assert plain["status"].tolist() == ["ok", "ok", "invalid"]
+    out = toy.assign(pts, geometry=True)
     assert isinstance(out, gpd.GeoDataFrame)
-    pd.testing.assert_frame_equal(out[pts.columns], pts)
-    assert out["beat"].tolist()[:2] == ["11", "22"]
-    assert out["status"].tolist() == ["ok", "ok", "invalid"]
+    pd.testing.assert_frame_equal(pd.DataFrame(out.drop(columns="geometry")), plain)
     assert out.geometry.iloc[1].x == pytest.approx(-99.985)
     assert out.geometry.iloc[2] is None
     # a layer in another CRS keeps its geometry and CRS
@@ -117,7 +120,7 @@ def test_assign_projected_xy_columns(toy):
     to_m = Transformer.from_crs(4326, 3857, always_xy=True)
     x, y = to_m.transform([-99.995, -99.985], [40.005, 40.015])
     df = pd.DataFrame({"x_m": list(x) + ["bad"], "y_m": list(y) + [1.0]})
-    out = toy.assign(df, lon="x_m", lat="y_m", crs="EPSG:3857")
+    out = toy.assign(df, lon="x_m", lat="y_m", crs="EPSG:3857", geometry=True)
     assert out["beat"].tolist()[:2] == ["11", "22"] and out["status"].iloc[2] == "invalid"
     assert out.crs.to_epsg() == 3857
     assert out.geometry.iloc[0].x == pytest.approx(x[0]) and out.geometry.iloc[2] is None

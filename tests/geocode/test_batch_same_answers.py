@@ -180,3 +180,30 @@ def test_durham_batch_answers_as_one_at_a_time(workspace, data_dir):
         *rng.choice(others, 400, replace=False).tolist(),
     ]
     _assert_batch_is_one_at_a_time(workspace, sample)
+
+
+@pytest.mark.parametrize("which", ["wide", "narrow", "shipped"])
+def test_an_answer_that_is_its_own_candidate_is_finished_as_in_general(toy, which):
+    """The fast finishing of an approximate answer that is its own one candidate
+    (``_finish_own``, used by the batch) gives the row the general finishing gives: the
+    candidate finished again from a copy of the match, candidates and reason included."""
+    from geo_heart.geocode.address import parse_address
+    from geo_heart.geocode.finish import _copy_match
+
+    cal = _calibrations().get(which)
+    g = new_geocoder(toy, calibration=cal)
+    texts = [t for t in TOY_TEXTS if t] + ["9000 ELM AVE", "5 OAK ST", "ELM AVE", "20000 PINE RD"]
+    seen = 0
+    for text in texts:
+        m = g._match(parse_address(text))
+        if not m.approximate or m.candidates:
+            continue
+        row = g._finish_plain([m])[0]
+        m.candidates = [_copy_match(m)]
+        if m.candidates[0].share is None:
+            m.candidates[0].share = 1.0
+        general = g._finish_approximate(m, row)  # the copy finished again
+        assert g._finish_own(m, row) == general, text
+        assert repr(g._finish_own(m, row)) == repr(general), text  # dict key order too
+        seen += 1
+    assert seen >= 2
