@@ -243,7 +243,8 @@ class Area(Workspace):
                 in_service_column=names["in_service_area"], at_column=at_column,
                 time_zone=at_time_zone, source="data",
             )  # fmt: skip
-        return _with_points(out, frame, names["lon"], names["lat"], prefix=RESULT_PREFIX)
+        out = _with_points(out, frame, names["lon"], names["lat"], prefix=RESULT_PREFIX)
+        return _mark_input_columns(out, frame)
 
     def assign(
         self,
@@ -302,12 +303,13 @@ class Area(Workspace):
             at_time_zone=at_time_zone,
         )
         if points is None or not geometry:  # a layer, or a table whose caller wants no points
-            return out
+            return _mark_input_columns(out, data)
         x, y, valid = points  # the coordinate columns as parsed, and the rows not invalid
-        return _with_points(
+        out = _with_points(
             out, data, lon, lat, prefix=RESULT_PREFIX, crs=crs or "EPSG:4326", valid=valid,
             xy=(x, y),
         )  # fmt: skip
+        return _mark_input_columns(out, data)
 
     def load_calls(self, path: str | Path | None = None, **options: Any) -> CallData:
         """Read, classify, place and time a call table (default ``[layers.calls]``)."""
@@ -498,7 +500,22 @@ def _with_points(
         ok &= valid
     points = np.full(len(out), None, dtype=object)
     points[ok] = shapely.points(x[ok], y[ok])
-    name = "geometry" if "geometry" not in map(str, data.columns) else f"{prefix}geometry"
+    from geo_heart.geo.assign import result_column_names
+
+    # the rule of every result column: gh_geometry where data has the name (ignoring case)
+    name = result_column_names(data.columns, ("geometry",), prefix=prefix, source="data")[
+        "geometry"
+    ]
     frame = pd.DataFrame(out, copy=False)  # a GeoDataFrame input keeps its geometry as a column
     frame[name] = gpd.GeoSeries(points, index=out.index, crs=crs)
     return gpd.GeoDataFrame(frame, geometry=name, crs=crs, copy=False)
+
+
+def _mark_input_columns(out, data):
+    """Record ``data``'s columns in ``out.attrs`` (:data:`geo_heart.io.vector.INPUT_COLUMNS_ATTR`),
+    so a later :func:`~geo_heart.io.vector.write_vector` knows which columns are the user's
+    without being told (a Shapefile then writes the results under their fixed fields)."""
+    from geo_heart.io.vector import INPUT_COLUMNS_ATTR
+
+    out.attrs[INPUT_COLUMNS_ATTR] = [str(c) for c in data.columns]
+    return out

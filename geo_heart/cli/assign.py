@@ -125,18 +125,22 @@ def assign(
 
         check_at_column(obj.workspace, header, at_column, at_time_zone, input_path)
         from geo_heart.geo.assign import RESULT_COLUMNS, XY_COLUMNS, result_column_names
-        from geo_heart.geo.census import CENSUS_LAYERS
+        from geo_heart.geo.census import census_columns
         from geo_heart.geo.rules_at import AT_COLUMNS
         from geo_heart.io.shapefile import check_result_names
         from geo_heart.io.textloss import enforce, name_losses
 
-        # the input's names a Shapefile cannot hold: refused (or warned about) before any work;
+        # every result's name (gh_<name> where INPUT has the name; a taken gh_ name refused) and
+        # the input's names a Shapefile cannot hold (refused or warned about), before any work;
         # the results have fixed Shapefile names (docs/outputs.md), refused if the input has one
         results = RESULT_COLUMNS + (XY_COLUMNS if input_crs else ()) + (
-            AT_COLUMNS if at_column else ())  # fmt: skip
+            AT_COLUMNS if at_column else ()) + census_columns(obj.workspace.config)  # fmt: skip
+        from geo_heart.io.ogr import format_columns
+
+        own = list(result_column_names(header, results, source=input_path).values())
+        result_column_names(header, format_columns(spec.fmt), source=input_path)
         enforce(name_losses(header, spec.fmt), spec.path, spec.fmt, on_loss)
         if spec.fmt == "shp":
-            own = [*result_column_names(header, results).values(), *CENSUS_LAYERS.values()]
             check_result_names(header, own, source=input_path)
     if engine["engine"] == "dask" and (at_column or at_time_zone):
         raise click.BadParameter("runs with the local engine", param_hint="--at-column")

@@ -134,7 +134,7 @@ def geocode(
     and the output's metadata); with it, each row is judged under the rules in force at its
     own time and rules, service_area and programs are added (docs/outputs.md).
     """
-    from geo_heart.io.tables import read_header, refuse_duplicate_names, table_kind
+    from geo_heart.io.tables import refuse_duplicate_names, table_kind
     from geo_heart.io.vector import check_output
 
     engine = pop_engine(kwargs)
@@ -153,7 +153,9 @@ def geocode(
         return
     # every refusal before any work (the output against every input: cli.options)
     spec = check_output(output_path, fmt=out_format, crs=out_crs, layer=out_layer)
-    header = read_header(input_path, encoding=encoding)
+    from geo_heart.geocode.batch import geocode_header
+
+    header = geocode_header(input_path, encoding=encoding)  # a layer: its fields
     refuse_duplicate_names(header, fmt=spec.fmt, source=input_path)
     from geo_heart.cli.rules_options import check_at_column
 
@@ -170,26 +172,25 @@ def geocode(
             raise click.BadParameter("the review table is a .csv file", param_hint="--review")
     elif review_min_score is not None:
         raise click.BadParameter("needs --review", param_hint="--review-min-score")
-    from geo_heart.geocode.batch import result_column_names
     from geo_heart.io.textloss import enforce, name_losses
 
-    # the input's names a Shapefile cannot hold: refused (or warned about) before any work; the
-    # results have fixed Shapefile names (docs/outputs.md), refused if the input has one
-    result_names_ = list(result_column_names(header).values())
+    # every result column's name (gh_<name> where INPUT has the name; a taken gh_ name refused),
+    # and the input's names a Shapefile cannot hold (refused or warned about), before any work;
+    # the results have fixed Shapefile names (docs/outputs.md), refused if the input has one
+    own = geocode_result_names(
+        obj.workspace, header, at_column=at_column, point_for_beat_only=point_for_beat_only,
+        overrides=bool(overrides_path or previous_path), source=input_path,
+    )  # fmt: skip
+    from geo_heart.geo.assign import result_column_names
+    from geo_heart.io.ogr import format_columns
+
+    result_column_names(header, format_columns(spec.fmt), source=input_path)  # geometry …
     enforce(name_losses(header, spec.fmt), spec.path, spec.fmt, on_loss)
     if spec.fmt == "shp":
-        from geo_heart.geo.assign import result_column_names as named
-        from geo_heart.geo.census import CENSUS_LAYERS
-        from geo_heart.geo.rules_at import AT_COLUMNS
-        from geo_heart.geocode.review import POINT_KIND
         from geo_heart.io.shapefile import check_result_names
 
-        more = (AT_COLUMNS if at_column else ()) + ((POINT_KIND,) if point_for_beat_only else ())
-        own = [*result_names_, *named(header, more).values(), *CENSUS_LAYERS.values(),
-               *(("override", "override_note") if overrides_path else ())]  # fmt: skip
-        check_result_names(header, own, source=input_path)
+        check_result_names(header, list(own.values()), source=input_path)
 
-    import pandas as pd
 
     from geo_heart.geo.census import add_census_geoids
     from geo_heart.geocode import fixup
@@ -204,10 +205,9 @@ def geocode(
     try:
         extra: dict[str, object] = {}
         if overrides_path or previous_path:
-            df = read_table(input_path, encoding=encoding)
-            df = pd.DataFrame(
-                df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
-            )
+            from geo_heart.geocode.batch import layer_attributes
+
+            df = layer_attributes(read_table(input_path, encoding=encoding))
             ov = fixup.read_overrides(overrides_path) if overrides_path else None
             if previous_path:
                 out, extra = fixup.retry_failed(
@@ -255,7 +255,7 @@ def geocode(
             if point_for_beat_only:
                 from geo_heart.geocode.review import BeatPointHook
 
-                hook = BeatPointHook(ws, then=hook)
+                hook = BeatPointHook(ws, then=hook, input_columns=header)
             bar = obj.progress(total=None, unit="rows", desc="geocoding")
             try:
                 s = geocode_file(
@@ -285,11 +285,9 @@ def geocode(
                     "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
                     "features": s["rows"], "located": None}}, as_json, rules_at)  # fmt: skip
                 return
-            import pyarrow.parquet as pq
-
             from geo_heart.io.vector_stream import infer_parquet_kinds, write_vector_from_parquet
 
-            names = _names(pd.Index([f.name for f in pq.read_schema(work)]))
+            names = _names(header)
             from geo_heart.io.coltypes import area_identifier_columns
 
             kinds = (
@@ -307,8 +305,11 @@ def geocode(
             _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": info}, as_json,
                     rules_at)  # fmt: skip
             return
-        names = _names(out)
-        out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+        names = _names(header)
+        out = add_census_geoids(
+            ws, out, lon_column=names["lon"], lat_column=names["lat"], input_columns=header,
+            source=input_path,
+        )  # fmt: skip
         rules_at = {"at_column": at_column, "at_time_zone": at_time_zone, "counts": None}
         if at_column:
             from geo_heart.geo.rules_at import apply_rules_at
@@ -321,7 +322,7 @@ def geocode(
         if point_for_beat_only:
             from geo_heart.geocode.review import add_beat_points
 
-            out, extra["beat_points"] = add_beat_points(ws, out, names)
+            out, extra["beat_points"] = add_beat_points(ws, out, names, input_columns=header)
         if review_path:
             from geo_heart.geocode.review import write_review
 
@@ -336,7 +337,7 @@ def geocode(
             out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
             on_loss=on_loss, input_columns=header, csv_input=csv_input,
         )  # fmt: skip
-        summary = fixup.summarize(out, names)
+        summary = fixup.summarize(out, names, override_column=own["override"])
         summary.update(resumed_rows=resumed, output=info, **extra)
         _report(obj, ws, spec, summary, as_json, rules_at)
 
@@ -439,15 +440,37 @@ def _review_from_file(ws, work, header, address_column, review_path, min_score) 
                         min_score=min_score)  # fmt: skip
 
 
-def _names(out) -> dict[str, str]:
-    """Result column names in ``out`` (``gh_`` prefixed when the input had the name)."""
+def _names(header) -> dict[str, str]:
+    """The geocoder's result columns → their output names for an input with ``header``
+    (``gh_`` prefixed where the input has the name)."""
     import pandas as pd
 
-    from geo_heart.geo.assign import RESULT_PREFIX
-    from geo_heart.geocode.match import RESULT_COLUMNS
+    from geo_heart.geocode.batch import result_column_names
 
-    columns = out if isinstance(out, pd.Index) else out.columns
-    return {
-        c: (f"{RESULT_PREFIX}{c}" if f"{RESULT_PREFIX}{c}" in columns else c)
-        for c in RESULT_COLUMNS
-    }
+    return result_column_names(pd.Index(list(header), dtype=object))
+
+
+def geocode_result_names(
+    ws, header, *, at_column=None, point_for_beat_only=False, overrides=False, source="input"
+) -> dict[str, str]:
+    """Every column a ``geocode`` run adds → its output name for an input with ``header``:
+    the geocoder's results, the census GEOIDs, with ``--at-column`` rules/service_area/programs,
+    with ``--point-for-beat-only`` point_kind, with ``--overrides``/``--retry-failed`` override
+    and override_note (``gh_<name>`` where INPUT has the name; one rule:
+    :func:`geo_heart.geo.assign.result_column_names`).
+
+    Raises InputError, before any work, when a ``gh_`` name is taken too.
+    """
+    from geo_heart.geo.assign import result_column_names
+    from geo_heart.geo.census import census_columns
+    from geo_heart.geo.rules_at import AT_COLUMNS
+    from geo_heart.geocode.fixup import OVERRIDE_RESULTS
+    from geo_heart.geocode.match import RESULT_COLUMNS
+    from geo_heart.geocode.review import POINT_KIND
+
+    results = (
+        *RESULT_COLUMNS, *census_columns(ws.config), *(AT_COLUMNS if at_column else ()),
+        *((POINT_KIND,) if point_for_beat_only else ()),
+        *(OVERRIDE_RESULTS if overrides else ()),
+    )  # fmt: skip
+    return result_column_names(list(map(str, header)), results, source=str(source))

@@ -279,6 +279,13 @@ def _assign_table(
     crs = input_crs_of(input_crs)
     layer = getattr(df, "_geometry_column_name", None) is not None
     projected = crs is not None and not layer
+    # every result's name before any work (gh_<name> where df has the name; refused if taken)
+    from geo_heart.geo.census import census_columns
+    from geo_heart.geo.rules_at import AT_COLUMNS
+
+    results = RESULT_COLUMNS + (XY_COLUMNS if projected else ()) + (AT_COLUMNS if at_column else ())
+    geoids = census_columns(ws.config) if census else ()
+    names = result_column_names(df.columns, results + geoids, source=source)
     lon, lat, problem, has_problem, xy = _coordinates(df, lon_column, lat_column, source, input_crs)
     # positions from locate_many with problem rows set to -2: beat/district None, status invalid
     res = ws.beat_index.assign(lon, lat, invalid=has_problem)
@@ -291,7 +298,7 @@ def _assign_table(
 
     judged = None
     if at_column:
-        from geo_heart.geo.rules_at import AT_COLUMNS, judge_column
+        from geo_heart.geo.rules_at import judge_column
 
         judged = judge_column(
             ws.config, df, beat.tolist(), at_column=at_column, time_zone=at_time_zone,
@@ -303,10 +310,6 @@ def _assign_table(
         # one flag per beat position, then -1 (outside) and -2 (invalid): never in the area
         member = np.array([sa.contains(b) for b in ws.beat_index.beats] + [False, False])
         in_sa = member[pos]
-    results = RESULT_COLUMNS + (XY_COLUMNS if projected else ())
-    if judged is not None:
-        results = results + AT_COLUMNS
-    names = result_column_names(df.columns, results, source=source)
     if has_problem.any():  # the points located: problem rows have none (NaN, never a GEOID)
         lon, lat = lon.copy(), lat.copy()
         lon[has_problem] = lat[has_problem] = np.nan
@@ -326,7 +329,8 @@ def _assign_table(
     if census:
         from geo_heart.geo.census import census_geoid_columns
 
-        columns.update(census_geoid_columns(ws, lon, lat))
+        for col, values in census_geoid_columns(ws, lon, lat).items():
+            columns[names[col]] = values  # gh_tract_geoid where df has tract_geoid
     out = with_columns(df, columns)
     n_invalid = int((pos == -2).sum())
     n_ok = int((pos >= 0).sum())

@@ -66,6 +66,33 @@ def geoids_for_points(ws, role: str, lon: np.ndarray, lat: np.ndarray) -> np.nda
     return ids[pos]
 
 
+def census_columns(config) -> tuple[str, ...]:
+    """The GEOID columns a run adds for this area file (those of its configured layers)."""
+    out = []
+    for role, col in CENSUS_LAYERS.items():
+        try:
+            config.layer_value(role, "file")
+        except ConfigError:
+            continue
+        out.append(col)
+    return tuple(out)
+
+
+def census_column_names(config, columns, *, source: str = "input") -> dict[str, str]:
+    """GEOID column → its output name for an input with ``columns``: the batch rule of every
+    result (:func:`geo_heart.geo.assign.result_column_names`), so an input's own
+    ``tract_geoid`` is kept as it was and the GEOIDs go to ``gh_tract_geoid``.
+
+    Raises
+    ------
+    InputError
+        The input has the ``gh_`` name too (one line naming both columns).
+    """
+    from geo_heart.geo.assign import result_column_names
+
+    return result_column_names(columns, census_columns(config), source=source)
+
+
 def census_geoid_columns(ws, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.ndarray]:
     """``tract_geoid`` and ``blockgroup_geoid`` arrays for WGS84 points (those configured).
 
@@ -84,12 +111,23 @@ def census_geoid_columns(ws, lon: np.ndarray, lat: np.ndarray) -> dict[str, np.n
 
 
 def add_census_geoids(
-    ws, df: pd.DataFrame, *, lon_column: str = "lon", lat_column: str = "lat"
+    ws,
+    df: pd.DataFrame,
+    *,
+    lon_column: str = "lon",
+    lat_column: str = "lat",
+    input_columns=None,
+    source: str = "input",
 ) -> pd.DataFrame:
     """``df`` with ``tract_geoid`` and ``blockgroup_geoid`` for every located row
-    (:func:`census_geoid_columns` of its ``lon_column``/``lat_column``)."""
+    (:func:`census_geoid_columns` of its ``lon_column``/``lat_column``), named by
+    :func:`census_column_names` against ``input_columns`` (default ``df``'s columns): an input
+    column of either name is never overwritten."""
+    names = census_column_names(
+        ws.config, df.columns if input_columns is None else input_columns, source=source
+    )
     lon, lat, _valid = lonlat_from_columns(df, lon_column, lat_column)
     out = df.copy()
     for col, values in census_geoid_columns(ws, lon, lat).items():
-        out[col] = values
+        out[names[col]] = values
     return out

@@ -56,6 +56,24 @@ def result_column_names(columns, *, source: str = "input") -> dict[str, str]:
     return _names(columns, RESULT_COLUMNS, source=source)
 
 
+def layer_attributes(df: pd.DataFrame) -> pd.DataFrame:
+    """A vector layer's attribute table: ``geocode`` places each row by its address, so the
+    output's geometry is the geocoded point and the layer's own geometry is not carried (a plain
+    table is returned as it is). ``assign`` is the command that keeps a layer's geometry."""
+    geom = getattr(df, "_geometry_column_name", None)
+    if geom is None or geom not in df.columns:
+        return df
+    return pd.DataFrame(df.drop(columns=geom))
+
+
+def geocode_header(path, *, encoding: str | None = None) -> list[str]:
+    """INPUT's columns as ``geocode`` keeps them: a vector layer's fields (not its geometry)."""
+    header = read_header(path, encoding=encoding)
+    if table_kind(path) == "geo" and header and header[-1] == "geometry":
+        return header[:-1]
+    return header
+
+
 def geocode_frame(
     ws, df: pd.DataFrame, *, address_column: str, min_score: float = 0.0, source: str = "input"
 ) -> pd.DataFrame:
@@ -122,7 +140,10 @@ def geocode_chunk(
         if census:
             from geo_heart.geo.census import add_census_geoids
 
-            out = add_census_geoids(ws, out, lon_column=names["lon"], lat_column=names["lat"])
+            out = add_census_geoids(
+                ws, out, lon_column=names["lon"], lat_column=names["lat"],
+                input_columns=chunk.columns, source=source,
+            )  # fmt: skip
         if chunk_hook is not None:
             out = chunk_hook(out, names)
     return out
@@ -299,9 +320,13 @@ def _geocode_locked(
     if not inp.exists():
         raise DataSourceError(f"input file {str(inp)!r} does not exist")
     # every refusal the input's header allows is made here, before any work or any file
-    header_names = read_header(inp, encoding=encoding)
+    header_names = geocode_header(inp, encoding=encoding)
     require_columns(pd.DataFrame(columns=header_names), {"--address-column": address_column}, inp)
     result_column_names(pd.Index(header_names, dtype=object), source=str(inp))
+    if census:
+        from geo_heart.geo.census import census_column_names
+
+        census_column_names(ws.config, header_names, source=str(inp))
     refuse_duplicate_names(header_names, fmt=table_kind(outp), source=inp)
     total_rows = count_rows(inp)
     if on_total and total_rows is not None:
@@ -393,6 +418,7 @@ def _geocode_parts(
     def chunks() -> Iterator[pd.DataFrame]:
         nonlocal n_parts, names, resumed
         for i, chunk in enumerate(iter_table(inp, chunk_rows=chunk_rows, encoding=encoding)):
+            chunk = layer_attributes(chunk)
             n_parts = i + 1
             if names is None:
                 require_columns(chunk, {"--address-column": address_column}, inp)

@@ -32,6 +32,8 @@ OVERRIDE_COLUMNS = ["address", "corrected_address", "lon", "lat", "note"]
 #: statuses that count as "failed" for ``--retry-failed``
 FAILED_STATUSES = ("unmatched", "invalid", "low_score")
 OVERRIDE_MATCH_TYPE = "override_point"
+#: columns the overrides add (``gh_``-prefixed where the input has the name, as every result)
+OVERRIDE_RESULTS = ("override", "override_note")
 
 
 def normalize_key(text) -> str:
@@ -44,6 +46,14 @@ def result_names(columns) -> dict[str, str]:
     from geo_heart.geocode.batch import result_column_names
 
     return result_column_names(columns)
+
+
+def override_names(columns, *, source: str = "input") -> dict[str, str]:
+    """:data:`OVERRIDE_RESULTS` → output name for an input with ``columns`` (``gh_override``
+    where the input has ``override``: :func:`geo_heart.geo.assign.result_column_names`)."""
+    from geo_heart.geo.assign import result_column_names
+
+    return result_column_names(columns, OVERRIDE_RESULTS, source=source)
 
 
 def read_overrides(path: str | Path) -> pd.DataFrame:
@@ -109,7 +119,8 @@ def geocode_with_overrides(
 ) -> pd.DataFrame:
     """Geocode ``df`` with overrides applied first; one row per input row, in order.
 
-    Returns the input columns, the geocoder's result columns, ``override`` and ``override_note``.
+    Returns the input columns (as they were), the geocoder's result columns, ``override`` and
+    ``override_note`` (each ``gh_<name>`` where the input has the name).
     """
     from geo_heart.geocode.batch import geocode_frame
     from geo_heart.io.tables import require_columns
@@ -117,6 +128,7 @@ def geocode_with_overrides(
     require_columns(df, {"--address-column": address_column}, source)
     df = df.reset_index(drop=True)
     names = result_names(df.columns)
+    ov_names = override_names(df.columns, source=source)
     kind = np.full(len(df), "", dtype=object)
     note = np.full(len(df), "", dtype=object)
     work = df.copy()
@@ -150,13 +162,14 @@ def geocode_with_overrides(
         # result columns joined as values, then typed once as a fresh run types them
         res_cols = [v for v in names.values() if v in parts[0].columns]
         out = pd.concat([p.astype(dict.fromkeys(res_cols, object)) for p in parts]).sort_index()
-        out = restore_result_types(out, names)
+        out = restore_result_types(out, names, overrides=ov_names)
     else:
         out = df.assign(**{v: None for v in names.values()})
-    out[address_column] = df[address_column].to_numpy()  # the user's text, not the correction
-    out["override"] = kind
-    out["override_note"] = note
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out[address_column] = df[address_column].array  # the user's text (and type), not the correction
+    out[ov_names["override"]] = kind
+    out[ov_names["override_note"]] = note
+    return out
 
 
 def _point_results(ws, df, overrides, address_column, rows, names) -> pd.DataFrame:
@@ -222,7 +235,8 @@ def retry_failed(
     """
     df = df.reset_index(drop=True)
     names = result_names(df.columns)
-    previous = previous_results(previous, names, path=previous_path)
+    ov_names = override_names(df.columns, source=source)
+    previous = previous_results(previous, names, path=previous_path, overrides=ov_names)
     status = names["status"]
     if len(previous) != len(df):
         raise InputError(
@@ -244,8 +258,8 @@ def retry_failed(
             f"{previous[address_column].iloc[row - 2]!r}, the input {df[address_column].iloc[row - 2]!r}"
         )
     failed = previous[status].isin(FAILED_STATUSES).to_numpy()
-    with_override = overrides is not None or "override" in previous.columns
-    cols = [*names.values(), *(("override", "override_note") if with_override else ())]
+    with_override = overrides is not None or ov_names["override"] in previous.columns
+    cols = [*names.values(), *(ov_names.values() if with_override else ())]
     arrays = {
         c: (
             previous[c].to_numpy(dtype=object).copy()
@@ -272,7 +286,7 @@ def retry_failed(
     merged = df.copy()
     for c in cols:
         merged[c] = pd.Series(arrays[c], dtype=object)
-    merged = restore_result_types(merged, names)
+    merged = restore_result_types(merged, names, overrides=ov_names)
     return merged, {"retried": int(failed.sum()), "fixed": fixed}
 
 
@@ -306,10 +320,14 @@ NUMBER_RESULTS = ("lon", "lat", "score", "uncertainty_m")
 BOOLEAN_RESULTS = ("in_service_area",)
 
 
-def restore_result_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+def restore_result_types(
+    out: pd.DataFrame, names: dict[str, str], *, overrides: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The result columns with the types a fresh run gives them, whatever format they were
     read from: numbers as floats (NaN when empty), ``in_service_area`` True/False/None, text
-    as text (None when empty)."""
+    as text (None when empty). ``names`` (and ``overrides``, the output names of
+    :data:`OVERRIDE_RESULTS`, when the table has them) are the result columns: no other
+    column (the input's) is touched."""
     out = out.copy()
     for key, col in names.items():
         if col not in out.columns:
@@ -327,14 +345,18 @@ def restore_result_types(out: pd.DataFrame, names: dict[str, str]) -> pd.DataFra
                 [blank if (t := _as_text(v)) is None else t for v in s], index=out.index,
                 dtype=object,
             )  # fmt: skip
-    for c in ("override", "override_note"):
+    for c in (overrides or {}).values():
         if c in out.columns:
             out[c] = out[c].map(lambda v: "" if _as_text(v) is None else str(v))
     return out
 
 
 def previous_results(
-    previous: pd.DataFrame, names: dict[str, str], *, path: str | Path | None = None
+    previous: pd.DataFrame,
+    names: dict[str, str],
+    *,
+    path: str | Path | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """An earlier output, read from any format, as a plain table with the output's own column
     names: the geometry dropped, a Shapefile's field names mapped back and its split values
@@ -347,12 +369,16 @@ def previous_results(
     if path is not None and Path(path).suffix.lower() == ".shp":
         from geo_heart.io.shapefile import fields_back
 
-        frame = fields_back(frame, path, [*names.values(), "override", "override_note"])
-    return restore_result_types(frame, names)
+        ov = overrides or {c: c for c in OVERRIDE_RESULTS}
+        frame = fields_back(frame, path, [*names.values(), *ov.values()])
+    return restore_result_types(frame, names, overrides=overrides)
 
 
-def summarize(out: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
-    """Counts by match type and status, and the main rates (JSON-ready)."""
+def summarize(
+    out: pd.DataFrame, names: dict[str, str], *, override_column: str = "override"
+) -> dict[str, Any]:
+    """Counts by match type and status, and the main rates (JSON-ready); ``override_column``:
+    the output name of ``override`` (``gh_override`` where the input has the name)."""
     return {
         "rows": len(out),
         "with_coordinates": int(out[names["lon"]].notna().sum()),
@@ -360,5 +386,5 @@ def summarize(out: pd.DataFrame, names: dict[str, str]) -> dict[str, Any]:
         "in_service_area": int(out[names["in_service_area"]].astype(bool).sum()),
         "match_types": {str(k): int(v) for k, v in out[names["match_type"]].value_counts().items()},
         "status": {str(k): int(v) for k, v in out[names["status"]].value_counts().items()},
-        "overrides_applied": int((out.get("override", pd.Series(dtype=str)) != "").sum()),
+        "overrides_applied": int((out.get(override_column, pd.Series(dtype=str)) != "").sum()),
     }

@@ -145,11 +145,15 @@ def beat_points(ws) -> dict[str, tuple[float, float]]:
     return ws.cached(("beat_points",), build)
 
 
-def add_beat_points(ws, frame: pd.DataFrame, names: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """Give ``beat_only`` rows their beat's representative point and add :data:`POINT_KIND`.
+def add_beat_points(
+    ws, frame: pd.DataFrame, names: dict[str, str], *, input_columns=None
+) -> tuple[pd.DataFrame, int]:
+    """Give ``beat_only`` rows their beat's representative point and add :data:`POINT_KIND`
+    (``gh_point_kind`` where the input, ``input_columns``, has the name: :func:`point_kind_name`).
 
     Returns the frame (same rows, order) and how many rows got a beat point.
     """
+    kind_name = point_kind_name(frame.columns if input_columns is None else input_columns, names)
     pts = beat_points(ws)
     out = frame.copy()
     # writable copies (pandas 3 copy-on-write hands out read-only views)
@@ -166,14 +170,19 @@ def add_beat_points(ws, frame: pd.DataFrame, names: dict[str, str]) -> tuple[pd.
     kind[want] = BEAT_POINT
     out[names["lon"]] = lon
     out[names["lat"]] = lat
-    out[point_kind_name(frame.columns, names)] = kind
+    out[kind_name] = kind
     return out, int(want.sum())
 
 
-def point_kind_name(columns, names: dict[str, str]) -> str:
-    """Output name of :data:`POINT_KIND` (``gh_point_kind`` when the input has the name)."""
-    taken = {str(c).lower() for c in columns} - {v.lower() for v in names.values()}
-    return f"gh_{POINT_KIND}" if POINT_KIND in taken else POINT_KIND
+def point_kind_name(columns, names: dict[str, str], *, source: str = "input") -> str:
+    """Output name of :data:`POINT_KIND`: ``gh_point_kind`` when the input's ``columns`` have
+    the name (the rule of every result, :func:`geo_heart.geo.assign.result_column_names`; the
+    result columns ``names`` among ``columns`` are not the input's)."""
+    from geo_heart.geo.assign import result_column_names
+
+    results = set(names.values())
+    own = [c for c in map(str, columns) if c not in results]
+    return result_column_names(own, (POINT_KIND,), source=source)[POINT_KIND]
 
 
 class BeatPointHook:
@@ -181,9 +190,10 @@ class BeatPointHook:
 
     __qualname__ = "BeatPointHook"
 
-    def __init__(self, ws, then=None) -> None:
+    def __init__(self, ws, then=None, *, input_columns=None) -> None:
         self.ws = ws
         self.then = then
+        self.input_columns = None if input_columns is None else list(input_columns)
         self.count = 0
         inner = getattr(then, "__qualname__", None)
         self.__qualname__ = f"BeatPointHook+{inner}" if inner else "BeatPointHook"
@@ -191,6 +201,6 @@ class BeatPointHook:
     def __call__(self, out: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         if self.then is not None:
             out = self.then(out, names)
-        out, n = add_beat_points(self.ws, out, names)
+        out, n = add_beat_points(self.ws, out, names, input_columns=self.input_columns)
         self.count += n
         return out

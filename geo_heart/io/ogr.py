@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,16 +67,72 @@ def writable(gdf):
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 
 
-def ogr_options(fmt: str, *, new_file: bool = True) -> dict[str, dict[str, str]]:
+#: prefix of a name geo-heart gives its own column when a user's column has the plain name
+PREFIX = "gh_"
+#: the geometry column of a written table or layer (``gh_geometry`` where the table has one)
+GEOMETRY = "geometry"
+
+
+def free_name(name: str, columns, *, source: str = "the table") -> str:
+    """``name``, or ``gh_<name>`` where one of ``columns`` already has it (ignoring case, as
+    GeoPackage, GDAL and dBASE compare names): the batch rule of every column geo-heart adds
+    (:func:`geo_heart.geo.assign.result_column_names`), here for the columns a format adds.
+
+    Raises
+    ------
+    InputError
+        Both ``name`` and ``gh_<name>`` are taken (one line naming both).
+    """
+    from geo_heart.errors import InputError
+
+    def clash(n: str) -> str | None:
+        low = n.lower()
+        return next((str(c) for c in columns if str(c).lower() in (low,)
+                     or str(c).lower()[:10] == low[:10]), None)  # fmt: skip
+
+    mine = clash(name)
+    if mine is None:
+        return name
+    other = clash(f"{PREFIX}{name}")
+    if other is not None:
+        raise InputError(
+            f"{str(source)!r} has both {mine!r} and {other!r} columns, so the output's "
+            f"{name!r} column has no free name (names are compared ignoring case and on their "
+            "first 10 characters); rename one of them"
+        )
+    return f"{PREFIX}{name}"
+
+
+def format_columns(fmt: str) -> tuple[str, ...]:
+    """The columns an output format adds beside the table's (named by :func:`free_name`): a
+    vector format's ``geometry``; a GeoPackage's GDAL ``geom`` and ``fid`` too."""
+    if fmt not in ("gpkg", "parquet", "fgb", "shp", "geojson", "parquet dataset"):
+        return ()
+    return (GEOMETRY, "geom", "fid") if fmt == "gpkg" else (GEOMETRY,)
+
+
+def ogr_options(fmt: str, *, new_file: bool = True, columns=()) -> dict[str, dict[str, str]]:
     """The GDAL creation options every geo-heart write of ``fmt`` uses.
 
     * GeoPackage: ``VERSION=1.2`` for a new file (GDAL 3.6 / QGIS 3.22 read it without the
-      "partially supported" warning 1.4 gives);
+      "partially supported" warning 1.4 gives); where one of ``columns`` (the fields to write)
+      is named like GDAL's geometry column ``geom`` or feature id ``fid``, those are named
+      ``gh_geom``/``gh_fid`` (:func:`free_name`), so the user's column is written as it is;
     * FlatGeobuf: ``SPATIAL_INDEX=NO``, so features stay in row order (the index sorts them);
     * Shapefile: ``RESIZE=YES``, so each field is as wide as its longest value.
     """
     if fmt == "gpkg":
-        return {"dataset_options": dict(GPKG_DATASET_OPTIONS)} if new_file else {}
+        kw: dict[str, dict[str, str]] = (
+            {"dataset_options": dict(GPKG_DATASET_OPTIONS)} if new_file else {}
+        )
+        layer = {}
+        for option, name in (("GEOMETRY_NAME", "geom"), ("FID", "fid")):
+            free = free_name(name, columns)
+            if free != name:
+                layer[option] = free
+        if layer:
+            kw["layer_options"] = layer
+        return kw
     if fmt == "fgb":
         return {"layer_options": {"SPATIAL_INDEX": "NO"}}
     if fmt == "shp":
@@ -136,10 +193,15 @@ def write_ogr(
                 shutil.copyfile(p, tmp)
             else:
                 log.warning("%s is not a GeoPackage 1.2 file: written anew", p)
-        kw = ogr_options(fmt, new_file=not tmp.exists())
+        fields = [c for c in gdf.columns if c != gdf.geometry.name]
+        kw = ogr_options(fmt, new_file=not tmp.exists(), columns=fields)
         if fmt != "shp":
             kw["layer"] = layer or p.stem
-        gdf.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", **kw)
+        with warnings.catch_warnings():
+            # the Shapefile field names are planned already (io.shapefile); the geometry
+            # column's name (gh_geometry) is no field
+            warnings.filterwarnings("ignore", "Column names longer than 10", UserWarning)
+            gdf.to_file(tmp, driver=DRIVERS[fmt], engine="pyogrio", **kw)
         if after is not None:
             after(tmp)
 

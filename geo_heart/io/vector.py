@@ -211,7 +211,12 @@ def to_geodataframe(
     geom = np.full(len(df), None, dtype=object)
     if ok.any():
         geom[ok] = gpd.points_from_xy(x[ok], y[ok])
-    return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=list(geom), crs=crs)
+    from geo_heart.io.ogr import free_name
+
+    frame = df.reset_index(drop=True)  # a copy: the caller's table is left as it was
+    name = free_name("geometry", frame.columns)  # gh_geometry where the table has a geometry
+    frame[name] = gpd.GeoSeries(geom, crs=crs)
+    return gpd.GeoDataFrame(frame, geometry=name, crs=crs)
 
 
 def shapefile_names(columns, reserved=()) -> dict[str, str]:
@@ -228,6 +233,11 @@ def write_failure(path: Path, exc: Exception) -> Exception:
     if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
         return DataSourceError(f"cannot write {str(path)!r}: {exc}")
     return exc
+
+
+#: ``DataFrame.attrs`` key of the input's column names, set on the results of ``Area.assign`` and
+#: ``Area.geocode``; :func:`write_vector` reads it when ``input_columns`` is not given
+INPUT_COLUMNS_ATTR = "geo_heart_input_columns"
 
 
 def write_vector(
@@ -251,7 +261,9 @@ def write_vector(
     One feature per row, in row order, in every format. ``layer`` adds or replaces one layer of
     an existing GeoPackage. ``input_columns``: the input's columns; every other column that is a
     geo-heart result gets its fixed Shapefile field name and its long values split
-    (:mod:`geo_heart.io.shapefile`); ``None``: every column follows ``on_loss``. ``csv_input``:
+    (:mod:`geo_heart.io.shapefile`); ``None``: those recorded in ``df.attrs``
+    (:data:`INPUT_COLUMNS_ATTR`, as ``Area.assign`` and ``Area.geocode`` record them), else
+    every column follows ``on_loss``. ``csv_input``:
     the table was read from a CSV/TSV, where an empty cell is the missing value (CSV has no
     null), so a Shapefile writing it as null loses nothing (an all-space value is still a loss).
 
@@ -264,6 +276,8 @@ def write_vector(
     """
     if not isinstance(spec, OutputSpec):
         spec = check_output(spec)
+    if input_columns is None:
+        input_columns = df.attrs.get(INPUT_COLUMNS_ATTR)
     p = spec.path
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
     if not spec.is_vector:
@@ -334,7 +348,11 @@ def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, o
         else:
             data[names[0]] = gdf[c]
     frame = pd.DataFrame(data, index=gdf.index)
-    out = gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs)
+    from geo_heart.io.ogr import free_name
+
+    geom_name = free_name("geometry", frame.columns)  # a field named geometry stays a field
+    frame[geom_name] = gpd.GeoSeries(gdf.geometry.values, index=gdf.index, crs=gdf.crs)
+    out = gpd.GeoDataFrame(frame, geometry=geom_name, crs=gdf.crs)
     write_ogr(out, p, "shp")
     written = write_field_sidecars(p, fields)
     renamed = {c: f[0] for c, f in fields.items() if f != [c]}

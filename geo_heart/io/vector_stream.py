@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 #: Rows per batch read from the work file and written to the output.
 BATCH_ROWS = 50_000
 GEOMETRY = "geometry"
+#: the column name GDAL's Arrow writer reads feature ids from (formats without a FID column)
+ARROW_FID = "OGC_FID"
 
 
 def _parquet(path: str | Path):
@@ -215,7 +217,7 @@ def _batches(
     fields = fields or {f.name: [f.name] for f in base}
     schema = pa.schema(
         [pa.field(n, f.type) for f in base for n in fields[f.name]]
-        + [pa.field(GEOMETRY, pa.binary())]
+        + [pa.field(geometry_column([f.name for f in base]), pa.binary())]
     )
     shp = spec.fmt == "shp"
     tr = (
@@ -263,15 +265,22 @@ def _batches(
     return schema, gen(), counts, bounds
 
 
-def _geo_metadata(crs: str) -> bytes:
+def geometry_column(columns) -> str:
+    """The output's geometry column: ``geometry``, ``gh_geometry`` where the table has one."""
+    from geo_heart.io.ogr import free_name
+
+    return free_name(GEOMETRY, columns)
+
+
+def _geo_metadata(crs: str, geometry: str = GEOMETRY) -> bytes:
     from pyproj import CRS
 
     return json.dumps(
         {
             "version": "1.0.0",
-            "primary_column": GEOMETRY,
+            "primary_column": geometry,
             "columns": {
-                GEOMETRY: {
+                geometry: {
                     "encoding": "WKB",
                     "geometry_types": ["Point"],
                     "crs": CRS.from_user_input(crs).to_json_dict(),
@@ -308,11 +317,22 @@ def write_vector_from_parquet(
     if not isinstance(spec, OutputSpec):
         spec = check_output(spec)
     work, p = Path(work), spec.path
+    columns = pq.read_schema(work).names
+    if spec.fmt in ("fgb", "shp", "geojson") and ARROW_FID in columns:
+        # GDAL's Arrow writer takes a column of this name as the feature ids (an integer column
+        # would vanish, a text one fail): the user's column is written row by row instead
+        from geo_heart.io.vector import write_vector
+
+        log.info("a column is named %s: %s written from memory, not streamed", ARROW_FID, p)
+        frame = pq.read_table(work).to_pandas()
+        return write_vector(
+            frame, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
+            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input,
+        )  # fmt: skip
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
     from geo_heart.io.shapefile import own_columns, plan_fields
 
     fields = None
-    columns = pq.read_schema(work).names
     own = own_columns(columns, input_columns) if spec.fmt == "shp" else []
     parts: dict[str, int] = {}
     empty_ok = [c for c in columns if c not in own] if csv_input else []
@@ -324,9 +344,10 @@ def write_vector_from_parquet(
     if spec.fmt == "shp":
         fields = plan_fields(columns, input_columns=input_columns, parts=parts, source=p)
     schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, fields, kinds)
+    geom_name = schema.names[-1]  # gh_geometry where the table has a geometry column
     try:
         if spec.fmt == "parquet":
-            meta_schema = schema.with_metadata({b"geo": _geo_metadata(spec.crs)})
+            meta_schema = schema.with_metadata({b"geo": _geo_metadata(spec.crs, geom_name)})
             with atomic_write(p) as tmp, pq.ParquetWriter(tmp, meta_schema) as writer:
                 for rb in batches:
                     writer.write_batch(rb)
@@ -342,10 +363,10 @@ def write_vector_from_parquet(
                     tmp,
                     layer=spec.layer_name,
                     driver=driver,
-                    geometry_name=GEOMETRY,
+                    geometry_name=geom_name,
                     geometry_type="Point",
                     crs=spec.crs,
-                    **ogr_options(spec.fmt),
+                    **ogr_options(spec.fmt, columns=[f.name for f in schema][:-1]),
                 )
                 if spec.fmt == "shp":
                     _fix_shapefile_extent(tmp, bounds)

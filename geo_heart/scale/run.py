@@ -123,8 +123,9 @@ def _write_dataset_part(out: pd.DataFrame, path: Path, points: tuple[str, str], 
 
     gdf = _writable(to_geodataframe(out, lon_column=points[0], lat_column=points[1], crs=crs))
     geom = gdf.geometry.name
-    for c in gdf.columns:  # one schema for every partition: text columns stay text when all empty
-        if c != geom and gdf[c].dtype == object:
+    for c in gdf.columns:  # one schema for every partition: a text column all empty here stays
+        # text (not Arrow's null type); any other column keeps its type as the input had it
+        if c != geom and gdf[c].dtype == object and gdf[c].isna().all():
             gdf[c] = gdf[c].astype("string")
     try:
         with atomic_write(path) as tmp:
@@ -197,6 +198,19 @@ def _csv_input(files: list[Path]) -> bool:
     from geo_heart.io.tables import table_kind
 
     return all(table_kind(f) in ("csv", "tsv") for f in files)
+
+
+def _refuse_taken_names(ws, header: list[str], results, input_path, fmt: str) -> None:
+    """Before any partition is read: every result column (census GEOIDs and the output's
+    geometry too) must have a free name for the input's columns (``gh_<name>`` on a clash; a
+    taken ``gh_`` name is refused)."""
+    from geo_heart.geo.assign import result_column_names
+    from geo_heart.geo.census import census_columns
+    from geo_heart.io.ogr import format_columns
+
+    results = (*results, *census_columns(ws.config))
+    result_column_names(header, results, source=str(input_path))
+    result_column_names(header, format_columns(fmt), source=str(input_path))
 
 
 def _first_columns(files: list[Path], encoding: str | None) -> list[str]:
@@ -299,6 +313,8 @@ def geocode_dask(
         files, partitions=partitions, blocksize=blocksize, default_rows=chunk_rows
     )
     options = {"address_column": address_column, "min_score": min_score, "source": str(input_path)}
+    _refuse_taken_names(ws, _first_columns(files, encoding), list(names_of([])), input_path,
+                        target.fmt)  # fmt: skip
 
     def points(columns):
         n = names_of(columns, source=str(input_path))
@@ -371,6 +387,10 @@ def assign_dask(
     )
     options = {"lon_column": lon_column, "lat_column": lat_column, "source": str(input_path),
                "input_crs": input_crs}  # fmt: skip
+    from geo_heart.geo.assign import RESULT_COLUMNS, XY_COLUMNS, input_crs_of
+
+    results = RESULT_COLUMNS + (XY_COLUMNS if input_crs_of(input_crs) else ())
+    _refuse_taken_names(ws, _first_columns(files, encoding), results, input_path, target.fmt)
     summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
 
     def add(total: dict, part: dict) -> None:
