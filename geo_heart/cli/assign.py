@@ -220,6 +220,11 @@ def _assign(
         f"{summary['in_service_area']:,} {service_area_words(ws, note)}, "
         f"{summary['outside']:,} outside every beat, {summary['invalid']:,} invalid coordinates"
     )
+    if summary.get("invalid_projected"):
+        obj.say(
+            f"{summary['invalid_projected']:,} of the invalid rows hold numbers out of WGS84's "
+            "range: if they are projected x/y (feet or metres), give their CRS with --input-crs"
+        )
     say_rules(obj, note)
     _say_fields(obj, info)
 
@@ -260,7 +265,8 @@ def assign_streamed(
     from geo_heart.io.tables import iter_table, read_header, table_kind
     from geo_heart.scale.run import write_frames
 
-    summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
+    summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "invalid_projected": 0,
+               "in_service_area": 0}  # fmt: skip
     options = {"lon_column": lon_column, "lat_column": lat_column, "input_crs": input_crs}
     judged: dict = {}
 

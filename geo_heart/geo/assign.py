@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import CRSError, InputError
+from geo_heart.geo.beats import projected_like
 from geo_heart.geo.coords import lonlat_from_columns
 from geo_heart.geo.workspace import Workspace
 from geo_heart.io.tables import require_columns
@@ -289,6 +290,8 @@ def _assign_table(
     lon, lat, problem, has_problem, xy = _coordinates(df, lon_column, lat_column, source, input_crs)
     # positions from locate_many with problem rows set to -2: beat/district None, status invalid
     res = ws.beat_index.assign(lon, lat, invalid=has_problem)
+    # problem rows holding finite numbers out of WGS84's range (projected x/y as lon/lat?)
+    n_projected = int(projected_like(lon, lat, has_problem).sum()) if has_problem.any() else 0
     pos = res["pos"]
     reason = res["reason"]
     if has_problem.any():
@@ -339,6 +342,7 @@ def _assign_table(
         "ok": n_ok,
         "outside": len(out) - n_ok - n_invalid,
         "invalid": n_invalid,
+        "invalid_projected": n_projected,
         "in_service_area": int(in_sa.sum()),
     }
     if judged is not None:

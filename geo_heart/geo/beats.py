@@ -116,6 +116,11 @@ _REASON_LUT = np.array(
     ],
     dtype=object,
 )
+#: the reason of an invalid row whose numbers are finite but out of WGS84's range
+PROJECTED_REASON = (
+    "coordinates out of WGS84 range (lon -180..180, lat -90..90): projected x/y (feet or "
+    "metres)? give their CRS (--input-crs)"
+)
 
 
 @dataclass
@@ -619,11 +624,17 @@ class BeatIndex:
         # status and reason by look-up tables indexed 0 invalid / 1 outside / 2 ok: object
         # arrays of shared strings, never fixed-width string arrays (1M rows in milliseconds)
         code = np.minimum(pos, 0) + 2
+        reason = _REASON_LUT[code]
+        far = projected_like(lon, lat, code == 0)
+        if invalid is not None:
+            far &= ~np.asarray(invalid, dtype=bool)
+        if far.any():
+            reason[far] = PROJECTED_REASON
         return {
             "beat": ids[pos],
             "district": dists[pos],
             "status": _STATUS_LUT[code],
-            "reason": _REASON_LUT[code],
+            "reason": reason,
             "pos": pos,
         }
 
@@ -646,3 +657,17 @@ class BeatIndex:
 
 
 __all__ = ["BeatHit", "BeatIndex", "beat_code", "beat_sort_key", "great_circle_m"]
+
+
+def projected_like(lon, lat, bad: np.ndarray) -> np.ndarray:
+    """Rows of ``bad`` whose coordinates are finite numbers out of WGS84's range: x/y in a
+    projected CRS given as lon/lat, the commonest cause of a file of invalid rows."""
+    if not bad.any():
+        return bad
+    try:
+        with np.errstate(invalid="ignore"):
+            x = np.asarray(lon, dtype=float)
+            y = np.asarray(lat, dtype=float)
+    except (TypeError, ValueError):
+        return np.zeros_like(bad)
+    return bad & np.isfinite(x) & np.isfinite(y) & ((np.abs(x) > 180) | (np.abs(y) > 90))

@@ -391,7 +391,8 @@ def assign_dask(
 
     results = RESULT_COLUMNS + (XY_COLUMNS if input_crs_of(input_crs) else ())
     _refuse_taken_names(ws, _first_columns(files, encoding), results, input_path, target.fmt)
-    summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "in_service_area": 0}
+    summary = {"rows": 0, "ok": 0, "outside": 0, "invalid": 0, "invalid_projected": 0,
+               "in_service_area": 0}  # fmt: skip
 
     def add(total: dict, part: dict) -> None:
         for k in total:
