@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import csv
 
-import pytest
+from cli_support import run_cli
 
-from geo_heart.cli.main import main
 from geo_heart.geo.beats import PROJECTED_REASON
 
 
 def _run(capsys, args):
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return info.value.code, out.out + out.err
+    return run_cli(capsys, args)
 
 
 def test_projected_numbers_get_a_reason_and_a_hint(toy_env, tmp_path, capsys):

@@ -10,17 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from geo_heart.cli.main import main
+from cli_support import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(capsys, args):
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return info.value.code, out.out + out.err
+    return run_cli(capsys, args)
 
 
 def test_the_coverage_hours_help_example_is_accepted(toy_env, capsys):
