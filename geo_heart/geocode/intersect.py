@@ -19,6 +19,7 @@ import shapely
 
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
+from geo_heart.geocode.crossrecords import load_records, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
 
@@ -377,8 +378,16 @@ class IntersectionMatcher(BeatOutlines):
             rec = pre.get(k)
             if rec != PENDING:  # None (the streets never meet) or a full record
                 return rec
-        if k in self._crossing_memo:
-            return self._crossing_memo[k]
+        memo = self._crossing_memo
+        if k in memo:
+            return memo[k]
+        if not self._crossing_records_read:
+            # records computed by earlier batches, kept beside the index (.crossrecords)
+            self._crossing_records_read = True
+            for pair, got in load_records(records_path(self.index)).items():
+                memo.setdefault(pair, got)
+            if k in memo:
+                return memo[k]
         cr = self._crossing(*k)
         rec = None
         if cr is not None:
@@ -393,8 +402,17 @@ class IntersectionMatcher(BeatOutlines):
                 qlon, qlat = to_lonlat.transform(qx, qy)
                 near.append((beat, float(qlon), float(qlat), round(d * to_m, 1)))
             rec = (cr, float(lon), float(lat), unc, tuple(near))
-        self._crossing_memo[k] = rec
+        memo[k] = rec
+        self._crossing_new[k] = rec  # written beside the index at the end of the batch
         return rec
+
+    def _save_crossing_records(self) -> None:
+        """Write the crossing records computed since the last write beside the index (merged
+        with the file's; never raises: see :mod:`geo_heart.geocode.crossrecords`)."""
+        if not self._crossing_new:
+            return
+        new, self._crossing_new = self._crossing_new, {}
+        save_records(records_path(self.index), new)
 
     def _beat_at(self, lon: float, lat: float) -> str | None:
         return self.beat_index.locate(lon, lat).beat

@@ -143,6 +143,9 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         # intersections: street shapes and crossings (pure functions of the index), projection
         self._shape_memo: dict[str, list] = {}
         self._crossing_memo: dict[tuple[str, str], Any] = {}
+        # records computed here and not yet written beside the index; whether it was read
+        self._crossing_new: dict[tuple[str, str], Any] = {}
+        self._crossing_records_read = False
         self._proj = None
         self._to_m: float | None = None
         self._beat_tree = None
@@ -289,10 +292,13 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._geocode_many(texts)
+            out = self._geocode_many(texts)
         finally:
             if enabled:
                 gc.enable()
+        # crossings computed by this batch: kept beside the index for the next process
+        self._save_crossing_records()
+        return out
 
     def _geocode_many(self, texts) -> Any:
         import pandas as pd

@@ -252,8 +252,13 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
         except Exception as exc:  # a corrupt cache is rebuilt, never fatal
             log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
     idx = build_index(ws)
-    if rebuild and crossings_file.exists():
-        crossings_file.unlink(missing_ok=True)  # found again from the rebuilt streets
+    if rebuild:
+        # found / computed again from the rebuilt streets
+        crossings_file.unlink(missing_ok=True)
+        records = crossings_file.with_name(
+            crossings_file.name.replace("geocode-crossings-", "geocode-crossrecords-")
+        )
+        records.unlink(missing_ok=True)
     try:
         with atomic_write(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
