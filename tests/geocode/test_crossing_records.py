@@ -118,3 +118,16 @@ def test_an_index_made_by_hand_has_no_records_file():
     assert crossrecords.records_path(Made()) is None
     assert crossrecords.load_records(None) == {}
     assert crossrecords.save_records(None, {("A", "B"): None}) == 0
+
+
+def test_a_rebuilt_index_drops_the_records_of_the_old_one(tmp_path):
+    from geo_heart.geocode.match import geocoder_for
+
+    cache = tmp_path / "cache"
+    _answers(cache)
+    assert _records_file(cache).exists()
+    area = Area.load(TOY / "toy.toml", data_dir=TOY, cache_dir=cache)
+    geocoder_for(area, rebuild=True)
+    assert list(cache.glob("geocode-crossrecords-*")) == []
+    assert _summary(_answers(cache)) == WANT  # computed again, then kept
+    assert PAIR in pickle.loads(_records_file(cache).read_bytes())["records"]
