@@ -163,7 +163,9 @@ def in_process(areas: list[str], rounds: int) -> None:
             res[area].append(in_process_round(area))
     for area in areas:
         rs = res[area]
-        print(f"\n== {area} in one process: Area.load + lookup {ADDRESS[area]!r} ({rounds} rounds) ==")
+        print(
+            f"\n== {area} in one process: Area.load + lookup {ADDRESS[area]!r} ({rounds} rounds) =="
+        )
         for what in ("cold", "warm", "warm, memo kept", "reuse"):
             vals = [r[what] for r in rs]
             print(f"{what:16s} best {min(vals):6.3f} s  median {statistics.median(vals):6.3f} s  "
