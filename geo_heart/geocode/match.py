@@ -78,6 +78,80 @@ HISTORY_BEAT_MIN_SHARE = 0.05
 _WEAK = ("street", "history_street", "unmatched", "nearest_address")
 
 
+class StreetTables:
+    """A geocoder's read-only per-street tables, a pure function of its reference index and beat
+    index (:func:`street_tables`).
+
+    Attributes
+    ----------
+    names_by_len
+        Every known street name (and spelled-ordinal alias) by its length: the fuzzy search pools.
+    name_alias
+        Spelled-ordinal alias (``FIRST ST``) → street name (``1ST ST``).
+    pts
+        Street key → plain lists for fast scalar work: numbers, lon, lat, beat of each point,
+        and (numbers, positions) of the even and of the odd numbers.
+    xy
+        Street key → projected x and y of each point (lists).
+    """
+
+    __slots__ = ("beat_index", "made_of", "names_by_len", "name_alias", "pts", "xy")
+
+    def __init__(self, index: ReferenceIndex, beat_index) -> None:
+        self.beat_index = beat_index
+        self.made_of = _made_of(index)
+        self.name_alias: dict[str, str] = {}
+        self.names_by_len: dict[int, list[str]] = {}
+        for n in sorted(index.by_name):
+            self.names_by_len.setdefault(len(n), []).append(n)
+            words = n.split(" ")
+            if any(w in SPELLED_ORDINALS for w in words):
+                spelled = " ".join(SPELLED_ORDINALS.get(w, w) for w in words)
+                self.name_alias[spelled] = n
+                self.names_by_len.setdefault(len(spelled), []).append(spelled)
+        keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
+        self.pts: dict[str, tuple] = {}
+        self.xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
+        if not keys:
+            return
+        lon = np.concatenate([index.streets[k].lon for k in keys])
+        lat = np.concatenate([index.streets[k].lat for k in keys])
+        pos = beat_index.locate_many(lon, lat)
+        ids = [str(b) for b in beat_index.ids]
+        beats = [ids[b] if b >= 0 else None for b in pos.tolist()]
+        at = 0
+        for k in keys:
+            sd = index.streets[k]
+            nums = sd.numbers.tolist()
+            m = len(nums)
+            even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
+            odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
+            self.pts[k] = (
+                nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m],
+                ([v for v, _ in even], [i for _, i in even]),
+                ([v for v, _ in odd], [i for _, i in odd]),
+            )  # fmt: skip
+            self.xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
+            at += m
+
+
+def _made_of(index: ReferenceIndex) -> tuple:
+    """What the street tables were made from (a hand-made index given new streets: made again)."""
+    return (id(index.streets), len(index.streets), id(index.by_name), len(index.by_name))
+
+
+def street_tables(index: ReferenceIndex, beat_index) -> StreetTables:
+    """The per-street tables of a geocoder of ``index`` and ``beat_index``, made once and kept on
+    the index in memory (never in its cache file), so a second geocoder of the same index (the
+    one that places the ``[places]`` addresses while the index is built) does not make them
+    again. Read-only; two threads making them at once make equal tables."""
+    got = getattr(index, "_street_tables", None)
+    if got is None or got.beat_index is not beat_index or got.made_of != _made_of(index):
+        got = StreetTables(index, beat_index)
+        index._street_tables = got
+    return got
+
+
 class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
     """Geocode addresses against a :class:`ReferenceIndex` and a beat index."""
 
@@ -124,17 +198,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         self._memo: dict[str, tuple] = {}  # normalised address -> result row
         self._street_memo: dict[Any, tuple[list[str], float, str]] = {}
         # fuzzy search pools: every known street name by length, plus spelled ordinals as aliases
-        self._name_alias: dict[str, str] = {}
-        self._names_by_len: dict[int, list[str]] = {}
+        tables = street_tables(index, beat_index)
+        self._names_by_len, self._name_alias = tables.names_by_len, tables.name_alias
         self._pool_memo: dict[tuple[int, int], list[str]] = {}
         self._fuzzy_memo: dict[str, tuple[list[str], float, str]] = {}
-        for n in sorted(index.by_name):
-            self._names_by_len.setdefault(len(n), []).append(n)
-            words = n.split(" ")
-            if any(w in SPELLED_ORDINALS for w in words):
-                spelled = " ".join(SPELLED_ORDINALS.get(w, w) for w in words)
-                self._name_alias[spelled] = n
-                self._names_by_len.setdefault(len(spelled), []).append(spelled)
         self._place_names = sorted(index.places)
         self._named_keys = sorted(getattr(index, "named_places", {}) or {})
         self._beat_ids = {str(b) for b in beat_index.ids}
@@ -156,31 +223,8 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         # the crossings' is made on the first crossing asked for (the _cross_adj property)
         self._cross_adj_memo: dict[str, dict[str, Any]] | None = None
         self._ph_adj = _adjacency(index.pair_history)
-        # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
-        # and (numbers, positions) of the even and of the odd numbers
-        keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
-        self._pts: dict[str, tuple] = {}
-        self._xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
-        if keys:
-            lon = np.concatenate([index.streets[k].lon for k in keys])
-            lat = np.concatenate([index.streets[k].lat for k in keys])
-            pos = beat_index.locate_many(lon, lat)
-            ids = [str(b) for b in beat_index.ids]
-            beats = [ids[b] if b >= 0 else None for b in pos.tolist()]
-            at = 0
-            for k in keys:
-                sd = index.streets[k]
-                nums = sd.numbers.tolist()
-                m = len(nums)
-                even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
-                odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
-                self._pts[k] = (
-                    nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m],
-                    ([v for v, _ in even], [i for _, i in even]),
-                    ([v for v, _ in odd], [i for _, i in odd]),
-                )  # fmt: skip
-                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
-                at += m
+        # per street, plain lists for fast scalar work (shared by the geocoders of this index)
+        self._pts, self._xy = tables.pts, tables.xy
 
     @property
     def _cross_adj(self) -> dict[str, dict[str, Any]] | None:

@@ -104,6 +104,10 @@ class ReferenceIndex:
     #: where the crossing table is cached (beside the index file; set when the index is loaded)
     crossings_file: Path | None = None
 
+    def __getstate__(self) -> dict:
+        # what is kept in memory only (a geocoder's street tables) stays out of the cache file
+        return {k: v for k, v in self.__dict__.items() if k != "_street_tables"}
+
     def crossing_table(self) -> dict[tuple[str, str], tuple] | None:
         """Every pair of streets whose geometries come within reach (see
         :func:`geo_heart.geocode.intersect.crossing_pairs`), found on first use, with the
@@ -416,16 +420,26 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     g_code = scode_a[starts]
     g_num = snum_a[starts]
     bounds = np.flatnonzero(np.diff(g_code)) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, n_addresses], strict=True):
-        if a >= b:
-            continue
+    seg_a = np.r_[0, bounds].astype(np.int64) if n_addresses else np.zeros(0, np.int64)
+    seg_b = np.r_[bounds, n_addresses].astype(np.int64) if n_addresses else seg_a
+    if n_addresses:
+        # each street's middle point: its known point nearest the mean of its points (projected),
+        # for all streets at once (a segment's reduceat sum is np.mean's own sum of the segment)
+        seg_n = seg_b - seg_a
+        rep = np.repeat(np.arange(len(seg_a)), seg_n)
+        mx = np.add.reduceat(g_x, seg_a) / seg_n
+        my = np.add.reduceat(g_y, seg_a) / seg_n
+        d2 = (g_x - mx[rep]) ** 2 + (g_y - my[rep]) ** 2
+        lowest = np.flatnonzero(d2 == np.minimum.reduceat(d2, seg_a)[rep])
+        first_low = lowest[np.r_[True, rep[lowest][1:] != rep[lowest][:-1]]]  # argmin: first
+        mid_lon, mid_lat = g_lon[first_low].tolist(), g_lat[first_low].tolist()
+    for s, (a, b) in enumerate(zip(seg_a.tolist(), seg_b.tolist(), strict=True)):
         sd = _street(streets, keys[int(g_code[a])])
         sd.numbers = g_num[a:b].copy()
         sd.lon = g_lon[a:b].copy()
         sd.lat = g_lat[a:b].copy()
         sd.x_ft, sd.y_ft = g_x[a:b].copy(), g_y[a:b].copy()
-        j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
-        sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
+        sd.mid = (mid_lon[s], mid_lat[s])
         # its path through the points (path_parts): made with the crossing table, on first use
     info["points"] = {
         "rows": len(text), "addresses": n_addresses, "streets": len(code),
@@ -435,11 +449,13 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         info["address_points"].update(info["points"])
 
     # --- address ranges (centerlines, TIGER), each side moved off the line -------------------
-    to_wgs = Transformer.from_crs(ws.config.projected_crs, "EPSG:4326", always_xy=True)
+    to_wgs = None  # made for the first range (a layer without ranges never pays for it)
     n_ranges = 0
     for role, rec in records.items():
         offset = float(ws.config.layers[role].get("side_offset_m", SIDE_OFFSET_M.get(role, 0.0)))
         for r in rec.ranges:
+            if to_wgs is None:
+                to_wgs = Transformer.from_crs(ws.config.projected_crs, "EPSG:4326", always_xy=True)
             key = street_key_from_text(r.name)
             if key is None:
                 continue
