@@ -190,7 +190,8 @@ def text_to_numbers(col) -> np.ndarray:
     out = np.full(len(arr), np.nan)
     if not len(arr):
         return out
-    digits = pc.utf8_length(pc.replace_substring_regex(arr, "[^0-9]", ""))
+    # digits = length - the point - the sign
+    digits = pc.subtract(pc.utf8_length(arr), pc.add(pc.cast(pc.starts_with(arr, "-"), "int32"), 1))
     plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_DECIMAL), pc.less_equal(digits, 15))
     plain = plain.fill_null(False).to_numpy(zero_copy_only=False)
     if plain.any():
