@@ -15,6 +15,7 @@ key made of the source files' content hashes and the layer configuration.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -254,7 +255,8 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
                 return idx
         except Exception as exc:  # a corrupt cache is rebuilt, never fatal
             log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
-    idx = build_index(ws)
+    with _gc_paused():
+        idx = build_index(ws)
     if rebuild:
         # found / computed again from the rebuilt streets
         crossings_file.unlink(missing_ok=True)
@@ -263,12 +265,31 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
         )
         records.unlink(missing_ok=True)
     try:
-        with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        with _gc_paused(), atomic_write(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, DataSourceError) as exc:
         log.warning("cannot cache the geocode index in %s: %s", path, exc)
     idx.crossings_file = crossings_file
     return idx
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The cyclic garbage collector paused while the index is built and written.
+
+    The build makes some hundred thousand small containers that all live on (streets, blocks,
+    lists), none of them garbage, and each allocation burst makes the collector walk every live
+    object again: a fifth to a quarter of Durham's build. Reference counting still frees what
+    goes out of use; the collector runs again on leaving (left paused if it was already)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _col(table: dict, key: str, default: str | None = None) -> str | None:
