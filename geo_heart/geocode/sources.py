@@ -75,8 +75,8 @@ class RangeSide:
 class Records:
     """What one layer contributes to the index (all lon/lat WGS84)."""
 
-    #: address points: text ``"<number> <street>"``, lon, lat
-    point_text: list[str] = field(default_factory=list)
+    #: address points: text ``"<number> <street>"`` (a list, or a pyarrow string array), lon, lat
+    point_text: Any = field(default_factory=list)
     point_lon: list[float] = field(default_factory=list)
     point_lat: list[float] = field(default_factory=list)
     ranges: list[RangeSide] = field(default_factory=list)
@@ -228,7 +228,7 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
             tbl = read_columns_arrow(path, list(want.values()))
             if tbl is not None:
                 rec = Records(
-                    point_text=tbl[addr_c].to_pylist(),
+                    point_text=tbl[addr_c].combine_chunks(),  # kept in pyarrow (texts)
                     point_lon=text_to_numbers(tbl[lon_c]).tolist(),
                     point_lat=text_to_numbers(tbl[lat_c]).tolist(),
                 )
