@@ -112,12 +112,9 @@ def serve_first_answer(area: str, cache: Path) -> float:
 
 def _drop_memos() -> None:
     """Forget what the library keeps in this process between two ``Area.load`` calls."""
-    import gc
-
     from geo_heart.config.areafile import _load_area_cached
 
     _load_area_cached.cache_clear()
-    gc.collect()
 
 
 def _timed_load_lookup(area: str, cache: Path, *, drop: bool = True) -> tuple[float, float]:
