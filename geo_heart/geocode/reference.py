@@ -424,8 +424,9 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
 
     # --- address points -------------------------------------------------------------------
     text, n_text = _point_texts(records)
-    lon = np.array([v for r in records.values() for v in r.point_lon], dtype=float)
-    lat = np.array([v for r in records.values() for v in r.point_lat], dtype=float)
+    # (a layer's coordinates: a list, or an array as read from pyarrow)
+    lon = np.concatenate([np.asarray(r.point_lon, dtype=float) for r in records.values()] + [[]])
+    lat = np.concatenate([np.asarray(r.point_lat, dtype=float) for r in records.values()] + [[]])
     # coordinates outside WGS84 (lat=1e308, swapped columns …) are rejected and counted
     ok_xy = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     bad_xy = int((~ok_xy).sum())

@@ -77,8 +77,8 @@ class Records:
 
     #: address points: text ``"<number> <street>"`` (a list, or a pyarrow string array), lon, lat
     point_text: Any = field(default_factory=list)
-    point_lon: list[float] = field(default_factory=list)
-    point_lat: list[float] = field(default_factory=list)
+    point_lon: Any = field(default_factory=list)  # a list, or a float64 array
+    point_lat: Any = field(default_factory=list)
     ranges: list[RangeSide] = field(default_factory=list)
     #: street lines: (name or None, ref or None, shapely geometry)
     lines: list[tuple[str | None, str | None, Any]] = field(default_factory=list)
@@ -229,8 +229,8 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
             if tbl is not None:
                 rec = Records(
                     point_text=tbl[addr_c].combine_chunks(),  # kept in pyarrow (texts)
-                    point_lon=text_to_numbers(tbl[lon_c]).tolist(),
-                    point_lat=text_to_numbers(tbl[lat_c]).tolist(),
+                    point_lon=text_to_numbers(tbl[lon_c]),
+                    point_lat=text_to_numbers(tbl[lat_c]),
                 )
                 rec.info = {"file": str(path), "rows": tbl.num_rows}
                 return rec
