@@ -159,6 +159,15 @@ def test_geocoders_of_one_index_share_their_street_tables(tmp_path):
     assert "OAK ST" not in street_tables(loaded, beats).pts
 
 
+def test_a_rebuilt_index_makes_its_own_street_tables(tmp_path):
+    area = _toy(tmp_path)
+    first = geocoder_for(area)
+    again = geocoder_for(area, rebuild=True)
+    assert again.index is not first.index
+    assert again._pts is not first._pts and again._pts == first._pts
+    assert street_tables(again.index, area.beat_index).pts is again._pts
+
+
 def test_the_collector_is_paused_only_while_the_index_is_built(tmp_path, monkeypatch):
     seen = []
     build = reference.build_index
