@@ -89,7 +89,8 @@ def history_counts(
 
 def _add_history(streets, path: Path, table: dict, info) -> dict:
     """Count the history layer into ``streets``' block guides; return the crossings' guide."""
-    from geo_heart.geocode.reference import _col, _read, _street, numbered_many
+    from geo_heart.geocode.numbered import numbered_many
+    from geo_heart.geocode.reference import _col, _read, _street
     from geo_heart.io.tables import read_columns, read_columns_arrow, table_kind
 
     addr_c = _col(table, "address_column")
