@@ -33,6 +33,8 @@ PRECOMPUTED_REACH_M = 400.0
 #: line); farther, it is an estimate
 OK_EXTRAPOLATED_M = 25.0
 _NONE: dict = {}
+#: :meth:`IntersectionMatcher._crossing_place` of a pair a batch computes later (with the others)
+_MISSING: tuple = ("not computed yet",)
 #: The batch being matched in this thread (its geocoder and the crossing geometry it waits for)
 _DEFER = threading.local()
 
@@ -135,6 +137,7 @@ class IntersectionMatcher(BeatOutlines):
         best: tuple | None = None
         adj = self._cross_adj  # the index's precomputed crossings, by street
         rank = 0
+        missing = False
         for i, a in enumerate(c1_8):
             row = adj.get(a, _NONE) if adj is not None else None
             for j, b in enumerate(c2_8):
@@ -146,10 +149,16 @@ class IntersectionMatcher(BeatOutlines):
                     cr = self._crossing_place(a, b)
                 if cr is None:
                     continue
+                if cr is _MISSING:  # a batch computes it with the others it needs
+                    missing = True
+                    continue
                 in_area = any(t[3] <= CROSSING_REACH_M for t in cr[4])
                 key = (not in_area, int(i >= n1) + int(j >= n2), cr[0].uncertainty, rank)
                 if best is None or key < best[0]:
                     best = (key, a, b, cr)
+        if missing:
+            # the text is matched again once the batch's crossings are computed (all at once)
+            raise NearPending
         if best is not None:
             _, a, b, cr = best
             k = (a, b) if a <= b else (b, a)
@@ -388,6 +397,12 @@ class IntersectionMatcher(BeatOutlines):
                 memo.setdefault(pair, got)
             if k in memo:
                 return memo[k]
+        crossings = getattr(_DEFER, "crossings", None)
+        if crossings is not None and _DEFER.owner is self:
+            # a batch is being matched: every crossing it needs is computed in one vectorised
+            # pass (:meth:`_fill_crossings`), then the texts that asked are matched again
+            crossings.add(k)
+            return _MISSING
         cr = self._crossing(*k)
         rec = None
         if cr is not None:
@@ -405,6 +420,49 @@ class IntersectionMatcher(BeatOutlines):
         memo[k] = rec
         self._crossing_new[k] = rec  # written beside the index at the end of the batch
         return rec
+
+    def _fill_crossings(self, keys) -> None:
+        """:meth:`_crossing_place` of many street pairs ``(a, b)`` (``a <= b``) at once, into
+        the memo (and the records written beside the index at the end of the batch): the
+        crossings by :func:`~geo_heart.geocode.crossbatch.crossings_many`, the beats within
+        reach of all of them in one query; the same records as one pair at a time."""
+        from geo_heart.geocode.crossbatch import crossings_many
+
+        keys = [k for k in dict.fromkeys(keys) if k not in self._crossing_memo]
+        if not keys:
+            return
+        crs = crossings_many([(self._shapes(a), self._shapes(b)) for a, b in keys],
+                             self._inside_area)  # fmt: skip
+        memo, new = self._crossing_memo, self._crossing_new
+        found = [(k, cr) for k, cr in zip(keys, crs, strict=True) if cr is not None]
+        for k, cr in zip(keys, crs, strict=True):
+            if cr is None:
+                memo[k] = new[k] = None
+        if not found:
+            return
+        _, to_lonlat, to_m = self._projection()
+        xs = np.array([cr.x for _, cr in found], dtype=float)
+        ys = np.array([cr.y for _, cr in found], dtype=float)
+        uncs = [round(cr.uncertainty * to_m + 5.0, 1) for _, cr in found]
+        lons, lats = to_lonlat.transform(xs, ys)
+        near_all = self._beats_within_many(
+            xs, ys, [max(u, PRECOMPUTED_REACH_M) / to_m for u in uncs]
+        )
+        flat = [t for near in near_all for t in near]
+        qlon, qlat = to_lonlat.transform(
+            np.array([t[2] for t in flat], dtype=float), np.array([t[3] for t in flat], dtype=float)
+        )
+        qlon, qlat = qlon.tolist(), qlat.tolist()
+        at = 0
+        for (k, cr), unc, lon, lat, near in zip(
+            found, uncs, lons.tolist(), lats.tolist(), near_all, strict=True
+        ):
+            beats = tuple(
+                (beat, qlon[at + j], qlat[at + j], round(d * to_m, 1))
+                for j, (d, beat, _, _) in enumerate(near)
+            )
+            at += len(near)
+            memo[k] = new[k] = (cr, lon, lat, unc, beats)
 
     def _save_crossing_records(self) -> None:
         """Write the crossing records computed since the last write beside the index (merged
@@ -462,7 +520,7 @@ class IntersectionMatcher(BeatOutlines):
         """``_match`` of each parsed address, the crossings' nearby beats found for the whole
         batch in one vectorised pass: a text whose crossing needs them is set aside, and matched
         again once they are known (the same match as matching it alone)."""
-        _DEFER.pending, _DEFER.owner = set(), self
+        _DEFER.pending, _DEFER.crossings, _DEFER.owner = set(), set(), self
         try:
             out: list = []
             again: list[tuple[int, tuple | None]] = []
@@ -472,9 +530,22 @@ class IntersectionMatcher(BeatOutlines):
                 except NearPending as exc:
                     out.append(None)
                     again.append((i, exc.located))
+            while _DEFER.crossings:
+                # the crossings the set-aside texts need, all at once; then those texts again
+                # (their nearby beats still deferred)
+                self._fill_crossings(sorted(_DEFER.crossings))
+                _DEFER.crossings = set()
+                retry, again = again, []
+                for i, located in retry:
+                    p = parsed[i]
+                    try:
+                        out[i] = (self._match(p) if located is None
+                                  else self._match_intersection(p, located))  # fmt: skip
+                    except NearPending as exc:
+                        again.append((i, exc.located))
             pending = _DEFER.pending
         finally:
-            _DEFER.pending = _DEFER.owner = None
+            _DEFER.pending = _DEFER.crossings = _DEFER.owner = None
         if pending:
             self._fill_near(pending)
         for i, located in again:

@@ -1,0 +1,223 @@
+"""Where many pairs of streets cross, at once: :func:`geo_heart.geocode.lines.crossing` and the
+geocoder's choice among a pair's shapes, vectorised over every pair of a batch.
+
+:func:`crossings_many` gives, for each street pair, the same :class:`~geo_heart.geocode.lines.Crossing`
+(or None) as :meth:`geo_heart.geocode.intersect.IntersectionMatcher._crossing` on that pair
+alone, bit for bit: every GEOS operation of the one-pair code (part-by-part intersections and
+distances, the shortest line between the nearest parts, the distances to the known geometry, the
+points along each line for the crossing angle) is made for every pair in one shapely array call,
+and the few floating-point steps after them are the same Python expressions on the same numbers.
+The geocoder uses it for the crossings a batch of texts needs that are not known yet (computing
+them one by one took most of a first pass over a city's texts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import shapely
+
+from geo_heart.geocode.lines import EXTRAP_SHARE, NEAR_M, Crossing, StreetShape
+
+_LINE = 1  # shapely type id of a LineString
+
+
+def _first_min(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Index (into ``values``) of the first smallest value of each group; ``groups`` sorted
+    ascending, every group in ``range(n_groups)`` present (``np.argmin`` of each group)."""
+    order = np.lexsort((np.arange(len(values)), values, groups))
+    starts = np.searchsorted(groups[order], np.arange(n_groups), side="left")
+    return order[starts]
+
+
+def crossings_many(
+    shapes: Sequence[tuple[Sequence[StreetShape], Sequence[StreetShape]]],
+    inside: Callable[[np.ndarray], np.ndarray],
+) -> list[Crossing | None]:
+    """The surest crossing of each pair of streets, given as the two streets' shapes.
+
+    Parameters
+    ----------
+    shapes
+        One ``(shapes of a, shapes of b)`` per pair (a geocoder's ``_shapes`` of each street).
+    inside
+        Maps an ``(n, 2)`` array of projected points to a mask "inside the area".
+
+    Returns
+    -------
+    list of Crossing or None
+        Per pair, what :meth:`~geo_heart.geocode.intersect.IntersectionMatcher._crossing` gives:
+        over every (shape of a, shape of b), :func:`~geo_heart.geocode.lines.crossing`; a
+        meeting inside the area before one outside it, then the smaller uncertainty (ties: the
+        first in shape order).
+    """
+    n_pairs = len(shapes)
+    out: list[Crossing | None] = [None] * n_pairs
+    # every (pair, shape of a, shape of b), in the one-pair loop's order
+    combos: list[tuple[int, StreetShape, StreetShape]] = [
+        (k, sa, sb) for k, (sha, shb) in enumerate(shapes) for sa in sha for sb in shb
+    ]
+    if not combos:
+        return out
+    parts: dict[int, np.ndarray] = {}
+
+    def parts_of(s: StreetShape) -> np.ndarray:
+        got = parts.get(id(s))
+        if got is None:
+            got = parts[id(s)] = shapely.get_parts(s.extended)
+        return got
+
+    # every pair of parts of every combo (part of a major, as ``ga[:, None], gb[None, :]``)
+    pa_list: list = []
+    pb_list: list = []
+    pc_list: list[int] = []
+    for c, (_, sa, sb) in enumerate(combos):
+        ga, gb = parts_of(sa), parts_of(sb)
+        na, nb = len(ga), len(gb)
+        pa_list.extend(np.repeat(ga, nb).tolist())
+        pb_list.extend(np.tile(gb, na).tolist())
+        pc_list.extend([c] * (na * nb))
+    n_c = len(combos)
+    GA = np.array(pa_list, dtype=object)
+    GB = np.array(pb_list, dtype=object)
+    pc = np.array(pc_list, dtype=np.int64)
+    inter = shapely.intersection(GA, GB)
+    coords, at = shapely.get_coordinates(inter, return_index=True)
+    pt_combo = pc[at]
+    has = np.bincount(pt_combo, minlength=n_c) > 0
+    # combos whose lines never meet: the nearest parts, if they pass within NEAR_M
+    gaps = np.zeros(n_c)
+    extra_pts: dict[int, np.ndarray] = {}
+    apart = np.flatnonzero(~has)
+    if len(apart):
+        sel = np.flatnonzero(~has[pc])
+        dm = shapely.distance(GA[sel], GB[sel])
+        grp = pc[sel]
+        # groups renumbered 0..len(apart)-1 (sel is sorted by combo already)
+        gi = np.searchsorted(apart, grp)
+        pos = _first_min(dm, gi, len(apart))
+        first, d_first = sel[pos], dm[pos]
+        # ``np.argmin`` stops at a NaN distance (an empty part): that pair never meets
+        nan_grp = np.unique(gi[np.isnan(dm)])
+        d_first[nan_grp] = np.nan
+        near: list[int] = []
+        for c, j, d in zip(apart.tolist(), first.tolist(), d_first.tolist(), strict=True):
+            if d * combos[c][1].unit_m <= NEAR_M:
+                near.append(j)
+                gaps[c] = d
+        if near:
+            ends = shapely.get_coordinates(shapely.shortest_line(GA[near], GB[near]))
+            ends = ends.reshape(-1, 2, 2)
+            for j, (pa, pb) in zip(near, ends, strict=True):
+                c = int(pc[j])
+                sa, sb = combos[c][1], combos[c][2]
+                # the point on the better-drawn geometry, else halfway
+                if sa.sigma < sb.sigma:
+                    extra_pts[c] = np.array([pa])
+                elif sb.sigma < sa.sigma:
+                    extra_pts[c] = np.array([pb])
+                else:
+                    extra_pts[c] = np.array([(pa + pb) / 2])
+    # the candidate points of every combo that has one, grouped by combo in order
+    if extra_pts:
+        ec = np.array(sorted(extra_pts), dtype=np.int64)
+        ep = np.vstack([extra_pts[c] for c in ec.tolist()])
+        all_c = np.concatenate([pt_combo, ec])
+        all_p = np.vstack([coords, ep]) if len(coords) else ep
+        order = np.argsort(all_c, kind="stable")
+        all_c, all_p = all_c[order], all_p[order]
+    else:
+        all_c, all_p = pt_combo, coords
+    if not len(all_c):
+        return out
+    known_a = np.array([combos[c][1].known for c in all_c.tolist()], dtype=object)
+    known_b = np.array([combos[c][2].known for c in all_c.tolist()], dtype=object)
+    P = shapely.points(all_p)
+    ext = shapely.distance(known_a, P) + shapely.distance(known_b, P)
+    outside = ~np.asarray(inside(all_p), bool)
+    # several crossings: inside the area first, then the least extrapolated, then the lowest
+    # x, y (deterministic); the first in that order per combo
+    order = np.lexsort((all_p[:, 1], all_p[:, 0], np.round(ext, 3), outside, all_c))
+    found = np.unique(all_c)
+    pick = order[np.searchsorted(all_c[order], found, side="left")]
+    px, py, pe = all_p[pick, 0], all_p[pick, 1], ext[pick]
+    # the crossing angle: the direction of each shape's line near the point
+    sides: list[tuple[int, int, shapely.Geometry]] = []  # (slot, side, geometry)
+    for slot, c in enumerate(found.tolist()):
+        sides.append((slot, 0, combos[c][1].extended))
+        sides.append((slot, 1, combos[c][2].extended))
+    dirs = _directions(sides, px, py, [combos[c][1].unit_m for c in found.tolist()])
+    got: list[tuple[int, Crossing]] = []
+    for slot, c in enumerate(found.tolist()):
+        k, sa, sb = combos[c]
+        how = sa.source if sa.source == sb.source else f"{sa.source} and {sb.source}"
+        x, y, e = float(px[slot]), float(py[slot]), float(pe[slot])
+        sin = 1.0
+        ua, ub = dirs[2 * slot], dirs[2 * slot + 1]
+        if ua is not None and ub is not None:
+            sin = max(abs(ua[0] * ub[1] - ua[1] * ub[0]), 0.35)
+        gap = float(gaps[c])
+        unc = math.hypot(sa.sigma, sb.sigma) / sin + EXTRAP_SHARE * e + gap
+        got.append((k, Crossing(x, y, unc, how, e, gap)))
+    # per pair: a meeting inside the area first, then the smaller uncertainty (first wins ties)
+    ins = np.asarray(inside(np.column_stack([px, py])), bool).tolist()
+    best_key: list[tuple | None] = [None] * n_pairs
+    for (k, cr), is_in in zip(got, ins, strict=True):
+        key = (not is_in, cr.uncertainty)
+        if best_key[k] is None or key < best_key[k]:
+            best_key[k] = key
+            out[k] = cr
+    return out
+
+
+def _directions(
+    sides: list[tuple[int, int, shapely.Geometry]],
+    px: np.ndarray,
+    py: np.ndarray,
+    units: list[float],
+) -> list[tuple[float, float] | None]:
+    """:func:`geo_heart.geocode.lines._angle_sin` of each ``(slot, side, geometry)`` at the
+    slot's point (``px``, ``py``), with the step of the slot's unit, all at once."""
+    res: list[tuple[float, float] | None] = [None] * len(sides)
+    geoms = np.array([g for _, _, g in sides], dtype=object)
+    tids = shapely.get_type_id(geoms).tolist()
+    pts_slot = np.array([s for s, _, _ in sides], dtype=np.int64)
+    P = shapely.points(px[pts_slot], py[pts_slot])
+    line_of: dict[int, shapely.Geometry] = {}
+    multi: list[int] = []
+    for i, t in enumerate(tids):
+        if t == _LINE:
+            line_of[i] = geoms[i]
+        elif t in (5, 7):  # MultiLineString, collection: the nearest of its lines
+            multi.append(i)
+    if multi:
+        cand_i: list[int] = []
+        cand_g: list = []
+        for i in multi:
+            for ln in shapely.get_parts(geoms[i]).tolist():
+                if shapely.get_type_id(ln) == _LINE:
+                    cand_i.append(i)
+                    cand_g.append(ln)
+        if cand_g:
+            ci = np.array(cand_i, dtype=np.int64)
+            d = shapely.distance(np.array(cand_g, dtype=object), P[ci])
+            owners = np.unique(ci)
+            first = _first_min(d, np.searchsorted(owners, ci), len(owners))
+            for j in first.tolist():
+                line_of[cand_i[j]] = cand_g[j]
+    if not line_of:
+        return res
+    idx = sorted(line_of)
+    lines = np.array([line_of[i] for i in idx], dtype=object)
+    pts = P[idx]
+    step = np.array([15.0 / units[sides[i][0]] for i in idx])
+    d = shapely.line_locate_point(lines, pts)
+    a = shapely.get_coordinates(shapely.line_interpolate_point(lines, np.maximum(d - step, 0.0)))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(lines, d + step))
+    for i, (ax, ay), (bx, by) in zip(idx, a.tolist(), b.tolist(), strict=True):
+        dx, dy = bx - ax, by - ay
+        n = math.hypot(dx, dy)
+        res[i] = (dx / n, dy / n) if n > 0 else None
+    return res
