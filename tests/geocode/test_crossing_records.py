@@ -33,15 +33,25 @@ def _summary(answers: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 
 def _count_crossings(monkeypatch) -> list[int]:
-    """Count the calls to :func:`geo_heart.geocode.lines.crossing` made by the matcher."""
+    """Count the crossings the matcher computes: calls to :func:`geo_heart.geocode.lines.crossing`
+    (one pair) and the pairs given to :func:`geo_heart.geocode.crossbatch.crossings_many` (a
+    batch's pairs at once)."""
+    from geo_heart.geocode import crossbatch
+
     calls = [0]
     real = intersect.crossing
+    real_many = crossbatch.crossings_many
 
     def counted(*a, **k):
         calls[0] += 1
         return real(*a, **k)
 
+    def counted_many(shapes, *a, **k):
+        calls[0] += len(shapes)
+        return real_many(shapes, *a, **k)
+
     monkeypatch.setattr(intersect, "crossing", counted)
+    monkeypatch.setattr(crossbatch, "crossings_many", counted_many)
     return calls
 
 
