@@ -17,6 +17,7 @@ import threading
 import numpy as np
 import shapely
 
+from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
 from geo_heart.geocode.crossrecords import load_records, records_path, save_records
@@ -370,9 +371,16 @@ class IntersectionMatcher(BeatOutlines):
         """Mask of projected points ``(n, 2)`` inside some beat."""
         if self._beat_tree is None:
             self._build_beat_tree()
-        hits = self._beat_tree.query(shapely.points(pts), predicate="intersects")
+        pts = np.asarray(pts, dtype=float)
+        # candidates by bounding box, then the prepared beats' ``intersects`` at each point (the
+        # same test as a tree query with that predicate, which would test the query points
+        # against the unprepared outlines)
+        qi, bj = self._beat_tree.query(shapely.points(pts))
         mask = np.zeros(len(pts), dtype=bool)
-        mask[hits[0]] = True
+        if len(qi):
+            with PREPARED_LOCK:
+                hit = shapely.intersects_xy(self._beat_geoms[bj], pts[qi, 0], pts[qi, 1])
+            mask[qi[hit]] = True
         return mask
 
     def _crossing_place(self, a: str, b: str) -> tuple | None:
