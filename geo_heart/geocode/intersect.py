@@ -20,7 +20,7 @@ import shapely
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
-from geo_heart.geocode.crossrecords import load_records, records_path, save_records
+from geo_heart.geocode.crossrecords import load_tables, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
 
@@ -399,10 +399,7 @@ class IntersectionMatcher(BeatOutlines):
         if k in memo:
             return memo[k]
         if not self._crossing_records_read:
-            # records computed by earlier batches, kept beside the index (.crossrecords)
-            self._crossing_records_read = True
-            for pair, got in load_records(records_path(self.index)).items():
-                memo.setdefault(pair, got)
+            self._read_crossing_records()
             if k in memo:
                 return memo[k]
         crossings = getattr(_DEFER, "crossings", None)
@@ -472,13 +469,27 @@ class IntersectionMatcher(BeatOutlines):
             at += len(near)
             memo[k] = new[k] = (cr, lon, lat, unc, beats)
 
+    def _read_crossing_records(self) -> None:
+        """Read the records (and near beats) computed by earlier batches, kept beside the index
+        (:mod:`geo_heart.geocode.crossrecords`), into the memos; once per geocoder."""
+        self._crossing_records_read = True
+        records, near = load_tables(records_path(self.index))
+        memo = self._crossing_memo
+        for pair, got in records.items():
+            memo.setdefault(pair, got)
+        near_memo = self._near_memo
+        for key, got in near.items():
+            near_memo.setdefault(key, got)
+
     def _save_crossing_records(self) -> None:
-        """Write the crossing records computed since the last write beside the index (merged
-        with the file's; never raises: see :mod:`geo_heart.geocode.crossrecords`)."""
-        if not self._crossing_new:
+        """Write the crossing records (and near beats) computed since the last write beside
+        the index (merged with the file's; never raises: see
+        :mod:`geo_heart.geocode.crossrecords`)."""
+        if not self._crossing_new and not self._near_new:
             return
         new, self._crossing_new = self._crossing_new, {}
-        save_records(records_path(self.index), new)
+        near, self._near_new = self._near_new, {}
+        save_records(records_path(self.index), new, near)
 
     def _beat_at(self, lon: float, lat: float) -> str | None:
         return self.beat_index.locate(lon, lat).beat
@@ -493,6 +504,9 @@ class IntersectionMatcher(BeatOutlines):
             return tuple((b, lo, la) for b, lo, la, d in near if d <= within)
         key = (cr.x, cr.y, unc)
         got = self._near_memo.get(key)
+        if got is None and not self._crossing_records_read:
+            self._read_crossing_records()
+            got = self._near_memo.get(key)
         if got is None:
             pending = getattr(_DEFER, "pending", None)
             if pending is not None and _DEFER.owner is self:
@@ -519,7 +533,7 @@ class IntersectionMatcher(BeatOutlines):
         at = 0
         lons, lats = qlon.tolist(), qlat.tolist()
         for key, near in zip(keys, found, strict=True):
-            self._near_memo[key] = tuple(
+            self._near_memo[key] = self._near_new[key] = tuple(
                 (t[1], lons[at + j], lats[at + j]) for j, t in enumerate(near)
             )
             at += len(near)
