@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo_heart.errors import InputError
+from geo_heart.io.tables import read_parquet
 
 SETTINGS = settings(
     max_examples=20,
@@ -301,14 +302,14 @@ def _write_input(df: pd.DataFrame, path) -> pd.DataFrame:
         df.to_csv(path, index=False)
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     df.to_parquet(path, index=False)
-    return pd.read_parquet(path)
+    return read_parquet(path)
 
 
 def _read_output(path) -> pd.DataFrame:
     if path.suffix == ".csv":
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     if path.suffix == ".parquet":
-        return pd.read_parquet(path)  # the table as stored (pandas types)
+        return read_parquet(path)  # the table as stored (pandas types)
     import pyogrio
 
     # the fields as GDAL stores them (a user's field named geometry is a field)
@@ -529,7 +530,7 @@ def test_dask_engine_keeps_every_named_column(census_town, town_env, tmp_path):
     parts.mkdir()
     for i in range(0, len(df), 15):  # three Parquet partitions
         df.iloc[i : i + 15].to_parquet(parts / f"p{i:03d}.parquet", index=False)
-    given_df = pd.read_parquet(parts)
+    given_df = read_parquet(parts)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=":0") as cluster:  # fmt: skip
         engine = ["--engine", "dask", "--scheduler", cluster.scheduler_address]
@@ -550,7 +551,7 @@ def test_dask_engine_keeps_every_named_column(census_town, town_env, tmp_path):
         res = _invoke(["assign", parts, "-o", f"{dataset}/", "--lon-column", "px", "--lat-column",
                        "py", *engine])  # fmt: skip
         assert res.exit_code == 0, res.output
-        _check_kept(pd.read_parquet(dataset), given_df)
+        _check_kept(read_parquet(dataset), given_df)
         # a taken gh_ name: one line, before any partition is read
         bad = tmp_path / "bad.csv"
         pd.DataFrame(

@@ -252,7 +252,9 @@ def _pieces_on_disk(ws, weights: str, groups, build) -> pd.DataFrame:
     cache = Path(ws.settings.cache_dir) / f"equity-pieces-{h.hexdigest()[:24]}.parquet"
     if cache.exists():
         try:
-            return pd.read_parquet(cache)
+            from geo_heart.io.tables import read_parquet
+
+            return read_parquet(cache)
         except Exception as exc:  # a damaged entry is rebuilt
             log.warning("ignoring unreadable equity cache %s: %s", cache, exc)
     out = build()

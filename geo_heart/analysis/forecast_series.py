@@ -23,11 +23,10 @@ def forecast_units(config) -> str:
 
 def _latest_programs(config):
     """The programs under the rule set in force today (``RuleSet``, programs)."""
-    from zoneinfo import ZoneInfo
-
+    from geo_heart.config.clock import today_local
     from geo_heart.dispatch.eligibility import programs_for
 
-    today = pd.Timestamp.now(tz=ZoneInfo(config.timezone)).date()
+    today = today_local(config.timezone)
     rs = config.rules_at(today).rule_set
     if getattr(rs, "synthetic", False):  # today is before every rule set: the latest
         rs = config.rule_set(None)

@@ -430,11 +430,11 @@ def _review_from_file(ws, work, header, address_column, review_path, min_score) 
         address_column,
         *(names[c] for c in ("status", "reason", "match_type", "score", "beat")),
     ]
-    if str(work).endswith(".parquet"):
-        frame = pd.read_parquet(work, columns=cols)
-    else:
-        from geo_heart.io.tables import read_table
+    from geo_heart.io.tables import read_parquet, read_table
 
+    if str(work).endswith(".parquet"):
+        frame = read_parquet(work, columns=cols)
+    else:
         frame = read_table(work)[cols]
     return write_review(ws, frame, review_path, address_column=address_column, names=names,
                         min_score=min_score)  # fmt: skip

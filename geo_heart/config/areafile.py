@@ -282,10 +282,9 @@ class AreaConfig:
     def service_area_now(self) -> ServiceArea | None:
         """The service area under the rules in force today (area time zone); ``None`` when no
         program is in force. Batch outputs without a time column judge ``in_service_area`` by it."""
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
+        from geo_heart.config.clock import now_local
 
-        today = datetime.now(ZoneInfo(self.timezone)).replace(tzinfo=None)
+        today = now_local(self.timezone)
         return self.service_area_under(self.rules_at(today).rule_set)
 
     def layer(self, role: str) -> Mapping[str, Any]:

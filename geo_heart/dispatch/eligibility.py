@@ -35,6 +35,7 @@ import pandas as pd
 
 from geo_heart.config.areafile import AreaConfig, Program, Scenario, ServiceArea
 from geo_heart.config.calltypes import CallClass, call_type_table
+from geo_heart.config.clock import now_local, today_local
 from geo_heart.config.rules import RulePeriod, RuleSet
 from geo_heart.config.schedule import DAY_NAMES
 from geo_heart.config.times import parse_iso, parse_moment, parse_wall_time, to_wall_time
@@ -91,7 +92,7 @@ def parse_time(text: str | None, tz: str) -> datetime:
     :class:`~geo_heart.errors.InputError` (:mod:`geo_heart.config.times`).
     """
     if text is None or str(text).strip() == "":
-        return datetime.now(ZoneInfo(tz)).replace(tzinfo=None)
+        return now_local(tz)
     moment = parse_iso(str(text))
     if moment.tzinfo is not None:
         return moment.astimezone(ZoneInfo(tz))
@@ -268,7 +269,7 @@ def evaluate(
         notes.append(rule_set.note)
     minute = local.weekday() * 1440 + local.hour * 60 + local.minute
     when = f"{DAY_NAMES[local.weekday()]} {local:%H:%M}"
-    past = local.date() < datetime.now(ZoneInfo(area.timezone)).date().replace(day=1)
+    past = local.date() < today_local(area.timezone).replace(day=1)
     month = f"in {local:%B %Y}"
     dated = len(area.timeline.rule_sets) > 1 or rule_set.effective_from is not None
     decisions = {}

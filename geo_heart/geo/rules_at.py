@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -217,7 +216,7 @@ def rules_note(config, *, at_column: str | None = None, time_zone: str | None = 
     Without ``at_column``: the rule set in force today (the area's zone) and its service area.
     With it: the column, the zone of its naive times and the rows judged under each rule set.
     """
-    from zoneinfo import ZoneInfo
+    from geo_heart.config.clock import now_local
 
     if at_column:
         return {
@@ -227,7 +226,7 @@ def rules_note(config, *, at_column: str | None = None, time_zone: str | None = 
             "area_time_zone": config.timezone,
             **(counts or {}),
         }
-    now = datetime.now(ZoneInfo(config.timezone)).replace(tzinfo=None)
+    now = now_local(config.timezone)
     rs = config.rules_at(now).rule_set
     sa = config.service_area_under(rs)
     return {

@@ -267,11 +267,10 @@ class LookupService:
 
     def _rules_now(self) -> dict[str, Any]:
         """The rule set in force now (area time zone), its service area and programs' hours."""
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
+        from geo_heart.config.clock import now_local
 
         area = self.ws.config
-        now = datetime.now(ZoneInfo(area.timezone)).replace(tzinfo=None)
+        now = now_local(area.timezone)
         period = area.rules_at(now)
         sa = area.service_area_under(period.rule_set)
         return {

@@ -19,7 +19,7 @@ annual_eligible_calls`` (assumed), named in the answer as a ``--scale-to`` to tr
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -122,9 +122,9 @@ def _program_start(timeline, program: str) -> date | None:
 
 
 def _today(config) -> date:
-    from zoneinfo import ZoneInfo
+    from geo_heart.config.clock import today_local
 
-    return datetime.now(ZoneInfo(config.timezone)).date()
+    return today_local(config.timezone)
 
 
 def choose_basis(

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from geo_heart import __version__
 from geo_heart.cli.main import cli, main
+from geo_heart.io.tables import read_parquet
 
 PILOT_POINT = ("-78.88983930690928", "35.989206083070634")  # 914 MORNING GLORY AVE, beat 111
 
@@ -138,7 +139,7 @@ def test_assign_geojson_and_parquet(cli_env, tmp_path):
     out = tmp_path / "out.parquet"
     r = run(["assign", str(src), "-o", str(out)])
     assert r.exit_code == 0, r.output
-    df = pd.read_parquet(out)
+    df = read_parquet(out)
     assert [None if pd.isna(v) else v for v in df["beat"]] == ["111", None]
     assert df["status"].tolist() == ["ok", "outside"]
 

@@ -11,6 +11,7 @@ import pytest
 
 from geo_heart.errors import DataSourceError, InputError
 from geo_heart.geocode.batch import geocode_file
+from geo_heart.io.tables import read_parquet
 
 ADDRESSES = ["200 PACIFIC AVE", "", "500 FOSTER ST", "", "", "212 W MAIN ST", "PO BOX 1", "x"]
 
@@ -49,7 +50,7 @@ def test_parquet_output_streams_and_matches(workspace, tmp_path):
     pd.DataFrame({"id": range(24), "ADDRESS2": ADDRESSES * 3}).to_csv(f, index=False)
     geocode_file(workspace, f, tmp_path / "o.parquet", address_column="ADDRESS2", chunk_rows=5)
     geocode_file(workspace, f, tmp_path / "o.csv", address_column="ADDRESS2", chunk_rows=100)
-    pq = pd.read_parquet(tmp_path / "o.parquet")
+    pq = read_parquet(tmp_path / "o.parquet")
     csv = _read(tmp_path / "o.csv")
     assert pq["id"].tolist() == list(map(str, range(24)))
     assert pq["beat"].fillna("").tolist() == csv["beat"].tolist()
@@ -104,7 +105,7 @@ def test_list_typed_parquet_column(workspace, tmp_path):
     pd.DataFrame({"ADDRESS2": ["200 PACIFIC AVE", "x"], "tags": [[1, 2], []]}).to_parquet(f)
     out = tmp_path / "o.parquet"
     geocode_file(workspace, f, out, address_column="ADDRESS2")
-    got = pd.read_parquet(out)
+    got = read_parquet(out)
     assert [list(v) for v in got["tags"]] == [[1, 2], []]
     f2 = tmp_path / "in2.parquet"
     pd.DataFrame({"ADDRESS2": [["200 PACIFIC AVE"], ["x"]]}).to_parquet(f2)

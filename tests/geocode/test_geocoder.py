@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from geo_heart.area import Area
 from geo_heart.config.settings import Settings
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
+from geo_heart.io.tables import read_parquet
 
 
 def _dist_m(lon1, lat1, lon2, lat2) -> float:
@@ -289,7 +290,7 @@ def test_cli_geocode_resumes_after_interruption(cli_env, tmp_path, monkeypatch, 
     res = CliRunner().invoke(cli, [*args, "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert calls["n"] == 102 and "resumed after 600 rows" in res.output
-    got = pd.read_parquet(out)
+    got = read_parquet(out)
     assert got["INCI_ID"].tolist() == src["INCI_ID"].tolist()
     assert got["gh_beat"].fillna("").tolist() == expected["gh_beat"].tolist()
     assert not (tmp_path / "out.parquet.parts").exists() and not work.exists()

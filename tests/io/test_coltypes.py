@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from geo_heart.io.coltypes import column_kind, convert
+from geo_heart.io.tables import read_parquet
 
 
 @pytest.mark.parametrize(
@@ -90,14 +91,14 @@ def test_geocode_types_auto(toy_env, tmp_path, ext):
     typed = json.loads(r.stdout)["output"]["typed_columns"]
     # identifiers stay text (ID, ZIP, BEAT: issue 29 #5), counts and times get their type
     assert typed == {"PEOPLE": "int", "WHEN": "datetime_utc", "N": "float"}
-    df = pyogrio.read_dataframe(out) if ext == "gpkg" else pd.read_parquet(out)
+    df = pyogrio.read_dataframe(out) if ext == "gpkg" else read_parquet(out)
     assert df["ZIP"].tolist() == ["02134", "27701"]  # the leading zero survives
     assert df["PEOPLE"].tolist() == [3, 4] and pd.api.types.is_integer_dtype(df["PEOPLE"])
     assert df["ID"].tolist() == ["1", "2"] and df["BEAT"].tolist() == ["511", "212"]
     assert pd.api.types.is_datetime64_any_dtype(df["WHEN"])
     # default: every input column as the text it was
     r = CliRunner().invoke(cli, args, catch_exceptions=False)
-    df = pyogrio.read_dataframe(out) if ext == "gpkg" else pd.read_parquet(out)
+    df = pyogrio.read_dataframe(out) if ext == "gpkg" else read_parquet(out)
     assert df["ID"].tolist() == ["1", "2"] and df["WHEN"].iloc[0] == "2024/06/01 10:00:00+00"
 
 

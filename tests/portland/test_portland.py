@@ -240,7 +240,7 @@ def test_portland_zip_of_the_area_still_resolves(pdx):
 def test_ambiguous_text_card_leads_with_ambiguous(pdx):
     from geo_heart.cli.lookup import render_card
 
-    r = pdx.lookup("SE 80TH AVE / SE GLADSTONE ST")
+    r = pdx.lookup("SE 80TH AVE / SE GLADSTONE ST", at="2025-06-04T12:00")  # PSR open
     r = r if isinstance(r, dict) else r.model_dump()
     assert r["status"] == "ambiguous"
     card = render_card(r, labels=pdx.config.beats.labels, service_name="PSR")

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo_heart.io.tables import read_parquet
+
 pytest.importorskip("distributed")
 
 from geo_heart.geo.assign import assign_chunk  # noqa: E402
@@ -51,11 +53,11 @@ def test_assign_durham_random_points_same_beats(workspace, tmp_path, cluster):
     )
     src = tmp_path / "pts.parquet"
     pts.to_parquet(src, row_group_size=25_000)  # read on the workers, row group by row group
-    local, ls = assign_chunk(workspace, pd.read_parquet(src))
+    local, ls = assign_chunk(workspace, read_parquet(src))
     out = tmp_path / "beats"
     s, info = assign_dask(workspace, src, check_output_target(src, str(out) + "/"),
                           scheduler=cluster, chunk_rows=50_000)  # fmt: skip
-    got = pd.concat([pd.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))])
+    got = pd.concat([read_parquet(p) for p in sorted(out.glob("part-*.parquet"))])
     assert info["partitions"] == 4 and s == ls
     assert list(got["pid"]) == list(range(n))
     assert list(got["beat"].fillna("")) == list(local["beat"].fillna(""))

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo_heart.io.tables import read_parquet
+
 pytest.importorskip("distributed")
 pytest.importorskip("dask_geopandas")
 
@@ -105,7 +107,7 @@ def test_assign_same_beats_and_bad_rows_kept(toy, tmp_path, cluster):
     spec = check_output_target(src, tmp_path / "pts_beats.parquet")
     assert isinstance(spec, OutputSpec)
     s, info = assign_dask(toy, src, spec, partitions=6, scheduler=cluster)
-    got = pd.read_parquet(tmp_path / "pts_beats.parquet")
+    got = read_parquet(tmp_path / "pts_beats.parquet")
     assert s == ls and info["features"] == n
     assert list(got["pid"].astype(int)) == list(range(n))
     assert list(got["beat"].fillna("")) == list(local["beat"].fillna(""))
