@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import shapely
@@ -221,3 +222,39 @@ def _directions(
         n = math.hypot(dx, dy)
         res[i] = (dx / n, dy / n) if n > 0 else None
     return res
+
+
+def crossing_records(g: Any, keys: list[tuple[str, str]], *, reach_m: float) -> dict[tuple, Any]:
+    """The crossing records of street pairs ``keys`` (``a <= b``), as a geocoder ``g`` computes
+    them one pair at a time (:meth:`~geo_heart.geocode.intersect.IntersectionMatcher._crossing_place`):
+    ``(crossing, lon, lat, uncertainty m, beats within max(uncertainty, reach_m) as (beat, lon,
+    lat, distance m))``, or None where the streets do not meet. The crossings by
+    :func:`crossings_many`, the beats near all of them in one query, the points back to lon/lat
+    in one transform each."""
+    crs = crossings_many([(g._shapes(a), g._shapes(b)) for a, b in keys], g._inside_area)
+    out: dict[tuple, Any] = {k: None for k, cr in zip(keys, crs, strict=True) if cr is None}
+    found = [(k, cr) for k, cr in zip(keys, crs, strict=True) if cr is not None]
+    if not found:
+        return out
+    _, to_lonlat, to_m = g._projection()
+    xs = np.array([cr.x for _, cr in found], dtype=float)
+    ys = np.array([cr.y for _, cr in found], dtype=float)
+    uncs = [round(cr.uncertainty * to_m + 5.0, 1) for _, cr in found]
+    lons, lats = to_lonlat.transform(xs, ys)
+    near_all = g._beats_within_many(xs, ys, [max(u, reach_m) / to_m for u in uncs])
+    flat = [t for near in near_all for t in near]
+    qlon, qlat = to_lonlat.transform(
+        np.array([t[2] for t in flat], dtype=float), np.array([t[3] for t in flat], dtype=float)
+    )
+    qlon, qlat = qlon.tolist(), qlat.tolist()
+    at = 0
+    for (k, cr), unc, lon, lat, near in zip(
+        found, uncs, lons.tolist(), lats.tolist(), near_all, strict=True
+    ):
+        beats = tuple(
+            (beat, qlon[at + j], qlat[at + j], round(d * to_m, 1))
+            for j, (d, beat, _, _) in enumerate(near)
+        )
+        at += len(near)
+        out[k] = (cr, lon, lat, unc, beats)
+    return out

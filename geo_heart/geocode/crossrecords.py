@@ -70,6 +70,16 @@ def load_records(path: Path | None) -> dict[tuple[str, str], Any]:
     return load_tables(path)[0]
 
 
+def read_into(path: Path | None, records: dict, near: dict) -> None:
+    """Add the records and near beats stored in ``path`` to a geocoder's memos (what the memos
+    hold already stays)."""
+    got_records, got_near = load_tables(path)
+    for key, got in got_records.items():
+        records.setdefault(key, got)
+    for key, got in got_near.items():
+        near.setdefault(key, got)
+
+
 def save_records(
     path: Path | None, new: dict[tuple[str, str], Any], near: dict[tuple, Any] | None = None
 ) -> int:

@@ -20,7 +20,7 @@ import shapely
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
-from geo_heart.geocode.crossrecords import load_tables, records_path, save_records
+from geo_heart.geocode.crossrecords import read_into, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
 
@@ -428,68 +428,30 @@ class IntersectionMatcher(BeatOutlines):
 
     def _fill_crossings(self, keys) -> None:
         """:meth:`_crossing_place` of many street pairs ``(a, b)`` (``a <= b``) at once, into
-        the memo (and the records written beside the index at the end of the batch): the
-        crossings by :func:`~geo_heart.geocode.crossbatch.crossings_many`, the beats within
-        reach of all of them in one query; the same records as one pair at a time."""
-        from geo_heart.geocode.crossbatch import crossings_many
+        the memo (and the records written beside the index at the end of the batch): see
+        :func:`~geo_heart.geocode.crossbatch.crossing_records`; the same records as one pair at
+        a time."""
+        from geo_heart.geocode.crossbatch import crossing_records
 
         keys = [k for k in dict.fromkeys(keys) if k not in self._crossing_memo]
-        if not keys:
-            return
-        crs = crossings_many([(self._shapes(a), self._shapes(b)) for a, b in keys],
-                             self._inside_area)  # fmt: skip
-        memo, new = self._crossing_memo, self._crossing_new
-        found = [(k, cr) for k, cr in zip(keys, crs, strict=True) if cr is not None]
-        for k, cr in zip(keys, crs, strict=True):
-            if cr is None:
-                memo[k] = new[k] = None
-        if not found:
-            return
-        _, to_lonlat, to_m = self._projection()
-        xs = np.array([cr.x for _, cr in found], dtype=float)
-        ys = np.array([cr.y for _, cr in found], dtype=float)
-        uncs = [round(cr.uncertainty * to_m + 5.0, 1) for _, cr in found]
-        lons, lats = to_lonlat.transform(xs, ys)
-        near_all = self._beats_within_many(
-            xs, ys, [max(u, PRECOMPUTED_REACH_M) / to_m for u in uncs]
-        )
-        flat = [t for near in near_all for t in near]
-        qlon, qlat = to_lonlat.transform(
-            np.array([t[2] for t in flat], dtype=float), np.array([t[3] for t in flat], dtype=float)
-        )
-        qlon, qlat = qlon.tolist(), qlat.tolist()
-        at = 0
-        for (k, cr), unc, lon, lat, near in zip(
-            found, uncs, lons.tolist(), lats.tolist(), near_all, strict=True
-        ):
-            beats = tuple(
-                (beat, qlon[at + j], qlat[at + j], round(d * to_m, 1))
-                for j, (d, beat, _, _) in enumerate(near)
-            )
-            at += len(near)
-            memo[k] = new[k] = (cr, lon, lat, unc, beats)
+        if keys:
+            got = crossing_records(self, keys, reach_m=PRECOMPUTED_REACH_M)
+            self._crossing_memo.update(got)
+            self._crossing_new.update(got)
 
     def _read_crossing_records(self) -> None:
-        """Read the records (and near beats) computed by earlier batches, kept beside the index
-        (:mod:`geo_heart.geocode.crossrecords`), into the memos; once per geocoder."""
+        """Read the records (and near beats) earlier batches kept beside the index into the
+        memos (:func:`~geo_heart.geocode.crossrecords.read_into`); once per geocoder."""
         self._crossing_records_read = True
-        records, near = load_tables(records_path(self.index))
-        memo = self._crossing_memo
-        for pair, got in records.items():
-            memo.setdefault(pair, got)
-        near_memo = self._near_memo
-        for key, got in near.items():
-            near_memo.setdefault(key, got)
+        read_into(records_path(self.index), self._crossing_memo, self._near_memo)
 
     def _save_crossing_records(self) -> None:
-        """Write the crossing records (and near beats) computed since the last write beside
-        the index (merged with the file's; never raises: see
-        :mod:`geo_heart.geocode.crossrecords`)."""
-        if not self._crossing_new and not self._near_new:
-            return
-        new, self._crossing_new = self._crossing_new, {}
-        near, self._near_new = self._near_new, {}
-        save_records(records_path(self.index), new, near)
+        """Write the records (and near beats) computed since the last write beside the index
+        (merged with the file's; never raises: :mod:`geo_heart.geocode.crossrecords`)."""
+        if self._crossing_new or self._near_new:
+            new, self._crossing_new = self._crossing_new, {}
+            near, self._near_new = self._near_new, {}
+            save_records(records_path(self.index), new, near)
 
     def _beat_at(self, lon: float, lat: float) -> str | None:
         return self.beat_index.locate(lon, lat).beat
