@@ -62,28 +62,29 @@ def crossings_many(
     ]
     if not combos:
         return out
-    parts: dict[int, np.ndarray] = {}
-
-    def parts_of(s: StreetShape) -> np.ndarray:
-        got = parts.get(id(s))
-        if got is None:
-            got = parts[id(s)] = shapely.get_parts(s.extended)
-        return got
-
+    # the parts of every shape, found in one call (as ``get_parts`` of each shape)
+    slot: dict[int, int] = {}
+    shape_list: list[StreetShape] = []
+    for _, sa, sb in combos:
+        for sh in (sa, sb):
+            if id(sh) not in slot:
+                slot[id(sh)] = len(shape_list)
+                shape_list.append(sh)
+    parts, owner = shapely.get_parts(
+        np.array([sh.extended for sh in shape_list], dtype=object), return_index=True
+    )
+    count = np.bincount(owner, minlength=len(shape_list))
+    first_part = np.cumsum(count) - count
     # every pair of parts of every combo (part of a major, as ``ga[:, None], gb[None, :]``)
-    pa_list: list = []
-    pb_list: list = []
-    pc_list: list[int] = []
-    for c, (_, sa, sb) in enumerate(combos):
-        ga, gb = parts_of(sa), parts_of(sb)
-        na, nb = len(ga), len(gb)
-        pa_list.extend(np.repeat(ga, nb).tolist())
-        pb_list.extend(np.tile(gb, na).tolist())
-        pc_list.extend([c] * (na * nb))
+    ia = np.array([slot[id(sa)] for _, sa, _ in combos], dtype=np.int64)
+    ib = np.array([slot[id(sb)] for _, _, sb in combos], dtype=np.int64)
+    na, nb = count[ia], count[ib]
+    per = na * nb
+    pc = np.repeat(np.arange(len(combos)), per)
+    local = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    GA = parts[first_part[ia][pc] + local // nb[pc]]
+    GB = parts[first_part[ib][pc] + local % nb[pc]]
     n_c = len(combos)
-    GA = np.array(pa_list, dtype=object)
-    GB = np.array(pb_list, dtype=object)
-    pc = np.array(pc_list, dtype=np.int64)
     inter = shapely.intersection(GA, GB)
     coords, at = shapely.get_coordinates(inter, return_index=True)
     pt_combo = pc[at]
@@ -145,13 +146,14 @@ def crossings_many(
     pick = order[np.searchsorted(all_c[order], found, side="left")]
     px, py, pe = all_p[pick, 0], all_p[pick, 1], ext[pick]
     # the crossing angle: the direction of each shape's line near the point
-    sides: list[tuple[int, int, shapely.Geometry]] = []  # (slot, side, geometry)
-    for slot, c in enumerate(found.tolist()):
-        sides.append((slot, 0, combos[c][1].extended))
-        sides.append((slot, 1, combos[c][2].extended))
-    dirs = _directions(sides, px, py, [combos[c][1].unit_m for c in found.tolist()])
+    fl = found.tolist()
+    side_shape = np.column_stack([ia[found], ib[found]]).ravel()  # a, b of each found combo
+    dirs = _directions(
+        shape_list, side_shape, (parts, first_part, count), px, py,
+        [combos[c][1].unit_m for c in fl],
+    )  # fmt: skip
     got: list[tuple[int, Crossing]] = []
-    for slot, c in enumerate(found.tolist()):
+    for slot, c in enumerate(fl):
         k, sa, sb = combos[c]
         how = sa.source if sa.source == sb.source else f"{sa.source} and {sb.source}"
         x, y, e = float(px[slot]), float(py[slot]), float(pe[slot])
@@ -174,53 +176,56 @@ def crossings_many(
 
 
 def _directions(
-    sides: list[tuple[int, int, shapely.Geometry]],
+    shape_list: list[StreetShape],
+    side_shape: np.ndarray,
+    parts_of: tuple[np.ndarray, np.ndarray, np.ndarray],
     px: np.ndarray,
     py: np.ndarray,
     units: list[float],
 ) -> list[tuple[float, float] | None]:
-    """:func:`geo_heart.geocode.lines._angle_sin` of each ``(slot, side, geometry)`` at the
-    slot's point (``px``, ``py``), with the step of the slot's unit, all at once."""
-    res: list[tuple[float, float] | None] = [None] * len(sides)
-    geoms = np.array([g for _, _, g in sides], dtype=object)
+    """:func:`geo_heart.geocode.lines._angle_sin` of each side (``side_shape``: the shape of side
+    ``i``, at the point of slot ``i // 2``) with the step of the slot's unit, all at once.
+    ``parts_of``: the shapes' parts, each shape's first part and count of parts."""
+    parts, first_part, count = parts_of
+    n = len(side_shape)
+    res: list[tuple[float, float] | None] = [None] * n
+    geoms = np.array([shape_list[s].extended for s in side_shape.tolist()], dtype=object)
     tids = shapely.get_type_id(geoms).tolist()
-    pts_slot = np.array([s for s, _, _ in sides], dtype=np.int64)
-    P = shapely.points(px[pts_slot], py[pts_slot])
+    slot = np.arange(n) // 2
+    P = shapely.points(px[slot], py[slot])
     line_of: dict[int, shapely.Geometry] = {}
-    multi: list[int] = []
+    multi = [i for i, t in enumerate(tids) if t in (5, 7)]  # MultiLineString, collection
     for i, t in enumerate(tids):
         if t == _LINE:
             line_of[i] = geoms[i]
-        elif t in (5, 7):  # MultiLineString, collection: the nearest of its lines
-            multi.append(i)
     if multi:
-        cand_i: list[int] = []
-        cand_g: list = []
-        for i in multi:
-            for ln in shapely.get_parts(geoms[i]).tolist():
-                if shapely.get_type_id(ln) == _LINE:
-                    cand_i.append(i)
-                    cand_g.append(ln)
-        if cand_g:
-            ci = np.array(cand_i, dtype=np.int64)
-            d = shapely.distance(np.array(cand_g, dtype=object), P[ci])
-            owners = np.unique(ci)
-            first = _first_min(d, np.searchsorted(owners, ci), len(owners))
-            for j in first.tolist():
-                line_of[cand_i[j]] = cand_g[j]
+        # the nearest of each one's lines (the first on a tie)
+        mi = np.array(multi, dtype=np.int64)
+        ms = side_shape[mi]
+        k = np.repeat(np.arange(len(mi)), count[ms])
+        idx = np.repeat(first_part[ms] - (np.cumsum(count[ms]) - count[ms]), count[ms])
+        idx = idx + np.arange(len(k))
+        is_line = shapely.get_type_id(parts[idx]) == _LINE
+        k, idx = k[is_line], idx[is_line]
+        if len(k):
+            d = shapely.distance(parts[idx], P[mi[k]])
+            owners = np.unique(k)
+            best = _first_min(d, np.searchsorted(owners, k), len(owners))
+            for j in best.tolist():
+                line_of[int(mi[k[j]])] = parts[idx[j]]
     if not line_of:
         return res
-    idx = sorted(line_of)
-    lines = np.array([line_of[i] for i in idx], dtype=object)
-    pts = P[idx]
-    step = np.array([15.0 / units[sides[i][0]] for i in idx])
+    at = sorted(line_of)
+    lines = np.array([line_of[i] for i in at], dtype=object)
+    pts = P[at]
+    step = np.array([15.0 / units[i // 2] for i in at])
     d = shapely.line_locate_point(lines, pts)
     a = shapely.get_coordinates(shapely.line_interpolate_point(lines, np.maximum(d - step, 0.0)))
     b = shapely.get_coordinates(shapely.line_interpolate_point(lines, d + step))
-    for i, (ax, ay), (bx, by) in zip(idx, a.tolist(), b.tolist(), strict=True):
+    for i, (ax, ay), (bx, by) in zip(at, a.tolist(), b.tolist(), strict=True):
         dx, dy = bx - ax, by - ay
-        n = math.hypot(dx, dy)
-        res[i] = (dx / n, dy / n) if n > 0 else None
+        h = math.hypot(dx, dy)
+        res[i] = (dx / h, dy / h) if h > 0 else None
     return res
 
 
