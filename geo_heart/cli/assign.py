@@ -294,6 +294,7 @@ def assign_streamed(
         on_loss=on_loss,
         input_columns=header,
         csv_input=table_kind(input_path) in ("csv", "tsv"),
+        source=input_path,
     )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}

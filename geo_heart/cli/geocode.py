@@ -297,7 +297,7 @@ def geocode(
             )
             info = write_vector_from_parquet(
                 work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
-                on_loss=on_loss, input_columns=header, csv_input=csv_input,
+                on_loss=on_loss, input_columns=header, csv_input=csv_input, source=input_path,
             )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
