@@ -169,7 +169,9 @@ def iso_text(arr):
     pa = _pa()
     t = arr.type
     if pa.types.is_timestamp(t):
-        return pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S" + ("%Ez" if t.tz else ""))
+        text = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S" + ("%Ez" if t.tz else ""))
+        # a fraction of zeros says nothing: 03:04:05.000000 -> 03:04:05
+        return pc.replace_substring_regex(text, pattern=r"\.0+($|[+-])", replacement=r"\1")
     if pa.types.is_date(t):
         return pc.strftime(arr.cast(pa.date32()), format="%Y-%m-%d")
     return arr.cast(pa.string())
@@ -363,3 +365,74 @@ def csv_frame(table):
     frame = t.to_pandas(types_mapper=mapping.get)
     frame.columns = pd.Index(table.column_names, dtype=object)
     return frame, notes
+
+
+def _simple(t) -> bool:
+    pa = _pa()
+    return (_text_type(t) or pa.types.is_boolean(t) or pa.types.is_floating(t)
+            or pa.types.is_integer(t) or pa.types.is_null(t))  # fmt: skip
+
+
+def read_source(source, columns, rows: int):
+    """A Parquet input's ``columns`` (those it holds) as a ``pyarrow.Table``, or None when the
+    input is not Parquet or has not got ``rows`` rows (for a table held in memory)."""
+    import pyarrow.parquet as pq
+
+    schema = parquet_source(source, list(map(str, columns)))
+    if schema is None:
+        return None
+    paths = source if isinstance(source, list | tuple) else [source]
+    table = _pa().concat_tables([pq.read_table(p, columns=schema.names) for p in paths])
+    if table.num_rows != rows:
+        log.warning("input %s has %d rows, the results %d: columns written as computed",
+                    paths[0], table.num_rows, rows)  # fmt: skip
+        return None
+    return table.replace_schema_metadata(None)
+
+
+def with_source_columns(frame, table, fmt: str):
+    """``frame`` with ``table``'s columns (the input's, row-aligned) fitted to ``fmt`` as pandas
+    Arrow-backed columns (their Arrow types reach the writer; GDAL formats need pyogrio's
+    ``use_arrow``). Outside GeoParquet a text column keeps the frame's values (the same text, so
+    that the text-loss checks see it)."""
+    import pandas as pd
+
+    pa = _pa()
+    out = frame.copy()
+    for name in table.column_names:
+        t = table.schema.field(name).type
+        if fmt != "parquet" and _text_type(t):
+            continue
+        arr = fit_array(table[name], fmt)
+        out[name] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([arr])),
+                              index=out.index)  # fmt: skip
+    return out
+
+
+def csv_ready(frame):
+    """``frame`` for a CSV/TSV writer, and notes: Arrow-backed columns of other than text,
+    numbers and booleans in their text forms, ``bytes`` values as hexadecimal (never a Python
+    ``b'...'`` repr), date-times ISO 8601."""
+    import pandas as pd
+
+    pa = _pa()
+    cols, notes = [], []
+    for i in range(frame.shape[1]):
+        s = frame.iloc[:, i]
+        name = frame.columns[i]
+        if isinstance(s.dtype, pd.ArrowDtype) and not _simple(s.dtype.pyarrow_dtype):
+            t = s.dtype.pyarrow_dtype
+            if _binary(t) or _nested(t):
+                notes.append(f"column {name!r}: {fit_type(t, 'csv')[1]}")
+            s = pd.Series(text_form(pa.array(s.array)).to_pylist(), index=s.index, dtype=object)
+        elif s.dtype == object and s.map(lambda v: isinstance(v, bytes | bytearray)).any():
+            notes.append(f"column {name!r}: binary: written as {HEX}")
+            s = s.map(lambda v: v.hex().upper() if isinstance(v, bytes | bytearray) else v)
+        elif isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s):
+            s = pd.Series(iso_text(pa.array(s)).to_pylist(), index=s.index, dtype=object)
+        cols.append(s.rename(i))
+    if not cols:
+        return frame, notes
+    out = pd.concat(cols, axis=1)
+    out.columns = frame.columns
+    return out, notes

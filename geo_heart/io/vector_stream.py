@@ -380,7 +380,7 @@ def write_vector_from_parquet(
         frame = pq.read_table(work).to_pandas()
         return write_vector(
             frame, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
-            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input,
+            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input, source=source,
         )  # fmt: skip
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
     from geo_heart.io.shapefile import own_columns, plan_fields
