@@ -390,20 +390,24 @@ def read_source(source, columns, rows: int):
     return table.replace_schema_metadata(None)
 
 
-def with_source_columns(frame, table, fmt: str):
+def with_source_columns(frame, table, fmt: str, *, arrow: bool = True):
     """``frame`` with ``table``'s columns (the input's, row-aligned) fitted to ``fmt`` as pandas
     Arrow-backed columns (their Arrow types reach the writer; GDAL formats need pyogrio's
-    ``use_arrow``). Outside GeoParquet a text column keeps the frame's values (the same text, so
-    that the text-loss checks see it)."""
+    ``use_arrow``), or, ``arrow=False``, as plain pandas columns (for GDAL's row writer: give
+    ``fmt="text"``, so that only text, numbers and booleans remain). Outside GeoParquet a text
+    column keeps the frame's values (the same text, so that the text-loss checks see it)."""
     import pandas as pd
 
     pa = _pa()
     out = frame.copy()
     for name in table.column_names:
         t = table.schema.field(name).type
-        if fmt != "parquet" and _text_type(t):
+        if fmt != "parquet" and _text_type(t) or not arrow and _simple(t):
             continue
         arr = fit_array(table[name], fmt)
+        if not arrow:  # a text form, or real numbers (a decimal)
+            out[name] = pd.Series(arr.to_pandas().to_numpy(), index=out.index)
+            continue
         out[name] = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([arr])),
                               index=out.index)  # fmt: skip
     return out

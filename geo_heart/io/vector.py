@@ -314,15 +314,17 @@ def write_vector(
     own = own_columns(gdf.columns.drop(gdf.geometry.name), input_columns)
     empty_ok = [c for c in gdf.columns if c not in own] if csv_input else []
     found, arrow = [], False
-    if typed is not None and (spec.fmt == "parquet" or "OGC_FID" not in gdf.columns):
-        # the input's own columns and types (GDAL's Arrow writer takes OGC_FID as the feature
-        # ids: such a table keeps the columns as computed)
-        gdf = arrowtypes.with_source_columns(gdf, typed, spec.fmt)
-        found += arrowtypes.type_losses(source, typed.schema, spec.fmt)
-        notes = arrowtypes.fit_notes(typed.schema, spec.fmt)
+    if typed is not None:
+        # the input's own columns and types, through GDAL's Arrow writer; that writer takes a
+        # column named OGC_FID as the feature ids, so such a table goes through the row writer
+        # with the input's other types in their text forms
+        arrow = spec.fmt == "parquet" or "OGC_FID" not in gdf.columns
+        fit = spec.fmt if arrow else "text"
+        gdf = arrowtypes.with_source_columns(gdf, typed, fit, arrow=arrow)
+        found += arrowtypes.type_losses(source, typed.schema, fit)
+        notes = arrowtypes.fit_notes(typed.schema, fit)
         if notes:
             info["notes"] = notes
-        arrow = True
     found = text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,), own=own,
                         empty_ok=empty_ok) + found  # fmt: skip
     losses = enforce(found, p, spec.fmt, on_loss)

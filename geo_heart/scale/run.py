@@ -109,15 +109,24 @@ def _assign_part(area, chunk: pd.DataFrame, **options) -> tuple[pd.DataFrame, di
 def _task(area, item, *, work, work_options, folder=None, points=None, crs="EPSG:4326"):
     """Read one partition, run ``work`` on it; write it into ``folder`` or hand it back."""
     index, part = item
-    out, summary = work(area, materialize(part), **work_options)
+    frame = materialize(part)
+    out, summary = work(area, frame, **work_options)
     if folder is None:
         return out, summary
-    _write_dataset_part(out, Path(folder) / f"part-{index:06d}.parquet", points, crs)
+    from geo_heart.scale.partitions import ParquetPart
+
+    given = part.read_arrow() if isinstance(part, ParquetPart) else None
+    _write_dataset_part(out, Path(folder) / f"part-{index:06d}.parquet", points, crs, given)
     return None, summary
 
 
-def _write_dataset_part(out: pd.DataFrame, path: Path, points: tuple[str, str], crs: str) -> None:
-    """One GeoParquet partition, atomically (a rerun of a lost task rewrites the same file)."""
+def _write_dataset_part(
+    out: pd.DataFrame, path: Path, points: tuple[str, str], crs: str, given=None
+) -> None:
+    """One GeoParquet partition, atomically (a rerun of a lost task rewrites the same file).
+    ``given``: the partition's rows as the Parquet input holds them (``pyarrow.Table``): the
+    user's columns are written from it with their Arrow types (:mod:`geo_heart.io.arrowtypes`)."""
+    from geo_heart.io.arrowtypes import with_source_columns
     from geo_heart.io.files import atomic_write
     from geo_heart.io.vector import _writable, to_geodataframe, write_failure
 
@@ -127,6 +136,10 @@ def _write_dataset_part(out: pd.DataFrame, path: Path, points: tuple[str, str], 
         # text (not Arrow's null type); any other column keeps its type as the input had it
         if c != geom and gdf[c].dtype == object and gdf[c].isna().all():
             gdf[c] = gdf[c].astype("string")
+    if given is not None and given.num_rows == len(gdf):
+        keep = [c for c in given.column_names if c in gdf.columns and c != geom]
+        gdf = with_source_columns(gdf, given.select(keep).replace_schema_metadata(None),
+                                  "parquet")  # fmt: skip
     try:
         with atomic_write(path) as tmp:
             gdf.to_parquet(tmp, index=False)
