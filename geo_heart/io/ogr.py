@@ -40,6 +40,16 @@ def _is_bool(v) -> bool:
     return isinstance(v, (bool, np.bool_))
 
 
+def _text(v):
+    """A value as text: None for a missing one, bytes as upper-case hexadecimal (the text form
+    of :mod:`geo_heart.io.arrowtypes`; never Python's ``b'...'``)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bytes | bytearray):
+        return v.hex().upper()
+    return str(v)
+
+
 def writable(gdf):
     """Object columns become text (or None) so every driver can store them; a column of
     True/False (and None) becomes a boolean column (a GeoPackage/Shapefile logical field, never
@@ -55,9 +65,7 @@ def writable(gdf):
             if len(present) and present.map(_is_bool).all():
                 out[col] = s.astype("boolean")
                 continue
-            out[col] = s.map(
-                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
-            )
+            out[col] = s.map(_text)
         elif isinstance(s.dtype, pd.CategoricalDtype):
             out[col] = s.astype(str)
     return out

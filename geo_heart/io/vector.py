@@ -338,6 +338,8 @@ def write_vector(
 
             with atomic_write(p) as tmp:
                 gdf.to_parquet(tmp, index=False)
+                if arrow:
+                    drop_pandas_metadata(tmp)
         elif spec.fmt == "shp":
             info.update(_write_shapefile(gdf, p, own, input_columns, arrow=arrow))
         else:
@@ -349,6 +351,17 @@ def write_vector(
         raise write_failure(p, exc) from None
     log.info("wrote %s (%s, %d features)", p, spec.fmt, info["features"])
     return info
+
+
+def drop_pandas_metadata(path: Path) -> None:
+    """Rewrite a GeoParquet file without pandas' metadata: the input's columns are Arrow-backed
+    in the frame, and pandas would read them back as such; without it, a reader gets them as
+    it gets the input's (the streamed writer writes no pandas metadata either)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"}
+    pq.write_table(table.replace_schema_metadata(meta), path)
 
 
 def _write_shapefile(

@@ -143,6 +143,10 @@ def _write_dataset_part(
     try:
         with atomic_write(path) as tmp:
             gdf.to_parquet(tmp, index=False)
+            if given is not None:
+                from geo_heart.io.vector import drop_pandas_metadata
+
+                drop_pandas_metadata(tmp)
     except Exception as exc:
         raise write_failure(path, exc) from None
 

@@ -249,3 +249,8 @@ def test_fit_type(t, fmt, want):
 def test_a_decimal_too_long_for_a_double_is_exact_text():
     arr = pa.array([decimal.Decimal("12345678901234567890.12")], pa.decimal128(30, 2))
     assert arrowtypes.fit_array(arr, "gpkg").to_pylist() == ["12345678901234567890.12"]
+
+
+def test_a_short_decimal_is_the_nearest_double():
+    arr = pa.array([decimal.Decimal("4.56"), decimal.Decimal("-0.10")], pa.decimal128(8, 2))
+    assert arrowtypes.fit_array(arr, "fgb").to_pylist() == [4.56, -0.1]
