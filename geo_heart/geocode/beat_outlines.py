@@ -238,15 +238,21 @@ class BeatOutlines:
             parts, part_of = shapely.get_parts(self._beat_geoms, return_index=True)
             rings, ring_of = shapely.get_rings(parts, return_index=True)
             xy, pos = shapely.get_coordinates(rings, return_index=True)
-            starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]]).tolist()
-            ends = [*starts[1:], len(pos)]
+            starts = np.flatnonzero(np.r_[True, pos[1:] != pos[:-1]])
+            ends = np.r_[starts[1:], len(pos)]
             beat_of = part_of[ring_of]
-            lines, owner = [], []
-            for r, (a, e) in enumerate(zip(starts, ends, strict=True)):
-                for i in range(a, e - 1, CHUNK_SEGMENTS):
-                    lines.append(shapely.linestrings(xy[i : min(i + CHUNK_SEGMENTS + 1, e)]))
-                    owner.append(beat_of[r])
-            got = (shapely.STRtree(np.array(lines, dtype=object)), np.array(owner, dtype=np.int64))
+            # every ring's stretches (first coordinate a, a + CHUNK_SEGMENTS, ... up to its last
+            # segment), each up to CHUNK_SEGMENTS + 1 coordinates, made in one call
+            per_ring = (ends - 1 - starts + CHUNK_SEGMENTS - 1) // CHUNK_SEGMENTS
+            ring = np.repeat(np.arange(len(starts)), per_ring)
+            first = np.arange(len(ring)) - np.repeat(np.cumsum(per_ring) - per_ring, per_ring)
+            c0 = starts[ring] + first * CHUNK_SEGMENTS
+            c1 = np.minimum(c0 + CHUNK_SEGMENTS + 1, ends[ring])
+            size = c1 - c0
+            at = np.repeat(c0 - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+            lines = shapely.linestrings(xy[at], indices=np.repeat(np.arange(len(ring)), size))
+            owner = np.asarray(beat_of[ring], dtype=np.int64)
+            got = (shapely.STRtree(lines), owner)
             self._chunks = got
         return got
 

@@ -17,9 +17,10 @@ import threading
 import numpy as np
 import shapely
 
+from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
-from geo_heart.geocode.crossrecords import load_records, records_path, save_records
+from geo_heart.geocode.crossrecords import read_into, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
 
@@ -33,6 +34,8 @@ PRECOMPUTED_REACH_M = 400.0
 #: line); farther, it is an estimate
 OK_EXTRAPOLATED_M = 25.0
 _NONE: dict = {}
+#: :meth:`IntersectionMatcher._crossing_place` of a pair a batch computes later (with the others)
+_MISSING: tuple = ("not computed yet",)
 #: The batch being matched in this thread (its geocoder and the crossing geometry it waits for)
 _DEFER = threading.local()
 
@@ -135,6 +138,7 @@ class IntersectionMatcher(BeatOutlines):
         best: tuple | None = None
         adj = self._cross_adj  # the index's precomputed crossings, by street
         rank = 0
+        missing = False
         for i, a in enumerate(c1_8):
             row = adj.get(a, _NONE) if adj is not None else None
             for j, b in enumerate(c2_8):
@@ -146,10 +150,16 @@ class IntersectionMatcher(BeatOutlines):
                     cr = self._crossing_place(a, b)
                 if cr is None:
                     continue
+                if cr is _MISSING:  # a batch computes it with the others it needs
+                    missing = True
+                    continue
                 in_area = any(t[3] <= CROSSING_REACH_M for t in cr[4])
                 key = (not in_area, int(i >= n1) + int(j >= n2), cr[0].uncertainty, rank)
                 if best is None or key < best[0]:
                     best = (key, a, b, cr)
+        if missing:
+            # the text is matched again once the batch's crossings are computed (all at once)
+            raise NearPending
         if best is not None:
             _, a, b, cr = best
             k = (a, b) if a <= b else (b, a)
@@ -361,9 +371,16 @@ class IntersectionMatcher(BeatOutlines):
         """Mask of projected points ``(n, 2)`` inside some beat."""
         if self._beat_tree is None:
             self._build_beat_tree()
-        hits = self._beat_tree.query(shapely.points(pts), predicate="intersects")
+        pts = np.asarray(pts, dtype=float)
+        # candidates by bounding box, then the prepared beats' ``intersects`` at each point (the
+        # same test as a tree query with that predicate, which would test the query points
+        # against the unprepared outlines)
+        qi, bj = self._beat_tree.query(shapely.points(pts))
         mask = np.zeros(len(pts), dtype=bool)
-        mask[hits[0]] = True
+        if len(qi):
+            with PREPARED_LOCK:
+                hit = shapely.intersects_xy(self._beat_geoms[bj], pts[qi, 0], pts[qi, 1])
+            mask[qi[hit]] = True
         return mask
 
     def _crossing_place(self, a: str, b: str) -> tuple | None:
@@ -382,12 +399,15 @@ class IntersectionMatcher(BeatOutlines):
         if k in memo:
             return memo[k]
         if not self._crossing_records_read:
-            # records computed by earlier batches, kept beside the index (.crossrecords)
-            self._crossing_records_read = True
-            for pair, got in load_records(records_path(self.index)).items():
-                memo.setdefault(pair, got)
+            self._read_crossing_records()
             if k in memo:
                 return memo[k]
+        crossings = getattr(_DEFER, "crossings", None)
+        if crossings is not None and _DEFER.owner is self:
+            # a batch is being matched: every crossing it needs is computed in one vectorised
+            # pass (:meth:`_fill_crossings`), then the texts that asked are matched again
+            crossings.add(k)
+            return _MISSING
         cr = self._crossing(*k)
         rec = None
         if cr is not None:
@@ -406,13 +426,32 @@ class IntersectionMatcher(BeatOutlines):
         self._crossing_new[k] = rec  # written beside the index at the end of the batch
         return rec
 
+    def _fill_crossings(self, keys) -> None:
+        """:meth:`_crossing_place` of many street pairs ``(a, b)`` (``a <= b``) at once, into
+        the memo (and the records written beside the index at the end of the batch): see
+        :func:`~geo_heart.geocode.crossbatch.crossing_records`; the same records as one pair at
+        a time."""
+        from geo_heart.geocode.crossbatch import crossing_records
+
+        keys = [k for k in dict.fromkeys(keys) if k not in self._crossing_memo]
+        if keys:
+            got = crossing_records(self, keys, reach_m=PRECOMPUTED_REACH_M)
+            self._crossing_memo.update(got)
+            self._crossing_new.update(got)
+
+    def _read_crossing_records(self) -> None:
+        """Read the records (and near beats) earlier batches kept beside the index into the
+        memos (:func:`~geo_heart.geocode.crossrecords.read_into`); once per geocoder."""
+        self._crossing_records_read = True
+        read_into(records_path(self.index), self._crossing_memo, self._near_memo)
+
     def _save_crossing_records(self) -> None:
-        """Write the crossing records computed since the last write beside the index (merged
-        with the file's; never raises: see :mod:`geo_heart.geocode.crossrecords`)."""
-        if not self._crossing_new:
-            return
-        new, self._crossing_new = self._crossing_new, {}
-        save_records(records_path(self.index), new)
+        """Write the records (and near beats) computed since the last write beside the index
+        (merged with the file's; never raises: :mod:`geo_heart.geocode.crossrecords`)."""
+        if self._crossing_new or self._near_new:
+            new, self._crossing_new = self._crossing_new, {}
+            near, self._near_new = self._near_new, {}
+            save_records(records_path(self.index), new, near)
 
     def _beat_at(self, lon: float, lat: float) -> str | None:
         return self.beat_index.locate(lon, lat).beat
@@ -427,6 +466,9 @@ class IntersectionMatcher(BeatOutlines):
             return tuple((b, lo, la) for b, lo, la, d in near if d <= within)
         key = (cr.x, cr.y, unc)
         got = self._near_memo.get(key)
+        if got is None and not self._crossing_records_read:
+            self._read_crossing_records()
+            got = self._near_memo.get(key)
         if got is None:
             pending = getattr(_DEFER, "pending", None)
             if pending is not None and _DEFER.owner is self:
@@ -453,7 +495,7 @@ class IntersectionMatcher(BeatOutlines):
         at = 0
         lons, lats = qlon.tolist(), qlat.tolist()
         for key, near in zip(keys, found, strict=True):
-            self._near_memo[key] = tuple(
+            self._near_memo[key] = self._near_new[key] = tuple(
                 (t[1], lons[at + j], lats[at + j]) for j, t in enumerate(near)
             )
             at += len(near)
@@ -462,7 +504,7 @@ class IntersectionMatcher(BeatOutlines):
         """``_match`` of each parsed address, the crossings' nearby beats found for the whole
         batch in one vectorised pass: a text whose crossing needs them is set aside, and matched
         again once they are known (the same match as matching it alone)."""
-        _DEFER.pending, _DEFER.owner = set(), self
+        _DEFER.pending, _DEFER.crossings, _DEFER.owner = set(), set(), self
         try:
             out: list = []
             again: list[tuple[int, tuple | None]] = []
@@ -472,9 +514,22 @@ class IntersectionMatcher(BeatOutlines):
                 except NearPending as exc:
                     out.append(None)
                     again.append((i, exc.located))
+            while _DEFER.crossings:
+                # the crossings the set-aside texts need, all at once; then those texts again
+                # (their nearby beats still deferred)
+                self._fill_crossings(sorted(_DEFER.crossings))
+                _DEFER.crossings = set()
+                retry, again = again, []
+                for i, located in retry:
+                    p = parsed[i]
+                    try:
+                        out[i] = (self._match(p) if located is None
+                                  else self._match_intersection(p, located))  # fmt: skip
+                    except NearPending as exc:
+                        again.append((i, exc.located))
             pending = _DEFER.pending
         finally:
-            _DEFER.pending = _DEFER.owner = None
+            _DEFER.pending = _DEFER.crossings = _DEFER.owner = None
         if pending:
             self._fill_near(pending)
         for i, located in again:

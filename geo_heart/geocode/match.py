@@ -145,6 +145,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         self._crossing_memo: dict[tuple[str, str], Any] = {}
         # records computed here and not yet written beside the index; whether it was read
         self._crossing_new: dict[tuple[str, str], Any] = {}
+        self._near_new: dict[tuple, tuple] = {}  # near beats likewise (kept in the same file)
         self._crossing_records_read = False
         self._proj = None
         self._to_m: float | None = None

@@ -86,6 +86,8 @@ def test_toy_batch_answers_as_one_at_a_time(toy, which):
 
 def test_toy_batch_does_the_crossing_geometry_once(toy, monkeypatch):
     g = new_geocoder(toy, calibration=_calibrations()["wide"])
+    # nothing read from the cache folder (an earlier test may have kept these near beats there)
+    g._crossing_records_read = True
     calls = []
     fill = g._fill_near
 

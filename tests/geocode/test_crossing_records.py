@@ -33,15 +33,25 @@ def _summary(answers: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 
 def _count_crossings(monkeypatch) -> list[int]:
-    """Count the calls to :func:`geo_heart.geocode.lines.crossing` made by the matcher."""
+    """Count the crossings the matcher computes: calls to :func:`geo_heart.geocode.lines.crossing`
+    (one pair) and the pairs given to :func:`geo_heart.geocode.crossbatch.crossings_many` (a
+    batch's pairs at once)."""
+    from geo_heart.geocode import crossbatch
+
     calls = [0]
     real = intersect.crossing
+    real_many = crossbatch.crossings_many
 
     def counted(*a, **k):
         calls[0] += 1
         return real(*a, **k)
 
+    def counted_many(shapes, *a, **k):
+        calls[0] += len(shapes)
+        return real_many(shapes, *a, **k)
+
     monkeypatch.setattr(intersect, "crossing", counted)
+    monkeypatch.setattr(crossbatch, "crossings_many", counted_many)
     return calls
 
 
@@ -109,6 +119,23 @@ def test_records_written_by_two_geocoders_are_merged(tmp_path):
     assert crossrecords.load_records(path) == {("A", "B"): None, ("C", "D"): ("rec",)}
     assert crossrecords.save_records(path, {}) == 0  # nothing new: the file is left alone
     assert crossrecords.load_records(path) == {("A", "B"): None, ("C", "D"): ("rec",)}
+
+
+def test_near_beats_are_kept_with_the_records_and_an_older_file_has_none(tmp_path):
+    path = tmp_path / "geocode-crossrecords-k.pkl"
+    near = {(10.0, 20.0, 450.0): (("11", -99.9, 40.0), ("12", -99.8, 40.1))}
+    assert crossrecords.save_records(path, {("A", "B"): None}, near) == 1
+    assert crossrecords.load_tables(path) == ({("A", "B"): None}, near)
+    # near beats alone are written too, merged with the file's
+    more = {(1.0, 2.0, 500.0): (("13", -99.7, 40.2),)}
+    assert crossrecords.save_records(path, {}, more) == 1
+    assert crossrecords.load_tables(path) == ({("A", "B"): None}, {**near, **more})
+    # a file written before near beats were kept: its records, no near beats
+    old = {"version": crossrecords.RECORDS_VERSION, "records": {("C", "D"): None}}
+    path.write_bytes(pickle.dumps(old))
+    assert crossrecords.load_tables(path) == ({("C", "D"): None}, {})
+    path.write_bytes(pickle.dumps({**old, "near": ["not", "a", "table"]}))
+    assert crossrecords.load_tables(path) == ({}, {})  # damaged: ignored, computed again
 
 
 def test_an_index_made_by_hand_has_no_records_file():
