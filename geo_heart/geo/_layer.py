@@ -63,82 +63,78 @@ def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _outline_cells(g, x0, y0, dx, dy, nx, ny) -> np.ndarray:
-    """Flat indices of every grid cell that the outline of polygon ``g`` touches.
+def _outline_pairs(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
+    """``(beat, flat cell)`` of every grid cell each polygon's outline touches, unique, sorted
+    by beat then cell: all outlines at once.
 
-    The outline is cut into segments shorter than a cell, so a segment touches only the cells of
-    its two ends and, when it crosses a corner diagonally, the two cells beside that corner. A
-    vertex on a cell line counts for the cells on both sides.
+    Each outline is cut into segments shorter than a cell, so a segment touches only the cells
+    of its two ends and, when it crosses a corner diagonally, the two cells beside that corner.
+    A vertex on a cell line counts for the cells on both sides.
     """
     step = min(dx, dy) / 4
-    cells = []
-    for part in shapely.get_parts(shapely.boundary(g)):
-        xy = shapely.get_coordinates(shapely.segmentize(part, step))
-        fx, fy = (xy[:, 0] - x0) / dx, (xy[:, 1] - y0) / dy
-        ix, iy = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
-        on_x, on_y = fx == ix, fy == iy  # on a cell line: the cell before it too
-        cols = [(ix, iy), (ix - on_x, iy), (ix, iy - on_y), (ix - on_x, iy - on_y)]
-        diag = (np.abs(np.diff(ix)) == 1) & (np.abs(np.diff(iy)) == 1)
-        if diag.any():
-            k = np.flatnonzero(diag)
-            cols += [(ix[k + 1], iy[k]), (ix[k], iy[k + 1])]
-        for cx, cy in cols:
-            ok = (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
-            cells.append(cy[ok] * nx + cx[ok])
-    if not cells:
-        return np.empty(0, dtype=np.int64)
-    return np.unique(np.concatenate(cells))
+    use = np.flatnonzero(~shapely.is_missing(geoms) & ~shapely.is_empty(geoms))
+    parts, of_geom = shapely.get_parts(shapely.boundary(geoms[use]), return_index=True)
+    xy, of_part = shapely.get_coordinates(shapely.segmentize(parts, step), return_index=True)
+    if not len(xy):
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    beat = use[of_geom][of_part]
+    fx, fy = (xy[:, 0] - x0) / dx, (xy[:, 1] - y0) / dy
+    ix, iy = np.floor(fx).astype(np.int64), np.floor(fy).astype(np.int64)
+    on_x, on_y = fx == ix, fy == iy  # on a cell line: the cell before it too
+    # a diagonal step between two points of one part: the two cells beside the corner
+    step_x, step_y = np.diff(ix), np.diff(iy)
+    diag = (np.abs(step_x) == 1) & (np.abs(step_y) == 1) & (np.diff(of_part) == 0)
+    k = np.flatnonzero(diag)
+    cols = [(ix[k + 1], iy[k], beat[k]), (ix[k], iy[k + 1], beat[k])]
+    # a point in the cell of the point before it (of the same beat) adds no cell: left out
+    new = np.r_[True, (step_x != 0) | (step_y != 0) | (beat[1:] != beat[:-1])]
+    line = np.flatnonzero(new | on_x | on_y)
+    new = np.flatnonzero(new)
+    cols.append((ix[new], iy[new], beat[new]))
+    ix, iy, beat, on_x, on_y = ix[line], iy[line], beat[line], on_x[line], on_y[line]
+    cols += [(ix - on_x, iy, beat), (ix, iy - on_y, beat), (ix - on_x, iy - on_y, beat)]
+    cx, cy, cb = (np.concatenate(v) for v in zip(*cols, strict=True))
+    ok = (cx >= 0) & (cx < nx) & (cy >= 0) & (cy < ny)
+    key = np.unique(cb[ok] * (nx * ny) + cy[ok] * nx + cx[ok])
+    return key // (nx * ny), key % (nx * ny)
 
 
 def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
     """The lookup grid: each cell's beat, ``-1`` (outside every beat) or an edge row.
 
     Rasterised from the outlines, never by testing one box per cell: every cell an outline
-    touches is an *edge* cell (:func:`_outline_cells`). An edge cell's candidates are the beats
-    whose outlines touch it plus the beat holding its centre; any other cell lies wholly inside
-    or wholly outside each beat, so its centre decides it.
+    touches is an *edge* cell (:func:`_outline_pairs`). An edge cell's candidates are the beats
+    whose outlines touch it plus the beats holding its centre; any other cell lies wholly inside
+    or wholly outside each beat, so its centre decides it. Every step is an array operation
+    over all beats at once (one ``contains_xy`` call for every centre and beat whose box holds
+    it, the pairs found by an STRtree).
     """
     n = len(geoms)
     shapely.prepare(geoms)
     cells = nx * ny
-    near: list[np.ndarray] = []  # per beat: the flat cells its outline may touch
-    touch_count = np.zeros(cells, dtype=np.int32)
-    for g in geoms:
-        if g is None or g.is_empty:
-            near.append(np.empty(0, dtype=np.int64))
-            continue
-        hit = _outline_cells(g, x0, y0, dx, dy, nx, ny)
-        near.append(hit)
-        touch_count[hit] += 1
+    o_beat, o_cell = _outline_pairs(geoms, x0, y0, dx, dy, nx, ny)
+    touch_count = np.bincount(o_cell, minlength=cells)
     # the beats holding each cell's centre. An untouched cell lies wholly inside or outside
     # each beat, and so does a run of untouched cells along a row (no outline crosses between
     # them), so a centre is tested for every touched cell and for the first cell of each run
-    # only, and the run takes its first cell's answer (tested only inside each beat's box)
+    # only, and the run takes its first cell's answer
     touched = (touch_count > 0).reshape(ny, nx)
     start = ~touched
     start[:, 1:] &= touched[:, :-1]
     tested = np.flatnonzero((touched | start).ravel())
     tx, ty = tested % nx, tested // nx
+    cx, cy = x0 + (tx + 0.5) * dx, y0 + (ty + 0.5) * dy
+    # (tested centre, beat) pairs whose beat's box holds the centre, then the centres inside
+    tree = shapely.STRtree(geoms)
+    pj, pi = tree.query(shapely.points(cx, cy))
+    inside = shapely.contains_xy(geoms[pi], cx[pj], cy[pj]) if len(pj) else pj.astype(bool)
+    pj, pi = pj[inside], pi[inside]
+    order = np.lexsort((pi, pj))  # by centre, then beat
+    pj, pi = pj[order], pi[order]
+    t_count = np.bincount(pj, minlength=len(tested)).astype(np.int32)
     t_beat = np.full(len(tested), -1, dtype=np.int32)
-    t_count = np.zeros(len(tested), dtype=np.int32)
-    t_extra: list[tuple[int, int]] = []  # (tested position, beat) for centres in a second beat
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty:
-            continue
-        gx0, gy0, gx1, gy1 = shapely.bounds(g)
-        ix0 = max(0, int(math.floor((gx0 - x0) / dx)))
-        ix1 = min(nx - 1, int(math.floor((gx1 - x0) / dx)))
-        iy0 = max(0, int(math.floor((gy0 - y0) / dy)))
-        iy1 = min(ny - 1, int(math.floor((gy1 - y0) / dy)))
-        if ix1 < ix0 or iy1 < iy0:
-            continue
-        k = np.flatnonzero((tx >= ix0) & (tx <= ix1) & (ty >= iy0) & (ty <= iy1))
-        inside = shapely.contains_xy(g, x0 + (tx[k] + 0.5) * dx, y0 + (ty[k] + 0.5) * dy)
-        k = k[inside]
-        t_extra.extend((int(j), i) for j in k[t_count[k] > 0].tolist())
-        t_count[k] += 1
-        first = k[t_beat[k] < 0]
-        t_beat[first] = i
+    first = np.r_[True, pj[1:] != pj[:-1]] if len(pj) else np.zeros(0, dtype=bool)
+    t_beat[pj[first]] = pi[first]  # the lowest beat holding the centre
     # every cell's tested cell: itself when touched or tested, else its run's first cell
     col = np.where(touched | start, np.arange(nx)[None, :], 0)
     src = (np.arange(ny)[:, None] * nx + np.maximum.accumulate(col, axis=1)).ravel()
@@ -147,26 +143,22 @@ def _build_grid(geoms, x0, y0, dx, dy, nx, ny) -> tuple[np.ndarray, np.ndarray]:
     of = pos[src]
     centre_beat = t_beat[of]
     centre_count = t_count[of]
-    extra: list[tuple[int, int]] = []
-    if t_extra:
-        beats_at: dict[int, list[int]] = {}
-        for j, i in t_extra:
-            beats_at.setdefault(j, []).append(i)
-        for c in np.flatnonzero(np.isin(of, list(beats_at))).tolist():
-            extra.extend((c, i) for i in beats_at[int(of[c])])
     edge = (touch_count > 0) | (centre_count > 1)
     grid = np.where(edge, -1, centre_beat).astype(np.int32)
     edge_cells = np.flatnonzero(edge)
     row_of = np.full(cells, -1, dtype=np.int64)
     row_of[edge_cells] = np.arange(len(edge_cells))
     cand = np.zeros((len(edge_cells), n), dtype=bool)
-    for i, hit in enumerate(near):
-        cand[row_of[hit], i] = True
+    cand[row_of[o_cell], o_beat] = True
     has_centre = edge_cells[centre_beat[edge_cells] >= 0]
     cand[row_of[has_centre], centre_beat[has_centre]] = True
-    for c, i in extra:
-        if row_of[c] >= 0:
-            cand[row_of[c], i] = True
+    # a cell whose centre lies in several beats (overlapping beats): all of them
+    multi = np.flatnonzero(centre_count > 1)
+    if len(multi):
+        lo = np.searchsorted(pj, of[multi], side="left")
+        cnt = np.searchsorted(pj, of[multi], side="right") - lo
+        at = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt) + np.repeat(lo, cnt)
+        cand[row_of[np.repeat(multi, cnt)], pi[at]] = True
     grid[edge_cells] = -(np.arange(len(edge_cells), dtype=np.int32) + 2)
     return grid.reshape(ny, nx), cand
 
