@@ -508,7 +508,13 @@ class IntersectionMatcher(BeatOutlines):
         try:
             out: list = []
             again: list[tuple[int, tuple | None]] = []
+            # exact (street, number) address points of the whole batch: one sorted-array join
+            exact = self._exact.hits(parsed)
             for i, p in enumerate(parsed):
+                hit = exact.get(i)
+                if hit is not None:
+                    out.append(hit)
+                    continue
                 try:
                     out.append(self._match(p))
                 except NearPending as exc:

@@ -51,6 +51,7 @@ from geo_heart.geocode.edges import (
     covering_keys,
     outside_reason,
 )
+from geo_heart.geocode.exact import ExactAddresses
 from geo_heart.geocode.finish import ResultFinisher, _copy_match, approximate_row
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
@@ -182,6 +183,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
                 )  # fmt: skip
                 self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
                 at += m
+        #: every address point as one sorted (street, number) array: a batch's exact hits
+        self._exact = ExactAddresses(
+            index.streets, keys, lon if keys else [], lat if keys else [], beats if keys else []
+        )
 
     @property
     def _cross_adj(self) -> dict[str, dict[str, Any]] | None:
