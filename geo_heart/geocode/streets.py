@@ -6,8 +6,8 @@ from bisect import bisect_left
 
 import numpy as np
 
-from geo_heart.geocode.exact import HISTORY_ONLY as _HISTORY_ONLY
 from geo_heart.geocode.address import DIRECTIONALS, SUFFIXES, StreetKey
+from geo_heart.geocode.exact import HISTORY_ONLY as _HISTORY_ONLY
 from geo_heart.geocode.reference import StreetData
 from geo_heart.geocode.types import NEIGHBOUR_BLOCKS, _Match
 
