@@ -587,3 +587,119 @@ def test_geocode_of_a_layer_keeps_its_attributes(census_town, town_env, tmp_path
     assert "geometry" not in got.columns[:4] and len(got) == 2
     if out.suffix != ".csv":
         assert got["n"].iloc[0] == 1.5 and np.isnan(got["n"].iloc[1])
+
+
+# ------------------------------------------------------------- typed Parquet inputs' columns
+#: Arrow types a Parquet input may hold beyond text, numbers and booleans
+TYPED = ("binary", "date", "datetime_tz", "decimal", "category", "int_null", "list", "text")
+
+
+def _typed_values(kind: str, n: int, seed: int):
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, 1000, n).tolist()
+    none = (rng.random(n) < 0.3).tolist()
+
+    def nulls(values):
+        return [None if z else v for v, z in zip(values, none, strict=True)]
+
+    if kind == "binary":  # any bytes, not UTF-8 text
+        return pa.array(nulls([bytes([v % 256, 0, 255]) for v in k]), pa.binary())
+    if kind == "date":
+        return pa.array(nulls([dt.date(2020, 1, 1) + dt.timedelta(days=v) for v in k]),
+                        pa.date32())  # fmt: skip
+    if kind == "datetime_tz":
+        t0 = dt.datetime(2022, 3, 13, 6, tzinfo=dt.timezone.utc)  # a DST change in Chicago
+        return pa.array(nulls([t0 + dt.timedelta(minutes=17 * v) for v in k]),
+                        pa.timestamp("ms", tz="America/Chicago"))  # fmt: skip
+    if kind == "decimal":
+        return pa.array(nulls([decimal.Decimal(v - 500) / 100 for v in k]), pa.decimal128(8, 2))
+    if kind == "category":
+        return pa.array(nulls([["N", "S", "E"][v % 3] for v in k]), pa.string()).dictionary_encode()
+    if kind == "int_null":
+        return pa.array(nulls([v * 10**6 for v in k]), pa.int64())
+    if kind == "list":
+        return pa.array(nulls([list(range(v % 3)) for v in k]), pa.list_(pa.int32()))
+    return pa.array(nulls([f"t{v}" for v in k]), pa.large_string())
+
+
+@st.composite
+def typed_tables(draw, *, results, geocode=False):
+    """A Parquet input (``pyarrow.Table``) with typed user columns and the working columns."""
+    import pyarrow as pa
+
+    df = draw(tables(results=results, kinds=("text",), geocode=geocode))
+    seed = draw(st.integers(0, 2**16))
+    work = {"addr", "px", "py", "when"}
+    cols = {}
+    for i, name in enumerate(df.columns):
+        if name in work:
+            cols[name] = pa.array(df[name].tolist())
+        else:
+            cols[name] = _typed_values(draw(st.sampled_from(TYPED)), len(df), seed + i)
+    return pa.table(cols)
+
+
+def _check_typed(got, given, fmt: str) -> None:
+    """The user's columns: exactly as given (GeoParquet), or as a GeoPackage holds them."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    assert got.column_names[: given.num_columns] == given.column_names
+    assert got.num_rows == given.num_rows
+    for name in given.column_names:
+        t, want, have = given.schema.field(name).type, given[name].to_pylist(), got[name]
+        if fmt == ".parquet":
+            assert have.type == t, (name, have.type, t)
+            assert have.to_pylist() == want, name
+        elif pa.types.is_timestamp(t):  # the same instants, in UTC
+            utc = [None if v is None else v.astimezone(dt.timezone.utc) for v in want]
+            assert have.to_pylist() == utc, name
+        elif pa.types.is_decimal(t):
+            assert have.to_pylist() == [None if v is None else float(v) for v in want], name
+        elif pa.types.is_list(t):
+            assert have.to_pylist() == [None if v is None else json.dumps(v) for v in want]
+        else:  # binary, date, integers, text and categories' values kept
+            assert have.to_pylist() == want, (name, have.type)
+
+
+@SETTINGS
+@given(
+    table=typed_tables(results=ASSIGN_RESULTS),
+    out_fmt=st.sampled_from([".parquet", ".gpkg"]),
+    command=st.sampled_from(["assign", "geocode"]),
+)
+def test_cli_typed_parquet_columns_keep_their_types(census_town, town_env, tmp_path_factory,
+                                                    table, out_fmt, command):  # fmt: skip
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = tmp_path_factory.mktemp("typed")
+    src, out = tmp / "in.parquet", tmp / f"out{out_fmt}"
+    if command == "geocode":  # the same rows, with addresses
+        addr = [ADDRESSES[i % len(ADDRESSES)] for i in range(table.num_rows)]
+        table = table.drop_columns(["px", "py"]).append_column("addr", pa.array(addr))
+        args = ["geocode", src, "-o", out, "--address-column", "addr"]
+        results = GEOCODE_RESULTS + CENSUS
+    else:
+        args = ["assign", src, "-o", out, "--lon-column", "px", "--lat-column", "py"]
+        results = ASSIGN_RESULTS + CENSUS
+    pq.write_table(table, src)
+    res = _invoke(args)
+    pair = refused_pairs(table.column_names, results + FORMAT_COLUMNS[out_fmt])
+    if pair:
+        _check_refused(res, pair, out)
+        return
+    assert res.exit_code == 0, res.output
+    if out_fmt == ".parquet":
+        got = pq.read_table(out)
+    else:
+        import pyogrio
+
+        got = pyogrio.read_arrow(out, read_geometry=False)[1]
+    _check_typed(got, table, out_fmt)

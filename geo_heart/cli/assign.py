@@ -230,7 +230,10 @@ def _assign(
 
 
 def _say_fields(obj, info: dict) -> None:
-    """Where a Shapefile's full column names are (shared by ``assign`` and ``geocode``)."""
+    """Where a Shapefile's full column names are, and the input's columns the format holds in
+    another form (shared by ``assign`` and ``geocode``)."""
+    for note in info.get("notes") or []:
+        obj.say(f"note: {note}")
     if info.get("renamed"):
         obj.say(f"Shapefile field names of {len(info['renamed'])} columns (10 characters at "
                 f"most): {info['columns_map']}; QGIS shows the full names ({info['aliases']})")
@@ -294,6 +297,7 @@ def assign_streamed(
         on_loss=on_loss,
         input_columns=header,
         csv_input=table_kind(input_path) in ("csv", "tsv"),
+        source=input_path,
     )
     if info.get("features") is None:
         info = {**info, "features": summary["rows"]}

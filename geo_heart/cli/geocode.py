@@ -281,9 +281,11 @@ def geocode(
                 s["review"] = _review_from_file(ws, work, header, address_column, review_path,
                                                 review_min_score)  # fmt: skip
             if streamed:
+                notes = s.pop("type_notes", None)
                 _report(obj, ws, spec, {**s, "overrides_applied": 0, "output": {
                     "path": str(spec.path), "format": spec.fmt, "crs": spec.crs,
-                    "features": s["rows"], "located": None}}, as_json, rules_at)  # fmt: skip
+                    "features": s["rows"], "located": None,
+                    **({"notes": notes} if notes else {})}}, as_json, rules_at)  # fmt: skip
                 return
             from geo_heart.io.vector_stream import infer_parquet_kinds, write_vector_from_parquet
 
@@ -297,7 +299,7 @@ def geocode(
             )
             info = write_vector_from_parquet(
                 work, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
-                on_loss=on_loss, input_columns=header, csv_input=csv_input,
+                on_loss=on_loss, input_columns=header, csv_input=csv_input, source=input_path,
             )  # fmt: skip
             if kinds:
                 info["typed_columns"] = kinds
@@ -335,7 +337,7 @@ def geocode(
             kinds = infer_kinds(out, header, keep_text=area_identifier_columns(ws.config))
         info = write_vector(
             out, spec, lon_column=names["lon"], lat_column=names["lat"], kinds=kinds,
-            on_loss=on_loss, input_columns=header, csv_input=csv_input,
+            on_loss=on_loss, input_columns=header, csv_input=csv_input, source=input_path,
         )  # fmt: skip
         summary = fixup.summarize(out, names, override_column=own["override"])
         summary.update(resumed_rows=resumed, output=info, **extra)

@@ -481,7 +481,10 @@ def _geocode_parts(
             f"{str(parts)!r} holds more parts than {str(inp)!r} has rows; delete it and rerun"
         )
     assert header is not None
-    join_parquet_parts([parts / _part_name(i) for i in range(n_parts)], header, outp)
+    notes = join_parquet_parts([parts / _part_name(i) for i in range(n_parts)], header, outp,
+                               source=inp)  # fmt: skip
     remove_marked_dir(parts)
     summary["resumed_rows"] = resumed
+    if notes:
+        summary["type_notes"] = notes
     return summary

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from geo_heart.errors import InputError
-from geo_heart.geocode.address import numbered_address, parse_address
+from geo_heart.geocode.address import parse_address
 from geo_heart.geocode.types import History
 
 
@@ -89,6 +89,7 @@ def history_counts(
 
 def _add_history(streets, path: Path, table: dict, info) -> dict:
     """Count the history layer into ``streets``' block guides; return the crossings' guide."""
+    from geo_heart.geocode.numbered import numbered_many
     from geo_heart.geocode.reference import _col, _read, _street
     from geo_heart.io.tables import read_columns, read_columns_arrow, table_kind
 
@@ -121,13 +122,21 @@ def _add_history(streets, path: Path, table: dict, info) -> dict:
     addrs, beats, sums = history_counts(df, addr_c, beat_c, time_c, half_life)
     pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     used = 0.0
-    for addr, beat, n in zip(addrs, beats, sums, strict=True):
-        # the common "200 PACIFIC AVE" form without a ParsedAddress (the same number and key)
-        na = numbered_address(addr)
-        p = parse_address(addr) if na is None else None
-        if na is not None or (p.kind == "block" and p.number is not None):
-            number, key = (na[0], na[2]) if na is not None else (p.number, p.street_key)
-            sd = _street(streets, key)
+    # the common "200 PACIFIC AVE" form read for all addresses at once, without a ParsedAddress
+    # (numbered_many: the same number and key as numbered_address); each street's data found once
+    nums, codes, keys = numbered_many(addrs)
+    nums_l, codes_l = nums.tolist(), codes.tolist()
+    sd_of: list = [None] * len(keys)
+    for i, (addr, beat, n) in enumerate(zip(addrs, beats, sums, strict=True)):
+        c = codes_l[i]
+        p = parse_address(addr) if c < 0 else None
+        if c >= 0 or (p.kind == "block" and p.number is not None):
+            if c >= 0:
+                number, sd = nums_l[i], sd_of[c]
+                if sd is None:
+                    sd = sd_of[c] = _street(streets, keys[c])
+            else:
+                number, sd = p.number, _street(streets, p.street_key)
             h = sd.history.setdefault((number // 100) * 100, {})
             h[beat] = round(h.get(beat, 0) + n, 4)
             used += 1

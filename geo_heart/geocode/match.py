@@ -40,7 +40,7 @@ import numpy as np
 
 from geo_heart.config.areafile import AddressRules
 from geo_heart.geo.workspace import Workspace, service_area_today
-from geo_heart.geocode.address import SPELLED_ORDINALS, ParsedAddress, parse_address
+from geo_heart.geocode.address import ParsedAddress, parse_address
 from geo_heart.geocode.calibration import IDENTITY, Calibration, load_calibration
 from geo_heart.geocode.edges import (
     _city_of,
@@ -51,10 +51,10 @@ from geo_heart.geocode.edges import (
     covering_keys,
     outside_reason,
 )
-from geo_heart.geocode.exact import ExactAddresses
 from geo_heart.geocode.finish import ResultFinisher, _copy_match, approximate_row
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
+from geo_heart.geocode.street_tables import StreetTables, street_tables  # noqa: F401 - re-exported
 from geo_heart.geocode.streets import SUFFIX_FORMS, StreetMatcher
 from geo_heart.geocode.types import (
     RESULT_COLUMNS,
@@ -125,17 +125,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         self._memo: dict[str, tuple] = {}  # normalised address -> result row
         self._street_memo: dict[Any, tuple[list[str], float, str]] = {}
         # fuzzy search pools: every known street name by length, plus spelled ordinals as aliases
-        self._name_alias: dict[str, str] = {}
-        self._names_by_len: dict[int, list[str]] = {}
+        tables = street_tables(index, beat_index)
+        self._names_by_len, self._name_alias = tables.names_by_len, tables.name_alias
         self._pool_memo: dict[tuple[int, int], list[str]] = {}
         self._fuzzy_memo: dict[str, tuple[list[str], float, str]] = {}
-        for n in sorted(index.by_name):
-            self._names_by_len.setdefault(len(n), []).append(n)
-            words = n.split(" ")
-            if any(w in SPELLED_ORDINALS for w in words):
-                spelled = " ".join(SPELLED_ORDINALS.get(w, w) for w in words)
-                self._name_alias[spelled] = n
-                self._names_by_len.setdefault(len(spelled), []).append(spelled)
         self._place_names = sorted(index.places)
         self._named_keys = sorted(getattr(index, "named_places", {}) or {})
         self._beat_ids = {str(b) for b in beat_index.ids}
@@ -158,35 +151,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         # the crossings' is made on the first crossing asked for (the _cross_adj property)
         self._cross_adj_memo: dict[str, dict[str, Any]] | None = None
         self._ph_adj = _adjacency(index.pair_history)
-        # per street, plain lists for fast scalar work: numbers, lon, lat, beat of each point,
-        # and (numbers, positions) of the even and of the odd numbers
-        keys = [k for k, sd in index.streets.items() if sd.numbers is not None]
-        self._pts: dict[str, tuple] = {}
-        self._xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
-        if keys:
-            lon = np.concatenate([index.streets[k].lon for k in keys])
-            lat = np.concatenate([index.streets[k].lat for k in keys])
-            pos = beat_index.locate_many(lon, lat)
-            ids = [str(b) for b in beat_index.ids]
-            beats = [ids[b] if b >= 0 else None for b in pos.tolist()]
-            at = 0
-            for k in keys:
-                sd = index.streets[k]
-                nums = sd.numbers.tolist()
-                m = len(nums)
-                even = [(v, i) for i, v in enumerate(nums) if v % 2 == 0]
-                odd = [(v, i) for i, v in enumerate(nums) if v % 2 == 1]
-                self._pts[k] = (
-                    nums, sd.lon.tolist(), sd.lat.tolist(), beats[at : at + m],
-                    ([v for v, _ in even], [i for _, i in even]),
-                    ([v for v, _ in odd], [i for _, i in odd]),
-                )  # fmt: skip
-                self._xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
-                at += m
-        #: every address point as one sorted (street, number) array: a batch's exact hits
-        self._exact = ExactAddresses(
-            index.streets, keys, lon if keys else [], lat if keys else [], beats if keys else []
-        )
+        # per street, plain lists for fast scalar work (shared by the geocoders of this index),
+        # and every address point as one sorted (street, number) array: a batch's exact hits
+        self._pts, self._xy = tables.pts, tables.xy
+        self._exact = tables.exact
 
     @property
     def _cross_adj(self) -> dict[str, dict[str, Any]] | None:

@@ -15,6 +15,7 @@ key made of the source files' content hashes and the layer configuration.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -29,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from geo_heart.errors import ConfigError, DataSourceError
-from geo_heart.geocode.address import numbered_address, street_key_from_text
+from geo_heart.geocode.address import street_key_from_text
 from geo_heart.geocode.history_guide import _add_history, history_counts  # noqa: F401 - re-exported
+from geo_heart.geocode.numbered import _point_texts, numbered_many  # noqa: F401 - re-exported
 from geo_heart.io.files import atomic_write, file_sha1
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,10 @@ class ReferenceIndex:
     paths_ready: bool = True
     #: where the crossing table is cached (beside the index file; set when the index is loaded)
     crossings_file: Path | None = None
+
+    def __getstate__(self) -> dict:
+        # what is kept in memory only (a geocoder's street tables) stays out of the cache file
+        return {k: v for k, v in self.__dict__.items() if k != "_street_tables"}
 
     def crossing_table(self) -> dict[tuple[str, str], tuple] | None:
         """Every pair of streets whose geometries come within reach (see
@@ -250,7 +256,8 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
                 return idx
         except Exception as exc:  # a corrupt cache is rebuilt, never fatal
             log.warning("geocode index cache %s unreadable (%s); rebuilding", path, exc)
-    idx = build_index(ws)
+    with _gc_paused():
+        idx = build_index(ws)
     if rebuild:
         # found / computed again from the rebuilt streets
         crossings_file.unlink(missing_ok=True)
@@ -259,12 +266,31 @@ def load_or_build(ws, *, rebuild: bool = False) -> ReferenceIndex:
         )
         records.unlink(missing_ok=True)
     try:
-        with atomic_write(path) as tmp, open(tmp, "wb") as f:
+        with _gc_paused(), atomic_write(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(idx, f, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, DataSourceError) as exc:
         log.warning("cannot cache the geocode index in %s: %s", path, exc)
     idx.crossings_file = crossings_file
     return idx
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """The cyclic garbage collector paused while the index is built and written.
+
+    The build makes some hundred thousand small containers that all live on (streets, blocks,
+    lists), none of them garbage, and each allocation burst makes the collector walk every live
+    object again: a fifth to a quarter of Durham's build. Reference counting still frees what
+    goes out of use; the collector runs again on leaving (left paused if it was already)."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _col(table: dict, key: str, default: str | None = None) -> str | None:
@@ -291,62 +317,6 @@ def _street(streets: dict[str, StreetData], key) -> StreetData:
     return sd
 
 
-#: ``address._RE_FAST`` as RE2 (pyarrow) reads it; used only while the two patterns agree
-_FAST_PATTERN = r"^(\d{1,6}) ([A-Z][A-Z0-9 ]*[A-Z0-9])$"
-_FAST_RE2 = r"^(?P<n>\d{1,6}) (?P<s>[A-Z][A-Z0-9 ]*[A-Z0-9])$"
-
-
-def numbered_many(texts: list) -> tuple[np.ndarray, np.ndarray, list]:
-    """:func:`~geo_heart.geocode.address.numbered_address` of many texts, as ``(numbers, key
-    codes, keys)``: text ``i`` reads as number ``numbers[i]`` on street ``keys[codes[i]]``, or
-    is no numbered address (``codes[i] == -1``); the same answer as ``numbered_address`` gives
-    every text.
-
-    The common ``1200 N DUKE ST`` form is split for all texts at once by pyarrow (RE2) and each
-    distinct street read once; every other text (and any text RE2 does not read as Python's
-    ``re`` does: a Unicode digit, a final newline, one longer than the parser takes) goes
-    through ``numbered_address`` itself. RE2's ``\\d`` and ``$`` match a subset of what
-    Python's do on this pattern, so a text RE2 splits is split the same way by Python.
-    """
-    from geo_heart.geocode import address as A
-
-    n = len(texts)
-    nums = np.zeros(n, dtype=np.int64)
-    codes = np.full(n, -1, dtype=np.int64)
-    keys: list = []
-    rest = range(n)
-    if n and A._RE_FAST.pattern == _FAST_PATTERN:
-        try:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            arr = pa.array(texts, type=pa.string())
-        except Exception:  # noqa: BLE001 - not all text: each read by numbered_address
-            arr = None
-        if arr is not None:
-            m = pc.extract_regex(arr, _FAST_RE2)
-            ok = pc.and_(pc.is_valid(m), pc.less_equal(pc.utf8_length(arr), A.MAX_ADDRESS_CHARS))
-            mask = pa.array(ok.fill_null(False).to_numpy(zero_copy_only=False))
-            rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
-            st = m.field("s").filter(mask).dictionary_encode()
-            keys = [A._fast_street(v, " ", "") for v in st.dictionary.to_pylist()]
-            code = st.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            num = pc.cast(m.field("n").filter(mask), pa.int64()).to_numpy(zero_copy_only=False)
-            fast = np.array([k is not None for k in keys], dtype=bool)
-            good = fast[code] if len(code) else np.zeros(0, dtype=bool)
-            codes[rows[good]] = code[good]
-            nums[rows[good]] = num[good]
-            done = np.zeros(n, dtype=bool)
-            done[rows[good]] = True
-            rest = np.flatnonzero(~done).tolist()
-    for i in rest:
-        na = numbered_address(texts[i])
-        if na is not None:
-            nums[i], codes[i] = na[0], len(keys)
-            keys.append(na[2])
-    return nums, codes, keys
-
-
 def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     """Build the reference index from the configured layers (no cache).
 
@@ -370,9 +340,10 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
         info[role] = rec.info
 
     # --- address points -------------------------------------------------------------------
-    text = [t for r in records.values() for t in r.point_text]
-    lon = np.array([v for r in records.values() for v in r.point_lon], dtype=float)
-    lat = np.array([v for r in records.values() for v in r.point_lat], dtype=float)
+    text, n_text = _point_texts(records)
+    # (a layer's coordinates: a list, or an array as read from pyarrow)
+    lon = np.concatenate([np.asarray(r.point_lon, dtype=float) for r in records.values()] + [[]])
+    lat = np.concatenate([np.asarray(r.point_lat, dtype=float) for r in records.values()] + [[]])
     # coordinates outside WGS84 (lat=1e308, swapped columns …) are rejected and counted
     ok_xy = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
     bad_xy = int((~ok_xy).sum())
@@ -381,7 +352,10 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     # each (street, number): the mean of its points, streets in the order first seen; grouped
     # with one sort (an address with more than two points: np.mean, the same floats as before)
     ok_rows = np.flatnonzero(ok_xy)
-    nums, kcodes, kobjs = numbered_many([text[i] for i in ok_rows.tolist()])
+    if isinstance(text, list):
+        nums, kcodes, kobjs = numbered_many([text[i] for i in ok_rows.tolist()])
+    else:
+        nums, kcodes, kobjs = numbered_many(text.take(ok_rows))
     numbered = kcodes >= 0
     skipped = bad_xy + int((~numbered).sum())
     pos = ok_rows[numbered]
@@ -416,30 +390,42 @@ def build_index(ws, *, without: tuple[str, ...] = ()) -> ReferenceIndex:
     g_code = scode_a[starts]
     g_num = snum_a[starts]
     bounds = np.flatnonzero(np.diff(g_code)) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, n_addresses], strict=True):
-        if a >= b:
-            continue
+    seg_a = np.r_[0, bounds].astype(np.int64) if n_addresses else np.zeros(0, np.int64)
+    seg_b = np.r_[bounds, n_addresses].astype(np.int64) if n_addresses else seg_a
+    if n_addresses:
+        # each street's middle point: its known point nearest the mean of its points (projected),
+        # for all streets at once (a segment's reduceat sum is np.mean's own sum of the segment)
+        seg_n = seg_b - seg_a
+        rep = np.repeat(np.arange(len(seg_a)), seg_n)
+        mx = np.add.reduceat(g_x, seg_a) / seg_n
+        my = np.add.reduceat(g_y, seg_a) / seg_n
+        d2 = (g_x - mx[rep]) ** 2 + (g_y - my[rep]) ** 2
+        lowest = np.flatnonzero(d2 == np.minimum.reduceat(d2, seg_a)[rep])
+        first_low = lowest[np.r_[True, rep[lowest][1:] != rep[lowest][:-1]]]  # argmin: first
+        mid_lon, mid_lat = g_lon[first_low].tolist(), g_lat[first_low].tolist()
+    for s, (a, b) in enumerate(zip(seg_a.tolist(), seg_b.tolist(), strict=True)):
         sd = _street(streets, keys[int(g_code[a])])
         sd.numbers = g_num[a:b].copy()
         sd.lon = g_lon[a:b].copy()
         sd.lat = g_lat[a:b].copy()
         sd.x_ft, sd.y_ft = g_x[a:b].copy(), g_y[a:b].copy()
-        j = int(np.argmin((sd.x_ft - sd.x_ft.mean()) ** 2 + (sd.y_ft - sd.y_ft.mean()) ** 2))
-        sd.mid = (float(sd.lon[j]), float(sd.lat[j]))
+        sd.mid = (mid_lon[s], mid_lat[s])
         # its path through the points (path_parts): made with the crossing table, on first use
     info["points"] = {
-        "rows": len(text), "addresses": n_addresses, "streets": len(code),
+        "rows": n_text, "addresses": n_addresses, "streets": len(code),
         "skipped": skipped, "bad_coordinates": bad_xy,
     }  # fmt: skip
     if "address_points" in info:
         info["address_points"].update(info["points"])
 
     # --- address ranges (centerlines, TIGER), each side moved off the line -------------------
-    to_wgs = Transformer.from_crs(ws.config.projected_crs, "EPSG:4326", always_xy=True)
+    to_wgs = None  # made for the first range (a layer without ranges never pays for it)
     n_ranges = 0
     for role, rec in records.items():
         offset = float(ws.config.layers[role].get("side_offset_m", SIDE_OFFSET_M.get(role, 0.0)))
         for r in rec.ranges:
+            if to_wgs is None:
+                to_wgs = Transformer.from_crs(ws.config.projected_crs, "EPSG:4326", always_xy=True)
             key = street_key_from_text(r.name)
             if key is None:
                 continue

@@ -75,10 +75,10 @@ class RangeSide:
 class Records:
     """What one layer contributes to the index (all lon/lat WGS84)."""
 
-    #: address points: text ``"<number> <street>"``, lon, lat
-    point_text: list[str] = field(default_factory=list)
-    point_lon: list[float] = field(default_factory=list)
-    point_lat: list[float] = field(default_factory=list)
+    #: address points: text ``"<number> <street>"`` (a list, or a pyarrow string array), lon, lat
+    point_text: Any = field(default_factory=list)
+    point_lon: Any = field(default_factory=list)  # a list, or a float64 array
+    point_lat: Any = field(default_factory=list)
     ranges: list[RangeSide] = field(default_factory=list)
     #: street lines: (name or None, ref or None, shapely geometry)
     lines: list[tuple[str | None, str | None, Any]] = field(default_factory=list)
@@ -169,12 +169,47 @@ def _add_range(rec: Records, name, side, a, b, parity, geom, zip_=None, offset=F
     return added
 
 
+#: a plain decimal with a point (``-78.9016``)
+_PLAIN_DECIMAL = r"^-?[0-9]+\.[0-9]+$"
+
+
+def text_to_numbers(col) -> np.ndarray:
+    """A pyarrow text column as float64, each value what ``pd.to_numeric(..., errors="coerce")``
+    gives it (NaN for text that is no number), bit for bit.
+
+    Plain decimals with a point and at most 15 digits are read by pyarrow, all at once: their digits form an
+    integer a double holds exactly, and one division by an exact power of ten rounds it once, so
+    pandas' parser and pyarrow's (correctly rounded) agree on them. Every other text (more
+    digits, an exponent, spaces, empty) goes through ``pd.to_numeric`` itself.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+    out = np.full(len(arr), np.nan)
+    if not len(arr):
+        return out
+    # digits = length - the point - the sign
+    digits = pc.subtract(pc.utf8_length(arr), pc.add(pc.cast(pc.starts_with(arr, "-"), "int32"), 1))
+    plain = pc.and_(pc.match_substring_regex(arr, _PLAIN_DECIMAL), pc.less_equal(digits, 15))
+    plain = plain.fill_null(False).to_numpy(zero_copy_only=False)
+    if plain.any():
+        fast = pc.cast(arr.filter(pa.array(plain)), pa.float64())
+        out[plain] = fast.to_numpy(zero_copy_only=False)
+    if not plain.all():
+        rest = arr.filter(pa.array(~plain)).to_pylist()
+        got = pd.to_numeric(pd.Series(rest, dtype=object), errors="coerce")
+        out[~plain] = got.to_numpy(dtype=float, na_value=np.nan)
+    return out
+
+
 # ------------------------------------------------------------------------------------- readers
 def read_address_points(path: Path, table: dict, role: str = "address_points") -> Records:
     """House-numbered points from any table (the area's own address layer)."""
     import pandas as pd
 
-    from geo_heart.io.tables import read_columns, read_table, table_kind
+    from geo_heart.io.tables import read_columns, read_columns_arrow, read_table, table_kind
 
     _exists(path, role)
     lon_c, lat_c = _col(table, "lon_column", "lon"), _col(table, "lat_column", "lat")
@@ -188,6 +223,17 @@ def read_address_points(path: Path, table: dict, role: str = "address_points") -
     )
     df = None
     if table_kind(path) in ("csv", "tsv") and all(want.values()):
+        if addr_c:
+            # kept in pyarrow: the texts and numbers taken from it without a pandas frame
+            tbl = read_columns_arrow(path, list(want.values()))
+            if tbl is not None:
+                rec = Records(
+                    point_text=tbl[addr_c].combine_chunks(),  # kept in pyarrow (texts)
+                    point_lon=text_to_numbers(tbl[lon_c]),
+                    point_lat=text_to_numbers(tbl[lat_c]),
+                )
+                rec.info = {"file": str(path), "rows": tbl.num_rows}
+                return rec
         # only the columns used (a missing one: the full read below names it)
         df = read_columns(path, list(want.values()))
     if df is None:

@@ -40,6 +40,16 @@ def _is_bool(v) -> bool:
     return isinstance(v, (bool, np.bool_))
 
 
+def _text(v):
+    """A value as text: None for a missing one, bytes as upper-case hexadecimal (the text form
+    of :mod:`geo_heart.io.arrowtypes`; never Python's ``b'...'``)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bytes | bytearray):
+        return v.hex().upper()
+    return str(v)
+
+
 def writable(gdf):
     """Object columns become text (or None) so every driver can store them; a column of
     True/False (and None) becomes a boolean column (a GeoPackage/Shapefile logical field, never
@@ -55,9 +65,7 @@ def writable(gdf):
             if len(present) and present.map(_is_bool).all():
                 out[col] = s.astype("boolean")
                 continue
-            out[col] = s.map(
-                lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
-            )
+            out[col] = s.map(_text)
         elif isinstance(s.dtype, pd.CategoricalDtype):
             out[col] = s.astype(str)
     return out
@@ -167,7 +175,14 @@ def gpkg_version(path: str | Path) -> int | None:
 
 
 def write_ogr(
-    gdf, path: str | Path, fmt: str, *, layer: str | None = None, keep_layers=False, after=None
+    gdf,
+    path: str | Path,
+    fmt: str,
+    *,
+    layer: str | None = None,
+    keep_layers=False,
+    after=None,
+    arrow: bool = False,
 ) -> None:
     """Write ``gdf`` with GDAL, atomically: into a marked temp beside ``path``, then moved over it
     with its sidecars (a failed write keeps the old output whole).
@@ -178,6 +193,8 @@ def write_ogr(
     A GeoPackage temp is written without SQLite's flush to disk after every transaction
     (:func:`no_sqlite_sync`): it becomes the output only when whole, as every geo-heart output
     does, and the flushes took most of a ``map`` run's GeoPackage time on a busy disk.
+    ``arrow``: through GDAL's Arrow writer (pyogrio's ``use_arrow``), for Arrow-backed columns
+    whose types (binary, dates, date-times with a zone) the row writer would not keep.
     """  # fmt: skip
     import shutil
 
@@ -197,6 +214,8 @@ def write_ogr(
         kw = ogr_options(fmt, new_file=not tmp.exists(), columns=fields)
         if fmt != "shp":
             kw["layer"] = layer or p.stem
+        if arrow:
+            kw["use_arrow"] = True
         with warnings.catch_warnings():
             # the Shapefile field names are planned already (io.shapefile); the geometry
             # column's name (gh_geometry) is no field

@@ -439,12 +439,18 @@ def require_columns(df: pd.DataFrame, columns: dict[str, str | None], source: st
             )
 
 
-def join_parquet_parts(paths: list[Path], header: list[str], outp: Path) -> None:
+def join_parquet_parts(
+    paths: list[Path], header: list[str], outp: Path, *, source=None, input_columns=None
+) -> list[str]:
     """Stream Parquet part files into OUTPUT (one part in memory at a time), atomically.
 
     The parts hold the same columns (named anything; ``header`` gives the output's names, which
     may repeat in CSV/TSV). CSV/TSV and Parquet outputs are written part by part; a vector
     output is written whole (:mod:`geo_heart.io.vector_stream` streams those instead).
+    ``source``: the input file(s); a CSV/TSV output takes a Parquet input's ``input_columns``
+    (default: the header's names the input holds) from it, row-aligned, in their text forms
+    (:func:`geo_heart.io.arrowtypes.csv_frame`: binary as hexadecimal, dates ISO 8601, lists
+    JSON). Returns the notes of what was written in another form.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -454,7 +460,7 @@ def join_parquet_parts(paths: list[Path], header: list[str], outp: Path) -> None
         full = pd.concat([read_parquet(p) for p in paths], ignore_index=True)
         full.columns = pd.Index(header, dtype=object)
         write_table(full, outp)
-        return
+        return []
     schemas = [pq.read_schema(p) for p in paths]
     schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
     with atomic_write(outp) as tmp:
@@ -467,15 +473,53 @@ def join_parquet_parts(paths: list[Path], header: list[str], outp: Path) -> None
                 for p in paths:
                     t = pq.read_table(p).replace_schema_metadata(None).cast(schema)
                     writer.write_table(t.rename_columns(header).cast(out_schema))
-            return
+            return []
         sep = "\t" if kind == "tsv" else ","
+        from geo_heart.io.arrowtypes import csv_frame
+
+        src = _source_columns(source, header, input_columns, paths)
+        notes: list[str] = []
         # a bare CR in a cell is only quoted when CR is part of the line ending
         eol = "\r\n" if any(_has_cr(p) for p in paths) or any("\r" in h for h in header) else "\n"
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             for i, p in enumerate(paths):
-                frame = pq.read_table(p).to_pandas()
+                table = pq.read_table(p)
+                if src is not None:  # the input's own values (an int with nulls stays an int)
+                    given = src.take(table.num_rows)
+                    for j, name in enumerate(header):
+                        if name in src.columns:
+                            table = table.set_column(j, table.column_names[j], given[name])
+                frame, found = csv_frame(table.rename_columns([f"c{j}" for j in range(len(header))]))
+                notes += [n for n in (_named(x, header) for x in found) if n not in notes]
                 frame.columns = pd.Index(header, dtype=object)
                 frame.to_csv(f, index=False, header=i == 0, sep=sep, lineterminator=eol)
+        return notes
+    return []
+
+
+def _named(note: str, header: list[str]) -> str:
+    """A :func:`geo_heart.io.arrowtypes.csv_frame` note about part column ``cN``, with its name."""
+    import re
+
+    m = re.match(r"column 'c(\d+)': ", note)
+    return f"column {header[int(m.group(1))]!r}: {note[m.end():]}" if m else note
+
+
+def _source_columns(source, header, input_columns, paths):
+    """:class:`geo_heart.io.arrowtypes.SourceColumns` of a Parquet input, or None."""
+    import pyarrow.parquet as pq
+
+    from geo_heart.io.arrowtypes import SourceColumns, parquet_source
+
+    if source is None:
+        return None
+    wanted = [c for c in (input_columns or header) if header.count(c) == 1]
+    schema = parquet_source(source, wanted)
+    if schema is None:
+        return None
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in paths)
+    src = SourceColumns(source, schema.names, rows=rows)
+    return src if src.ok else None
 
 
 def _has_cr(path: Path) -> bool:

@@ -247,6 +247,7 @@ def write_vector(
     on_loss: str = "refuse",
     input_columns=None,
     csv_input: bool = False,
+    source=None,
 ) -> dict[str, object]:
     """Write ``df`` as ``spec`` (an :class:`OutputSpec` or a path) and return what was written.
 
@@ -262,6 +263,9 @@ def write_vector(
     every column follows ``on_loss``. ``csv_input``:
     the table was read from a CSV/TSV, where an empty cell is the missing value (CSV has no
     null), so a Shapefile writing it as null loses nothing (an all-space value is still a loss).
+    ``source``: the input file; when it is Parquet, the input's columns are written from it
+    (row-aligned) with their own types as far as the format holds them, the rest in a text form
+    named in ``notes`` (:mod:`geo_heart.io.arrowtypes`).
 
     Returns
     -------
@@ -276,14 +280,23 @@ def write_vector(
         input_columns = df.attrs.get(INPUT_COLUMNS_ATTR)
     p = spec.path
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
+    from geo_heart.io import arrowtypes
+
+    typed = None
+    if source is not None and input_columns is not None:
+        wanted = [c for c in map(str, input_columns) if c in df.columns and c not in (kinds or {})]
+        typed = arrowtypes.read_source(source, wanted, len(df))
     if not spec.is_vector:
         from geo_heart.io.tables import write_table
 
         plain = pd.DataFrame(
             df.drop(columns=getattr(df, "_geometry_column_name", None) or [], errors="ignore")
         )
+        if typed is not None:
+            plain = arrowtypes.with_source_columns(plain, typed, "parquet")
+        plain, notes = arrowtypes.csv_ready(plain)
         write_table(plain, p)
-        info.update(features=len(plain), located=None)
+        info.update(features=len(plain), located=None, **({"notes": notes} if notes else {}))
         return info
     gdf = to_geodataframe(df, lon_column=lon_column, lat_column=lat_column, crs=spec.crs)
     if kinds:
@@ -296,7 +309,20 @@ def write_vector(
 
     own = own_columns(gdf.columns.drop(gdf.geometry.name), input_columns)
     empty_ok = [c for c in gdf.columns if c not in own] if csv_input else []
-    found = text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,), own=own, empty_ok=empty_ok)
+    found, arrow = [], False
+    if typed is not None:
+        # the input's own columns and types, through GDAL's Arrow writer; that writer takes a
+        # column named OGC_FID as the feature ids, so such a table goes through the row writer
+        # with the input's other types in their text forms
+        arrow = spec.fmt == "parquet" or "OGC_FID" not in gdf.columns
+        fit = spec.fmt if arrow else "text"
+        gdf = arrowtypes.with_source_columns(gdf, typed, fit, arrow=arrow)
+        found += arrowtypes.type_losses(source, typed.schema, fit)
+        notes = arrowtypes.fit_notes(typed.schema, fit)
+        if notes:
+            info["notes"] = notes
+    found = text_losses(gdf, spec.fmt, skip=(gdf.geometry.name,), own=own,
+                        empty_ok=empty_ok) + found  # fmt: skip
     losses = enforce(found, p, spec.fmt, on_loss)
     if losses:
         info["losses"] = [str(x) for x in losses]
@@ -308,19 +334,35 @@ def write_vector(
 
             with atomic_write(p) as tmp:
                 gdf.to_parquet(tmp, index=False)
+                if arrow:
+                    drop_pandas_metadata(tmp)
         elif spec.fmt == "shp":
-            info.update(_write_shapefile(gdf, p, own, input_columns))
+            info.update(_write_shapefile(gdf, p, own, input_columns, arrow=arrow))
         else:
             # the layer is named for the output, never for the temporary file written first
             info["layer"] = layer or spec.layer_name
-            write_ogr(gdf, p, spec.fmt, layer=info["layer"], keep_layers=layer is not None)
+            write_ogr(gdf, p, spec.fmt, layer=info["layer"], keep_layers=layer is not None,
+                      arrow=arrow)  # fmt: skip
     except Exception as exc:
         raise write_failure(p, exc) from None
     log.info("wrote %s (%s, %d features)", p, spec.fmt, info["features"])
     return info
 
 
-def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, object]:
+def drop_pandas_metadata(path: Path) -> None:
+    """Rewrite a GeoParquet file without pandas' metadata: the input's columns are Arrow-backed
+    in the frame, and pandas would read them back as such; without it, a reader gets them as
+    it gets the input's (the streamed writer writes no pandas metadata either)."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = {k: v for k, v in (table.schema.metadata or {}).items() if k != b"pandas"}
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def _write_shapefile(
+    gdf, p: Path, own: list[str], input_columns, *, arrow: bool = False
+) -> dict[str, object]:
     """Write ``gdf`` as a Shapefile: own results under their fixed fields, long own values split,
     the user's long names and values cut (reached only with ``on_loss="warn"``), sidecars."""
     import geopandas as gpd
@@ -349,7 +391,7 @@ def _write_shapefile(gdf, p: Path, own: list[str], input_columns) -> dict[str, o
     geom_name = free_name("geometry", frame.columns)  # a field named geometry stays a field
     frame[geom_name] = gpd.GeoSeries(gdf.geometry.values, index=gdf.index, crs=gdf.crs)
     out = gpd.GeoDataFrame(frame, geometry=geom_name, crs=gdf.crs)
-    write_ogr(out, p, "shp")
+    write_ogr(out, p, "shp", arrow=arrow)
     written = write_field_sidecars(p, fields)
     renamed = {c: f[0] for c, f in fields.items() if f != [c]}
     return {**written, "fields": fields, "renamed": renamed}

@@ -86,19 +86,24 @@ def _fix_shapefile_extent(shp: Path, bounds: list) -> None:
                 fh.write(struct.pack("<4d", *map(float, bounds)))
 
 
-def _text_schema(schema):
-    """Every column as nullable text, numbers (integers as int64) and booleans kept."""
+def _text_schema(schema, fmt: str = "gpkg"):
+    """The work file's columns as written: integers as int64, floats, booleans and text kept,
+    other types as ``fmt`` holds them (:func:`geo_heart.io.arrowtypes.fit_type`)."""
     import pyarrow as pa
+
+    from geo_heart.io.arrowtypes import fit_type
 
     fields = []
     for f in schema:
         t = f.type
-        if pa.types.is_integer(t):
+        if pa.types.is_integer(t) and t != pa.uint64():
             fields.append(pa.field(f.name, pa.int64()))
         elif pa.types.is_floating(t) or pa.types.is_boolean(t):
             fields.append(pa.field(f.name, t))
-        else:
+        elif pa.types.is_null(t) or pa.types.is_string(t) or pa.types.is_large_string(t):
             fields.append(pa.field(f.name, pa.string()))
+        else:
+            fields.append(pa.field(f.name, fit_type(t, fmt)[0]))
     return pa.schema(fields)
 
 
@@ -197,23 +202,31 @@ def infer_parquet_kinds(work: str | Path, columns, *, keep_text=()) -> dict[str,
 
 
 def _batches(
-    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, fields=None, kinds=None
+    work: Path, spec: OutputSpec, lon_column: str, lat_column: str, fields=None, kinds=None,
+    source=None,
 ):
     """Arrow schema and a generator of record batches (columns + WKB geometry) from ``work``.
 
-    ``fields`` (Shapefile): column → its field names (several: a split result column)."""
+    ``fields`` (Shapefile): column → its field names (several: a split result column).
+    ``source``: a :class:`geo_heart.io.arrowtypes.SourceColumns` whose columns replace the work
+    file's (the input's own values and types, fitted to the format)."""
     import pyarrow as pa
     from pyproj import Transformer
 
+    from geo_heart.io.arrowtypes import fit_array, fit_type
     from geo_heart.io.shapefile import split_column
     from geo_heart.io.textloss import cut_to_bytes
 
     pf = _parquet(work)
-    base = _text_schema(pf.schema_arrow.remove_metadata())
     kinds = dict(kinds or {})
+    restored = {}
+    if source is not None:
+        restored = {c: fit_type(source.schema.field(c).type, spec.fmt)[0] for c in source.columns}
+    base = _text_schema(pf.schema_arrow.remove_metadata(), spec.fmt)
     base = pa.schema(
-        [pa.field(f.name, _arrow_type(kinds[f.name])) if f.name in kinds else f for f in base]
-    )
+        [pa.field(f.name, _arrow_type(kinds[f.name])) if f.name in kinds
+         else pa.field(f.name, restored[f.name]) if f.name in restored else f for f in base]
+    )  # fmt: skip
     fields = fields or {f.name: [f.name] for f in base}
     schema = pa.schema(
         [pa.field(n, f.type) for f in base for n in fields[f.name]]
@@ -230,9 +243,13 @@ def _batches(
 
     def gen() -> Iterator:
         for rb in pf.iter_batches(batch_size=BATCH_ROWS):
+            src = source.take(rb.num_rows) if restored else None
             cols = []
             for f in base:
-                c = rb.column(rb.schema.get_field_index(f.name))
+                if f.name in restored:
+                    c = fit_array(src.column(f.name), spec.fmt)
+                else:
+                    c = rb.column(rb.schema.get_field_index(f.name))
                 if f.name in kinds:
                     from geo_heart.io.coltypes import convert
 
@@ -241,8 +258,8 @@ def _batches(
                     continue
                 if pa.types.is_null(c.type):
                     c = pa.nulls(len(c), f.type)
-                elif pa.types.is_string(f.type) and not pa.types.is_string(c.type):
-                    c = c.cast(pa.string())
+                elif c.type != f.type and f.name not in restored:
+                    c = fit_array(c, spec.fmt)
                 c = c.cast(f.type)
                 if shp and len(fields[f.name]) > 1:
                     # an own result's long values: split into continuation fields, losslessly
@@ -263,6 +280,38 @@ def _batches(
             )
 
     return schema, gen(), counts, bounds
+
+
+def _typed_source(source, work, input_columns, kinds):
+    """A :class:`geo_heart.io.arrowtypes.SourceColumns` of the Parquet input's columns (not the
+    ``--types auto`` ones), row-aligned with ``work``; None for another input."""
+    import pyarrow.parquet as pq
+
+    from geo_heart.io.arrowtypes import SourceColumns, parquet_source
+
+    if source is None or not input_columns:
+        return None
+    names = pq.read_schema(work).names
+    wanted = [c for c in map(str, input_columns) if c in names and c not in (kinds or {})]
+    schema = parquet_source(source, wanted)
+    if schema is None:
+        return None
+    src = SourceColumns(source, schema.names, rows=pq.ParquetFile(work).metadata.num_rows,
+                        batch_rows=BATCH_ROWS)  # fmt: skip
+    return src if src.ok else None
+
+
+def _type_notes(typed, work, fmt: str, kinds) -> list[str]:
+    """What ``fmt`` writes in another form: the input's typed columns (``typed``) or, without
+    them, the work file's columns that are neither text, numbers nor booleans."""
+    import pyarrow.parquet as pq
+
+    from geo_heart.io.arrowtypes import fit_notes
+
+    if typed is not None:
+        return fit_notes(typed.schema, fmt)
+    schema = pq.read_schema(work).remove_metadata()
+    return fit_notes(schema, fmt, [n for n in schema.names if n not in (kinds or {})])
 
 
 def geometry_column(columns) -> str:
@@ -300,12 +349,16 @@ def write_vector_from_parquet(
     on_loss: str = "refuse",
     input_columns=None,
     csv_input: bool = False,
+    source=None,
 ) -> dict[str, object]:
     """Write the table in Parquet file ``work`` as ``spec``, one batch at a time.
 
     ``kinds`` types text columns (``--types auto``: :func:`infer_parquet_kinds`); ``on_loss``,
     ``input_columns`` and ``csv_input`` as in :func:`geo_heart.io.vector.write_vector` (checked,
-    column by column, before writing).
+    column by column, before writing). ``source``: the input file (or its parts, in order); when
+    it is Parquet, the input's columns are written from it, row-aligned, with their own types as
+    far as the format holds them (:mod:`geo_heart.io.arrowtypes`; what it cannot hold is a note
+    in ``notes`` or, where values would change, a loss under ``on_loss``).
 
     Returns the same facts as :func:`geo_heart.io.vector.write_vector`: ``path``, ``format``,
     ``crs``, ``features``, ``located`` (and the Shapefile column map).
@@ -327,7 +380,7 @@ def write_vector_from_parquet(
         frame = pq.read_table(work).to_pandas()
         return write_vector(
             frame, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
-            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input,
+            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input, source=source,
         )  # fmt: skip
     info: dict[str, object] = {"path": str(p), "format": spec.fmt, "crs": spec.crs}
     from geo_heart.io.shapefile import own_columns, plan_fields
@@ -338,12 +391,23 @@ def write_vector_from_parquet(
     empty_ok = [c for c in columns if c not in own] if csv_input else []
     found = parquet_losses(work, spec.fmt, skip=(lon_column, lat_column), own=own, parts=parts,
                            empty_ok=empty_ok)  # fmt: skip
+    typed = _typed_source(source, work, input_columns, kinds)
+    if typed is not None:
+        from geo_heart.io.arrowtypes import type_losses
+
+        found += type_losses(typed.paths, typed.schema, spec.fmt)
     losses = enforce(found, p, spec.fmt, on_loss)
     if losses:
         info["losses"] = [str(x) for x in losses]
+    notes = _type_notes(typed, work, spec.fmt, kinds)
+    if notes:
+        info["notes"] = notes
+        for note in notes:
+            log.info("%s: %s", p, note)
     if spec.fmt == "shp":
         fields = plan_fields(columns, input_columns=input_columns, parts=parts, source=p)
-    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, fields, kinds)
+    schema, batches, counts, bounds = _batches(work, spec, lon_column, lat_column, fields, kinds,
+                                               typed)  # fmt: skip
     geom_name = schema.names[-1]  # gh_geometry where the table has a geometry column
     try:
         if spec.fmt == "parquet":

@@ -119,6 +119,12 @@ class ParquetPart:
         frame.index += self.first_row
         return frame
 
+    def read_arrow(self):
+        """The rows as the input holds them (a ``pyarrow.Table``: the input's own types)."""
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.path).read_row_groups(list(self.row_groups))
+
 
 def _parquet_parts(path: Path, rows: int) -> list[ParquetPart] | None:
     """Worker-readable partitions of whole row groups, or None when a row group is too large."""

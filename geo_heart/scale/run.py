@@ -109,15 +109,24 @@ def _assign_part(area, chunk: pd.DataFrame, **options) -> tuple[pd.DataFrame, di
 def _task(area, item, *, work, work_options, folder=None, points=None, crs="EPSG:4326"):
     """Read one partition, run ``work`` on it; write it into ``folder`` or hand it back."""
     index, part = item
-    out, summary = work(area, materialize(part), **work_options)
+    frame = materialize(part)
+    out, summary = work(area, frame, **work_options)
     if folder is None:
         return out, summary
-    _write_dataset_part(out, Path(folder) / f"part-{index:06d}.parquet", points, crs)
+    from geo_heart.scale.partitions import ParquetPart
+
+    given = part.read_arrow() if isinstance(part, ParquetPart) else None
+    _write_dataset_part(out, Path(folder) / f"part-{index:06d}.parquet", points, crs, given)
     return None, summary
 
 
-def _write_dataset_part(out: pd.DataFrame, path: Path, points: tuple[str, str], crs: str) -> None:
-    """One GeoParquet partition, atomically (a rerun of a lost task rewrites the same file)."""
+def _write_dataset_part(
+    out: pd.DataFrame, path: Path, points: tuple[str, str], crs: str, given=None
+) -> None:
+    """One GeoParquet partition, atomically (a rerun of a lost task rewrites the same file).
+    ``given``: the partition's rows as the Parquet input holds them (``pyarrow.Table``): the
+    user's columns are written from it with their Arrow types (:mod:`geo_heart.io.arrowtypes`)."""
+    from geo_heart.io.arrowtypes import with_source_columns
     from geo_heart.io.files import atomic_write
     from geo_heart.io.vector import _writable, to_geodataframe, write_failure
 
@@ -127,9 +136,17 @@ def _write_dataset_part(out: pd.DataFrame, path: Path, points: tuple[str, str], 
         # text (not Arrow's null type); any other column keeps its type as the input had it
         if c != geom and gdf[c].dtype == object and gdf[c].isna().all():
             gdf[c] = gdf[c].astype("string")
+    if given is not None and given.num_rows == len(gdf):
+        keep = [c for c in given.column_names if c in gdf.columns and c != geom]
+        gdf = with_source_columns(gdf, given.select(keep).replace_schema_metadata(None),
+                                  "parquet")  # fmt: skip
     try:
         with atomic_write(path) as tmp:
             gdf.to_parquet(tmp, index=False)
+            if given is not None:
+                from geo_heart.io.vector import drop_pandas_metadata
+
+                drop_pandas_metadata(tmp)
     except Exception as exc:
         raise write_failure(path, exc) from None
 
@@ -189,7 +206,7 @@ def run_partitions(
 
     return write_frames(
         frames(), target, lon_column=lonlat[0], lat_column=lonlat[1], input_columns=header,
-        csv_input=_csv_input(files),
+        csv_input=_csv_input(files), source=files,
     )
 
 
@@ -232,12 +249,15 @@ def write_frames(
     on_loss: str = "refuse",
     input_columns=None,
     csv_input: bool = False,
+    source=None,
 ) -> dict[str, object]:
     """Write result frames (in order, same columns) as one output file, one frame in memory at a
     time: part files joined like the local batch geocoder, then streamed into a vector format.
     ``typed_columns`` (``--types auto``) are typed where their whole column allows it;
     ``input_columns``: the input's (the others are results: Shapefile names by design);
-    ``csv_input``: the input is CSV/TSV (an empty cell is a missing value)."""
+    ``csv_input``: the input is CSV/TSV (an empty cell is a missing value); ``source``: the
+    input file(s), in order (a Parquet input's columns are written from it with their types:
+    :mod:`geo_heart.io.arrowtypes`)."""
     from geo_heart.geocode.batch import _part_name
     from geo_heart.io.files import atomic_write, temp_dir_for
     from geo_heart.io.tables import join_parquet_parts
@@ -263,9 +283,10 @@ def write_frames(
         if header is None:
             raise DataSourceError("the input has no rows and no header")
         if spec.fmt in ("csv", "tsv"):
-            join_parquet_parts([parts / _part_name(i) for i in range(n)], header, p)
+            notes = join_parquet_parts([parts / _part_name(i) for i in range(n)], header, p,
+                                       source=source, input_columns=input_columns)  # fmt: skip
             return {"path": str(p), "format": spec.fmt, "crs": spec.crs, "features": None,
-                    "located": None}  # fmt: skip
+                    "located": None, **({"notes": notes} if notes else {})}  # fmt: skip
         work = parts / "all.parquet"
         join_parquet_parts([parts / _part_name(i) for i in range(n)], header, work)
         kinds = None
@@ -275,7 +296,7 @@ def write_frames(
             kinds = infer_parquet_kinds(work, typed_columns, keep_text=keep_text)
         info = write_vector_from_parquet(
             work, spec, lon_column=lon_column, lat_column=lat_column, kinds=kinds,
-            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input,
+            on_loss=on_loss, input_columns=input_columns, csv_input=csv_input, source=source,
         )  # fmt: skip
         if kinds:
             info["typed_columns"] = kinds
@@ -343,7 +364,8 @@ def geocode_dask(
             lon, lat = points(header)
             info = write_vector_from_parquet(work, target, lon_column=lon, lat_column=lat,
                                              input_columns=header,
-                                             csv_input=_csv_input(files))  # fmt: skip
+                                             csv_input=_csv_input(files),
+                                             source=files[0])  # fmt: skip
             work.unlink()
             return s, info
         summary = _empty_summary()

@@ -282,3 +282,50 @@ def test_assign_input_crs_same_as_local(toy, toy_env, toy_dir, tmp_path, cluster
     dask = pd.read_csv(tmp_path / "d.csv", dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(local, dask)
     assert (dask["status"] == "ok").all() and dask["beat"].nunique() > 1
+
+
+@pytest.mark.parametrize("target", ["one.parquet", "one.gpkg", "dataset/"])
+def test_typed_parquet_columns_keep_their_types(toy, tmp_path, cluster, target):
+    """A Parquet input's binary, date-time with a zone, decimal, dictionary and list columns,
+    and an integer column with nulls, come out of the dask engine with their Arrow types."""
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 60
+    t0 = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    given = pa.table({
+        "px": [-99.9995 if i % 3 else -99.5 for i in range(n)],
+        "py": [40.0049 if i % 3 else 40.5 for i in range(n)],
+        "blob": pa.array([bytes([i, 255]) if i % 4 else None for i in range(n)], pa.binary()),
+        "tsz": pa.array([t0 + dt.timedelta(hours=i) for i in range(n)],
+                        pa.timestamp("us", tz="America/New_York")),
+        "dec": pa.array([decimal.Decimal(i) / 4 for i in range(n)], pa.decimal128(7, 2)),
+        "cat": pa.array(["ab"[i % 2] for i in range(n)]).dictionary_encode(),
+        "lst": pa.array([list(range(i % 3)) for i in range(n)], pa.list_(pa.int16())),
+        "n8": pa.array([i if i % 5 else None for i in range(n)], pa.int8()),
+    })  # fmt: skip
+    src = tmp_path / "typed.parquet"
+    pq.write_table(given, src, row_group_size=10)  # partitions of whole row groups
+    out = str(tmp_path / target) + ("/" if target.endswith("/") else "")  # a folder: a dataset
+    spec = check_output_target(src, out)
+    s, _info = assign_dask(toy, src, spec, lon_column="px", lat_column="py", partitions=3,
+                           scheduler=cluster)  # fmt: skip
+    assert s["rows"] == n and s["ok"] == 40
+    if target.endswith(".gpkg"):
+        import pyogrio
+
+        got = pyogrio.read_arrow(tmp_path / target)[1]
+        assert got["blob"].to_pylist() == given["blob"].to_pylist()
+        assert got["tsz"].to_pylist() == [v.astimezone(dt.timezone.utc)
+                                          for v in given["tsz"].to_pylist()]  # fmt: skip
+        assert got["n8"].to_pylist() == given["n8"].to_pylist()
+        return
+    path = tmp_path / target
+    parts = sorted(path.glob("part-*.parquet")) if path.is_dir() else [path]
+    got = pa.concat_tables([pq.read_table(p) for p in parts])
+    for c in given.column_names:
+        assert got.schema.field(c).type == given.schema.field(c).type, c
+        assert got[c].to_pylist() == given[c].to_pylist(), c
