@@ -176,7 +176,8 @@ def test_area_geocode_loads_no_vector_writer(toy):
         f"data_dir={str(toy.settings.data_dir)!r}, cache_dir={str(toy.settings.cache_dir)!r})\n"
         "out = ws.geocode(['102 OAK ST', 'OAK ST & ELM AVE'])\n"
         "assert out['match_type'].tolist()[0] == 'address_point', out\n"
-        "print(sorted(m for m in ('geo_heart.io.vector', 'geo_heart.io.ogr', 'geo_heart.geo.assign')"
+        "print(sorted(m for m in ('geo_heart.io.vector', 'geo_heart.io.ogr', 'geo_heart.geo.assign',"
+        " 'geo_heart.geo.coords')"
         " if m in sys.modules))\n"
     )
     done = subprocess.run(
