@@ -51,11 +51,12 @@ class ExactAddresses:
             sid = np.repeat(np.arange(len(keys), dtype=np.int64), sizes)
         else:
             num = sid = np.zeros(0, dtype=np.int64)
-        code = (sid << 32) | (num & (_MAX_NUMBER - 1))
-        ok = (num >= 0) & (num < _MAX_NUMBER)
+        ok = (num >= 0) & (num < _MAX_NUMBER - 100)
+        # a number the key cannot hold sorts last under a key no text asks for
+        code = np.where(ok, (sid << 32) | (num & (_MAX_NUMBER - 1)), np.iinfo(np.int64).max)
         # numbers are unique and ascending per street: the keys are sorted already, but a
         # stable sort keeps the first point of a number first whatever the input
-        order = np.argsort(np.where(ok, code, np.iinfo(np.int64).max), kind="stable")
+        order = np.argsort(code, kind="stable")
         self.code = code[order]
         self.num = num[order]
         self.lon = np.asarray(lon, dtype=float)[order]

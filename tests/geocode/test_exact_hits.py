@@ -203,3 +203,26 @@ def test_durham_sample_hits_and_batch(workspace, data_dir):
     assert kinds.get("history_block", 0) > 200, kinds
     assert sum(kinds.values()) > 0.4 * len(texts), kinds
     _check_batch_is_one_at_a_time(workspace, texts[:600])
+
+
+def test_numbers_the_key_cannot_hold_are_never_hits():
+    """A point numbered beyond what the packed key holds sorts last and is never matched; the
+    street's other points still are."""
+    from geo_heart.geocode.reference import StreetData
+
+    big = 1 << 32
+    main = StreetData(
+        key="MAIN ST", name="MAIN", numbers=np.array([5, 7, big + 5]),
+        lon=np.array([-1.0, -2.0, -3.0]), lat=np.array([1.0, 2.0, 3.0]),
+    )  # fmt: skip
+    elm = StreetData(key="ELM ST", name="ELM", numbers=np.array([5]), lon=np.array([-9.0]),
+                     lat=np.array([9.0]))  # fmt: skip
+    ex = ExactAddresses({"MAIN ST": main, "ELM ST": elm}, ["MAIN ST", "ELM ST"],
+                        [-1.0, -2.0, -3.0, -9.0], [1.0, 2.0, 3.0, 9.0], [None] * 4)  # fmt: skip
+    assert np.all(np.diff(ex.code) >= 0)
+    hits = ex.hits([parse_address(t) for t in ("5 MAIN ST", "7 MAIN ST", "5 ELM ST")])
+    assert [(m.lon, m.matched) for _, m in sorted(hits.items())] == [
+        (-1.0, "5 MAIN ST"),
+        (-2.0, "7 MAIN ST"),
+        (-9.0, "5 ELM ST"),
+    ]
