@@ -218,7 +218,7 @@ class Area(Workspace):
         import pandas as pd
 
         from geo_heart.errors import InputError
-        from geo_heart.geo.assign import RESULT_PREFIX
+        from geo_heart.geo.names import RESULT_PREFIX
         from geo_heart.geocode.batch import geocode_frame, result_column_names
 
         if isinstance(data, pd.DataFrame):
@@ -500,7 +500,7 @@ def _with_points(
         ok &= valid
     points = np.full(len(out), None, dtype=object)
     points[ok] = shapely.points(x[ok], y[ok])
-    from geo_heart.geo.assign import result_column_names
+    from geo_heart.geo.names import result_column_names
 
     # the rule of every result column: gh_geometry where data has the name (ignoring case)
     name = result_column_names(data.columns, ("geometry",), prefix=prefix, source="data")[
@@ -512,10 +512,10 @@ def _with_points(
 
 
 def _mark_input_columns(out, data):
-    """Record ``data``'s columns in ``out.attrs`` (:data:`geo_heart.io.vector.INPUT_COLUMNS_ATTR`),
+    """Record ``data``'s columns in ``out.attrs`` (:data:`geo_heart.geo.names.INPUT_COLUMNS_ATTR`),
     so a later :func:`~geo_heart.io.vector.write_vector` knows which columns are the user's
     without being told (a Shapefile then writes the results under their fixed fields)."""
-    from geo_heart.io.vector import INPUT_COLUMNS_ATTR
+    from geo_heart.geo.names import INPUT_COLUMNS_ATTR
 
     out.attrs[INPUT_COLUMNS_ATTR] = [str(c) for c in data.columns]
     return out

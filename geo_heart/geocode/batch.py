@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo_heart.errors import DataSourceError, GeoHeartError, InputError
-from geo_heart.geo.assign import result_column_names as _names
+from geo_heart.geo.names import result_column_names as _names
 from geo_heart.geocode.match import RESULT_COLUMNS, geocoder_for
 from geo_heart.io.files import (
     atomic_write,

@@ -20,6 +20,7 @@ import shapely
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
+from geo_heart.geocode.crossing_pairs import PENDING
 from geo_heart.geocode.crossrecords import read_into, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
@@ -387,7 +388,7 @@ class IntersectionMatcher(BeatOutlines):
         """(crossing, lon, lat, uncertainty m, beats within reach as (beat, lon, lat)) of a pair.
 
         The index lists every pair of streets whose geometries come within reach
-        (:func:`precompute_crossings`); the record is computed on first use and memoised.
+        (:func:`~geo_heart.geocode.crossing_pairs.precompute_crossings`); the record is computed on first use and memoised.
         """
         k = (a, b) if a <= b else (b, a)
         pre = getattr(self.index, "crossings", None)
@@ -508,7 +509,13 @@ class IntersectionMatcher(BeatOutlines):
         try:
             out: list = []
             again: list[tuple[int, tuple | None]] = []
+            # exact (street, number) address points of the whole batch: one sorted-array join
+            exact = self._exact.hits(parsed)
             for i, p in enumerate(parsed):
+                hit = exact.get(i)
+                if hit is not None:
+                    out.append(hit)
+                    continue
                 try:
                     out.append(self._match(p))
                 except NearPending as exc:
@@ -646,71 +653,3 @@ class IntersectionMatcher(BeatOutlines):
 
         got = getattr(hist, "summary", None) or majority_summary(hist)
         return got[1]
-
-
-#: a crossing record not computed yet (:func:`precompute_crossings`): computed on first use
-PENDING: tuple = ()
-
-
-def precompute_crossings(g) -> dict[tuple[str, str], tuple]:
-    """Every pair of streets whose geometries come within reach → :data:`PENDING`.
-
-    ``g`` is a :class:`~geo_heart.geocode.match.Geocoder` on an index without crossings yet.
-    Which streets meet is found for all pairs at once (one bulk STRtree query over every street
-    part's reach, then one vectorised ``dwithin``); each pair's crossing record (its point, uncertainty and nearby beats)
-    is computed the first time a lookup asks for it and memoised on the geocoder
-    (:meth:`Geocoder._crossing_place`), so building the index costs one query instead of tens
-    of thousands of per-pair geometry operations.
-    """
-    return crossing_pairs(g.index.streets, g._projection()[2], shapes=g._shapes)
-
-
-def crossing_pairs(streets: dict, unit_m: float, *, shapes=None) -> dict[tuple[str, str], tuple]:
-    """:func:`precompute_crossings` from the index's streets (``{key: StreetData}``) and the
-    metres per unit of its projected CRS; ``shapes`` (a geocoder's ``_shapes``) gives each
-    street's shapes, made here when not given (an index build needs no geocoder for this)."""
-    from geo_heart.geocode.lines import NEAR_M
-
-    if shapes is None:
-
-        def shapes(k: str) -> list[StreetShape]:
-            sd = streets[k]
-            return [
-                s
-                for s in (
-                    shape_of("road line", sd.road_parts, ROAD_SIGMA_M / unit_m, unit_m),
-                    shape_of("address points", sd.path_parts, sd.path_sigma, unit_m),
-                )
-                if s is not None
-            ]
-
-    keys, geoms = [], []
-    for k in sorted(streets):
-        for sh in shapes(k):
-            for part in shapely.get_parts(sh.extended):
-                keys.append(k)
-                geoms.append(part)
-    if not geoms:
-        return {}
-    arr = np.array(geoms, dtype=object)
-    reach = NEAR_M / unit_m
-    # candidates: parts whose boxes, grown by the reach, overlap (each pair once, two streets);
-    # then one vectorised distance test over the candidates (the same pairs as a ``dwithin``
-    # tree query, at about half the cost: no pair is tested twice)
-    b = shapely.bounds(arr)
-    boxes = shapely.box(b[:, 0] - reach, b[:, 1] - reach, b[:, 2] + reach, b[:, 3] + reach)
-    left, right = shapely.STRtree(arr).query(boxes)
-    key_arr = np.array(keys, dtype=object)
-    a, c = key_arr[left], key_arr[right]
-    cand = (left < right) & (a != c)
-    left, right, a, c = left[cand], right[cand], a[cand], c[cand]
-    # GEOS's prepared test, as the tree query applies it (the query part prepared, either way
-    # round): it finds no reach from a zero-length part, and the pairs stay exactly those
-    shapely.prepare(arr)
-    near = shapely.dwithin(arr[left], arr[right], reach)
-    back = np.flatnonzero(~near)
-    near[back] = shapely.dwithin(arr[right[back]], arr[left[back]], reach)
-    lo = np.where(a < c, a, c)[near].tolist()
-    hi = np.where(a < c, c, a)[near].tolist()
-    pairs = sorted(set(zip(lo, hi, strict=True)))
-    return dict.fromkeys(pairs, PENDING)

@@ -151,8 +151,10 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         # the crossings' is made on the first crossing asked for (the _cross_adj property)
         self._cross_adj_memo: dict[str, dict[str, Any]] | None = None
         self._ph_adj = _adjacency(index.pair_history)
-        # per street, plain lists for fast scalar work (shared by the geocoders of this index)
+        # per street, plain lists for fast scalar work (shared by the geocoders of this index),
+        # and every address point as one sorted (street, number) array: a batch's exact hits
         self._pts, self._xy = tables.pts, tables.xy
+        self._exact = tables.exact
 
     @property
     def _cross_adj(self) -> dict[str, dict[str, Any]] | None:

@@ -92,7 +92,7 @@ class ReferenceIndex:
     version: int = INDEX_VERSION
     #: place key (name or alias) → (lon, lat, display name, category) from the ``[places]`` table
     named_places: dict[str, tuple[float, float, str, str]] = field(default_factory=dict)
-    #: street pair → crossing record (see :func:`geo_heart.geocode.intersect.precompute_crossings`);
+    #: street pair → crossing record (see :func:`geo_heart.geocode.crossing_pairs.precompute_crossings`);
     #: None until the first crossing asks for it (:meth:`crossing_table`)
     crossings: dict[tuple[str, str], tuple] | None = None
     #: the CRS of the streets' projected coordinates (``x_ft``, ``road_parts``, ``path_parts``):
@@ -112,7 +112,7 @@ class ReferenceIndex:
 
     def crossing_table(self) -> dict[tuple[str, str], tuple] | None:
         """Every pair of streets whose geometries come within reach (see
-        :func:`geo_heart.geocode.intersect.crossing_pairs`), found on first use, with the
+        :func:`geo_heart.geocode.crossing_pairs.crossing_pairs`), found on first use, with the
         streets' paths through their address points (``path_parts``, ``path_sigma``).
 
         Only crossings use either, and a lookup that names no crossing needs neither, so the
@@ -133,7 +133,7 @@ class ReferenceIndex:
 def _load_or_find_crossings(idx: ReferenceIndex) -> None:
     """Set the index's street paths and crossing table from its cache file, else make them from
     its streets (and cache them)."""
-    from geo_heart.geocode.intersect import crossing_pairs
+    from geo_heart.geocode.crossing_pairs import crossing_pairs
     from geo_heart.geocode.lines import street_paths
 
     path = idx.crossings_file

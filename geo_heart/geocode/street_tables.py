@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from geo_heart.geocode.address import SPELLED_ORDINALS
+from geo_heart.geocode.exact import ExactAddresses
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo_heart.geocode.reference import ReferenceIndex
@@ -33,9 +34,12 @@ class StreetTables:
         and (numbers, positions) of the even and of the odd numbers.
     xy
         Street key → projected x and y of each point (lists).
+    exact
+        Every address point as one sorted ``(street, number)`` array
+        (:class:`~geo_heart.geocode.exact.ExactAddresses`): a batch's exact hits in one join.
     """
 
-    __slots__ = ("beat_index", "made_of", "names_by_len", "name_alias", "pts", "xy")
+    __slots__ = ("beat_index", "exact", "made_of", "names_by_len", "name_alias", "pts", "xy")
 
     def __init__(self, index: ReferenceIndex, beat_index) -> None:
         self.beat_index = beat_index
@@ -53,6 +57,7 @@ class StreetTables:
         self.pts: dict[str, tuple] = {}
         self.xy: dict[str, tuple[list[float], list[float]]] = {}  # projected feet per point
         if not keys:
+            self.exact = ExactAddresses(index.streets, [], [], [], [])
             return
         lon = np.concatenate([index.streets[k].lon for k in keys])
         lat = np.concatenate([index.streets[k].lat for k in keys])
@@ -73,6 +78,7 @@ class StreetTables:
             )  # fmt: skip
             self.xy[k] = (sd.x_ft.tolist(), sd.y_ft.tolist())
             at += m
+        self.exact = ExactAddresses(index.streets, keys, lon, lat, beats)
 
 
 def _made_of(index: ReferenceIndex) -> tuple:

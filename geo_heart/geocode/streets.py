@@ -7,6 +7,7 @@ from bisect import bisect_left
 import numpy as np
 
 from geo_heart.geocode.address import DIRECTIONALS, SUFFIXES, StreetKey
+from geo_heart.geocode.exact import HISTORY_ONLY as _HISTORY_ONLY
 from geo_heart.geocode.reference import StreetData
 from geo_heart.geocode.types import NEIGHBOUR_BLOCKS, _Match
 
@@ -224,7 +225,7 @@ class StreetMatcher:
             return m
         if hist is not None:
             return _Match(None, None, "history_block", 0.6, f"{blk} block of {sd.key}",
-                          "no reference point near this block: beat from past records of the block",
+                          _HISTORY_ONLY,
                           hist=hist, prefer_history=True)  # fmt: skip
         # nearest block known from history on the same street
         if sd.history:

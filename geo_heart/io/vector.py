@@ -35,6 +35,7 @@ import pandas as pd
 
 from geo_heart.errors import CRSError, DataSourceError, InputError
 from geo_heart.geo.coords import lonlat_from_columns
+from geo_heart.geo.names import INPUT_COLUMNS_ATTR
 from geo_heart.io.ogr import (  # noqa: F401  (re-exported: the writers' one set of options)
     GPKG_DATASET_OPTIONS,
     SHAPEFILE_SIDECARS,
@@ -233,11 +234,6 @@ def write_failure(path: Path, exc: Exception) -> Exception:
     if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in ("pyogrio", "pyarrow"):
         return DataSourceError(f"cannot write {str(path)!r}: {exc}")
     return exc
-
-
-#: ``DataFrame.attrs`` key of the input's column names, set on the results of ``Area.assign`` and
-#: ``Area.geocode``; :func:`write_vector` reads it when ``input_columns`` is not given
-INPUT_COLUMNS_ATTR = "geo_heart_input_columns"
 
 
 def write_vector(

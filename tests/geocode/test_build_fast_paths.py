@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from geo_heart.geocode.address import clear_parse_caches, numbered_address, parse_address
-from geo_heart.geocode.intersect import crossing_pairs
+from geo_heart.geocode.crossing_pairs import crossing_pairs
 from geo_heart.geocode.lines import street_paths
 from geo_heart.geocode.reference import StreetData
 from geo_heart.io.tables import read_columns, read_table

@@ -76,7 +76,7 @@ def test_cold_build_and_warm_load_give_the_same_answers(tmp_path, monkeypatch):
         raise AssertionError("made again on a warm cache")
 
     monkeypatch.setattr(reference, "build_index", refuse)
-    monkeypatch.setattr("geo_heart.geocode.intersect.crossing_pairs", refuse)
+    monkeypatch.setattr("geo_heart.geocode.crossing_pairs.crossing_pairs", refuse)
     monkeypatch.setattr("geo_heart.geocode.lines.street_paths", refuse)
     warm = _answers(_area(cache))
     pd.testing.assert_frame_equal(warm, cold)
