@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from geo_heart.geocode.crossbatch import crossings_many
-from geo_heart.geocode.crossrecords import load_tables
 from geo_heart.geocode.crossing_pairs import PENDING
+from geo_heart.geocode.crossrecords import load_tables
 from geo_heart.geocode.lines import crossing, shape_of
 from geo_heart.geocode.match import new_geocoder
 
