@@ -38,7 +38,7 @@ from geo_heart.io.files import atomic_write, file_sha1
 log = logging.getLogger(__name__)
 
 #: Bump when the index layout or the build rules change.
-INDEX_VERSION = 13
+INDEX_VERSION = 14
 #: one lock for the crossing tables built on first use (the service answers from many threads)
 _CROSSINGS_LOCK = threading.Lock()
 #: reference layer roles, in the order they are read (see :mod:`geo_heart.geocode.sources`)
@@ -107,8 +107,23 @@ class ReferenceIndex:
     crossings_file: Path | None = None
 
     def __getstate__(self) -> dict:
-        # what is kept in memory only (a geocoder's street tables) stays out of the cache file
-        return {k: v for k, v in self.__dict__.items() if k != "_street_tables"}
+        # what is kept in memory only (a geocoder's street tables) stays out of the cache file;
+        # the streets' point arrays are written packed (geo_heart.geocode.index_pickle)
+        from geo_heart.geocode.index_pickle import pack_streets
+
+        state = {k: v for k, v in self.__dict__.items() if k != "_street_tables"}
+        got = pack_streets(self.streets) if isinstance(self.streets, dict) else None
+        if got is not None:
+            state["streets"], state["_packed_streets"] = got
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        packed = state.pop("_packed_streets", None)
+        self.__dict__.update(state)
+        if packed is not None:
+            from geo_heart.geocode.index_pickle import unpack_streets
+
+            unpack_streets(self.streets, packed)
 
     def crossing_table(self) -> dict[tuple[str, str], tuple] | None:
         """Every pair of streets whose geometries come within reach (see
