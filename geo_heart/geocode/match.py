@@ -55,6 +55,7 @@ from geo_heart.geocode.finish import ResultFinisher, _copy_match, approximate_ro
 from geo_heart.geocode.intersect import IntersectionMatcher
 from geo_heart.geocode.reference import ReferenceIndex, load_or_build, place_key
 from geo_heart.geocode.street_tables import StreetTables, street_tables  # noqa: F401 - re-exported
+from geo_heart.geocode.street_tables import adjacency as _adjacency
 from geo_heart.geocode.streets import SUFFIX_FORMS, StreetMatcher
 from geo_heart.geocode.types import (
     RESULT_COLUMNS,
@@ -150,7 +151,7 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         # that a crossing's candidate pairs are dict lookups (no pair tuples built per address);
         # the crossings' is made on the first crossing asked for (the _cross_adj property)
         self._cross_adj_memo: dict[str, dict[str, Any]] | None = None
-        self._ph_adj = _adjacency(index.pair_history)
+        self._ph_adj = tables.pair_history_adj  # shared by the geocoders of this index
         # per street, plain lists for fast scalar work (shared by the geocoders of this index),
         # and every address point as one sorted (street, number) array: a batch's exact hits
         self._pts, self._xy = tables.pts, tables.xy
@@ -617,15 +618,6 @@ class Geocoder(StreetMatcher, IntersectionMatcher, ResultFinisher):
         if extra:
             m.reason = "; ".join([*extra, m.reason] if m.reason else extra)
         return m
-
-
-def _adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
-    """``{(a, b): v}`` → ``{a: {b: v}, b: {a: v}}``."""
-    out: dict[str, dict[str, Any]] = {}
-    for (a, b), v in pairs.items():
-        out.setdefault(a, {})[b] = v
-        out.setdefault(b, {})[a] = v
-    return out
 
 
 def geocoder_for(ws: Workspace, *, rebuild: bool = False) -> Geocoder:

@@ -579,7 +579,6 @@ def _read_records(ws, sources: dict) -> dict:
 def _road_lines(records: list) -> tuple[list[str], dict, list]:
     """Street lines ``(name, ref, geometry)`` → (street keys sorted, key objects, each key's
     lines merged into one geometry)."""
-    import shapely
 
     lines: dict[str, list] = defaultdict(list)
     keyobj = {}
@@ -594,7 +593,31 @@ def _road_lines(records: list) -> tuple[list[str], dict, list]:
             lines[k.full].append(geom)
             keyobj[k.full] = k
     keys = sorted(lines)
-    return keys, keyobj, [shapely.union_all(lines[k]) for k in keys]
+    return keys, keyobj, union_each([lines[k] for k in keys])
+
+
+def union_each(groups: list[list]) -> list:
+    """Each group's geometries merged (``shapely.union_all`` of each list), a few calls in all.
+
+    Groups of about one size (the same power of two above their length) are padded with None to
+    one width and merged along that axis: shapely makes the same geometry collection of each row
+    as of the list alone (a missing geometry is left out) and GEOS unions it alike, so the
+    results are the per-list calls' (``tests/geocode/test_road_union.py`` checks this) without
+    a Python call per street, and the padding is at most the groups' own size.
+    """
+    import shapely
+
+    out: list = [None] * len(groups)
+    by_width: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        by_width[1 << max(len(g) - 1, 0).bit_length()].append(i)
+    for width, rows in by_width.items():
+        arr = np.full((len(rows), width), None, dtype=object)
+        for r, i in enumerate(rows):
+            arr[r, : len(groups[i])] = groups[i]
+        for i, merged in zip(rows, shapely.union_all(arr, axis=1), strict=True):
+            out[i] = merged
+    return out
 
 
 def _add_roads(streets, records: list, to_ft, info) -> None:

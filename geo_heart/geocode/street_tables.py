@@ -8,7 +8,7 @@ index is built, and the area's own after it).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,13 +37,20 @@ class StreetTables:
     exact
         Every address point as one sorted ``(street, number)`` array
         (:class:`~geo_heart.geocode.exact.ExactAddresses`): a batch's exact hits in one join.
+    pair_history_adj
+        The index's past records of crossings by street, both ways (``{a: {b: records}}``,
+        :func:`adjacency` of ``index.pair_history``).
     """
 
-    __slots__ = ("beat_index", "exact", "made_of", "names_by_len", "name_alias", "pts", "xy")
+    __slots__ = (
+        "beat_index", "exact", "made_of", "names_by_len", "name_alias", "pair_history_adj",
+        "pts", "xy",
+    )  # fmt: skip
 
     def __init__(self, index: ReferenceIndex, beat_index) -> None:
         self.beat_index = beat_index
         self.made_of = _made_of(index)
+        self.pair_history_adj = adjacency(index.pair_history)
         self.name_alias: dict[str, str] = {}
         self.names_by_len: dict[int, list[str]] = {}
         for n in sorted(index.by_name):
@@ -83,7 +90,20 @@ class StreetTables:
 
 def _made_of(index: ReferenceIndex) -> tuple:
     """What the street tables were made from (a hand-made index given new streets: made again)."""
-    return (id(index.streets), len(index.streets), id(index.by_name), len(index.by_name))
+    ph = index.pair_history
+    return (
+        id(index.streets), len(index.streets), id(index.by_name), len(index.by_name),
+        id(ph), len(ph),
+    )  # fmt: skip
+
+
+def adjacency(pairs: dict[tuple[str, str], Any]) -> dict[str, dict[str, Any]]:
+    """``{(a, b): v}`` → ``{a: {b: v}, b: {a: v}}``."""
+    out: dict[str, dict[str, Any]] = {}
+    for (a, b), v in pairs.items():
+        out.setdefault(a, {})[b] = v
+        out.setdefault(b, {})[a] = v
+    return out
 
 
 def street_tables(index: ReferenceIndex, beat_index) -> StreetTables:
