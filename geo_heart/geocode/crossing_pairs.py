@@ -38,18 +38,7 @@ def crossing_pairs(streets: dict, unit_m: float, *, shapes=None) -> dict[tuple[s
     from geo_heart.geocode.lines import NEAR_M
 
     if shapes is None:
-
-        def shapes(k: str) -> list[StreetShape]:
-            sd = streets[k]
-            return [
-                s
-                for s in (
-                    shape_of("road line", sd.road_parts, ROAD_SIGMA_M / unit_m, unit_m),
-                    shape_of("address points", sd.path_parts, sd.path_sigma, unit_m),
-                )
-                if s is not None
-            ]
-
+        shapes = street_shapes(streets, unit_m)
     keys, geoms = [], []
     for k in sorted(streets):
         for sh in shapes(k):
@@ -58,6 +47,24 @@ def crossing_pairs(streets: dict, unit_m: float, *, shapes=None) -> dict[tuple[s
                 geoms.append(part)
     pairs = sorted(_meeting(keys, geoms, NEAR_M / unit_m))
     return dict.fromkeys(pairs, PENDING)
+
+
+def street_shapes(streets: dict, unit_m: float) -> Callable[[str], list[StreetShape]]:
+    """Each street's shapes (road line, then the path through its address points) made from the
+    index's streets, as a geocoder makes them (``_shapes``), without memoising them."""
+
+    def shapes(k: str) -> list[StreetShape]:
+        sd = streets[k]
+        return [
+            s
+            for s in (
+                shape_of("road line", sd.road_parts, ROAD_SIGMA_M / unit_m, unit_m),
+                shape_of("address points", sd.path_parts, sd.path_sigma, unit_m),
+            )
+            if s is not None
+        ]
+
+    return shapes
 
 
 def pairs_meeting(
