@@ -49,6 +49,22 @@ def crossing_pairs(streets: dict, unit_m: float, *, shapes=None) -> dict[tuple[s
     return dict.fromkeys(pairs, PENDING)
 
 
+def no_table(index) -> bool:
+    """True when ``index``'s crossing table is neither in memory nor in its cache file (another
+    thread may be making it, and may finish mid-batch: the answers are the same). A batch then
+    tests its own street pairs (:func:`pairs_meeting`) instead of making the table for every
+    street; single lookups, the service's background thread and ``index build`` still make it.
+    False for an index without the metres per unit (made by hand: no table at all)."""
+    from pathlib import Path
+
+    if getattr(index, "unit_m", None) is None:
+        return False
+    if index.crossings is not None and index.paths_ready:
+        return False
+    path = getattr(index, "crossings_file", None)
+    return path is None or not Path(path).exists()
+
+
 def street_shapes(streets: dict, unit_m: float) -> Callable[[str], list[StreetShape]]:
     """Each street's shapes (road line, then the path through its address points) made from the
     index's streets, as a geocoder makes them (``_shapes``), without memoising them."""

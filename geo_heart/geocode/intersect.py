@@ -20,7 +20,7 @@ import shapely
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
-from geo_heart.geocode.crossing_pairs import PENDING
+from geo_heart.geocode.crossing_pairs import PENDING, no_table
 from geo_heart.geocode.crossrecords import read_into, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
@@ -471,21 +471,6 @@ class IntersectionMatcher(BeatOutlines):
         """True inside a batch of this geocoder that tests its own street pairs."""
         return getattr(_DEFER, "owner", None) is self and bool(getattr(_DEFER, "own_pairs", None))
 
-    def _no_crossing_table(self) -> bool:
-        """True when the index's crossing table is neither in memory nor in its cache file (nor
-        being made by another thread, which may finish mid-batch: the answers are the same): a batch then tests its own street pairs
-        (:func:`~geo_heart.geocode.crossing_pairs.pairs_meeting`) instead of making the table for
-        every street; single lookups and the service's background thread still make it."""
-        from pathlib import Path
-
-        idx = self.index
-        if self._cross_adj_memo is not None or getattr(idx, "unit_m", None) is None:
-            return False
-        if idx.crossings is not None and idx.paths_ready:
-            return False
-        path = getattr(idx, "crossings_file", None)
-        return path is None or not Path(path).exists()
-
     def _read_crossing_records(self) -> None:
         """Read the records (and near beats) earlier batches kept beside the index into the
         memos (:func:`~geo_heart.geocode.crossrecords.read_into`); once per geocoder."""
@@ -552,7 +537,7 @@ class IntersectionMatcher(BeatOutlines):
         batch in one vectorised pass: a text whose crossing needs them is set aside, and matched
         again once they are known (the same match as matching it alone)."""
         _DEFER.pending, _DEFER.crossings, _DEFER.owner = set(), set(), self
-        _DEFER.own_pairs = self._no_crossing_table()
+        _DEFER.own_pairs = self._cross_adj_memo is None and no_table(self.index)
         try:
             out: list = []
             again: list[tuple[int, tuple | None]] = []
