@@ -20,7 +20,7 @@ import shapely
 from geo_heart.geo.beats import PREPARED_LOCK
 from geo_heart.geocode.address import ParsedAddress
 from geo_heart.geocode.beat_outlines import CROSSING_REACH_M, BeatOutlines
-from geo_heart.geocode.crossing_pairs import PENDING
+from geo_heart.geocode.crossing_pairs import PENDING, no_table
 from geo_heart.geocode.crossrecords import read_into, records_path, save_records
 from geo_heart.geocode.lines import ROAD_SIGMA_M, Crossing, StreetShape, crossing, shape_of
 from geo_heart.geocode.types import _Match
@@ -137,7 +137,11 @@ class IntersectionMatcher(BeatOutlines):
         # first, then the streets the text names before their same-name siblings, then the
         # smaller uncertainty (ties: candidate order)
         best: tuple | None = None
-        adj = self._cross_adj  # the index's precomputed crossings, by street
+        # the index's precomputed crossings, by street; None in a batch that finds no table in
+        # memory or on disk (it tests its own pairs: :meth:`_fill_crossings`)
+        adj = self._cross_adj_memo
+        if adj is None and not (self._own_pairs()):
+            adj = self._cross_adj
         rank = 0
         missing = False
         for i, a in enumerate(c1_8):
@@ -338,15 +342,25 @@ class IntersectionMatcher(BeatOutlines):
         """The street's shapes (road line first, then its address points), made once."""
         got = self._shape_memo.get(key)
         if got is None:
-            if not getattr(self.index, "paths_ready", True):
-                self.index.crossing_table()  # the streets' paths are made with the table
             sd = self.index.streets[key]
             u = self._projection()[2]
+            path_parts, path_sigma = sd.path_parts, sd.path_sigma
+            if not getattr(self.index, "paths_ready", True):
+                if self._own_pairs():
+                    # a batch without the table: this street's path alone (the table makes the
+                    # same path for every street; the index is left as it is)
+                    from geo_heart.geocode.lines import street_paths
+
+                    if sd.numbers is not None:
+                        path_parts, path_sigma = street_paths(sd.numbers, sd.x_ft, sd.y_ft, u)
+                else:
+                    self.index.crossing_table()  # the streets' paths are made with the table
+                    path_parts, path_sigma = sd.path_parts, sd.path_sigma
             got = [
                 s
                 for s in (
                     shape_of("road line", sd.road_parts, ROAD_SIGMA_M / u, u),
-                    shape_of("address points", sd.path_parts, sd.path_sigma, u),
+                    shape_of("address points", path_parts, path_sigma, u),
                 )
                 if s is not None
             ]
@@ -409,6 +423,9 @@ class IntersectionMatcher(BeatOutlines):
             # pass (:meth:`_fill_crossings`), then the texts that asked are matched again
             crossings.add(k)
             return _MISSING
+        if self._own_pairs():  # a batch without the table: the pair by the table's own test
+            self._fill_crossings([k])
+            return memo[k]
         cr = self._crossing(*k)
         rec = None
         if cr is not None:
@@ -435,10 +452,24 @@ class IntersectionMatcher(BeatOutlines):
         from geo_heart.geocode.crossbatch import crossing_records
 
         keys = [k for k in dict.fromkeys(keys) if k not in self._crossing_memo]
+        if keys and self._own_pairs():
+            # a batch without the table: which of its pairs meet, by the table's own test on
+            # those streets alone (the others are None, as for a pair the table does not list)
+            from geo_heart.geocode.crossing_pairs import pairs_meeting
+
+            meet = pairs_meeting(keys, self._shapes, self._projection()[2])
+            apart = {k: None for k in keys if k not in meet}
+            self._crossing_memo.update(apart)
+            self._crossing_new.update(apart)
+            keys = [k for k in keys if k in meet]
         if keys:
             got = crossing_records(self, keys, reach_m=PRECOMPUTED_REACH_M)
             self._crossing_memo.update(got)
             self._crossing_new.update(got)
+
+    def _own_pairs(self) -> bool:
+        """True inside a batch of this geocoder that tests its own street pairs."""
+        return getattr(_DEFER, "owner", None) is self and bool(getattr(_DEFER, "own_pairs", None))
 
     def _read_crossing_records(self) -> None:
         """Read the records (and near beats) earlier batches kept beside the index into the
@@ -506,6 +537,7 @@ class IntersectionMatcher(BeatOutlines):
         batch in one vectorised pass: a text whose crossing needs them is set aside, and matched
         again once they are known (the same match as matching it alone)."""
         _DEFER.pending, _DEFER.crossings, _DEFER.owner = set(), set(), self
+        _DEFER.own_pairs = self._cross_adj_memo is None and no_table(self.index)
         try:
             out: list = []
             again: list[tuple[int, tuple | None]] = []
@@ -535,13 +567,16 @@ class IntersectionMatcher(BeatOutlines):
                     except NearPending as exc:
                         again.append((i, exc.located))
             pending = _DEFER.pending
+            # the rest is matched at once (still without the table when the batch had none)
+            _DEFER.pending = _DEFER.crossings = None
+            if pending:
+                self._fill_near(pending)
+            for i, located in again:
+                p = parsed[i]
+                out[i] = (self._match(p) if located is None
+                          else self._match_intersection(p, located))  # fmt: skip
         finally:
-            _DEFER.pending = _DEFER.crossings = _DEFER.owner = None
-        if pending:
-            self._fill_near(pending)
-        for i, located in again:
-            p = parsed[i]
-            out[i] = self._match(p) if located is None else self._match_intersection(p, located)
+            _DEFER.pending = _DEFER.crossings = _DEFER.owner = _DEFER.own_pairs = None
         return out
 
     def _located(self, rec: tuple, matched: str, factor: float, hist) -> _Match:

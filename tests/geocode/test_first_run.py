@@ -48,6 +48,11 @@ def _files(cache: Path, prefix: str) -> list[Path]:
     return sorted(cache.glob(f"{prefix}-*"))
 
 
+def _crossing_lookup(area: Area) -> None:
+    r = area.lookup("OAK ST & ELM AVE", call_type="trespass", at="2024-06-01T11:00")
+    assert (r.status, r.beat) == ("ok", "12")
+
+
 def test_a_plain_lookup_builds_no_crossings_and_a_crossing_builds_them_once(tmp_path):
     cache = tmp_path / "cache"
     cold = _area(cache)
@@ -57,8 +62,15 @@ def test_a_plain_lookup_builds_no_crossings_and_a_crossing_builds_them_once(tmp_
     assert idx.crossings is None and not idx.paths_ready  # nothing made for crossings yet
     assert len(_files(cache, "geocode-index")) == 1 and len(_files(cache, "beats")) == 1
     assert _files(cache, "geocode-crossings") == []
-    got = _answers(cold)  # names two crossings: the table and the paths are made now
+    got = _answers(cold)  # a batch naming two crossings tests only its own street pairs
     assert _summary(got) == WANT
+    assert idx.crossings is None and not idx.paths_ready
+    assert _files(cache, "geocode-crossings") == []
+    # a single lookup of a crossing (a new process: nothing memoised) makes the table and the
+    # paths now, once
+    later = _area(cache)
+    _crossing_lookup(later)
+    idx = geocoder_for(later).index
     assert idx.crossings is not None and idx.paths_ready
     assert ("ELM AVE", "OAK ST") in idx.crossings
     (crossings_file,) = _files(cache, "geocode-crossings")
@@ -70,6 +82,7 @@ def test_cold_build_and_warm_load_give_the_same_answers(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     cold = _answers(_area(cache))
     assert _summary(cold) == WANT
+    _crossing_lookup(_area(cache))  # makes the crossing table (a batch leaves it)
 
     # a warm process reads the index and the crossing table: neither is made again
     def refuse(*a, **k):
@@ -105,9 +118,12 @@ def test_made_up_front_or_on_first_use_the_answers_are_the_same(tmp_path, monkey
 def test_an_unreadable_crossing_cache_is_made_again(tmp_path):
     cache = tmp_path / "cache"
     first = _answers(_area(cache))
+    _crossing_lookup(_area(cache))
     (crossings_file,) = _files(cache, "geocode-crossings")
     crossings_file.write_bytes(b"not a pickle")
+    # the batch finds the file, cannot read it and makes the table again (as before)
     pd.testing.assert_frame_equal(_answers(_area(cache)), first)
+    assert pickle.loads(crossings_file.read_bytes())["pairs"]  # written again, whole
     assert pickle.loads(crossings_file.read_bytes())["pairs"]  # written again, whole
 
 
