@@ -91,3 +91,22 @@ def test_geocoders_of_one_index_share_the_crossings_past_records(tmp_path):
     idx.pair_history = {("X ST", "Y ST"): {"B1": 1.0}}
     third = Geocoder(idx, area.beat_index, area.config.service_area)
     assert third._ph_adj == {"X ST": {"Y ST": {"B1": 1.0}}, "Y ST": {"X ST": {"B1": 1.0}}}
+
+
+def test_durham_road_lines_merge_as_street_by_street(data_dir):
+    """Durham's 3,941 road lines, grouped by street key as the index build groups them: the
+    grouped calls give every street's merged geometry bit for bit (and so the same road parts
+    and middle points)."""
+    from geo_heart.geocode.reference import _road_keys
+    from geo_heart.geocode.sources import read_roads
+
+    rec = read_roads(data_dir / "osm_major_roads_2018.geojson", {"name_field": "name", "ref_field": "ref"})
+    lines: dict[str, list] = {}
+    for name, ref, geom in rec.lines:
+        if geom is not None and not geom.is_empty:
+            for k in _road_keys(name, ref):
+                lines.setdefault(k.full, []).append(geom)
+    groups = [lines[k] for k in sorted(lines)]
+    assert len(groups) > 500 and max(map(len, groups)) > 100
+    got = union_each(groups)
+    assert [g.wkb for g in got] == [shapely.union_all(g).wkb for g in groups]
