@@ -10,11 +10,11 @@ every text the same row, to the last character of the reason.
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 import pytest
 import shapely
+from answers_support import same
 
 from geo_heart.geocode.calibration import Calibration
 from geo_heart.geocode.match import RESULT_COLUMNS, new_geocoder
@@ -59,13 +59,6 @@ def _calibrations() -> dict[str, Calibration]:
     }
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, float) and math.isnan(a):
-        a = None
-    if isinstance(b, float) and math.isnan(b):
-        b = None
-    return a == b
-
 
 def _assert_batch_is_one_at_a_time(ws, texts, calibration=None) -> None:
     batch = new_geocoder(ws, calibration=calibration).geocode_many(texts)
@@ -75,7 +68,7 @@ def _assert_batch_is_one_at_a_time(ws, texts, calibration=None) -> None:
         one = single.geocode_one(text)
         for name in RESULT_COLUMNS:
             got, want = batch[name].iloc[i], getattr(one, name)
-            assert _same(got, want), (text, name, got, want)
+            assert same(got, want), (text, name, got, want)
 
 
 @pytest.mark.parametrize("which", ["wide", "narrow", "shipped"])

@@ -9,7 +9,6 @@ very match the per-text matcher (``Geocoder._match``) gives, and the batch's row
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from answers_support import same
 
 from geo_heart.geocode.address import clear_parse_caches, parse_address
 from geo_heart.geocode.exact import ExactAddresses
@@ -49,13 +49,6 @@ TOY_TEXTS = [
 ]
 
 
-def _same(a, b) -> bool:
-    if isinstance(a, float) and math.isnan(a):
-        a = None
-    if isinstance(b, float) and math.isnan(b):
-        b = None
-    return a == b
-
 
 def _check_hits_are_the_per_text_matches(g, texts) -> dict:
     """Every exact hit equals ``_match`` of its text (field by field); returns the hits by
@@ -78,7 +71,7 @@ def _check_batch_is_one_at_a_time(ws, texts) -> None:
         one = single.geocode_one(text)
         for name in RESULT_COLUMNS:
             got, want = batch[name].iloc[i], getattr(one, name)
-            assert _same(got, want), (text, name, got, want)
+            assert same(got, want), (text, name, got, want)
 
 
 def test_toy_hits_are_the_points_and_blocks(toy):
